@@ -1,0 +1,231 @@
+//! One WebSocket connection to an edge.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use fastwebsockets::{Frame, OpCode, Payload, Role, WebSocket, WebSocketWrite};
+use http_body_util::{BodyExt, Empty};
+use hyper_util::rt::TokioIo;
+use natter_protocol::ApiError;
+use natter_protocol::ws::{ClientOp, ServerEvent};
+use tokio::io::WriteHalf;
+use tokio::sync::{Mutex, mpsc};
+
+use crate::{Client, ClientError};
+
+type Io = TokioIo<hyper::upgrade::Upgraded>;
+type Writer = Arc<Mutex<WebSocketWrite<WriteHalf<Io>>>>;
+
+/// What a connection receives.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Incoming {
+    /// A server event.
+    Event(ServerEvent),
+    /// The server closed the socket with this code and reason.
+    Closed {
+        /// WebSocket close code (1000 normal, 1008 policy, 1009 too big, …).
+        code: u16,
+        /// Reason text (an error code for Natter's own closes).
+        reason: String,
+    },
+    /// A frame that is not a valid server event (a protocol bug).
+    Garbage(String),
+}
+
+/// An open WebSocket: send ops, receive events in order.
+pub struct Connection {
+    writer: Writer,
+    events: mpsc::UnboundedReceiver<Incoming>,
+    msgpack: bool,
+    /// The `hello` event's user id.
+    pub user_id: u64,
+    /// The device id of this connection (from `hello`).
+    pub device_id: String,
+}
+
+impl Connection {
+    pub(crate) async fn open(client: &Client, device: Option<&str>, msgpack: bool) -> Result<Self, ClientError> {
+        let url = reqwest::Url::parse(client.base_url()).map_err(|e| ClientError::WebSocket(e.to_string()))?;
+        let host = url.host_str().unwrap_or("127.0.0.1").to_string();
+        let port = url.port_or_known_default().unwrap_or(80);
+        let mut query: Vec<(&str, &str)> = Vec::new();
+        if let Some(t) = client.token() {
+            query.push(("token", t));
+        }
+        if let Some(d) = device {
+            query.push(("device", d));
+        }
+        if msgpack {
+            query.push(("format", "msgpack"));
+        }
+        let qs = query.iter().map(|(k, v)| format!("{k}={}", urlencode(v))).collect::<Vec<_>>().join("&");
+        let stream = tokio::net::TcpStream::connect((host.as_str(), port))
+            .await
+            .map_err(|e| ClientError::WebSocket(e.to_string()))?;
+        stream.set_nodelay(true).ok();
+        let req = hyper::Request::builder()
+            .method("GET")
+            .uri(format!("/v1/ws?{qs}"))
+            .header("Host", format!("{host}:{port}"))
+            .header("Upgrade", "websocket")
+            .header("Connection", "upgrade")
+            .header("Sec-WebSocket-Key", fastwebsockets::handshake::generate_key())
+            .header("Sec-WebSocket-Version", "13")
+            .body(Empty::<Bytes>::new())
+            .map_err(|e| ClientError::WebSocket(e.to_string()))?;
+        let ws_err = |e: hyper::Error| ClientError::WebSocket(e.to_string());
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(ws_err)?;
+        tokio::spawn(async move {
+            let _ = conn.with_upgrades().await;
+        });
+        let mut resp = sender.send_request(req).await.map_err(ws_err)?;
+        if resp.status() != hyper::StatusCode::SWITCHING_PROTOCOLS {
+            let status = resp.status();
+            let body = resp.into_body().collect().await.map_err(ws_err)?.to_bytes();
+            return Err(match serde_json::from_slice::<ApiError>(&body) {
+                Ok(e) => ClientError::Api(e),
+                Err(_) => ClientError::WebSocket(format!("upgrade refused: {status}")),
+            });
+        }
+        let upgraded = hyper::upgrade::on(&mut resp).await.map_err(ws_err)?;
+        let ws = WebSocket::after_handshake(TokioIo::new(upgraded), Role::Client);
+        let (read, write) = ws.split(tokio::io::split);
+        let writer: Writer = Arc::new(Mutex::new(write));
+        let (tx, events) = mpsc::unbounded_channel();
+        tokio::spawn(read_loop(fastwebsockets::FragmentCollectorRead::new(read), writer.clone(), tx, msgpack));
+        let mut conn = Self { writer, events, msgpack, user_id: 0, device_id: String::new() };
+        match conn.next(Duration::from_secs(10)).await? {
+            Incoming::Event(ServerEvent::Hello { user_id, device_id, .. }) => {
+                conn.user_id = user_id;
+                conn.device_id = device_id;
+                Ok(conn)
+            }
+            other => Err(ClientError::WebSocket(format!("expected hello, got {other:?}"))),
+        }
+    }
+
+    /// Sends an op in this connection's format.
+    ///
+    /// # Errors
+    /// The socket is closed.
+    pub async fn op(&self, op: &ClientOp) -> Result<(), ClientError> {
+        if self.msgpack {
+            self.raw_binary(rmp_serde_encode(op)).await
+        } else {
+            self.raw_text(serde_json::to_string(op).unwrap_or_default()).await
+        }
+    }
+
+    /// Sends `send {channel, client_msg_id, text}` (the ack arrives as an event).
+    ///
+    /// # Errors
+    /// The socket is closed.
+    pub async fn send(&self, channel: u64, client_msg_id: &str, text: &str) -> Result<(), ClientError> {
+        self.op(&ClientOp::Send { channel, client_msg_id: client_msg_id.into(), text: text.into() }).await
+    }
+
+    /// Sends a raw text frame (for testing bad input).
+    ///
+    /// # Errors
+    /// The socket is closed.
+    pub async fn raw_text(&self, text: String) -> Result<(), ClientError> {
+        self.write(Frame::text(Payload::Owned(text.into_bytes()))).await
+    }
+
+    /// Sends a raw binary frame.
+    ///
+    /// # Errors
+    /// The socket is closed.
+    pub async fn raw_binary(&self, bytes: Vec<u8>) -> Result<(), ClientError> {
+        self.write(Frame::binary(Payload::Owned(bytes))).await
+    }
+
+    async fn write(&self, frame: Frame<'_>) -> Result<(), ClientError> {
+        self.writer.lock().await.write_frame(frame).await.map_err(|e| ClientError::WebSocket(e.to_string()))
+    }
+
+    /// The next thing received, waiting at most `timeout`.
+    ///
+    /// # Errors
+    /// [`ClientError::Timeout`], or the socket ended without a close frame.
+    pub async fn next(&mut self, timeout: Duration) -> Result<Incoming, ClientError> {
+        match tokio::time::timeout(timeout, self.events.recv()).await {
+            Ok(Some(i)) => Ok(i),
+            Ok(None) => Err(ClientError::WebSocket("connection ended".into())),
+            Err(_) => Err(ClientError::Timeout),
+        }
+    }
+
+    /// The next server event, skipping nothing; a close becomes an error.
+    ///
+    /// # Errors
+    /// Timeout, or the socket closed.
+    pub async fn next_event(&mut self, timeout: Duration) -> Result<ServerEvent, ClientError> {
+        match self.next(timeout).await? {
+            Incoming::Event(e) => Ok(e),
+            other => Err(ClientError::WebSocket(format!("{other:?}"))),
+        }
+    }
+
+    /// Closes the socket normally.
+    pub async fn close(self) {
+        let _ = self.write(Frame::close(1000, b"")).await;
+    }
+}
+
+fn rmp_serde_encode(op: &ClientOp) -> Vec<u8> {
+    natter_protocol::internal::encode(op)
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn read_loop(
+    mut read: fastwebsockets::FragmentCollectorRead<tokio::io::ReadHalf<Io>>,
+    writer: Writer,
+    tx: mpsc::UnboundedSender<Incoming>,
+    msgpack: bool,
+) {
+    loop {
+        let w = writer.clone();
+        let frame = read
+            .read_frame(&mut move |f: Frame<'_>| {
+                let w = w.clone();
+                let (op, payload) = (f.opcode, f.payload.to_vec());
+                async move { w.lock().await.write_frame(Frame::new(true, op, None, Payload::Owned(payload))).await }
+            })
+            .await;
+        let Ok(frame) = frame else { return };
+        let item = match frame.opcode {
+            OpCode::Text | OpCode::Binary => {
+                let parsed = if msgpack {
+                    rmp_serde::from_slice::<ServerEvent>(&frame.payload).map_err(|e| e.to_string())
+                } else {
+                    serde_json::from_slice::<ServerEvent>(&frame.payload).map_err(|e| e.to_string())
+                };
+                match parsed {
+                    Ok(ev) => Incoming::Event(ev),
+                    Err(e) => Incoming::Garbage(e),
+                }
+            }
+            OpCode::Close => {
+                let p = &frame.payload;
+                let code = if p.len() >= 2 { u16::from_be_bytes([p[0], p[1]]) } else { 1005 };
+                let reason = String::from_utf8_lossy(p.get(2..).unwrap_or_default()).to_string();
+                let _ = tx.send(Incoming::Closed { code, reason });
+                return;
+            }
+            _ => continue,
+        };
+        if tx.send(item).is_err() {
+            return;
+        }
+    }
+}

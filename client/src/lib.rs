@@ -1,0 +1,231 @@
+//! Rust client library for Natter: the HTTP API and a WebSocket connection.
+//!
+//! Used by the end-to-end tests, the `natter chat` CLI and the benchmark, so it
+//! speaks exactly the documented protocol (`docs/protocol.md`) and nothing more.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), natter_client::ClientError> {
+//! let client = natter_client::Client::new("http://127.0.0.1:8080");
+//! let auth = client.signup("alice", "correct horse", "Alice").await?;
+//! let alice = client.with_token(&auth.token);
+//! let mut conn = alice.connect(Some("laptop")).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! # Layout
+//! - [`Client`]: HTTP calls, with or without a token.
+//! - [`Connection`]: one WebSocket: send ops, receive [`Incoming`] events.
+#![deny(missing_docs)]
+
+mod connection;
+
+pub use connection::{Connection, Incoming};
+pub use natter_protocol as protocol;
+
+use natter_protocol::ApiError;
+use natter_protocol::http::{
+    AuthResponse, Channel, HistoryPage, HistoryQuery, LoginRequest, OpenDmRequest, Profile, SignupRequest,
+    UpdateProfileRequest, UserList,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// What can go wrong talking to Natter.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The server answered with a typed error.
+    #[error("{0}")]
+    Api(ApiError),
+    /// The HTTP exchange failed (connection refused, bad response…).
+    #[error("http: {0}")]
+    Http(String),
+    /// The WebSocket failed.
+    #[error("websocket: {0}")]
+    WebSocket(String),
+    /// Nothing arrived before the deadline.
+    #[error("timed out")]
+    Timeout,
+}
+
+impl ClientError {
+    /// The error code, when the server sent one.
+    pub fn code(&self) -> Option<natter_protocol::ErrorCode> {
+        match self {
+            ClientError::Api(e) => Some(e.code),
+            _ => None,
+        }
+    }
+}
+
+/// An HTTP client for one Natter edge (or load balancer), with an optional token.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+}
+
+impl Client {
+    /// A client for `base_url` (e.g. `http://127.0.0.1:8080`).
+    pub fn new(base_url: &str) -> Self {
+        Self { http: reqwest::Client::new(), base: base_url.trim_end_matches('/').to_string(), token: None }
+    }
+
+    /// The same client authenticated with `token`.
+    pub fn with_token(&self, token: &str) -> Self {
+        Self { token: Some(token.to_string()), ..self.clone() }
+    }
+
+    /// The base URL.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// The token, if any.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    async fn call<T: DeserializeOwned>(&self, req: reqwest::RequestBuilder) -> Result<T, ClientError> {
+        let req = match &self.token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        };
+        let resp = req.send().await.map_err(|e| ClientError::Http(e.to_string()))?;
+        let status = resp.status();
+        let body = resp.bytes().await.map_err(|e| ClientError::Http(e.to_string()))?;
+        if status.is_success() {
+            serde_json::from_slice(&body).map_err(|e| ClientError::Http(format!("bad body: {e}")))
+        } else {
+            match serde_json::from_slice::<ApiError>(&body) {
+                Ok(e) => Err(ClientError::Api(e)),
+                Err(_) => Err(ClientError::Http(format!("{status}: {}", String::from_utf8_lossy(&body)))),
+            }
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ClientError> {
+        self.call(self.http.post(self.url(path)).json(body)).await
+    }
+
+    /// Sends raw bytes as a JSON POST body (for testing bad input).
+    ///
+    /// # Errors
+    /// The server's typed error.
+    pub async fn post_raw<T: DeserializeOwned>(&self, path: &str, body: Vec<u8>) -> Result<T, ClientError> {
+        self.call(self.http.post(self.url(path)).header("content-type", "application/json").body(body)).await
+    }
+
+    /// `POST /v1/signup`.
+    ///
+    /// # Errors
+    /// `username_taken`, `invalid_username`, `invalid_password`, `invalid_profile`, …
+    pub async fn signup(&self, username: &str, password: &str, display_name: &str) -> Result<AuthResponse, ClientError> {
+        let req = SignupRequest { username: username.into(), password: password.into(), display_name: display_name.into() };
+        self.post("/v1/signup", &req).await
+    }
+
+    /// `POST /v1/login`.
+    ///
+    /// # Errors
+    /// `invalid_credentials`, `rate_limited`, …
+    pub async fn login(&self, username: &str, password: &str) -> Result<AuthResponse, ClientError> {
+        self.post("/v1/login", &LoginRequest { username: username.into(), password: password.into() }).await
+    }
+
+    /// `GET /v1/me`.
+    ///
+    /// # Errors
+    /// `token_invalid`, `token_expired`, …
+    pub async fn me(&self) -> Result<Profile, ClientError> {
+        self.call(self.http.get(self.url("/v1/me"))).await
+    }
+
+    /// `PATCH /v1/me`.
+    ///
+    /// # Errors
+    /// `invalid_profile`, …
+    pub async fn update_me(&self, update: &UpdateProfileRequest) -> Result<Profile, ClientError> {
+        self.call(self.http.patch(self.url("/v1/me")).json(update)).await
+    }
+
+    /// `GET /v1/users/{id}`.
+    ///
+    /// # Errors
+    /// `user_not_found`, …
+    pub async fn user(&self, id: u64) -> Result<Profile, ClientError> {
+        self.call(self.http.get(self.url(&format!("/v1/users/{id}")))).await
+    }
+
+    /// `GET /v1/users?q=` (username prefix).
+    ///
+    /// # Errors
+    /// `bad_request`, …
+    pub async fn search_users(&self, prefix: &str) -> Result<Vec<Profile>, ClientError> {
+        let list: UserList = self.call(self.http.get(self.url("/v1/users")).query(&[("q", prefix)])).await?;
+        Ok(list.users)
+    }
+
+    /// `POST /v1/dm`: the 1:1 channel with `peer`.
+    ///
+    /// # Errors
+    /// `user_not_found`, `cannot_dm_self`, …
+    pub async fn open_dm(&self, peer: u64) -> Result<Channel, ClientError> {
+        self.post("/v1/dm", &OpenDmRequest { peer }).await
+    }
+
+    /// `GET /v1/channels/{id}/messages`.
+    ///
+    /// # Errors
+    /// `not_a_member`, `bad_request`, …
+    pub async fn history(&self, channel: u64, query: &HistoryQuery) -> Result<HistoryPage, ClientError> {
+        let mut q: Vec<(&str, String)> = Vec::new();
+        if let Some(b) = query.before {
+            q.push(("before", b.to_string()));
+        }
+        if let Some(a) = query.after {
+            q.push(("after", a.to_string()));
+        }
+        if let Some(l) = query.limit {
+            q.push(("limit", l.to_string()));
+        }
+        self.call(self.http.get(self.url(&format!("/v1/channels/{channel}/messages"))).query(&q)).await
+    }
+
+    /// Every message of a channel, paging forward through history.
+    ///
+    /// # Errors
+    /// As [`Self::history`].
+    pub async fn full_history(&self, channel: u64) -> Result<Vec<natter_protocol::ws::MessageEvent>, ClientError> {
+        let mut all = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = self.history(channel, &HistoryQuery { after: Some(after), before: None, limit: Some(200) }).await?;
+            after = page.messages.last().map_or(after, |m| m.seq);
+            all.extend(page.messages);
+            if !page.has_more {
+                return Ok(all);
+            }
+        }
+    }
+
+    /// Opens a WebSocket (JSON frames) as device `device` (None: the edge assigns one).
+    ///
+    /// # Errors
+    /// The upgrade was refused (`token_invalid`, …) or the connection failed.
+    pub async fn connect(&self, device: Option<&str>) -> Result<Connection, ClientError> {
+        Connection::open(self, device, false).await
+    }
+
+    /// Opens a WebSocket with MessagePack frames.
+    ///
+    /// # Errors
+    /// As [`Self::connect`].
+    pub async fn connect_msgpack(&self, device: Option<&str>) -> Result<Connection, ClientError> {
+        Connection::open(self, device, true).await
+    }
+}

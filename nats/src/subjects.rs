@@ -1,0 +1,74 @@
+//! Every NATS subject Natter uses: a documented pattern constant and its formatter.
+//!
+//! | subject | carries | who publishes | who listens |
+//! | --- | --- | --- | --- |
+//! | `msg.<partition>.<channel_id>` | a batch of sends for one channel (JetStream) | edge | the store worker owning the partition |
+//! | `msg.<partition>.multi` | a batch of sends for several channels of one partition | edge | same |
+//! | `user.<user_id>` | events for one user's devices (core NATS) | store worker | edges with that user's sockets |
+//! | `rpc.<service>.<method>` | storage-backed request/reply | edge | store workers, queue group `store-worker` |
+
+/// Stream subjects: every partition, every channel.
+pub const MESSAGES_ALL: &str = "msg.>";
+/// Last token of a partition subject whose batch spans several channels.
+pub const MULTI_CHANNEL_TOKEN: &str = "multi";
+
+/// `msg.<partition>.<channel_id>`: a batch of sends bound for one channel.
+pub fn channel_messages(partition: u32, channel_id: u64) -> String {
+    format!("msg.{partition}.{channel_id}")
+}
+
+/// `msg.<partition>.multi`: a batch of sends bound for several channels of one partition.
+pub fn partition_multi(partition: u32) -> String {
+    format!("msg.{partition}.{MULTI_CHANNEL_TOKEN}")
+}
+
+/// `msg.<partition>.>`: the filter of a partition's consumer.
+pub fn partition_filter(partition: u32) -> String {
+    format!("msg.{partition}.>")
+}
+
+/// Pattern of per-user event subjects (for `nats sub 'user.>'`).
+pub const USER_EVENTS_ALL: &str = "user.>";
+
+/// `user.<user_id>`: events for every device of one user.
+pub fn user_events(user_id: u64) -> String {
+    format!("user.{user_id}")
+}
+
+/// Queue group that store workers answer RPCs in, so each request reaches one worker.
+pub const RPC_QUEUE_GROUP: &str = "store-worker";
+/// Every storage-backed RPC.
+pub const RPC_ALL: &str = "rpc.>";
+
+/// Storage-backed request/reply subjects (edge → store worker).
+pub mod rpc {
+    /// Create an account.
+    pub const SIGNUP: &str = "rpc.account.signup";
+    /// Check a username and password.
+    pub const LOGIN: &str = "rpc.account.login";
+    /// Read a user's profile.
+    pub const USER_GET: &str = "rpc.user.get";
+    /// Update one's own profile.
+    pub const USER_UPDATE: &str = "rpc.user.update";
+    /// Find users by username prefix.
+    pub const USER_SEARCH: &str = "rpc.user.search";
+    /// Get or create the 1:1 channel of two users.
+    pub const DM_OPEN: &str = "rpc.channel.dm";
+    /// List a channel's members (for the edge's membership cache).
+    pub const CHANNEL_MEMBERS: &str = "rpc.channel.members";
+    /// Read a page of a channel's history.
+    pub const HISTORY: &str = "rpc.channel.history";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subjects_are_readable_and_partitioned() {
+        assert_eq!(channel_messages(3, 42), "msg.3.42");
+        assert_eq!(partition_multi(3), "msg.3.multi");
+        assert_eq!(partition_filter(3), "msg.3.>");
+        assert_eq!(user_events(7), "user.7");
+    }
+}

@@ -1,0 +1,74 @@
+//! The layout against a real nats-server: idempotent setup, partition count fixed at creation.
+
+use natter_nats::NatsServer;
+use natter_nats::layout::{self, LayoutConfig};
+
+#[tokio::test]
+async fn ensure_is_idempotent_and_partitions_are_fixed_at_creation() {
+    let server = NatsServer::start().expect("start nats-server");
+    let client = natter_nats::connect(server.url(), "test").await.unwrap();
+    let js = async_nats::jetstream::new(client);
+
+    let first = layout::ensure(
+        &js,
+        &LayoutConfig {
+            partitions: 8,
+            replicas: 1,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(first.partitions, 8);
+    // A second service configured differently gets the stream's count, not its own.
+    let second = layout::ensure(
+        &js,
+        &LayoutConfig {
+            partitions: 4,
+            replicas: 1,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(second.partitions, 8);
+
+    // Concurrent first start-ups agree too.
+    let server2 = NatsServer::start().unwrap();
+    let js2 =
+        async_nats::jetstream::new(natter_nats::connect(server2.url(), "test").await.unwrap());
+    let (a, b) = tokio::join!(
+        layout::ensure(
+            &js2,
+            &LayoutConfig {
+                partitions: 3,
+                replicas: 1
+            }
+        ),
+        layout::ensure(
+            &js2,
+            &LayoutConfig {
+                partitions: 3,
+                replicas: 1
+            }
+        )
+    );
+    assert_eq!(a.unwrap().partitions, 3);
+    assert_eq!(b.unwrap().partitions, 3);
+}
+
+#[test]
+fn dropping_the_handle_kills_the_server() {
+    let server = NatsServer::start().unwrap();
+    let pid = server.pid().unwrap() as i32;
+    drop(server);
+    // SAFETY: signal 0 only checks for existence.
+    let alive = unsafe { libc::kill(pid, 0) } == 0;
+    assert!(!alive, "nats-server {pid} still running after drop");
+}
+
+#[test]
+fn restart_keeps_port_and_data() {
+    let mut server = NatsServer::start().unwrap();
+    let port = server.port();
+    server.restart().unwrap();
+    assert_eq!(server.port(), port);
+}

@@ -1,0 +1,240 @@
+//! Starting services from command-line flags (and the environment).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Args;
+use natter_edge::auth::{TokenKey, Tokens};
+use natter_edge::{EdgeConfig, RateLimits};
+use natter_store::{EmbeddedStore, SharedStore};
+use natter_store_worker::StoreWorkerConfig;
+
+/// Flags every service shares.
+#[derive(Args, Clone)]
+pub struct NatsArgs {
+    /// NATS server URL.
+    #[arg(long, env = "NATTER_NATS_URL", default_value = "nats://127.0.0.1:4222")]
+    nats_url: String,
+    /// Partitions of the message stream (used only when this process creates it).
+    #[arg(long, env = "NATTER_PARTITIONS", default_value_t = 8)]
+    partitions: u32,
+    /// Replicas of streams and KV buckets (1 for one node, 3 for a cluster).
+    #[arg(long, env = "NATTER_REPLICAS", default_value_t = 1)]
+    replicas: usize,
+}
+
+/// Flags of the edge (also used by `dev`).
+#[derive(Args, Clone)]
+pub struct EdgeFlags {
+    /// File of token keys, one `kid secret` per line (secret: 64+ hex digits); the
+    /// first line signs, all verify. Secrets are never taken from flags.
+    #[arg(long, env = "NATTER_TOKEN_KEYS_FILE")]
+    token_keys_file: Option<PathBuf>,
+    /// Token lifetime in seconds.
+    #[arg(long, env = "NATTER_TOKEN_TTL_SECS", default_value_t = 7 * 24 * 3600)]
+    token_ttl_secs: u64,
+    /// Sends per second per user (sustained, burst).
+    #[arg(long, env = "NATTER_SEND_RATE", value_parser = parse_rate, default_value = "50,200")]
+    send_rate: (u32, u32),
+    /// Frames per second per connection (sustained, burst).
+    #[arg(long, env = "NATTER_FRAME_RATE", value_parser = parse_rate, default_value = "200,400")]
+    frame_rate: (u32, u32),
+    /// Sign-up and login attempts per second per IP (sustained, burst).
+    #[arg(long, env = "NATTER_AUTH_RATE", value_parser = parse_rate, default_value = "20,200")]
+    auth_rate: (u32, u32),
+}
+
+fn parse_rate(s: &str) -> Result<(u32, u32), String> {
+    let (a, b) = s.split_once(',').ok_or("expected PER_SECOND,BURST")?;
+    Ok((a.trim().parse().map_err(|_| "bad rate")?, b.trim().parse().map_err(|_| "bad burst")?))
+}
+
+/// `natter edge`.
+#[derive(Args)]
+pub struct EdgeArgs {
+    #[command(flatten)]
+    nats: NatsArgs,
+    #[command(flatten)]
+    edge: EdgeFlags,
+    /// Address to serve HTTP and WebSocket on.
+    #[arg(long, env = "NATTER_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+}
+
+/// `natter store-worker`.
+#[derive(Args)]
+pub struct StoreWorkerArgs {
+    #[command(flatten)]
+    nats: NatsArgs,
+    /// Folder of the embedded store.
+    #[arg(long, env = "NATTER_STORE_DIR", default_value = "./data/store")]
+    store_dir: PathBuf,
+    /// Serve /metrics and /healthz on this address.
+    #[arg(long, env = "NATTER_METRICS_LISTEN")]
+    metrics_listen: Option<String>,
+}
+
+/// `natter dev`.
+#[derive(Args)]
+pub struct DevArgs {
+    /// Folder for all data (NATS, store, token keys); kept across restarts.
+    #[arg(long, default_value = "./data")]
+    data: PathBuf,
+    /// Address to serve HTTP and WebSocket on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Port of the local nats-server (0: any free port).
+    #[arg(long, default_value_t = 4222)]
+    nats_port: u16,
+    /// Partitions of the message stream when it is first created.
+    #[arg(long, default_value_t = 8)]
+    partitions: u32,
+    #[command(flatten)]
+    edge: EdgeFlags,
+}
+
+fn install_metrics() -> Option<natter_edge::MetricsRender> {
+    let handle = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder().ok()?;
+    Some(Arc::new(move || handle.render()))
+}
+
+/// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+fn load_token_keys(path: &Path) -> anyhow::Result<Vec<TokenKey>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading token keys {}", path.display()))?;
+    let mut keys = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        let (kid, hex) = line.split_once(char::is_whitespace).context("token key line: `kid secret-hex`")?;
+        let secret = decode_hex(hex.trim()).context("token key secret must be hex")?;
+        keys.push(TokenKey { kid: kid.to_string(), secret });
+    }
+    Ok(keys)
+}
+
+fn decode_hex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+}
+
+/// Creates a token key file with one random key if none exists (for `dev`).
+fn ensure_dev_token_keys(path: &Path) -> anyhow::Result<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    let secret: String = (0..32).map(|_| format!("{:02x}", rand::random::<u8>())).collect();
+    std::fs::write(path, format!("# kid secret-hex; the first line signs\ndev-1 {secret}\n"))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+fn edge_config(flags: &EdgeFlags, nats: &NatsArgs, keys_file: &Path, metrics: Option<natter_edge::MetricsRender>) -> anyhow::Result<EdgeConfig> {
+    let tokens = Tokens::new(load_token_keys(keys_file)?, flags.token_ttl_secs).map_err(anyhow::Error::msg)?;
+    Ok(EdgeConfig {
+        tokens,
+        partitions: nats.partitions,
+        replicas: nats.replicas,
+        limits: RateLimits { sends_per_user: flags.send_rate, frames_per_connection: flags.frame_rate, auth_per_ip: flags.auth_rate },
+        metrics,
+    })
+}
+
+/// `natter edge`.
+pub async fn edge(args: EdgeArgs) -> anyhow::Result<()> {
+    let keys = args.edge.token_keys_file.clone().context("--token-keys-file (or NATTER_TOKEN_KEYS_FILE) is required")?;
+    let config = edge_config(&args.edge, &args.nats, &keys, install_metrics())?;
+    let nats = natter_nats::connect(&args.nats.nats_url, "natter-edge").await?;
+    let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("binding {}", args.listen))?;
+    println!("natter edge listening on http://{}", listener.local_addr()?);
+    natter_edge::run(listener, config, nats, shutdown_signal()).await
+}
+
+/// `natter store-worker`.
+pub async fn store_worker(args: StoreWorkerArgs) -> anyhow::Result<()> {
+    let metrics = install_metrics();
+    let store: SharedStore = Arc::new(EmbeddedStore::open(&args.store_dir)?);
+    let nats = natter_nats::connect(&args.nats.nats_url, "natter-store-worker").await?;
+    if let (Some(addr), Some(render)) = (&args.metrics_listen, metrics) {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let app = axum::Router::new()
+            .route("/metrics", axum::routing::get(move || { let r = render.clone(); async move { r() } }))
+            .route("/healthz", axum::routing::get(|| async { "ok" }));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+    }
+    let config = StoreWorkerConfig { partitions: args.nats.partitions, replicas: args.nats.replicas, ..Default::default() };
+    println!("natter store-worker running (store {})", args.store_dir.display());
+    natter_store_worker::run(config, store, nats, shutdown_signal()).await
+}
+
+/// `natter dev`.
+pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&args.data)?;
+    let data = args.data.canonicalize()?;
+    let port = (args.nats_port != 0).then_some(args.nats_port);
+    let nats_dir = data.join("nats");
+    let server = tokio::task::spawn_blocking(move || natter_nats::NatsServer::start_in(&nats_dir, port)).await??;
+    let keys_file = args.edge.token_keys_file.clone().unwrap_or_else(|| data.join("token-keys"));
+    ensure_dev_token_keys(&keys_file)?;
+    let nats_args = NatsArgs { nats_url: server.url().to_string(), partitions: args.partitions, replicas: 1 };
+    let config = edge_config(&args.edge, &nats_args, &keys_file, install_metrics())?;
+
+    let store: SharedStore = Arc::new(EmbeddedStore::open(data.join("store"))?);
+    let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("binding {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+
+    let worker_nats = natter_nats::connect(server.url(), "natter-store-worker").await?;
+    let worker_cfg = StoreWorkerConfig { partitions: args.partitions, ..Default::default() };
+    let mut worker = tokio::spawn(natter_store_worker::run(worker_cfg, store, worker_nats, stopped(stop_rx.clone())));
+    let edge_nats = natter_nats::connect(server.url(), "natter-edge").await?;
+    let mut edge = tokio::spawn(natter_edge::run(listener, config, edge_nats, stopped(stop_rx)));
+
+    println!("Natter is running.");
+    println!("  HTTP:      http://{addr}  (API under /v1, see docs/protocol.md)");
+    println!("  WebSocket: ws://{addr}/v1/ws");
+    println!("  NATS:      {}  (JetStream data in {})", server.url(), server.store_dir().display());
+    println!("  Store:     {}", data.join("store").display());
+    println!("  Try:       natter chat --url http://{addr} --user alice --password secret-pass --signup --to bob");
+    println!("Press Ctrl-C to stop.");
+
+    // Run until asked to stop, or until a service fails on its own.
+    tokio::select! {
+        _ = shutdown_signal() => {}
+        r = &mut worker => return r?.context("store worker stopped"),
+        r = &mut edge => return r?.context("edge stopped"),
+    }
+    let _ = stop_tx.send(true);
+    let (w, e) = tokio::join!(worker, edge);
+    w??;
+    e??;
+    drop(server);
+    Ok(())
+}

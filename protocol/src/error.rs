@@ -1,0 +1,189 @@
+//! The registry of error codes clients see.
+//!
+//! A code is stable once shipped: clients switch on it. The HTTP status and whether a
+//! retry may succeed derive from the code, so the HTTP API and the WebSocket error
+//! frames always agree. `docs/protocol.md` lists every code.
+
+use serde::{Deserialize, Serialize};
+
+/// Every error a client can be told about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The request body or query is not valid JSON of the expected shape.
+    BadRequest,
+    /// A WebSocket frame is not valid JSON / MessagePack of a known op's shape.
+    InvalidFrame,
+    /// A WebSocket frame names an op that does not exist.
+    UnknownOp,
+    /// A WebSocket frame is larger than the connection's limit (the socket closes).
+    FrameTooLarge,
+    /// A message text is empty.
+    MessageEmpty,
+    /// A message text has 100,000 or more characters.
+    MessageTooLong,
+    /// A client_msg_id is empty, too long or has characters outside the allowed set.
+    InvalidClientMsgId,
+    /// A device id is empty, too long or has characters outside the allowed set.
+    InvalidDeviceId,
+    /// The token is missing, malformed, or its signature does not verify.
+    TokenInvalid,
+    /// The token has expired: log in again.
+    TokenExpired,
+    /// Unknown username or wrong password (deliberately indistinguishable).
+    InvalidCredentials,
+    /// The username does not meet the rules (3–32 of a–z, 0–9, `_`, `.`).
+    InvalidUsername,
+    /// The password does not meet the rules (8–128 bytes).
+    InvalidPassword,
+    /// A display name or status text is too long or has control characters.
+    InvalidProfile,
+    /// The username is already taken (case-insensitively).
+    UsernameTaken,
+    /// No such user.
+    UserNotFound,
+    /// The channel does not exist or the caller is not a member.
+    NotAMember,
+    /// A 1:1 channel with oneself was requested.
+    CannotDmSelf,
+    /// Too many requests: wait `retry_after_ms`.
+    RateLimited,
+    /// No such route.
+    NotFound,
+    /// A backing service (NATS, the store) is unreachable right now: retry.
+    Unavailable,
+    /// A bug on the server side.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The HTTP status that carries this code.
+    pub fn http_status(self) -> u16 {
+        use ErrorCode::*;
+        match self {
+            BadRequest | InvalidFrame | UnknownOp | MessageEmpty | InvalidClientMsgId
+            | InvalidDeviceId | InvalidUsername | InvalidPassword | InvalidProfile
+            | CannotDmSelf => 400,
+            TokenInvalid | TokenExpired | InvalidCredentials => 401,
+            NotAMember => 403,
+            UserNotFound | NotFound => 404,
+            UsernameTaken => 409,
+            FrameTooLarge | MessageTooLong => 413,
+            RateLimited => 429,
+            Internal => 500,
+            Unavailable => 503,
+        }
+    }
+
+    /// Whether the same request may succeed if retried later.
+    pub fn retryable(self) -> bool {
+        matches!(self, ErrorCode::RateLimited | ErrorCode::Unavailable)
+    }
+
+    /// The snake_case code as sent on the wire.
+    pub fn as_str(self) -> &'static str {
+        use ErrorCode::*;
+        match self {
+            BadRequest => "bad_request",
+            InvalidFrame => "invalid_frame",
+            UnknownOp => "unknown_op",
+            FrameTooLarge => "frame_too_large",
+            MessageEmpty => "message_empty",
+            MessageTooLong => "message_too_long",
+            InvalidClientMsgId => "invalid_client_msg_id",
+            InvalidDeviceId => "invalid_device_id",
+            TokenInvalid => "token_invalid",
+            TokenExpired => "token_expired",
+            InvalidCredentials => "invalid_credentials",
+            InvalidUsername => "invalid_username",
+            InvalidPassword => "invalid_password",
+            InvalidProfile => "invalid_profile",
+            UsernameTaken => "username_taken",
+            UserNotFound => "user_not_found",
+            NotAMember => "not_a_member",
+            CannotDmSelf => "cannot_dm_self",
+            RateLimited => "rate_limited",
+            NotFound => "not_found",
+            Unavailable => "unavailable",
+            Internal => "internal",
+        }
+    }
+
+    /// Every code, for docs and tests.
+    pub const ALL: &'static [ErrorCode] = &[
+        ErrorCode::BadRequest,
+        ErrorCode::InvalidFrame,
+        ErrorCode::UnknownOp,
+        ErrorCode::FrameTooLarge,
+        ErrorCode::MessageEmpty,
+        ErrorCode::MessageTooLong,
+        ErrorCode::InvalidClientMsgId,
+        ErrorCode::InvalidDeviceId,
+        ErrorCode::TokenInvalid,
+        ErrorCode::TokenExpired,
+        ErrorCode::InvalidCredentials,
+        ErrorCode::InvalidUsername,
+        ErrorCode::InvalidPassword,
+        ErrorCode::InvalidProfile,
+        ErrorCode::UsernameTaken,
+        ErrorCode::UserNotFound,
+        ErrorCode::NotAMember,
+        ErrorCode::CannotDmSelf,
+        ErrorCode::RateLimited,
+        ErrorCode::NotFound,
+        ErrorCode::Unavailable,
+        ErrorCode::Internal,
+    ];
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error as the client sees it: the HTTP error body and the payload of RPC errors.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct ApiError {
+    /// Stable code to switch on.
+    pub code: ErrorCode,
+    /// Human-readable detail (may change between versions).
+    pub message: String,
+    /// For `rate_limited`: how long to wait before retrying.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_ms: Option<u64>,
+}
+
+impl ApiError {
+    /// An error with a code and a message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            retry_after_ms: None,
+        }
+    }
+
+    /// `rate_limited` with the wait before a retry may succeed.
+    pub fn rate_limited(retry_after_ms: u64) -> Self {
+        Self {
+            code: ErrorCode::RateLimited,
+            message: "too many requests".into(),
+            retry_after_ms: Some(retry_after_ms),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_names_match_serde() {
+        for code in ErrorCode::ALL {
+            let json = serde_json::to_string(code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+    }
+}

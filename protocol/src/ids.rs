@@ -1,0 +1,60 @@
+//! u64 IDs as decimal strings on the wire; numbers are accepted on input too.
+
+use serde::{Deserialize, Deserializer, Serializer, de};
+
+/// Serializes a u64 as a decimal string.
+pub fn serialize<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
+/// Deserializes a u64 from a decimal string or a non-negative integer.
+pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id<'a> {
+        Num(u64),
+        Str(std::borrow::Cow<'a, str>),
+    }
+    match Id::deserialize(d)? {
+        Id::Num(n) => Ok(n),
+        Id::Str(s) => s
+            .parse()
+            .map_err(|_| de::Error::custom("expected an id: a decimal string of a u64")),
+    }
+}
+
+/// The same for `Vec<u64>`.
+pub mod vec {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    struct Id(#[serde(with = "super")] u64);
+
+    /// Serializes each id as a decimal string.
+    pub fn serialize<S: Serializer>(v: &[u64], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter().map(|i| Id(*i)))
+    }
+
+    /// Deserializes a list of ids given as strings or numbers.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u64>, D::Error> {
+        Ok(Vec::<Id>::deserialize(d)?.into_iter().map(|i| i.0).collect())
+    }
+}
+
+/// The same for `Option<u64>`.
+pub mod option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    struct Id(#[serde(with = "super")] u64);
+
+    /// Serializes an optional id as a decimal string or null.
+    pub fn serialize<S: Serializer>(v: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
+        v.map(Id).serialize(s)
+    }
+
+    /// Deserializes an optional id given as a string, a number or null.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+        Ok(Option::<Id>::deserialize(d)?.map(|i| i.0))
+    }
+}

@@ -1,0 +1,120 @@
+//! Payloads services exchange over NATS (MessagePack, `Content-Type:
+//! application/msgpack`): batches on the message stream and storage-backed RPCs.
+//! Clients never see these.
+
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+use crate::http::{HistoryQuery, LoginRequest, SignupRequest, UpdateProfileRequest};
+use crate::{ApiError, ErrorCode};
+
+/// One accepted send, as the edge puts it on the stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamSend {
+    /// Id from idgen, assigned by the edge.
+    pub message_id: u64,
+    /// Destination channel.
+    pub channel_id: u64,
+    /// Author (authenticated by the edge).
+    pub sender_id: u64,
+    /// The author's id for this send: the key of dedupe.
+    pub client_msg_id: String,
+    /// The validated text.
+    pub text: String,
+    /// When the edge accepted it (ms since the Unix epoch).
+    pub sent_at_ms: u64,
+}
+
+/// One JetStream message on `msg.<partition>.…`: the sends an edge coalesced for one
+/// partition while its previous publish was in flight.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendBatch {
+    /// The sends in the order the edge accepted them.
+    pub sends: Vec<StreamSend>,
+}
+
+/// Encodes a NATS payload (MessagePack with field names, so fields can be added).
+pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    // Plain derived structs always serialize.
+    rmp_serde::to_vec_named(value).unwrap_or_default()
+}
+
+/// Decodes a NATS payload.
+///
+/// # Errors
+/// The payload is not MessagePack of the expected shape.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, rmp_serde::decode::Error> {
+    rmp_serde::from_slice(bytes)
+}
+
+/// Reply to every RPC: the result or a client-facing error.
+pub type RpcReply<T> = Result<T, ApiError>;
+
+/// Decodes an RPC reply, mapping an undecodable one to `internal`.
+pub fn decode_reply<T: DeserializeOwned>(bytes: &[u8]) -> RpcReply<T> {
+    decode::<RpcReply<T>>(bytes)
+        .unwrap_or_else(|e| Err(ApiError::new(ErrorCode::Internal, format!("bad rpc reply: {e}"))))
+}
+
+/// `rpc.account.signup`.
+pub type SignupReq = SignupRequest;
+/// `rpc.account.login`: replies with the profile when the password matches.
+pub type LoginReq = LoginRequest;
+
+/// `rpc.user.get`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UserGetReq {
+    /// Whose profile.
+    pub user_id: u64,
+}
+
+/// `rpc.user.update`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UserUpdateReq {
+    /// The authenticated user (only one's own profile can be changed).
+    pub user_id: u64,
+    /// The change.
+    pub update: UpdateProfileRequest,
+}
+
+/// `rpc.user.search`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UserSearchReq {
+    /// Normalized (lowercase) username prefix.
+    pub prefix: String,
+    /// At most this many.
+    pub limit: u32,
+}
+
+/// `rpc.channel.dm`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DmOpenReq {
+    /// The authenticated user.
+    pub user_id: u64,
+    /// The other user.
+    pub peer_id: u64,
+}
+
+/// `rpc.channel.members`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MembersReq {
+    /// Which channel.
+    pub channel_id: u64,
+}
+
+/// Reply to `rpc.channel.members`; empty when the channel does not exist.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Members {
+    /// Member user ids.
+    pub user_ids: Vec<u64>,
+}
+
+/// `rpc.channel.history`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HistoryReq {
+    /// The authenticated user (must be a member).
+    pub user_id: u64,
+    /// Which channel.
+    pub channel_id: u64,
+    /// Paging.
+    pub query: HistoryQuery,
+}

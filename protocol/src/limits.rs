@@ -1,0 +1,123 @@
+//! Input limits, enforced by every service and documented in `docs/protocol.md`.
+
+use crate::ErrorCode;
+
+/// Longest accepted message text, in Unicode scalar values: "fewer than 100,000".
+pub const MAX_TEXT_CHARS: usize = 99_999;
+/// Largest WebSocket frame an edge reads; larger ones get `frame_too_large` and a close.
+/// Room for a maximal text even when every character is JSON-escaped (`\uXXXX`).
+pub const MAX_FRAME_BYTES: usize = 1024 * 1024;
+/// Longest client_msg_id and device id.
+pub const MAX_CLIENT_ID_LEN: usize = 64;
+/// Longest display name, in characters.
+pub const MAX_DISPLAY_NAME_CHARS: usize = 64;
+/// Longest status text, in characters.
+pub const MAX_STATUS_TEXT_CHARS: usize = 140;
+/// Most messages in one history page.
+pub const MAX_HISTORY_PAGE: u32 = 200;
+/// Most users returned by one search.
+pub const MAX_SEARCH_RESULTS: u32 = 50;
+
+/// Checks a message text: not empty, fewer than 100,000 characters.
+///
+/// # Errors
+/// `message_empty` or `message_too_long`.
+pub fn check_text(text: &str) -> Result<(), ErrorCode> {
+    if text.is_empty() {
+        return Err(ErrorCode::MessageEmpty);
+    }
+    // Fewer bytes than the limit means fewer characters: skip the count.
+    if text.len() > MAX_TEXT_CHARS && text.chars().count() > MAX_TEXT_CHARS {
+        return Err(ErrorCode::MessageTooLong);
+    }
+    Ok(())
+}
+
+/// Client-chosen ids (client_msg_id, device id): 1–64 of `A-Z a-z 0-9 - _ . :`.
+pub fn is_valid_client_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_CLIENT_ID_LEN
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+}
+
+/// Normalizes a username for uniqueness and lookup (ASCII lowercase) and checks it:
+/// 3–32 of `a-z 0-9 _ .`.
+///
+/// # Errors
+/// `invalid_username`.
+pub fn normalize_username(username: &str) -> Result<String, ErrorCode> {
+    let lower = username.to_ascii_lowercase();
+    let ok = (3..=32).contains(&lower.len())
+        && lower
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.');
+    if ok { Ok(lower) } else { Err(ErrorCode::InvalidUsername) }
+}
+
+/// Passwords: 8–128 bytes.
+///
+/// # Errors
+/// `invalid_password`.
+pub fn check_password(password: &str) -> Result<(), ErrorCode> {
+    if (8..=128).contains(&password.len()) {
+        Ok(())
+    } else {
+        Err(ErrorCode::InvalidPassword)
+    }
+}
+
+/// Display names: 1–64 characters, no control characters.
+///
+/// # Errors
+/// `invalid_profile`.
+pub fn check_display_name(name: &str) -> Result<(), ErrorCode> {
+    let n = name.chars().count();
+    if n == 0 || n > MAX_DISPLAY_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(ErrorCode::InvalidProfile);
+    }
+    Ok(())
+}
+
+/// Status texts: up to 140 characters, no control characters.
+///
+/// # Errors
+/// `invalid_profile`.
+pub fn check_status_text(text: &str) -> Result<(), ErrorCode> {
+    if text.chars().count() > MAX_STATUS_TEXT_CHARS || text.chars().any(char::is_control) {
+        return Err(ErrorCode::InvalidProfile);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_limit_counts_scalar_values_not_bytes() {
+        assert_eq!(check_text(""), Err(ErrorCode::MessageEmpty));
+        assert_eq!(check_text(&"a".repeat(99_999)), Ok(()));
+        assert_eq!(check_text(&"a".repeat(100_000)), Err(ErrorCode::MessageTooLong));
+        // 4-byte scalars: 99,999 of them are 399,996 bytes and still accepted.
+        assert_eq!(check_text(&"😀".repeat(99_999)), Ok(()));
+        assert_eq!(check_text(&"😀".repeat(100_000)), Err(ErrorCode::MessageTooLong));
+    }
+
+    #[test]
+    fn usernames_are_case_insensitive() {
+        assert_eq!(normalize_username("Alice_1").as_deref(), Ok("alice_1"));
+        assert!(normalize_username("al").is_err());
+        assert!(normalize_username("al ice").is_err());
+        assert!(normalize_username("ålice").is_err());
+    }
+
+    #[test]
+    fn client_ids() {
+        assert!(is_valid_client_id("c-1:2.3_x"));
+        assert!(!is_valid_client_id(""));
+        assert!(!is_valid_client_id(&"x".repeat(65)));
+        assert!(!is_valid_client_id("a b"));
+    }
+}

@@ -1,0 +1,196 @@
+//! The WebSocket protocol: client operations and server events.
+//!
+//! Web clients use JSON text frames; mobile clients may use MessagePack binary frames
+//! with the same shapes (`?format=msgpack` at connect picks the format of server
+//! frames; a client frame's own type says how to decode it). Every op is an object
+//! with an `op` field, every event an object with a `type` field.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{ApiError, ErrorCode, ids};
+
+/// An operation sent by a client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum ClientOp {
+    /// Send a text message to a channel.
+    Send {
+        /// Channel to send to (the caller must be a member).
+        #[serde(with = "ids")]
+        channel: u64,
+        /// Client-chosen id; resending the same id never creates a second message.
+        client_msg_id: String,
+        /// The text: 1 to 99,999 Unicode scalar values.
+        text: String,
+    },
+    /// Application-level heartbeat; answered with `pong`.
+    Ping {},
+}
+
+/// The ops a client may send, for telling `unknown_op` from a malformed known op.
+pub const KNOWN_OPS: &[&str] = &["send", "ping"];
+
+#[derive(Deserialize)]
+struct OpProbe {
+    #[serde(default)]
+    op: Option<serde_json::Value>,
+}
+
+impl ClientOp {
+    /// Decodes a JSON text frame, classifying failures as `invalid_frame` or `unknown_op`.
+    ///
+    /// # Errors
+    /// An [`ApiError`] to send back as an error frame.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, ApiError> {
+        serde_json::from_slice(bytes).map_err(|e| {
+            let probe = serde_json::from_slice::<OpProbe>(bytes).ok();
+            classify(probe.and_then(|p| p.op), e.to_string())
+        })
+    }
+
+    /// Decodes a MessagePack binary frame, classifying failures like [`Self::from_json`].
+    ///
+    /// # Errors
+    /// An [`ApiError`] to send back as an error frame.
+    pub fn from_msgpack(bytes: &[u8]) -> Result<Self, ApiError> {
+        rmp_serde::from_slice(bytes).map_err(|e| {
+            let probe = rmp_serde::from_slice::<OpProbe>(bytes).ok();
+            classify(probe.and_then(|p| p.op), e.to_string())
+        })
+    }
+}
+
+fn classify(op: Option<serde_json::Value>, detail: String) -> ApiError {
+    match op {
+        None => ApiError::new(ErrorCode::InvalidFrame, format!("not an op object: {detail}")),
+        Some(serde_json::Value::String(op)) if !KNOWN_OPS.contains(&op.as_str()) => {
+            ApiError::new(ErrorCode::UnknownOp, format!("unknown op {op:?}"))
+        }
+        Some(_) => ApiError::new(ErrorCode::InvalidFrame, detail),
+    }
+}
+
+/// A message as clients see it, live and in history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageEvent {
+    /// Channel the message belongs to.
+    #[serde(with = "ids")]
+    pub channel: u64,
+    /// Position in the channel: 1, 2, 3, … without gaps.
+    pub seq: u64,
+    /// Globally unique, time-ordered id.
+    #[serde(with = "ids")]
+    pub message_id: u64,
+    /// Author's user id.
+    #[serde(with = "ids")]
+    pub sender: u64,
+    /// The author's id for this send (lets the author's devices match their acks).
+    pub client_msg_id: String,
+    /// The text.
+    pub text: String,
+    /// When the edge accepted it, in milliseconds since the Unix epoch.
+    pub sent_at: u64,
+}
+
+/// An event sent by the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerEvent {
+    /// First frame of every connection.
+    Hello {
+        /// The authenticated user.
+        #[serde(with = "ids")]
+        user_id: u64,
+        /// This connection's device id (the client's, or one the edge assigned).
+        device_id: String,
+        /// Limits the client should respect.
+        max_text_chars: usize,
+        /// Largest frame the edge reads.
+        max_frame_bytes: usize,
+    },
+    /// A send is durable (JetStream acked it); it will be delivered.
+    Ack {
+        /// The send's client_msg_id.
+        client_msg_id: String,
+        /// The message id assigned to this send.
+        #[serde(with = "ids")]
+        message_id: u64,
+        /// The channel sent to.
+        #[serde(with = "ids")]
+        channel: u64,
+    },
+    /// A message in one of the user's channels (including the user's own).
+    Message(MessageEvent),
+    /// Answer to `ping`.
+    Pong {},
+    /// An op failed; nothing was changed.
+    Error {
+        /// Stable code.
+        code: ErrorCode,
+        /// Detail for humans.
+        message: String,
+        /// The failed send's client_msg_id, when the op was a send.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_msg_id: Option<String>,
+        /// For `rate_limited`: wait this long before retrying.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
+    },
+}
+
+impl ServerEvent {
+    /// An error frame from an [`ApiError`], tied to a send when `client_msg_id` is given.
+    pub fn error(err: ApiError, client_msg_id: Option<String>) -> Self {
+        ServerEvent::Error {
+            code: err.code,
+            message: err.message,
+            client_msg_id,
+            retry_after_ms: err.retry_after_ms,
+        }
+    }
+
+    /// JSON encoding (a text frame).
+    pub fn to_json(&self) -> Vec<u8> {
+        // Serializing these plain structs cannot fail.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// MessagePack encoding with field names (a binary frame).
+    pub fn to_msgpack(&self) -> Vec<u8> {
+        rmp_serde::to_vec_named(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn send_round_trips_with_string_ids() {
+        let op = ClientOp::from_json(br#"{"op":"send","channel":"18446744073709551615","client_msg_id":"c1","text":"hi"}"#).unwrap();
+        assert_eq!(
+            op,
+            ClientOp::Send { channel: u64::MAX, client_msg_id: "c1".into(), text: "hi".into() }
+        );
+        let back = ClientOp::from_msgpack(&rmp_serde::to_vec_named(&op).unwrap()).unwrap();
+        assert_eq!(back, op);
+    }
+
+    #[test]
+    fn failures_are_classified() {
+        let code = |b: &[u8]| ClientOp::from_json(b).unwrap_err().code;
+        assert_eq!(code(b"not json"), ErrorCode::InvalidFrame);
+        assert_eq!(code(b"[1,2]"), ErrorCode::InvalidFrame);
+        assert_eq!(code(br#"{"text":"x"}"#), ErrorCode::InvalidFrame);
+        assert_eq!(code(br#"{"op":"dance"}"#), ErrorCode::UnknownOp);
+        assert_eq!(code(br#"{"op":"send","channel":"1","text":"x"}"#), ErrorCode::InvalidFrame);
+        assert_eq!(code(br#"{"op":"send","channel":"-1","client_msg_id":"c","text":"x"}"#), ErrorCode::InvalidFrame);
+        assert_eq!(ClientOp::from_msgpack(&[0xc1]).unwrap_err().code, ErrorCode::InvalidFrame);
+    }
+
+    #[test]
+    fn events_serialize_with_type_tag() {
+        let json = String::from_utf8(ServerEvent::Pong {}.to_json()).unwrap();
+        assert_eq!(json, r#"{"type":"pong"}"#);
+    }
+}

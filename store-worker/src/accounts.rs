@@ -1,0 +1,163 @@
+//! Accounts and profiles: sign-up, login, get, update, search.
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use natter_protocol::http::{Profile, SignupRequest, LoginRequest};
+use natter_protocol::internal::{RpcReply, UserGetReq, UserSearchReq, UserUpdateReq};
+use natter_protocol::{ApiError, ErrorCode, limits};
+use natter_store::{ScanRange, StoreError, WriteBatch, keys, value};
+
+use crate::Worker;
+use crate::records::{UserRecord, now_ms};
+
+/// Maps a store failure to what a client is told.
+pub(crate) fn store_err(e: StoreError) -> ApiError {
+    tracing::warn!(error = %e, "store error");
+    if e.retryable() {
+        ApiError::new(ErrorCode::Unavailable, "store unavailable, retry")
+    } else {
+        ApiError::new(ErrorCode::Internal, "store error")
+    }
+}
+
+fn invalid(code: ErrorCode, what: &str) -> ApiError {
+    ApiError::new(code, what.to_string())
+}
+
+pub(crate) async fn load_user(w: &Worker, user_id: u64) -> RpcReply<Option<UserRecord>> {
+    match w.store.get(&keys::user(user_id)).await.map_err(store_err)? {
+        Some(bytes) => Ok(Some(value::decode(&bytes).map_err(store_err)?)),
+        None => Ok(None),
+    }
+}
+
+pub(crate) async fn signup(w: &Worker, req: SignupRequest) -> RpcReply<Profile> {
+    let username = limits::normalize_username(&req.username)
+        .map_err(|c| invalid(c, "username: 3-32 of a-z 0-9 _ ."))?;
+    limits::check_password(&req.password).map_err(|c| invalid(c, "password: 8-128 bytes"))?;
+    limits::check_display_name(&req.display_name)
+        .map_err(|c| invalid(c, "display_name: 1-64 characters, no control characters"))?;
+    // Cheap pre-check so a taken name does not cost a password hash.
+    if w.store.get(&keys::username(&username)).await.map_err(store_err)?.is_some() {
+        return Err(invalid(ErrorCode::UsernameTaken, "username is taken"));
+    }
+    let password_hash = hash_password(req.password).await?;
+    let id = w.ids.next_id().map_err(|e| ApiError::new(ErrorCode::Unavailable, e.to_string()))?;
+    let user = UserRecord {
+        id,
+        username: username.clone(),
+        display_name: req.display_name,
+        status_text: String::new(),
+        password_hash,
+        created_at: now_ms(),
+    };
+    // The username key is written only if absent: two racing sign-ups, one winner.
+    let batch = WriteBatch::new()
+        .expect(keys::username(&username), None)
+        .put(keys::username(&username), value::encode(&id))
+        .put(keys::user(id), value::encode(&user));
+    match w.store.write(batch).await {
+        Ok(()) => Ok(user.profile()),
+        Err(StoreError::ConditionFailed { .. }) => Err(invalid(ErrorCode::UsernameTaken, "username is taken")),
+        Err(e) => Err(store_err(e)),
+    }
+}
+
+/// A hash of a password nobody has, verified when the user is unknown so that an
+/// unknown username costs as much time as a wrong password.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$5rEPzjGvAOnBmI5RxUGE5ObtmF3EM8ZY7OuZUrb6tfg";
+
+pub(crate) async fn login(w: &Worker, req: LoginRequest) -> RpcReply<Profile> {
+    let bad = || invalid(ErrorCode::InvalidCredentials, "unknown username or wrong password");
+    let user = match limits::normalize_username(&req.username) {
+        Ok(name) => match w.store.get(&keys::username(&name)).await.map_err(store_err)? {
+            Some(id) => load_user(w, value::decode(&id).map_err(store_err)?).await?,
+            None => None,
+        },
+        Err(_) => None,
+    };
+    let hash = user.as_ref().map_or(DUMMY_HASH.to_string(), |u| u.password_hash.clone());
+    let ok = verify_password(req.password, hash).await?;
+    match user {
+        Some(u) if ok => Ok(u.profile()),
+        _ => Err(bad()),
+    }
+}
+
+pub(crate) async fn get(w: &Worker, req: UserGetReq) -> RpcReply<Profile> {
+    load_user(w, req.user_id)
+        .await?
+        .map(|u| u.profile())
+        .ok_or_else(|| invalid(ErrorCode::UserNotFound, "no such user"))
+}
+
+pub(crate) async fn update(w: &Worker, req: UserUpdateReq) -> RpcReply<Profile> {
+    if let Some(name) = &req.update.display_name {
+        limits::check_display_name(name).map_err(|c| invalid(c, "display_name: 1-64 characters"))?;
+    }
+    if let Some(status) = &req.update.status_text {
+        limits::check_status_text(status).map_err(|c| invalid(c, "status_text: up to 140 characters"))?;
+    }
+    // Compare-and-set on the whole record so concurrent updates never lose one.
+    for _ in 0..16 {
+        let key = keys::user(req.user_id);
+        let Some(current) = w.store.get(&key).await.map_err(store_err)? else {
+            return Err(invalid(ErrorCode::UserNotFound, "no such user"));
+        };
+        let mut user: UserRecord = value::decode(&current).map_err(store_err)?;
+        if let Some(name) = &req.update.display_name {
+            user.display_name = name.clone();
+        }
+        if let Some(status) = &req.update.status_text {
+            user.status_text = status.clone();
+        }
+        let batch = WriteBatch::new().expect(key.clone(), Some(current)).put(key, value::encode(&user));
+        match w.store.write(batch).await {
+            Ok(()) => return Ok(user.profile()),
+            Err(StoreError::ConditionFailed { .. }) => continue,
+            Err(e) => return Err(store_err(e)),
+        }
+    }
+    Err(ApiError::new(ErrorCode::Unavailable, "profile busy, retry"))
+}
+
+pub(crate) async fn search(w: &Worker, req: UserSearchReq) -> RpcReply<Vec<Profile>> {
+    let limit = req.limit.clamp(1, limits::MAX_SEARCH_RESULTS) as usize;
+    let found = w
+        .store
+        .scan(ScanRange::prefix(keys::username_prefix(&req.prefix)), limit)
+        .await
+        .map_err(store_err)?;
+    let ids: Vec<Vec<u8>> = found
+        .iter()
+        .filter_map(|(_, v)| value::decode::<u64>(v).ok())
+        .map(keys::user)
+        .collect();
+    let users = w.store.batch_get(&ids).await.map_err(store_err)?;
+    Ok(users
+        .into_iter()
+        .flatten()
+        .filter_map(|b| value::decode::<UserRecord>(&b).ok())
+        .map(|u| u.profile())
+        .collect())
+}
+
+async fn hash_password(password: String) -> RpcReply<String> {
+    tokio::task::spawn_blocking(move || {
+        let hash: PasswordHash = Argon2::default().hash_password(password.as_bytes())?;
+        Ok::<_, argon2::password_hash::Error>(hash.to_string())
+    })
+    .await
+    .map_err(|_| ApiError::new(ErrorCode::Internal, "hashing failed"))?
+    .map_err(|_| ApiError::new(ErrorCode::Internal, "hashing failed"))
+}
+
+async fn verify_password(password: String, hash: String) -> RpcReply<bool> {
+    tokio::task::spawn_blocking(move || {
+        let Ok(parsed) = PasswordHash::new(&hash) else { return false };
+        Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()
+    })
+    .await
+    .map_err(|_| ApiError::new(ErrorCode::Internal, "verification failed"))
+}

@@ -1,0 +1,225 @@
+//! One task per partition: consume the partition's batches in order, drop duplicate
+//! sends, assign seqs, write one atomic synced store batch, fan out, then ack.
+//!
+//! Exactly-once application rests on one key per partition, `partition_applied`,
+//! written in the same atomic batch as the messages: the stream sequence of the last
+//! JetStream message applied. A message redelivered after a crash (persisted but not
+//! acked) has a sequence at or below it and is fanned out again instead of stored
+//! again; edges and clients suppress the repeat by seq.
+//!
+//! In-order consumption after a restart: unacked messages of an existing consumer
+//! would only be redelivered after `ack_wait`, behind newer ones. So each (re)start
+//! deletes the partition's consumer and creates it afresh; the work-queue stream keeps
+//! every unacked message, and the new consumer delivers them oldest first.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use natter_nats::layout;
+use natter_protocol::internal::{self, SendBatch, StreamSend};
+use natter_store::{StoreError, WriteBatch, keys, value};
+
+use crate::Worker;
+use crate::records::{DedupeRecord, MessageRecord};
+
+/// Runs partition `p` until the task is cancelled, restarting after any failure.
+pub(crate) async fn run_partition(w: Arc<Worker>, p: u32) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        match consume(&w, p).await {
+            Ok(()) => tracing::warn!(partition = p, "partition stream ended; restarting"),
+            Err(e) => tracing::warn!(partition = p, error = %e, "partition consumer failed; restarting"),
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}
+
+struct Partition {
+    p: u32,
+    /// Stream sequence of the last JetStream message whose sends are in the store.
+    applied: u64,
+    /// Head seq per channel; this task is the only writer of its channels' heads.
+    heads: quick_cache::unsync::Cache<u64, u64>,
+    /// Last consumer sequence seen: a jump means a delivery was lost in transit.
+    last_delivery: u64,
+}
+
+async fn consume(w: &Worker, p: u32) -> anyhow::Result<()> {
+    let stream = w.js.get_stream(layout::MESSAGE_STREAM).await?;
+    let name = layout::partition_consumer_name(p);
+    // Not found is fine: first start.
+    let _ = stream.delete_consumer(&name).await;
+    let consumer: async_nats::jetstream::consumer::PullConsumer =
+        stream.create_consumer(layout::partition_consumer_config(p)).await?;
+    let applied = match w.store.get(&keys::partition_applied(p)).await? {
+        Some(b) => value::decode(&b)?,
+        None => 0,
+    };
+    let mut part = Partition { p, applied, heads: quick_cache::unsync::Cache::new(100_000), last_delivery: 0 };
+    tracing::debug!(partition = p, applied, "consuming");
+    let mut batches = consumer
+        .stream()
+        .max_messages_per_batch(w.config.max_batch)
+        .messages()
+        .await?
+        .ready_chunks(w.config.max_batch);
+    while let Some(chunk) = batches.next().await {
+        let msgs = chunk.into_iter().collect::<Result<Vec<_>, _>>()?;
+        apply(w, &mut part, msgs).await?;
+    }
+    Ok(())
+}
+
+async fn apply(w: &Worker, part: &mut Partition, msgs: Vec<async_nats::jetstream::Message>) -> anyhow::Result<()> {
+    let mut fresh: Vec<StreamSend> = Vec::new();
+    let mut replayed: Vec<StreamSend> = Vec::new();
+    let mut last_seq = part.applied;
+    for m in &msgs {
+        let info = m.info().map_err(|e| anyhow::anyhow!("bad jetstream reply subject: {e}"))?;
+        if part.last_delivery != 0 && info.consumer_sequence != part.last_delivery + 1 {
+            anyhow::bail!("delivery gap: {} after {}", info.consumer_sequence, part.last_delivery);
+        }
+        part.last_delivery = info.consumer_sequence;
+        let batch: SendBatch = internal::decode(&m.payload).unwrap_or_else(|e| {
+            // Only edges publish here; an undecodable batch is a bug, not input.
+            tracing::error!(partition = part.p, seq = info.stream_sequence, error = %e, "undecodable batch skipped");
+            SendBatch { sends: Vec::new() }
+        });
+        if info.stream_sequence <= part.applied {
+            replayed.extend(batch.sends);
+        } else {
+            last_seq = last_seq.max(info.stream_sequence);
+            fresh.extend(batch.sends);
+        }
+    }
+
+    let stored = if last_seq > part.applied { persist(w, part, fresh, last_seq).await? } else { Vec::new() };
+    for (seq, send) in stored {
+        let record = MessageRecord {
+            message_id: send.message_id,
+            sender_id: send.sender_id,
+            client_msg_id: send.client_msg_id,
+            text: send.text,
+            sent_at_ms: send.sent_at_ms,
+        };
+        w.fanout.message(record.event(send.channel_id, seq)).await?;
+    }
+    if !replayed.is_empty() {
+        refanout(w, replayed).await?;
+    }
+    for m in &msgs {
+        // A lost ack only means a redelivery, which `applied` recognizes.
+        if let Err(e) = m.ack().await {
+            tracing::warn!(error = %e, "ack failed");
+        }
+    }
+    Ok(())
+}
+
+/// Writes the fresh sends of one consumed batch; returns (seq, send) of the new messages.
+async fn persist(
+    w: &Worker,
+    part: &mut Partition,
+    sends: Vec<StreamSend>,
+    last_seq: u64,
+) -> Result<Vec<(u64, StreamSend)>, StoreError> {
+    // Duplicates: stored earlier (the dedupe table outlives JetStream's window) or
+    // repeated inside this batch.
+    let dedupe_keys: Vec<Vec<u8>> = sends.iter().map(|s| keys::dedupe(s.sender_id, &s.client_msg_id)).collect();
+    let seen_before = w.store.batch_get(&dedupe_keys).await?;
+    let mut seen_now: HashSet<(u64, &str)> = HashSet::new();
+    let mut keep = vec![false; sends.len()];
+    for (i, s) in sends.iter().enumerate() {
+        keep[i] = seen_before[i].is_none() && seen_now.insert((s.sender_id, s.client_msg_id.as_str()));
+    }
+    let dropped = keep.iter().filter(|k| !**k).count();
+
+    // Heads of the channels touched, from the cache or the store.
+    let mut heads: HashMap<u64, u64> = HashMap::new();
+    let mut missing: Vec<u64> = Vec::new();
+    for s in &sends {
+        if let Some(h) = part.heads.get(&s.channel_id) {
+            heads.insert(s.channel_id, *h);
+        } else if !missing.contains(&s.channel_id) {
+            missing.push(s.channel_id);
+        }
+    }
+    if !missing.is_empty() {
+        let got = w.store.batch_get(&missing.iter().map(|c| keys::channel_head(*c)).collect::<Vec<_>>()).await?;
+        for (c, v) in missing.iter().zip(got) {
+            heads.insert(*c, v.map(|b| value::decode::<u64>(&b)).transpose()?.unwrap_or(0));
+        }
+    }
+
+    let mut batch = WriteBatch::new();
+    let mut out = Vec::with_capacity(sends.len() - dropped);
+    for (s, k) in sends.into_iter().zip(keep) {
+        if !k {
+            continue;
+        }
+        let head = heads.entry(s.channel_id).or_insert(0);
+        *head += 1;
+        let seq = *head;
+        let record = MessageRecord {
+            message_id: s.message_id,
+            sender_id: s.sender_id,
+            client_msg_id: s.client_msg_id.clone(),
+            text: s.text.clone(),
+            sent_at_ms: s.sent_at_ms,
+        };
+        batch = batch
+            .put(keys::message(s.channel_id, seq), value::encode(&record))
+            .put(
+                keys::dedupe(s.sender_id, &s.client_msg_id),
+                value::encode(&DedupeRecord { channel_id: s.channel_id, seq, message_id: s.message_id }),
+            );
+        out.push((seq, s));
+    }
+    for (c, h) in &heads {
+        batch = batch.put(keys::channel_head(*c), value::encode(h));
+    }
+    batch = batch.put(keys::partition_applied(part.p), value::encode(&last_seq));
+
+    let mut backoff = Duration::from_millis(50);
+    loop {
+        match w.store.write(batch.clone()).await {
+            Ok(()) => break,
+            Err(e) if e.retryable() => {
+                tracing::warn!(partition = part.p, error = %e, "store write failed; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(2));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    for (c, h) in heads {
+        part.heads.insert(c, h);
+    }
+    part.applied = last_seq;
+    metrics::counter!("natter_store_messages_persisted_total").increment(out.len() as u64);
+    metrics::counter!("natter_store_duplicates_dropped_total").increment(dropped as u64);
+    metrics::histogram!("natter_store_batch_messages").record(out.len() as f64);
+    Ok(out)
+}
+
+/// Fans out again the messages of batches that were persisted but not acked before
+/// a restart (their fan-out may not have happened).
+async fn refanout(w: &Worker, sends: Vec<StreamSend>) -> Result<(), StoreError> {
+    let dedupe_keys: Vec<Vec<u8>> = sends.iter().map(|s| keys::dedupe(s.sender_id, &s.client_msg_id)).collect();
+    for (s, rec) in sends.iter().zip(w.store.batch_get(&dedupe_keys).await?) {
+        let Some(rec) = rec else { continue };
+        let rec: DedupeRecord = value::decode(&rec)?;
+        // Only the send that created the message is fanned out, not a retried copy.
+        if rec.message_id != s.message_id {
+            continue;
+        }
+        if let Some(m) = w.store.get(&keys::message(rec.channel_id, rec.seq)).await? {
+            let m: MessageRecord = value::decode(&m)?;
+            w.fanout.message(m.event(rec.channel_id, rec.seq)).await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,113 @@
+//! Natter's store worker: the only service that opens the store.
+//!
+//! It consumes the message stream partition by partition, drops duplicate sends by
+//! (sender, client_msg_id), assigns each channel's next seq, writes each consumed
+//! batch to the store in one atomic synced write, acks the batch to JetStream, then
+//! fans the new messages out on `user.<id>`. It also answers the storage-backed
+//! requests of the edges (accounts, profiles, 1:1 channels, history) over NATS
+//! request-reply in the `store-worker` queue group.
+//!
+//! # Layout
+//! - [`run`]: the entry point shared by `natter store-worker`, `natter dev` and tests.
+//! - `ingest`: one task per partition: consume, dedupe, sequence, persist, ack.
+//! - `fanout`: publishing message events to members' user subjects.
+//! - `accounts`, `channels`: the storage-backed operations; `rpc` dispatches to them.
+//! - `records`: the values kept in the store.
+#![deny(missing_docs)]
+
+mod accounts;
+mod channels;
+mod fanout;
+mod ingest;
+mod records;
+mod rpc;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use natter_idgen::IdGenerator;
+use natter_nats::layout::{self, LayoutConfig};
+use natter_store::SharedStore;
+
+/// What a store worker needs besides its store and NATS connection.
+#[derive(Debug, Clone)]
+pub struct StoreWorkerConfig {
+    /// Partition count used if this worker creates the message stream.
+    pub partitions: u32,
+    /// Replicas of streams and buckets this worker creates (1 or 3).
+    pub replicas: usize,
+    /// Most JetStream messages consumed and written as one store batch.
+    pub max_batch: usize,
+}
+
+impl Default for StoreWorkerConfig {
+    fn default() -> Self {
+        Self {
+            partitions: LayoutConfig::default().partitions,
+            replicas: 1,
+            max_batch: 256,
+        }
+    }
+}
+
+/// Shared state of one store worker process.
+pub(crate) struct Worker {
+    pub(crate) store: SharedStore,
+    pub(crate) nats: async_nats::Client,
+    pub(crate) js: async_nats::jetstream::Context,
+    pub(crate) ids: Arc<IdGenerator>,
+    pub(crate) config: StoreWorkerConfig,
+    pub(crate) fanout: fanout::Fanout,
+}
+
+/// Runs a store worker until `shutdown` completes or a fatal error occurs.
+///
+/// # Errors
+/// Fails if the NATS layout cannot be set up, no idgen worker id can be leased, or
+/// the RPC subscription fails.
+pub async fn run(
+    config: StoreWorkerConfig,
+    store: SharedStore,
+    nats: async_nats::Client,
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
+    let js = async_nats::jetstream::new(nats.clone());
+    let layout = layout::ensure(
+        &js,
+        &LayoutConfig {
+            partitions: config.partitions,
+            replicas: config.replicas,
+        },
+    )
+    .await?;
+    let ids = IdGenerator::start(js.clone()).await?;
+    let worker = Arc::new(Worker {
+        fanout: fanout::Fanout::new(store.clone(), nats.clone()),
+        store,
+        nats,
+        js,
+        ids: ids.clone(),
+        config,
+    });
+    tracing::info!(partitions = layout.partitions, worker_id = ids.worker_id(), "store worker starting");
+
+    let mut tasks = tokio::task::JoinSet::new();
+    for p in 0..layout.partitions {
+        tasks.spawn(ingest::run_partition(worker.clone(), p));
+    }
+    let rpc_sub = worker
+        .nats
+        .queue_subscribe(natter_nats::subjects::RPC_ALL, natter_nats::subjects::RPC_QUEUE_GROUP.into())
+        .await?;
+    tasks.spawn(rpc::serve(worker.clone(), rpc_sub));
+
+    shutdown.await;
+    tracing::info!("store worker stopping");
+    tasks.shutdown().await;
+    if let Err(e) = ids.release().await {
+        tracing::warn!(error = %e, "idgen lease release failed");
+    }
+    // Anything persisted but not yet acked is redelivered and recognized as applied.
+    let _ = worker.nats.flush().await;
+    Ok(())
+}

@@ -1,0 +1,62 @@
+//! Storage-backed request/reply: one subscription on `rpc.>` in the `store-worker`
+//! queue group, a task per request (bounded), MessagePack in and out.
+
+use std::sync::Arc;
+
+use futures::StreamExt;
+use natter_nats::subjects::rpc;
+use natter_protocol::internal::{self, RpcReply};
+use natter_protocol::{ApiError, ErrorCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::{Worker, accounts, channels};
+
+/// Most requests handled at once; more wait in the subscription.
+const MAX_IN_FLIGHT: usize = 512;
+
+pub(crate) async fn serve(w: Arc<Worker>, mut sub: async_nats::Subscriber) {
+    let limit = Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
+    while let Some(msg) = sub.next().await {
+        let Some(reply) = msg.reply.clone() else { continue };
+        let Ok(permit) = limit.clone().acquire_owned().await else { return };
+        let w = w.clone();
+        tokio::spawn(async move {
+            let payload = dispatch(&w, msg.subject.as_str(), &msg.payload).await;
+            let mut headers = async_nats::HeaderMap::new();
+            headers.insert(natter_nats::headers::CONTENT_TYPE, natter_nats::headers::MSGPACK);
+            if let Err(e) = w.nats.publish_with_headers(reply, headers, payload.into()).await {
+                tracing::warn!(error = %e, "rpc reply failed");
+            }
+            drop(permit);
+        });
+    }
+}
+
+async fn dispatch(w: &Worker, subject: &str, payload: &[u8]) -> Vec<u8> {
+    match subject {
+        rpc::SIGNUP => call(payload, |r| accounts::signup(w, r)).await,
+        rpc::LOGIN => call(payload, |r| accounts::login(w, r)).await,
+        rpc::USER_GET => call(payload, |r| accounts::get(w, r)).await,
+        rpc::USER_UPDATE => call(payload, |r| accounts::update(w, r)).await,
+        rpc::USER_SEARCH => call(payload, |r| accounts::search(w, r)).await,
+        rpc::DM_OPEN => call(payload, |r| channels::open_dm(w, r)).await,
+        rpc::CHANNEL_MEMBERS => call(payload, |r| channels::members(w, r)).await,
+        rpc::HISTORY => call(payload, |r| channels::history(w, r)).await,
+        other => internal::encode(&RpcReply::<()>::Err(ApiError::new(ErrorCode::NotFound, format!("no rpc {other}")))),
+    }
+}
+
+async fn call<Req, Resp, F, Fut>(payload: &[u8], handler: F) -> Vec<u8>
+where
+    Req: DeserializeOwned,
+    Resp: Serialize,
+    F: FnOnce(Req) -> Fut,
+    Fut: std::future::Future<Output = RpcReply<Resp>>,
+{
+    let reply = match internal::decode::<Req>(payload) {
+        Ok(req) => handler(req).await,
+        Err(e) => Err(ApiError::new(ErrorCode::BadRequest, format!("bad rpc request: {e}"))),
+    };
+    internal::encode(&reply)
+}

@@ -1,0 +1,212 @@
+//! End-to-end test harness: a real nats-server, store worker and edges as child
+//! processes of the test, driven by the Rust client.
+//!
+//! [`System::start`] starts nats-server (temp folder, free port), one store worker on
+//! an embedded store in the same temp folder, and the requested number of edges,
+//! and returns once they answer. Every process is killed when the `System` drops —
+//! also when the test panics — and when the test process dies (Linux).
+//!
+//! # Layout
+//! - [`System`]: the running system; kill and restart pieces of it.
+//! - [`eventually`]: wait for a condition with a deadline (never a bare sleep).
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use natter_client::Client;
+use natter_nats::NatsServer;
+
+/// Token key id and secret (hex) every edge of a test system shares.
+pub const TEST_KEY_ID: &str = "test-1";
+/// The secret of [`TEST_KEY_ID`], 32 bytes as hex.
+pub const TEST_KEY_HEX: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+/// A child process killed on drop.
+pub struct Proc {
+    child: Child,
+    /// Base URL for edges (`http://127.0.0.1:PORT`), empty for store workers.
+    pub url: String,
+}
+
+impl Proc {
+    /// Kills the process with SIGKILL and waits for it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A running Natter system for one test.
+pub struct System {
+    bin: PathBuf,
+    /// The NATS server.
+    pub nats: NatsServer,
+    dir: tempfile::TempDir,
+    /// The store worker (None while killed).
+    pub worker: Option<Proc>,
+    /// The edges, in start order.
+    pub edges: Vec<Proc>,
+    log_seq: u32,
+}
+
+impl System {
+    /// Starts nats-server, a store worker and `edges` edges using binary `bin`
+    /// (`env!("CARGO_BIN_EXE_natter-under-test")`).
+    pub async fn start(bin: &str, edges: usize) -> Self {
+        let dir = tempfile::Builder::new().prefix("natter-e2e-").tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("token-keys"), format!("{TEST_KEY_ID} {TEST_KEY_HEX}\n")).expect("keys");
+        let nats = NatsServer::start_in(&dir.path().join("nats"), None).expect("nats-server");
+        let mut sys = Self { bin: bin.into(), nats, dir, worker: None, edges: Vec::new(), log_seq: 0 };
+        sys.start_worker();
+        for _ in 0..edges {
+            sys.start_edge();
+        }
+        sys.wait_ready().await;
+        sys
+    }
+
+    /// The temp folder holding all data and logs.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn command(&mut self, role: &str) -> Command {
+        self.log_seq += 1;
+        let log = std::fs::File::create(self.dir.path().join(format!("{role}-{}.log", self.log_seq))).expect("log");
+        let mut cmd = Command::new(&self.bin);
+        cmd.arg(role)
+            .env("NATTER_NATS_URL", self.nats.url())
+            .env("NATTER_PARTITIONS", "4")
+            .env("NATTER_LOG", "info,async_nats=warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log);
+        natter_nats::server::kill_with_parent(&mut cmd);
+        cmd
+    }
+
+    /// Starts a store worker on the system's store folder.
+    pub fn start_worker(&mut self) {
+        let store = self.dir.path().join("store");
+        let mut cmd = self.command("store-worker");
+        cmd.arg("--store-dir").arg(store);
+        let child = cmd.spawn().expect("spawn store worker");
+        self.worker = Some(Proc { child, url: String::new() });
+    }
+
+    /// Starts one more edge on a free port; returns its index.
+    pub fn start_edge(&mut self) -> usize {
+        let keys = self.dir.path().join("token-keys");
+        let mut cmd = self.command("edge");
+        cmd.args(["--listen", "127.0.0.1:0", "--send-rate", "100000,100000", "--frame-rate", "100000,100000"])
+            .args(["--auth-rate", "100000,100000"])
+            .arg("--token-keys-file")
+            .arg(keys);
+        let mut child = cmd.spawn().expect("spawn edge");
+        // The edge prints its address as the first line of stdout.
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            if let Some(Ok(line)) = lines.next() {
+                let _ = tx.send(line);
+            }
+            // Keep draining so the child never blocks on a full pipe.
+            for _ in lines {}
+        });
+        let line = rx.recv_timeout(Duration::from_secs(30)).expect("edge did not print its address");
+        let url = line.rsplit(' ').next().unwrap_or_default().to_string();
+        self.edges.push(Proc { child, url });
+        self.edges.len() - 1
+    }
+
+    /// Waits until every edge answers and a store worker answers RPCs through it.
+    pub async fn wait_ready(&self) {
+        for edge in &self.edges {
+            let client = Client::new(&edge.url);
+            eventually(Duration::from_secs(30), "edge and store worker answer", || {
+                let client = client.clone();
+                async move {
+                    // A wrong login only comes back as invalid_credentials once a
+                    // store worker has answered.
+                    matches!(
+                        client.login("nobody_here", "not-a-password").await,
+                        Err(e) if e.code() == Some(natter_protocol::ErrorCode::InvalidCredentials)
+                    )
+                }
+            })
+            .await;
+        }
+    }
+
+    /// A client for edge `i`.
+    pub fn client(&self, i: usize) -> Client {
+        Client::new(&self.edges[i].url)
+    }
+
+    /// SIGKILLs the store worker.
+    pub fn kill_worker(&mut self) {
+        if let Some(mut w) = self.worker.take() {
+            w.kill();
+        }
+    }
+
+    /// SIGKILLs everything (edges, store worker, nats-server), then starts it all
+    /// again on the same data; edges come back on new ports.
+    pub async fn restart_all(&mut self) {
+        let n = self.edges.len();
+        self.edges.clear();
+        self.kill_worker();
+        self.nats.restart().expect("nats restart");
+        self.start_worker();
+        for _ in 0..n {
+            self.start_edge();
+        }
+        self.wait_ready().await;
+    }
+}
+
+/// Polls `cond` until it is true, failing the test after `patience`.
+pub async fn eventually<F, Fut>(patience: Duration, what: &str, mut cond: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + patience;
+    loop {
+        if cond().await {
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out after {patience:?} waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Signs up `name` (password `password-<name>`) through `client`; returns the
+/// authenticated client and the user id.
+pub async fn user(client: &Client, name: &str) -> (Client, u64) {
+    let auth = client.signup(name, &format!("password-{name}"), &name.to_uppercase()).await.expect("signup");
+    (client.with_token(&auth.token), auth.user.id)
+}
+
+impl Drop for System {
+    fn drop(&mut self) {
+        // Services first, then NATS, then the folder.
+        self.edges.clear();
+        self.kill_worker();
+        self.nats.kill();
+    }
+}

@@ -1,0 +1,187 @@
+//! 1:1 chat end to end: two edges, a store worker and nats-server as real processes.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use natter_client::{Connection, Incoming};
+use natter_protocol::ws::{MessageEvent, ServerEvent};
+use natter_tests::{System, eventually, user};
+
+const BIN: &str = env!("CARGO_BIN_EXE_natter-under-test");
+const WAIT: Duration = Duration::from_secs(20);
+
+/// Waits for the ack of `cmid`, returning its message id; fails on an error frame.
+async fn ack(conn: &mut Connection, cmid: &str) -> u64 {
+    loop {
+        match conn.next_event(WAIT).await.expect("event") {
+            ServerEvent::Ack { client_msg_id, message_id, .. } if client_msg_id == cmid => return message_id,
+            ServerEvent::Error { code, message, client_msg_id, .. } if client_msg_id.as_deref() == Some(cmid) => {
+                panic!("send {cmid} failed: {code}: {message}")
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Collects message events until `n` have arrived.
+async fn messages(conn: &mut Connection, n: usize) -> Vec<MessageEvent> {
+    let mut got = Vec::new();
+    while got.len() < n {
+        if let ServerEvent::Message(m) = conn.next_event(WAIT).await.expect("message event") {
+            got.push(m);
+        }
+    }
+    got
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_users_on_two_edges_chat_both_ways_and_own_devices_see_sends() {
+    let sys = System::start(BIN, 2).await;
+    let (alice, alice_id) = user(&sys.client(0), "alice").await;
+    let (bob, bob_id) = user(&sys.client(1), "bob").await;
+    let bob_on_edge2 = sys.client(1).with_token(bob.token().unwrap());
+    let channel = alice.open_dm(bob_id).await.unwrap();
+    // Whoever asks, the same channel.
+    assert_eq!(bob_on_edge2.open_dm(alice_id).await.unwrap().id, channel.id);
+
+    let mut a1 = alice.connect(Some("alice-laptop")).await.unwrap();
+    let mut a2 = sys.client(1).with_token(alice.token().unwrap()).connect(Some("alice-phone")).await.unwrap();
+    let mut b1 = bob_on_edge2.connect(Some("bob-phone")).await.unwrap();
+
+    a1.send(channel.id, "a-1", "hello bob").await.unwrap();
+    let id1 = ack(&mut a1, "a-1").await;
+    b1.send(channel.id, "b-1", "hi alice 👋").await.unwrap();
+    ack(&mut b1, "b-1").await;
+
+    for conn in [&mut a1, &mut a2, &mut b1] {
+        let got = messages(conn, 2).await;
+        assert_eq!(got.iter().map(|m| m.seq).collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(got[0].message_id, id1);
+        assert_eq!((got[0].sender, got[0].text.as_str()), (alice_id, "hello bob"));
+        assert_eq!((got[1].sender, got[1].text.as_str()), (bob_id, "hi alice 👋"));
+    }
+    let history = bob.full_history(channel.id).await.unwrap();
+    assert_eq!(history.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retried_send_through_another_edge_creates_one_message() {
+    let sys = System::start(BIN, 2).await;
+    let (alice, _) = user(&sys.client(0), "alice").await;
+    let (bob, bob_id) = user(&sys.client(1), "bob").await;
+    let channel = alice.open_dm(bob_id).await.unwrap();
+    let mut via1 = alice.connect(Some("phone")).await.unwrap();
+    let mut via2 = sys.client(1).with_token(alice.token().unwrap()).connect(Some("phone")).await.unwrap();
+    let mut b = bob.connect(None).await.unwrap();
+
+    via1.send(channel.id, "same-id", "once").await.unwrap();
+    ack(&mut via1, "same-id").await;
+    via2.send(channel.id, "same-id", "once").await.unwrap();
+    ack(&mut via2, "same-id").await;
+    // A later message proves the retry was processed before it (same partition, in order).
+    via2.send(channel.id, "next-id", "after").await.unwrap();
+    ack(&mut via2, "next-id").await;
+
+    let got = messages(&mut b, 2).await;
+    assert_eq!(got.iter().map(|m| (m.seq, m.client_msg_id.as_str())).collect::<Vec<_>>(), vec![(1, "same-id"), (2, "next-id")]);
+    let history = bob.full_history(channel.id).await.unwrap();
+    assert_eq!(history.len(), 2, "retry created a second message: {history:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_the_store_worker_mid_stream_loses_and_duplicates_nothing() {
+    let mut sys = System::start(BIN, 1).await;
+    let (alice, _) = user(&sys.client(0), "alice").await;
+    let (bob, bob_id) = user(&sys.client(0), "bob").await;
+    let channel = alice.open_dm(bob_id).await.unwrap();
+    let mut a = alice.connect(None).await.unwrap();
+    let mut b = bob.connect(None).await.unwrap();
+
+    const N: usize = 300;
+    let mut acked = Vec::new();
+    for i in 0..N {
+        if i == N / 3 {
+            sys.kill_worker();
+        }
+        if i == 2 * N / 3 {
+            sys.start_worker();
+        }
+        let cmid = format!("m-{i}");
+        a.send(channel.id, &cmid, &format!("message {i}")).await.unwrap();
+        ack(&mut a, &cmid).await;
+        acked.push(cmid);
+    }
+
+    // Every acked message is stored once, in send order, with seqs 1..=N.
+    let ch = channel.id;
+    let bob2 = bob.clone();
+    eventually(Duration::from_secs(60), "all acked messages stored", move || {
+        let bob = bob2.clone();
+        async move { bob.history(ch, &Default::default()).await.map(|p| p.head_seq as usize >= N).unwrap_or(false) }
+    })
+    .await;
+    let history = bob.full_history(channel.id).await.unwrap();
+    assert_eq!(history.iter().map(|m| m.client_msg_id.clone()).collect::<Vec<_>>(), acked);
+    assert_eq!(history.iter().map(|m| m.seq).collect::<Vec<_>>(), (1..=N as u64).collect::<Vec<_>>());
+
+    // Bob's device got each exactly once, in seq order.
+    let got = messages(&mut b, N).await;
+    assert_eq!(got.iter().map(|m| m.seq).collect::<Vec<_>>(), (1..=N as u64).collect::<Vec<_>>());
+    // Nothing more arrives: a duplicate would come before this sentinel.
+    a.send(channel.id, "sentinel", "end").await.unwrap();
+    ack(&mut a, "sentinel").await;
+    let last = messages(&mut b, 1).await;
+    assert_eq!((last[0].seq, last[0].client_msg_id.as_str()), (N as u64 + 1, "sentinel"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restarting_everything_on_the_same_data_keeps_history() {
+    let mut sys = System::start(BIN, 1).await;
+    let (alice, _) = user(&sys.client(0), "alice").await;
+    let (_, bob_id) = user(&sys.client(0), "bob").await;
+    let channel = alice.open_dm(bob_id).await.unwrap();
+    let mut a = alice.connect(None).await.unwrap();
+    for i in 0..20 {
+        a.send(channel.id, &format!("m-{i}"), &format!("before restart {i}")).await.unwrap();
+        ack(&mut a, &format!("m-{i}")).await;
+    }
+    drop(a);
+    sys.restart_all().await;
+
+    // Same account (login works on the new processes), same channel, same history.
+    let alice = sys.client(0).login("alice", "password-alice").await.map(|r| sys.client(0).with_token(&r.token)).unwrap();
+    assert_eq!(alice.open_dm(bob_id).await.unwrap().id, channel.id);
+    let ch = channel.id;
+    let al = alice.clone();
+    eventually(WAIT, "history back", move || {
+        let al = al.clone();
+        async move { al.full_history(ch).await.map(|h| h.len() == 20).unwrap_or(false) }
+    })
+    .await;
+    let mut a = alice.connect(None).await.unwrap();
+    a.send(channel.id, "after", "after restart").await.unwrap();
+    ack(&mut a, "after").await;
+    let m = messages(&mut a, 1).await;
+    assert_eq!(m[0].seq, 21);
+    let history = alice.full_history(channel.id).await.unwrap();
+    let texts: HashMap<u64, String> = history.iter().map(|m| (m.seq, m.text.clone())).collect();
+    assert_eq!(texts[&1], "before restart 0");
+    assert_eq!(texts[&21], "after restart");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closed_sockets_report_why() {
+    let sys = System::start(BIN, 1).await;
+    let (alice, _) = user(&sys.client(0), "alice").await;
+    let mut a = alice.connect(None).await.unwrap();
+    // Over the frame limit: an error frame, then a close with the code as reason.
+    a.raw_text("x".repeat(natter_protocol::limits::MAX_FRAME_BYTES + 1)).await.unwrap();
+    match a.next(WAIT).await.unwrap() {
+        Incoming::Event(ServerEvent::Error { code, .. }) => assert_eq!(code, natter_protocol::ErrorCode::FrameTooLarge),
+        other => panic!("expected frame_too_large, got {other:?}"),
+    }
+    match a.next(WAIT).await.unwrap() {
+        Incoming::Closed { code, reason } => assert_eq!((code, reason.as_str()), (1009, "frame_too_large")),
+        other => panic!("expected close, got {other:?}"),
+    }
+}

@@ -1,0 +1,209 @@
+//! The embedded backend: one fjall database in a local directory.
+//!
+//! fjall is synchronous, so every call runs on tokio's blocking pool. The
+//! store is meant to be opened by one process only (fjall locks the directory),
+//! which is what lets a process-local mutex make conditional writes atomic.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode};
+
+use crate::kv::{
+    BatchOp, CasOutcome, Condition, Durability, KeyValue, ScanRange, Store, StoreError, WriteBatch,
+};
+
+/// Name of the single fjall keyspace holding all tables (the key tag separates them).
+const KEYSPACE: &str = "natter";
+
+/// The fjall-backed [`Store`]; cheap to clone, all clones share one database.
+#[derive(Clone)]
+pub struct EmbeddedStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Database,
+    ks: Keyspace,
+    /// Serialises check-then-commit of `write` and `compare_and_set`.
+    write_lock: Mutex<()>,
+}
+
+impl Inner {
+    fn lock(&self) -> MutexGuard<'_, ()> {
+        // The mutex guards no data, so a panic while holding it leaves nothing
+        // inconsistent: recover from poisoning instead of propagating it.
+        self.write_lock
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.ks.get(key).map_err(backend)?.map(|v| v.to_vec()))
+    }
+
+    fn check(&self, conditions: &[Condition]) -> Result<(), StoreError> {
+        for c in conditions {
+            if self.get(&c.key)?.as_deref() != c.expected.as_deref() {
+                return Err(StoreError::ConditionFailed { key: c.key.clone() });
+            }
+        }
+        Ok(())
+    }
+
+    fn commit(&self, ops: Vec<BatchOp>) -> Result<(), StoreError> {
+        let mut batch = self.db.batch();
+        for op in ops {
+            match op {
+                BatchOp::Put { key, value } => batch.insert(&self.ks, key, value),
+                BatchOp::Delete { key } => batch.remove(&self.ks, key),
+            }
+        }
+        batch.commit().map_err(backend)
+    }
+
+    /// Fsyncs the journal.
+    ///
+    /// Called after the write lock is released so that concurrent writers can
+    /// share one fsync: the journal is append-only, so syncing it makes every
+    /// earlier commit durable too, and no caller is told "ok" before its own
+    /// persist returns. A concurrent reader (or a conditional writer) may see a
+    /// committed value before it is on disk; that is the same visibility as a
+    /// Buffered write, and any Sync write that depended on it is ordered after
+    /// it in the journal, so that write's own fsync covers it.
+    fn sync(&self) -> Result<(), StoreError> {
+        self.db.persist(PersistMode::SyncAll).map_err(backend)
+    }
+
+    fn write(&self, batch: WriteBatch) -> Result<(), StoreError> {
+        let (ops, conditions, durability) = batch.into_parts();
+        let wrote = !ops.is_empty();
+        {
+            let _guard = self.lock();
+            self.check(&conditions)?;
+            self.commit(ops)?;
+        }
+        if wrote && durability == Durability::Sync {
+            self.sync()?;
+        }
+        Ok(())
+    }
+
+    fn scan(&self, range: ScanRange, limit: usize) -> Result<Vec<KeyValue>, StoreError> {
+        if limit == 0 || range.is_empty() {
+            return Ok(Vec::new());
+        }
+        let start = range.start.as_slice();
+        let iter = match range.end.as_deref() {
+            Some(end) => self.ks.range(start..end),
+            None => self.ks.range(start..),
+        };
+        let iter: Box<dyn Iterator<Item = fjall::Guard>> = if range.reverse {
+            Box::new(iter.rev())
+        } else {
+            Box::new(iter)
+        };
+        let mut out = Vec::with_capacity(limit.min(1024));
+        for guard in iter.take(limit) {
+            let (k, v) = guard.into_inner().map_err(backend)?;
+            out.push((k.to_vec(), v.to_vec()));
+        }
+        Ok(out)
+    }
+}
+
+impl EmbeddedStore {
+    /// Opens (or creates) the store in directory `path`.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let db = Database::builder(path.as_ref()).open().map_err(backend)?;
+        let ks = db
+            .keyspace(KEYSPACE, KeyspaceCreateOptions::default)
+            .map_err(backend)?;
+        tracing::debug!(path = %path.as_ref().display(), "opened embedded store");
+        Ok(Self {
+            inner: Arc::new(Inner {
+                db,
+                ks,
+                write_lock: Mutex::new(()),
+            }),
+        })
+    }
+
+    /// Runs `f` on the blocking pool, since fjall calls may block on disk I/O.
+    async fn blocking<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Inner) -> Result<T, StoreError> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || f(&inner))
+            .await
+            .map_err(|e| StoreError::Backend {
+                message: format!("blocking store task failed: {e}"),
+                retryable: false,
+            })?
+    }
+}
+
+/// Maps a fjall error; I/O errors may be transient, everything else is not.
+fn backend(e: fjall::Error) -> StoreError {
+    let retryable = matches!(e, fjall::Error::Io(_) | fjall::Error::Locked);
+    StoreError::Backend {
+        message: e.to_string(),
+        retryable,
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for EmbeddedStore {
+    async fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        let key = key.to_vec();
+        self.blocking(move |s| s.get(&key)).await
+    }
+
+    async fn batch_get(&self, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        let keys = keys.to_vec();
+        self.blocking(move |s| keys.iter().map(|k| s.get(k)).collect())
+            .await
+    }
+
+    async fn write(&self, batch: WriteBatch) -> Result<(), StoreError> {
+        self.blocking(move |s| s.write(batch)).await
+    }
+
+    async fn scan(
+        &self,
+        range: ScanRange,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        self.blocking(move |s| s.scan(range, limit)).await
+    }
+
+    async fn compare_and_set(
+        &self,
+        key: &[u8],
+        expected: Option<&[u8]>,
+        new: Option<Vec<u8>>,
+    ) -> Result<CasOutcome, StoreError> {
+        let key = key.to_vec();
+        let expected = expected.map(<[u8]>::to_vec);
+        self.blocking(move |s| {
+            {
+                let _guard = s.lock();
+                let current = s.get(&key)?;
+                if current != expected {
+                    return Ok(CasOutcome::Mismatch { current });
+                }
+                let op = match new {
+                    Some(value) => BatchOp::Put { key, value },
+                    None => BatchOp::Delete { key },
+                };
+                s.commit(vec![op])?;
+            }
+            // Same shared-fsync reasoning as `Inner::sync`.
+            s.sync()?;
+            Ok(CasOutcome::Swapped)
+        })
+        .await
+    }
+}

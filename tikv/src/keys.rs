@@ -1,0 +1,235 @@
+//! The key schema.
+//!
+//! A key is a one-byte table tag followed by big-endian fixed-width integers
+//! (and, for string-keyed tables, raw UTF-8), so lexicographic byte order equals
+//! logical order and a prefix scan over `tag ++ id` returns exactly that id's rows.
+//! IDs and seqs are `u64`, partitions `u32`.
+//!
+//! | tag    | table               | layout                                   |
+//! |--------|---------------------|------------------------------------------|
+//! | `0x01` | user                | `uid`                                    |
+//! | `0x02` | username            | lowercased username (UTF-8)              |
+//! | `0x03` | dm pair             | `min(a, b)` `max(a, b)`                  |
+//! | `0x04` | channel             | `cid`                                    |
+//! | `0x05` | channel member      | `cid` `uid`                              |
+//! | `0x06` | user's channel      | `uid` `cid`                              |
+//! | `0x07` | channel head        | `cid`                                    |
+//! | `0x08` | message             | `cid` `seq`                              |
+//! | `0x09` | send dedupe         | `sender_uid` client message id (UTF-8)   |
+//! | `0x0A` | partition applied   | `partition` (u32)                        |
+//! | `0x0B` | partition fence     | `partition` (u32)                        |
+
+use crate::kv::ScanRange;
+
+/// Tag of user records: `user(uid)`.
+pub const TAG_USER: u8 = 0x01;
+/// Tag of the lowercased-username index: `username(name)`.
+pub const TAG_USERNAME: u8 = 0x02;
+/// Tag of the direct-message pair index: `dm_pair(a, b)`.
+pub const TAG_DM_PAIR: u8 = 0x03;
+/// Tag of channel records: `channel(cid)`.
+pub const TAG_CHANNEL: u8 = 0x04;
+/// Tag of channel membership rows: `member(cid, uid)`.
+pub const TAG_MEMBER: u8 = 0x05;
+/// Tag of the per-user channel list: `user_channel(uid, cid)`.
+pub const TAG_USER_CHANNEL: u8 = 0x06;
+/// Tag of per-channel head (last seq) records: `channel_head(cid)`.
+pub const TAG_CHANNEL_HEAD: u8 = 0x07;
+/// Tag of messages: `message(cid, seq)`.
+pub const TAG_MESSAGE: u8 = 0x08;
+/// Tag of send-dedupe records: `dedupe(sender, client_msg_id)`.
+pub const TAG_DEDUPE: u8 = 0x09;
+/// Tag of per-partition applied-offset records: `partition_applied(p)`.
+pub const TAG_PARTITION_APPLIED: u8 = 0x0A;
+/// Tag of per-partition writer fences: `partition_fence(p)`.
+pub const TAG_PARTITION_FENCE: u8 = 0x0B;
+
+fn tagged(tag: u8, capacity: usize) -> Vec<u8> {
+    let mut k = Vec::with_capacity(1 + capacity);
+    k.push(tag);
+    k
+}
+
+fn tag_u64(tag: u8, a: u64) -> Vec<u8> {
+    let mut k = tagged(tag, 8);
+    k.extend_from_slice(&a.to_be_bytes());
+    k
+}
+
+fn tag_u64_u64(tag: u8, a: u64, b: u64) -> Vec<u8> {
+    let mut k = tagged(tag, 16);
+    k.extend_from_slice(&a.to_be_bytes());
+    k.extend_from_slice(&b.to_be_bytes());
+    k
+}
+
+fn tag_u32(tag: u8, a: u32) -> Vec<u8> {
+    let mut k = tagged(tag, 4);
+    k.extend_from_slice(&a.to_be_bytes());
+    k
+}
+
+/// Key of the user record for `uid`.
+pub fn user(uid: u64) -> Vec<u8> {
+    tag_u64(TAG_USER, uid)
+}
+
+/// Key of the username index entry; pass the already-lowercased name.
+pub fn username(lowercased: &str) -> Vec<u8> {
+    let mut k = tagged(TAG_USERNAME, lowercased.len());
+    k.extend_from_slice(lowercased.as_bytes());
+    k
+}
+
+/// Prefix for searching usernames starting with `p` (same bytes as [`username`]).
+pub fn username_prefix(p: &str) -> Vec<u8> {
+    username(p)
+}
+
+/// Key of the DM channel between `a` and `b`; order-insensitive.
+pub fn dm_pair(a: u64, b: u64) -> Vec<u8> {
+    tag_u64_u64(TAG_DM_PAIR, a.min(b), a.max(b))
+}
+
+/// Key of the channel record for `cid`.
+pub fn channel(cid: u64) -> Vec<u8> {
+    tag_u64(TAG_CHANNEL, cid)
+}
+
+/// Key of `uid`'s membership row in channel `cid`.
+pub fn member(cid: u64, uid: u64) -> Vec<u8> {
+    tag_u64_u64(TAG_MEMBER, cid, uid)
+}
+
+/// Prefix of all membership rows of channel `cid`.
+pub fn members_of(cid: u64) -> Vec<u8> {
+    tag_u64(TAG_MEMBER, cid)
+}
+
+/// Key of channel `cid` in `uid`'s channel list.
+pub fn user_channel(uid: u64, cid: u64) -> Vec<u8> {
+    tag_u64_u64(TAG_USER_CHANNEL, uid, cid)
+}
+
+/// Prefix of all channels of user `uid`.
+pub fn channels_of(uid: u64) -> Vec<u8> {
+    tag_u64(TAG_USER_CHANNEL, uid)
+}
+
+/// Key of the head (latest seq) record of channel `cid`.
+pub fn channel_head(cid: u64) -> Vec<u8> {
+    tag_u64(TAG_CHANNEL_HEAD, cid)
+}
+
+/// Key of message `seq` in channel `cid`.
+pub fn message(cid: u64, seq: u64) -> Vec<u8> {
+    tag_u64_u64(TAG_MESSAGE, cid, seq)
+}
+
+/// Prefix of all messages of channel `cid`.
+pub fn messages_of(cid: u64) -> Vec<u8> {
+    tag_u64(TAG_MESSAGE, cid)
+}
+
+/// Messages of `cid` with `from_seq_inclusive <= seq < to_seq_exclusive`, ascending.
+pub fn message_range(cid: u64, from_seq_inclusive: u64, to_seq_exclusive: u64) -> ScanRange {
+    ScanRange::between(
+        message(cid, from_seq_inclusive),
+        message(cid, to_seq_exclusive),
+    )
+}
+
+/// Key of the dedupe record for a client-chosen message id from `sender_uid`.
+pub fn dedupe(sender_uid: u64, client_msg_id: &str) -> Vec<u8> {
+    let mut k = tag_u64(TAG_DEDUPE, sender_uid);
+    k.extend_from_slice(client_msg_id.as_bytes());
+    k
+}
+
+/// Key of the last applied offset of partition `p`.
+pub fn partition_applied(p: u32) -> Vec<u8> {
+    tag_u32(TAG_PARTITION_APPLIED, p)
+}
+
+/// Key of the writer fence (owner epoch) of partition `p`.
+pub fn partition_fence(p: u32) -> Vec<u8> {
+    tag_u32(TAG_PARTITION_FENCE, p)
+}
+
+/// The last 8 bytes of `key` as a big-endian u64 (cid of a user_channel key,
+/// uid of a member key, seq of a message key); `None` if the key is shorter.
+pub fn trailing_u64(key: &[u8]) -> Option<u64> {
+    let tail = key.len().checked_sub(8).map(|at| &key[at..])?;
+    tail.try_into().ok().map(u64::from_be_bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_keys_order_by_seq() {
+        let seqs = [0u64, 1, 255, 256, 65_535, 65_536, u64::MAX];
+        for w in seqs.windows(2) {
+            assert!(message(7, w[0]) < message(7, w[1]), "{} < {}", w[0], w[1]);
+        }
+        // Channel dominates seq.
+        assert!(message(1, u64::MAX) < message(2, 0));
+    }
+
+    #[test]
+    fn dm_pair_is_symmetric() {
+        assert_eq!(dm_pair(3, 900), dm_pair(900, 3));
+        assert_ne!(dm_pair(3, 900), dm_pair(3, 901));
+        assert_eq!(dm_pair(5, 5).len(), 17);
+    }
+
+    #[test]
+    fn prefixes_do_not_bleed_into_neighbours() {
+        let r1 = ScanRange::prefix(channels_of(1));
+        assert!(r1.contains(&user_channel(1, 0)));
+        assert!(r1.contains(&user_channel(1, u64::MAX)));
+        assert!(!r1.contains(&user_channel(256, 1)));
+        assert!(!r1.contains(&user_channel(0, u64::MAX)));
+        assert!(!r1.contains(&user_channel(2, 0)));
+        let m = ScanRange::prefix(members_of(1));
+        assert!(!m.contains(&member(256, 1)));
+        assert!(!m.contains(&user_channel(1, 1)));
+        let msgs = ScanRange::prefix(messages_of(u64::MAX));
+        assert!(msgs.contains(&message(u64::MAX, 3)));
+        assert!(!msgs.contains(&dedupe(0, "")));
+    }
+
+    #[test]
+    fn message_range_bounds() {
+        let r = message_range(9, 10, 20);
+        assert!(r.contains(&message(9, 10)));
+        assert!(r.contains(&message(9, 19)));
+        assert!(!r.contains(&message(9, 20)));
+        assert!(!r.contains(&message(9, 9)));
+    }
+
+    #[test]
+    fn trailing_ids_decode() {
+        assert_eq!(trailing_u64(&user_channel(1, 42)), Some(42));
+        assert_eq!(trailing_u64(&member(42, 7)), Some(7));
+        assert_eq!(trailing_u64(&message(42, 65_536)), Some(65_536));
+        assert_eq!(trailing_u64(&[1, 2, 3]), None);
+    }
+
+    #[test]
+    fn tags_and_layouts() {
+        assert_eq!(user(1)[0], TAG_USER);
+        assert_eq!(username("ann"), b"\x02ann".to_vec());
+        assert_eq!(username_prefix("an"), b"\x02an".to_vec());
+        assert!(username("ann").starts_with(&username_prefix("an")));
+        assert_eq!(channel(1)[0], TAG_CHANNEL);
+        assert_eq!(channel_head(1)[0], TAG_CHANNEL_HEAD);
+        assert_eq!(dedupe(1, "x").len(), 10);
+        assert_eq!(
+            partition_applied(3),
+            vec![TAG_PARTITION_APPLIED, 0, 0, 0, 3]
+        );
+        assert_eq!(partition_fence(3), vec![TAG_PARTITION_FENCE, 0, 0, 0, 3]);
+    }
+}
