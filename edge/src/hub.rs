@@ -100,7 +100,7 @@ impl Hub {
         socket_id: u64,
         tx: mpsc::Sender<Outbound>,
         lagged: Arc<tokio::sync::Notify>,
-    ) -> Result<(), async_nats::SubscribeError> {
+    ) -> Result<(), async_nats::Error> {
         let socket = Socket { id: socket_id, tx, lagged };
         {
             let mut users = self.lock();
@@ -110,8 +110,9 @@ impl Hub {
             }
         }
         let sub = self.nats.subscribe(subjects::user_events(user_id)).await?;
-        // The server has the subscription once a flush round-trips.
-        let _ = self.nats.flush().await;
+        // Only once the server has processed the subscription is every later event
+        // certain to reach this socket; `hello` is sent after this returns.
+        natter_nats::connect::round_trip(&self.nats, std::time::Duration::from_secs(5)).await?;
         let mut users = self.lock();
         match users.get_mut(&user_id) {
             // Another socket of this user subscribed meanwhile: ours is dropped.

@@ -28,6 +28,8 @@ use crate::hub::{Format, Outbound};
 
 /// Frames queued for one socket before it counts as too slow and is closed.
 const SOCKET_QUEUE: usize = 1024;
+/// How long a socket closed for an unreadable frame stays open for the peer to read why.
+const CLOSE_LINGER: std::time::Duration = std::time::Duration::from_secs(1);
 
 #[derive(Deserialize)]
 struct ConnectParams {
@@ -144,6 +146,10 @@ async fn serve(edge: Arc<Edge>, fut: UpgradeFut, s: Session) {
                 let e = ApiError::new(ErrorCode::FrameTooLarge, format!("frames are limited to {} bytes", limits::MAX_FRAME_BYTES));
                 let _ = tx.send(Outbound::Direct(ServerEvent::error(e, None))).await;
                 let _ = tx.send(Outbound::Close(1009, "frame_too_large".into())).await;
+                // The rest of the oversized frame is unread: closing the socket now
+                // would reset the connection and the peer would lose the error and the
+                // close. Linger briefly so the peer can read them and close first.
+                tokio::time::sleep(CLOSE_LINGER).await;
                 break;
             }
             Err(WebSocketError::InvalidUTF8) => {

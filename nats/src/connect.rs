@@ -23,3 +23,22 @@ pub async fn connect(
         .connect(url)
         .await
 }
+
+/// Waits until the server has processed everything this client sent before (e.g. a
+/// subscription), by a message to the client's own inbox and back.
+///
+/// `Client::flush` only writes the buffer out; it does not wait for the server.
+///
+/// # Errors
+/// The server did not answer within `timeout` or the connection is down.
+pub async fn round_trip(client: &async_nats::Client, timeout: Duration) -> Result<(), async_nats::Error> {
+    use futures::StreamExt;
+    let inbox = client.new_inbox();
+    let mut probe = client.subscribe(inbox.clone()).await?;
+    client.publish(inbox, bytes::Bytes::new()).await?;
+    match tokio::time::timeout(timeout, probe.next()).await {
+        Ok(Some(_)) => Ok(()),
+        Ok(None) => Err("connection closed".into()),
+        Err(_) => Err("no round trip in time".into()),
+    }
+}

@@ -27,8 +27,10 @@ async fn ack(conn: &mut Connection, cmid: &str) -> u64 {
 async fn messages(conn: &mut Connection, n: usize) -> Vec<MessageEvent> {
     let mut got = Vec::new();
     while got.len() < n {
-        if let ServerEvent::Message(m) = conn.next_event(WAIT).await.expect("message event") {
-            got.push(m);
+        match conn.next_event(WAIT).await {
+            Ok(ServerEvent::Message(m)) => got.push(m),
+            Ok(_) => {}
+            Err(e) => panic!("after {} of {n} messages (last seq {:?}): {e}", got.len(), got.last().map(|m| m.seq)),
         }
     }
     got
