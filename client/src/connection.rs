@@ -45,8 +45,13 @@ pub struct Connection {
 }
 
 impl Connection {
-    pub(crate) async fn open(client: &Client, device: Option<&str>, msgpack: bool) -> Result<Self, ClientError> {
-        let url = reqwest::Url::parse(client.base_url()).map_err(|e| ClientError::WebSocket(e.to_string()))?;
+    pub(crate) async fn open(
+        client: &Client,
+        device: Option<&str>,
+        msgpack: bool,
+    ) -> Result<Self, ClientError> {
+        let url = reqwest::Url::parse(client.base_url())
+            .map_err(|e| ClientError::WebSocket(e.to_string()))?;
         let host = url.host_str().unwrap_or("127.0.0.1").to_string();
         let port = url.port_or_known_default().unwrap_or(80);
         let mut query: Vec<(&str, &str)> = Vec::new();
@@ -59,7 +64,11 @@ impl Connection {
         if msgpack {
             query.push(("format", "msgpack"));
         }
-        let qs = query.iter().map(|(k, v)| format!("{k}={}", urlencode(v))).collect::<Vec<_>>().join("&");
+        let qs = query
+            .iter()
+            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
         let stream = tokio::net::TcpStream::connect((host.as_str(), port))
             .await
             .map_err(|e| ClientError::WebSocket(e.to_string()))?;
@@ -70,12 +79,17 @@ impl Connection {
             .header("Host", format!("{host}:{port}"))
             .header("Upgrade", "websocket")
             .header("Connection", "upgrade")
-            .header("Sec-WebSocket-Key", fastwebsockets::handshake::generate_key())
+            .header(
+                "Sec-WebSocket-Key",
+                fastwebsockets::handshake::generate_key(),
+            )
             .header("Sec-WebSocket-Version", "13")
             .body(Empty::<Bytes>::new())
             .map_err(|e| ClientError::WebSocket(e.to_string()))?;
         let ws_err = |e: hyper::Error| ClientError::WebSocket(e.to_string());
-        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(ws_err)?;
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(ws_err)?;
         tokio::spawn(async move {
             let _ = conn.with_upgrades().await;
         });
@@ -93,15 +107,30 @@ impl Connection {
         let (read, write) = ws.split(tokio::io::split);
         let writer: Writer = Arc::new(Mutex::new(write));
         let (tx, events) = mpsc::unbounded_channel();
-        tokio::spawn(read_loop(fastwebsockets::FragmentCollectorRead::new(read), writer.clone(), tx, msgpack));
-        let mut conn = Self { writer, events, msgpack, user_id: 0, device_id: String::new() };
+        tokio::spawn(read_loop(
+            fastwebsockets::FragmentCollectorRead::new(read),
+            writer.clone(),
+            tx,
+            msgpack,
+        ));
+        let mut conn = Self {
+            writer,
+            events,
+            msgpack,
+            user_id: 0,
+            device_id: String::new(),
+        };
         match conn.next(Duration::from_secs(10)).await? {
-            Incoming::Event(ServerEvent::Hello { user_id, device_id, .. }) => {
+            Incoming::Event(ServerEvent::Hello {
+                user_id, device_id, ..
+            }) => {
                 conn.user_id = user_id;
                 conn.device_id = device_id;
                 Ok(conn)
             }
-            other => Err(ClientError::WebSocket(format!("expected hello, got {other:?}"))),
+            other => Err(ClientError::WebSocket(format!(
+                "expected hello, got {other:?}"
+            ))),
         }
     }
 
@@ -113,7 +142,8 @@ impl Connection {
         if self.msgpack {
             self.raw_binary(rmp_serde_encode(op)).await
         } else {
-            self.raw_text(serde_json::to_string(op).unwrap_or_default()).await
+            self.raw_text(serde_json::to_string(op).unwrap_or_default())
+                .await
         }
     }
 
@@ -121,8 +151,18 @@ impl Connection {
     ///
     /// # Errors
     /// The socket is closed.
-    pub async fn send(&self, channel: u64, client_msg_id: &str, text: &str) -> Result<(), ClientError> {
-        self.op(&ClientOp::Send { channel, client_msg_id: client_msg_id.into(), text: text.into() }).await
+    pub async fn send(
+        &self,
+        channel: u64,
+        client_msg_id: &str,
+        text: &str,
+    ) -> Result<(), ClientError> {
+        self.op(&ClientOp::Send {
+            channel,
+            client_msg_id: client_msg_id.into(),
+            text: text.into(),
+        })
+        .await
     }
 
     /// Sends a raw text frame (for testing bad input).
@@ -130,7 +170,8 @@ impl Connection {
     /// # Errors
     /// The socket is closed.
     pub async fn raw_text(&self, text: String) -> Result<(), ClientError> {
-        self.write(Frame::text(Payload::Owned(text.into_bytes()))).await
+        self.write(Frame::text(Payload::Owned(text.into_bytes())))
+            .await
     }
 
     /// Sends a raw binary frame.
@@ -142,7 +183,12 @@ impl Connection {
     }
 
     async fn write(&self, frame: Frame<'_>) -> Result<(), ClientError> {
-        self.writer.lock().await.write_frame(frame).await.map_err(|e| ClientError::WebSocket(e.to_string()))
+        self.writer
+            .lock()
+            .await
+            .write_frame(frame)
+            .await
+            .map_err(|e| ClientError::WebSocket(e.to_string()))
     }
 
     /// The next thing received, waiting at most `timeout`.
@@ -181,7 +227,9 @@ fn rmp_serde_encode(op: &ClientOp) -> Vec<u8> {
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -199,7 +247,12 @@ async fn read_loop(
             .read_frame(&mut move |f: Frame<'_>| {
                 let w = w.clone();
                 let (op, payload) = (f.opcode, f.payload.to_vec());
-                async move { w.lock().await.write_frame(Frame::new(true, op, None, Payload::Owned(payload))).await }
+                async move {
+                    w.lock()
+                        .await
+                        .write_frame(Frame::new(true, op, None, Payload::Owned(payload)))
+                        .await
+                }
             })
             .await;
         let Ok(frame) = frame else { return };
@@ -217,7 +270,11 @@ async fn read_loop(
             }
             OpCode::Close => {
                 let p = &frame.payload;
-                let code = if p.len() >= 2 { u16::from_be_bytes([p[0], p[1]]) } else { 1005 };
+                let code = if p.len() >= 2 {
+                    u16::from_be_bytes([p[0], p[1]])
+                } else {
+                    1005
+                };
                 let reason = String::from_utf8_lossy(p.get(2..).unwrap_or_default()).to_string();
                 let _ = tx.send(Incoming::Closed { code, reason });
                 return;

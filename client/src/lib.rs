@@ -24,8 +24,8 @@ pub use natter_protocol as protocol;
 
 use natter_protocol::ApiError;
 use natter_protocol::http::{
-    AuthResponse, Channel, HistoryPage, HistoryQuery, LoginRequest, OpenDmRequest, Profile, SignupRequest,
-    UpdateProfileRequest, UserList,
+    AuthResponse, Channel, HistoryPage, HistoryQuery, LoginRequest, OpenDmRequest, Profile,
+    SignupRequest, UpdateProfileRequest, UserList,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -68,12 +68,19 @@ pub struct Client {
 impl Client {
     /// A client for `base_url` (e.g. `http://127.0.0.1:8080`).
     pub fn new(base_url: &str) -> Self {
-        Self { http: reqwest::Client::new(), base: base_url.trim_end_matches('/').to_string(), token: None }
+        Self {
+            http: reqwest::Client::new(),
+            base: base_url.trim_end_matches('/').to_string(),
+            token: None,
+        }
     }
 
     /// The same client authenticated with `token`.
     pub fn with_token(&self, token: &str) -> Self {
-        Self { token: Some(token.to_string()), ..self.clone() }
+        Self {
+            token: Some(token.to_string()),
+            ..self.clone()
+        }
     }
 
     /// The base URL.
@@ -86,20 +93,32 @@ impl Client {
         self.token.as_deref()
     }
 
-    async fn call<T: DeserializeOwned>(&self, req: reqwest::RequestBuilder) -> Result<T, ClientError> {
+    async fn call<T: DeserializeOwned>(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> Result<T, ClientError> {
         let req = match &self.token {
             Some(t) => req.bearer_auth(t),
             None => req,
         };
-        let resp = req.send().await.map_err(|e| ClientError::Http(e.to_string()))?;
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| ClientError::Http(e.to_string()))?;
         let status = resp.status();
-        let body = resp.bytes().await.map_err(|e| ClientError::Http(e.to_string()))?;
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| ClientError::Http(e.to_string()))?;
         if status.is_success() {
             serde_json::from_slice(&body).map_err(|e| ClientError::Http(format!("bad body: {e}")))
         } else {
             match serde_json::from_slice::<ApiError>(&body) {
                 Ok(e) => Err(ClientError::Api(e)),
-                Err(_) => Err(ClientError::Http(format!("{status}: {}", String::from_utf8_lossy(&body)))),
+                Err(_) => Err(ClientError::Http(format!(
+                    "{status}: {}",
+                    String::from_utf8_lossy(&body)
+                ))),
             }
         }
     }
@@ -108,7 +127,11 @@ impl Client {
         format!("{}{}", self.base, path)
     }
 
-    async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ClientError> {
+    async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
         self.call(self.http.post(self.url(path)).json(body)).await
     }
 
@@ -116,16 +139,35 @@ impl Client {
     ///
     /// # Errors
     /// The server's typed error.
-    pub async fn post_raw<T: DeserializeOwned>(&self, path: &str, body: Vec<u8>) -> Result<T, ClientError> {
-        self.call(self.http.post(self.url(path)).header("content-type", "application/json").body(body)).await
+    pub async fn post_raw<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+    ) -> Result<T, ClientError> {
+        self.call(
+            self.http
+                .post(self.url(path))
+                .header("content-type", "application/json")
+                .body(body),
+        )
+        .await
     }
 
     /// `POST /v1/signup`.
     ///
     /// # Errors
     /// `username_taken`, `invalid_username`, `invalid_password`, `invalid_profile`, …
-    pub async fn signup(&self, username: &str, password: &str, display_name: &str) -> Result<AuthResponse, ClientError> {
-        let req = SignupRequest { username: username.into(), password: password.into(), display_name: display_name.into() };
+    pub async fn signup(
+        &self,
+        username: &str,
+        password: &str,
+        display_name: &str,
+    ) -> Result<AuthResponse, ClientError> {
+        let req = SignupRequest {
+            username: username.into(),
+            password: password.into(),
+            display_name: display_name.into(),
+        };
         self.post("/v1/signup", &req).await
     }
 
@@ -134,7 +176,14 @@ impl Client {
     /// # Errors
     /// `invalid_credentials`, `rate_limited`, …
     pub async fn login(&self, username: &str, password: &str) -> Result<AuthResponse, ClientError> {
-        self.post("/v1/login", &LoginRequest { username: username.into(), password: password.into() }).await
+        self.post(
+            "/v1/login",
+            &LoginRequest {
+                username: username.into(),
+                password: password.into(),
+            },
+        )
+        .await
     }
 
     /// `GET /v1/me`.
@@ -150,7 +199,8 @@ impl Client {
     /// # Errors
     /// `invalid_profile`, …
     pub async fn update_me(&self, update: &UpdateProfileRequest) -> Result<Profile, ClientError> {
-        self.call(self.http.patch(self.url("/v1/me")).json(update)).await
+        self.call(self.http.patch(self.url("/v1/me")).json(update))
+            .await
     }
 
     /// `GET /v1/users/{id}`.
@@ -158,7 +208,8 @@ impl Client {
     /// # Errors
     /// `user_not_found`, …
     pub async fn user(&self, id: u64) -> Result<Profile, ClientError> {
-        self.call(self.http.get(self.url(&format!("/v1/users/{id}")))).await
+        self.call(self.http.get(self.url(&format!("/v1/users/{id}"))))
+            .await
     }
 
     /// `GET /v1/users?q=` (username prefix).
@@ -166,7 +217,9 @@ impl Client {
     /// # Errors
     /// `bad_request`, …
     pub async fn search_users(&self, prefix: &str) -> Result<Vec<Profile>, ClientError> {
-        let list: UserList = self.call(self.http.get(self.url("/v1/users")).query(&[("q", prefix)])).await?;
+        let list: UserList = self
+            .call(self.http.get(self.url("/v1/users")).query(&[("q", prefix)]))
+            .await?;
         Ok(list.users)
     }
 
@@ -182,7 +235,11 @@ impl Client {
     ///
     /// # Errors
     /// `not_a_member`, `bad_request`, …
-    pub async fn history(&self, channel: u64, query: &HistoryQuery) -> Result<HistoryPage, ClientError> {
+    pub async fn history(
+        &self,
+        channel: u64,
+        query: &HistoryQuery,
+    ) -> Result<HistoryPage, ClientError> {
         let mut q: Vec<(&str, String)> = Vec::new();
         if let Some(b) = query.before {
             q.push(("before", b.to_string()));
@@ -193,18 +250,35 @@ impl Client {
         if let Some(l) = query.limit {
             q.push(("limit", l.to_string()));
         }
-        self.call(self.http.get(self.url(&format!("/v1/channels/{channel}/messages"))).query(&q)).await
+        self.call(
+            self.http
+                .get(self.url(&format!("/v1/channels/{channel}/messages")))
+                .query(&q),
+        )
+        .await
     }
 
     /// Every message of a channel, paging forward through history.
     ///
     /// # Errors
     /// As [`Self::history`].
-    pub async fn full_history(&self, channel: u64) -> Result<Vec<natter_protocol::ws::MessageEvent>, ClientError> {
+    pub async fn full_history(
+        &self,
+        channel: u64,
+    ) -> Result<Vec<natter_protocol::ws::MessageEvent>, ClientError> {
         let mut all = Vec::new();
         let mut after = 0;
         loop {
-            let page = self.history(channel, &HistoryQuery { after: Some(after), before: None, limit: Some(200) }).await?;
+            let page = self
+                .history(
+                    channel,
+                    &HistoryQuery {
+                        after: Some(after),
+                        before: None,
+                        limit: Some(200),
+                    },
+                )
+                .await?;
             after = page.messages.last().map_or(after, |m| m.seq);
             all.extend(page.messages);
             if !page.has_more {

@@ -19,7 +19,9 @@ pub struct TokenKey {
 impl std::fmt::Debug for TokenKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print the secret.
-        f.debug_struct("TokenKey").field("kid", &self.kid).finish_non_exhaustive()
+        f.debug_struct("TokenKey")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
     }
 }
 
@@ -61,7 +63,11 @@ impl Tokens {
     /// Signing failed (a bug).
     pub fn issue(&self, user_id: u64) -> Result<(String, u64), ApiError> {
         let now = now_secs();
-        let claims = Claims { sub: user_id.to_string(), exp: now + self.ttl_secs, iat: now };
+        let claims = Claims {
+            sub: user_id.to_string(),
+            exp: now + self.ttl_secs,
+            iat: now,
+        };
         let key = &self.keys[0];
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(key.kid.clone());
@@ -78,20 +84,33 @@ impl Tokens {
     pub fn verify(&self, token: &str) -> Result<u64, ApiError> {
         let invalid = || ApiError::new(ErrorCode::TokenInvalid, "invalid token");
         let header = jsonwebtoken::decode_header(token).map_err(|_| invalid())?;
-        let key = self.keys.iter().find(|k| Some(&k.kid) == header.kid.as_ref()).ok_or_else(invalid)?;
+        let key = self
+            .keys
+            .iter()
+            .find(|k| Some(&k.kid) == header.kid.as_ref())
+            .ok_or_else(invalid)?;
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 5;
-        let data = jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(&key.secret), &validation)
-            .map_err(|e| match e.kind() {
-                ErrorKind::ExpiredSignature => ApiError::new(ErrorCode::TokenExpired, "token expired: log in again"),
-                _ => invalid(),
-            })?;
+        let data = jsonwebtoken::decode::<Claims>(
+            token,
+            &DecodingKey::from_secret(&key.secret),
+            &validation,
+        )
+        .map_err(|e| match e.kind() {
+            ErrorKind::ExpiredSignature => {
+                ApiError::new(ErrorCode::TokenExpired, "token expired: log in again")
+            }
+            _ => invalid(),
+        })?;
         data.claims.sub.parse().map_err(|_| invalid())
     }
 }
 
 fn now_secs() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -99,7 +118,10 @@ mod tests {
     use super::*;
 
     fn key(kid: &str, b: u8) -> TokenKey {
-        TokenKey { kid: kid.into(), secret: vec![b; 32] }
+        TokenKey {
+            kid: kid.into(),
+            secret: vec![b; 32],
+        }
     }
 
     #[test]
@@ -112,22 +134,36 @@ mod tests {
         assert_eq!(rotated.verify(&t1).unwrap(), 42);
         // Retired: k1 gone.
         let retired = Tokens::new(vec![key("k2", 2)], 60).unwrap();
-        assert_eq!(retired.verify(&t1).unwrap_err().code, ErrorCode::TokenInvalid);
+        assert_eq!(
+            retired.verify(&t1).unwrap_err().code,
+            ErrorCode::TokenInvalid
+        );
         // Forged: right kid, wrong secret.
         let forger = Tokens::new(vec![key("k2", 9)], 60).unwrap();
         let (forged, _) = forger.issue(1).unwrap();
-        assert_eq!(rotated.verify(&forged).unwrap_err().code, ErrorCode::TokenInvalid);
-        assert_eq!(rotated.verify("garbage").unwrap_err().code, ErrorCode::TokenInvalid);
+        assert_eq!(
+            rotated.verify(&forged).unwrap_err().code,
+            ErrorCode::TokenInvalid
+        );
+        assert_eq!(
+            rotated.verify("garbage").unwrap_err().code,
+            ErrorCode::TokenInvalid
+        );
     }
 
     #[test]
     fn expired_tokens_are_refused_with_their_own_code() {
         let t = Tokens::new(vec![key("k", 1)], 0).unwrap();
         let k = &t.keys[0];
-        let claims = Claims { sub: "5".into(), exp: now_secs() - 3600, iat: now_secs() - 7200 };
+        let claims = Claims {
+            sub: "5".into(),
+            exp: now_secs() - 3600,
+            iat: now_secs() - 7200,
+        };
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(k.kid.clone());
-        let token = jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(&k.secret)).unwrap();
+        let token =
+            jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(&k.secret)).unwrap();
         assert_eq!(t.verify(&token).unwrap_err().code, ErrorCode::TokenExpired);
     }
 }

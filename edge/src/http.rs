@@ -13,8 +13,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use natter_nats::subjects::rpc;
 use natter_protocol::http::{
-    AuthResponse, Channel, HistoryPage, HistoryQuery, LoginRequest, OpenDmRequest, Profile, SearchQuery,
-    SignupRequest, UpdateProfileRequest, UserList,
+    AuthResponse, Channel, HistoryPage, HistoryQuery, LoginRequest, OpenDmRequest, Profile,
+    SearchQuery, SignupRequest, UpdateProfileRequest, UserList,
 };
 use natter_protocol::internal::{DmOpenReq, HistoryReq, UserGetReq, UserSearchReq, UserUpdateReq};
 use natter_protocol::{ApiError, ErrorCode, limits};
@@ -34,7 +34,8 @@ impl From<ApiError> for HttpError {
 
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.0.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = StatusCode::from_u16(self.0.code.http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut resp = (status, axum::Json(&self.0)).into_response();
         if let Some(ms) = self.0.retry_after_ms {
             let secs = ms.div_ceil(1000).to_string();
@@ -65,7 +66,8 @@ pub(crate) fn router(edge: Arc<Edge>) -> Router {
 }
 
 fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| ApiError::new(ErrorCode::BadRequest, format!("invalid JSON body: {e}")))
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::new(ErrorCode::BadRequest, format!("invalid JSON body: {e}")))
 }
 
 fn parse_query<T: DeserializeOwned>(query: Option<String>) -> Result<T, ApiError> {
@@ -74,7 +76,8 @@ fn parse_query<T: DeserializeOwned>(query: Option<String>) -> Result<T, ApiError
 }
 
 pub(crate) fn parse_id(s: &str) -> Result<u64, ApiError> {
-    s.parse().map_err(|_| ApiError::new(ErrorCode::BadRequest, format!("not an id: {s:?}")))
+    s.parse()
+        .map_err(|_| ApiError::new(ErrorCode::BadRequest, format!("not an id: {s:?}")))
 }
 
 /// The user id of a request's bearer token.
@@ -83,7 +86,12 @@ fn authenticate(edge: &Edge, headers: &HeaderMap) -> Result<u64, ApiError> {
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| ApiError::new(ErrorCode::TokenInvalid, "missing Authorization: Bearer token"))?;
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::TokenInvalid,
+                "missing Authorization: Bearer token",
+            )
+        })?;
     edge.config.tokens.verify(token.trim())
 }
 
@@ -91,43 +99,84 @@ fn json<T: Serialize>(status: StatusCode, body: T) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-async fn signup(State(edge): State<Arc<Edge>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, body: Bytes) -> HttpResult<Response> {
+async fn signup(
+    State(edge): State<Arc<Edge>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: Bytes,
+) -> HttpResult<Response> {
     edge.limiters.auth(peer.ip())?;
     let req: SignupRequest = parse_body(&body)?;
     let profile: Profile = crate::rpc::call(&edge.nats, rpc::SIGNUP, &req).await?;
     let (token, expires_at) = edge.config.tokens.issue(profile.id)?;
-    Ok(json(StatusCode::CREATED, AuthResponse { token, expires_at, user: profile }))
+    Ok(json(
+        StatusCode::CREATED,
+        AuthResponse {
+            token,
+            expires_at,
+            user: profile,
+        },
+    ))
 }
 
-async fn login(State(edge): State<Arc<Edge>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, body: Bytes) -> HttpResult<Response> {
+async fn login(
+    State(edge): State<Arc<Edge>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: Bytes,
+) -> HttpResult<Response> {
     edge.limiters.auth(peer.ip())?;
     let req: LoginRequest = parse_body(&body)?;
     let profile: Profile = crate::rpc::call(&edge.nats, rpc::LOGIN, &req).await?;
     let (token, expires_at) = edge.config.tokens.issue(profile.id)?;
-    Ok(json(StatusCode::OK, AuthResponse { token, expires_at, user: profile }))
+    Ok(json(
+        StatusCode::OK,
+        AuthResponse {
+            token,
+            expires_at,
+            user: profile,
+        },
+    ))
 }
 
 async fn me(State(edge): State<Arc<Edge>>, headers: HeaderMap) -> HttpResult<Response> {
     let user_id = authenticate(&edge, &headers)?;
-    let profile: Profile = crate::rpc::call(&edge.nats, rpc::USER_GET, &UserGetReq { user_id }).await?;
+    let profile: Profile =
+        crate::rpc::call(&edge.nats, rpc::USER_GET, &UserGetReq { user_id }).await?;
     Ok(json(StatusCode::OK, profile))
 }
 
-async fn update_me(State(edge): State<Arc<Edge>>, headers: HeaderMap, body: Bytes) -> HttpResult<Response> {
+async fn update_me(
+    State(edge): State<Arc<Edge>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> HttpResult<Response> {
     let user_id = authenticate(&edge, &headers)?;
     let update: UpdateProfileRequest = parse_body(&body)?;
-    let profile: Profile = crate::rpc::call(&edge.nats, rpc::USER_UPDATE, &UserUpdateReq { user_id, update }).await?;
+    let profile: Profile = crate::rpc::call(
+        &edge.nats,
+        rpc::USER_UPDATE,
+        &UserUpdateReq { user_id, update },
+    )
+    .await?;
     Ok(json(StatusCode::OK, profile))
 }
 
-async fn get_user(State(edge): State<Arc<Edge>>, headers: HeaderMap, Path(id): Path<String>) -> HttpResult<Response> {
+async fn get_user(
+    State(edge): State<Arc<Edge>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> HttpResult<Response> {
     authenticate(&edge, &headers)?;
     let user_id = parse_id(&id)?;
-    let profile: Profile = crate::rpc::call(&edge.nats, rpc::USER_GET, &UserGetReq { user_id }).await?;
+    let profile: Profile =
+        crate::rpc::call(&edge.nats, rpc::USER_GET, &UserGetReq { user_id }).await?;
     Ok(json(StatusCode::OK, profile))
 }
 
-async fn search_users(State(edge): State<Arc<Edge>>, headers: HeaderMap, RawQuery(q): RawQuery) -> HttpResult<Response> {
+async fn search_users(
+    State(edge): State<Arc<Edge>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> HttpResult<Response> {
     authenticate(&edge, &headers)?;
     let q: SearchQuery = parse_query(q)?;
     let prefix = q.q.to_ascii_lowercase();
@@ -135,14 +184,31 @@ async fn search_users(State(edge): State<Arc<Edge>>, headers: HeaderMap, RawQuer
         return Err(ApiError::new(ErrorCode::BadRequest, "q: 1-32 characters").into());
     }
     let limit = q.limit.unwrap_or(20).clamp(1, limits::MAX_SEARCH_RESULTS);
-    let users: Vec<Profile> = crate::rpc::call(&edge.nats, rpc::USER_SEARCH, &UserSearchReq { prefix, limit }).await?;
+    let users: Vec<Profile> = crate::rpc::call(
+        &edge.nats,
+        rpc::USER_SEARCH,
+        &UserSearchReq { prefix, limit },
+    )
+    .await?;
     Ok(json(StatusCode::OK, UserList { users }))
 }
 
-async fn open_dm(State(edge): State<Arc<Edge>>, headers: HeaderMap, body: Bytes) -> HttpResult<Response> {
+async fn open_dm(
+    State(edge): State<Arc<Edge>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> HttpResult<Response> {
     let user_id = authenticate(&edge, &headers)?;
     let req: OpenDmRequest = parse_body(&body)?;
-    let channel: Channel = crate::rpc::call(&edge.nats, rpc::DM_OPEN, &DmOpenReq { user_id, peer_id: req.peer }).await?;
+    let channel: Channel = crate::rpc::call(
+        &edge.nats,
+        rpc::DM_OPEN,
+        &DmOpenReq {
+            user_id,
+            peer_id: req.peer,
+        },
+    )
+    .await?;
     Ok(json(StatusCode::OK, channel))
 }
 
@@ -155,16 +221,32 @@ async fn history(
     let user_id = authenticate(&edge, &headers)?;
     let channel_id = parse_id(&id)?;
     let query: HistoryQuery = parse_query(q)?;
-    if query.limit.is_some_and(|l| l == 0 || l > limits::MAX_HISTORY_PAGE) {
+    if query
+        .limit
+        .is_some_and(|l| l == 0 || l > limits::MAX_HISTORY_PAGE)
+    {
         return Err(ApiError::new(ErrorCode::BadRequest, "limit: 1-200").into());
     }
-    let page: HistoryPage = crate::rpc::call(&edge.nats, rpc::HISTORY, &HistoryReq { user_id, channel_id, query }).await?;
+    let page: HistoryPage = crate::rpc::call(
+        &edge.nats,
+        rpc::HISTORY,
+        &HistoryReq {
+            user_id,
+            channel_id,
+            query,
+        },
+    )
+    .await?;
     Ok(json(StatusCode::OK, page))
 }
 
 async fn metrics(State(edge): State<Arc<Edge>>) -> Response {
     match &edge.config.metrics {
-        Some(render) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], render()).into_response(),
+        Some(render) => (
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+            render(),
+        )
+            .into_response(),
         None => HttpError(ApiError::new(ErrorCode::NotFound, "metrics disabled")).into_response(),
     }
 }

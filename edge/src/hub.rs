@@ -32,9 +32,18 @@ pub struct UserEvent {
 
 impl UserEvent {
     fn from_nats(msg: &async_nats::Message) -> Self {
-        let header = |name: &str| msg.headers.as_ref().and_then(|hs| hs.get(name)).and_then(|v| v.as_str().parse::<u64>().ok());
+        let header = |name: &str| {
+            msg.headers
+                .as_ref()
+                .and_then(|hs| hs.get(name))
+                .and_then(|v| v.as_str().parse::<u64>().ok())
+        };
         let position = header(h::CHANNEL).zip(header(h::SEQ));
-        Self { json: msg.payload.clone(), msgpack: OnceLock::new(), position }
+        Self {
+            json: msg.payload.clone(),
+            msgpack: OnceLock::new(),
+            position,
+        }
     }
 
     /// The event in a socket's format (MessagePack transcoded once, on first need).
@@ -44,7 +53,8 @@ impl UserEvent {
             Format::Msgpack => self
                 .msgpack
                 .get_or_init(|| {
-                    let value: serde_json::Value = serde_json::from_slice(&self.json).unwrap_or_default();
+                    let value: serde_json::Value =
+                        serde_json::from_slice(&self.json).unwrap_or_default();
                     Bytes::from(rmp_serde::to_vec_named(&value).unwrap_or_default())
                 })
                 .clone(),
@@ -86,7 +96,10 @@ pub struct Hub {
 impl Hub {
     /// An empty hub relaying from `nats`.
     pub fn new(nats: async_nats::Client) -> Self {
-        Self { nats, users: Arc::default() }
+        Self {
+            nats,
+            users: Arc::default(),
+        }
     }
 
     /// Registers a socket; returns once the user's subject is subscribed, so every
@@ -101,7 +114,11 @@ impl Hub {
         tx: mpsc::Sender<Outbound>,
         lagged: Arc<tokio::sync::Notify>,
     ) -> Result<(), async_nats::Error> {
-        let socket = Socket { id: socket_id, tx, lagged };
+        let socket = Socket {
+            id: socket_id,
+            tx,
+            lagged,
+        };
         {
             let mut users = self.lock();
             if let Some(entry) = users.get_mut(&user_id) {
@@ -119,7 +136,13 @@ impl Hub {
             Some(entry) => entry.sockets.push(socket),
             None => {
                 let relay = tokio::spawn(relay(self.users.clone(), user_id, sub));
-                users.insert(user_id, UserEntry { sockets: vec![socket], relay });
+                users.insert(
+                    user_id,
+                    UserEntry {
+                        sockets: vec![socket],
+                        relay,
+                    },
+                );
             }
         }
         Ok(())
@@ -148,13 +171,21 @@ impl Hub {
     }
 }
 
-async fn relay(users: Arc<Mutex<HashMap<u64, UserEntry>>>, user_id: u64, mut sub: async_nats::Subscriber) {
+async fn relay(
+    users: Arc<Mutex<HashMap<u64, UserEntry>>>,
+    user_id: u64,
+    mut sub: async_nats::Subscriber,
+) {
     while let Some(msg) = sub.next().await {
         let event = Arc::new(UserEvent::from_nats(&msg));
         let users = users.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(entry) = users.get(&user_id) else { continue };
+        let Some(entry) = users.get(&user_id) else {
+            continue;
+        };
         for s in &entry.sockets {
-            if let Err(mpsc::error::TrySendError::Full(_)) = s.tx.try_send(Outbound::Event(event.clone())) {
+            if let Err(mpsc::error::TrySendError::Full(_)) =
+                s.tx.try_send(Outbound::Event(event.clone()))
+            {
                 // A socket this far behind is dropped; it reconnects and syncs.
                 s.lagged.notify_one();
                 metrics::counter!("natter_edge_slow_consumers_total").increment(1);

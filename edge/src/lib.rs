@@ -74,7 +74,14 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let js = async_nats::jetstream::new(nats.clone());
-    let layout = layout::ensure(&js, &LayoutConfig { partitions: config.partitions, replicas: config.replicas }).await?;
+    let layout = layout::ensure(
+        &js,
+        &LayoutConfig {
+            partitions: config.partitions,
+            replicas: config.replicas,
+        },
+    )
+    .await?;
     let ids = IdGenerator::start(js.clone()).await?;
     let edge = Arc::new(Edge {
         publisher: publisher::Publisher::start(js.clone(), layout.partitions),
@@ -88,9 +95,12 @@ pub async fn run(
     });
     tracing::info!(addr = %listener.local_addr()?, worker_id = ids.worker_id(), "edge listening");
     let app = http::router(edge.clone());
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
     if let Err(e) = ids.release().await {
         tracing::warn!(error = %e, "idgen lease release failed");
     }

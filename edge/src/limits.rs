@@ -21,7 +21,11 @@ pub struct RateLimits {
 
 impl Default for RateLimits {
     fn default() -> Self {
-        Self { sends_per_user: (50, 200), frames_per_connection: (200, 400), auth_per_ip: (20, 200) }
+        Self {
+            sends_per_user: (50, 200),
+            frames_per_connection: (200, 400),
+            auth_per_ip: (20, 200),
+        }
     }
 }
 
@@ -46,11 +50,15 @@ impl Limiters {
     }
 
     pub(crate) fn send(&self, user_id: u64) -> Result<(), ApiError> {
-        self.sends.check_key(&user_id).map_err(|n| limited(n.wait_time_from(DefaultClock::default().now())))
+        self.sends
+            .check_key(&user_id)
+            .map_err(|n| limited(n.wait_time_from(DefaultClock::default().now())))
     }
 
     pub(crate) fn auth(&self, ip: IpAddr) -> Result<(), ApiError> {
-        self.auth.check_key(&ip).map_err(|n| limited(n.wait_time_from(DefaultClock::default().now())))
+        self.auth
+            .check_key(&ip)
+            .map_err(|n| limited(n.wait_time_from(DefaultClock::default().now())))
     }
 
     /// A limiter for one connection's frames.
@@ -60,7 +68,9 @@ impl Limiters {
 }
 
 pub(crate) fn check_frame(limiter: &DefaultDirectRateLimiter) -> Result<(), ApiError> {
-    limiter.check().map_err(|n| limited(n.wait_time_from(DefaultClock::default().now())))
+    limiter
+        .check()
+        .map_err(|n| limited(n.wait_time_from(DefaultClock::default().now())))
 }
 
 fn limited(wait: std::time::Duration) -> ApiError {

@@ -16,7 +16,10 @@ pub(crate) struct MembershipCache {
 
 impl MembershipCache {
     pub(crate) fn new(nats: async_nats::Client) -> Self {
-        Self { nats, channels: quick_cache::sync::Cache::new(200_000) }
+        Self {
+            nats,
+            channels: quick_cache::sync::Cache::new(200_000),
+        }
     }
 
     /// Ok if `user_id` is a member of `channel_id`, else `not_a_member`.
@@ -24,7 +27,9 @@ impl MembershipCache {
         let members = match self.channels.get(&channel_id) {
             Some(m) => m,
             None => {
-                let m: Members = crate::rpc::call(&self.nats, rpc::CHANNEL_MEMBERS, &MembersReq { channel_id }).await?;
+                let m: Members =
+                    crate::rpc::call(&self.nats, rpc::CHANNEL_MEMBERS, &MembersReq { channel_id })
+                        .await?;
                 let m = Arc::new(m.user_ids);
                 // Unknown channels are not cached: they would pin memory for strangers.
                 if !m.is_empty() {
@@ -37,7 +42,10 @@ impl MembershipCache {
         if members.binary_search(&user_id).is_ok() {
             Ok(())
         } else {
-            Err(ApiError::new(ErrorCode::NotAMember, "no such channel, or you are not a member"))
+            Err(ApiError::new(
+                ErrorCode::NotAMember,
+                "no such channel, or you are not a member",
+            ))
         }
     }
 }

@@ -51,10 +51,16 @@ impl Publisher {
     ///
     /// # Errors
     /// `unavailable` when the partition's task is gone.
-    pub async fn submit(&self, send: StreamSend) -> Result<oneshot::Receiver<Result<(), ApiError>>, ApiError> {
+    pub async fn submit(
+        &self,
+        send: StreamSend,
+    ) -> Result<oneshot::Receiver<Result<(), ApiError>>, ApiError> {
         let p = layout::partition_of(send.channel_id, self.queues.len() as u32) as usize;
         let (done, wait) = oneshot::channel();
-        self.queues[p].send(Pending { send, done }).await.map_err(|_| unavailable())?;
+        self.queues[p]
+            .send(Pending { send, done })
+            .await
+            .map_err(|_| unavailable())?;
         Ok(wait)
     }
 }
@@ -63,7 +69,11 @@ fn unavailable() -> ApiError {
     ApiError::new(ErrorCode::Unavailable, "message queue unavailable, retry")
 }
 
-async fn run_partition(js: async_nats::jetstream::Context, p: u32, mut rx: mpsc::Receiver<Pending>) {
+async fn run_partition(
+    js: async_nats::jetstream::Context,
+    p: u32,
+    mut rx: mpsc::Receiver<Pending>,
+) {
     while let Some(first) = rx.recv().await {
         let mut bytes = first.send.text.len();
         let mut batch = vec![first];
@@ -76,7 +86,8 @@ async fn run_partition(js: async_nats::jetstream::Context, p: u32, mut rx: mpsc:
                 Err(_) => break,
             }
         }
-        let (sends, waiters): (Vec<_>, Vec<_>) = batch.into_iter().map(|p| (p.send, p.done)).unzip();
+        let (sends, waiters): (Vec<_>, Vec<_>) =
+            batch.into_iter().map(|p| (p.send, p.done)).unzip();
         let result = publish_batch(&js, p, sends).await;
         metrics::histogram!("natter_edge_publish_batch_sends").record(waiters.len() as f64);
         for w in waiters {
@@ -85,7 +96,11 @@ async fn run_partition(js: async_nats::jetstream::Context, p: u32, mut rx: mpsc:
     }
 }
 
-async fn publish_batch(js: &async_nats::jetstream::Context, p: u32, sends: Vec<StreamSend>) -> Result<(), ApiError> {
+async fn publish_batch(
+    js: &async_nats::jetstream::Context,
+    p: u32,
+    sends: Vec<StreamSend>,
+) -> Result<(), ApiError> {
     let first = &sends[0];
     let subject = if sends.iter().all(|s| s.channel_id == first.channel_id) {
         subjects::channel_messages(p, first.channel_id)

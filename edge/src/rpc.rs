@@ -16,7 +16,10 @@ pub(crate) async fn call<Req: Serialize, Resp: DeserializeOwned>(
         Ok(msg) => internal::decode_reply(&msg.payload),
         Err(e) => {
             tracing::warn!(subject, error = %e, "rpc failed");
-            Err(ApiError::new(ErrorCode::Unavailable, "storage unavailable, retry"))
+            Err(ApiError::new(
+                ErrorCode::Unavailable,
+                "storage unavailable, retry",
+            ))
         }
     }
 }

@@ -14,7 +14,9 @@ use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use fastwebsockets::upgrade::{IncomingUpgrade, UpgradeFut};
-use fastwebsockets::{FragmentCollectorRead, Frame, OpCode, Payload, WebSocketError, WebSocketWrite};
+use fastwebsockets::{
+    FragmentCollectorRead, Frame, OpCode, Payload, WebSocketError, WebSocketWrite,
+};
 use natter_protocol::internal::StreamSend;
 use natter_protocol::ws::{ClientOp, ServerEvent};
 use natter_protocol::{ApiError, ErrorCode, limits};
@@ -61,15 +63,29 @@ fn accept(edge: &Edge, headers: &HeaderMap, query: Option<String>) -> Result<Ses
     let user_id = edge.config.tokens.verify(&token)?;
     let device_id = match params.device {
         Some(d) if limits::is_valid_client_id(&d) => d,
-        Some(_) => return Err(ApiError::new(ErrorCode::InvalidDeviceId, "device: 1-64 of A-Z a-z 0-9 - _ . :")),
+        Some(_) => {
+            return Err(ApiError::new(
+                ErrorCode::InvalidDeviceId,
+                "device: 1-64 of A-Z a-z 0-9 - _ . :",
+            ));
+        }
         None => format!("d-{:016x}", rand::random::<u64>()),
     };
     let format = match params.format.as_deref() {
         None | Some("json") => Format::Json,
         Some("msgpack") => Format::Msgpack,
-        Some(other) => return Err(ApiError::new(ErrorCode::BadRequest, format!("format {other:?}: json or msgpack"))),
+        Some(other) => {
+            return Err(ApiError::new(
+                ErrorCode::BadRequest,
+                format!("format {other:?}: json or msgpack"),
+            ));
+        }
     };
-    Ok(Session { user_id, device_id, format })
+    Ok(Session {
+        user_id,
+        device_id,
+        format,
+    })
 }
 
 pub(crate) async fn upgrade(
@@ -87,7 +103,11 @@ pub(crate) async fn upgrade(
             tokio::spawn(serve(edge, fut, session));
             response.map(axum::body::Body::new).into_response()
         }
-        Err(e) => HttpError(ApiError::new(ErrorCode::BadRequest, format!("websocket upgrade: {e}"))).into_response(),
+        Err(e) => HttpError(ApiError::new(
+            ErrorCode::BadRequest,
+            format!("websocket upgrade: {e}"),
+        ))
+        .into_response(),
     }
 }
 
@@ -112,9 +132,18 @@ async fn serve(edge: Arc<Edge>, fut: UpgradeFut, s: Session) {
     let socket_id = edge.next_socket.fetch_add(1, Ordering::Relaxed);
     let writer = tokio::spawn(write_loop(write, rx, s.format, lagged.clone()));
 
-    if let Err(e) = edge.hub.join(s.user_id, socket_id, tx.clone(), lagged).await {
+    if let Err(e) = edge
+        .hub
+        .join(s.user_id, socket_id, tx.clone(), lagged)
+        .await
+    {
         tracing::warn!(error = %e, "subscribe failed");
-        let _ = tx.send(Outbound::Direct(ServerEvent::error(ApiError::new(ErrorCode::Unavailable, "retry"), None))).await;
+        let _ = tx
+            .send(Outbound::Direct(ServerEvent::error(
+                ApiError::new(ErrorCode::Unavailable, "retry"),
+                None,
+            )))
+            .await;
         let _ = tx.send(Outbound::Close(1011, "unavailable".into())).await;
         drop(tx);
         let _ = writer.await;
@@ -137,15 +166,25 @@ async fn serve(edge: Arc<Edge>, fut: UpgradeFut, s: Session) {
             .read_frame(&mut move |f: Frame<'_>| {
                 let obligated = obligated.clone();
                 let (op, payload) = (f.opcode, f.payload.to_vec());
-                async move { obligated.send(Outbound::Control(op, payload)).await.map_err(|_| "socket closed") }
+                async move {
+                    obligated
+                        .send(Outbound::Control(op, payload))
+                        .await
+                        .map_err(|_| "socket closed")
+                }
             })
             .await;
         let frame = match frame {
             Ok(f) => f,
             Err(WebSocketError::FrameTooLarge) => {
-                let e = ApiError::new(ErrorCode::FrameTooLarge, format!("frames are limited to {} bytes", limits::MAX_FRAME_BYTES));
+                let e = ApiError::new(
+                    ErrorCode::FrameTooLarge,
+                    format!("frames are limited to {} bytes", limits::MAX_FRAME_BYTES),
+                );
                 let _ = tx.send(Outbound::Direct(ServerEvent::error(e, None))).await;
-                let _ = tx.send(Outbound::Close(1009, "frame_too_large".into())).await;
+                let _ = tx
+                    .send(Outbound::Close(1009, "frame_too_large".into()))
+                    .await;
                 // The rest of the oversized frame is unread: closing the socket now
                 // would reset the connection and the peer would lose the error and the
                 // close. Linger briefly so the peer can read them and close first.
@@ -191,7 +230,11 @@ async fn handle(edge: &Arc<Edge>, s: &Session, op: ClientOp, tx: &mpsc::Sender<O
         ClientOp::Ping {} => {
             let _ = tx.send(Outbound::Direct(ServerEvent::Pong {})).await;
         }
-        ClientOp::Send { channel, client_msg_id, text } => {
+        ClientOp::Send {
+            channel,
+            client_msg_id,
+            text,
+        } => {
             let cmid = client_msg_id.clone();
             match accept_send(edge, s, channel, client_msg_id, text).await {
                 // Waiting for the durable ack happens off the read loop, so a client
@@ -200,14 +243,20 @@ async fn handle(edge: &Arc<Edge>, s: &Session, op: ClientOp, tx: &mpsc::Sender<O
                     let tx = tx.clone();
                     tokio::spawn(async move {
                         let event = match wait.await {
-                            Ok(message_id) => ServerEvent::Ack { client_msg_id: cmid, message_id, channel },
+                            Ok(message_id) => ServerEvent::Ack {
+                                client_msg_id: cmid,
+                                message_id,
+                                channel,
+                            },
                             Err(e) => ServerEvent::error(e, Some(cmid)),
                         };
                         let _ = tx.send(Outbound::Direct(event)).await;
                     });
                 }
                 Err(e) => {
-                    let _ = tx.send(Outbound::Direct(ServerEvent::error(e, Some(cmid)))).await;
+                    let _ = tx
+                        .send(Outbound::Direct(ServerEvent::error(e, Some(cmid))))
+                        .await;
                 }
             }
         }
@@ -224,15 +273,27 @@ async fn accept_send(
     text: String,
 ) -> Result<impl std::future::Future<Output = Result<u64, ApiError>> + use<>, ApiError> {
     if !limits::is_valid_client_id(&client_msg_id) {
-        return Err(ApiError::new(ErrorCode::InvalidClientMsgId, "client_msg_id: 1-64 of A-Z a-z 0-9 - _ . :"));
+        return Err(ApiError::new(
+            ErrorCode::InvalidClientMsgId,
+            "client_msg_id: 1-64 of A-Z a-z 0-9 - _ . :",
+        ));
     }
     limits::check_text(&text).map_err(|code| match code {
         ErrorCode::MessageEmpty => ApiError::new(code, "text is empty"),
-        _ => ApiError::new(code, format!("text must have fewer than 100,000 characters (at most {})", limits::MAX_TEXT_CHARS)),
+        _ => ApiError::new(
+            code,
+            format!(
+                "text must have fewer than 100,000 characters (at most {})",
+                limits::MAX_TEXT_CHARS
+            ),
+        ),
     })?;
     edge.limiters.send(s.user_id)?;
     edge.members.check(channel, s.user_id).await?;
-    let message_id = edge.ids.next_id().map_err(|e| ApiError::new(ErrorCode::Unavailable, e.to_string()))?;
+    let message_id = edge
+        .ids
+        .next_id()
+        .map_err(|e| ApiError::new(ErrorCode::Unavailable, e.to_string()))?;
     let send = StreamSend {
         message_id,
         channel_id: channel,
@@ -243,7 +304,11 @@ async fn accept_send(
     };
     let ack = edge.publisher.submit(send).await?;
     metrics::counter!("natter_edge_sends_total").increment(1);
-    Ok(async move { ack.await.map_err(|_| ApiError::new(ErrorCode::Unavailable, "retry"))?.map(|()| message_id) })
+    Ok(async move {
+        ack.await
+            .map_err(|_| ApiError::new(ErrorCode::Unavailable, "retry"))?
+            .map(|()| message_id)
+    })
 }
 
 async fn write_loop<W: AsyncWrite + Unpin>(
@@ -305,7 +370,8 @@ async fn write_one<W: AsyncWrite + Unpin>(
                 }
                 *last = seq;
             }
-            ws.write_frame(data_frame(ev.encoded(format).to_vec())).await?;
+            ws.write_frame(data_frame(ev.encoded(format).to_vec()))
+                .await?;
         }
         Outbound::Direct(ev) => {
             let bytes = match format {
@@ -315,11 +381,13 @@ async fn write_one<W: AsyncWrite + Unpin>(
             ws.write_frame(data_frame(bytes)).await?;
         }
         Outbound::Control(op, payload) => {
-            ws.write_frame(Frame::new(true, op, None, Payload::Owned(payload))).await?;
+            ws.write_frame(Frame::new(true, op, None, Payload::Owned(payload)))
+                .await?;
             return Ok(op == OpCode::Close);
         }
         Outbound::Close(code, reason) => {
-            ws.write_frame(Frame::close(code, reason.as_bytes())).await?;
+            ws.write_frame(Frame::close(code, reason.as_bytes()))
+                .await?;
             return Ok(true);
         }
     }

@@ -31,7 +31,10 @@ pub async fn connect(
 ///
 /// # Errors
 /// The server did not answer within `timeout` or the connection is down.
-pub async fn round_trip(client: &async_nats::Client, timeout: Duration) -> Result<(), async_nats::Error> {
+pub async fn round_trip(
+    client: &async_nats::Client,
+    timeout: Duration,
+) -> Result<(), async_nats::Error> {
     use futures::StreamExt;
     let inbox = client.new_inbox();
     let mut probe = client.subscribe(inbox.clone()).await?;

@@ -141,13 +141,13 @@ async fn ensure_message_stream(
     cfg: &LayoutConfig,
 ) -> Result<stream::Info, LayoutError> {
     if let Ok(mut s) = js.get_stream(MESSAGE_STREAM).await {
-        return s.info().await.map(|i| i.clone()).map_err(js_err);
+        return s.info().await.cloned().map_err(js_err);
     }
     match js.create_stream(message_stream_config(cfg)).await {
-        Ok(mut s) => s.info().await.map(|i| i.clone()).map_err(js_err),
+        Ok(mut s) => s.info().await.cloned().map_err(js_err),
         // Another process created it between our get and create: use theirs.
         Err(create_err) => match js.get_stream(MESSAGE_STREAM).await {
-            Ok(mut s) => s.info().await.map(|i| i.clone()).map_err(js_err),
+            Ok(mut s) => s.info().await.cloned().map_err(js_err),
             Err(_) => Err(js_err(create_err)),
         },
     }

@@ -39,31 +39,60 @@ pub struct ChatArgs {
 pub async fn run(args: ChatArgs) -> anyhow::Result<()> {
     let anon = Client::new(&args.url);
     let auth = if args.signup {
-        let name = args.display_name.clone().unwrap_or_else(|| args.user.clone());
-        anon.signup(&args.user, &args.password, &name).await.context("sign-up")?
+        let name = args
+            .display_name
+            .clone()
+            .unwrap_or_else(|| args.user.clone());
+        anon.signup(&args.user, &args.password, &name)
+            .await
+            .context("sign-up")?
     } else {
-        anon.login(&args.user, &args.password).await.context("login")?
+        anon.login(&args.user, &args.password)
+            .await
+            .context("login")?
     };
     let me = anon.with_token(&auth.token);
     println!("logged in as {} ({})", auth.user.username, auth.user.id);
     // Wait for the peer to exist, so two people can start the CLI in any order.
     let peer = loop {
         let found = me.search_users(&args.to.to_ascii_lowercase()).await?;
-        if let Some(p) = found.into_iter().find(|p| p.username == args.to.to_ascii_lowercase()) {
+        if let Some(p) = found
+            .into_iter()
+            .find(|p| p.username == args.to.to_ascii_lowercase())
+        {
             break p;
         }
         println!("waiting for user {} to sign up…", args.to);
         tokio::time::sleep(Duration::from_secs(2)).await;
     };
     let channel = me.open_dm(peer.id).await?;
-    let names = [(auth.user.id, auth.user.display_name.clone()), (peer.id, peer.display_name.clone())];
-    let name_of = |id: u64| names.iter().find(|(i, _)| *i == id).map_or(id.to_string(), |(_, n)| n.clone());
-    let recent = me.history(channel.id, &HistoryQuery { limit: Some(20), ..Default::default() }).await?;
+    let names = [
+        (auth.user.id, auth.user.display_name.clone()),
+        (peer.id, peer.display_name.clone()),
+    ];
+    let name_of = |id: u64| {
+        names
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map_or(id.to_string(), |(_, n)| n.clone())
+    };
+    let recent = me
+        .history(
+            channel.id,
+            &HistoryQuery {
+                limit: Some(20),
+                ..Default::default()
+            },
+        )
+        .await?;
     for m in &recent.messages {
         println!("[{}] {}: {}", m.seq, name_of(m.sender), m.text);
     }
     let mut conn = me.connect(None).await?;
-    println!("chatting with {} in channel {} — type a line and press Enter (Ctrl-D quits)", peer.display_name, channel.id);
+    println!(
+        "chatting with {} in channel {} — type a line and press Enter (Ctrl-D quits)",
+        peer.display_name, channel.id
+    );
     let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     let mut counter = 0u64;
     let prefix = format!("cli-{:08x}", rand::random::<u32>());

@@ -47,7 +47,10 @@ pub struct EdgeFlags {
 
 fn parse_rate(s: &str) -> Result<(u32, u32), String> {
     let (a, b) = s.split_once(',').ok_or("expected PER_SECOND,BURST")?;
-    Ok((a.trim().parse().map_err(|_| "bad rate")?, b.trim().parse().map_err(|_| "bad burst")?))
+    Ok((
+        a.trim().parse().map_err(|_| "bad rate")?,
+        b.trim().parse().map_err(|_| "bad burst")?,
+    ))
 }
 
 /// `natter edge`.
@@ -95,7 +98,9 @@ pub struct DevArgs {
 }
 
 fn install_metrics() -> Option<natter_edge::MetricsRender> {
-    let handle = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder().ok()?;
+    let handle = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .ok()?;
     Some(Arc::new(move || handle.render()))
 }
 
@@ -104,13 +109,14 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}
@@ -121,21 +127,34 @@ async fn shutdown_signal() {
 }
 
 fn load_token_keys(path: &Path) -> anyhow::Result<Vec<TokenKey>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading token keys {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading token keys {}", path.display()))?;
     let mut keys = Vec::new();
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
-        let (kid, hex) = line.split_once(char::is_whitespace).context("token key line: `kid secret-hex`")?;
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let (kid, hex) = line
+            .split_once(char::is_whitespace)
+            .context("token key line: `kid secret-hex`")?;
         let secret = decode_hex(hex.trim()).context("token key secret must be hex")?;
-        keys.push(TokenKey { kid: kid.to_string(), secret });
+        keys.push(TokenKey {
+            kid: kid.to_string(),
+            secret,
+        });
     }
     Ok(keys)
 }
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 /// Creates a token key file with one random key if none exists (for `dev`).
@@ -143,8 +162,13 @@ fn ensure_dev_token_keys(path: &Path) -> anyhow::Result<()> {
     if path.exists() {
         return Ok(());
     }
-    let secret: String = (0..32).map(|_| format!("{:02x}", rand::random::<u8>())).collect();
-    std::fs::write(path, format!("# kid secret-hex; the first line signs\ndev-1 {secret}\n"))?;
+    let secret: String = (0..32)
+        .map(|_| format!("{:02x}", rand::random::<u8>()))
+        .collect();
+    std::fs::write(
+        path,
+        format!("# kid secret-hex; the first line signs\ndev-1 {secret}\n"),
+    )?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -153,23 +177,39 @@ fn ensure_dev_token_keys(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn edge_config(flags: &EdgeFlags, nats: &NatsArgs, keys_file: &Path, metrics: Option<natter_edge::MetricsRender>) -> anyhow::Result<EdgeConfig> {
-    let tokens = Tokens::new(load_token_keys(keys_file)?, flags.token_ttl_secs).map_err(anyhow::Error::msg)?;
+fn edge_config(
+    flags: &EdgeFlags,
+    nats: &NatsArgs,
+    keys_file: &Path,
+    metrics: Option<natter_edge::MetricsRender>,
+) -> anyhow::Result<EdgeConfig> {
+    let tokens = Tokens::new(load_token_keys(keys_file)?, flags.token_ttl_secs)
+        .map_err(anyhow::Error::msg)?;
     Ok(EdgeConfig {
         tokens,
         partitions: nats.partitions,
         replicas: nats.replicas,
-        limits: RateLimits { sends_per_user: flags.send_rate, frames_per_connection: flags.frame_rate, auth_per_ip: flags.auth_rate },
+        limits: RateLimits {
+            sends_per_user: flags.send_rate,
+            frames_per_connection: flags.frame_rate,
+            auth_per_ip: flags.auth_rate,
+        },
         metrics,
     })
 }
 
 /// `natter edge`.
 pub async fn edge(args: EdgeArgs) -> anyhow::Result<()> {
-    let keys = args.edge.token_keys_file.clone().context("--token-keys-file (or NATTER_TOKEN_KEYS_FILE) is required")?;
+    let keys = args
+        .edge
+        .token_keys_file
+        .clone()
+        .context("--token-keys-file (or NATTER_TOKEN_KEYS_FILE) is required")?;
     let config = edge_config(&args.edge, &args.nats, &keys, install_metrics())?;
     let nats = natter_nats::connect(&args.nats.nats_url, "natter-edge").await?;
-    let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("binding {}", args.listen))?;
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("binding {}", args.listen))?;
     println!("natter edge listening on http://{}", listener.local_addr()?);
     natter_edge::run(listener, config, nats, shutdown_signal()).await
 }
@@ -182,12 +222,25 @@ pub async fn store_worker(args: StoreWorkerArgs) -> anyhow::Result<()> {
     if let (Some(addr), Some(render)) = (&args.metrics_listen, metrics) {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let app = axum::Router::new()
-            .route("/metrics", axum::routing::get(move || { let r = render.clone(); async move { r() } }))
+            .route(
+                "/metrics",
+                axum::routing::get(move || {
+                    let r = render.clone();
+                    async move { r() }
+                }),
+            )
             .route("/healthz", axum::routing::get(|| async { "ok" }));
         tokio::spawn(async move { axum::serve(listener, app).await });
     }
-    let config = StoreWorkerConfig { partitions: args.nats.partitions, replicas: args.nats.replicas, ..Default::default() };
-    println!("natter store-worker running (store {})", args.store_dir.display());
+    let config = StoreWorkerConfig {
+        partitions: args.nats.partitions,
+        replicas: args.nats.replicas,
+        ..Default::default()
+    };
+    println!(
+        "natter store-worker running (store {})",
+        args.store_dir.display()
+    );
     natter_store_worker::run(config, store, nats, shutdown_signal()).await
 }
 
@@ -197,14 +250,26 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
     let data = args.data.canonicalize()?;
     let port = (args.nats_port != 0).then_some(args.nats_port);
     let nats_dir = data.join("nats");
-    let server = tokio::task::spawn_blocking(move || natter_nats::NatsServer::start_in(&nats_dir, port)).await??;
-    let keys_file = args.edge.token_keys_file.clone().unwrap_or_else(|| data.join("token-keys"));
+    let server =
+        tokio::task::spawn_blocking(move || natter_nats::NatsServer::start_in(&nats_dir, port))
+            .await??;
+    let keys_file = args
+        .edge
+        .token_keys_file
+        .clone()
+        .unwrap_or_else(|| data.join("token-keys"));
     ensure_dev_token_keys(&keys_file)?;
-    let nats_args = NatsArgs { nats_url: server.url().to_string(), partitions: args.partitions, replicas: 1 };
+    let nats_args = NatsArgs {
+        nats_url: server.url().to_string(),
+        partitions: args.partitions,
+        replicas: 1,
+    };
     let config = edge_config(&args.edge, &nats_args, &keys_file, install_metrics())?;
 
     let store: SharedStore = Arc::new(EmbeddedStore::open(data.join("store"))?);
-    let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("binding {}", args.listen))?;
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("binding {}", args.listen))?;
     let addr = listener.local_addr()?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
@@ -212,17 +277,36 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
     };
 
     let worker_nats = natter_nats::connect(server.url(), "natter-store-worker").await?;
-    let worker_cfg = StoreWorkerConfig { partitions: args.partitions, ..Default::default() };
-    let mut worker = tokio::spawn(natter_store_worker::run(worker_cfg, store, worker_nats, stopped(stop_rx.clone())));
+    let worker_cfg = StoreWorkerConfig {
+        partitions: args.partitions,
+        ..Default::default()
+    };
+    let mut worker = tokio::spawn(natter_store_worker::run(
+        worker_cfg,
+        store,
+        worker_nats,
+        stopped(stop_rx.clone()),
+    ));
     let edge_nats = natter_nats::connect(server.url(), "natter-edge").await?;
-    let mut edge = tokio::spawn(natter_edge::run(listener, config, edge_nats, stopped(stop_rx)));
+    let mut edge = tokio::spawn(natter_edge::run(
+        listener,
+        config,
+        edge_nats,
+        stopped(stop_rx),
+    ));
 
     println!("Natter is running.");
     println!("  HTTP:      http://{addr}  (API under /v1, see docs/protocol.md)");
     println!("  WebSocket: ws://{addr}/v1/ws");
-    println!("  NATS:      {}  (JetStream data in {})", server.url(), server.store_dir().display());
+    println!(
+        "  NATS:      {}  (JetStream data in {})",
+        server.url(),
+        server.store_dir().display()
+    );
     println!("  Store:     {}", data.join("store").display());
-    println!("  Try:       natter chat --url http://{addr} --user alice --password secret-pass --signup --to bob");
+    println!(
+        "  Try:       natter chat --url http://{addr} --user alice --password secret-pass --signup --to bob"
+    );
     println!("Press Ctrl-C to stop.");
 
     // Run until asked to stop, or until a service fails on its own.

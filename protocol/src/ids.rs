@@ -37,7 +37,10 @@ pub mod vec {
 
     /// Deserializes a list of ids given as strings or numbers.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u64>, D::Error> {
-        Ok(Vec::<Id>::deserialize(d)?.into_iter().map(|i| i.0).collect())
+        Ok(Vec::<Id>::deserialize(d)?
+            .into_iter()
+            .map(|i| i.0)
+            .collect())
     }
 }
 

@@ -51,8 +51,12 @@ pub type RpcReply<T> = Result<T, ApiError>;
 
 /// Decodes an RPC reply, mapping an undecodable one to `internal`.
 pub fn decode_reply<T: DeserializeOwned>(bytes: &[u8]) -> RpcReply<T> {
-    decode::<RpcReply<T>>(bytes)
-        .unwrap_or_else(|e| Err(ApiError::new(ErrorCode::Internal, format!("bad rpc reply: {e}"))))
+    decode::<RpcReply<T>>(bytes).unwrap_or_else(|e| {
+        Err(ApiError::new(
+            ErrorCode::Internal,
+            format!("bad rpc reply: {e}"),
+        ))
+    })
 }
 
 /// `rpc.account.signup`.

@@ -53,7 +53,11 @@ pub fn normalize_username(username: &str) -> Result<String, ErrorCode> {
         && lower
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.');
-    if ok { Ok(lower) } else { Err(ErrorCode::InvalidUsername) }
+    if ok {
+        Ok(lower)
+    } else {
+        Err(ErrorCode::InvalidUsername)
+    }
 }
 
 /// Passwords: 8–128 bytes.
@@ -99,10 +103,16 @@ mod tests {
     fn text_limit_counts_scalar_values_not_bytes() {
         assert_eq!(check_text(""), Err(ErrorCode::MessageEmpty));
         assert_eq!(check_text(&"a".repeat(99_999)), Ok(()));
-        assert_eq!(check_text(&"a".repeat(100_000)), Err(ErrorCode::MessageTooLong));
+        assert_eq!(
+            check_text(&"a".repeat(100_000)),
+            Err(ErrorCode::MessageTooLong)
+        );
         // 4-byte scalars: 99,999 of them are 399,996 bytes and still accepted.
         assert_eq!(check_text(&"😀".repeat(99_999)), Ok(()));
-        assert_eq!(check_text(&"😀".repeat(100_000)), Err(ErrorCode::MessageTooLong));
+        assert_eq!(
+            check_text(&"😀".repeat(100_000)),
+            Err(ErrorCode::MessageTooLong)
+        );
     }
 
     #[test]

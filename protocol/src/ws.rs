@@ -62,7 +62,10 @@ impl ClientOp {
 
 fn classify(op: Option<serde_json::Value>, detail: String) -> ApiError {
     match op {
-        None => ApiError::new(ErrorCode::InvalidFrame, format!("not an op object: {detail}")),
+        None => ApiError::new(
+            ErrorCode::InvalidFrame,
+            format!("not an op object: {detail}"),
+        ),
         Some(serde_json::Value::String(op)) if !KNOWN_OPS.contains(&op.as_str()) => {
             ApiError::new(ErrorCode::UnknownOp, format!("unknown op {op:?}"))
         }
@@ -167,10 +170,17 @@ mod tests {
 
     #[test]
     fn send_round_trips_with_string_ids() {
-        let op = ClientOp::from_json(br#"{"op":"send","channel":"18446744073709551615","client_msg_id":"c1","text":"hi"}"#).unwrap();
+        let op = ClientOp::from_json(
+            br#"{"op":"send","channel":"18446744073709551615","client_msg_id":"c1","text":"hi"}"#,
+        )
+        .unwrap();
         assert_eq!(
             op,
-            ClientOp::Send { channel: u64::MAX, client_msg_id: "c1".into(), text: "hi".into() }
+            ClientOp::Send {
+                channel: u64::MAX,
+                client_msg_id: "c1".into(),
+                text: "hi".into()
+            }
         );
         let back = ClientOp::from_msgpack(&rmp_serde::to_vec_named(&op).unwrap()).unwrap();
         assert_eq!(back, op);
@@ -183,9 +193,18 @@ mod tests {
         assert_eq!(code(b"[1,2]"), ErrorCode::InvalidFrame);
         assert_eq!(code(br#"{"text":"x"}"#), ErrorCode::InvalidFrame);
         assert_eq!(code(br#"{"op":"dance"}"#), ErrorCode::UnknownOp);
-        assert_eq!(code(br#"{"op":"send","channel":"1","text":"x"}"#), ErrorCode::InvalidFrame);
-        assert_eq!(code(br#"{"op":"send","channel":"-1","client_msg_id":"c","text":"x"}"#), ErrorCode::InvalidFrame);
-        assert_eq!(ClientOp::from_msgpack(&[0xc1]).unwrap_err().code, ErrorCode::InvalidFrame);
+        assert_eq!(
+            code(br#"{"op":"send","channel":"1","text":"x"}"#),
+            ErrorCode::InvalidFrame
+        );
+        assert_eq!(
+            code(br#"{"op":"send","channel":"-1","client_msg_id":"c","text":"x"}"#),
+            ErrorCode::InvalidFrame
+        );
+        assert_eq!(
+            ClientOp::from_msgpack(&[0xc1]).unwrap_err().code,
+            ErrorCode::InvalidFrame
+        );
     }
 
     #[test]

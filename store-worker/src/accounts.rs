@@ -3,7 +3,7 @@
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use natter_protocol::http::{Profile, SignupRequest, LoginRequest};
+use natter_protocol::http::{LoginRequest, Profile, SignupRequest};
 use natter_protocol::internal::{RpcReply, UserGetReq, UserSearchReq, UserUpdateReq};
 use natter_protocol::{ApiError, ErrorCode, limits};
 use natter_store::{ScanRange, StoreError, WriteBatch, keys, value};
@@ -39,11 +39,19 @@ pub(crate) async fn signup(w: &Worker, req: SignupRequest) -> RpcReply<Profile> 
     limits::check_display_name(&req.display_name)
         .map_err(|c| invalid(c, "display_name: 1-64 characters, no control characters"))?;
     // Cheap pre-check so a taken name does not cost a password hash.
-    if w.store.get(&keys::username(&username)).await.map_err(store_err)?.is_some() {
+    if w.store
+        .get(&keys::username(&username))
+        .await
+        .map_err(store_err)?
+        .is_some()
+    {
         return Err(invalid(ErrorCode::UsernameTaken, "username is taken"));
     }
     let password_hash = hash_password(req.password).await?;
-    let id = w.ids.next_id().map_err(|e| ApiError::new(ErrorCode::Unavailable, e.to_string()))?;
+    let id = w
+        .ids
+        .next_id()
+        .map_err(|e| ApiError::new(ErrorCode::Unavailable, e.to_string()))?;
     let user = UserRecord {
         id,
         username: username.clone(),
@@ -59,7 +67,9 @@ pub(crate) async fn signup(w: &Worker, req: SignupRequest) -> RpcReply<Profile> 
         .put(keys::user(id), value::encode(&user));
     match w.store.write(batch).await {
         Ok(()) => Ok(user.profile()),
-        Err(StoreError::ConditionFailed { .. }) => Err(invalid(ErrorCode::UsernameTaken, "username is taken")),
+        Err(StoreError::ConditionFailed { .. }) => {
+            Err(invalid(ErrorCode::UsernameTaken, "username is taken"))
+        }
         Err(e) => Err(store_err(e)),
     }
 }
@@ -69,15 +79,27 @@ pub(crate) async fn signup(w: &Worker, req: SignupRequest) -> RpcReply<Profile> 
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$5rEPzjGvAOnBmI5RxUGE5ObtmF3EM8ZY7OuZUrb6tfg";
 
 pub(crate) async fn login(w: &Worker, req: LoginRequest) -> RpcReply<Profile> {
-    let bad = || invalid(ErrorCode::InvalidCredentials, "unknown username or wrong password");
+    let bad = || {
+        invalid(
+            ErrorCode::InvalidCredentials,
+            "unknown username or wrong password",
+        )
+    };
     let user = match limits::normalize_username(&req.username) {
-        Ok(name) => match w.store.get(&keys::username(&name)).await.map_err(store_err)? {
+        Ok(name) => match w
+            .store
+            .get(&keys::username(&name))
+            .await
+            .map_err(store_err)?
+        {
             Some(id) => load_user(w, value::decode(&id).map_err(store_err)?).await?,
             None => None,
         },
         Err(_) => None,
     };
-    let hash = user.as_ref().map_or(DUMMY_HASH.to_string(), |u| u.password_hash.clone());
+    let hash = user
+        .as_ref()
+        .map_or(DUMMY_HASH.to_string(), |u| u.password_hash.clone());
     let ok = verify_password(req.password, hash).await?;
     match user {
         Some(u) if ok => Ok(u.profile()),
@@ -94,10 +116,12 @@ pub(crate) async fn get(w: &Worker, req: UserGetReq) -> RpcReply<Profile> {
 
 pub(crate) async fn update(w: &Worker, req: UserUpdateReq) -> RpcReply<Profile> {
     if let Some(name) = &req.update.display_name {
-        limits::check_display_name(name).map_err(|c| invalid(c, "display_name: 1-64 characters"))?;
+        limits::check_display_name(name)
+            .map_err(|c| invalid(c, "display_name: 1-64 characters"))?;
     }
     if let Some(status) = &req.update.status_text {
-        limits::check_status_text(status).map_err(|c| invalid(c, "status_text: up to 140 characters"))?;
+        limits::check_status_text(status)
+            .map_err(|c| invalid(c, "status_text: up to 140 characters"))?;
     }
     // Compare-and-set on the whole record so concurrent updates never lose one.
     for _ in 0..16 {
@@ -112,7 +136,9 @@ pub(crate) async fn update(w: &Worker, req: UserUpdateReq) -> RpcReply<Profile> 
         if let Some(status) = &req.update.status_text {
             user.status_text = status.clone();
         }
-        let batch = WriteBatch::new().expect(key.clone(), Some(current)).put(key, value::encode(&user));
+        let batch = WriteBatch::new()
+            .expect(key.clone(), Some(current))
+            .put(key, value::encode(&user));
         match w.store.write(batch).await {
             Ok(()) => return Ok(user.profile()),
             Err(StoreError::ConditionFailed { .. }) => continue,
@@ -155,8 +181,12 @@ async fn hash_password(password: String) -> RpcReply<String> {
 
 async fn verify_password(password: String, hash: String) -> RpcReply<bool> {
     tokio::task::spawn_blocking(move || {
-        let Ok(parsed) = PasswordHash::new(&hash) else { return false };
-        Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()
+        let Ok(parsed) = PasswordHash::new(&hash) else {
+            return false;
+        };
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
     })
     .await
     .map_err(|_| ApiError::new(ErrorCode::Internal, "verification failed"))

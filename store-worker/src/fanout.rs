@@ -12,7 +12,6 @@ use natter_nats::{headers as h, subjects};
 use natter_protocol::ws::{MessageEvent, ServerEvent};
 use natter_store::{SharedStore, StoreError};
 
-
 pub(crate) struct Fanout {
     store: SharedStore,
     nats: async_nats::Client,
@@ -23,7 +22,11 @@ pub(crate) struct Fanout {
 
 impl Fanout {
     pub(crate) fn new(store: SharedStore, nats: async_nats::Client) -> Self {
-        Self { store, nats, members: quick_cache::sync::Cache::new(100_000) }
+        Self {
+            store,
+            nats,
+            members: quick_cache::sync::Cache::new(100_000),
+        }
     }
 
     async fn members(&self, channel_id: u64) -> Result<Arc<Vec<u64>>, StoreError> {
@@ -32,9 +35,16 @@ impl Fanout {
         }
         let rows = self
             .store
-            .scan(natter_store::ScanRange::prefix(natter_store::keys::members_of(channel_id)), 1_000)
+            .scan(
+                natter_store::ScanRange::prefix(natter_store::keys::members_of(channel_id)),
+                1_000,
+            )
             .await?;
-        let ids: Arc<Vec<u64>> = Arc::new(rows.iter().filter_map(|(k, _)| natter_store::keys::trailing_u64(k)).collect());
+        let ids: Arc<Vec<u64>> = Arc::new(
+            rows.iter()
+                .filter_map(|(k, _)| natter_store::keys::trailing_u64(k))
+                .collect(),
+        );
         self.members.insert(channel_id, ids.clone());
         Ok(ids)
     }
@@ -52,7 +62,11 @@ impl Fanout {
             // Core NATS: an edge that misses an event recovers it through sync.
             if let Err(e) = self
                 .nats
-                .publish_with_headers(subjects::user_events(*uid), headers.clone(), payload.clone())
+                .publish_with_headers(
+                    subjects::user_events(*uid),
+                    headers.clone(),
+                    payload.clone(),
+                )
                 .await
             {
                 tracing::warn!(error = %e, user = uid, "fan-out publish failed");

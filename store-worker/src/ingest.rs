@@ -30,7 +30,9 @@ pub(crate) async fn run_partition(w: Arc<Worker>, p: u32) {
     loop {
         match consume(&w, p).await {
             Ok(()) => tracing::warn!(partition = p, "partition stream ended; restarting"),
-            Err(e) => tracing::warn!(partition = p, error = %e, "partition consumer failed; restarting"),
+            Err(e) => {
+                tracing::warn!(partition = p, error = %e, "partition consumer failed; restarting")
+            }
         }
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(Duration::from_secs(5));
@@ -52,13 +54,19 @@ async fn consume(w: &Worker, p: u32) -> anyhow::Result<()> {
     let name = layout::partition_consumer_name(p);
     // Not found is fine: first start.
     let _ = stream.delete_consumer(&name).await;
-    let consumer: async_nats::jetstream::consumer::PullConsumer =
-        stream.create_consumer(layout::partition_consumer_config(p)).await?;
+    let consumer: async_nats::jetstream::consumer::PullConsumer = stream
+        .create_consumer(layout::partition_consumer_config(p))
+        .await?;
     let applied = match w.store.get(&keys::partition_applied(p)).await? {
         Some(b) => value::decode(&b)?,
         None => 0,
     };
-    let mut part = Partition { p, applied, heads: quick_cache::unsync::Cache::new(100_000), last_delivery: 0 };
+    let mut part = Partition {
+        p,
+        applied,
+        heads: quick_cache::unsync::Cache::new(100_000),
+        last_delivery: 0,
+    };
     tracing::debug!(partition = p, applied, "consuming");
     let mut batches = consumer
         .stream()
@@ -73,14 +81,24 @@ async fn consume(w: &Worker, p: u32) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn apply(w: &Worker, part: &mut Partition, msgs: Vec<async_nats::jetstream::Message>) -> anyhow::Result<()> {
+async fn apply(
+    w: &Worker,
+    part: &mut Partition,
+    msgs: Vec<async_nats::jetstream::Message>,
+) -> anyhow::Result<()> {
     let mut fresh: Vec<StreamSend> = Vec::new();
     let mut replayed: Vec<StreamSend> = Vec::new();
     let mut last_seq = part.applied;
     for m in &msgs {
-        let info = m.info().map_err(|e| anyhow::anyhow!("bad jetstream reply subject: {e}"))?;
+        let info = m
+            .info()
+            .map_err(|e| anyhow::anyhow!("bad jetstream reply subject: {e}"))?;
         if part.last_delivery != 0 && info.consumer_sequence != part.last_delivery + 1 {
-            anyhow::bail!("delivery gap: {} after {}", info.consumer_sequence, part.last_delivery);
+            anyhow::bail!(
+                "delivery gap: {} after {}",
+                info.consumer_sequence,
+                part.last_delivery
+            );
         }
         part.last_delivery = info.consumer_sequence;
         let batch: SendBatch = internal::decode(&m.payload).unwrap_or_else(|e| {
@@ -96,7 +114,11 @@ async fn apply(w: &Worker, part: &mut Partition, msgs: Vec<async_nats::jetstream
         }
     }
 
-    let stored = if last_seq > part.applied { persist(w, part, fresh, last_seq).await? } else { Vec::new() };
+    let stored = if last_seq > part.applied {
+        persist(w, part, fresh, last_seq).await?
+    } else {
+        Vec::new()
+    };
     for (seq, send) in stored {
         let record = MessageRecord {
             message_id: send.message_id,
@@ -128,12 +150,16 @@ async fn persist(
 ) -> Result<Vec<(u64, StreamSend)>, StoreError> {
     // Duplicates: stored earlier (the dedupe table outlives JetStream's window) or
     // repeated inside this batch.
-    let dedupe_keys: Vec<Vec<u8>> = sends.iter().map(|s| keys::dedupe(s.sender_id, &s.client_msg_id)).collect();
+    let dedupe_keys: Vec<Vec<u8>> = sends
+        .iter()
+        .map(|s| keys::dedupe(s.sender_id, &s.client_msg_id))
+        .collect();
     let seen_before = w.store.batch_get(&dedupe_keys).await?;
     let mut seen_now: HashSet<(u64, &str)> = HashSet::new();
     let mut keep = vec![false; sends.len()];
     for (i, s) in sends.iter().enumerate() {
-        keep[i] = seen_before[i].is_none() && seen_now.insert((s.sender_id, s.client_msg_id.as_str()));
+        keep[i] =
+            seen_before[i].is_none() && seen_now.insert((s.sender_id, s.client_msg_id.as_str()));
     }
     let dropped = keep.iter().filter(|k| !**k).count();
 
@@ -148,9 +174,22 @@ async fn persist(
         }
     }
     if !missing.is_empty() {
-        let got = w.store.batch_get(&missing.iter().map(|c| keys::channel_head(*c)).collect::<Vec<_>>()).await?;
+        let got = w
+            .store
+            .batch_get(
+                &missing
+                    .iter()
+                    .map(|c| keys::channel_head(*c))
+                    .collect::<Vec<_>>(),
+            )
+            .await?;
         for (c, v) in missing.iter().zip(got) {
-            heads.insert(*c, v.map(|b| value::decode::<u64>(&b)).transpose()?.unwrap_or(0));
+            heads.insert(
+                *c,
+                v.map(|b| value::decode::<u64>(&b))
+                    .transpose()?
+                    .unwrap_or(0),
+            );
         }
     }
 
@@ -174,7 +213,11 @@ async fn persist(
             .put(keys::message(s.channel_id, seq), value::encode(&record))
             .put(
                 keys::dedupe(s.sender_id, &s.client_msg_id),
-                value::encode(&DedupeRecord { channel_id: s.channel_id, seq, message_id: s.message_id }),
+                value::encode(&DedupeRecord {
+                    channel_id: s.channel_id,
+                    seq,
+                    message_id: s.message_id,
+                }),
             );
         out.push((seq, s));
     }
@@ -208,7 +251,10 @@ async fn persist(
 /// Fans out again the messages of batches that were persisted but not acked before
 /// a restart (their fan-out may not have happened).
 async fn refanout(w: &Worker, sends: Vec<StreamSend>) -> Result<(), StoreError> {
-    let dedupe_keys: Vec<Vec<u8>> = sends.iter().map(|s| keys::dedupe(s.sender_id, &s.client_msg_id)).collect();
+    let dedupe_keys: Vec<Vec<u8>> = sends
+        .iter()
+        .map(|s| keys::dedupe(s.sender_id, &s.client_msg_id))
+        .collect();
     for (s, rec) in sends.iter().zip(w.store.batch_get(&dedupe_keys).await?) {
         let Some(rec) = rec else { continue };
         let rec: DedupeRecord = value::decode(&rec)?;

@@ -89,7 +89,11 @@ pub async fn run(
         ids: ids.clone(),
         config,
     });
-    tracing::info!(partitions = layout.partitions, worker_id = ids.worker_id(), "store worker starting");
+    tracing::info!(
+        partitions = layout.partitions,
+        worker_id = ids.worker_id(),
+        "store worker starting"
+    );
 
     let mut tasks = tokio::task::JoinSet::new();
     for p in 0..layout.partitions {
@@ -97,7 +101,10 @@ pub async fn run(
     }
     let rpc_sub = worker
         .nats
-        .queue_subscribe(natter_nats::subjects::RPC_ALL, natter_nats::subjects::RPC_QUEUE_GROUP.into())
+        .queue_subscribe(
+            natter_nats::subjects::RPC_ALL,
+            natter_nats::subjects::RPC_QUEUE_GROUP.into(),
+        )
         .await?;
     tasks.spawn(rpc::serve(worker.clone(), rpc_sub));
 

@@ -18,14 +18,25 @@ const MAX_IN_FLIGHT: usize = 512;
 pub(crate) async fn serve(w: Arc<Worker>, mut sub: async_nats::Subscriber) {
     let limit = Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
     while let Some(msg) = sub.next().await {
-        let Some(reply) = msg.reply.clone() else { continue };
-        let Ok(permit) = limit.clone().acquire_owned().await else { return };
+        let Some(reply) = msg.reply.clone() else {
+            continue;
+        };
+        let Ok(permit) = limit.clone().acquire_owned().await else {
+            return;
+        };
         let w = w.clone();
         tokio::spawn(async move {
             let payload = dispatch(&w, msg.subject.as_str(), &msg.payload).await;
             let mut headers = async_nats::HeaderMap::new();
-            headers.insert(natter_nats::headers::CONTENT_TYPE, natter_nats::headers::MSGPACK);
-            if let Err(e) = w.nats.publish_with_headers(reply, headers, payload.into()).await {
+            headers.insert(
+                natter_nats::headers::CONTENT_TYPE,
+                natter_nats::headers::MSGPACK,
+            );
+            if let Err(e) = w
+                .nats
+                .publish_with_headers(reply, headers, payload.into())
+                .await
+            {
                 tracing::warn!(error = %e, "rpc reply failed");
             }
             drop(permit);
@@ -43,7 +54,10 @@ async fn dispatch(w: &Worker, subject: &str, payload: &[u8]) -> Vec<u8> {
         rpc::DM_OPEN => call(payload, |r| channels::open_dm(w, r)).await,
         rpc::CHANNEL_MEMBERS => call(payload, |r| channels::members(w, r)).await,
         rpc::HISTORY => call(payload, |r| channels::history(w, r)).await,
-        other => internal::encode(&RpcReply::<()>::Err(ApiError::new(ErrorCode::NotFound, format!("no rpc {other}")))),
+        other => internal::encode(&RpcReply::<()>::Err(ApiError::new(
+            ErrorCode::NotFound,
+            format!("no rpc {other}"),
+        ))),
     }
 }
 
@@ -56,7 +70,10 @@ where
 {
     let reply = match internal::decode::<Req>(payload) {
         Ok(req) => handler(req).await,
-        Err(e) => Err(ApiError::new(ErrorCode::BadRequest, format!("bad rpc request: {e}"))),
+        Err(e) => Err(ApiError::new(
+            ErrorCode::BadRequest,
+            format!("bad rpc request: {e}"),
+        )),
     };
     internal::encode(&reply)
 }

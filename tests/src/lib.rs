@@ -66,10 +66,24 @@ impl System {
     /// Starts nats-server, a store worker and `edges` edges using binary `bin`
     /// (`env!("CARGO_BIN_EXE_natter-under-test")`).
     pub async fn start(bin: &str, edges: usize) -> Self {
-        let dir = tempfile::Builder::new().prefix("natter-e2e-").tempdir().expect("temp dir");
-        std::fs::write(dir.path().join("token-keys"), format!("{TEST_KEY_ID} {TEST_KEY_HEX}\n")).expect("keys");
+        let dir = tempfile::Builder::new()
+            .prefix("natter-e2e-")
+            .tempdir()
+            .expect("temp dir");
+        std::fs::write(
+            dir.path().join("token-keys"),
+            format!("{TEST_KEY_ID} {TEST_KEY_HEX}\n"),
+        )
+        .expect("keys");
         let nats = NatsServer::start_in(&dir.path().join("nats"), None).expect("nats-server");
-        let mut sys = Self { bin: bin.into(), nats, dir, worker: None, edges: Vec::new(), log_seq: 0 };
+        let mut sys = Self {
+            bin: bin.into(),
+            nats,
+            dir,
+            worker: None,
+            edges: Vec::new(),
+            log_seq: 0,
+        };
         sys.start_worker();
         for _ in 0..edges {
             sys.start_edge();
@@ -85,7 +99,9 @@ impl System {
 
     fn command(&mut self, role: &str) -> Command {
         self.log_seq += 1;
-        let log = std::fs::File::create(self.dir.path().join(format!("{role}-{}.log", self.log_seq))).expect("log");
+        let log =
+            std::fs::File::create(self.dir.path().join(format!("{role}-{}.log", self.log_seq)))
+                .expect("log");
         let mut cmd = Command::new(&self.bin);
         cmd.arg(role)
             .env("NATTER_NATS_URL", self.nats.url())
@@ -104,17 +120,27 @@ impl System {
         let mut cmd = self.command("store-worker");
         cmd.arg("--store-dir").arg(store);
         let child = cmd.spawn().expect("spawn store worker");
-        self.worker = Some(Proc { child, url: String::new() });
+        self.worker = Some(Proc {
+            child,
+            url: String::new(),
+        });
     }
 
     /// Starts one more edge on a free port; returns its index.
     pub fn start_edge(&mut self) -> usize {
         let keys = self.dir.path().join("token-keys");
         let mut cmd = self.command("edge");
-        cmd.args(["--listen", "127.0.0.1:0", "--send-rate", "100000,100000", "--frame-rate", "100000,100000"])
-            .args(["--auth-rate", "100000,100000"])
-            .arg("--token-keys-file")
-            .arg(keys);
+        cmd.args([
+            "--listen",
+            "127.0.0.1:0",
+            "--send-rate",
+            "100000,100000",
+            "--frame-rate",
+            "100000,100000",
+        ])
+        .args(["--auth-rate", "100000,100000"])
+        .arg("--token-keys-file")
+        .arg(keys);
         let mut child = cmd.spawn().expect("spawn edge");
         // The edge prints its address as the first line of stdout.
         let stdout = child.stdout.take().expect("stdout");
@@ -127,7 +153,9 @@ impl System {
             // Keep draining so the child never blocks on a full pipe.
             for _ in lines {}
         });
-        let line = rx.recv_timeout(Duration::from_secs(30)).expect("edge did not print its address");
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("edge did not print its address");
         let url = line.rsplit(' ').next().unwrap_or_default().to_string();
         self.edges.push(Proc { child, url });
         self.edges.len() - 1
@@ -190,7 +218,10 @@ where
         if cond().await {
             return;
         }
-        assert!(Instant::now() < deadline, "timed out after {patience:?} waiting for: {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {patience:?} waiting for: {what}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -198,7 +229,10 @@ where
 /// Signs up `name` (password `password-<name>`) through `client`; returns the
 /// authenticated client and the user id.
 pub async fn user(client: &Client, name: &str) -> (Client, u64) {
-    let auth = client.signup(name, &format!("password-{name}"), &name.to_uppercase()).await.expect("signup");
+    let auth = client
+        .signup(name, &format!("password-{name}"), &name.to_uppercase())
+        .await
+        .expect("signup");
     (client.with_token(&auth.token), auth.user.id)
 }
 
@@ -208,5 +242,73 @@ impl Drop for System {
         self.edges.clear();
         self.kill_worker();
         self.nats.kill();
+    }
+}
+
+/// A connected device: its connection plus the message events that arrived while a
+/// test was waiting for something else (so none is lost to the test).
+pub struct Device {
+    /// The connection.
+    pub conn: natter_client::Connection,
+    stash: std::collections::VecDeque<natter_protocol::ws::MessageEvent>,
+}
+
+/// How long a device waits for any one event.
+pub const EVENT_WAIT: Duration = Duration::from_secs(20);
+
+impl Device {
+    /// Wraps a connection.
+    pub fn new(conn: natter_client::Connection) -> Self {
+        Self {
+            conn,
+            stash: Default::default(),
+        }
+    }
+
+    /// Sends and waits for the ack; returns the message id. Panics on an error frame.
+    pub async fn send(&mut self, channel: u64, cmid: &str, text: &str) -> u64 {
+        use natter_protocol::ws::ServerEvent;
+        self.conn.send(channel, cmid, text).await.expect("send");
+        loop {
+            match self.conn.next_event(EVENT_WAIT).await.expect("event") {
+                ServerEvent::Ack {
+                    client_msg_id,
+                    message_id,
+                    ..
+                } if client_msg_id == cmid => return message_id,
+                ServerEvent::Error {
+                    code,
+                    message,
+                    client_msg_id,
+                    ..
+                } if client_msg_id.as_deref() == Some(cmid) => {
+                    panic!("send {cmid} failed: {code}: {message}")
+                }
+                ServerEvent::Message(m) => self.stash.push_back(m),
+                _ => {}
+            }
+        }
+    }
+
+    /// The next `n` message events, in arrival order.
+    pub async fn messages(&mut self, n: usize) -> Vec<natter_protocol::ws::MessageEvent> {
+        use natter_protocol::ws::ServerEvent;
+        let mut got: Vec<_> = Vec::new();
+        while got.len() < n {
+            if let Some(m) = self.stash.pop_front() {
+                got.push(m);
+                continue;
+            }
+            match self.conn.next_event(EVENT_WAIT).await {
+                Ok(ServerEvent::Message(m)) => got.push(m),
+                Ok(_) => {}
+                Err(e) => panic!(
+                    "after {} of {n} messages (seqs {:?}): {e}",
+                    got.len(),
+                    got.iter().map(|m| m.seq).collect::<Vec<_>>()
+                ),
+            }
+        }
+        got
     }
 }

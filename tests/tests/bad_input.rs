@@ -14,7 +14,11 @@ const WAIT: Duration = Duration::from_secs(20);
 async fn error_code(conn: &mut Connection) -> (ErrorCode, Option<String>) {
     loop {
         match conn.next(WAIT).await.expect("event") {
-            Incoming::Event(ServerEvent::Error { code, client_msg_id, .. }) => return (code, client_msg_id),
+            Incoming::Event(ServerEvent::Error {
+                code,
+                client_msg_id,
+                ..
+            }) => return (code, client_msg_id),
             Incoming::Event(_) => {}
             other => panic!("expected an error frame, got {other:?}"),
         }
@@ -22,7 +26,10 @@ async fn error_code(conn: &mut Connection) -> (ErrorCode, Option<String>) {
 }
 
 fn hex(s: &str) -> Vec<u8> {
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 fn token(user_id: u64, exp: u64, kid: &str, secret: &[u8]) -> String {
@@ -34,12 +41,24 @@ fn token(user_id: u64, exp: u64, kid: &str, secret: &[u8]) -> String {
     }
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
     header.kid = Some(kid.into());
-    let claims = Claims { sub: user_id.to_string(), exp, iat: exp.saturating_sub(3600) };
-    jsonwebtoken::encode(&header, &claims, &jsonwebtoken::EncodingKey::from_secret(secret)).unwrap()
+    let claims = Claims {
+        sub: user_id.to_string(),
+        exp,
+        iat: exp.saturating_sub(3600),
+    };
+    jsonwebtoken::encode(
+        &header,
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret),
+    )
+    .unwrap()
 }
 
 fn now_secs() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -56,9 +75,18 @@ async fn bad_frames_get_typed_errors_and_store_nothing() {
         ("[1,2,3]".into(), ErrorCode::InvalidFrame),
         (r#"{"op":"dance"}"#.into(), ErrorCode::UnknownOp),
         (r#"{"text":"no op"}"#.into(), ErrorCode::InvalidFrame),
-        (format!(r#"{{"op":"send","channel":"{channel}","text":"no id"}}"#), ErrorCode::InvalidFrame),
-        (format!(r#"{{"op":"send","channel":"{channel}","client_msg_id":"c"}}"#), ErrorCode::InvalidFrame),
-        (r#"{"op":"send","channel":"abc","client_msg_id":"c","text":"x"}"#.into(), ErrorCode::InvalidFrame),
+        (
+            format!(r#"{{"op":"send","channel":"{channel}","text":"no id"}}"#),
+            ErrorCode::InvalidFrame,
+        ),
+        (
+            format!(r#"{{"op":"send","channel":"{channel}","client_msg_id":"c"}}"#),
+            ErrorCode::InvalidFrame,
+        ),
+        (
+            r#"{"op":"send","channel":"abc","client_msg_id":"c","text":"x"}"#.into(),
+            ErrorCode::InvalidFrame,
+        ),
     ];
     for (frame, expected) in cases {
         a.raw_text(frame.clone()).await.unwrap();
@@ -70,12 +98,20 @@ async fn bad_frames_get_typed_errors_and_store_nothing() {
     let sends: Vec<(&str, String, ErrorCode)> = vec![
         ("empty", String::new(), ErrorCode::MessageEmpty),
         ("too-long", "a".repeat(100_000), ErrorCode::MessageTooLong),
-        ("too-long-emoji", "😀".repeat(100_000), ErrorCode::MessageTooLong),
+        (
+            "too-long-emoji",
+            "😀".repeat(100_000),
+            ErrorCode::MessageTooLong,
+        ),
         ("bad id!", "x".into(), ErrorCode::InvalidClientMsgId),
     ];
     for (cmid, text, expected) in sends {
         a.send(channel, cmid, &text).await.unwrap();
-        assert_eq!(error_code(&mut a).await, (expected, Some(cmid.to_string())), "send {cmid}");
+        assert_eq!(
+            error_code(&mut a).await,
+            (expected, Some(cmid.to_string())),
+            "send {cmid}"
+        );
     }
     // A stranger's channel, and a channel that does not exist.
     let mut c = carol.connect(None).await.unwrap();
@@ -83,10 +119,20 @@ async fn bad_frames_get_typed_errors_and_store_nothing() {
     assert_eq!(error_code(&mut c).await.0, ErrorCode::NotAMember);
     c.send(12345, "nowhere", "hi").await.unwrap();
     assert_eq!(error_code(&mut c).await.0, ErrorCode::NotAMember);
-    assert_eq!(carol.history(channel, &HistoryQuery::default()).await.unwrap_err().code(), Some(ErrorCode::NotAMember));
+    assert_eq!(
+        carol
+            .history(channel, &HistoryQuery::default())
+            .await
+            .unwrap_err()
+            .code(),
+        Some(ErrorCode::NotAMember)
+    );
 
     // Nothing was stored; the connection still works and the limit itself is accepted.
-    let page = bob.history(channel, &HistoryQuery::default()).await.unwrap();
+    let page = bob
+        .history(channel, &HistoryQuery::default())
+        .await
+        .unwrap();
     assert_eq!((page.head_seq, page.messages.len()), (0, 0));
     let longest = "😀".repeat(99_999);
     a.send(channel, "longest", &longest).await.unwrap();
@@ -109,7 +155,12 @@ async fn bad_tokens_and_bad_http_bodies_are_refused() {
     let (alice, alice_id) = user(&anon, "alice").await;
     let secret = hex(TEST_KEY_HEX);
 
-    let forged = anon.with_token(&token(alice_id, now_secs() + 600, TEST_KEY_ID, b"not-the-secret-not-the-secret-00"));
+    let forged = anon.with_token(&token(
+        alice_id,
+        now_secs() + 600,
+        TEST_KEY_ID,
+        b"not-the-secret-not-the-secret-00",
+    ));
     let expired = anon.with_token(&token(alice_id, now_secs() - 600, TEST_KEY_ID, &secret));
     let unknown_kid = anon.with_token(&token(alice_id, now_secs() + 600, "retired", &secret));
     let garbage = anon.with_token("garbage");
@@ -121,7 +172,10 @@ async fn bad_tokens_and_bad_http_bodies_are_refused() {
         (&anon, ErrorCode::TokenInvalid),
     ] {
         assert_eq!(client.me().await.unwrap_err().code(), Some(code));
-        assert_eq!(client.connect(None).await.err().and_then(|e| e.code()), Some(code));
+        assert_eq!(
+            client.connect(None).await.err().and_then(|e| e.code()),
+            Some(code)
+        );
     }
     // A token signed right works.
     let good = anon.with_token(&token(alice_id, now_secs() + 600, TEST_KEY_ID, &secret));
@@ -131,13 +185,27 @@ async fn bad_tokens_and_bad_http_bodies_are_refused() {
     // Malformed bodies and parameters.
     let r: Result<serde_json::Value, _> = anon.post_raw("/v1/signup", b"{not json".to_vec()).await;
     assert_eq!(r.unwrap_err().code(), Some(ErrorCode::BadRequest));
-    let r: Result<serde_json::Value, _> = anon.post_raw("/v1/signup", br#"{"username":"x"}"#.to_vec()).await;
+    let r: Result<serde_json::Value, _> = anon
+        .post_raw("/v1/signup", br#"{"username":"x"}"#.to_vec())
+        .await;
     assert_eq!(r.unwrap_err().code(), Some(ErrorCode::BadRequest));
-    assert_eq!(alice.user(u64::MAX).await.unwrap_err().code(), Some(ErrorCode::UserNotFound));
-    assert_eq!(alice.open_dm(alice_id).await.unwrap_err().code(), Some(ErrorCode::CannotDmSelf));
-    assert_eq!(alice.open_dm(777).await.unwrap_err().code(), Some(ErrorCode::UserNotFound));
+    assert_eq!(
+        alice.user(u64::MAX).await.unwrap_err().code(),
+        Some(ErrorCode::UserNotFound)
+    );
+    assert_eq!(
+        alice.open_dm(alice_id).await.unwrap_err().code(),
+        Some(ErrorCode::CannotDmSelf)
+    );
+    assert_eq!(
+        alice.open_dm(777).await.unwrap_err().code(),
+        Some(ErrorCode::UserNotFound)
+    );
     let r = alice.connect(Some("bad device id!")).await;
-    assert_eq!(r.err().and_then(|e| e.code()), Some(ErrorCode::InvalidDeviceId));
+    assert_eq!(
+        r.err().and_then(|e| e.code()),
+        Some(ErrorCode::InvalidDeviceId)
+    );
     let unknown: Result<serde_json::Value, _> = anon.post_raw("/v1/nope", b"{}".to_vec()).await;
     assert_eq!(unknown.unwrap_err().code(), Some(ErrorCode::NotFound));
 }
@@ -149,10 +217,34 @@ async fn accounts_sign_up_log_in_and_edit_profiles() {
     let auth = anon.signup("Alice_1", "password-1", "Alice").await.unwrap();
     assert_eq!(auth.user.username, "alice_1");
     // Usernames are unique case-insensitively.
-    assert_eq!(anon.signup("ALICE_1", "password-2", "Other").await.unwrap_err().code(), Some(ErrorCode::UsernameTaken));
-    assert_eq!(anon.signup("a!", "password-2", "X").await.unwrap_err().code(), Some(ErrorCode::InvalidUsername));
-    assert_eq!(anon.signup("shorty", "short", "X").await.unwrap_err().code(), Some(ErrorCode::InvalidPassword));
-    assert_eq!(anon.signup("longname", "password-2", &"n".repeat(65)).await.unwrap_err().code(), Some(ErrorCode::InvalidProfile));
+    assert_eq!(
+        anon.signup("ALICE_1", "password-2", "Other")
+            .await
+            .unwrap_err()
+            .code(),
+        Some(ErrorCode::UsernameTaken)
+    );
+    assert_eq!(
+        anon.signup("a!", "password-2", "X")
+            .await
+            .unwrap_err()
+            .code(),
+        Some(ErrorCode::InvalidUsername)
+    );
+    assert_eq!(
+        anon.signup("shorty", "short", "X")
+            .await
+            .unwrap_err()
+            .code(),
+        Some(ErrorCode::InvalidPassword)
+    );
+    assert_eq!(
+        anon.signup("longname", "password-2", &"n".repeat(65))
+            .await
+            .unwrap_err()
+            .code(),
+        Some(ErrorCode::InvalidProfile)
+    );
 
     // Unknown user and wrong password: the same error.
     let wrong = anon.login("alice_1", "password-x").await.unwrap_err();
@@ -163,15 +255,30 @@ async fn accounts_sign_up_log_in_and_edit_profiles() {
     assert_eq!(again.user.id, auth.user.id);
 
     let alice = anon.with_token(&again.token);
-    let update = natter_protocol::http::UpdateProfileRequest { display_name: Some("Alice A.".into()), status_text: Some("busy".into()) };
+    let update = natter_protocol::http::UpdateProfileRequest {
+        display_name: Some("Alice A.".into()),
+        status_text: Some("busy".into()),
+    };
     let p = alice.update_me(&update).await.unwrap();
-    assert_eq!((p.display_name.as_str(), p.status_text.as_str()), ("Alice A.", "busy"));
+    assert_eq!(
+        (p.display_name.as_str(), p.status_text.as_str()),
+        ("Alice A.", "busy")
+    );
     let (bob, _) = user(&anon, "bob").await;
     assert_eq!(bob.user(auth.user.id).await.unwrap().status_text, "busy");
     let found = bob.search_users("ALI").await.unwrap();
-    assert_eq!(found.iter().map(|p| p.username.as_str()).collect::<Vec<_>>(), vec!["alice_1"]);
+    assert_eq!(
+        found
+            .iter()
+            .map(|p| p.username.as_str())
+            .collect::<Vec<_>>(),
+        vec!["alice_1"]
+    );
 
     // Both sides opening the 1:1 channel at once get one channel.
-    let (x, y) = tokio::join!(alice.open_dm(bob.me().await.unwrap().id), bob.open_dm(auth.user.id));
+    let (x, y) = tokio::join!(
+        alice.open_dm(bob.me().await.unwrap().id),
+        bob.open_dm(auth.user.id)
+    );
     assert_eq!(x.unwrap().id, y.unwrap().id);
 }

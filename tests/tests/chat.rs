@@ -3,38 +3,12 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use natter_client::{Connection, Incoming};
-use natter_protocol::ws::{MessageEvent, ServerEvent};
-use natter_tests::{System, eventually, user};
+use natter_client::Incoming;
+use natter_protocol::ws::ServerEvent;
+use natter_tests::{Device, System, eventually, user};
 
 const BIN: &str = env!("CARGO_BIN_EXE_natter-under-test");
 const WAIT: Duration = Duration::from_secs(20);
-
-/// Waits for the ack of `cmid`, returning its message id; fails on an error frame.
-async fn ack(conn: &mut Connection, cmid: &str) -> u64 {
-    loop {
-        match conn.next_event(WAIT).await.expect("event") {
-            ServerEvent::Ack { client_msg_id, message_id, .. } if client_msg_id == cmid => return message_id,
-            ServerEvent::Error { code, message, client_msg_id, .. } if client_msg_id.as_deref() == Some(cmid) => {
-                panic!("send {cmid} failed: {code}: {message}")
-            }
-            _ => {}
-        }
-    }
-}
-
-/// Collects message events until `n` have arrived.
-async fn messages(conn: &mut Connection, n: usize) -> Vec<MessageEvent> {
-    let mut got = Vec::new();
-    while got.len() < n {
-        match conn.next_event(WAIT).await {
-            Ok(ServerEvent::Message(m)) => got.push(m),
-            Ok(_) => {}
-            Err(e) => panic!("after {} of {n} messages (last seq {:?}): {e}", got.len(), got.last().map(|m| m.seq)),
-        }
-    }
-    got
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_users_on_two_edges_chat_both_ways_and_own_devices_see_sends() {
@@ -46,21 +20,26 @@ async fn two_users_on_two_edges_chat_both_ways_and_own_devices_see_sends() {
     // Whoever asks, the same channel.
     assert_eq!(bob_on_edge2.open_dm(alice_id).await.unwrap().id, channel.id);
 
-    let mut a1 = alice.connect(Some("alice-laptop")).await.unwrap();
-    let mut a2 = sys.client(1).with_token(alice.token().unwrap()).connect(Some("alice-phone")).await.unwrap();
-    let mut b1 = bob_on_edge2.connect(Some("bob-phone")).await.unwrap();
+    let mut a1 = Device::new(alice.connect(Some("alice-laptop")).await.unwrap());
+    let alice_on_edge2 = sys.client(1).with_token(alice.token().unwrap());
+    let mut a2 = Device::new(alice_on_edge2.connect(Some("alice-phone")).await.unwrap());
+    let mut b1 = Device::new(bob_on_edge2.connect(Some("bob-phone")).await.unwrap());
 
-    a1.send(channel.id, "a-1", "hello bob").await.unwrap();
-    let id1 = ack(&mut a1, "a-1").await;
-    b1.send(channel.id, "b-1", "hi alice 👋").await.unwrap();
-    ack(&mut b1, "b-1").await;
+    let id1 = a1.send(channel.id, "a-1", "hello bob").await;
+    b1.send(channel.id, "b-1", "hi alice 👋").await;
 
-    for conn in [&mut a1, &mut a2, &mut b1] {
-        let got = messages(conn, 2).await;
+    for dev in [&mut a1, &mut a2, &mut b1] {
+        let got = dev.messages(2).await;
         assert_eq!(got.iter().map(|m| m.seq).collect::<Vec<_>>(), vec![1, 2]);
         assert_eq!(got[0].message_id, id1);
-        assert_eq!((got[0].sender, got[0].text.as_str()), (alice_id, "hello bob"));
-        assert_eq!((got[1].sender, got[1].text.as_str()), (bob_id, "hi alice 👋"));
+        assert_eq!(
+            (got[0].sender, got[0].text.as_str()),
+            (alice_id, "hello bob")
+        );
+        assert_eq!(
+            (got[1].sender, got[1].text.as_str()),
+            (bob_id, "hi alice 👋")
+        );
     }
     let history = bob.full_history(channel.id).await.unwrap();
     assert_eq!(history.len(), 2);
@@ -72,22 +51,29 @@ async fn a_retried_send_through_another_edge_creates_one_message() {
     let (alice, _) = user(&sys.client(0), "alice").await;
     let (bob, bob_id) = user(&sys.client(1), "bob").await;
     let channel = alice.open_dm(bob_id).await.unwrap();
-    let mut via1 = alice.connect(Some("phone")).await.unwrap();
-    let mut via2 = sys.client(1).with_token(alice.token().unwrap()).connect(Some("phone")).await.unwrap();
-    let mut b = bob.connect(None).await.unwrap();
+    let mut via1 = Device::new(alice.connect(Some("phone")).await.unwrap());
+    let alice_on_edge2 = sys.client(1).with_token(alice.token().unwrap());
+    let mut via2 = Device::new(alice_on_edge2.connect(Some("phone")).await.unwrap());
+    let mut b = Device::new(bob.connect(None).await.unwrap());
 
-    via1.send(channel.id, "same-id", "once").await.unwrap();
-    ack(&mut via1, "same-id").await;
-    via2.send(channel.id, "same-id", "once").await.unwrap();
-    ack(&mut via2, "same-id").await;
+    via1.send(channel.id, "same-id", "once").await;
+    via2.send(channel.id, "same-id", "once").await;
     // A later message proves the retry was processed before it (same partition, in order).
-    via2.send(channel.id, "next-id", "after").await.unwrap();
-    ack(&mut via2, "next-id").await;
+    via2.send(channel.id, "next-id", "after").await;
 
-    let got = messages(&mut b, 2).await;
-    assert_eq!(got.iter().map(|m| (m.seq, m.client_msg_id.as_str())).collect::<Vec<_>>(), vec![(1, "same-id"), (2, "next-id")]);
+    let got = b.messages(2).await;
+    assert_eq!(
+        got.iter()
+            .map(|m| (m.seq, m.client_msg_id.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(1, "same-id"), (2, "next-id")]
+    );
     let history = bob.full_history(channel.id).await.unwrap();
-    assert_eq!(history.len(), 2, "retry created a second message: {history:?}");
+    assert_eq!(
+        history.len(),
+        2,
+        "retry created a second message: {history:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -96,8 +82,8 @@ async fn killing_the_store_worker_mid_stream_loses_and_duplicates_nothing() {
     let (alice, _) = user(&sys.client(0), "alice").await;
     let (bob, bob_id) = user(&sys.client(0), "bob").await;
     let channel = alice.open_dm(bob_id).await.unwrap();
-    let mut a = alice.connect(None).await.unwrap();
-    let mut b = bob.connect(None).await.unwrap();
+    let mut a = Device::new(alice.connect(None).await.unwrap());
+    let mut b = Device::new(bob.connect(None).await.unwrap());
 
     const N: usize = 300;
     let mut acked = Vec::new();
@@ -109,31 +95,53 @@ async fn killing_the_store_worker_mid_stream_loses_and_duplicates_nothing() {
             sys.start_worker();
         }
         let cmid = format!("m-{i}");
-        a.send(channel.id, &cmid, &format!("message {i}")).await.unwrap();
-        ack(&mut a, &cmid).await;
+        a.send(channel.id, &cmid, &format!("message {i}")).await;
         acked.push(cmid);
     }
 
     // Every acked message is stored once, in send order, with seqs 1..=N.
     let ch = channel.id;
     let bob2 = bob.clone();
-    eventually(Duration::from_secs(60), "all acked messages stored", move || {
-        let bob = bob2.clone();
-        async move { bob.history(ch, &Default::default()).await.map(|p| p.head_seq as usize >= N).unwrap_or(false) }
-    })
+    eventually(
+        Duration::from_secs(60),
+        "all acked messages stored",
+        move || {
+            let bob = bob2.clone();
+            async move {
+                bob.history(ch, &Default::default())
+                    .await
+                    .map(|p| p.head_seq as usize >= N)
+                    .unwrap_or(false)
+            }
+        },
+    )
     .await;
     let history = bob.full_history(channel.id).await.unwrap();
-    assert_eq!(history.iter().map(|m| m.client_msg_id.clone()).collect::<Vec<_>>(), acked);
-    assert_eq!(history.iter().map(|m| m.seq).collect::<Vec<_>>(), (1..=N as u64).collect::<Vec<_>>());
+    assert_eq!(
+        history
+            .iter()
+            .map(|m| m.client_msg_id.clone())
+            .collect::<Vec<_>>(),
+        acked
+    );
+    assert_eq!(
+        history.iter().map(|m| m.seq).collect::<Vec<_>>(),
+        (1..=N as u64).collect::<Vec<_>>()
+    );
 
     // Bob's device got each exactly once, in seq order.
-    let got = messages(&mut b, N).await;
-    assert_eq!(got.iter().map(|m| m.seq).collect::<Vec<_>>(), (1..=N as u64).collect::<Vec<_>>());
+    let got = b.messages(N).await;
+    assert_eq!(
+        got.iter().map(|m| m.seq).collect::<Vec<_>>(),
+        (1..=N as u64).collect::<Vec<_>>()
+    );
     // Nothing more arrives: a duplicate would come before this sentinel.
-    a.send(channel.id, "sentinel", "end").await.unwrap();
-    ack(&mut a, "sentinel").await;
-    let last = messages(&mut b, 1).await;
-    assert_eq!((last[0].seq, last[0].client_msg_id.as_str()), (N as u64 + 1, "sentinel"));
+    a.send(channel.id, "sentinel", "end").await;
+    let last = b.messages(1).await;
+    assert_eq!(
+        (last[0].seq, last[0].client_msg_id.as_str()),
+        (N as u64 + 1, "sentinel")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -142,28 +150,41 @@ async fn restarting_everything_on_the_same_data_keeps_history() {
     let (alice, _) = user(&sys.client(0), "alice").await;
     let (_, bob_id) = user(&sys.client(0), "bob").await;
     let channel = alice.open_dm(bob_id).await.unwrap();
-    let mut a = alice.connect(None).await.unwrap();
+    let mut a = Device::new(alice.connect(None).await.unwrap());
     for i in 0..20 {
-        a.send(channel.id, &format!("m-{i}"), &format!("before restart {i}")).await.unwrap();
-        ack(&mut a, &format!("m-{i}")).await;
+        a.send(
+            channel.id,
+            &format!("m-{i}"),
+            &format!("before restart {i}"),
+        )
+        .await;
     }
     drop(a);
     sys.restart_all().await;
 
     // Same account (login works on the new processes), same channel, same history.
-    let alice = sys.client(0).login("alice", "password-alice").await.map(|r| sys.client(0).with_token(&r.token)).unwrap();
+    let alice = sys
+        .client(0)
+        .login("alice", "password-alice")
+        .await
+        .map(|r| sys.client(0).with_token(&r.token))
+        .unwrap();
     assert_eq!(alice.open_dm(bob_id).await.unwrap().id, channel.id);
     let ch = channel.id;
     let al = alice.clone();
     eventually(WAIT, "history back", move || {
         let al = al.clone();
-        async move { al.full_history(ch).await.map(|h| h.len() == 20).unwrap_or(false) }
+        async move {
+            al.full_history(ch)
+                .await
+                .map(|h| h.len() == 20)
+                .unwrap_or(false)
+        }
     })
     .await;
-    let mut a = alice.connect(None).await.unwrap();
-    a.send(channel.id, "after", "after restart").await.unwrap();
-    ack(&mut a, "after").await;
-    let m = messages(&mut a, 1).await;
+    let mut a = Device::new(alice.connect(None).await.unwrap());
+    a.send(channel.id, "after", "after restart").await;
+    let m = a.messages(1).await;
     assert_eq!(m[0].seq, 21);
     let history = alice.full_history(channel.id).await.unwrap();
     let texts: HashMap<u64, String> = history.iter().map(|m| (m.seq, m.text.clone())).collect();
@@ -177,13 +198,19 @@ async fn closed_sockets_report_why() {
     let (alice, _) = user(&sys.client(0), "alice").await;
     let mut a = alice.connect(None).await.unwrap();
     // Over the frame limit: an error frame, then a close with the code as reason.
-    a.raw_text("x".repeat(natter_protocol::limits::MAX_FRAME_BYTES + 1)).await.unwrap();
+    a.raw_text("x".repeat(natter_protocol::limits::MAX_FRAME_BYTES + 1))
+        .await
+        .unwrap();
     match a.next(WAIT).await.unwrap() {
-        Incoming::Event(ServerEvent::Error { code, .. }) => assert_eq!(code, natter_protocol::ErrorCode::FrameTooLarge),
+        Incoming::Event(ServerEvent::Error { code, .. }) => {
+            assert_eq!(code, natter_protocol::ErrorCode::FrameTooLarge)
+        }
         other => panic!("expected frame_too_large, got {other:?}"),
     }
     match a.next(WAIT).await.unwrap() {
-        Incoming::Closed { code, reason } => assert_eq!((code, reason.as_str()), (1009, "frame_too_large")),
+        Incoming::Closed { code, reason } => {
+            assert_eq!((code, reason.as_str()), (1009, "frame_too_large"))
+        }
         other => panic!("expected close, got {other:?}"),
     }
 }
