@@ -97,6 +97,9 @@ pub struct DevArgs {
     edge: EdgeFlags,
 }
 
+/// How long services get to stop after Ctrl-C / SIGTERM.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
 fn install_metrics() -> Option<natter_edge::MetricsRender> {
     let handle = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
@@ -316,9 +319,14 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
         r = &mut edge => return r?.context("edge stopped"),
     }
     let _ = stop_tx.send(true);
-    let (w, e) = tokio::join!(worker, edge);
-    w??;
-    e??;
+    // Open sockets may hold the edge's graceful shutdown; do not wait forever.
+    match tokio::time::timeout(SHUTDOWN_GRACE, async { tokio::join!(worker, edge) }).await {
+        Ok((w, e)) => {
+            w??;
+            e??;
+        }
+        Err(_) => tracing::warn!("services did not stop within {SHUTDOWN_GRACE:?}; exiting"),
+    }
     drop(server);
     Ok(())
 }
