@@ -210,7 +210,10 @@ mod tests {
     #[test]
     fn partition_of_is_stable_and_spread() {
         // Pinned values: changing the function would move channels between partitions.
-        assert_eq!(partition_of(0, 8), partition_of(0, 8));
+        assert_eq!(partition_of(0, 8), 7);
+        assert_eq!(partition_of(1, 8), 1);
+        assert_eq!(partition_of(384_826_071_073_689_600, 8), 2);
+        assert_eq!(partition_of(384_826_071_073_689_600, 16), 2);
         let mut counts = [0u32; 8];
         for id in 0..80_000u64 {
             counts[partition_of(id << 22, 8) as usize] += 1;
