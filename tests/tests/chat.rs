@@ -142,6 +142,47 @@ async fn killing_the_store_worker_mid_stream_loses_and_duplicates_nothing() {
         (last[0].seq, last[0].client_msg_id.as_str()),
         (N as u64 + 1, "sentinel")
     );
+
+    // History pages backward and forward by seq.
+    let seqs = |p: &natter_protocol::http::HistoryPage| {
+        p.messages.iter().map(|m| m.seq).collect::<Vec<_>>()
+    };
+    let q = |before, after, limit| natter_protocol::http::HistoryQuery {
+        before,
+        after,
+        limit,
+    };
+    let latest = bob
+        .history(channel.id, &q(None, None, Some(10)))
+        .await
+        .unwrap();
+    assert_eq!(
+        (seqs(&latest), latest.has_more, latest.head_seq),
+        ((292..=301).collect(), true, 301)
+    );
+    let older = bob
+        .history(channel.id, &q(Some(101), None, Some(50)))
+        .await
+        .unwrap();
+    assert_eq!((seqs(&older), older.has_more), ((51..=100).collect(), true));
+    let oldest = bob
+        .history(channel.id, &q(Some(3), None, Some(50)))
+        .await
+        .unwrap();
+    assert_eq!((seqs(&oldest), oldest.has_more), (vec![1, 2], false));
+    let newer = bob
+        .history(channel.id, &q(None, Some(295), Some(200)))
+        .await
+        .unwrap();
+    assert_eq!(
+        (seqs(&newer), newer.has_more),
+        ((296..=301).collect(), false)
+    );
+    let too_big = bob
+        .history(channel.id, &q(None, None, Some(201)))
+        .await
+        .unwrap_err();
+    assert_eq!(too_big.code(), Some(natter_protocol::ErrorCode::BadRequest));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
