@@ -165,7 +165,7 @@ pub(crate) async fn history(w: &Worker, req: HistoryReq) -> RpcReply<HistoryPage
     for (k, v) in rows {
         let seq = keys::trailing_u64(&k).unwrap_or(0);
         let rec: MessageRecord = value::decode(&v).map_err(store_err)?;
-        messages.push(rec.event(req.channel_id, seq));
+        messages.push(rec.into_event(req.channel_id, seq));
     }
     Ok(HistoryPage {
         channel: req.channel_id,

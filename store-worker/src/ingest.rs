@@ -119,18 +119,13 @@ async fn apply(
     } else {
         Vec::new()
     };
-    for (seq, send) in stored {
-        let record = MessageRecord {
-            message_id: send.message_id,
-            sender_id: send.sender_id,
-            client_msg_id: send.client_msg_id,
-            text: send.text,
-            sent_at_ms: send.sent_at_ms,
-        };
-        w.fanout.message(record.event(send.channel_id, seq)).await?;
-    }
+    // Replayed batches are older than fresh ones: fan them out first, or an edge's
+    // per-socket seq filter would drop them as already seen.
     if !replayed.is_empty() {
         refanout(w, replayed).await?;
+    }
+    for (channel, seq, record) in stored {
+        w.fanout.message(record.into_event(channel, seq)).await?;
     }
     for m in &msgs {
         // A lost ack only means a redelivery, which `applied` recognizes.
@@ -141,13 +136,14 @@ async fn apply(
     Ok(())
 }
 
-/// Writes the fresh sends of one consumed batch; returns (seq, send) of the new messages.
+/// Writes the fresh sends of one consumed batch; returns (channel, seq, record) of the
+/// new messages (the texts move through, never copied).
 async fn persist(
     w: &Worker,
     part: &mut Partition,
     sends: Vec<StreamSend>,
     last_seq: u64,
-) -> Result<Vec<(u64, StreamSend)>, StoreError> {
+) -> Result<Vec<(u64, u64, MessageRecord)>, StoreError> {
     // Duplicates: stored earlier (the dedupe table outlives JetStream's window) or
     // repeated inside this batch.
     let dedupe_keys: Vec<Vec<u8>> = sends
@@ -202,24 +198,24 @@ async fn persist(
         let head = heads.entry(s.channel_id).or_insert(0);
         *head += 1;
         let seq = *head;
+        batch = batch.put(
+            keys::dedupe(s.sender_id, &s.client_msg_id),
+            value::encode(&DedupeRecord {
+                channel_id: s.channel_id,
+                seq,
+                message_id: s.message_id,
+            }),
+        );
+        let channel = s.channel_id;
         let record = MessageRecord {
             message_id: s.message_id,
             sender_id: s.sender_id,
-            client_msg_id: s.client_msg_id.clone(),
-            text: s.text.clone(),
+            client_msg_id: s.client_msg_id,
+            text: s.text,
             sent_at_ms: s.sent_at_ms,
         };
-        batch = batch
-            .put(keys::message(s.channel_id, seq), value::encode(&record))
-            .put(
-                keys::dedupe(s.sender_id, &s.client_msg_id),
-                value::encode(&DedupeRecord {
-                    channel_id: s.channel_id,
-                    seq,
-                    message_id: s.message_id,
-                }),
-            );
-        out.push((seq, s));
+        batch = batch.put(keys::message(channel, seq), value::encode(&record));
+        out.push((channel, seq, record));
     }
     for (c, h) in &heads {
         batch = batch.put(keys::channel_head(*c), value::encode(h));
@@ -264,7 +260,9 @@ async fn refanout(w: &Worker, sends: Vec<StreamSend>) -> Result<(), StoreError> 
         }
         if let Some(m) = w.store.get(&keys::message(rec.channel_id, rec.seq)).await? {
             let m: MessageRecord = value::decode(&m)?;
-            w.fanout.message(m.event(rec.channel_id, rec.seq)).await?;
+            w.fanout
+                .message(m.into_event(rec.channel_id, rec.seq))
+                .await?;
         }
     }
     Ok(())

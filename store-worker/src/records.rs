@@ -51,14 +51,14 @@ pub(crate) struct MessageRecord {
 }
 
 impl MessageRecord {
-    pub(crate) fn event(&self, channel: u64, seq: u64) -> natter_protocol::ws::MessageEvent {
+    pub(crate) fn into_event(self, channel: u64, seq: u64) -> natter_protocol::ws::MessageEvent {
         natter_protocol::ws::MessageEvent {
             channel,
             seq,
             message_id: self.message_id,
             sender: self.sender_id,
-            client_msg_id: self.client_msg_id.clone(),
-            text: self.text.clone(),
+            client_msg_id: self.client_msg_id,
+            text: self.text,
             sent_at: self.sent_at_ms,
         }
     }

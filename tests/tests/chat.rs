@@ -255,3 +255,47 @@ async fn closed_sockets_report_why() {
         other => panic!("expected close, got {other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pipelined_sends_from_one_socket_are_stored_in_send_order() {
+    let sys = System::start(BIN, 1).await;
+    let (alice, _) = user(&sys.client(0), "alice").await;
+    let (bob, bob_id) = user(&sys.client(0), "bob").await;
+    let channel = alice.open_dm(bob_id).await.unwrap().id;
+    let mut a = alice.connect(None).await.unwrap();
+    // No waiting for acks in between: the edge batches these while publishes are in flight.
+    const N: usize = 200;
+    for i in 0..N {
+        a.send(channel, &format!("p-{i}"), &format!("pipelined {i}"))
+            .await
+            .unwrap();
+    }
+    let mut acks = 0;
+    while acks < N {
+        match a.next_event(WAIT).await.unwrap() {
+            ServerEvent::Ack { .. } => acks += 1,
+            ServerEvent::Error { code, .. } => panic!("send failed: {code}"),
+            _ => {}
+        }
+    }
+    let b2 = bob.clone();
+    eventually(WAIT, "all stored", move || {
+        let b = b2.clone();
+        async move {
+            b.history(channel, &Default::default())
+                .await
+                .map(|p| p.head_seq as usize >= N)
+                .unwrap_or(false)
+        }
+    })
+    .await;
+    let history = bob.full_history(channel).await.unwrap();
+    let expected: Vec<String> = (0..N).map(|i| format!("p-{i}")).collect();
+    assert_eq!(
+        history
+            .iter()
+            .map(|m| m.client_msg_id.clone())
+            .collect::<Vec<_>>(),
+        expected
+    );
+}
