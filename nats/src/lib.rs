@@ -40,4 +40,6 @@ pub mod headers {
     pub const CHANNEL: &str = "Natter-Channel";
     /// Seq of a message event, for per-socket duplicate suppression.
     pub const SEQ: &str = "Natter-Seq";
+    /// Sender of a message event (edges skip typing events to the typist).
+    pub const SENDER: &str = "Natter-Sender";
 }

@@ -6,6 +6,8 @@
 //! | `msg.<partition>.multi` | a batch of sends for several channels of one partition | edge | same |
 //! | `user.<user_id>` | events for one user's devices (core NATS) | store worker | edges with that user's sockets |
 //! | `rpc.<service>.<method>` | storage-backed request/reply | edge | store workers, queue group `store-worker` |
+//! | `cmd.<partition>` | channel changes (groups, read seqs) request/reply | edge | the store worker owning the partition |
+//! | `membership.<channel_id>` | "this channel's members changed" (core NATS) | store worker | every edge (membership caches) |
 
 /// Stream subjects: every partition, every channel.
 pub const MESSAGES_ALL: &str = "msg.>";
@@ -35,6 +37,28 @@ pub fn user_events(user_id: u64) -> String {
     format!("user.{user_id}")
 }
 
+/// `cmd.<partition>`: changes to the channels of a partition, applied by its owner.
+pub fn partition_commands(partition: u32) -> String {
+    format!("cmd.{partition}")
+}
+
+/// Queue group of partition command subscribers (only the owner subscribes; the
+/// group guards against two during a hand-over).
+pub const COMMAND_QUEUE_GROUP: &str = "partition-owner";
+
+/// Every membership-change notice (edges subscribe to all).
+pub const MEMBERSHIP_ALL: &str = "membership.>";
+
+/// `membership.<channel_id>`: the members of a channel changed.
+pub fn membership_changed(channel_id: u64) -> String {
+    format!("membership.{channel_id}")
+}
+
+/// The channel id of a `membership.<channel_id>` subject.
+pub fn parse_membership_changed(subject: &str) -> Option<u64> {
+    subject.strip_prefix("membership.")?.parse().ok()
+}
+
 /// Queue group that store workers answer RPCs in, so each request reaches one worker.
 pub const RPC_QUEUE_GROUP: &str = "store-worker";
 /// Every storage-backed RPC.
@@ -58,6 +82,16 @@ pub mod rpc {
     pub const CHANNEL_MEMBERS: &str = "rpc.channel.members";
     /// Read a page of a channel's history.
     pub const HISTORY: &str = "rpc.channel.history";
+    /// One channel as a member sees it.
+    pub const CHANNEL_GET: &str = "rpc.channel.get";
+    /// A channel's members with roles.
+    pub const MEMBER_LIST: &str = "rpc.channel.member_list";
+    /// The user's channels by last activity.
+    pub const CHANNEL_LIST: &str = "rpc.channel.list";
+    /// Register a device and get its cursors and the heads.
+    pub const SYNC_START: &str = "rpc.sync.start";
+    /// Move device cursors.
+    pub const SYNC_ACK: &str = "rpc.sync.ack";
 }
 
 #[cfg(test)]
@@ -70,5 +104,9 @@ mod tests {
         assert_eq!(partition_multi(3), "msg.3.multi");
         assert_eq!(partition_filter(3), "msg.3.>");
         assert_eq!(user_events(7), "user.7");
+        assert_eq!(partition_commands(3), "cmd.3");
+        assert_eq!(membership_changed(9), "membership.9");
+        assert_eq!(parse_membership_changed("membership.9"), Some(9));
+        assert_eq!(parse_membership_changed("membership.x"), None);
     }
 }

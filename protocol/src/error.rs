@@ -46,6 +46,14 @@ pub enum ErrorCode {
     NotAMember,
     /// A 1:1 channel with oneself was requested.
     CannotDmSelf,
+    /// A group would have more than 100 members; nothing was changed.
+    GroupFull,
+    /// The operation needs a group, and the channel is a 1:1 channel.
+    NotAGroup,
+    /// The caller's role in the group does not allow this operation.
+    Forbidden,
+    /// A group name is empty, longer than 64 characters or has control characters.
+    InvalidGroupName,
     /// Too many requests: wait `retry_after_ms`.
     RateLimited,
     /// No such route.
@@ -63,11 +71,11 @@ impl ErrorCode {
         match self {
             BadRequest | InvalidFrame | UnknownOp | MessageEmpty | InvalidClientMsgId
             | InvalidDeviceId | InvalidUsername | InvalidPassword | InvalidProfile
-            | CannotDmSelf => 400,
+            | CannotDmSelf | InvalidGroupName | NotAGroup => 400,
             TokenInvalid | TokenExpired | InvalidCredentials => 401,
-            NotAMember => 403,
+            NotAMember | Forbidden => 403,
             UserNotFound | NotFound => 404,
-            UsernameTaken => 409,
+            UsernameTaken | GroupFull => 409,
             FrameTooLarge | MessageTooLong => 413,
             RateLimited => 429,
             Internal => 500,
@@ -102,6 +110,10 @@ impl ErrorCode {
             UserNotFound => "user_not_found",
             NotAMember => "not_a_member",
             CannotDmSelf => "cannot_dm_self",
+            GroupFull => "group_full",
+            NotAGroup => "not_a_group",
+            Forbidden => "forbidden",
+            InvalidGroupName => "invalid_group_name",
             RateLimited => "rate_limited",
             NotFound => "not_found",
             Unavailable => "unavailable",
@@ -129,6 +141,10 @@ impl ErrorCode {
         ErrorCode::UserNotFound,
         ErrorCode::NotAMember,
         ErrorCode::CannotDmSelf,
+        ErrorCode::GroupFull,
+        ErrorCode::NotAGroup,
+        ErrorCode::Forbidden,
+        ErrorCode::InvalidGroupName,
         ErrorCode::RateLimited,
         ErrorCode::NotFound,
         ErrorCode::Unavailable,

@@ -94,6 +94,27 @@ pub struct OpenDmRequest {
 pub enum ChannelKind {
     /// A 1:1 conversation.
     Dm,
+    /// A named group of up to 100 members.
+    Group,
+}
+
+/// A member's role in a group (1:1 channels have only members).
+///
+/// | may … | owner | admin | member |
+/// | --- | --- | --- | --- |
+/// | send, read, leave | yes | yes | yes |
+/// | add members, rename | yes | yes | no |
+/// | remove a member | yes | yes | no |
+/// | remove an admin, change roles | yes | no | no |
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Created the group (or inherited it when the owner left); exactly one per group.
+    Owner,
+    /// Manages members and the name.
+    Admin,
+    /// Takes part.
+    Member,
 }
 
 /// A channel.
@@ -104,6 +125,9 @@ pub struct Channel {
     pub id: u64,
     /// Kind.
     pub kind: ChannelKind,
+    /// The group's name (`null` for 1:1 channels).
+    #[serde(default)]
+    pub name: Option<String>,
     /// Member user ids.
     #[serde(with = "ids::vec")]
     pub members: Vec<u64>,
@@ -138,4 +162,120 @@ pub struct HistoryPage {
     pub has_more: bool,
     /// The channel's latest seq (0 when empty).
     pub head_seq: u64,
+}
+
+/// `POST /v1/groups`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreateGroupRequest {
+    /// 1–64 characters.
+    pub name: String,
+    /// Initial members besides the creator (at most 99).
+    #[serde(default, with = "ids::vec")]
+    pub members: Vec<u64>,
+}
+
+/// `PATCH /v1/groups/{id}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RenameGroupRequest {
+    /// The new name, 1–64 characters.
+    pub name: String,
+}
+
+/// `POST /v1/groups/{id}/members`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AddMembersRequest {
+    /// Users to add; those already members are ignored.
+    #[serde(with = "ids::vec")]
+    pub users: Vec<u64>,
+}
+
+/// `PUT /v1/groups/{id}/members/{user}/role`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetRoleRequest {
+    /// `admin` or `member`.
+    pub role: Role,
+}
+
+/// One member of a channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    /// User id.
+    #[serde(with = "ids")]
+    pub user: u64,
+    /// Role (always `member` in 1:1 channels).
+    pub role: Role,
+    /// When they joined, milliseconds since the Unix epoch.
+    pub joined_at: u64,
+}
+
+/// `GET /v1/channels/{id}/members`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberList {
+    /// Members ordered by user id.
+    pub members: Vec<Member>,
+}
+
+/// `GET /v1/channels?limit=<n>&before=<cursor>` query.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ChannelListQuery {
+    /// At most this many (default 50, max 200).
+    #[serde(default)]
+    pub limit: Option<u32>,
+    /// The `next` cursor of the previous page.
+    #[serde(default)]
+    pub before: Option<String>,
+}
+
+/// The start of a channel's latest message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessagePreview {
+    /// Its seq.
+    pub seq: u64,
+    /// Its author (the acting user for system events).
+    #[serde(with = "ids")]
+    pub sender: u64,
+    /// The first 100 characters of the text ("" for system events).
+    pub text: String,
+    /// When it was sent.
+    pub sent_at: u64,
+    /// Set for system events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<crate::ws::SystemEvent>,
+}
+
+/// One entry of the user's channel list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelSummary {
+    /// Channel id.
+    #[serde(with = "ids")]
+    pub id: u64,
+    /// Kind.
+    pub kind: ChannelKind,
+    /// The group's name, or the peer's display name for a 1:1 channel.
+    pub name: String,
+    /// The other user of a 1:1 channel.
+    #[serde(default, with = "ids::option")]
+    pub peer: Option<u64>,
+    /// Latest seq (0 when empty).
+    pub head_seq: u64,
+    /// The user's read seq.
+    pub read_seq: u64,
+    /// Others' messages after the read seq (`head_seq - read_seq`; sending moves
+    /// one's own read seq).
+    pub unread: u64,
+    /// The latest message, if any.
+    #[serde(default)]
+    pub last_message: Option<MessagePreview>,
+    /// Time of the latest message, or of creation when empty (ms since the epoch).
+    pub last_activity_at: u64,
+}
+
+/// A page of the user's channels, most recently active first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelList {
+    /// The channels.
+    pub channels: Vec<ChannelSummary>,
+    /// Pass as `before` for the next page; `null` on the last page.
+    #[serde(default)]
+    pub next: Option<String>,
 }

@@ -4,7 +4,9 @@
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
-use crate::http::{HistoryQuery, LoginRequest, SignupRequest, UpdateProfileRequest};
+use crate::http::{
+    ChannelListQuery, HistoryQuery, LoginRequest, Role, SignupRequest, UpdateProfileRequest,
+};
 use crate::{ApiError, ErrorCode};
 
 /// One accepted send, as the edge puts it on the stream.
@@ -112,13 +114,125 @@ pub struct Members {
     pub user_ids: Vec<u64>,
 }
 
-/// `rpc.channel.history`.
+/// `rpc.channel.history`, also used for sync pages and gap fill.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HistoryReq {
-    /// The authenticated user (must be a member).
+    /// The authenticated user (a member; a former member sees up to their removal).
     pub user_id: u64,
     /// Which channel.
     pub channel_id: u64,
     /// Paging.
     pub query: HistoryQuery,
+    /// Cut the page once its texts reach this many bytes (at least one message).
+    #[serde(default)]
+    pub max_bytes: Option<u32>,
+}
+
+/// `cmd.<partition>`: a change to a channel, applied by the owner of the channel's
+/// partition (the only writer of its seqs, membership and read seqs).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChannelCommand {
+    /// The authenticated user acting.
+    pub user_id: u64,
+    /// The channel (for `CreateGroup`, the id the edge drew for it).
+    pub channel_id: u64,
+    /// What to do.
+    pub action: ChannelAction,
+}
+
+/// The changes a [`ChannelCommand`] can make. Group actions reply with the
+/// [`crate::http::Channel`]; `Read` replies with the user's read seq.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum ChannelAction {
+    /// Create a group owned by the user (a retry with the same id returns it).
+    CreateGroup {
+        /// Name.
+        name: String,
+        /// Initial members besides the creator.
+        members: Vec<u64>,
+    },
+    /// Rename a group.
+    Rename {
+        /// New name.
+        name: String,
+    },
+    /// Add members to a group.
+    AddMembers {
+        /// Users to add.
+        users: Vec<u64>,
+    },
+    /// Remove a member (oneself: leave).
+    RemoveMember {
+        /// Who.
+        user: u64,
+    },
+    /// Change a member's role.
+    SetRole {
+        /// Whose.
+        user: u64,
+        /// To what.
+        role: Role,
+    },
+    /// Move the user's read seq.
+    Read {
+        /// Read up to here.
+        seq: u64,
+    },
+}
+
+/// `rpc.channel.get` and `rpc.channel.member_list`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChannelReq {
+    /// The authenticated user (must be a member).
+    pub user_id: u64,
+    /// Which channel.
+    pub channel_id: u64,
+}
+
+/// `rpc.channel.list`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChannelListReq {
+    /// Whose channels.
+    pub user_id: u64,
+    /// Paging.
+    pub query: ChannelListQuery,
+}
+
+/// `rpc.sync.start`: registers the device and returns where it stands.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SyncStartReq {
+    /// The user.
+    pub user_id: u64,
+    /// The device.
+    pub device_id: String,
+}
+
+/// Where one device stands in one channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncPosition {
+    /// The channel.
+    pub channel_id: u64,
+    /// The device's cursor (last seq acked; 0 when never).
+    pub cursor: u64,
+    /// The last seq the user may see: the head, or the seq of their removal.
+    pub head: u64,
+}
+
+/// Reply to `rpc.sync.start`: every channel the user belongs to, and those they left
+/// whose removal event the device has not acked yet.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SyncPlan {
+    /// One entry per channel.
+    pub channels: Vec<SyncPosition>,
+}
+
+/// `rpc.sync.ack`: moves device cursors (never backwards).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CursorAckReq {
+    /// The user.
+    pub user_id: u64,
+    /// The device.
+    pub device_id: String,
+    /// (channel, seq) pairs.
+    pub acks: Vec<(u64, u64)>,
 }

@@ -15,6 +15,18 @@ pub const MAX_DISPLAY_NAME_CHARS: usize = 64;
 pub const MAX_STATUS_TEXT_CHARS: usize = 140;
 /// Most messages in one history page.
 pub const MAX_HISTORY_PAGE: u32 = 200;
+/// Most members of a group, the owner included.
+pub const MAX_GROUP_MEMBERS: usize = 100;
+/// Longest group name, in characters.
+pub const MAX_GROUP_NAME_CHARS: usize = 64;
+/// Most channels in one page of `GET /v1/channels`.
+pub const MAX_CHANNEL_PAGE: u32 = 200;
+/// Characters of a message kept in a channel list preview.
+pub const PREVIEW_CHARS: usize = 100;
+/// Most messages in one sync page (also bounded by [`SYNC_PAGE_BYTES`]).
+pub const SYNC_PAGE_MESSAGES: u32 = 200;
+/// Text bytes in one sync page before it is cut (at least one message per page).
+pub const SYNC_PAGE_BYTES: usize = 512 * 1024;
 /// Most users returned by one search.
 pub const MAX_SEARCH_RESULTS: u32 = 50;
 
@@ -80,6 +92,18 @@ pub fn check_display_name(name: &str) -> Result<(), ErrorCode> {
     let n = name.chars().count();
     if n == 0 || n > MAX_DISPLAY_NAME_CHARS || name.chars().any(char::is_control) {
         return Err(ErrorCode::InvalidProfile);
+    }
+    Ok(())
+}
+
+/// Group names: 1–64 characters, no control characters.
+///
+/// # Errors
+/// `invalid_group_name`.
+pub fn check_group_name(name: &str) -> Result<(), ErrorCode> {
+    let n = name.chars().count();
+    if n == 0 || n > MAX_GROUP_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(ErrorCode::InvalidGroupName);
     }
     Ok(())
 }

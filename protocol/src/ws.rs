@@ -25,10 +25,35 @@ pub enum ClientOp {
     },
     /// Application-level heartbeat; answered with `pong`.
     Ping {},
+    /// This device has shown everything of `channel` up to `seq`: moves the device's
+    /// sync cursor (never backwards). Not answered.
+    Ack {
+        /// The channel.
+        #[serde(with = "ids")]
+        channel: u64,
+        /// Highest seq the device has.
+        seq: u64,
+    },
+    /// The user has read `channel` up to `seq` (on any device): moves the user's read
+    /// seq (never backwards); every device of the user gets a `read` event.
+    Read {
+        /// The channel.
+        #[serde(with = "ids")]
+        channel: u64,
+        /// Highest seq read.
+        seq: u64,
+    },
+    /// The user is typing in `channel`: the channel's other online members get a
+    /// `typing` event. Never stored. Send at most every few seconds while typing.
+    Typing {
+        /// The channel.
+        #[serde(with = "ids")]
+        channel: u64,
+    },
 }
 
 /// The ops a client may send, for telling `unknown_op` from a malformed known op.
-pub const KNOWN_OPS: &[&str] = &["send", "ping"];
+pub const KNOWN_OPS: &[&str] = &["send", "ping", "ack", "read", "typing"];
 
 #[derive(Deserialize)]
 struct OpProbe {
@@ -93,6 +118,56 @@ pub struct MessageEvent {
     pub text: String,
     /// When the edge accepted it, in milliseconds since the Unix epoch.
     pub sent_at: u64,
+    /// Set on system events (membership and group changes), whose `text` and
+    /// `client_msg_id` are empty and whose `sender` is the user who acted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<SystemEvent>,
+}
+
+/// A change to a group, kept in its history as a seq'd message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SystemEvent {
+    /// The group was created (seq 1) with these members, its creator included.
+    GroupCreated {
+        /// The group's name.
+        name: String,
+        /// Every initial member.
+        #[serde(with = "ids::vec")]
+        members: Vec<u64>,
+    },
+    /// Users were added.
+    MembersAdded {
+        /// The new members.
+        #[serde(with = "ids::vec")]
+        users: Vec<u64>,
+    },
+    /// A member was removed by an owner or admin (`sender`). The removed user gets
+    /// this event and nothing after it.
+    MemberRemoved {
+        /// Who was removed.
+        #[serde(with = "ids")]
+        user: u64,
+    },
+    /// A member left (`sender` == `user`).
+    MemberLeft {
+        /// Who left.
+        #[serde(with = "ids")]
+        user: u64,
+    },
+    /// The group was renamed.
+    Renamed {
+        /// The new name.
+        name: String,
+    },
+    /// A member's role changed (also when ownership passes on because the owner left).
+    RoleChanged {
+        /// Whose role.
+        #[serde(with = "ids")]
+        user: u64,
+        /// The new role.
+        role: crate::http::Role,
+    },
 }
 
 /// An event sent by the server.
@@ -126,6 +201,31 @@ pub enum ServerEvent {
     Message(MessageEvent),
     /// Answer to `ping`.
     Pong {},
+    /// The user's read seq of a channel moved (a `read` op on any of their devices).
+    Read {
+        /// The channel.
+        #[serde(with = "ids")]
+        channel: u64,
+        /// The user's read seq now.
+        seq: u64,
+    },
+    /// Another member is typing in a channel (ephemeral).
+    Typing {
+        /// The channel.
+        #[serde(with = "ids")]
+        channel: u64,
+        /// Who is typing.
+        #[serde(with = "ids")]
+        user: u64,
+    },
+    /// Catch-up is over: every message after this device's cursors, as of connect,
+    /// has been sent. Live events follow.
+    Synced {
+        /// Channels that had messages to catch up on.
+        channels: u64,
+        /// Messages sent during catch-up.
+        messages: u64,
+    },
     /// An op failed; nothing was changed.
     Error {
         /// Stable code.

@@ -1,13 +1,22 @@
-//! Channels: opening 1:1 channels, membership, history.
+//! Channels: opening 1:1 channels, membership, history, the user's channel list.
 
-use natter_protocol::http::{Channel, ChannelKind, HistoryPage};
-use natter_protocol::internal::{DmOpenReq, HistoryReq, Members, MembersReq, RpcReply};
+use std::collections::HashMap;
+
+use natter_protocol::http::{
+    Channel, ChannelKind, ChannelList, ChannelSummary, HistoryPage, Member, MemberList,
+    MessagePreview, Role,
+};
+use natter_protocol::internal::{
+    ChannelListReq, ChannelReq, DmOpenReq, HistoryReq, Members, MembersReq, RpcReply,
+};
 use natter_protocol::{ApiError, ErrorCode, limits};
 use natter_store::{ScanRange, StoreError, WriteBatch, keys, value};
 
 use crate::Worker;
 use crate::accounts::{load_user, store_err};
-use crate::records::{ChannelRecord, MemberRecord, MessageRecord, now_ms};
+use crate::records::{
+    ChannelRecord, MemberRecord, MessageRecord, UserChannelRecord, UserRecord, now_ms,
+};
 
 /// Member user ids of a channel, ascending (empty if it does not exist).
 pub(crate) async fn member_ids(w: &Worker, channel_id: u64) -> Result<Vec<u64>, StoreError> {
@@ -22,6 +31,22 @@ pub(crate) async fn member_ids(w: &Worker, channel_id: u64) -> Result<Vec<u64>, 
         .collect())
 }
 
+/// The last seq `user_id` may read in `channel_id`: the head for members, the seq of
+/// their removal for former members.
+///
+/// # Errors
+/// `not_a_member` when they never belonged to it (or it does not exist).
+pub(crate) async fn visible_head(w: &Worker, channel_id: u64, user_id: u64) -> RpcReply<u64> {
+    let uc = w
+        .store
+        .get(&keys::user_channel(user_id, channel_id))
+        .await
+        .map_err(store_err)?
+        .ok_or_else(not_member)?;
+    let uc: UserChannelRecord = value::decode(&uc).map_err(store_err)?;
+    Ok(uc.visible_head(head_seq(w, channel_id).await.map_err(store_err)?))
+}
+
 async fn is_member(w: &Worker, channel_id: u64, user_id: u64) -> RpcReply<bool> {
     Ok(w.store
         .get(&keys::member(channel_id, user_id))
@@ -30,7 +55,7 @@ async fn is_member(w: &Worker, channel_id: u64, user_id: u64) -> RpcReply<bool> 
         .is_some())
 }
 
-fn not_member() -> ApiError {
+pub(crate) fn not_member() -> ApiError {
     ApiError::new(
         ErrorCode::NotAMember,
         "no such channel, or you are not a member",
@@ -51,6 +76,7 @@ async fn load_channel(w: &Worker, channel_id: u64) -> RpcReply<Option<Channel>> 
     Ok(Some(Channel {
         id: rec.id,
         kind: rec.kind,
+        name: rec.name,
         members,
         created_at: rec.created_at,
     }))
@@ -81,7 +107,10 @@ pub(crate) async fn open_dm(w: &Worker, req: DmOpenReq) -> RpcReply<Channel> {
             .next_id()
             .map_err(|e| ApiError::new(ErrorCode::Unavailable, e.to_string()))?;
         let now = now_ms();
-        let member = value::encode(&MemberRecord { joined_at: now });
+        let member = value::encode(&MemberRecord {
+            joined_at: now,
+            role: Role::Member,
+        });
         let mut batch = WriteBatch::new()
             .expect(pair.clone(), None)
             .put(pair.clone(), value::encode(&cid))
@@ -91,12 +120,18 @@ pub(crate) async fn open_dm(w: &Worker, req: DmOpenReq) -> RpcReply<Channel> {
                     id: cid,
                     kind: ChannelKind::Dm,
                     created_at: now,
+                    name: None,
+                    pair: Some((req.user_id, req.peer_id)),
                 }),
             );
+        let listed = value::encode(&UserChannelRecord {
+            joined_at: now,
+            left_seq: None,
+        });
         for uid in [req.user_id, req.peer_id] {
             batch = batch
                 .put(keys::member(cid, uid), member.clone())
-                .put(keys::user_channel(uid, cid), value::encode(&now));
+                .put(keys::user_channel(uid, cid), listed.clone());
         }
         match w.store.write(batch).await {
             Ok(()) => {
@@ -105,6 +140,7 @@ pub(crate) async fn open_dm(w: &Worker, req: DmOpenReq) -> RpcReply<Channel> {
                 return Ok(Channel {
                     id: cid,
                     kind: ChannelKind::Dm,
+                    name: None,
                     members,
                     created_at: now,
                 });
@@ -131,13 +167,11 @@ pub(crate) async fn head_seq(w: &Worker, channel_id: u64) -> Result<u64, StoreEr
 }
 
 /// A page of history: `after` pages forward, `before` backward, neither gives the latest.
+/// A former member reads up to their removal; `max_bytes` cuts a page of long texts.
 pub(crate) async fn history(w: &Worker, req: HistoryReq) -> RpcReply<HistoryPage> {
-    if !is_member(w, req.channel_id, req.user_id).await? {
-        return Err(not_member());
-    }
+    let head = visible_head(w, req.channel_id, req.user_id).await?;
     let q = req.query;
     let limit = q.limit.unwrap_or(50).clamp(1, limits::MAX_HISTORY_PAGE) as usize;
-    let head = head_seq(w, req.channel_id).await.map_err(store_err)?;
     let (range, forward) = match (q.after, q.before) {
         (Some(after), before) => {
             let end = before.unwrap_or(u64::MAX).min(head.saturating_add(1));
@@ -156,8 +190,19 @@ pub(crate) async fn history(w: &Worker, req: HistoryReq) -> RpcReply<HistoryPage
     };
     // One extra row tells whether more exist in the paging direction.
     let mut rows = w.store.scan(range, limit + 1).await.map_err(store_err)?;
-    let has_more = rows.len() > limit;
+    let mut has_more = rows.len() > limit;
     rows.truncate(limit);
+    if let Some(max) = req.max_bytes {
+        let mut bytes = 0usize;
+        if let Some(cut) = rows.iter().position(|(_, v)| {
+            bytes += v.len();
+            bytes > max as usize
+        }) {
+            let keep = cut.max(1);
+            has_more |= keep < rows.len();
+            rows.truncate(keep);
+        }
+    }
     if !forward {
         rows.reverse();
     }
@@ -173,4 +218,185 @@ pub(crate) async fn history(w: &Worker, req: HistoryReq) -> RpcReply<HistoryPage
         has_more,
         head_seq: head,
     })
+}
+
+/// One channel, for a current member.
+pub(crate) async fn get(w: &Worker, req: ChannelReq) -> RpcReply<Channel> {
+    if !is_member(w, req.channel_id, req.user_id).await? {
+        return Err(not_member());
+    }
+    load_channel(w, req.channel_id).await?.ok_or_else(not_member)
+}
+
+/// A channel's members with roles, for a current member.
+pub(crate) async fn member_list(w: &Worker, req: ChannelReq) -> RpcReply<MemberList> {
+    if !is_member(w, req.channel_id, req.user_id).await? {
+        return Err(not_member());
+    }
+    let rows = w
+        .store
+        .scan(ScanRange::prefix(keys::members_of(req.channel_id)), 1_000)
+        .await
+        .map_err(store_err)?;
+    let mut members = Vec::with_capacity(rows.len());
+    for (k, v) in rows {
+        let Some(user) = keys::trailing_u64(&k) else {
+            continue;
+        };
+        let m: MemberRecord = value::decode(&v).map_err(store_err)?;
+        members.push(Member {
+            user,
+            role: m.role,
+            joined_at: m.joined_at,
+        });
+    }
+    Ok(MemberList { members })
+}
+
+/// Most channels one user's list considers (beyond this, the oldest by id are left out).
+const MAX_USER_CHANNELS: usize = 10_000;
+
+fn get_u64(v: &Option<Vec<u8>>) -> Result<u64, StoreError> {
+    Ok(v.as_deref().map(value::decode).transpose()?.unwrap_or(0))
+}
+
+/// The user's current channels, most recently active first, paged by a cursor
+/// `<last_activity_at>.<id>`.
+///
+/// Computed on read from the user's channel rows, heads, read seqs and latest
+/// messages: a message costs no extra write per member, and a user's list is read far
+/// less often than channels are written.
+pub(crate) async fn list(w: &Worker, req: ChannelListReq) -> RpcReply<ChannelList> {
+    let limit = req.query.limit.unwrap_or(50);
+    if limit == 0 || limit > limits::MAX_CHANNEL_PAGE {
+        return Err(ApiError::new(
+            ErrorCode::BadRequest,
+            format!("limit: 1 to {}", limits::MAX_CHANNEL_PAGE),
+        ));
+    }
+    let before = match req.query.before.as_deref() {
+        None => None,
+        Some(c) => Some(parse_list_cursor(c).ok_or_else(|| {
+            ApiError::new(ErrorCode::BadRequest, "before: a `next` cursor from a previous page")
+        })?),
+    };
+    let uid = req.user_id;
+    let rows = w
+        .store
+        .scan(ScanRange::prefix(keys::channels_of(uid)), MAX_USER_CHANNELS)
+        .await
+        .map_err(store_err)?;
+    let mut cids = Vec::with_capacity(rows.len());
+    for (k, v) in &rows {
+        let uc: UserChannelRecord = value::decode(v).map_err(store_err)?;
+        if uc.left_seq.is_none()
+            && let Some(cid) = keys::trailing_u64(k)
+        {
+            cids.push(cid);
+        }
+    }
+    let batch = |f: fn(u64) -> Vec<u8>| cids.iter().map(|c| f(*c)).collect::<Vec<_>>();
+    let recs = w.store.batch_get(&batch(keys::channel)).await.map_err(store_err)?;
+    let heads = w.store.batch_get(&batch(keys::channel_head)).await.map_err(store_err)?;
+    let reads = w
+        .store
+        .batch_get(&cids.iter().map(|c| keys::read_seq(uid, *c)).collect::<Vec<_>>())
+        .await
+        .map_err(store_err)?;
+    let mut head_of = Vec::with_capacity(cids.len());
+    for h in &heads {
+        head_of.push(get_u64(h).map_err(store_err)?);
+    }
+    let lasts = w
+        .store
+        .batch_get(
+            &cids
+                .iter()
+                .zip(&head_of)
+                .map(|(c, h)| keys::message(*c, *h))
+                .collect::<Vec<_>>(),
+        )
+        .await
+        .map_err(store_err)?;
+
+    let mut entries = Vec::with_capacity(cids.len());
+    let mut peers = Vec::new();
+    for (i, cid) in cids.iter().enumerate() {
+        let Some(rec) = &recs[i] else { continue };
+        let rec: ChannelRecord = value::decode(rec).map_err(store_err)?;
+        let head = head_of[i];
+        let read = get_u64(&reads[i]).map_err(store_err)?.min(head);
+        let last = lasts[i]
+            .as_deref()
+            .map(value::decode::<MessageRecord>)
+            .transpose()
+            .map_err(store_err)?;
+        let peer = rec
+            .pair
+            .map(|(a, b)| if a == uid { b } else { a });
+        if let Some(p) = peer {
+            peers.push(p);
+        }
+        entries.push(ChannelSummary {
+            id: *cid,
+            kind: rec.kind,
+            name: rec.name.clone().unwrap_or_default(),
+            peer,
+            head_seq: head,
+            read_seq: read,
+            unread: head - read,
+            last_activity_at: last.as_ref().map_or(rec.created_at, |m| m.sent_at_ms),
+            last_message: last.map(|m| MessagePreview {
+                seq: head,
+                sender: m.sender_id,
+                text: m.text.chars().take(limits::PREVIEW_CHARS).collect(),
+                sent_at: m.sent_at_ms,
+                system: m.system,
+            }),
+        });
+    }
+    // 1:1 channels are named after the peer.
+    peers.sort_unstable();
+    peers.dedup();
+    let users = w
+        .store
+        .batch_get(&peers.iter().map(|p| keys::user(*p)).collect::<Vec<_>>())
+        .await
+        .map_err(store_err)?;
+    let mut names = HashMap::new();
+    for (p, u) in peers.iter().zip(users) {
+        if let Some(u) = u {
+            let u: UserRecord = value::decode(&u).map_err(store_err)?;
+            names.insert(*p, u.display_name);
+        }
+    }
+    for e in &mut entries {
+        if let Some(n) = e.peer.and_then(|p| names.get(&p)) {
+            e.name = n.clone();
+        }
+    }
+
+    let key = |e: &ChannelSummary| (e.last_activity_at, e.id);
+    entries.sort_unstable_by_key(|e| std::cmp::Reverse(key(e)));
+    if let Some(b) = before {
+        entries.retain(|e| key(e) < b);
+    }
+    let more = entries.len() > limit as usize;
+    entries.truncate(limit as usize);
+    let next = if more {
+        entries
+            .last()
+            .map(|e| format!("{}.{}", e.last_activity_at, e.id))
+    } else {
+        None
+    };
+    Ok(ChannelList {
+        channels: entries,
+        next,
+    })
+}
+
+fn parse_list_cursor(c: &str) -> Option<(u64, u64)> {
+    let (at, id) = c.split_once('.')?;
+    Some((at.parse().ok()?, id.parse().ok()?))
 }

@@ -1,9 +1,9 @@
-//! Fan-out: one event per member on `user.<id>` after a message is persisted.
+//! Fan-out: events on `user.<id>` after a change is persisted.
 //!
-//! The payload is the client's JSON `message` event, so edges forward it to JSON
-//! sockets without re-encoding, and `nats sub 'user.>'` shows readable JSON. The
-//! channel and seq ride in headers so an edge can suppress duplicates per socket
-//! without parsing the payload.
+//! The payload is the client's JSON event, so edges forward it to JSON sockets
+//! without re-encoding, and `nats sub 'user.>'` shows readable JSON. A message
+//! event's channel, seq and sender ride in headers so an edge can order and
+//! deduplicate per socket without parsing the payload.
 
 use std::sync::Arc;
 
@@ -15,8 +15,8 @@ use natter_store::{SharedStore, StoreError};
 pub(crate) struct Fanout {
     store: SharedStore,
     nats: async_nats::Client,
-    /// Members per channel; the partition owner is the only writer of membership
-    /// changes of its channels, so entries are exact while it owns them.
+    /// Members per channel (sorted); the partition owner is the only writer of its
+    /// channels' membership and updates entries as it writes, so they are exact.
     members: quick_cache::sync::Cache<u64, Arc<Vec<u64>>>,
 }
 
@@ -29,7 +29,8 @@ impl Fanout {
         }
     }
 
-    async fn members(&self, channel_id: u64) -> Result<Arc<Vec<u64>>, StoreError> {
+    /// Current members of a channel, sorted (empty if it does not exist).
+    pub(crate) async fn members(&self, channel_id: u64) -> Result<Arc<Vec<u64>>, StoreError> {
         if let Some(m) = self.members.get(&channel_id) {
             return Ok(m);
         }
@@ -49,17 +50,37 @@ impl Fanout {
         Ok(ids)
     }
 
-    /// Publishes a message event to every member (including the sender's devices).
+    /// Records a channel's new member list (after the write that changed it) and tells
+    /// every edge to drop its cached copy.
+    pub(crate) async fn set_members(&self, channel_id: u64, mut members: Vec<u64>) {
+        members.sort_unstable();
+        self.members.insert(channel_id, Arc::new(members));
+        if let Err(e) = self
+            .nats
+            .publish(subjects::membership_changed(channel_id), Bytes::new())
+            .await
+        {
+            tracing::warn!(error = %e, channel = channel_id, "membership notice failed");
+        }
+    }
+
+    /// Publishes a message event to every current member (the sender's devices too).
     pub(crate) async fn message(&self, event: MessageEvent) -> Result<(), StoreError> {
         let members = self.members(event.channel).await?;
+        self.message_to(event, &members).await;
+        Ok(())
+    }
+
+    /// Publishes a message event to the given users.
+    pub(crate) async fn message_to(&self, event: MessageEvent, users: &[u64]) {
         let mut headers = async_nats::HeaderMap::new();
         headers.insert(h::CONTENT_TYPE, h::JSON);
         headers.insert(h::EVENT, "message");
         headers.insert(h::CHANNEL, event.channel.to_string().as_str());
         headers.insert(h::SEQ, event.seq.to_string().as_str());
         let payload = Bytes::from(ServerEvent::Message(event).to_json());
-        for uid in members.iter() {
-            // Core NATS: an edge that misses an event recovers it through sync.
+        for uid in users {
+            // Core NATS: an edge that misses an event fills the gap from the store.
             if let Err(e) = self
                 .nats
                 .publish_with_headers(
@@ -72,7 +93,25 @@ impl Fanout {
                 tracing::warn!(error = %e, user = uid, "fan-out publish failed");
             }
         }
-        metrics::counter!("natter_fanout_events_total").increment(members.len() as u64);
-        Ok(())
+        metrics::counter!("natter_fanout_events_total").increment(users.len() as u64);
+    }
+
+    /// Publishes an event that is not a message (read seq moved, a send refused) to
+    /// every device of one user.
+    pub(crate) async fn to_user(&self, user_id: u64, event: &ServerEvent, kind: &'static str) {
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert(h::CONTENT_TYPE, h::JSON);
+        headers.insert(h::EVENT, kind);
+        if let Err(e) = self
+            .nats
+            .publish_with_headers(
+                subjects::user_events(user_id),
+                headers,
+                Bytes::from(event.to_json()),
+            )
+            .await
+        {
+            tracing::warn!(error = %e, user = user_id, "user event publish failed");
+        }
     }
 }

@@ -7,6 +7,11 @@
 //! acked) has a sequence at or below it and is fanned out again instead of stored
 //! again; edges and clients suppress the repeat by seq.
 //!
+//! The same task applies the partition's channel commands (`cmd.<p>`: group changes,
+//! read seqs) between batches, so one writer assigns every seq of its channels and
+//! changes their membership: a send is checked against the membership of the moment
+//! it is applied, and a membership event lands at one place in the channel's order.
+//!
 //! In-order consumption after a restart: unacked messages of an existing consumer
 //! would only be redelivered after `ack_wait`, behind newer ones. So each (re)start
 //! deletes the partition's consumer and creates it afresh; the work-queue stream keeps
@@ -17,7 +22,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
-use natter_nats::layout;
+use natter_nats::{layout, subjects};
+use natter_protocol::ws::ServerEvent;
+use natter_protocol::{ApiError, ErrorCode};
 use natter_protocol::internal::{self, SendBatch, StreamSend};
 use natter_store::{StoreError, WriteBatch, keys, value};
 
@@ -39,14 +46,64 @@ pub(crate) async fn run_partition(w: Arc<Worker>, p: u32) {
     }
 }
 
-struct Partition {
-    p: u32,
+pub(crate) struct Partition {
+    pub(crate) p: u32,
     /// Stream sequence of the last JetStream message whose sends are in the store.
     applied: u64,
     /// Head seq per channel; this task is the only writer of its channels' heads.
     heads: quick_cache::unsync::Cache<u64, u64>,
     /// Last consumer sequence seen: a jump means a delivery was lost in transit.
     last_delivery: u64,
+}
+
+impl Partition {
+    /// Head seqs of `channels`, from the cache or the store.
+    pub(crate) async fn heads_of(
+        &mut self,
+        w: &Worker,
+        channels: impl IntoIterator<Item = u64>,
+    ) -> Result<HashMap<u64, u64>, StoreError> {
+        let mut heads: HashMap<u64, u64> = HashMap::new();
+        let mut missing: Vec<u64> = Vec::new();
+        for c in channels {
+            if let Some(h) = self.heads.get(&c) {
+                heads.insert(c, *h);
+            } else if !missing.contains(&c) {
+                missing.push(c);
+            }
+        }
+        if !missing.is_empty() {
+            let keys: Vec<Vec<u8>> = missing.iter().map(|c| keys::channel_head(*c)).collect();
+            for (c, v) in missing.iter().zip(w.store.batch_get(&keys).await?) {
+                let h = v.map(|b| value::decode::<u64>(&b)).transpose()?;
+                heads.insert(*c, h.unwrap_or(0));
+            }
+        }
+        Ok(heads)
+    }
+
+    /// Records heads after the write that moved them.
+    pub(crate) fn set_heads(&mut self, heads: impl IntoIterator<Item = (u64, u64)>) {
+        for (c, h) in heads {
+            self.heads.insert(c, h);
+        }
+    }
+}
+
+/// Writes a batch, retrying while the store says a retry may succeed.
+pub(crate) async fn write_retrying(w: &Worker, p: u32, batch: WriteBatch) -> Result<(), StoreError> {
+    let mut backoff = Duration::from_millis(50);
+    loop {
+        match w.store.write(batch.clone()).await {
+            Ok(()) => return Ok(()),
+            Err(e) if e.retryable() => {
+                tracing::warn!(partition = p, error = %e, "store write failed; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(2));
+            }
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 async fn consume(w: &Worker, p: u32) -> anyhow::Result<()> {
@@ -68,17 +125,32 @@ async fn consume(w: &Worker, p: u32) -> anyhow::Result<()> {
         last_delivery: 0,
     };
     tracing::debug!(partition = p, applied, "consuming");
+    let mut commands = w
+        .nats
+        .queue_subscribe(
+            subjects::partition_commands(p),
+            subjects::COMMAND_QUEUE_GROUP.into(),
+        )
+        .await?;
     let mut batches = consumer
         .stream()
         .max_messages_per_batch(w.config.max_batch)
         .messages()
         .await?
         .ready_chunks(w.config.max_batch);
-    while let Some(chunk) = batches.next().await {
-        let msgs = chunk.into_iter().collect::<Result<Vec<_>, _>>()?;
-        apply(w, &mut part, msgs).await?;
+    loop {
+        tokio::select! {
+            chunk = batches.next() => {
+                let Some(chunk) = chunk else { return Ok(()) };
+                let msgs = chunk.into_iter().collect::<Result<Vec<_>, _>>()?;
+                apply(w, &mut part, msgs).await?;
+            }
+            cmd = commands.next() => {
+                let Some(cmd) = cmd else { return Ok(()) };
+                crate::groups::serve_command(w, &mut part, cmd).await;
+            }
+        }
     }
-    Ok(())
 }
 
 async fn apply(
@@ -159,38 +231,24 @@ async fn persist(
     }
     let dropped = keep.iter().filter(|k| !**k).count();
 
-    // Heads of the channels touched, from the cache or the store.
-    let mut heads: HashMap<u64, u64> = HashMap::new();
-    let mut missing: Vec<u64> = Vec::new();
-    for s in &sends {
-        if let Some(h) = part.heads.get(&s.channel_id) {
-            heads.insert(s.channel_id, *h);
-        } else if !missing.contains(&s.channel_id) {
-            missing.push(s.channel_id);
-        }
-    }
-    if !missing.is_empty() {
-        let got = w
-            .store
-            .batch_get(
-                &missing
-                    .iter()
-                    .map(|c| keys::channel_head(*c))
-                    .collect::<Vec<_>>(),
-            )
-            .await?;
-        for (c, v) in missing.iter().zip(got) {
-            heads.insert(
-                *c,
-                v.map(|b| value::decode::<u64>(&b))
-                    .transpose()?
-                    .unwrap_or(0),
-            );
+    // Membership as of now: a send accepted by an edge just before its author was
+    // removed is refused here, and the author's devices are told.
+    let mut refused = Vec::new();
+    for (i, s) in sends.iter().enumerate() {
+        if keep[i] {
+            let members = w.fanout.members(s.channel_id).await?;
+            if members.binary_search(&s.sender_id).is_err() {
+                keep[i] = false;
+                refused.push((s.sender_id, s.client_msg_id.clone()));
+            }
         }
     }
 
+    let mut heads = part.heads_of(w, sends.iter().map(|s| s.channel_id)).await?;
     let mut batch = WriteBatch::new();
     let mut out = Vec::with_capacity(sends.len() - dropped);
+    // Sending reads the channel up to one's own message.
+    let mut read: HashMap<(u64, u64), u64> = HashMap::new();
     for (s, k) in sends.into_iter().zip(keep) {
         if !k {
             continue;
@@ -213,31 +271,30 @@ async fn persist(
             client_msg_id: s.client_msg_id,
             text: s.text,
             sent_at_ms: s.sent_at_ms,
+            system: None,
         };
+        read.insert((s.sender_id, channel), seq);
         batch = batch.put(keys::message(channel, seq), value::encode(&record));
         out.push((channel, seq, record));
+    }
+    for ((uid, c), seq) in read {
+        batch = batch.put(keys::read_seq(uid, c), value::encode(&seq));
     }
     for (c, h) in &heads {
         batch = batch.put(keys::channel_head(*c), value::encode(h));
     }
     batch = batch.put(keys::partition_applied(part.p), value::encode(&last_seq));
 
-    let mut backoff = Duration::from_millis(50);
-    loop {
-        match w.store.write(batch.clone()).await {
-            Ok(()) => break,
-            Err(e) if e.retryable() => {
-                tracing::warn!(partition = part.p, error = %e, "store write failed; retrying");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(2));
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    for (c, h) in heads {
-        part.heads.insert(c, h);
-    }
+    write_retrying(w, part.p, batch).await?;
+    part.set_heads(heads);
     part.applied = last_seq;
+    for (sender, cmid) in refused {
+        let err = ApiError::new(ErrorCode::NotAMember, "you are no longer a member of this channel");
+        w.fanout
+            .to_user(sender, &ServerEvent::error(err, Some(cmid)), "error")
+            .await;
+        metrics::counter!("natter_store_sends_refused_total").increment(1);
+    }
     metrics::counter!("natter_store_messages_persisted_total").increment(out.len() as u64);
     metrics::counter!("natter_store_duplicates_dropped_total").increment(dropped as u64);
     metrics::histogram!("natter_store_batch_messages").record(out.len() as f64);

@@ -4,23 +4,29 @@
 //! (sender, client_msg_id), assigns each channel's next seq, writes each consumed
 //! batch to the store in one atomic synced write, acks the batch to JetStream, then
 //! fans the new messages out on `user.<id>`. It also answers the storage-backed
-//! requests of the edges (accounts, profiles, 1:1 channels, history) over NATS
-//! request-reply in the `store-worker` queue group.
+//! requests of the edges (accounts, profiles, channels, history, device sync) over
+//! NATS request-reply in the `store-worker` queue group, and the channel commands of
+//! the partitions it owns (groups, read seqs) on `cmd.<partition>`.
 //!
 //! # Layout
 //! - [`run`]: the entry point shared by `natter store-worker`, `natter dev` and tests.
-//! - `ingest`: one task per partition: consume, dedupe, sequence, persist, ack.
-//! - `fanout`: publishing message events to members' user subjects.
-//! - `accounts`, `channels`: the storage-backed operations; `rpc` dispatches to them.
+//! - `ingest`: one task per partition: consume, dedupe, sequence, persist, ack; it
+//!   also applies the partition's channel commands.
+//! - `groups`: channel commands (groups, membership, roles, read seqs).
+//! - `fanout`: publishing events to members' user subjects.
+//! - `accounts`, `channels`, `sync`: the storage-backed requests; `rpc` dispatches
+//!   to them.
 //! - `records`: the values kept in the store.
 #![deny(missing_docs)]
 
 mod accounts;
 mod channels;
 mod fanout;
+mod groups;
 mod ingest;
 mod records;
 mod rpc;
+mod sync;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -57,6 +63,8 @@ pub(crate) struct Worker {
     pub(crate) js: async_nats::jetstream::Context,
     pub(crate) ids: Arc<IdGenerator>,
     pub(crate) config: StoreWorkerConfig,
+    /// P of the message stream (from its metadata, not the configured value).
+    pub(crate) partitions: u32,
     pub(crate) fanout: fanout::Fanout,
 }
 
@@ -88,6 +96,7 @@ pub async fn run(
         js,
         ids: ids.clone(),
         config,
+        partitions: layout.partitions,
     });
     tracing::info!(
         partitions = layout.partitions,

@@ -32,12 +32,42 @@ pub(crate) struct ChannelRecord {
     pub id: u64,
     pub kind: natter_protocol::http::ChannelKind,
     pub created_at: u64,
+    /// Groups: the name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// 1:1 channels: the two users (for naming the channel after the peer).
+    #[serde(default)]
+    pub pair: Option<(u64, u64)>,
 }
 
 /// A member of a channel (key: channel, user).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct MemberRecord {
     pub joined_at: u64,
+    pub role: natter_protocol::http::Role,
+}
+
+/// A channel in a user's list (key: user, channel). Kept after the user leaves or is
+/// removed, so their devices can still sync up to the removal event.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct UserChannelRecord {
+    pub joined_at: u64,
+    /// Seq of the event that ended the membership; the user sees nothing after it.
+    #[serde(default)]
+    pub left_seq: Option<u64>,
+}
+
+impl UserChannelRecord {
+    /// The last seq this user may see, given the channel's head.
+    pub(crate) fn visible_head(&self, head: u64) -> u64 {
+        self.left_seq.map_or(head, |l| l.min(head))
+    }
+}
+
+/// A device of a user (key: user, device id).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct DeviceRecord {
+    pub registered_at: u64,
 }
 
 /// A stored message (key: channel, seq).
@@ -48,6 +78,9 @@ pub(crate) struct MessageRecord {
     pub client_msg_id: String,
     pub text: String,
     pub sent_at_ms: u64,
+    /// Set for membership and group changes.
+    #[serde(default)]
+    pub system: Option<natter_protocol::ws::SystemEvent>,
 }
 
 impl MessageRecord {
@@ -60,6 +93,7 @@ impl MessageRecord {
             client_msg_id: self.client_msg_id,
             text: self.text,
             sent_at: self.sent_at_ms,
+            system: self.system,
         }
     }
 }

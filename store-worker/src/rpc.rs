@@ -10,7 +10,7 @@ use natter_protocol::{ApiError, ErrorCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::{Worker, accounts, channels};
+use crate::{Worker, accounts, channels, sync};
 
 /// Most requests handled at once; more wait in the subscription.
 const MAX_IN_FLIGHT: usize = 512;
@@ -18,7 +18,7 @@ const MAX_IN_FLIGHT: usize = 512;
 pub(crate) async fn serve(w: Arc<Worker>, mut sub: async_nats::Subscriber) {
     let limit = Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
     while let Some(msg) = sub.next().await {
-        let Some(reply) = msg.reply.clone() else {
+        let Some(reply_to) = msg.reply.clone() else {
             continue;
         };
         let Ok(permit) = limit.clone().acquire_owned().await else {
@@ -27,20 +27,25 @@ pub(crate) async fn serve(w: Arc<Worker>, mut sub: async_nats::Subscriber) {
         let w = w.clone();
         tokio::spawn(async move {
             let payload = dispatch(&w, msg.subject.as_str(), &msg.payload).await;
-            let mut headers = async_nats::HeaderMap::new();
-            headers.insert(
-                natter_nats::headers::CONTENT_TYPE,
-                natter_nats::headers::MSGPACK,
-            );
-            if let Err(e) = w
-                .nats
-                .publish_with_headers(reply, headers, payload.into())
-                .await
-            {
-                tracing::warn!(error = %e, "rpc reply failed");
-            }
+            reply(&w, reply_to, payload).await;
             drop(permit);
         });
+    }
+}
+
+/// Publishes an RPC reply (MessagePack).
+pub(crate) async fn reply(w: &Worker, to: async_nats::Subject, payload: Vec<u8>) {
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert(
+        natter_nats::headers::CONTENT_TYPE,
+        natter_nats::headers::MSGPACK,
+    );
+    if let Err(e) = w
+        .nats
+        .publish_with_headers(to, headers, payload.into())
+        .await
+    {
+        tracing::warn!(error = %e, "rpc reply failed");
     }
 }
 
@@ -54,6 +59,11 @@ async fn dispatch(w: &Worker, subject: &str, payload: &[u8]) -> Vec<u8> {
         rpc::DM_OPEN => call(payload, |r| channels::open_dm(w, r)).await,
         rpc::CHANNEL_MEMBERS => call(payload, |r| channels::members(w, r)).await,
         rpc::HISTORY => call(payload, |r| channels::history(w, r)).await,
+        rpc::CHANNEL_GET => call(payload, |r| channels::get(w, r)).await,
+        rpc::MEMBER_LIST => call(payload, |r| channels::member_list(w, r)).await,
+        rpc::CHANNEL_LIST => call(payload, |r| channels::list(w, r)).await,
+        rpc::SYNC_START => call(payload, |r| sync::start(w, r)).await,
+        rpc::SYNC_ACK => call(payload, |r| sync::ack(w, r)).await,
         other => internal::encode(&RpcReply::<()>::Err(ApiError::new(
             ErrorCode::NotFound,
             format!("no rpc {other}"),

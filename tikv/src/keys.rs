@@ -18,6 +18,12 @@
 //! | `0x09` | send dedupe         | `sender_uid` client message id (UTF-8)   |
 //! | `0x0A` | partition applied   | `partition` (u32)                        |
 //! | `0x0B` | partition fence     | `partition` (u32)                        |
+//! | `0x0C` | read seq            | `uid` `cid`                              |
+//! | `0x0D` | device cursor       | `uid` device id (UTF-8) `0x00` `cid`     |
+//! | `0x0E` | device              | `uid` device id (UTF-8)                  |
+//!
+//! Device ids never contain `0x00` (they are 1–64 of `A-Z a-z 0-9 - _ . :`), so the
+//! `0x00` after one ends it: one device's cursors never share a prefix with another's.
 
 use crate::kv::ScanRange;
 
@@ -43,6 +49,13 @@ pub const TAG_DEDUPE: u8 = 0x09;
 pub const TAG_PARTITION_APPLIED: u8 = 0x0A;
 /// Tag of per-partition writer fences: `partition_fence(p)`.
 pub const TAG_PARTITION_FENCE: u8 = 0x0B;
+
+/// Tag of per-user read seqs: `read_seq(uid, cid)`.
+pub const TAG_READ_SEQ: u8 = 0x0C;
+/// Tag of per-device sync cursors: `device_cursor(uid, device, cid)`.
+pub const TAG_DEVICE_CURSOR: u8 = 0x0D;
+/// Tag of device registrations: `device(uid, device)`.
+pub const TAG_DEVICE: u8 = 0x0E;
 
 fn tagged(tag: u8, capacity: usize) -> Vec<u8> {
     let mut k = Vec::with_capacity(1 + capacity);
@@ -156,6 +169,33 @@ pub fn partition_fence(p: u32) -> Vec<u8> {
     tag_u32(TAG_PARTITION_FENCE, p)
 }
 
+/// Key of `uid`'s read seq in channel `cid`.
+pub fn read_seq(uid: u64, cid: u64) -> Vec<u8> {
+    tag_u64_u64(TAG_READ_SEQ, uid, cid)
+}
+
+/// Prefix of all sync cursors of one device of `uid`.
+pub fn device_cursors_of(uid: u64, device: &str) -> Vec<u8> {
+    let mut k = tag_u64(TAG_DEVICE_CURSOR, uid);
+    k.extend_from_slice(device.as_bytes());
+    k.push(0);
+    k
+}
+
+/// Key of one device's sync cursor in channel `cid`.
+pub fn device_cursor(uid: u64, device: &str, cid: u64) -> Vec<u8> {
+    let mut k = device_cursors_of(uid, device);
+    k.extend_from_slice(&cid.to_be_bytes());
+    k
+}
+
+/// Key of the registration of device `device` of `uid`.
+pub fn device(uid: u64, device: &str) -> Vec<u8> {
+    let mut k = tag_u64(TAG_DEVICE, uid);
+    k.extend_from_slice(device.as_bytes());
+    k
+}
+
 /// The last 8 bytes of `key` as a big-endian u64 (cid of a user_channel key,
 /// uid of a member key, seq of a message key); `None` if the key is shorter.
 pub fn trailing_u64(key: &[u8]) -> Option<u64> {
@@ -198,6 +238,18 @@ mod tests {
         let msgs = ScanRange::prefix(messages_of(u64::MAX));
         assert!(msgs.contains(&message(u64::MAX, 3)));
         assert!(!msgs.contains(&dedupe(0, "")));
+    }
+
+    #[test]
+    fn device_cursors_do_not_bleed_between_devices() {
+        let a = ScanRange::prefix(device_cursors_of(1, "phone"));
+        assert!(a.contains(&device_cursor(1, "phone", 0)));
+        assert!(a.contains(&device_cursor(1, "phone", u64::MAX)));
+        // "phone" is a prefix of "phone2", but the 0x00 terminator keeps them apart.
+        assert!(!a.contains(&device_cursor(1, "phone2", 5)));
+        assert!(!a.contains(&device_cursor(2, "phone", 5)));
+        assert_eq!(trailing_u64(&device_cursor(1, "phone", 42)), Some(42));
+        assert_eq!(trailing_u64(&read_seq(1, 42)), Some(42));
     }
 
     #[test]

@@ -1,0 +1,176 @@
+//! Device sync: where each device of a user stands in each channel, and moving its
+//! cursors as the device acks what it has shown.
+//!
+//! A cursor is the last seq the device acked in a channel (absent: 0). The edge asks
+//! for the plan on connect, pages everything after the cursors through `history`,
+//! and forwards the device's acks here in batches.
+
+use std::collections::HashMap;
+
+use natter_protocol::internal::{CursorAckReq, RpcReply, SyncPlan, SyncPosition, SyncStartReq};
+use natter_protocol::{ApiError, ErrorCode, limits};
+use natter_store::{ScanRange, StoreError, WriteBatch, keys, value};
+
+use crate::Worker;
+use crate::accounts::store_err;
+use crate::records::{DeviceRecord, UserChannelRecord, now_ms};
+
+/// Most channels considered for one user (as in the channel list).
+const MAX_USER_CHANNELS: usize = 10_000;
+/// Attempts of a cursor write that lost a race with another write of the same cursor.
+const ACK_ATTEMPTS: usize = 5;
+
+fn check_device(device: &str) -> RpcReply<()> {
+    if limits::is_valid_client_id(device) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            ErrorCode::InvalidDeviceId,
+            "device: 1-64 of A-Z a-z 0-9 - _ . :",
+        ))
+    }
+}
+
+fn decode_u64(v: Option<&[u8]>) -> Result<u64, StoreError> {
+    Ok(v.map(value::decode).transpose()?.unwrap_or(0))
+}
+
+/// The user's channels with the device's cursor and the last seq it may get.
+async fn positions(
+    w: &Worker,
+    user_id: u64,
+    device: &str,
+) -> Result<Vec<(SyncPosition, UserChannelRecord)>, StoreError> {
+    let rows = w
+        .store
+        .scan(ScanRange::prefix(keys::channels_of(user_id)), MAX_USER_CHANNELS)
+        .await?;
+    let mut listed = Vec::with_capacity(rows.len());
+    for (k, v) in rows {
+        if let Some(cid) = keys::trailing_u64(&k) {
+            listed.push((cid, value::decode::<UserChannelRecord>(&v)?));
+        }
+    }
+    let heads = w
+        .store
+        .batch_get(
+            &listed
+                .iter()
+                .map(|(c, _)| keys::channel_head(*c))
+                .collect::<Vec<_>>(),
+        )
+        .await?;
+    let cursors: HashMap<u64, u64> = w
+        .store
+        .scan(
+            ScanRange::prefix(keys::device_cursors_of(user_id, device)),
+            MAX_USER_CHANNELS,
+        )
+        .await?
+        .into_iter()
+        .filter_map(|(k, v)| Some((keys::trailing_u64(&k)?, value::decode(&v).ok()?)))
+        .collect();
+    let mut out = Vec::with_capacity(listed.len());
+    for ((cid, uc), head) in listed.into_iter().zip(heads) {
+        let head = uc.visible_head(decode_u64(head.as_deref())?);
+        let cursor = cursors.get(&cid).copied().unwrap_or(0).min(head);
+        out.push((
+            SyncPosition {
+                channel_id: cid,
+                cursor,
+                head,
+            },
+            uc,
+        ));
+    }
+    Ok(out)
+}
+
+/// Registers the device on its first connect and returns its sync plan: every
+/// current channel, and former ones whose removal the device has not acked.
+pub(crate) async fn start(w: &Worker, req: SyncStartReq) -> RpcReply<SyncPlan> {
+    check_device(&req.device_id)?;
+    let dev = keys::device(req.user_id, &req.device_id);
+    if w.store.get(&dev).await.map_err(store_err)?.is_none() {
+        let rec = DeviceRecord {
+            registered_at: now_ms(),
+        };
+        w.store
+            .write(WriteBatch::new().put(dev, value::encode(&rec)))
+            .await
+            .map_err(store_err)?;
+        metrics::counter!("natter_store_devices_registered_total").increment(1);
+    }
+    let channels = positions(w, req.user_id, &req.device_id)
+        .await
+        .map_err(store_err)?
+        .into_iter()
+        .filter(|(p, uc)| uc.left_seq.is_none() || p.cursor < p.head)
+        .map(|(p, _)| p)
+        .collect();
+    Ok(SyncPlan { channels })
+}
+
+/// Moves the device's cursors forward (never back, never past what the user may see;
+/// channels the user never belonged to are ignored).
+pub(crate) async fn ack(w: &Worker, req: CursorAckReq) -> RpcReply<()> {
+    check_device(&req.device_id)?;
+    let mut wanted: HashMap<u64, u64> = HashMap::new();
+    for (c, s) in req.acks {
+        let e = wanted.entry(c).or_insert(0);
+        *e = (*e).max(s);
+    }
+    let cids: Vec<u64> = wanted.keys().copied().collect();
+    let listed = w
+        .store
+        .batch_get(
+            &cids
+                .iter()
+                .map(|c| keys::user_channel(req.user_id, *c))
+                .collect::<Vec<_>>(),
+        )
+        .await
+        .map_err(store_err)?;
+    let heads = w
+        .store
+        .batch_get(&cids.iter().map(|c| keys::channel_head(*c)).collect::<Vec<_>>())
+        .await
+        .map_err(store_err)?;
+    let mut targets = Vec::new();
+    for ((cid, uc), head) in cids.iter().zip(listed).zip(heads) {
+        let Some(uc) = uc else { continue };
+        let uc: UserChannelRecord = value::decode(&uc).map_err(store_err)?;
+        let head = uc.visible_head(decode_u64(head.as_deref()).map_err(store_err)?);
+        targets.push((*cid, wanted[cid].min(head)));
+    }
+    let keys_: Vec<Vec<u8>> = targets
+        .iter()
+        .map(|(c, _)| keys::device_cursor(req.user_id, &req.device_id, *c))
+        .collect();
+    for _ in 0..ACK_ATTEMPTS {
+        let old = w.store.batch_get(&keys_).await.map_err(store_err)?;
+        let mut batch = WriteBatch::new();
+        let mut moved = 0;
+        for ((key, (_, target)), old) in keys_.iter().zip(&targets).zip(old) {
+            if *target > decode_u64(old.as_deref()).map_err(store_err)? {
+                batch = batch
+                    .expect(key.clone(), old)
+                    .put(key.clone(), value::encode(target));
+                moved += 1;
+            }
+        }
+        if moved == 0 {
+            return Ok(());
+        }
+        match w.store.write(batch).await {
+            Ok(()) => {
+                metrics::counter!("natter_store_cursor_moves_total").increment(moved);
+                return Ok(());
+            }
+            // Another connection of the device moved a cursor meanwhile: re-read.
+            Err(StoreError::ConditionFailed { .. }) => continue,
+            Err(e) => return Err(store_err(e)),
+        }
+    }
+    Err(ApiError::new(ErrorCode::Unavailable, "cursor busy, retry"))
+}
