@@ -165,6 +165,30 @@ impl Connection {
         .await
     }
 
+    /// Sends `ack {channel, seq}`: this device has everything of `channel` up to `seq`.
+    ///
+    /// # Errors
+    /// The socket is closed.
+    pub async fn ack(&self, channel: u64, seq: u64) -> Result<(), ClientError> {
+        self.op(&ClientOp::Ack { channel, seq }).await
+    }
+
+    /// Sends `read {channel, seq}`: the user has read `channel` up to `seq`.
+    ///
+    /// # Errors
+    /// The socket is closed.
+    pub async fn read(&self, channel: u64, seq: u64) -> Result<(), ClientError> {
+        self.op(&ClientOp::Read { channel, seq }).await
+    }
+
+    /// Sends `typing {channel}`.
+    ///
+    /// # Errors
+    /// The socket is closed.
+    pub async fn typing(&self, channel: u64) -> Result<(), ClientError> {
+        self.op(&ClientOp::Typing { channel }).await
+    }
+
     /// Sends a raw text frame (for testing bad input).
     ///
     /// # Errors
@@ -214,9 +238,18 @@ impl Connection {
         }
     }
 
-    /// Closes the socket normally.
-    pub async fn close(self) {
-        let _ = self.write(Frame::close(1000, b"")).await;
+    /// Closes the socket normally and waits (at most `timeout`) for the server's
+    /// close, which comes after the server has written this device's acks.
+    pub async fn close(mut self, timeout: Duration) {
+        if self.write(Frame::close(1000, b"")).await.is_err() {
+            return;
+        }
+        let deadline = tokio::time::Instant::now() + timeout;
+        while let Ok(Some(i)) = tokio::time::timeout_at(deadline, self.events.recv()).await {
+            if matches!(i, Incoming::Closed { .. }) {
+                return;
+            }
+        }
     }
 }
 

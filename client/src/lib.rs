@@ -24,8 +24,9 @@ pub use natter_protocol as protocol;
 
 use natter_protocol::ApiError;
 use natter_protocol::http::{
-    AuthResponse, Channel, HistoryPage, HistoryQuery, LoginRequest, OpenDmRequest, Profile,
-    SignupRequest, UpdateProfileRequest, UserList,
+    AddMembersRequest, AuthResponse, Channel, ChannelList, CreateGroupRequest, HistoryPage,
+    HistoryQuery, LoginRequest, MemberList, OpenDmRequest, Profile, RenameGroupRequest, Role,
+    SetRoleRequest, SignupRequest, UpdateProfileRequest, UserList,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -229,6 +230,128 @@ impl Client {
     /// `user_not_found`, `cannot_dm_self`, …
     pub async fn open_dm(&self, peer: u64) -> Result<Channel, ClientError> {
         self.post("/v1/dm", &OpenDmRequest { peer }).await
+    }
+
+    /// `POST /v1/groups`: a group owned by the caller with `members` besides them.
+    ///
+    /// # Errors
+    /// `group_full`, `invalid_group_name`, `user_not_found`, …
+    pub async fn create_group(&self, name: &str, members: &[u64]) -> Result<Channel, ClientError> {
+        self.post(
+            "/v1/groups",
+            &CreateGroupRequest {
+                name: name.into(),
+                members: members.to_vec(),
+            },
+        )
+        .await
+    }
+
+    /// `PATCH /v1/groups/{id}`.
+    ///
+    /// # Errors
+    /// `forbidden`, `not_a_member`, `not_a_group`, `invalid_group_name`, …
+    pub async fn rename_group(&self, group: u64, name: &str) -> Result<Channel, ClientError> {
+        self.call(
+            self.http
+                .patch(self.url(&format!("/v1/groups/{group}")))
+                .json(&RenameGroupRequest { name: name.into() }),
+        )
+        .await
+    }
+
+    /// `POST /v1/groups/{id}/members`.
+    ///
+    /// # Errors
+    /// `group_full`, `forbidden`, `user_not_found`, …
+    pub async fn add_members(&self, group: u64, users: &[u64]) -> Result<Channel, ClientError> {
+        self.post(
+            &format!("/v1/groups/{group}/members"),
+            &AddMembersRequest {
+                users: users.to_vec(),
+            },
+        )
+        .await
+    }
+
+    /// `DELETE /v1/groups/{id}/members/{user}`.
+    ///
+    /// # Errors
+    /// `forbidden`, `not_a_member`, …
+    pub async fn remove_member(&self, group: u64, user: u64) -> Result<Channel, ClientError> {
+        self.call(
+            self.http
+                .delete(self.url(&format!("/v1/groups/{group}/members/{user}"))),
+        )
+        .await
+    }
+
+    /// `POST /v1/groups/{id}/leave`.
+    ///
+    /// # Errors
+    /// `not_a_member`, `not_a_group`, …
+    pub async fn leave_group(&self, group: u64) -> Result<Channel, ClientError> {
+        self.post(&format!("/v1/groups/{group}/leave"), &serde_json::json!({}))
+            .await
+    }
+
+    /// `PUT /v1/groups/{id}/members/{user}/role`.
+    ///
+    /// # Errors
+    /// `forbidden`, `user_not_found`, `bad_request`, …
+    pub async fn set_role(
+        &self,
+        group: u64,
+        user: u64,
+        role: Role,
+    ) -> Result<Channel, ClientError> {
+        self.call(
+            self.http
+                .put(self.url(&format!("/v1/groups/{group}/members/{user}/role")))
+                .json(&SetRoleRequest { role }),
+        )
+        .await
+    }
+
+    /// `GET /v1/channels/{id}`.
+    ///
+    /// # Errors
+    /// `not_a_member`, …
+    pub async fn channel(&self, channel: u64) -> Result<Channel, ClientError> {
+        self.call(self.http.get(self.url(&format!("/v1/channels/{channel}"))))
+            .await
+    }
+
+    /// `GET /v1/channels/{id}/members`.
+    ///
+    /// # Errors
+    /// `not_a_member`, …
+    pub async fn members(&self, channel: u64) -> Result<MemberList, ClientError> {
+        self.call(
+            self.http
+                .get(self.url(&format!("/v1/channels/{channel}/members"))),
+        )
+        .await
+    }
+
+    /// `GET /v1/channels`: the caller's channels, most recently active first.
+    ///
+    /// # Errors
+    /// `bad_request` for a bad limit or cursor, …
+    pub async fn channels(
+        &self,
+        limit: Option<u32>,
+        before: Option<&str>,
+    ) -> Result<ChannelList, ClientError> {
+        let mut q: Vec<(&str, String)> = Vec::new();
+        if let Some(l) = limit {
+            q.push(("limit", l.to_string()));
+        }
+        if let Some(b) = before {
+            q.push(("before", b.to_string()));
+        }
+        self.call(self.http.get(self.url("/v1/channels")).query(&q))
+            .await
     }
 
     /// `GET /v1/channels/{id}/messages`.

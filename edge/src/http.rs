@@ -10,13 +10,17 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use natter_nats::subjects::rpc;
 use natter_protocol::http::{
-    AuthResponse, Channel, HistoryPage, HistoryQuery, LoginRequest, OpenDmRequest, Profile,
-    SearchQuery, SignupRequest, UpdateProfileRequest, UserList,
+    AddMembersRequest, AuthResponse, Channel, ChannelList, ChannelListQuery, CreateGroupRequest,
+    HistoryPage, HistoryQuery, LoginRequest, MemberList, OpenDmRequest, Profile,
+    RenameGroupRequest, SearchQuery, SetRoleRequest, SignupRequest, UpdateProfileRequest, UserList,
 };
-use natter_protocol::internal::{DmOpenReq, HistoryReq, UserGetReq, UserSearchReq, UserUpdateReq};
+use natter_protocol::internal::{
+    ChannelAction, ChannelListReq, ChannelReq, DmOpenReq, HistoryReq, UserGetReq, UserSearchReq,
+    UserUpdateReq,
+};
 use natter_protocol::{ApiError, ErrorCode, limits};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -57,7 +61,19 @@ pub(crate) fn router(edge: Arc<Edge>) -> Router {
         .route("/v1/users", get(search_users))
         .route("/v1/users/{id}", get(get_user))
         .route("/v1/dm", post(open_dm))
+        .route("/v1/channels", get(list_channels))
+        .route("/v1/channels/{id}", get(get_channel))
+        .route("/v1/channels/{id}/members", get(list_members))
         .route("/v1/channels/{id}/messages", get(history))
+        .route("/v1/groups", post(create_group))
+        .route("/v1/groups/{id}", axum::routing::patch(rename_group))
+        .route("/v1/groups/{id}/members", post(add_members))
+        .route(
+            "/v1/groups/{id}/members/{user}",
+            axum::routing::delete(remove_member),
+        )
+        .route("/v1/groups/{id}/members/{user}/role", put(set_role))
+        .route("/v1/groups/{id}/leave", post(leave_group))
         .route("/v1/ws", get(crate::ws::upgrade))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
@@ -234,10 +250,198 @@ async fn history(
             user_id,
             channel_id,
             query,
+            max_bytes: None,
         },
     )
     .await?;
     Ok(json(StatusCode::OK, page))
+}
+
+async fn list_channels(
+    State(edge): State<Arc<Edge>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> HttpResult<Response> {
+    let user_id = authenticate(&edge, &headers)?;
+    let query: ChannelListQuery = parse_query(q)?;
+    let list: ChannelList = crate::rpc::call(
+        &edge.nats,
+        rpc::CHANNEL_LIST,
+        &ChannelListReq { user_id, query },
+    )
+    .await?;
+    Ok(json(StatusCode::OK, list))
+}
+
+async fn get_channel(
+    State(edge): State<Arc<Edge>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> HttpResult<Response> {
+    let user_id = authenticate(&edge, &headers)?;
+    let channel_id = parse_id(&id)?;
+    let channel: Channel = crate::rpc::call(
+        &edge.nats,
+        rpc::CHANNEL_GET,
+        &ChannelReq {
+            user_id,
+            channel_id,
+        },
+    )
+    .await?;
+    Ok(json(StatusCode::OK, channel))
+}
+
+async fn list_members(
+    State(edge): State<Arc<Edge>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> HttpResult<Response> {
+    let user_id = authenticate(&edge, &headers)?;
+    let channel_id = parse_id(&id)?;
+    let members: MemberList = crate::rpc::call(
+        &edge.nats,
+        rpc::MEMBER_LIST,
+        &ChannelReq {
+            user_id,
+            channel_id,
+        },
+    )
+    .await?;
+    Ok(json(StatusCode::OK, members))
+}
+
+/// Applies a group change through the owner of the group's partition.
+async fn group_command(
+    edge: &Edge,
+    user_id: u64,
+    channel_id: u64,
+    action: ChannelAction,
+) -> HttpResult<Response> {
+    edge.limiters.send(user_id)?;
+    let channel: Channel =
+        crate::rpc::command(&edge.nats, edge.partitions, user_id, channel_id, action).await?;
+    Ok(json(StatusCode::OK, channel))
+}
+
+async fn create_group(
+    State(edge): State<Arc<Edge>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> HttpResult<Response> {
+    let user_id = authenticate(&edge, &headers)?;
+    let req: CreateGroupRequest = parse_body(&body)?;
+    limits::check_group_name(&req.name)
+        .map_err(|c| ApiError::new(c, "name: 1-64 characters, no control characters"))?;
+    if req.members.len() >= limits::MAX_GROUP_MEMBERS * 2 {
+        return Err(ApiError::new(ErrorCode::GroupFull, "too many members").into());
+    }
+    // The edge draws the id, so the request goes straight to the partition that owns it.
+    let channel_id = edge
+        .ids
+        .next_id()
+        .map_err(|e| ApiError::new(ErrorCode::Unavailable, e.to_string()))?;
+    let action = ChannelAction::CreateGroup {
+        name: req.name,
+        members: req.members,
+    };
+    let mut resp = group_command(&edge, user_id, channel_id, action).await?;
+    *resp.status_mut() = StatusCode::CREATED;
+    Ok(resp)
+}
+
+async fn rename_group(
+    State(edge): State<Arc<Edge>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> HttpResult<Response> {
+    let user_id = authenticate(&edge, &headers)?;
+    let channel_id = parse_id(&id)?;
+    let req: RenameGroupRequest = parse_body(&body)?;
+    group_command(
+        &edge,
+        user_id,
+        channel_id,
+        ChannelAction::Rename { name: req.name },
+    )
+    .await
+}
+
+async fn add_members(
+    State(edge): State<Arc<Edge>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> HttpResult<Response> {
+    let user_id = authenticate(&edge, &headers)?;
+    let channel_id = parse_id(&id)?;
+    let req: AddMembersRequest = parse_body(&body)?;
+    if req.users.len() >= limits::MAX_GROUP_MEMBERS * 2 {
+        return Err(ApiError::new(ErrorCode::GroupFull, "too many members").into());
+    }
+    group_command(
+        &edge,
+        user_id,
+        channel_id,
+        ChannelAction::AddMembers { users: req.users },
+    )
+    .await
+}
+
+async fn remove_member(
+    State(edge): State<Arc<Edge>>,
+    headers: HeaderMap,
+    Path((id, user)): Path<(String, String)>,
+) -> HttpResult<Response> {
+    let user_id = authenticate(&edge, &headers)?;
+    let channel_id = parse_id(&id)?;
+    let user = parse_id(&user)?;
+    group_command(
+        &edge,
+        user_id,
+        channel_id,
+        ChannelAction::RemoveMember { user },
+    )
+    .await
+}
+
+async fn leave_group(
+    State(edge): State<Arc<Edge>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> HttpResult<Response> {
+    let user_id = authenticate(&edge, &headers)?;
+    let channel_id = parse_id(&id)?;
+    group_command(
+        &edge,
+        user_id,
+        channel_id,
+        ChannelAction::RemoveMember { user: user_id },
+    )
+    .await
+}
+
+async fn set_role(
+    State(edge): State<Arc<Edge>>,
+    headers: HeaderMap,
+    Path((id, user)): Path<(String, String)>,
+    body: Bytes,
+) -> HttpResult<Response> {
+    let user_id = authenticate(&edge, &headers)?;
+    let channel_id = parse_id(&id)?;
+    let user = parse_id(&user)?;
+    let req: SetRoleRequest = parse_body(&body)?;
+    group_command(
+        &edge,
+        user_id,
+        channel_id,
+        ChannelAction::SetRole {
+            user,
+            role: req.role,
+        },
+    )
+    .await
 }
 
 async fn metrics(State(edge): State<Arc<Edge>>) -> Response {

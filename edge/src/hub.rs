@@ -62,11 +62,10 @@ impl UserEvent {
     }
 }
 
-/// What a socket's writer task is asked to write.
+/// What a socket's reader asks its writer task to write (relayed events come on a
+/// queue of their own).
 pub enum Outbound {
-    /// An event relayed from the user's subject.
-    Event(Arc<UserEvent>),
-    /// An event for this socket only (hello, ack, pong, error).
+    /// An event for this socket only (ack, pong, error).
     Direct(ServerEvent),
     /// A control frame the reader owes the peer (pong, close echo).
     Control(fastwebsockets::OpCode, Vec<u8>),
@@ -76,7 +75,7 @@ pub enum Outbound {
 
 struct Socket {
     id: u64,
-    tx: mpsc::Sender<Outbound>,
+    tx: mpsc::Sender<Arc<UserEvent>>,
     /// Woken when the socket's queue overflowed: its writer closes it.
     lagged: Arc<tokio::sync::Notify>,
 }
@@ -111,7 +110,7 @@ impl Hub {
         &self,
         user_id: u64,
         socket_id: u64,
-        tx: mpsc::Sender<Outbound>,
+        tx: mpsc::Sender<Arc<UserEvent>>,
         lagged: Arc<tokio::sync::Notify>,
     ) -> Result<(), async_nats::Error> {
         let socket = Socket {
@@ -183,10 +182,8 @@ async fn relay(
             continue;
         };
         for s in &entry.sockets {
-            if let Err(mpsc::error::TrySendError::Full(_)) =
-                s.tx.try_send(Outbound::Event(event.clone()))
-            {
-                // A socket this far behind is dropped; it reconnects and syncs.
+            if let Err(mpsc::error::TrySendError::Full(_)) = s.tx.try_send(event.clone()) {
+                // A socket this far behind is closed; it reconnects and syncs.
                 s.lagged.notify_one();
                 metrics::counter!("natter_edge_slow_consumers_total").increment(1);
             }

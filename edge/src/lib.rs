@@ -10,14 +10,16 @@
 //! - [`auth`]: token issue and verification (with key rotation).
 //! - [`publisher`]: group commit of sends onto the partitioned stream.
 //! - [`hub`]: sockets by user and the relay of `user.<id>` to them.
-//! - `http`: the HTTP JSON API; `ws`: the WebSocket protocol; `rpc`: requests to
-//!   store workers; `members`: the membership cache; `limits`: rate limiters.
+//! - `http`: the HTTP JSON API; `ws`: the WebSocket protocol; `delivery`: what each
+//!   socket was sent, catch-up on connect and gap fill; `rpc`: requests to store
+//!   workers; `members`: the membership cache; `limits`: rate limiters.
 #![deny(missing_docs)]
 
 pub mod auth;
 pub mod hub;
 pub mod publisher;
 
+mod delivery;
 mod http;
 mod limits;
 mod members;
@@ -56,7 +58,9 @@ pub(crate) struct Edge {
     pub(crate) ids: Arc<IdGenerator>,
     pub(crate) publisher: publisher::Publisher,
     pub(crate) hub: hub::Hub,
-    pub(crate) members: members::MembershipCache,
+    pub(crate) members: Arc<members::MembershipCache>,
+    /// P of the message stream (from its metadata).
+    pub(crate) partitions: u32,
     pub(crate) limiters: limits::Limiters,
     pub(crate) config: EdgeConfig,
     pub(crate) next_socket: std::sync::atomic::AtomicU64,
@@ -83,10 +87,16 @@ pub async fn run(
     )
     .await?;
     let ids = IdGenerator::start(js.clone()).await?;
+    let members = Arc::new(members::MembershipCache::new(nats.clone()));
+    let watcher = members
+        .watch()
+        .await
+        .map_err(|e| anyhow::anyhow!("membership notices: {e}"))?;
     let edge = Arc::new(Edge {
         publisher: publisher::Publisher::start(js.clone(), layout.partitions),
         hub: hub::Hub::new(nats.clone()),
-        members: members::MembershipCache::new(nats.clone()),
+        members,
+        partitions: layout.partitions,
         limiters: limits::Limiters::new(&config.limits),
         nats,
         ids: ids.clone(),
@@ -101,6 +111,7 @@ pub async fn run(
     )
     .with_graceful_shutdown(shutdown)
     .await?;
+    watcher.abort();
     if let Err(e) = ids.release().await {
         tracing::warn!(error = %e, "idgen lease release failed");
     }

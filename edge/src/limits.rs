@@ -1,5 +1,5 @@
-//! Rate limits (governor): sends per user, frames per connection, sign-up and login
-//! attempts per IP address. Exceeding one gives `rate_limited` with `retry_after_ms`.
+//! Rate limits (governor): sends and typing notices per user, frames per connection,
+//! sign-up and login attempts per IP address. Exceeding one gives `rate_limited` with `retry_after_ms`.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -17,6 +17,8 @@ pub struct RateLimits {
     pub frames_per_connection: (u32, u32),
     /// Sign-up and login attempts per client IP address.
     pub auth_per_ip: (u32, u32),
+    /// Typing notices per user.
+    pub typing_per_user: (u32, u32),
 }
 
 impl Default for RateLimits {
@@ -25,6 +27,7 @@ impl Default for RateLimits {
             sends_per_user: (50, 200),
             frames_per_connection: (200, 400),
             auth_per_ip: (20, 200),
+            typing_per_user: (1, 5),
         }
     }
 }
@@ -37,6 +40,7 @@ fn quota((per_second, burst): (u32, u32)) -> Quota {
 pub(crate) struct Limiters {
     sends: DefaultKeyedRateLimiter<u64>,
     auth: DefaultKeyedRateLimiter<IpAddr>,
+    typing: DefaultKeyedRateLimiter<u64>,
     frames: Quota,
 }
 
@@ -45,12 +49,19 @@ impl Limiters {
         Self {
             sends: DefaultKeyedRateLimiter::keyed(quota(l.sends_per_user)),
             auth: DefaultKeyedRateLimiter::keyed(quota(l.auth_per_ip)),
+            typing: DefaultKeyedRateLimiter::keyed(quota(l.typing_per_user)),
             frames: quota(l.frames_per_connection),
         }
     }
 
     pub(crate) fn send(&self, user_id: u64) -> Result<(), ApiError> {
         self.sends
+            .check_key(&user_id)
+            .map_err(|n| limited(n.wait_time_from(DefaultClock::default().now())))
+    }
+
+    pub(crate) fn typing(&self, user_id: u64) -> Result<(), ApiError> {
+        self.typing
             .check_key(&user_id)
             .map_err(|n| limited(n.wait_time_from(DefaultClock::default().now())))
     }

@@ -1,17 +1,25 @@
-//! Membership cache: may this user send to this channel?
+//! Membership cache: may this user send to (or type in) this channel?
 //!
-//! Members per channel, loaded from a store worker on a miss. 1:1 channels never
-//! change members; group membership events will invalidate entries.
+//! Members per channel, loaded from a store worker on a miss. Store workers publish
+//! `membership.<channel>` after every membership change and each edge drops its entry
+//! at once; entries also expire after [`MAX_AGE`], in case a notice was lost while
+//! the edge was disconnected from NATS. The store worker checks membership again
+//! when it applies a send, so a stale entry can never let a removed user's message in.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use natter_nats::subjects::rpc;
+use futures::StreamExt;
+use natter_nats::subjects::{self, rpc};
 use natter_protocol::internal::{Members, MembersReq};
 use natter_protocol::{ApiError, ErrorCode};
 
+/// Longest an entry is trusted without a notice.
+const MAX_AGE: Duration = Duration::from_secs(60);
+
 pub(crate) struct MembershipCache {
     nats: async_nats::Client,
-    channels: quick_cache::sync::Cache<u64, Arc<Vec<u64>>>,
+    channels: quick_cache::sync::Cache<u64, (Instant, Arc<Vec<u64>>)>,
 }
 
 impl MembershipCache {
@@ -22,10 +30,37 @@ impl MembershipCache {
         }
     }
 
-    /// Ok if `user_id` is a member of `channel_id`, else `not_a_member`.
-    pub(crate) async fn check(&self, channel_id: u64, user_id: u64) -> Result<(), ApiError> {
-        let members = match self.channels.get(&channel_id) {
-            Some(m) => m,
+    /// Subscribes to membership notices; the returned task drops entries as they come.
+    pub(crate) async fn watch(
+        self: &Arc<Self>,
+    ) -> Result<tokio::task::JoinHandle<()>, async_nats::Error> {
+        let mut sub = self.nats.subscribe(subjects::MEMBERSHIP_ALL).await?;
+        let cache = self.clone();
+        Ok(tokio::spawn(async move {
+            while let Some(msg) = sub.next().await {
+                if let Some(cid) = subjects::parse_membership_changed(msg.subject.as_str()) {
+                    cache.channels.remove(&cid);
+                    metrics::counter!("natter_edge_membership_invalidations_total").increment(1);
+                }
+            }
+        }))
+    }
+
+    /// The members of `channel_id` (sorted), if `user_id` is one of them.
+    ///
+    /// # Errors
+    /// `not_a_member`, or `unavailable` when no store worker answers.
+    pub(crate) async fn check(
+        &self,
+        channel_id: u64,
+        user_id: u64,
+    ) -> Result<Arc<Vec<u64>>, ApiError> {
+        let members = match self
+            .channels
+            .get(&channel_id)
+            .filter(|(at, _)| at.elapsed() < MAX_AGE)
+        {
+            Some((_, m)) => m,
             None => {
                 let m: Members =
                     crate::rpc::call(&self.nats, rpc::CHANNEL_MEMBERS, &MembersReq { channel_id })
@@ -33,14 +68,15 @@ impl MembershipCache {
                 let m = Arc::new(m.user_ids);
                 // Unknown channels are not cached: they would pin memory for strangers.
                 if !m.is_empty() {
-                    self.channels.insert(channel_id, m.clone());
+                    self.channels
+                        .insert(channel_id, (Instant::now(), m.clone()));
                 }
                 m
             }
         };
         // Member ids come from an ordered scan: sorted.
         if members.binary_search(&user_id).is_ok() {
-            Ok(())
+            Ok(members)
         } else {
             Err(ApiError::new(
                 ErrorCode::NotAMember,

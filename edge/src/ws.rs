@@ -1,12 +1,12 @@
 //! The WebSocket protocol at `/v1/ws`.
 //!
-//! Each socket has a reader (this connection's task) and a writer task fed by a
-//! bounded queue. The writer coalesces: it writes every queued frame into a buffer
-//! and flushes once the queue is empty, so a burst becomes one write per socket. It
-//! also drops a message event whose seq the socket has already been sent, so a device
-//! sees each message once even when the store worker fans a batch out again.
+//! Each socket has a reader (this connection's task) and a writer task fed by two
+//! bounded queues: the reader's items (acks, pongs, errors) and the events relayed
+//! from the user's subject. The writer sends `hello`, then the device's catch-up
+//! (see [`crate::delivery`]), then live events in seq order per channel without
+//! duplicates or gaps. It coalesces: frames go into a buffer that is flushed once
+//! nothing more is ready, so a burst becomes one write per socket.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -17,7 +17,7 @@ use fastwebsockets::upgrade::{IncomingUpgrade, UpgradeFut};
 use fastwebsockets::{
     FragmentCollectorRead, Frame, OpCode, Payload, WebSocketError, WebSocketWrite,
 };
-use natter_protocol::internal::StreamSend;
+use natter_protocol::internal::{ChannelAction, StreamSend};
 use natter_protocol::ws::{ClientOp, ServerEvent};
 use natter_protocol::{ApiError, ErrorCode, limits};
 use serde::Deserialize;
@@ -25,11 +25,17 @@ use tokio::io::{AsyncWrite, BufWriter};
 use tokio::sync::{Notify, mpsc};
 
 use crate::Edge;
+use crate::delivery::{self, Acks, Delivery, Verdict};
 use crate::http::HttpError;
-use crate::hub::{Format, Outbound};
+use crate::hub::{Format, Outbound, UserEvent};
 
-/// Frames queued for one socket before it counts as too slow and is closed.
-const SOCKET_QUEUE: usize = 1024;
+/// Relayed events queued for one socket (also while it catches up) before it counts
+/// as too slow and is closed; it then reconnects and resumes from its cursors.
+const SOCKET_QUEUE: usize = 4096;
+/// Reader items (acks, pongs, errors) queued for one socket's writer.
+const DIRECT_QUEUE: usize = 256;
+/// How long a closing socket waits for its acks to be written.
+const ACK_FLUSH_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 /// How long a socket closed for an unreadable frame stays open for the peer to read why.
 const CLOSE_LINGER: std::time::Duration = std::time::Duration::from_secs(1);
 
@@ -127,46 +133,67 @@ async fn serve(edge: Arc<Edge>, fut: UpgradeFut, s: Session) {
         (r, BufWriter::new(w))
     });
     let mut reader = FragmentCollectorRead::new(read);
-    let (tx, rx) = mpsc::channel(SOCKET_QUEUE);
+    let (tx, direct_rx) = mpsc::channel(DIRECT_QUEUE);
+    let (live_tx, live_rx) = mpsc::channel(SOCKET_QUEUE);
     let lagged = Arc::new(Notify::new());
     let socket_id = edge.next_socket.fetch_add(1, Ordering::Relaxed);
-    let writer = tokio::spawn(write_loop(write, rx, s.format, lagged.clone()));
 
-    if let Err(e) = edge
+    // Subscribed before the sync plan is read: every message persisted after the plan
+    // reaches this socket live.
+    let joined = edge
         .hub
-        .join(s.user_id, socket_id, tx.clone(), lagged)
+        .join(s.user_id, socket_id, live_tx, lagged.clone())
         .await
-    {
-        tracing::warn!(error = %e, "subscribe failed");
-        let _ = tx
-            .send(Outbound::Direct(ServerEvent::error(
-                ApiError::new(ErrorCode::Unavailable, "retry"),
-                None,
-            )))
-            .await;
-        let _ = tx.send(Outbound::Close(1011, "unavailable".into())).await;
+        .map_err(|e| {
+            tracing::warn!(error = %e, "subscribe failed");
+            ApiError::new(ErrorCode::Unavailable, "retry")
+        });
+    let writer = tokio::spawn(write_loop(
+        Writer {
+            ws: write,
+            format: s.format,
+        },
+        Queues {
+            direct: direct_rx,
+            live: live_rx,
+            lagged,
+        },
+        edge.clone(),
+        s.user_id,
+        s.device_id.clone(),
+        joined.is_ok(),
+    ));
+    if joined.is_err() {
         drop(tx);
         let _ = writer.await;
         return;
     }
     metrics::gauge!("natter_edge_sockets").increment(1.0);
-    let _ = tx
-        .send(Outbound::Direct(ServerEvent::Hello {
-            user_id: s.user_id,
-            device_id: s.device_id.clone(),
-            max_text_chars: limits::MAX_TEXT_CHARS,
-            max_frame_bytes: limits::MAX_FRAME_BYTES,
-        }))
-        .await;
+    let acks = Arc::new(Acks::default());
+    let flusher = tokio::spawn(delivery::flush_acks(
+        edge.nats.clone(),
+        s.user_id,
+        s.device_id.clone(),
+        acks.clone(),
+    ));
 
     let frames = edge.limiters.connection();
+    // The peer's close is echoed only after its acks are written (below), so a
+    // client that closes cleanly and reconnects resumes exactly where it acked.
+    let close_echo: Arc<std::sync::Mutex<Option<Vec<u8>>>> = Arc::default();
     loop {
         let obligated = tx.clone();
+        let echo = close_echo.clone();
         let frame = reader
             .read_frame(&mut move |f: Frame<'_>| {
                 let obligated = obligated.clone();
                 let (op, payload) = (f.opcode, f.payload.to_vec());
+                let echo = echo.clone();
                 async move {
+                    if op == OpCode::Close {
+                        *echo.lock().unwrap_or_else(|e| e.into_inner()) = Some(payload);
+                        return Ok(());
+                    }
                     obligated
                         .send(Outbound::Control(op, payload))
                         .await
@@ -213,7 +240,7 @@ async fn serve(edge: Arc<Edge>, fut: UpgradeFut, s: Session) {
             continue;
         }
         match op {
-            Ok(op) => handle(&edge, &s, op, &tx).await,
+            Ok(op) => handle(&edge, &s, op, &tx, &acks).await,
             Err(e) => {
                 let _ = tx.send(Outbound::Direct(ServerEvent::error(e, None))).await;
             }
@@ -221,14 +248,54 @@ async fn serve(edge: Arc<Edge>, fut: UpgradeFut, s: Session) {
     }
     edge.hub.leave(s.user_id, socket_id);
     metrics::gauge!("natter_edge_sockets").decrement(1.0);
+    acks.close();
+    if tokio::time::timeout(ACK_FLUSH_GRACE, flusher)
+        .await
+        .is_err()
+    {
+        tracing::warn!("cursor acks not flushed before close");
+    }
+    let echo = close_echo.lock().unwrap_or_else(|e| e.into_inner()).take();
+    if let Some(payload) = echo {
+        let _ = tx.send(Outbound::Control(OpCode::Close, payload)).await;
+    }
     drop(tx);
     let _ = writer.await;
 }
 
-async fn handle(edge: &Arc<Edge>, s: &Session, op: ClientOp, tx: &mpsc::Sender<Outbound>) {
+async fn handle(
+    edge: &Arc<Edge>,
+    s: &Session,
+    op: ClientOp,
+    tx: &mpsc::Sender<Outbound>,
+    acks: &Acks,
+) {
     match op {
         ClientOp::Ping {} => {
             let _ = tx.send(Outbound::Direct(ServerEvent::Pong {})).await;
+        }
+        ClientOp::Ack { channel, seq } => acks.add(channel, seq),
+        ClientOp::Read { channel, seq } => {
+            // Answered by a `read` event on every device of the user, this one included.
+            let (edge, tx, user) = (edge.clone(), tx.clone(), s.user_id);
+            tokio::spawn(async move {
+                let r: Result<u64, ApiError> = crate::rpc::command(
+                    &edge.nats,
+                    edge.partitions,
+                    user,
+                    channel,
+                    ChannelAction::Read { seq },
+                )
+                .await;
+                if let Err(e) = r {
+                    let _ = tx.send(Outbound::Direct(ServerEvent::error(e, None))).await;
+                }
+            });
+        }
+        ClientOp::Typing { channel } => {
+            if let Err(e) = typing(edge, s.user_id, channel).await {
+                let _ = tx.send(Outbound::Direct(ServerEvent::error(e, None))).await;
+            }
         }
         ClientOp::Send {
             channel,
@@ -261,6 +328,35 @@ async fn handle(edge: &Arc<Edge>, s: &Session, op: ClientOp, tx: &mpsc::Sender<O
             }
         }
     }
+}
+
+/// Tells the channel's other members that `user` is typing: core NATS on their user
+/// subjects, so only members with a socket somewhere get it, and nothing is stored.
+async fn typing(edge: &Edge, user: u64, channel: u64) -> Result<(), ApiError> {
+    edge.limiters.typing(user)?;
+    let members = edge.members.check(channel, user).await?;
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert(
+        natter_nats::headers::CONTENT_TYPE,
+        natter_nats::headers::JSON,
+    );
+    headers.insert(natter_nats::headers::EVENT, "typing");
+    let payload = bytes::Bytes::from(ServerEvent::Typing { channel, user }.to_json());
+    for m in members.iter().filter(|m| **m != user) {
+        if let Err(e) = edge
+            .nats
+            .publish_with_headers(
+                natter_nats::subjects::user_events(*m),
+                headers.clone(),
+                payload.clone(),
+            )
+            .await
+        {
+            tracing::debug!(error = %e, "typing publish failed");
+        }
+    }
+    metrics::counter!("natter_edge_typing_total").increment(1);
+    Ok(())
 }
 
 /// Validates a send and queues it for the stream; the returned future resolves with
@@ -311,85 +407,239 @@ async fn accept_send(
     })
 }
 
-async fn write_loop<W: AsyncWrite + Unpin>(
-    mut ws: WebSocketWrite<BufWriter<W>>,
-    mut rx: mpsc::Receiver<Outbound>,
+/// A socket's write half and format.
+struct Writer<W: AsyncWrite + Unpin> {
+    ws: WebSocketWrite<BufWriter<W>>,
     format: Format,
-    lagged: Arc<Notify>,
-) {
-    // Highest seq sent per channel; allocated on the first message event.
-    let mut sent: HashMap<u64, u64> = HashMap::new();
-    loop {
-        let first = tokio::select! {
-            biased;
-            _ = lagged.notified() => Outbound::Close(1008, "slow_consumer".into()),
-            next = rx.recv() => match next {
-                Some(o) => o,
-                None => break,
-            },
+}
+
+impl<W: AsyncWrite + Unpin> Writer<W> {
+    async fn bytes(&mut self, bytes: Vec<u8>) -> Result<(), WebSocketError> {
+        let frame = match self.format {
+            Format::Json => Frame::text(Payload::Owned(bytes)),
+            Format::Msgpack => Frame::binary(Payload::Owned(bytes)),
         };
-        let mut item = Some(first);
-        let mut closing = false;
-        while let Some(out) = item.take() {
-            match write_one(&mut ws, out, format, &mut sent).await {
-                Ok(true) => {
-                    closing = true;
-                    break;
-                }
-                Ok(false) => {}
-                Err(_) => return,
+        self.ws.write_frame(frame).await
+    }
+
+    async fn event(&mut self, ev: &ServerEvent) -> Result<(), WebSocketError> {
+        let bytes = match self.format {
+            Format::Json => ev.to_json(),
+            Format::Msgpack => ev.to_msgpack(),
+        };
+        self.bytes(bytes).await
+    }
+
+    async fn close(&mut self, code: u16, reason: &str) {
+        let _ = self
+            .ws
+            .write_frame(Frame::close(code, reason.as_bytes()))
+            .await;
+        let _ = self.ws.flush().await;
+    }
+
+    /// Writes one item of the reader's; `Ok(true)` when it closed the socket.
+    async fn outbound(&mut self, out: Outbound) -> Result<bool, WebSocketError> {
+        match out {
+            Outbound::Direct(ev) => self.event(&ev).await?,
+            Outbound::Control(op, payload) => {
+                self.ws
+                    .write_frame(Frame::new(true, op, None, Payload::Owned(payload)))
+                    .await?;
+                return Ok(op == OpCode::Close);
             }
-            item = rx.try_recv().ok();
+            Outbound::Close(code, reason) => {
+                self.ws
+                    .write_frame(Frame::close(code, reason.as_bytes()))
+                    .await?;
+                return Ok(true);
+            }
         }
-        if ws.flush().await.is_err() || closing {
+        Ok(false)
+    }
+}
+
+/// What feeds a socket's writer.
+struct Queues {
+    /// From the reader: acks, pongs, errors, control frames.
+    direct: mpsc::Receiver<Outbound>,
+    /// Relayed from the user's subject (left waiting during catch-up).
+    live: mpsc::Receiver<Arc<UserEvent>>,
+    /// Woken when the live queue overflowed.
+    lagged: Arc<Notify>,
+}
+
+enum Step {
+    Direct(Outbound),
+    Page(Option<delivery::Page>),
+    Live(Arc<UserEvent>),
+    LiveEnded,
+    Lagged,
+    End,
+}
+
+/// Why the writer stopped early.
+enum Stop {
+    /// The socket failed or closed.
+    Socket,
+    /// The store could not fill what the socket lacks: close so the client resyncs.
+    Unavailable(ApiError),
+}
+
+impl From<WebSocketError> for Stop {
+    fn from(_: WebSocketError) -> Self {
+        Stop::Socket
+    }
+}
+
+/// The writer: hello, catch-up, then live events, with the reader's items in between.
+/// Frames are buffered and flushed once nothing more is ready, so a burst becomes
+/// one write.
+async fn write_loop<W: AsyncWrite + Unpin>(
+    mut w: Writer<W>,
+    mut q: Queues,
+    edge: Arc<Edge>,
+    user_id: u64,
+    device_id: String,
+    joined: bool,
+) {
+    if !joined {
+        let _ = w
+            .event(&ServerEvent::error(
+                ApiError::new(ErrorCode::Unavailable, "retry"),
+                None,
+            ))
+            .await;
+        w.close(1011, "unavailable").await;
+        return;
+    }
+    let (mut delivery, behind) = match Delivery::start(edge.nats.clone(), user_id, &device_id).await
+    {
+        Ok(started) => started,
+        Err(e) => {
+            let _ = w.event(&ServerEvent::error(e, None)).await;
+            w.close(1011, "unavailable").await;
+            return;
+        }
+    };
+    let hello = ServerEvent::Hello {
+        user_id,
+        device_id,
+        max_text_chars: limits::MAX_TEXT_CHARS,
+        max_frame_bytes: limits::MAX_FRAME_BYTES,
+    };
+    if w.event(&hello).await.is_err() || w.ws.flush().await.is_err() {
+        return;
+    }
+    let catching_up = behind.len() as u64;
+    let mut pages = delivery::catch_up(edge.nats.clone(), user_id, behind);
+    let mut syncing = true;
+    let mut live_open = true;
+    let mut caught_up = 0u64;
+    loop {
+        let step = tokio::select! {
+            biased;
+            _ = q.lagged.notified() => Step::Lagged,
+            d = q.direct.recv() => d.map_or(Step::End, Step::Direct),
+            p = pages.recv(), if syncing => Step::Page(p),
+            l = q.live.recv(), if !syncing && live_open => l.map_or(Step::LiveEnded, Step::Live),
+        };
+        let result: Result<bool, Stop> = async {
+            match step {
+                Step::End => Ok(true),
+                Step::Lagged => {
+                    metrics::counter!("natter_edge_slow_consumers_total").increment(1);
+                    w.close(1008, "slow_consumer").await;
+                    Ok(true)
+                }
+                Step::LiveEnded => {
+                    live_open = false;
+                    Ok(false)
+                }
+                Step::Direct(out) => Ok(w.outbound(out).await?),
+                Step::Page(Some(Ok(messages))) => {
+                    for m in messages {
+                        if delivery.accept(m.channel, m.seq) {
+                            caught_up += 1;
+                            w.event(&ServerEvent::Message(m)).await?;
+                        }
+                    }
+                    Ok(false)
+                }
+                Step::Page(Some(Err(e))) => Err(Stop::Unavailable(e)),
+                Step::Page(None) => {
+                    syncing = false;
+                    metrics::counter!("natter_edge_sync_messages_total").increment(caught_up);
+                    w.event(&ServerEvent::Synced {
+                        channels: catching_up,
+                        messages: caught_up,
+                    })
+                    .await?;
+                    Ok(false)
+                }
+                Step::Live(ev) => {
+                    live(&mut w, &mut delivery, &ev).await?;
+                    Ok(false)
+                }
+            }
+        }
+        .await;
+        match result {
+            Ok(false) => {}
+            Ok(true) => break,
+            Err(Stop::Socket) => return,
+            Err(Stop::Unavailable(e)) => {
+                let _ = w.event(&ServerEvent::error(e, None)).await;
+                w.close(1011, "unavailable").await;
+                return;
+            }
+        }
+        // Flush only when nothing else is ready: bursts coalesce into one write.
+        let more = !q.direct.is_empty() || (!syncing && live_open && !q.live.is_empty());
+        if !more && w.ws.flush().await.is_err() {
             return;
         }
     }
-    let _ = ws.write_frame(Frame::close(1000, b"")).await;
-    let _ = ws.flush().await;
+    let _ = w.ws.flush().await;
 }
 
-/// Writes one item; `Ok(true)` when it closed the socket.
-async fn write_one<W: AsyncWrite + Unpin>(
-    ws: &mut WebSocketWrite<W>,
-    out: Outbound,
-    format: Format,
-    sent: &mut HashMap<u64, u64>,
-) -> Result<bool, WebSocketError> {
-    let data_frame = |bytes: Vec<u8>| match format {
-        Format::Json => Frame::text(Payload::Owned(bytes)),
-        Format::Msgpack => Frame::binary(Payload::Owned(bytes)),
+/// Writes a relayed event, after filling any gap before it.
+async fn live<W: AsyncWrite + Unpin>(
+    w: &mut Writer<W>,
+    delivery: &mut Delivery,
+    ev: &UserEvent,
+) -> Result<(), Stop> {
+    let Some((channel, seq)) = ev.position else {
+        w.bytes(ev.encoded(w.format).to_vec()).await?;
+        return Ok(());
     };
-    match out {
-        Outbound::Event(ev) => {
-            if let Some((channel, seq)) = ev.position {
-                let last = sent.entry(channel).or_insert(0);
-                if seq <= *last {
-                    metrics::counter!("natter_edge_duplicate_events_suppressed_total").increment(1);
-                    return Ok(false);
+    match delivery.verdict(channel, seq) {
+        Verdict::Duplicate => {
+            metrics::counter!("natter_edge_duplicate_events_suppressed_total").increment(1);
+            return Ok(());
+        }
+        Verdict::Next => {}
+        Verdict::Gap(mut after) => {
+            metrics::counter!("natter_edge_gap_fills_total").increment(1);
+            while after + 1 < seq {
+                let page = delivery
+                    .page(channel, after, seq - 1)
+                    .await
+                    .map_err(Stop::Unavailable)?;
+                let Some(last) = page.messages.last().map(|m| m.seq) else {
+                    break;
+                };
+                for m in page.messages {
+                    if delivery.accept(m.channel, m.seq) {
+                        w.event(&ServerEvent::Message(m)).await?;
+                    }
                 }
-                *last = seq;
+                after = last;
             }
-            ws.write_frame(data_frame(ev.encoded(format).to_vec()))
-                .await?;
-        }
-        Outbound::Direct(ev) => {
-            let bytes = match format {
-                Format::Json => ev.to_json(),
-                Format::Msgpack => ev.to_msgpack(),
-            };
-            ws.write_frame(data_frame(bytes)).await?;
-        }
-        Outbound::Control(op, payload) => {
-            ws.write_frame(Frame::new(true, op, None, Payload::Owned(payload)))
-                .await?;
-            return Ok(op == OpCode::Close);
-        }
-        Outbound::Close(code, reason) => {
-            ws.write_frame(Frame::close(code, reason.as_bytes()))
-                .await?;
-            return Ok(true);
         }
     }
-    Ok(false)
+    if delivery.accept(channel, seq) {
+        w.bytes(ev.encoded(w.format).to_vec()).await?;
+    }
+    Ok(())
 }

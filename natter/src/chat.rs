@@ -116,6 +116,6 @@ pub async fn run(args: ChatArgs) -> anyhow::Result<()> {
             }
         }
     }
-    conn.close().await;
+    conn.close(std::time::Duration::from_secs(2)).await;
     Ok(())
 }

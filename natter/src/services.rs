@@ -43,6 +43,9 @@ pub struct EdgeFlags {
     /// Sign-up and login attempts per second per IP (sustained, burst).
     #[arg(long, env = "NATTER_AUTH_RATE", value_parser = parse_rate, default_value = "20,200")]
     auth_rate: (u32, u32),
+    /// Typing notices per second per user (sustained, burst).
+    #[arg(long, env = "NATTER_TYPING_RATE", value_parser = parse_rate, default_value = "1,5")]
+    typing_rate: (u32, u32),
 }
 
 fn parse_rate(s: &str) -> Result<(u32, u32), String> {
@@ -196,6 +199,7 @@ fn edge_config(
             sends_per_user: flags.send_rate,
             frames_per_connection: flags.frame_rate,
             auth_per_ip: flags.auth_rate,
+            typing_per_user: flags.typing_rate,
         },
         metrics,
     })

@@ -225,7 +225,9 @@ pub(crate) async fn get(w: &Worker, req: ChannelReq) -> RpcReply<Channel> {
     if !is_member(w, req.channel_id, req.user_id).await? {
         return Err(not_member());
     }
-    load_channel(w, req.channel_id).await?.ok_or_else(not_member)
+    load_channel(w, req.channel_id)
+        .await?
+        .ok_or_else(not_member)
 }
 
 /// A channel's members with roles, for a current member.
@@ -277,7 +279,10 @@ pub(crate) async fn list(w: &Worker, req: ChannelListReq) -> RpcReply<ChannelLis
     let before = match req.query.before.as_deref() {
         None => None,
         Some(c) => Some(parse_list_cursor(c).ok_or_else(|| {
-            ApiError::new(ErrorCode::BadRequest, "before: a `next` cursor from a previous page")
+            ApiError::new(
+                ErrorCode::BadRequest,
+                "before: a `next` cursor from a previous page",
+            )
         })?),
     };
     let uid = req.user_id;
@@ -296,11 +301,24 @@ pub(crate) async fn list(w: &Worker, req: ChannelListReq) -> RpcReply<ChannelLis
         }
     }
     let batch = |f: fn(u64) -> Vec<u8>| cids.iter().map(|c| f(*c)).collect::<Vec<_>>();
-    let recs = w.store.batch_get(&batch(keys::channel)).await.map_err(store_err)?;
-    let heads = w.store.batch_get(&batch(keys::channel_head)).await.map_err(store_err)?;
+    let recs = w
+        .store
+        .batch_get(&batch(keys::channel))
+        .await
+        .map_err(store_err)?;
+    let heads = w
+        .store
+        .batch_get(&batch(keys::channel_head))
+        .await
+        .map_err(store_err)?;
     let reads = w
         .store
-        .batch_get(&cids.iter().map(|c| keys::read_seq(uid, *c)).collect::<Vec<_>>())
+        .batch_get(
+            &cids
+                .iter()
+                .map(|c| keys::read_seq(uid, *c))
+                .collect::<Vec<_>>(),
+        )
         .await
         .map_err(store_err)?;
     let mut head_of = Vec::with_capacity(cids.len());
@@ -331,9 +349,7 @@ pub(crate) async fn list(w: &Worker, req: ChannelListReq) -> RpcReply<ChannelLis
             .map(value::decode::<MessageRecord>)
             .transpose()
             .map_err(store_err)?;
-        let peer = rec
-            .pair
-            .map(|(a, b)| if a == uid { b } else { a });
+        let peer = rec.pair.map(|(a, b)| if a == uid { b } else { a });
         if let Some(p) = peer {
             peers.push(p);
         }

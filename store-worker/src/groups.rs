@@ -46,7 +46,10 @@ pub(crate) async fn serve_command(w: &Worker, part: &mut Partition, msg: async_n
 }
 
 fn forbidden(what: &str) -> ApiError {
-    ApiError::new(ErrorCode::Forbidden, format!("your role does not allow {what}"))
+    ApiError::new(
+        ErrorCode::Forbidden,
+        format!("your role does not allow {what}"),
+    )
 }
 
 fn not_member() -> ApiError {
@@ -151,7 +154,8 @@ async fn group(w: &Worker, part: &mut Partition, cmd: ChannelCommand) -> RpcRepl
             return Err(ApiError::new(ErrorCode::BadRequest, "unexpected action"));
         }
         ChannelAction::Rename { name } => {
-            limits::check_group_name(&name).map_err(|c| ApiError::new(c, "name: 1-64 characters"))?;
+            limits::check_group_name(&name)
+                .map_err(|c| ApiError::new(c, "name: 1-64 characters"))?;
             if role == Role::Member {
                 return Err(forbidden("renaming the group"));
             }
@@ -192,15 +196,13 @@ async fn group(w: &Worker, part: &mut Partition, cmd: ChannelCommand) -> RpcRepl
                     joined_at: now,
                     role: Role::Member,
                 };
-                batch = batch
-                    .put(keys::member(cid, *u), value::encode(&m))
-                    .put(
-                        keys::user_channel(*u, cid),
-                        value::encode(&UserChannelRecord {
-                            joined_at: now,
-                            left_seq: None,
-                        }),
-                    );
+                batch = batch.put(keys::member(cid, *u), value::encode(&m)).put(
+                    keys::user_channel(*u, cid),
+                    value::encode(&UserChannelRecord {
+                        joined_at: now,
+                        left_seq: None,
+                    }),
+                );
                 g.members.insert(*u, m);
             }
             events.push(SystemEvent::MembersAdded { users: new });
@@ -253,7 +255,10 @@ async fn group(w: &Worker, part: &mut Partition, cmd: ChannelCommand) -> RpcRepl
                 }
             }
         }
-        ChannelAction::SetRole { user, role: new_role } => {
+        ChannelAction::SetRole {
+            user,
+            role: new_role,
+        } => {
             if role != Role::Owner {
                 return Err(forbidden("changing roles"));
             }

@@ -23,9 +23,9 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use natter_nats::{layout, subjects};
+use natter_protocol::internal::{self, SendBatch, StreamSend};
 use natter_protocol::ws::ServerEvent;
 use natter_protocol::{ApiError, ErrorCode};
-use natter_protocol::internal::{self, SendBatch, StreamSend};
 use natter_store::{StoreError, WriteBatch, keys, value};
 
 use crate::Worker;
@@ -91,7 +91,11 @@ impl Partition {
 }
 
 /// Writes a batch, retrying while the store says a retry may succeed.
-pub(crate) async fn write_retrying(w: &Worker, p: u32, batch: WriteBatch) -> Result<(), StoreError> {
+pub(crate) async fn write_retrying(
+    w: &Worker,
+    p: u32,
+    batch: WriteBatch,
+) -> Result<(), StoreError> {
     let mut backoff = Duration::from_millis(50);
     loop {
         match w.store.write(batch.clone()).await {
@@ -289,7 +293,10 @@ async fn persist(
     part.set_heads(heads);
     part.applied = last_seq;
     for (sender, cmid) in refused {
-        let err = ApiError::new(ErrorCode::NotAMember, "you are no longer a member of this channel");
+        let err = ApiError::new(
+            ErrorCode::NotAMember,
+            "you are no longer a member of this channel",
+        );
         w.fanout
             .to_user(sender, &ServerEvent::error(err, Some(cmid)), "error")
             .await;

@@ -43,7 +43,10 @@ async fn positions(
 ) -> Result<Vec<(SyncPosition, UserChannelRecord)>, StoreError> {
     let rows = w
         .store
-        .scan(ScanRange::prefix(keys::channels_of(user_id)), MAX_USER_CHANNELS)
+        .scan(
+            ScanRange::prefix(keys::channels_of(user_id)),
+            MAX_USER_CHANNELS,
+        )
         .await?;
     let mut listed = Vec::with_capacity(rows.len());
     for (k, v) in rows {
@@ -133,7 +136,12 @@ pub(crate) async fn ack(w: &Worker, req: CursorAckReq) -> RpcReply<()> {
         .map_err(store_err)?;
     let heads = w
         .store
-        .batch_get(&cids.iter().map(|c| keys::channel_head(*c)).collect::<Vec<_>>())
+        .batch_get(
+            &cids
+                .iter()
+                .map(|c| keys::channel_head(*c))
+                .collect::<Vec<_>>(),
+        )
         .await
         .map_err(store_err)?;
     let mut targets = Vec::new();

@@ -245,12 +245,13 @@ impl Drop for System {
     }
 }
 
-/// A connected device: its connection plus the message events that arrived while a
-/// test was waiting for something else (so none is lost to the test).
+/// A connected device: its connection plus the events that arrived while a test was
+/// waiting for something else (so none is lost to the test).
 pub struct Device {
     /// The connection.
     pub conn: natter_client::Connection,
     stash: std::collections::VecDeque<natter_protocol::ws::MessageEvent>,
+    others: std::collections::VecDeque<natter_protocol::ws::ServerEvent>,
 }
 
 /// How long a device waits for any one event.
@@ -262,6 +263,69 @@ impl Device {
         Self {
             conn,
             stash: Default::default(),
+            others: Default::default(),
+        }
+    }
+
+    /// Connects `client` as `device` and waits for catch-up to end; returns the device
+    /// and the messages of its catch-up.
+    pub async fn connect(
+        client: &Client,
+        device: &str,
+    ) -> (Self, Vec<natter_protocol::ws::MessageEvent>) {
+        let mut d = Self::new(client.connect(Some(device)).await.expect("connect"));
+        let caught_up = d.synced().await;
+        (d, caught_up)
+    }
+
+    fn keep(&mut self, ev: natter_protocol::ws::ServerEvent) {
+        use natter_protocol::ws::ServerEvent;
+        match ev {
+            ServerEvent::Message(m) => self.stash.push_back(m),
+            other => self.others.push_back(other),
+        }
+    }
+
+    /// Waits for the `synced` event; returns the messages that came before it (the
+    /// catch-up), and checks the event's count matches them.
+    pub async fn synced(&mut self) -> Vec<natter_protocol::ws::MessageEvent> {
+        use natter_protocol::ws::ServerEvent;
+        let (_, messages) = self
+            .wait_for(|e| match e {
+                ServerEvent::Synced { messages, .. } => Some(*messages),
+                _ => None,
+            })
+            .await;
+        let got: Vec<_> = self.stash.drain(..).collect();
+        assert_eq!(
+            got.len() as u64,
+            messages,
+            "synced counted {messages} messages, {} arrived",
+            got.len()
+        );
+        got
+    }
+
+    /// Waits for the first event (other than a message) for which `pick` says yes;
+    /// messages meanwhile are kept for [`Self::messages`], other events are skipped.
+    /// Returns the event and what `pick` made of it.
+    pub async fn wait_for<T>(
+        &mut self,
+        mut pick: impl FnMut(&natter_protocol::ws::ServerEvent) -> Option<T>,
+    ) -> (natter_protocol::ws::ServerEvent, T) {
+        while let Some(ev) = self.others.pop_front() {
+            if let Some(t) = pick(&ev) {
+                return (ev, t);
+            }
+        }
+        loop {
+            let ev = self.conn.next_event(EVENT_WAIT).await.expect("event");
+            if let Some(t) = pick(&ev) {
+                return (ev, t);
+            }
+            if let natter_protocol::ws::ServerEvent::Message(m) = ev {
+                self.stash.push_back(m);
+            }
         }
     }
 
@@ -284,8 +348,7 @@ impl Device {
                 } if client_msg_id.as_deref() == Some(cmid) => {
                     panic!("send {cmid} failed: {code}: {message}")
                 }
-                ServerEvent::Message(m) => self.stash.push_back(m),
-                _ => {}
+                other => self.keep(other),
             }
         }
     }
@@ -301,7 +364,7 @@ impl Device {
             }
             match self.conn.next_event(EVENT_WAIT).await {
                 Ok(ServerEvent::Message(m)) => got.push(m),
-                Ok(_) => {}
+                Ok(other) => self.others.push_back(other),
                 Err(e) => panic!(
                     "after {} of {n} messages (seqs {:?}): {e}",
                     got.len(),
@@ -310,5 +373,22 @@ impl Device {
             }
         }
         got
+    }
+
+    /// Acks the highest seq per channel of `messages`.
+    pub async fn ack(&self, messages: &[natter_protocol::ws::MessageEvent]) {
+        let mut top: std::collections::BTreeMap<u64, u64> = Default::default();
+        for m in messages {
+            let e = top.entry(m.channel).or_insert(0);
+            *e = (*e).max(m.seq);
+        }
+        for (c, s) in top {
+            self.conn.ack(c, s).await.expect("ack");
+        }
+    }
+
+    /// Closes cleanly: returns once the edge has written this device's acks.
+    pub async fn close(self) {
+        self.conn.close(EVENT_WAIT).await;
     }
 }

@@ -223,7 +223,12 @@ async fn restarting_everything_on_the_same_data_keeps_history() {
         }
     })
     .await;
-    let mut a = Device::new(alice.connect(None).await.unwrap());
+    // A new device first catches up on everything, then gets live messages.
+    let (mut a, caught_up) = Device::connect(&alice, "alice-new-phone").await;
+    assert_eq!(
+        caught_up.iter().map(|m| m.seq).collect::<Vec<_>>(),
+        (1..=20).collect::<Vec<_>>()
+    );
     a.send(channel.id, "after", "after restart").await;
     let m = a.messages(1).await;
     assert_eq!(m[0].seq, 21);
@@ -238,6 +243,14 @@ async fn closed_sockets_report_why() {
     let sys = System::start(BIN, 1).await;
     let (alice, _) = user(&sys.client(0), "alice").await;
     let mut a = alice.connect(None).await.unwrap();
+    // A new device with nothing to catch up on.
+    assert_eq!(
+        a.next_event(WAIT).await.unwrap(),
+        ServerEvent::Synced {
+            channels: 0,
+            messages: 0
+        }
+    );
     // Over the frame limit: an error frame, then a close with the code as reason.
     a.raw_text("x".repeat(natter_protocol::limits::MAX_FRAME_BYTES + 1))
         .await
