@@ -1,7 +1,8 @@
 //! `natter chat`: a terminal chat client on `natter-client`, for trying a deployment.
 //!
 //! Logs in (or signs up), opens the 1:1 channel with `--to`, prints the recent
-//! history, then sends each line typed and prints messages as they arrive.
+//! history, then sends each line typed and prints messages as they arrive, acking
+//! them as device `--device` (default `cli-<username>`).
 
 use std::time::Duration;
 
@@ -33,6 +34,9 @@ pub struct ChatArgs {
     /// Username of the person to chat with.
     #[arg(long)]
     to: String,
+    /// This terminal's device id (its sync cursors are kept per device).
+    #[arg(long)]
+    device: Option<String>,
 }
 
 /// Runs the chat client until stdin closes.
@@ -88,7 +92,13 @@ pub async fn run(args: ChatArgs) -> anyhow::Result<()> {
     for m in &recent.messages {
         println!("[{}] {}: {}", m.seq, name_of(m.sender), m.text);
     }
-    let mut conn = me.connect(None).await?;
+    // Seqs up to here were printed from history; catch-up repeats them.
+    let mut shown = recent.head_seq;
+    let device = args
+        .device
+        .clone()
+        .unwrap_or_else(|| format!("cli-{}", auth.user.username));
+    let mut conn = me.connect(Some(&device)).await?;
     println!(
         "chatting with {} in channel {} — type a line and press Enter (Ctrl-D quits)",
         peer.display_name, channel.id
@@ -105,8 +115,16 @@ pub async fn run(args: ChatArgs) -> anyhow::Result<()> {
                 conn.send(channel.id, &format!("{prefix}-{counter}"), &line).await?;
             }
             ev = conn.next(Duration::from_secs(3600)) => match ev {
-                Ok(Incoming::Event(ServerEvent::Message(m))) if m.channel == channel.id => {
-                    println!("[{}] {}: {}", m.seq, name_of(m.sender), m.text);
+                Ok(Incoming::Event(ServerEvent::Message(m))) => {
+                    if m.channel == channel.id && m.seq > shown {
+                        shown = m.seq;
+                        println!("[{}] {}: {}", m.seq, name_of(m.sender), m.text);
+                    }
+                    // Shown (or not for this terminal): either way this device has it.
+                    conn.ack(m.channel, m.seq).await?;
+                }
+                Ok(Incoming::Event(ServerEvent::Typing { user, .. })) => {
+                    println!("… {} is typing", name_of(user));
                 }
                 Ok(Incoming::Event(ServerEvent::Error { code, message, .. })) => println!("! {code}: {message}"),
                 Ok(Incoming::Closed { code, reason }) => anyhow::bail!("connection closed ({code} {reason})"),
