@@ -308,6 +308,53 @@ mod tests {
     }
 
     #[test]
+    fn sync_ops_parse_with_string_ids() {
+        assert_eq!(
+            ClientOp::from_json(br#"{"op":"ack","channel":"7","seq":3}"#).unwrap(),
+            ClientOp::Ack { channel: 7, seq: 3 }
+        );
+        assert_eq!(
+            ClientOp::from_json(br#"{"op":"read","channel":"7","seq":3}"#).unwrap(),
+            ClientOp::Read { channel: 7, seq: 3 }
+        );
+        assert_eq!(
+            ClientOp::from_json(br#"{"op":"typing","channel":"7"}"#).unwrap(),
+            ClientOp::Typing { channel: 7 }
+        );
+        let code = |b: &[u8]| ClientOp::from_json(b).unwrap_err().code;
+        assert_eq!(
+            code(br#"{"op":"ack","channel":"7"}"#),
+            ErrorCode::InvalidFrame
+        );
+        assert_eq!(
+            code(br#"{"op":"read","channel":"7","seq":"x"}"#),
+            ErrorCode::InvalidFrame
+        );
+    }
+
+    #[test]
+    fn system_events_carry_their_kind() {
+        let ev = MessageEvent {
+            channel: 1,
+            seq: 2,
+            message_id: 3,
+            sender: 4,
+            client_msg_id: String::new(),
+            text: String::new(),
+            sent_at: 5,
+            system: Some(SystemEvent::MemberRemoved { user: 6 }),
+        };
+        let json = String::from_utf8(ServerEvent::Message(ev.clone()).to_json()).unwrap();
+        assert!(
+            json.contains(r#""system":{"kind":"member_removed","user":"6"}"#),
+            "{json}"
+        );
+        let plain = MessageEvent { system: None, ..ev };
+        let json = String::from_utf8(ServerEvent::Message(plain).to_json()).unwrap();
+        assert!(!json.contains("system"), "{json}");
+    }
+
+    #[test]
     fn events_serialize_with_type_tag() {
         let json = String::from_utf8(ServerEvent::Pong {}.to_json()).unwrap();
         assert_eq!(json, r#"{"type":"pong"}"#);

@@ -87,6 +87,19 @@ async fn bad_frames_get_typed_errors_and_store_nothing() {
             r#"{"op":"send","channel":"abc","client_msg_id":"c","text":"x"}"#.into(),
             ErrorCode::InvalidFrame,
         ),
+        (
+            format!(r#"{{"op":"ack","channel":"{channel}"}}"#),
+            ErrorCode::InvalidFrame,
+        ),
+        (
+            format!(r#"{{"op":"ack","channel":"{channel}","seq":-1}}"#),
+            ErrorCode::InvalidFrame,
+        ),
+        (r#"{"op":"read","seq":1}"#.into(), ErrorCode::InvalidFrame),
+        (
+            r#"{"op":"typing","channel":null}"#.into(),
+            ErrorCode::InvalidFrame,
+        ),
     ];
     for (frame, expected) in cases {
         a.raw_text(frame.clone()).await.unwrap();
@@ -119,6 +132,12 @@ async fn bad_frames_get_typed_errors_and_store_nothing() {
     assert_eq!(error_code(&mut c).await.0, ErrorCode::NotAMember);
     c.send(12345, "nowhere", "hi").await.unwrap();
     assert_eq!(error_code(&mut c).await.0, ErrorCode::NotAMember);
+    c.read(channel, 1).await.unwrap();
+    assert_eq!(error_code(&mut c).await.0, ErrorCode::NotAMember);
+    c.typing(channel).await.unwrap();
+    assert_eq!(error_code(&mut c).await.0, ErrorCode::NotAMember);
+    // Acks for a stranger's channel are ignored: no error, nothing stored.
+    c.ack(channel, 5).await.unwrap();
     assert_eq!(
         carol
             .history(channel, &HistoryQuery::default())
