@@ -96,6 +96,20 @@ pub(crate) fn parse_id(s: &str) -> Result<u64, ApiError> {
         .map_err(|_| ApiError::new(ErrorCode::BadRequest, format!("not an id: {s:?}")))
 }
 
+/// The authenticated caller of a request (its bearer token's user id).
+pub(crate) struct Caller(pub u64);
+
+impl axum::extract::FromRequestParts<Arc<Edge>> for Caller {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        edge: &Arc<Edge>,
+    ) -> Result<Self, HttpError> {
+        Ok(Caller(authenticate(edge, &parts.headers)?))
+    }
+}
+
 /// The user id of a request's bearer token.
 fn authenticate(edge: &Edge, headers: &HeaderMap) -> Result<u64, ApiError> {
     let token = headers
@@ -153,8 +167,7 @@ async fn login(
     ))
 }
 
-async fn me(State(edge): State<Arc<Edge>>, headers: HeaderMap) -> HttpResult<Response> {
-    let user_id = authenticate(&edge, &headers)?;
+async fn me(State(edge): State<Arc<Edge>>, Caller(user_id): Caller) -> HttpResult<Response> {
     let profile: Profile =
         crate::rpc::call(&edge.nats, rpc::USER_GET, &UserGetReq { user_id }).await?;
     Ok(json(StatusCode::OK, profile))
@@ -162,10 +175,9 @@ async fn me(State(edge): State<Arc<Edge>>, headers: HeaderMap) -> HttpResult<Res
 
 async fn update_me(
     State(edge): State<Arc<Edge>>,
-    headers: HeaderMap,
+    Caller(user_id): Caller,
     body: Bytes,
 ) -> HttpResult<Response> {
-    let user_id = authenticate(&edge, &headers)?;
     let update: UpdateProfileRequest = parse_body(&body)?;
     let profile: Profile = crate::rpc::call(
         &edge.nats,
@@ -178,10 +190,9 @@ async fn update_me(
 
 async fn get_user(
     State(edge): State<Arc<Edge>>,
-    headers: HeaderMap,
+    _caller: Caller,
     Path(id): Path<String>,
 ) -> HttpResult<Response> {
-    authenticate(&edge, &headers)?;
     let user_id = parse_id(&id)?;
     let profile: Profile =
         crate::rpc::call(&edge.nats, rpc::USER_GET, &UserGetReq { user_id }).await?;
@@ -190,10 +201,9 @@ async fn get_user(
 
 async fn search_users(
     State(edge): State<Arc<Edge>>,
-    headers: HeaderMap,
+    _caller: Caller,
     RawQuery(q): RawQuery,
 ) -> HttpResult<Response> {
-    authenticate(&edge, &headers)?;
     let q: SearchQuery = parse_query(q)?;
     let prefix = q.q.to_ascii_lowercase();
     if prefix.is_empty() || prefix.len() > 32 {
@@ -211,10 +221,9 @@ async fn search_users(
 
 async fn open_dm(
     State(edge): State<Arc<Edge>>,
-    headers: HeaderMap,
+    Caller(user_id): Caller,
     body: Bytes,
 ) -> HttpResult<Response> {
-    let user_id = authenticate(&edge, &headers)?;
     let req: OpenDmRequest = parse_body(&body)?;
     let channel: Channel = crate::rpc::call(
         &edge.nats,
@@ -230,11 +239,10 @@ async fn open_dm(
 
 async fn history(
     State(edge): State<Arc<Edge>>,
-    headers: HeaderMap,
+    Caller(user_id): Caller,
     Path(id): Path<String>,
     RawQuery(q): RawQuery,
 ) -> HttpResult<Response> {
-    let user_id = authenticate(&edge, &headers)?;
     let channel_id = parse_id(&id)?;
     let query: HistoryQuery = parse_query(q)?;
     if query
@@ -259,10 +267,9 @@ async fn history(
 
 async fn list_channels(
     State(edge): State<Arc<Edge>>,
-    headers: HeaderMap,
+    Caller(user_id): Caller,
     RawQuery(q): RawQuery,
 ) -> HttpResult<Response> {
-    let user_id = authenticate(&edge, &headers)?;
     let query: ChannelListQuery = parse_query(q)?;
     let list: ChannelList = crate::rpc::call(
         &edge.nats,
@@ -275,10 +282,9 @@ async fn list_channels(
 
 async fn get_channel(
     State(edge): State<Arc<Edge>>,
-    headers: HeaderMap,
+    Caller(user_id): Caller,
     Path(id): Path<String>,
 ) -> HttpResult<Response> {
-    let user_id = authenticate(&edge, &headers)?;
     let channel_id = parse_id(&id)?;
     let channel: Channel = crate::rpc::call(
         &edge.nats,
@@ -294,10 +300,9 @@ async fn get_channel(
 
 async fn list_members(
     State(edge): State<Arc<Edge>>,
-    headers: HeaderMap,
+    Caller(user_id): Caller,
     Path(id): Path<String>,
 ) -> HttpResult<Response> {
-    let user_id = authenticate(&edge, &headers)?;
     let channel_id = parse_id(&id)?;
     let members: MemberList = crate::rpc::call(
         &edge.nats,
@@ -326,10 +331,9 @@ async fn group_command(
 
 async fn create_group(
     State(edge): State<Arc<Edge>>,
-    headers: HeaderMap,
+    Caller(user_id): Caller,
     body: Bytes,
 ) -> HttpResult<Response> {
-    let user_id = authenticate(&edge, &headers)?;
     let req: CreateGroupRequest = parse_body(&body)?;
     limits::check_group_name(&req.name)
         .map_err(|c| ApiError::new(c, "name: 1-64 characters, no control characters"))?;
@@ -352,11 +356,10 @@ async fn create_group(
 
 async fn rename_group(
     State(edge): State<Arc<Edge>>,
-    headers: HeaderMap,
+    Caller(user_id): Caller,
     Path(id): Path<String>,
     body: Bytes,
 ) -> HttpResult<Response> {
-    let user_id = authenticate(&edge, &headers)?;
     let channel_id = parse_id(&id)?;
     let req: RenameGroupRequest = parse_body(&body)?;
     group_command(
@@ -370,11 +373,10 @@ async fn rename_group(
 
 async fn add_members(
     State(edge): State<Arc<Edge>>,
-    headers: HeaderMap,
+    Caller(user_id): Caller,
     Path(id): Path<String>,
     body: Bytes,
 ) -> HttpResult<Response> {
-    let user_id = authenticate(&edge, &headers)?;
     let channel_id = parse_id(&id)?;
     let req: AddMembersRequest = parse_body(&body)?;
     if req.users.len() >= limits::MAX_GROUP_MEMBERS * 2 {
@@ -391,10 +393,9 @@ async fn add_members(
 
 async fn remove_member(
     State(edge): State<Arc<Edge>>,
-    headers: HeaderMap,
+    Caller(user_id): Caller,
     Path((id, user)): Path<(String, String)>,
 ) -> HttpResult<Response> {
-    let user_id = authenticate(&edge, &headers)?;
     let channel_id = parse_id(&id)?;
     let user = parse_id(&user)?;
     group_command(
@@ -408,10 +409,9 @@ async fn remove_member(
 
 async fn leave_group(
     State(edge): State<Arc<Edge>>,
-    headers: HeaderMap,
+    Caller(user_id): Caller,
     Path(id): Path<String>,
 ) -> HttpResult<Response> {
-    let user_id = authenticate(&edge, &headers)?;
     let channel_id = parse_id(&id)?;
     group_command(
         &edge,
@@ -424,11 +424,10 @@ async fn leave_group(
 
 async fn set_role(
     State(edge): State<Arc<Edge>>,
-    headers: HeaderMap,
+    Caller(user_id): Caller,
     Path((id, user)): Path<(String, String)>,
     body: Bytes,
 ) -> HttpResult<Response> {
-    let user_id = authenticate(&edge, &headers)?;
     let channel_id = parse_id(&id)?;
     let user = parse_id(&user)?;
     let req: SetRoleRequest = parse_body(&body)?;

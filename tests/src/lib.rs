@@ -329,6 +329,16 @@ impl Device {
         }
     }
 
+    /// Waits for the next `error` event; returns its code.
+    pub async fn next_error(&mut self) -> natter_protocol::ErrorCode {
+        self.wait_for(|e| match e {
+            natter_protocol::ws::ServerEvent::Error { code, .. } => Some(*code),
+            _ => None,
+        })
+        .await
+        .1
+    }
+
     /// Sends and waits for the ack; returns the message id. Panics on an error frame.
     pub async fn send(&mut self, channel: u64, cmid: &str, text: &str) -> u64 {
         use natter_protocol::ws::ServerEvent;

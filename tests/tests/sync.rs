@@ -235,12 +235,7 @@ async fn reading_on_one_device_clears_the_unread_count_on_the_other() {
     let (stranger, _) = user(&sys.client(0), "stranger").await;
     let (mut s, _) = Device::connect(&stranger, "s").await;
     s.conn.read(ch, 1).await.unwrap();
-    let (_, code) = s
-        .wait_for(|e| match e {
-            ServerEvent::Error { code, .. } => Some(*code),
-            _ => None,
-        })
-        .await;
+    let code = s.next_error().await;
     assert_eq!(code, ErrorCode::NotAMember);
 }
 
@@ -303,12 +298,7 @@ async fn typing_reaches_online_members_only_and_is_rate_limited() {
     // Strangers cannot type into a channel.
     let (mut ds, _) = Device::connect(&stranger, "s").await;
     ds.conn.typing(g.id).await.unwrap();
-    let (_, code) = ds
-        .wait_for(|e| match e {
-            ServerEvent::Error { code, .. } => Some(*code),
-            _ => None,
-        })
-        .await;
+    let code = ds.next_error().await;
     assert_eq!(code, ErrorCode::NotAMember);
 }
 
