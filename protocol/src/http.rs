@@ -279,3 +279,33 @@ pub struct ChannelList {
     #[serde(default)]
     pub next: Option<String>,
 }
+
+/// Where push notifications for a device go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PushPlatform {
+    /// Firebase Cloud Messaging (HTTP v1 API); `token` is the FCM registration token.
+    Fcm,
+    /// Apple Push Notification service (HTTP/2); `token` is the device token (hex).
+    Apns,
+    /// Web Push (RFC 8030 + RFC 8291 + VAPID); `token` is the subscription endpoint
+    /// URL, with `p256dh` and `auth` from the browser's subscription.
+    Webpush,
+    /// A JSON POST to `token`, an `http(s)://` URL (for bridges and tests).
+    Webhook,
+}
+
+/// A device's push registration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushTarget {
+    /// The provider.
+    pub platform: PushPlatform,
+    /// Provider token, or endpoint URL for `webpush` and `webhook`.
+    pub token: String,
+    /// Web Push: the subscription's P-256 public key (base64url, uncompressed point).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p256dh: Option<String>,
+    /// Web Push: the subscription's 16-byte auth secret (base64url).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth: Option<String>,
+}
