@@ -1,0 +1,1 @@
+//! Presence (work in progress).

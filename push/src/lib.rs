@@ -1,0 +1,1 @@
+//! Push notification providers (work in progress).
