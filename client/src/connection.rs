@@ -36,6 +36,8 @@ pub enum Incoming {
 /// An open WebSocket: send ops, receive events in order.
 pub struct Connection {
     writer: Writer,
+    /// Dropped with the connection: stops its heartbeat task.
+    _heartbeat: tokio::sync::oneshot::Sender<()>,
     events: mpsc::UnboundedReceiver<Incoming>,
     msgpack: bool,
     /// The `hello` event's user id.
@@ -113,7 +115,25 @@ impl Connection {
             tx,
             msgpack,
         ));
+        let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        let (hb_writer, every) = (writer.clone(), client.heartbeat());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.tick().await;
+            loop {
+                tokio::select! {
+                    _ = &mut stopped => return,
+                    _ = tick.tick() => {
+                        let ping = Frame::new(true, OpCode::Ping, None, Payload::Borrowed(b"hb"));
+                        if hb_writer.lock().await.write_frame(ping).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        });
         let mut conn = Self {
+            _heartbeat: stop,
             writer,
             events,
             msgpack,

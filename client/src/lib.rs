@@ -18,9 +18,11 @@
 #![deny(missing_docs)]
 
 mod connection;
+mod session;
 
 pub use connection::{Connection, Incoming};
 pub use natter_protocol as protocol;
+pub use session::Session;
 
 use natter_protocol::ApiError;
 use natter_protocol::http::{
@@ -64,6 +66,8 @@ pub struct Client {
     http: reqwest::Client,
     base: String,
     token: Option<String>,
+    /// WebSocket ping period of connections (presence heartbeat).
+    heartbeat: std::time::Duration,
 }
 
 impl Client {
@@ -73,7 +77,30 @@ impl Client {
             http: reqwest::Client::new(),
             base: base_url.trim_end_matches('/').to_string(),
             token: None,
+            heartbeat: std::time::Duration::from_secs(10),
         }
+    }
+
+    /// The same client with connections that ping every `every` (default 10 s): the
+    /// heartbeat that keeps the device online.
+    pub fn with_heartbeat(&self, every: std::time::Duration) -> Self {
+        Self {
+            heartbeat: every,
+            ..self.clone()
+        }
+    }
+
+    /// The same client (and token) against another base URL.
+    pub fn with_base(&self, base_url: &str) -> Self {
+        Self {
+            base: base_url.trim_end_matches('/').to_string(),
+            ..self.clone()
+        }
+    }
+
+    /// The heartbeat period of connections.
+    pub fn heartbeat(&self) -> std::time::Duration {
+        self.heartbeat
     }
 
     /// The same client authenticated with `token`.
@@ -352,6 +379,14 @@ impl Client {
         }
         self.call(self.http.get(self.url("/v1/channels")).query(&q))
             .await
+    }
+
+    /// `GET /v1/discover`: the edge this user should connect to.
+    ///
+    /// # Errors
+    /// `unavailable` when no edge takes new sockets.
+    pub async fn discover(&self) -> Result<natter_protocol::http::DiscoverResponse, ClientError> {
+        self.call(self.http.get(self.url("/v1/discover"))).await
     }
 
     /// `GET /v1/channels/{id}/messages`.

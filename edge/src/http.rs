@@ -61,6 +61,7 @@ pub(crate) fn router(edge: Arc<Edge>) -> Router {
         .route("/v1/users", get(search_users))
         .route("/v1/users/{id}", get(get_user))
         .route("/v1/dm", post(open_dm))
+        .route("/v1/discover", get(discover))
         .route("/v1/channels", get(list_channels))
         .route("/v1/channels/{id}", get(get_channel))
         .route("/v1/channels/{id}/members", get(list_members))
@@ -194,9 +195,21 @@ async fn get_user(
     Path(id): Path<String>,
 ) -> HttpResult<Response> {
     let user_id = parse_id(&id)?;
-    let profile: Profile =
+    let mut profile: Profile =
         crate::rpc::call(&edge.nats, rpc::USER_GET, &UserGetReq { user_id }).await?;
+    // Presence is best effort: a profile without it beats no profile.
+    profile.presence = crate::presence::query(&edge.nats, edge.presence_shards, &[user_id])
+        .await
+        .ok()
+        .and_then(|mut p| p.pop());
     Ok(json(StatusCode::OK, profile))
+}
+
+async fn discover(State(edge): State<Arc<Edge>>, Caller(user_id): Caller) -> HttpResult<Response> {
+    Ok(json(
+        StatusCode::OK,
+        edge.discovery.discover(user_id).await?,
+    ))
 }
 
 async fn search_users(

@@ -1,7 +1,8 @@
-//! Which sockets of which users are on this edge, and the relay of each user's NATS
-//! subject (`user.<id>`) to them.
+//! Which sockets on this edge listen to which NATS subjects, and the relay of each
+//! subject to them: a user's events (`user.<id>`) to that user's sockets, a watched
+//! user's presence (`presence.<id>`) to the sockets watching it.
 //!
-//! One NATS subscription per user present on this edge (not per socket): a user with
+//! One NATS subscription per subject on this edge (not per socket): a user with
 //! three devices here costs one subscription, and each event is decoded once.
 
 use std::collections::HashMap;
@@ -9,7 +10,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use bytes::Bytes;
 use futures::StreamExt;
-use natter_nats::{headers as h, subjects};
+use natter_nats::headers as h;
 use natter_protocol::ws::ServerEvent;
 use tokio::sync::mpsc;
 
@@ -80,16 +81,16 @@ struct Socket {
     lagged: Arc<tokio::sync::Notify>,
 }
 
-struct UserEntry {
+struct SubjectEntry {
     sockets: Vec<Socket>,
     relay: tokio::task::JoinHandle<()>,
 }
 
-/// The registry of this edge's sockets by user.
+/// The registry of this edge's sockets by subject.
 #[derive(Clone)]
 pub struct Hub {
     nats: async_nats::Client,
-    users: Arc<Mutex<HashMap<u64, UserEntry>>>,
+    subjects: Arc<Mutex<HashMap<String, SubjectEntry>>>,
 }
 
 impl Hub {
@@ -97,18 +98,18 @@ impl Hub {
     pub fn new(nats: async_nats::Client) -> Self {
         Self {
             nats,
-            users: Arc::default(),
+            subjects: Arc::default(),
         }
     }
 
-    /// Registers a socket; returns once the user's subject is subscribed, so every
-    /// event published afterwards reaches the socket.
+    /// Registers a socket on `subject`; returns once the subject is subscribed, so
+    /// every event published afterwards reaches the socket.
     ///
     /// # Errors
     /// The subscription failed (NATS down).
     pub async fn join(
         &self,
-        user_id: u64,
+        subject: String,
         socket_id: u64,
         tx: mpsc::Sender<Arc<UserEvent>>,
         lagged: Arc<tokio::sync::Notify>,
@@ -119,25 +120,25 @@ impl Hub {
             lagged,
         };
         {
-            let mut users = self.lock();
-            if let Some(entry) = users.get_mut(&user_id) {
+            let mut subs = self.lock();
+            if let Some(entry) = subs.get_mut(&subject) {
                 entry.sockets.push(socket);
                 return Ok(());
             }
         }
-        let sub = self.nats.subscribe(subjects::user_events(user_id)).await?;
+        let sub = self.nats.subscribe(subject.clone()).await?;
         // Only once the server has processed the subscription is every later event
         // certain to reach this socket; `hello` is sent after this returns.
         natter_nats::connect::round_trip(&self.nats, std::time::Duration::from_secs(5)).await?;
-        let mut users = self.lock();
-        match users.get_mut(&user_id) {
-            // Another socket of this user subscribed meanwhile: ours is dropped.
+        let mut subs = self.lock();
+        match subs.get_mut(&subject) {
+            // Another socket subscribed meanwhile: ours is dropped.
             Some(entry) => entry.sockets.push(socket),
             None => {
-                let relay = tokio::spawn(relay(self.users.clone(), user_id, sub));
-                users.insert(
-                    user_id,
-                    UserEntry {
+                let relay = tokio::spawn(relay(self.subjects.clone(), subject.clone(), sub));
+                subs.insert(
+                    subject,
+                    SubjectEntry {
                         sockets: vec![socket],
                         relay,
                     },
@@ -147,38 +148,33 @@ impl Hub {
         Ok(())
     }
 
-    /// Unregisters a socket; the user's subscription ends with their last socket.
-    pub fn leave(&self, user_id: u64, socket_id: u64) {
-        let mut users = self.lock();
-        if let Some(entry) = users.get_mut(&user_id) {
+    /// Unregisters a socket from `subject`; the subscription ends with its last socket.
+    pub fn leave(&self, subject: &str, socket_id: u64) {
+        let mut subs = self.lock();
+        if let Some(entry) = subs.get_mut(subject) {
             entry.sockets.retain(|s| s.id != socket_id);
             if entry.sockets.is_empty() {
                 entry.relay.abort();
-                users.remove(&user_id);
+                subs.remove(subject);
             }
         }
     }
 
-    /// Sockets connected to this edge.
-    pub fn socket_count(&self) -> usize {
-        self.lock().values().map(|e| e.sockets.len()).sum()
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, UserEntry>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, SubjectEntry>> {
         // A poisoned lock only means a panic elsewhere; the map itself is consistent.
-        self.users.lock().unwrap_or_else(|e| e.into_inner())
+        self.subjects.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
 async fn relay(
-    users: Arc<Mutex<HashMap<u64, UserEntry>>>,
-    user_id: u64,
+    subs: Arc<Mutex<HashMap<String, SubjectEntry>>>,
+    subject: String,
     mut sub: async_nats::Subscriber,
 ) {
     while let Some(msg) = sub.next().await {
         let event = Arc::new(UserEvent::from_nats(&msg));
-        let users = users.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(entry) = users.get(&user_id) else {
+        let subs = subs.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(entry) = subs.get(&subject) else {
             continue;
         };
         for s in &entry.sockets {

@@ -9,14 +9,18 @@
 //! - [`run`]: the entry point shared by `natter edge`, `natter dev` and tests.
 //! - [`auth`]: token issue and verification (with key rotation).
 //! - [`publisher`]: group commit of sends onto the partitioned stream.
-//! - [`hub`]: sockets by user and the relay of `user.<id>` to them.
+//! - [`hub`]: sockets by subject and the relay of `user.<id>` and `presence.<id>` to them.
+//! - [`presence`]: device keys in the presence buckets; presence queries.
+//! - [`discovery`]: registration in the `edges` bucket, `GET /v1/discover`, draining.
 //! - `http`: the HTTP JSON API; `ws`: the WebSocket protocol; `delivery`: what each
 //!   socket was sent, catch-up on connect and gap fill; `rpc`: requests to store
 //!   workers; `members`: the membership cache; `limits`: rate limiters.
 #![deny(missing_docs)]
 
 pub mod auth;
+pub mod discovery;
 pub mod hub;
+pub mod presence;
 pub mod publisher;
 
 mod delivery;
@@ -28,6 +32,8 @@ mod ws;
 
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use natter_idgen::IdGenerator;
 use natter_nats::layout::{self, LayoutConfig};
@@ -42,14 +48,33 @@ pub type MetricsRender = Arc<dyn Fn() -> String + Send + Sync>;
 pub struct EdgeConfig {
     /// Token keys and lifetime.
     pub tokens: auth::Tokens,
-    /// Partition count used if this edge creates the message stream.
-    pub partitions: u32,
-    /// Replicas of streams and buckets this edge creates.
-    pub replicas: usize,
+    /// The NATS layout to create if missing (partitions, replicas, presence shards).
+    pub layout: LayoutConfig,
     /// Rate limits.
     pub limits: RateLimits,
     /// `/metrics` renderer (None: the route answers 404).
     pub metrics: Option<MetricsRender>,
+    /// Presence key TTL.
+    pub presence: presence::PresenceSettings,
+    /// This edge's id (default: `edge-<idgen worker id>`).
+    pub edge_id: Option<String>,
+    /// Base URL clients reach this edge at (default: `http://<listen address>`).
+    pub public_url: Option<String>,
+    /// How often the edge renews its registration for discovery.
+    pub register_every: Duration,
+    /// How long a draining edge waits for its clients to leave before closing them.
+    pub drain_timeout: Duration,
+}
+
+/// Lifecycle of an edge, watched by every socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// Serving.
+    Running,
+    /// Shutting down: clients are told to reconnect elsewhere.
+    Draining,
+    /// The drain deadline passed: remaining sockets close now.
+    Closing,
 }
 
 /// Shared state of one edge process.
@@ -64,6 +89,11 @@ pub(crate) struct Edge {
     pub(crate) limiters: limits::Limiters,
     pub(crate) config: EdgeConfig,
     pub(crate) next_socket: std::sync::atomic::AtomicU64,
+    pub(crate) presence: presence::PresenceWriter,
+    /// Presence shard count (from the stream's metadata).
+    pub(crate) presence_shards: u32,
+    pub(crate) discovery: Arc<discovery::Discovery>,
+    pub(crate) phase: tokio::sync::watch::Sender<Phase>,
 }
 
 /// Serves HTTP and WebSocket clients on `listener` until `shutdown` completes.
@@ -78,22 +108,44 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let js = async_nats::jetstream::new(nats.clone());
-    let layout = layout::ensure(
-        &js,
-        &LayoutConfig {
-            partitions: config.partitions,
-            replicas: config.replicas,
-        },
-    )
-    .await?;
+    let layout = layout::ensure(&js, &config.layout).await?;
     let ids = IdGenerator::start(js.clone()).await?;
     let members = Arc::new(members::MembershipCache::new(nats.clone()));
     let watcher = members
         .watch()
         .await
         .map_err(|e| anyhow::anyhow!("membership notices: {e}"))?;
+    let edge_id = config
+        .edge_id
+        .clone()
+        .unwrap_or_else(|| format!("edge-{}", ids.worker_id()));
+    let public_url = match &config.public_url {
+        Some(u) => u.clone(),
+        None => format!("http://{}", listener.local_addr()?),
+    };
+    let discovery = discovery::Discovery::new(
+        js.clone(),
+        discovery::DiscoverySettings {
+            edge_id: edge_id.clone(),
+            public_url,
+            renew_every: config.register_every,
+        },
+    )
+    .await?;
+    let presence =
+        presence::PresenceWriter::new(js.clone(), layout.presence_shards, config.presence, edge_id)
+            .await?;
+    let background = [
+        tokio::spawn(discovery.clone().renew()),
+        tokio::spawn(discovery.clone().follow()),
+        watcher,
+    ];
     let edge = Arc::new(Edge {
         publisher: publisher::Publisher::start(js.clone(), layout.partitions),
+        presence,
+        presence_shards: layout.presence_shards,
+        discovery: discovery.clone(),
+        phase: tokio::sync::watch::Sender::new(Phase::Running),
         hub: hub::Hub::new(nats.clone()),
         members,
         partitions: layout.partitions,
@@ -103,17 +155,54 @@ pub async fn run(
         config,
         next_socket: std::sync::atomic::AtomicU64::new(1),
     });
-    tracing::info!(addr = %listener.local_addr()?, worker_id = ids.worker_id(), "edge listening");
+    tracing::info!(addr = %listener.local_addr()?, edge = discovery.edge_id(), "edge listening");
     let app = http::router(edge.clone());
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await?;
-    watcher.abort();
+    let stop_http = Arc::new(tokio::sync::Notify::new());
+    let stop = stop_http.clone();
+    let mut server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { stop.notified().await })
+        .await
+    });
+    tokio::select! {
+        r = &mut server => {
+            r??;
+            anyhow::bail!("http server ended");
+        }
+        _ = shutdown => {}
+    }
+    drain(&edge).await;
+    stop_http.notify_one();
+    let _ = server.await;
+    for task in background {
+        task.abort();
+    }
+    discovery.deregister().await;
     if let Err(e) = ids.release().await {
         tracing::warn!(error = %e, "idgen lease release failed");
     }
     Ok(())
+}
+
+/// Drains: no new sockets, clients told to reconnect elsewhere, then those left after
+/// the deadline are closed.
+async fn drain(edge: &Edge) {
+    let open = || edge.discovery.connections.load(Ordering::Relaxed);
+    tracing::info!(sockets = open(), "draining");
+    edge.discovery.start_draining();
+    edge.phase.send_replace(Phase::Draining);
+    let deadline = tokio::time::Instant::now() + edge.config.drain_timeout;
+    while open() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    edge.phase.send_replace(Phase::Closing);
+    // Writers close their sockets now; give them a moment to send the close frames.
+    let closing = tokio::time::Instant::now() + Duration::from_secs(2);
+    while open() > 0 && tokio::time::Instant::now() < closing {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tracing::info!(left = open(), "drained");
 }

@@ -7,6 +7,7 @@
 //! duplicates or gaps. It coalesces: frames go into a buffer that is flushed once
 //! nothing more is ready, so a burst becomes one write per socket.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -17,6 +18,7 @@ use fastwebsockets::upgrade::{IncomingUpgrade, UpgradeFut};
 use fastwebsockets::{
     FragmentCollectorRead, Frame, OpCode, Payload, WebSocketError, WebSocketWrite,
 };
+use natter_nats::subjects;
 use natter_protocol::internal::{ChannelAction, StreamSend};
 use natter_protocol::ws::{ClientOp, ServerEvent};
 use natter_protocol::{ApiError, ErrorCode, limits};
@@ -24,10 +26,10 @@ use serde::Deserialize;
 use tokio::io::{AsyncWrite, BufWriter};
 use tokio::sync::{Notify, mpsc};
 
-use crate::Edge;
 use crate::delivery::{self, Acks, Delivery, Verdict};
 use crate::http::HttpError;
 use crate::hub::{Format, Outbound, UserEvent};
+use crate::{Edge, Phase};
 
 /// Relayed events queued for one socket (also while it catches up) before it counts
 /// as too slow and is closed; it then reconnects and resumes from its cursors.
@@ -100,6 +102,13 @@ pub(crate) async fn upgrade(
     RawQuery(query): RawQuery,
     ws: IncomingUpgrade,
 ) -> Response {
+    if *edge.phase.borrow() != Phase::Running {
+        return HttpError(ApiError::new(
+            ErrorCode::Draining,
+            "this edge is shutting down: discover another",
+        ))
+        .into_response();
+    }
     let session = match accept(&edge, &headers, query) {
         Ok(s) => s,
         Err(e) => return HttpError(e).into_response(),
@@ -126,7 +135,8 @@ async fn serve(edge: Arc<Edge>, fut: UpgradeFut, s: Session) {
         }
     };
     ws.set_max_message_size(limits::MAX_FRAME_BYTES);
-    ws.set_auto_pong(true);
+    // Pings are answered by hand: they are also presence heartbeats.
+    ws.set_auto_pong(false);
     ws.set_auto_close(true);
     let (read, write) = ws.split(|io| {
         let (r, w) = tokio::io::split(io);
@@ -142,7 +152,12 @@ async fn serve(edge: Arc<Edge>, fut: UpgradeFut, s: Session) {
     // reaches this socket live.
     let joined = edge
         .hub
-        .join(s.user_id, socket_id, live_tx, lagged.clone())
+        .join(
+            subjects::user_events(s.user_id),
+            socket_id,
+            live_tx.clone(),
+            lagged.clone(),
+        )
         .await
         .map_err(|e| {
             tracing::warn!(error = %e, "subscribe failed");
@@ -156,7 +171,8 @@ async fn serve(edge: Arc<Edge>, fut: UpgradeFut, s: Session) {
         Queues {
             direct: direct_rx,
             live: live_rx,
-            lagged,
+            lagged: lagged.clone(),
+            phase: edge.phase.subscribe(),
         },
         edge.clone(),
         s.user_id,
@@ -169,6 +185,18 @@ async fn serve(edge: Arc<Edge>, fut: UpgradeFut, s: Session) {
         return;
     }
     metrics::gauge!("natter_edge_sockets").increment(1.0);
+    edge.discovery.connections.fetch_add(1, Ordering::Relaxed);
+    let mut device_key = edge.presence.online(s.user_id, &s.device_id).await;
+    {
+        let (edge, user) = (edge.clone(), s.user_id);
+        tokio::spawn(async move { edge.discovery.remember(user).await });
+    }
+    let mut ctx = SocketCtx {
+        id: socket_id,
+        live: live_tx,
+        lagged,
+        watched: HashSet::new(),
+    };
     let acks = Arc::new(Acks::default());
     let flusher = tokio::spawn(delivery::flush_acks(
         edge.nats.clone(),
@@ -229,10 +257,18 @@ async fn serve(edge: Arc<Edge>, fut: UpgradeFut, s: Session) {
                 break;
             }
         };
+        // Any frame from the client shows it is there.
+        edge.presence.beat(&mut device_key).await;
         let op = match frame.opcode {
             OpCode::Text => ClientOp::from_json(&frame.payload),
             OpCode::Binary => ClientOp::from_msgpack(&frame.payload),
             OpCode::Close => break,
+            OpCode::Ping => {
+                let _ = tx
+                    .send(Outbound::Control(OpCode::Pong, frame.payload.to_vec()))
+                    .await;
+                continue;
+            }
             _ => continue,
         };
         if let Err(e) = crate::limits::check_frame(&frames) {
@@ -240,13 +276,18 @@ async fn serve(edge: Arc<Edge>, fut: UpgradeFut, s: Session) {
             continue;
         }
         match op {
-            Ok(op) => handle(&edge, &s, op, &tx, &acks).await,
+            Ok(op) => handle(&edge, &s, &mut ctx, op, &tx, &acks).await,
             Err(e) => {
                 let _ = tx.send(Outbound::Direct(ServerEvent::error(e, None))).await;
             }
         }
     }
-    edge.hub.leave(s.user_id, socket_id);
+    edge.hub.leave(&subjects::user_events(s.user_id), socket_id);
+    for u in ctx.watched.drain() {
+        edge.hub.leave(&subjects::presence_changes(u), socket_id);
+    }
+    edge.presence.offline(device_key).await;
+    edge.discovery.connections.fetch_sub(1, Ordering::Relaxed);
     metrics::gauge!("natter_edge_sockets").decrement(1.0);
     acks.close();
     if tokio::time::timeout(ACK_FLUSH_GRACE, flusher)
@@ -263,14 +304,37 @@ async fn serve(edge: Arc<Edge>, fut: UpgradeFut, s: Session) {
     let _ = writer.await;
 }
 
+/// What the reader keeps about its socket.
+struct SocketCtx {
+    id: u64,
+    /// The socket's live queue, for subjects joined later (presence).
+    live: mpsc::Sender<Arc<UserEvent>>,
+    lagged: Arc<Notify>,
+    /// Users whose presence this socket watches.
+    watched: HashSet<u64>,
+}
+
 async fn handle(
     edge: &Arc<Edge>,
     s: &Session,
+    ctx: &mut SocketCtx,
     op: ClientOp,
     tx: &mpsc::Sender<Outbound>,
     acks: &Acks,
 ) {
     match op {
+        ClientOp::PresenceSubscribe { users } => {
+            if let Err(e) = watch_presence(edge, ctx, users, tx).await {
+                let _ = tx.send(Outbound::Direct(ServerEvent::error(e, None))).await;
+            }
+        }
+        ClientOp::PresenceUnsubscribe { users } => {
+            for u in users {
+                if ctx.watched.remove(&u) {
+                    edge.hub.leave(&subjects::presence_changes(u), ctx.id);
+                }
+            }
+        }
         ClientOp::Ping {} => {
             let _ = tx.send(Outbound::Direct(ServerEvent::Pong {})).await;
         }
@@ -328,6 +392,48 @@ async fn handle(
             }
         }
     }
+}
+
+/// Subscribes the socket to the presence of `users`, then sends their current state.
+async fn watch_presence(
+    edge: &Edge,
+    ctx: &mut SocketCtx,
+    users: Vec<u64>,
+    tx: &mpsc::Sender<Outbound>,
+) -> Result<(), ApiError> {
+    let mut new: Vec<u64> = users
+        .into_iter()
+        .filter(|u| !ctx.watched.contains(u))
+        .collect();
+    new.sort_unstable();
+    new.dedup();
+    if ctx.watched.len() + new.len() > limits::MAX_PRESENCE_WATCH {
+        return Err(ApiError::new(
+            ErrorCode::PresenceLimit,
+            format!(
+                "a connection watches at most {} users",
+                limits::MAX_PRESENCE_WATCH
+            ),
+        ));
+    }
+    // Subscribed first, so no change between the query and the subscription is lost;
+    // a client keeps the state with the later `changed_at`.
+    for u in &new {
+        edge.hub
+            .join(
+                subjects::presence_changes(*u),
+                ctx.id,
+                ctx.live.clone(),
+                ctx.lagged.clone(),
+            )
+            .await
+            .map_err(|_| ApiError::new(ErrorCode::Unavailable, "retry"))?;
+        ctx.watched.insert(*u);
+    }
+    for p in crate::presence::query(&edge.nats, edge.presence_shards, &new).await? {
+        let _ = tx.send(Outbound::Direct(ServerEvent::Presence(p))).await;
+    }
+    Ok(())
 }
 
 /// Tells the channel's other members that `user` is typing: core NATS on their user
@@ -467,6 +573,8 @@ struct Queues {
     live: mpsc::Receiver<Arc<UserEvent>>,
     /// Woken when the live queue overflowed.
     lagged: Arc<Notify>,
+    /// The edge's lifecycle: draining tells the client to go, closing closes.
+    phase: tokio::sync::watch::Receiver<Phase>,
 }
 
 enum Step {
@@ -475,6 +583,7 @@ enum Step {
     Live(Arc<UserEvent>),
     LiveEnded,
     Lagged,
+    Phase(Phase),
     End,
 }
 
@@ -540,6 +649,7 @@ async fn write_loop<W: AsyncWrite + Unpin>(
         let step = tokio::select! {
             biased;
             _ = q.lagged.notified() => Step::Lagged,
+            Ok(()) = q.phase.changed() => Step::Phase(*q.phase.borrow_and_update()),
             d = q.direct.recv() => d.map_or(Step::End, Step::Direct),
             p = pages.recv(), if syncing => Step::Page(p),
             l = q.live.recv(), if !syncing && live_open => l.map_or(Step::LiveEnded, Step::Live),
@@ -550,6 +660,18 @@ async fn write_loop<W: AsyncWrite + Unpin>(
                 Step::Lagged => {
                     metrics::counter!("natter_edge_slow_consumers_total").increment(1);
                     w.close(1008, "slow_consumer").await;
+                    Ok(true)
+                }
+                Step::Phase(Phase::Running) => Ok(false),
+                Step::Phase(Phase::Draining) => {
+                    w.event(&ServerEvent::Reconnect {
+                        reason: "draining".into(),
+                    })
+                    .await?;
+                    Ok(false)
+                }
+                Step::Phase(Phase::Closing) => {
+                    w.close(1012, "draining").await;
                     Ok(true)
                 }
                 Step::LiveEnded => {

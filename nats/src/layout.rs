@@ -16,6 +16,32 @@ use crate::subjects;
 pub const MESSAGE_STREAM: &str = "MSGS";
 /// Stream metadata key holding the partition count fixed at creation.
 pub const PARTITIONS_METADATA_KEY: &str = "natter.partitions";
+/// Stream metadata key holding the presence shard count fixed at creation.
+pub const PRESENCE_SHARDS_METADATA_KEY: &str = "natter.presence_shards";
+/// How long a TTL-expiry or delete marker stays in a presence or edges bucket.
+pub const MARKER_TTL: Duration = Duration::from_secs(60);
+/// KV bucket of live edges (per-key TTL, renewed by each edge).
+pub const EDGES_BUCKET: &str = "edges";
+/// KV bucket of each user's last edge (for sticky discovery).
+pub const EDGE_AFFINITY_BUCKET: &str = "edge_affinity";
+/// How long an edge affinity lasts without a new connection.
+pub const EDGE_AFFINITY_TTL: Duration = Duration::from_secs(3600);
+
+/// Presence bucket of shard `k`: one key per online device (per-key TTL).
+pub fn presence_bucket(shard: u32) -> String {
+    format!("presence_{shard}")
+}
+
+/// Last-seen bucket of shard `k`: one key per user, the time they went offline.
+pub fn last_seen_bucket(shard: u32) -> String {
+    format!("last_seen_{shard}")
+}
+
+/// The presence shard of a user (same stable mix as partitions).
+pub fn presence_shard_of(user_id: u64, shards: u32) -> u32 {
+    partition_of(user_id, shards)
+}
+
 /// KV bucket of idgen worker-id leases (keys expire unless renewed).
 pub const IDGEN_LEASE_BUCKET: &str = "idgen_leases";
 /// How long an idgen worker-id lease lives without renewal.
@@ -34,6 +60,8 @@ pub struct LayoutConfig {
     pub partitions: u32,
     /// Replicas of every stream and bucket (1 on one node, 3 in a cluster).
     pub replicas: usize,
+    /// Presence shards (buckets), used only if the message stream does not exist yet.
+    pub presence_shards: u32,
 }
 
 impl Default for LayoutConfig {
@@ -41,6 +69,7 @@ impl Default for LayoutConfig {
         Self {
             partitions: 8,
             replicas: 1,
+            presence_shards: 4,
         }
     }
 }
@@ -50,6 +79,8 @@ impl Default for LayoutConfig {
 pub struct Layout {
     /// Partition count of the message stream (fixed at its creation).
     pub partitions: u32,
+    /// Presence shard count (fixed with the message stream).
+    pub presence_shards: u32,
 }
 
 /// Failures while creating or reading the layout.
@@ -88,6 +119,63 @@ pub async fn ensure(js: &jetstream::Context, cfg: &LayoutConfig) -> Result<Layou
         .ok_or_else(|| {
             LayoutError::BadMetadata(info.config.metadata.get(PARTITIONS_METADATA_KEY).cloned())
         })?;
+    // Streams created before presence existed have one shard.
+    let presence_shards = info
+        .config
+        .metadata
+        .get(PRESENCE_SHARDS_METADATA_KEY)
+        .and_then(|v| v.parse::<u32>().ok())
+        .filter(|p| *p > 0)
+        .unwrap_or(1);
+    for k in 0..presence_shards {
+        ensure_bucket(
+            js,
+            kv::Config {
+                bucket: presence_bucket(k),
+                description: "online devices: <user>.<device>, per-key TTL".into(),
+                history: 1,
+                num_replicas: cfg.replicas,
+                limit_markers: Some(MARKER_TTL),
+                ..Default::default()
+            },
+        )
+        .await?;
+        ensure_bucket(
+            js,
+            kv::Config {
+                bucket: last_seen_bucket(k),
+                description: "when each user was last online (ms)".into(),
+                history: 1,
+                num_replicas: cfg.replicas,
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    ensure_bucket(
+        js,
+        kv::Config {
+            bucket: EDGES_BUCKET.into(),
+            description: "live edges: id -> address, load, draining; per-key TTL".into(),
+            history: 1,
+            num_replicas: cfg.replicas,
+            limit_markers: Some(MARKER_TTL),
+            ..Default::default()
+        },
+    )
+    .await?;
+    ensure_bucket(
+        js,
+        kv::Config {
+            bucket: EDGE_AFFINITY_BUCKET.into(),
+            description: "each user's last edge, for sticky discovery".into(),
+            history: 1,
+            max_age: EDGE_AFFINITY_TTL,
+            num_replicas: cfg.replicas,
+            ..Default::default()
+        },
+    )
+    .await?;
     ensure_bucket(
         js,
         kv::Config {
@@ -111,7 +199,10 @@ pub async fn ensure(js: &jetstream::Context, cfg: &LayoutConfig) -> Result<Layou
         },
     )
     .await?;
-    Ok(Layout { partitions })
+    Ok(Layout {
+        partitions,
+        presence_shards,
+    })
 }
 
 /// The message stream's definition for a new deployment.
@@ -127,10 +218,16 @@ pub fn message_stream_config(cfg: &LayoutConfig) -> stream::Config {
         num_replicas: cfg.replicas,
         duplicate_window: DUPLICATE_WINDOW,
         max_message_size: MAX_STREAM_MESSAGE_BYTES,
-        metadata: [(
-            PARTITIONS_METADATA_KEY.to_string(),
-            cfg.partitions.to_string(),
-        )]
+        metadata: [
+            (
+                PARTITIONS_METADATA_KEY.to_string(),
+                cfg.partitions.to_string(),
+            ),
+            (
+                PRESENCE_SHARDS_METADATA_KEY.to_string(),
+                cfg.presence_shards.max(1).to_string(),
+            ),
+        ]
         .into(),
         ..Default::default()
     }

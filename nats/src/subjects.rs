@@ -8,6 +8,11 @@
 //! | `rpc.<service>.<method>` | storage-backed request/reply | edge | store workers, queue group `store-worker` |
 //! | `cmd.<partition>` | channel changes (groups, read seqs) request/reply | edge | the store worker owning the partition |
 //! | `membership.<channel_id>` | "this channel's members changed" (core NATS) | store worker | every edge (membership caches) |
+//! | `presence.<user_id>` | a user went online / offline (JSON `presence` event) | presence watcher | edges with sockets watching that user |
+//! | `presence-query.<shard>` | current presence of users of a shard (request/reply) | edge | presence watcher of the shard, queue group `presence` |
+//!
+//! KV keys: presence buckets hold `<user_id>.<device>` ([`presence_key`]); the edges
+//! bucket holds edge ids; affinity and last-seen buckets hold user ids.
 
 /// Stream subjects: every partition, every channel.
 pub const MESSAGES_ALL: &str = "msg.>";
@@ -59,6 +64,47 @@ pub fn parse_membership_changed(subject: &str) -> Option<u64> {
     subject.strip_prefix("membership.")?.parse().ok()
 }
 
+/// Every presence change (for `nats sub 'presence.>'`).
+pub const PRESENCE_ALL: &str = "presence.>";
+
+/// `presence.<user_id>`: one user's presence changes.
+pub fn presence_changes(user_id: u64) -> String {
+    format!("presence.{user_id}")
+}
+
+/// `presence-query.<shard>`: current presence of users of one shard.
+pub fn presence_query(shard: u32) -> String {
+    format!("presence-query.{shard}")
+}
+
+/// Queue group of presence watchers answering queries.
+pub const PRESENCE_QUEUE_GROUP: &str = "presence";
+
+/// KV key of one device's presence: `<user_id>.<device>`, with the device id's `.`
+/// and `:` (not allowed, or token separators, in KV keys) written as `=2E` / `=3A`.
+pub fn presence_key(user_id: u64, device: &str) -> String {
+    let mut k = format!("{user_id}.");
+    for c in device.chars() {
+        match c {
+            '.' => k.push_str("=2E"),
+            ':' => k.push_str("=3A"),
+            c => k.push(c),
+        }
+    }
+    k
+}
+
+/// `$KV.<bucket>.<key>`: the subject a KV put goes to (for puts with a per-key TTL,
+/// which the KV API does not offer).
+pub fn kv_put(bucket: &str, key: &str) -> String {
+    format!("$KV.{bucket}.{key}")
+}
+
+/// The user id of a presence key.
+pub fn presence_key_user(key: &str) -> Option<u64> {
+    key.split_once('.')?.0.parse().ok()
+}
+
 /// Queue group that store workers answer RPCs in, so each request reaches one worker.
 pub const RPC_QUEUE_GROUP: &str = "store-worker";
 /// Every storage-backed RPC.
@@ -108,5 +154,9 @@ mod tests {
         assert_eq!(membership_changed(9), "membership.9");
         assert_eq!(parse_membership_changed("membership.9"), Some(9));
         assert_eq!(parse_membership_changed("membership.x"), None);
+        assert_eq!(presence_key(7, "a.b:c-d_e"), "7.a=2Eb=3Ac-d_e");
+        assert_eq!(presence_key_user("7.a=2Eb"), Some(7));
+        assert_eq!(presence_changes(7), "presence.7");
+        assert_eq!(presence_query(2), "presence-query.2");
     }
 }

@@ -1,9 +1,10 @@
 //! The `natter` command: one binary, a subcommand per service.
 //!
 //! - `natter dev`: the whole system on one machine: a nats-server child process
-//!   (JetStream, data under `<data>/nats`), and an edge plus a store worker in this
-//!   process on the embedded store (`<data>/store`).
-//! - `natter edge`, `natter store-worker`: one service each, for deployments.
+//!   (JetStream, data under `<data>/nats`), and an edge, a store worker and a
+//!   presence watcher in this process on the embedded store (`<data>/store`).
+//! - `natter edge`, `natter store-worker`, `natter presence`: one service each, for
+//!   deployments.
 //! - `natter chat`: a small terminal chat client built on `natter-client`.
 //!
 //! # Layout
@@ -33,6 +34,8 @@ enum Command {
     Edge(services::EdgeArgs),
     /// Run a store worker (consumes the message stream, owns the store).
     StoreWorker(services::StoreWorkerArgs),
+    /// Run a presence watcher (online/offline from the presence buckets).
+    Presence(services::PresenceArgs),
     /// Chat from the terminal.
     Chat(chat::ChatArgs),
 }
@@ -67,6 +70,7 @@ pub fn main_entry() -> ExitCode {
             Command::Dev(a) => services::dev(a).await,
             Command::Edge(a) => services::edge(a).await,
             Command::StoreWorker(a) => services::store_worker(a).await,
+            Command::Presence(a) => services::presence(a).await,
             Command::Chat(a) => chat::run(a).await,
         }
     });

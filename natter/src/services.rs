@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::Args;
 use natter_edge::auth::{TokenKey, Tokens};
 use natter_edge::{EdgeConfig, RateLimits};
+use natter_nats::layout::LayoutConfig;
 use natter_store::{EmbeddedStore, SharedStore};
 use natter_store_worker::StoreWorkerConfig;
 
@@ -22,6 +23,19 @@ pub struct NatsArgs {
     /// Replicas of streams and KV buckets (1 for one node, 3 for a cluster).
     #[arg(long, env = "NATTER_REPLICAS", default_value_t = 1)]
     replicas: usize,
+    /// Presence shards (KV buckets; used only when this process creates the layout).
+    #[arg(long, env = "NATTER_PRESENCE_SHARDS", default_value_t = 4)]
+    presence_shards: u32,
+}
+
+impl NatsArgs {
+    fn layout(&self) -> LayoutConfig {
+        LayoutConfig {
+            partitions: self.partitions,
+            replicas: self.replicas,
+            presence_shards: self.presence_shards,
+        }
+    }
 }
 
 /// Flags of the edge (also used by `dev`).
@@ -46,6 +60,21 @@ pub struct EdgeFlags {
     /// Typing notices per second per user (sustained, burst).
     #[arg(long, env = "NATTER_TYPING_RATE", value_parser = parse_rate, default_value = "1,5")]
     typing_rate: (u32, u32),
+    /// Life of a device's presence key without a heartbeat, in seconds.
+    #[arg(long, env = "NATTER_PRESENCE_TTL_SECS", default_value_t = 30)]
+    presence_ttl_secs: u64,
+    /// This edge's id for discovery (default: edge-<idgen worker id>).
+    #[arg(long, env = "NATTER_EDGE_ID")]
+    edge_id: Option<String>,
+    /// Base URL clients reach this edge at (default: http://<listen address>).
+    #[arg(long, env = "NATTER_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Discovery registration renewal period, in milliseconds (TTL: three periods).
+    #[arg(long, env = "NATTER_REGISTER_MS", default_value_t = 3000)]
+    register_ms: u64,
+    /// On SIGTERM, how long to wait for clients to move before closing them, seconds.
+    #[arg(long, env = "NATTER_DRAIN_SECS", default_value_t = 30)]
+    drain_secs: u64,
 }
 
 fn parse_rate(s: &str) -> Result<(u32, u32), String> {
@@ -66,6 +95,27 @@ pub struct EdgeArgs {
     /// Address to serve HTTP and WebSocket on.
     #[arg(long, env = "NATTER_LISTEN", default_value = "127.0.0.1:8080")]
     listen: String,
+}
+
+/// `natter presence`.
+#[derive(Args)]
+pub struct PresenceArgs {
+    #[command(flatten)]
+    nats: NatsArgs,
+    /// Presence shards this process follows, comma-separated (default: all).
+    #[arg(long, env = "NATTER_PRESENCE_FOLLOW", value_delimiter = ',')]
+    shards: Option<Vec<u32>>,
+}
+
+/// `natter presence`.
+pub async fn presence(args: PresenceArgs) -> anyhow::Result<()> {
+    let nats = natter_nats::connect(&args.nats.nats_url, "natter-presence").await?;
+    let config = natter_presence::PresenceConfig {
+        layout: args.nats.layout(),
+        shards: args.shards,
+    };
+    println!("natter presence running");
+    natter_presence::run(config, nats, shutdown_signal()).await
 }
 
 /// `natter store-worker`.
@@ -193,8 +243,7 @@ fn edge_config(
         .map_err(anyhow::Error::msg)?;
     Ok(EdgeConfig {
         tokens,
-        partitions: nats.partitions,
-        replicas: nats.replicas,
+        layout: nats.layout(),
         limits: RateLimits {
             sends_per_user: flags.send_rate,
             frames_per_connection: flags.frame_rate,
@@ -202,6 +251,13 @@ fn edge_config(
             typing_per_user: flags.typing_rate,
         },
         metrics,
+        presence: natter_edge::presence::PresenceSettings {
+            ttl: std::time::Duration::from_secs(flags.presence_ttl_secs),
+        },
+        edge_id: flags.edge_id.clone(),
+        public_url: flags.public_url.clone(),
+        register_every: std::time::Duration::from_millis(flags.register_ms.max(100)),
+        drain_timeout: std::time::Duration::from_secs(flags.drain_secs),
     })
 }
 
@@ -240,8 +296,7 @@ pub async fn store_worker(args: StoreWorkerArgs) -> anyhow::Result<()> {
         tokio::spawn(async move { axum::serve(listener, app).await });
     }
     let config = StoreWorkerConfig {
-        partitions: args.nats.partitions,
-        replicas: args.nats.replicas,
+        layout: args.nats.layout(),
         ..Default::default()
     };
     println!(
@@ -270,8 +325,11 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
         nats_url: server.url().to_string(),
         partitions: args.partitions,
         replicas: 1,
+        presence_shards: LayoutConfig::default().presence_shards,
     };
-    let config = edge_config(&args.edge, &nats_args, &keys_file, install_metrics())?;
+    let mut config = edge_config(&args.edge, &nats_args, &keys_file, install_metrics())?;
+    // One local edge has nowhere to send its clients: Ctrl-C should not wait long.
+    config.drain_timeout = config.drain_timeout.min(std::time::Duration::from_secs(2));
 
     let store: SharedStore = Arc::new(EmbeddedStore::open(data.join("store"))?);
     let listener = tokio::net::TcpListener::bind(&args.listen)
@@ -285,13 +343,22 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
 
     let worker_nats = natter_nats::connect(server.url(), "natter-store-worker").await?;
     let worker_cfg = StoreWorkerConfig {
-        partitions: args.partitions,
+        layout: nats_args.layout(),
         ..Default::default()
     };
     let mut worker = tokio::spawn(natter_store_worker::run(
         worker_cfg,
         store,
         worker_nats,
+        stopped(stop_rx.clone()),
+    ));
+    let presence_nats = natter_nats::connect(server.url(), "natter-presence").await?;
+    let mut presence = tokio::spawn(natter_presence::run(
+        natter_presence::PresenceConfig {
+            layout: nats_args.layout(),
+            shards: None,
+        },
+        presence_nats,
         stopped(stop_rx.clone()),
     ));
     let edge_nats = natter_nats::connect(server.url(), "natter-edge").await?;
@@ -321,13 +388,19 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
         _ = shutdown_signal() => {}
         r = &mut worker => return r?.context("store worker stopped"),
         r = &mut edge => return r?.context("edge stopped"),
+        r = &mut presence => return r?.context("presence watcher stopped"),
     }
     let _ = stop_tx.send(true);
-    // Open sockets may hold the edge's graceful shutdown; do not wait forever.
-    match tokio::time::timeout(SHUTDOWN_GRACE, async { tokio::join!(worker, edge) }).await {
-        Ok((w, e)) => {
+    // The edge drains its sockets (bounded by --drain-secs); do not wait forever.
+    match tokio::time::timeout(SHUTDOWN_GRACE, async {
+        tokio::join!(worker, edge, presence)
+    })
+    .await
+    {
+        Ok((w, e, p)) => {
             w??;
             e??;
+            p??;
         }
         Err(_) => tracing::warn!("services did not stop within {SHUTDOWN_GRACE:?}; exiting"),
     }

@@ -52,6 +52,10 @@ pub enum ErrorCode {
     NotAGroup,
     /// The caller's role in the group does not allow this operation.
     Forbidden,
+    /// A connection would watch the presence of more than 500 users.
+    PresenceLimit,
+    /// This edge is shutting down and takes no new sockets: discover another.
+    Draining,
     /// A group name is empty, longer than 64 characters or has control characters.
     InvalidGroupName,
     /// Too many requests: wait `retry_after_ms`.
@@ -76,16 +80,20 @@ impl ErrorCode {
             NotAMember | Forbidden => 403,
             UserNotFound | NotFound => 404,
             UsernameTaken | GroupFull => 409,
+            PresenceLimit => 400,
             FrameTooLarge | MessageTooLong => 413,
             RateLimited => 429,
             Internal => 500,
-            Unavailable => 503,
+            Unavailable | Draining => 503,
         }
     }
 
     /// Whether the same request may succeed if retried later.
     pub fn retryable(self) -> bool {
-        matches!(self, ErrorCode::RateLimited | ErrorCode::Unavailable)
+        matches!(
+            self,
+            ErrorCode::RateLimited | ErrorCode::Unavailable | ErrorCode::Draining
+        )
     }
 
     /// The snake_case code as sent on the wire.
@@ -114,6 +122,8 @@ impl ErrorCode {
             NotAGroup => "not_a_group",
             Forbidden => "forbidden",
             InvalidGroupName => "invalid_group_name",
+            PresenceLimit => "presence_limit",
+            Draining => "draining",
             RateLimited => "rate_limited",
             NotFound => "not_found",
             Unavailable => "unavailable",
@@ -145,6 +155,8 @@ impl ErrorCode {
         ErrorCode::NotAGroup,
         ErrorCode::Forbidden,
         ErrorCode::InvalidGroupName,
+        ErrorCode::PresenceLimit,
+        ErrorCode::Draining,
         ErrorCode::RateLimited,
         ErrorCode::NotFound,
         ErrorCode::Unavailable,

@@ -50,6 +50,24 @@ pub struct Profile {
     pub status_text: String,
     /// Sign-up time, milliseconds since the Unix epoch.
     pub created_at: u64,
+    /// Online state (only in `GET /v1/users/{id}`; `null` when presence is unavailable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub presence: Option<Presence>,
+}
+
+/// Whether a user is online (on any device), and when they were last seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Presence {
+    /// Whose.
+    #[serde(with = "ids")]
+    pub user: u64,
+    /// Online while any of their devices is.
+    pub online: bool,
+    /// When their last device went offline (ms since the epoch); `null` if never seen.
+    #[serde(default)]
+    pub last_seen: Option<u64>,
+    /// When this state began (ms): of two states for one user, the later one holds.
+    pub changed_at: u64,
 }
 
 /// `PATCH /v1/me`: fields left out stay as they are.
@@ -308,4 +326,15 @@ pub struct PushTarget {
     /// Web Push: the subscription's 16-byte auth secret (base64url).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth: Option<String>,
+}
+
+/// `GET /v1/discover`: the edge to connect to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiscoverResponse {
+    /// The edge's id.
+    pub edge_id: String,
+    /// Its HTTP base URL.
+    pub http_url: String,
+    /// Its WebSocket URL.
+    pub ws_url: String,
 }

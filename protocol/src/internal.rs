@@ -236,3 +236,36 @@ pub struct CursorAckReq {
     /// (channel, seq) pairs.
     pub acks: Vec<(u64, u64)>,
 }
+
+/// `presence-query.<shard>`: the presence of users of one shard.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PresenceQuery {
+    /// Users (all in the shard the request is sent to).
+    pub users: Vec<u64>,
+}
+
+/// The value of a device's key in a presence bucket (JSON, so `nats kv watch` reads it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresenceBeat {
+    /// The edge holding the device's socket.
+    pub edge: String,
+    /// When the edge wrote it (ms since the epoch).
+    pub at: u64,
+}
+
+/// The value of an edge's key in the `edges` bucket (JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EdgeRecord {
+    /// The edge's id.
+    pub id: String,
+    /// Base URL clients use for HTTP (`http(s)://host:port`).
+    pub http_url: String,
+    /// WebSocket URL (`ws(s)://host:port/v1/ws`).
+    pub ws_url: String,
+    /// Open sockets.
+    pub connections: u64,
+    /// Shutting down: give it no new clients.
+    pub draining: bool,
+    /// When written (ms since the epoch).
+    pub at: u64,
+}

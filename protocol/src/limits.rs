@@ -27,6 +27,8 @@ pub const PREVIEW_CHARS: usize = 100;
 pub const SYNC_PAGE_MESSAGES: u32 = 200;
 /// Text bytes in one sync page before it is cut (at least one message per page).
 pub const SYNC_PAGE_BYTES: usize = 512 * 1024;
+/// Most users one connection watches the presence of.
+pub const MAX_PRESENCE_WATCH: usize = 500;
 /// Most users returned by one search.
 pub const MAX_SEARCH_RESULTS: u32 = 50;
 

@@ -43,6 +43,19 @@ pub enum ClientOp {
         /// Highest seq read.
         seq: u64,
     },
+    /// Watch the presence of these users (at most 500 per connection in all): the
+    /// current state of each comes at once as a `presence` event, then every change.
+    PresenceSubscribe {
+        /// Users to watch.
+        #[serde(with = "ids::vec")]
+        users: Vec<u64>,
+    },
+    /// Stop watching these users.
+    PresenceUnsubscribe {
+        /// Users to stop watching.
+        #[serde(with = "ids::vec")]
+        users: Vec<u64>,
+    },
     /// The user is typing in `channel`: the channel's other online members get a
     /// `typing` event. Never stored. Send at most every few seconds while typing.
     Typing {
@@ -53,7 +66,15 @@ pub enum ClientOp {
 }
 
 /// The ops a client may send, for telling `unknown_op` from a malformed known op.
-pub const KNOWN_OPS: &[&str] = &["send", "ping", "ack", "read", "typing"];
+pub const KNOWN_OPS: &[&str] = &[
+    "send",
+    "ping",
+    "ack",
+    "read",
+    "typing",
+    "presence_subscribe",
+    "presence_unsubscribe",
+];
 
 #[derive(Deserialize)]
 struct OpProbe {
@@ -217,6 +238,14 @@ pub enum ServerEvent {
         /// Who is typing.
         #[serde(with = "ids")]
         user: u64,
+    },
+    /// A watched user's presence (the current state at subscription, then changes).
+    Presence(crate::http::Presence),
+    /// This edge is shutting down: reconnect through `GET /v1/discover` (the socket
+    /// is closed soon after with code 1012).
+    Reconnect {
+        /// Why (`draining`).
+        reason: String,
     },
     /// Catch-up is over: every message after this device's cursors, as of connect,
     /// has been sent. Live events follow.

@@ -38,10 +38,8 @@ use natter_store::SharedStore;
 /// What a store worker needs besides its store and NATS connection.
 #[derive(Debug, Clone)]
 pub struct StoreWorkerConfig {
-    /// Partition count used if this worker creates the message stream.
-    pub partitions: u32,
-    /// Replicas of streams and buckets this worker creates (1 or 3).
-    pub replicas: usize,
+    /// The NATS layout to create if missing (partitions, replicas, presence shards).
+    pub layout: LayoutConfig,
     /// Most JetStream messages consumed and written as one store batch.
     pub max_batch: usize,
 }
@@ -49,8 +47,7 @@ pub struct StoreWorkerConfig {
 impl Default for StoreWorkerConfig {
     fn default() -> Self {
         Self {
-            partitions: LayoutConfig::default().partitions,
-            replicas: 1,
+            layout: LayoutConfig::default(),
             max_batch: 256,
         }
     }
@@ -80,14 +77,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
     let js = async_nats::jetstream::new(nats.clone());
-    let layout = layout::ensure(
-        &js,
-        &LayoutConfig {
-            partitions: config.partitions,
-            replicas: config.replicas,
-        },
-    )
-    .await?;
+    let layout = layout::ensure(&js, &config.layout).await?;
     let ids = IdGenerator::start(js.clone()).await?;
     let worker = Arc::new(Worker {
         fanout: fanout::Fanout::new(store.clone(), nats.clone()),

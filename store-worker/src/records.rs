@@ -22,6 +22,7 @@ impl UserRecord {
             display_name: self.display_name.clone(),
             status_text: self.status_text.clone(),
             created_at: self.created_at,
+            presence: None,
         }
     }
 }

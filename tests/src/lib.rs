@@ -23,6 +23,11 @@ pub const TEST_KEY_ID: &str = "test-1";
 /// The secret of [`TEST_KEY_ID`], 32 bytes as hex.
 pub const TEST_KEY_HEX: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
+/// Presence TTL of test systems, in seconds.
+pub const PRESENCE_TTL_SECS: u64 = 3;
+/// Heartbeat period of test clients.
+pub const HEARTBEAT: Duration = Duration::from_secs(1);
+
 /// A child process killed on drop.
 pub struct Proc {
     child: Child,
@@ -41,6 +46,19 @@ impl Proc {
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
+
+    /// Sends SIGTERM (a graceful stop: an edge drains).
+    pub fn terminate(&self) {
+        // SAFETY: kill(2) on our own child's pid has no memory effects.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM);
+        }
+    }
+
+    /// Whether the process has exited.
+    pub fn exited(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
 }
 
 impl Drop for Proc {
@@ -57,6 +75,8 @@ pub struct System {
     dir: tempfile::TempDir,
     /// The store worker (None while killed).
     pub worker: Option<Proc>,
+    /// The presence watcher.
+    pub presence: Option<Proc>,
     /// The edges, in start order.
     pub edges: Vec<Proc>,
     log_seq: u32,
@@ -81,10 +101,12 @@ impl System {
             nats,
             dir,
             worker: None,
+            presence: None,
             edges: Vec::new(),
             log_seq: 0,
         };
         sys.start_worker();
+        sys.start_presence();
         for _ in 0..edges {
             sys.start_edge();
         }
@@ -106,6 +128,10 @@ impl System {
         cmd.arg(role)
             .env("NATTER_NATS_URL", self.nats.url())
             .env("NATTER_PARTITIONS", "4")
+            .env("NATTER_PRESENCE_SHARDS", "2")
+            .env("NATTER_PRESENCE_TTL_SECS", PRESENCE_TTL_SECS.to_string())
+            .env("NATTER_REGISTER_MS", "300")
+            .env("NATTER_DRAIN_SECS", "15")
             .env("NATTER_LOG", "info,async_nats=warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -121,6 +147,15 @@ impl System {
         cmd.arg("--store-dir").arg(store);
         let child = cmd.spawn().expect("spawn store worker");
         self.worker = Some(Proc {
+            child,
+            url: String::new(),
+        });
+    }
+
+    /// Starts the presence watcher.
+    pub fn start_presence(&mut self) {
+        let child = self.command("presence").spawn().expect("spawn presence");
+        self.presence = Some(Proc {
             child,
             url: String::new(),
         });
@@ -180,9 +215,9 @@ impl System {
         }
     }
 
-    /// A client for edge `i`.
+    /// A client for edge `i` (its connections heartbeat every second).
     pub fn client(&self, i: usize) -> Client {
-        Client::new(&self.edges[i].url)
+        Client::new(&self.edges[i].url).with_heartbeat(HEARTBEAT)
     }
 
     /// SIGKILLs the store worker.
@@ -198,8 +233,10 @@ impl System {
         let n = self.edges.len();
         self.edges.clear();
         self.kill_worker();
+        self.presence = None;
         self.nats.restart().expect("nats restart");
         self.start_worker();
+        self.start_presence();
         for _ in 0..n {
             self.start_edge();
         }
@@ -241,6 +278,7 @@ impl Drop for System {
         // Services first, then NATS, then the folder.
         self.edges.clear();
         self.kill_worker();
+        self.presence = None;
         self.nats.kill();
     }
 }
