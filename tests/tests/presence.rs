@@ -1,0 +1,161 @@
+//! Presence end to end: device keys with TTL heartbeats, the watcher's user-level
+//! changes, a killed edge's users going offline, subscriptions.
+
+use std::time::{Duration, Instant};
+
+use natter_client::Client;
+use natter_protocol::http::Presence;
+use natter_protocol::ws::ServerEvent;
+use natter_tests::{Device, PRESENCE_TTL_SECS, System, eventually, user};
+
+const BIN: &str = env!("CARGO_BIN_EXE_natter-under-test");
+const WAIT: Duration = Duration::from_secs(30);
+
+/// The next presence event `watcher` gets.
+async fn next_presence(watcher: &mut Device) -> Presence {
+    match watcher
+        .wait_for(|e| matches!(e, ServerEvent::Presence(_)).then_some(()))
+        .await
+        .0
+    {
+        ServerEvent::Presence(p) => p,
+        _ => unreachable!("filtered above"),
+    }
+}
+
+/// Whether `user`'s profile says online (None: presence not answered yet).
+async fn online(client: &Client, user: u64) -> Option<bool> {
+    client
+        .user(user)
+        .await
+        .ok()
+        .and_then(|p| p.presence)
+        .map(|p| p.online)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_is_online_while_any_device_is_and_watchers_see_only_transitions() {
+    let mut sys = System::start(BIN, 2).await;
+    let (alice, _) = user(&sys.client(0), "alice").await;
+    let (bob, bob_id) = user(&sys.client(0), "bob").await;
+    let bob_on_1 = sys.client(1).with_token(bob.token().unwrap());
+
+    let (mut watcher, _) = Device::connect(&alice, "a").await;
+    watcher
+        .conn
+        .op(&natter_protocol::ws::ClientOp::PresenceSubscribe {
+            users: vec![bob_id],
+        })
+        .await
+        .unwrap();
+    let first = next_presence(&mut watcher).await;
+    assert_eq!(
+        (first.user, first.online, first.last_seen),
+        (bob_id, false, None)
+    );
+
+    // A device on edge 1: online. A second device on edge 0: no change.
+    let (b1, _) = Device::connect(&bob_on_1, "bob-phone").await;
+    let up = next_presence(&mut watcher).await;
+    assert!(up.online);
+    let (b2, _) = Device::connect(&bob, "bob-laptop").await;
+
+    // Edge 1 dies with the phone's socket on it: the phone's key expires, the laptop
+    // keeps Bob online.
+    let nats = async_nats::connect(sys.nats.url()).await.unwrap();
+    let js = async_nats::jetstream::new(nats);
+    let shard = natter_nats::layout::presence_shard_of(bob_id, 2);
+    let bucket = js
+        .get_key_value(natter_nats::layout::presence_bucket(shard))
+        .await
+        .unwrap();
+    let phone_key = natter_nats::subjects::presence_key(bob_id, "bob-phone");
+    assert!(bucket.get(&phone_key).await.unwrap().is_some());
+    sys.edges[1].kill();
+    drop(b1);
+    eventually(WAIT, "the phone's key expires", || {
+        let (bucket, key) = (bucket.clone(), phone_key.clone());
+        async move { matches!(bucket.get(&key).await, Ok(None)) }
+    })
+    .await;
+    assert_eq!(online(&alice, bob_id).await, Some(true));
+
+    // The laptop closes cleanly: offline at once, last seen now.
+    let closed_at = now_ms();
+    b2.close().await;
+    let down = next_presence(&mut watcher).await;
+    assert!(!down.online);
+    let seen = down.last_seen.expect("last seen");
+    assert!(
+        seen + 1_000 >= closed_at,
+        "last seen {seen}, closed at {closed_at}"
+    );
+    // Exactly the transitions: no event came for the second device or the phone.
+    assert!(up.changed_at <= down.changed_at);
+    assert_eq!(online(&alice, bob_id).await, Some(false));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_edges_users_go_offline_within_the_ttl() {
+    let mut sys = System::start(BIN, 2).await;
+    let (alice, _) = user(&sys.client(0), "alice").await;
+    let (carol, carol_id) = user(&sys.client(1), "carol").await;
+    let (_carol_dev, _) = Device::connect(&carol, "carol-phone").await;
+    let a = alice.clone();
+    eventually(WAIT, "carol shows online", move || {
+        let a = a.clone();
+        async move { online(&a, carol_id).await == Some(true) }
+    })
+    .await;
+    let (mut watcher, _) = Device::connect(&alice, "a").await;
+    watcher
+        .conn
+        .op(&natter_protocol::ws::ClientOp::PresenceSubscribe {
+            users: vec![carol_id],
+        })
+        .await
+        .unwrap();
+    assert!(next_presence(&mut watcher).await.online);
+
+    let killed_at = now_ms();
+    let t0 = Instant::now();
+    sys.edges[1].kill();
+    let down = next_presence(&mut watcher).await;
+    let took = t0.elapsed();
+    assert!(!down.online);
+    // Offline within the TTL and a few seconds; last seen at the last heartbeat.
+    assert!(
+        took <= Duration::from_secs(PRESENCE_TTL_SECS + 4),
+        "offline after {took:?}"
+    );
+    let seen = down.last_seen.expect("last seen");
+    assert!(
+        seen <= killed_at && seen + (PRESENCE_TTL_SECS + 1) * 1_000 >= killed_at,
+        "last seen {seen}, killed at {killed_at}"
+    );
+    let profile = alice.user(carol_id).await.unwrap();
+    assert_eq!(profile.presence.map(|p| p.online), Some(false));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presence_subscriptions_are_capped_per_connection() {
+    let sys = System::start(BIN, 1).await;
+    let (alice, _) = user(&sys.client(0), "alice").await;
+    let (mut d, _) = Device::connect(&alice, "a").await;
+    let too_many: Vec<u64> = (1..=501).collect();
+    d.conn
+        .op(&natter_protocol::ws::ClientOp::PresenceSubscribe { users: too_many })
+        .await
+        .unwrap();
+    assert_eq!(
+        d.next_error().await,
+        natter_protocol::ErrorCode::PresenceLimit
+    );
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
