@@ -14,6 +14,7 @@ async fn ensure_is_idempotent_and_partitions_are_fixed_at_creation() {
         &LayoutConfig {
             partitions: 8,
             replicas: 1,
+            presence_shards: 2,
         },
     )
     .await
@@ -25,11 +26,19 @@ async fn ensure_is_idempotent_and_partitions_are_fixed_at_creation() {
         &LayoutConfig {
             partitions: 4,
             replicas: 1,
+            presence_shards: 5,
         },
     )
     .await
     .unwrap();
     assert_eq!(second.partitions, 8);
+    // The presence shard count is fixed with the stream, and its buckets exist.
+    assert_eq!((first.presence_shards, second.presence_shards), (2, 2));
+    for k in 0..2 {
+        js.get_key_value(layout::presence_bucket(k)).await.unwrap();
+        js.get_key_value(layout::last_seen_bucket(k)).await.unwrap();
+    }
+    js.get_key_value(layout::EDGES_BUCKET).await.unwrap();
 
     // Concurrent first start-ups agree too.
     let server2 = NatsServer::start().unwrap();
@@ -40,14 +49,16 @@ async fn ensure_is_idempotent_and_partitions_are_fixed_at_creation() {
             &js2,
             &LayoutConfig {
                 partitions: 3,
-                replicas: 1
+                replicas: 1,
+                presence_shards: 5,
             }
         ),
         layout::ensure(
             &js2,
             &LayoutConfig {
                 partitions: 3,
-                replicas: 1
+                replicas: 1,
+                presence_shards: 5,
             }
         )
     );
