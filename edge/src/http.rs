@@ -14,11 +14,13 @@ use axum::routing::{get, post, put};
 use natter_nats::subjects::rpc;
 use natter_protocol::http::{
     AddMembersRequest, AuthResponse, Channel, ChannelList, ChannelListQuery, CreateGroupRequest,
+    DeviceInfo, MuteRequest, RegisterPushRequest,
     HistoryPage, HistoryQuery, LoginRequest, MemberList, OpenDmRequest, Profile,
     RenameGroupRequest, SearchQuery, SetRoleRequest, SignupRequest, UpdateProfileRequest, UserList,
 };
 use natter_protocol::internal::{
-    ChannelAction, ChannelListReq, ChannelReq, DmOpenReq, HistoryReq, UserGetReq, UserSearchReq,
+    ChannelAction, ChannelListReq, ChannelReq, DevicePushReq, DmOpenReq, HistoryReq, MuteReq,
+    UserGetReq, UserSearchReq,
     UserUpdateReq,
 };
 use natter_protocol::{ApiError, ErrorCode, limits};
@@ -62,6 +64,9 @@ pub(crate) fn router(edge: Arc<Edge>) -> Router {
         .route("/v1/users/{id}", get(get_user))
         .route("/v1/dm", post(open_dm))
         .route("/v1/discover", get(discover))
+        .route("/v1/devices", post(register_push))
+        .route("/v1/devices/{device}", axum::routing::delete(unregister_push))
+        .route("/v1/channels/{id}/mute", put(mute_channel))
         .route("/v1/channels", get(list_channels))
         .route("/v1/channels/{id}", get(get_channel))
         .route("/v1/channels/{id}/members", get(list_members))
@@ -203,6 +208,64 @@ async fn get_user(
         .ok()
         .and_then(|mut p| p.pop());
     Ok(json(StatusCode::OK, profile))
+}
+
+async fn register_push(
+    State(edge): State<Arc<Edge>>,
+    Caller(user_id): Caller,
+    body: Bytes,
+) -> HttpResult<Response> {
+    let req: RegisterPushRequest = parse_body(&body)?;
+    let device: DeviceInfo = crate::rpc::call(
+        &edge.nats,
+        rpc::DEVICE_PUSH,
+        &DevicePushReq {
+            user_id,
+            device_id: req.device_id,
+            push: Some(req.push),
+        },
+    )
+    .await?;
+    Ok(json(StatusCode::OK, device))
+}
+
+async fn unregister_push(
+    State(edge): State<Arc<Edge>>,
+    Caller(user_id): Caller,
+    Path(device_id): Path<String>,
+) -> HttpResult<Response> {
+    let device: DeviceInfo = crate::rpc::call(
+        &edge.nats,
+        rpc::DEVICE_PUSH,
+        &DevicePushReq {
+            user_id,
+            device_id,
+            push: None,
+        },
+    )
+    .await?;
+    Ok(json(StatusCode::OK, device))
+}
+
+async fn mute_channel(
+    State(edge): State<Arc<Edge>>,
+    Caller(user_id): Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> HttpResult<Response> {
+    let channel_id = parse_id(&id)?;
+    let req: MuteRequest = parse_body(&body)?;
+    crate::rpc::call::<_, ()>(
+        &edge.nats,
+        rpc::CHANNEL_MUTE,
+        &MuteReq {
+            user_id,
+            channel_id,
+            muted: req.muted,
+        },
+    )
+    .await?;
+    Ok(json(StatusCode::OK, req))
 }
 
 async fn discover(State(edge): State<Arc<Edge>>, Caller(user_id): Caller) -> HttpResult<Response> {

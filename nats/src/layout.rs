@@ -16,6 +16,11 @@ use crate::subjects;
 pub const MESSAGE_STREAM: &str = "MSGS";
 /// Stream metadata key holding the partition count fixed at creation.
 pub const PARTITIONS_METADATA_KEY: &str = "natter.partitions";
+/// The push job queue: messages whose offline recipients may need a notification.
+pub const PUSH_STREAM: &str = "PUSH";
+/// Durable consumer the push workers share.
+pub const PUSH_CONSUMER: &str = "push-worker";
+
 /// Stream metadata key holding the presence shard count fixed at creation.
 pub const PRESENCE_SHARDS_METADATA_KEY: &str = "natter.presence_shards";
 /// How long a TTL-expiry or delete marker stays in a presence or edges bucket.
@@ -119,6 +124,7 @@ pub async fn ensure(js: &jetstream::Context, cfg: &LayoutConfig) -> Result<Layou
         .ok_or_else(|| {
             LayoutError::BadMetadata(info.config.metadata.get(PARTITIONS_METADATA_KEY).cloned())
         })?;
+    ensure_push_stream(js, cfg).await?;
     // Streams created before presence existed have one shard.
     let presence_shards = info
         .config
@@ -247,6 +253,41 @@ async fn ensure_message_stream(
             Ok(mut s) => s.info().await.cloned().map_err(js_err),
             Err(_) => Err(js_err(create_err)),
         },
+    }
+}
+
+async fn ensure_push_stream(js: &jetstream::Context, cfg: &LayoutConfig) -> Result<(), LayoutError> {
+    if js.get_stream(PUSH_STREAM).await.is_ok() {
+        return Ok(());
+    }
+    let config = stream::Config {
+        name: PUSH_STREAM.into(),
+        description: Some("push notification jobs (work queue)".into()),
+        subjects: vec![subjects::PUSH_JOBS_ALL.into()],
+        retention: stream::RetentionPolicy::WorkQueue,
+        storage: stream::StorageType::File,
+        num_replicas: cfg.replicas,
+        duplicate_window: DUPLICATE_WINDOW,
+        // A notification days late is worse than none.
+        max_age: Duration::from_secs(24 * 3600),
+        max_message_size: MAX_STREAM_MESSAGE_BYTES,
+        ..Default::default()
+    };
+    match js.create_stream(config).await {
+        Ok(_) => Ok(()),
+        Err(e) => js.get_stream(PUSH_STREAM).await.map(|_| ()).map_err(|_| js_err(e)),
+    }
+}
+
+/// The push workers' shared pull consumer: explicit acks, redelivery after a minute.
+pub fn push_consumer_config() -> consumer::pull::Config {
+    consumer::pull::Config {
+        durable_name: Some(PUSH_CONSUMER.into()),
+        description: Some("push workers".into()),
+        ack_policy: consumer::AckPolicy::Explicit,
+        ack_wait: Duration::from_secs(60),
+        max_deliver: 5,
+        ..Default::default()
     }
 }
 

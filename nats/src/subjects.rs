@@ -9,6 +9,8 @@
 //! | `cmd.<partition>` | channel changes (groups, read seqs) request/reply | edge | the store worker owning the partition |
 //! | `membership.<channel_id>` | "this channel's members changed" (core NATS) | store worker | every edge (membership caches) |
 //! | `presence.<user_id>` | a user went online / offline (JSON `presence` event) | presence watcher | edges with sockets watching that user |
+//! | `pushjobs.<partition>` | messages that may need push notifications (JetStream work queue `PUSH`) | store worker | push workers |
+//! | `push.dead.<platform>` | notifications given up on (JSON) | push worker | operators |
 //! | `presence-query.<shard>` | current presence of users of a shard (request/reply) | edge | presence watcher of the shard, queue group `presence` |
 //!
 //! KV keys: presence buckets hold `<user_id>.<device>` ([`presence_key`]); the edges
@@ -62,6 +64,19 @@ pub fn membership_changed(channel_id: u64) -> String {
 /// The channel id of a `membership.<channel_id>` subject.
 pub fn parse_membership_changed(subject: &str) -> Option<u64> {
     subject.strip_prefix("membership.")?.parse().ok()
+}
+
+/// Subjects of the push job stream.
+pub const PUSH_JOBS_ALL: &str = "pushjobs.>";
+
+/// `pushjobs.<partition>`: push jobs from the store worker of a partition.
+pub fn push_jobs(partition: u32) -> String {
+    format!("pushjobs.{partition}")
+}
+
+/// `push.dead.<platform>`: notifications given up on (JSON), for inspection.
+pub fn push_dead_letter(platform: &str) -> String {
+    format!("push.dead.{platform}")
 }
 
 /// Every presence change (for `nats sub 'presence.>'`).
@@ -138,6 +153,12 @@ pub mod rpc {
     pub const SYNC_START: &str = "rpc.sync.start";
     /// Move device cursors.
     pub const SYNC_ACK: &str = "rpc.sync.ack";
+    /// Push targets of (user, channel) pairs, with the names a notification shows.
+    pub const PUSH_TARGETS: &str = "rpc.push.targets";
+    /// Set or clear a device's push target.
+    pub const DEVICE_PUSH: &str = "rpc.device.push";
+    /// Mute or unmute a channel for a user.
+    pub const CHANNEL_MUTE: &str = "rpc.channel.mute";
 }
 
 #[cfg(test)]

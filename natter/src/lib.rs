@@ -1,10 +1,10 @@
 //! The `natter` command: one binary, a subcommand per service.
 //!
 //! - `natter dev`: the whole system on one machine: a nats-server child process
-//!   (JetStream, data under `<data>/nats`), and an edge, a store worker and a
-//!   presence watcher in this process on the embedded store (`<data>/store`).
-//! - `natter edge`, `natter store-worker`, `natter presence`: one service each, for
-//!   deployments.
+//!   (JetStream, data under `<data>/nats`), and an edge, a store worker, a presence
+//!   watcher and a push worker in this process on the embedded store (`<data>/store`).
+//! - `natter edge`, `natter store-worker`, `natter presence`, `natter push-worker`:
+//!   one service each, for deployments.
 //! - `natter chat`: a small terminal chat client built on `natter-client`.
 //!
 //! # Layout
@@ -36,6 +36,8 @@ enum Command {
     StoreWorker(services::StoreWorkerArgs),
     /// Run a presence watcher (online/offline from the presence buckets).
     Presence(services::PresenceArgs),
+    /// Run a push worker (notifications for offline members).
+    PushWorker(services::PushWorkerArgs),
     /// Chat from the terminal.
     Chat(chat::ChatArgs),
 }
@@ -71,6 +73,7 @@ pub fn main_entry() -> ExitCode {
             Command::Edge(a) => services::edge(a).await,
             Command::StoreWorker(a) => services::store_worker(a).await,
             Command::Presence(a) => services::presence(a).await,
+            Command::PushWorker(a) => services::push_worker(a).await,
             Command::Chat(a) => chat::run(a).await,
         }
     });

@@ -118,6 +118,56 @@ pub async fn presence(args: PresenceArgs) -> anyhow::Result<()> {
     natter_presence::run(config, nats, shutdown_signal()).await
 }
 
+/// `natter push-worker`.
+#[derive(Args)]
+pub struct PushWorkerArgs {
+    #[command(flatten)]
+    nats: NatsArgs,
+    #[command(flatten)]
+    push: PushFlags,
+}
+
+/// Push worker flags (also used by `dev`).
+#[derive(Args, Clone)]
+pub struct PushFlags {
+    /// JSON file configuring the providers (see docs/operations.md); without it only
+    /// webhooks are sent.
+    #[arg(long, env = "NATTER_PUSH_CONFIG")]
+    push_config: Option<PathBuf>,
+    /// At most one push per device and channel per this many seconds.
+    #[arg(long, env = "NATTER_PUSH_COLLAPSE_SECS", default_value_t = 30)]
+    push_collapse_secs: u64,
+    /// Attempts of one push (5xx, timeouts) before it is dead-lettered.
+    #[arg(long, env = "NATTER_PUSH_ATTEMPTS", default_value_t = 4)]
+    push_attempts: u32,
+}
+
+fn push_config(flags: &PushFlags, nats: &NatsArgs) -> anyhow::Result<natter_push::worker::PushWorkerConfig> {
+    let providers = match &flags.push_config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?
+        }
+        None => natter_push::PushConfig::default(),
+    };
+    Ok(natter_push::worker::PushWorkerConfig {
+        providers,
+        layout: nats.layout(),
+        collapse: std::time::Duration::from_secs(flags.push_collapse_secs),
+        max_attempts: flags.push_attempts.max(1),
+        ..Default::default()
+    })
+}
+
+/// `natter push-worker`.
+pub async fn push_worker(args: PushWorkerArgs) -> anyhow::Result<()> {
+    let config = push_config(&args.push, &args.nats)?;
+    let nats = natter_nats::connect(&args.nats.nats_url, "natter-push-worker").await?;
+    println!("natter push-worker running");
+    natter_push::worker::run(config, nats, shutdown_signal()).await
+}
+
 /// `natter store-worker`.
 #[derive(Args)]
 pub struct StoreWorkerArgs {
@@ -148,6 +198,8 @@ pub struct DevArgs {
     partitions: u32,
     #[command(flatten)]
     edge: EdgeFlags,
+    #[command(flatten)]
+    push: PushFlags,
 }
 
 /// How long services get to stop after Ctrl-C / SIGTERM.
@@ -361,6 +413,12 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
         presence_nats,
         stopped(stop_rx.clone()),
     ));
+    let push_nats = natter_nats::connect(server.url(), "natter-push-worker").await?;
+    let mut pusher = tokio::spawn(natter_push::worker::run(
+        push_config(&args.push, &nats_args)?,
+        push_nats,
+        stopped(stop_rx.clone()),
+    ));
     let edge_nats = natter_nats::connect(server.url(), "natter-edge").await?;
     let mut edge = tokio::spawn(natter_edge::run(
         listener,
@@ -389,6 +447,7 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
         r = &mut worker => return r?.context("store worker stopped"),
         r = &mut edge => return r?.context("edge stopped"),
         r = &mut presence => return r?.context("presence watcher stopped"),
+        r = &mut pusher => return r?.context("push worker stopped"),
     }
     let _ = stop_tx.send(true);
     // The edge drains its sockets (bounded by --drain-secs); do not wait forever.

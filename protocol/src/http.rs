@@ -338,3 +338,31 @@ pub struct DiscoverResponse {
     /// Its WebSocket URL.
     pub ws_url: String,
 }
+
+/// `POST /v1/devices`: registers (or replaces) the push target of one of the
+/// caller's devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterPushRequest {
+    /// The device's id (as used with `/v1/ws?device=`).
+    pub device_id: String,
+    /// Where its notifications go.
+    #[serde(flatten)]
+    pub push: PushTarget,
+}
+
+/// A device of the caller, with its push registration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    /// The device's id.
+    pub device_id: String,
+    /// Its push target, if registered.
+    #[serde(default)]
+    pub push: Option<PushTarget>,
+}
+
+/// `PUT /v1/channels/{id}/mute`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MuteRequest {
+    /// Muted channels get no push notifications (messages still arrive).
+    pub muted: bool,
+}

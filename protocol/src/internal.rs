@@ -269,3 +269,82 @@ pub struct EdgeRecord {
     /// When written (ms since the epoch).
     pub at: u64,
 }
+
+/// One message that may call for push notifications.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushJob {
+    /// The channel.
+    pub channel_id: u64,
+    /// The message's seq.
+    pub seq: u64,
+    /// Its author (never notified).
+    pub sender_id: u64,
+    /// The start of its text.
+    pub preview: String,
+    /// Members to notify if they have no online device.
+    pub recipients: Vec<u64>,
+}
+
+/// One JetStream message on `pushjobs.<partition>`: the jobs of one consumed batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushBatch {
+    /// The jobs.
+    pub jobs: Vec<PushJob>,
+}
+
+/// `rpc.push.targets`: where to notify these (user, channel) pairs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PushTargetsReq {
+    /// (user, channel) pairs; muted ones are left out of the answer.
+    pub pairs: Vec<(u64, u64)>,
+    /// Users whose display names the notifications need.
+    pub names_of: Vec<u64>,
+    /// Channels whose names the notifications need (groups).
+    pub channels: Vec<u64>,
+}
+
+/// One device to notify.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushDevice {
+    /// Its user.
+    pub user_id: u64,
+    /// For which channel.
+    pub channel_id: u64,
+    /// The device.
+    pub device_id: String,
+    /// Where to.
+    pub target: crate::http::PushTarget,
+}
+
+/// Reply to `rpc.push.targets`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PushTargets {
+    /// Devices to notify.
+    pub devices: Vec<PushDevice>,
+    /// Display names asked for.
+    pub names: Vec<(u64, String)>,
+    /// Group names asked for (1:1 channels are left out).
+    pub channel_names: Vec<(u64, String)>,
+}
+
+/// `rpc.device.push`: set or clear a device's push target.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DevicePushReq {
+    /// The user.
+    pub user_id: u64,
+    /// The device.
+    pub device_id: String,
+    /// The target; `None` clears it.
+    pub push: Option<crate::http::PushTarget>,
+}
+
+/// `rpc.channel.mute`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MuteReq {
+    /// The user (must be a member).
+    pub user_id: u64,
+    /// The channel.
+    pub channel_id: u64,
+    /// Muted or not.
+    pub muted: bool,
+}

@@ -49,6 +49,10 @@ mod http;
 mod keys;
 mod webhook;
 mod webpush;
+pub mod worker;
+
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::fmt;
 use std::time::Duration;

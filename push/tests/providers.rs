@@ -2,23 +2,15 @@
 //! checks it the way the real service (or browser) would: signatures and JWTs
 //! verified, Web Push bodies decrypted, HTTP/2 asserted for APNs.
 
-use std::convert::Infallible;
-use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes128Gcm, Nonce};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use bytes::Bytes;
 use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
-use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
-use hyper::service::service_fn;
-use hyper::{HeaderMap, Method, Request, Response, Version};
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
+use hyper::{Method, Version};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use natter_protocol::http::{PushPlatform, PushTarget};
 use natter_push::{
@@ -31,7 +23,6 @@ use p256::{PublicKey, SecretKey};
 use serde_json::{Value, json};
 use sha2::Sha256;
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
 
 /// A test-only RSA key for the fake FCM service account. Never used elsewhere.
 const TEST_RSA_KEY: &str = "-----BEGIN PRIVATE KEY-----
@@ -64,117 +55,7 @@ dlxlwEIZv/R10XInclvTFOg=
 -----END PRIVATE KEY-----
 ";
 
-// ---------------------------------------------------------------------------
-// A recording server: HTTP/1.1 and h2c (prior knowledge) on one port.
-
-/// One request as it arrived.
-#[derive(Debug)]
-struct Recorded {
-    method: Method,
-    /// Path and query.
-    path: String,
-    version: Version,
-    headers: HeaderMap,
-    body: Bytes,
-}
-
-impl Recorded {
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_else(|| panic!("no {name} header"))
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).expect("JSON body")
-    }
-}
-
-type Reply = Arc<dyn Fn(&Recorded) -> (u16, String) + Send + Sync>;
-
-struct Server {
-    /// `http://127.0.0.1:<port>`.
-    base: String,
-    requests: mpsc::UnboundedReceiver<Recorded>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-impl Server {
-    /// The next recorded request. The server records before it answers, so a
-    /// request whose response the client has seen is already here.
-    fn next(&mut self) -> Recorded {
-        self.requests.try_recv().expect("a recorded request")
-    }
-
-    fn assert_idle(&mut self) {
-        assert!(
-            self.requests.try_recv().is_err(),
-            "unexpected extra request"
-        );
-    }
-}
-
-/// Starts a server that answers each request with `reply(request)`.
-async fn serve(reply: impl Fn(&Recorded) -> (u16, String) + Send + Sync + 'static) -> Server {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (tx, requests) = mpsc::unbounded_channel();
-    let reply: Reply = Arc::new(reply);
-    let task = tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let tx = tx.clone();
-            let reply = reply.clone();
-            tokio::spawn(async move {
-                let service = service_fn(move |req: Request<Incoming>| {
-                    let tx = tx.clone();
-                    let reply = reply.clone();
-                    async move {
-                        let (parts, body) = req.into_parts();
-                        let body = body
-                            .collect()
-                            .await
-                            .map(|b| b.to_bytes())
-                            .unwrap_or_default();
-                        let recorded = Recorded {
-                            method: parts.method,
-                            path: parts
-                                .uri
-                                .path_and_query()
-                                .map(|p| p.to_string())
-                                .unwrap_or_default(),
-                            version: parts.version,
-                            headers: parts.headers,
-                            body,
-                        };
-                        let (status, text) = reply(&recorded);
-                        let _ = tx.send(recorded);
-                        let resp = Response::builder()
-                            .status(status)
-                            .header("content-type", "application/json")
-                            .body(Full::new(Bytes::from(text)))
-                            .unwrap();
-                        Ok::<_, Infallible>(resp)
-                    }
-                });
-                let _ = auto::Builder::new(TokioExecutor::new())
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    });
-    Server {
-        base,
-        requests,
-        task,
-    }
-}
+use natter_push::testing::{Recorded, serve};
 
 // ---------------------------------------------------------------------------
 // Helpers.
@@ -271,7 +152,7 @@ async fn webhook_posts_signed_json() {
         .await
         .unwrap();
 
-    let req = server.next();
+    let req = server.take();
     assert_eq!(req.method, Method::POST);
     assert_eq!(req.path, "/hooks/natter?user=7");
     assert_eq!(req.header("content-type"), "application/json");
@@ -321,9 +202,9 @@ async fn webhook_maps_statuses() {
     send("/ok").await.unwrap();
     // No secret configured: no signature header.
     for _ in 0..4 {
-        server.next();
+        server.take();
     }
-    assert!(server.next().headers.get("x-natter-signature").is_none());
+    assert!(server.take().headers.get("x-natter-signature").is_none());
 
     let not_url = providers
         .send(
@@ -375,7 +256,7 @@ async fn fcm_sends_v1_message_with_static_token() {
         .await
         .unwrap();
 
-    let req = server.next();
+    let req = server.take();
     assert_eq!(req.method, Method::POST);
     assert_eq!(req.path, "/v1/projects/natter-test/messages:send");
     assert_eq!(req.header("authorization"), "Bearer static-token");
@@ -425,7 +306,7 @@ async fn fcm_service_account_gets_and_caches_oauth_token() {
         .unwrap();
 
     // The token request: a JWT-bearer grant whose assertion verifies.
-    let grant = server.next();
+    let grant = server.take();
     assert_eq!(grant.method, Method::POST);
     assert_eq!(grant.path, "/token");
     assert_eq!(
@@ -472,7 +353,7 @@ async fn fcm_service_account_gets_and_caches_oauth_token() {
 
     // Both sends use the fetched token; the second did not fetch again.
     for device in ["device-a", "device-b"] {
-        let send = server.next();
+        let send = server.take();
         assert_eq!(send.path, "/v1/projects/sa-project/messages:send");
         assert_eq!(send.header("authorization"), "Bearer ya29.fresh");
         assert_fcm_message(&send, device);
@@ -563,7 +444,7 @@ async fn apns_sends_over_http2_with_provider_token() {
         .await
         .unwrap();
 
-    let req = server.next();
+    let req = server.take();
     assert_eq!(req.version, Version::HTTP_2);
     assert_eq!(req.method, Method::POST);
     assert_eq!(req.path, format!("/3/device/{DEVICE}"));
@@ -597,7 +478,7 @@ async fn apns_sends_over_http2_with_provider_token() {
     assert_eq!(body["seq"], 42);
 
     // The provider token is cached, not re-signed per push.
-    let second = server.next();
+    let second = server.take();
     assert_eq!(second.version, Version::HTTP_2);
     assert_eq!(second.header("authorization"), format!("bearer {jwt}"));
 }
@@ -703,7 +584,7 @@ async fn webpush_encrypts_payload_and_signs_vapid() {
     sub.auth = Some(b64(&auth));
     providers.send(&sub, &message()).await.unwrap();
 
-    let req = server.next();
+    let req = server.take();
     assert_eq!(req.method, Method::POST);
     assert_eq!(req.path, "/push/v2/sub-abc");
     assert_eq!(req.header("content-encoding"), "aes128gcm");
@@ -916,5 +797,5 @@ async fn providers_is_a_provider() {
         )
         .await
         .unwrap();
-    assert_webhook_json(&server.next().json());
+    assert_webhook_json(&server.take().json());
 }

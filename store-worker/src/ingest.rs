@@ -200,6 +200,9 @@ async fn apply(
     if !replayed.is_empty() {
         refanout(w, replayed).await?;
     }
+    if !stored.is_empty() {
+        crate::push::enqueue(w, part.p, part.applied, &stored).await;
+    }
     for (channel, seq, record) in stored {
         w.fanout.message(record.into_event(channel, seq)).await?;
     }

@@ -24,6 +24,7 @@ mod channels;
 mod fanout;
 mod groups;
 mod ingest;
+mod push;
 mod records;
 mod rpc;
 mod sync;

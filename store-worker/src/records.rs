@@ -69,6 +69,9 @@ impl UserChannelRecord {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct DeviceRecord {
     pub registered_at: u64,
+    /// Where its push notifications go.
+    #[serde(default)]
+    pub push: Option<natter_protocol::http::PushTarget>,
 }
 
 /// A stored message (key: channel, seq).

@@ -10,7 +10,7 @@ use natter_protocol::{ApiError, ErrorCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::{Worker, accounts, channels, sync};
+use crate::{Worker, accounts, channels, push, sync};
 
 /// Most requests handled at once; more wait in the subscription.
 const MAX_IN_FLIGHT: usize = 512;
@@ -64,6 +64,9 @@ async fn dispatch(w: &Worker, subject: &str, payload: &[u8]) -> Vec<u8> {
         rpc::CHANNEL_LIST => call(payload, |r| channels::list(w, r)).await,
         rpc::SYNC_START => call(payload, |r| sync::start(w, r)).await,
         rpc::SYNC_ACK => call(payload, |r| sync::ack(w, r)).await,
+        rpc::PUSH_TARGETS => call(payload, |r| push::targets(w, r)).await,
+        rpc::DEVICE_PUSH => call(payload, |r| push::device_push(w, r)).await,
+        rpc::CHANNEL_MUTE => call(payload, |r| push::mute(w, r)).await,
         other => internal::encode(&RpcReply::<()>::Err(ApiError::new(
             ErrorCode::NotFound,
             format!("no rpc {other}"),

@@ -97,12 +97,22 @@ pub(crate) async fn start(w: &Worker, req: SyncStartReq) -> RpcReply<SyncPlan> {
     if w.store.get(&dev).await.map_err(store_err)?.is_none() {
         let rec = DeviceRecord {
             registered_at: now_ms(),
+            push: None,
         };
-        w.store
-            .write(WriteBatch::new().put(dev, value::encode(&rec)))
+        // Only if still absent: a push registration may have created it meanwhile.
+        match w
+            .store
+            .write(
+                WriteBatch::new()
+                    .expect(dev.clone(), None)
+                    .put(dev, value::encode(&rec)),
+            )
             .await
-            .map_err(store_err)?;
-        metrics::counter!("natter_store_devices_registered_total").increment(1);
+        {
+            Ok(()) => metrics::counter!("natter_store_devices_registered_total").increment(1),
+            Err(StoreError::ConditionFailed { .. }) => {}
+            Err(e) => return Err(store_err(e)),
+        }
     }
     let channels = positions(w, req.user_id, &req.device_id)
         .await

@@ -21,6 +21,7 @@
 //! | `0x0C` | read seq            | `uid` `cid`                              |
 //! | `0x0D` | device cursor       | `uid` device id (UTF-8) `0x00` `cid`     |
 //! | `0x0E` | device              | `uid` device id (UTF-8)                  |
+//! | `0x0F` | muted channel       | `uid` `cid`                              |
 //!
 //! Device ids never contain `0x00` (they are 1–64 of `A-Z a-z 0-9 - _ . :`), so the
 //! `0x00` after one ends it: one device's cursors never share a prefix with another's.
@@ -56,6 +57,9 @@ pub const TAG_READ_SEQ: u8 = 0x0C;
 pub const TAG_DEVICE_CURSOR: u8 = 0x0D;
 /// Tag of device registrations: `device(uid, device)`.
 pub const TAG_DEVICE: u8 = 0x0E;
+
+/// Tag of muted channels: `mute(uid, cid)`.
+pub const TAG_MUTE: u8 = 0x0F;
 
 fn tagged(tag: u8, capacity: usize) -> Vec<u8> {
     let mut k = Vec::with_capacity(1 + capacity);
@@ -194,6 +198,16 @@ pub fn device(uid: u64, device: &str) -> Vec<u8> {
     let mut k = tag_u64(TAG_DEVICE, uid);
     k.extend_from_slice(device.as_bytes());
     k
+}
+
+/// Prefix of all devices of `uid`.
+pub fn devices_of(uid: u64) -> Vec<u8> {
+    tag_u64(TAG_DEVICE, uid)
+}
+
+/// Key marking channel `cid` muted by `uid`.
+pub fn mute(uid: u64, cid: u64) -> Vec<u8> {
+    tag_u64_u64(TAG_MUTE, uid, cid)
 }
 
 /// The last 8 bytes of `key` as a big-endian u64 (cid of a user_channel key,

@@ -1,0 +1,223 @@
+//! Push notifications, the storage side: jobs for the push workers after messages are
+//! stored, device push registrations, muted channels, and the targets of a job.
+
+use std::collections::HashMap;
+
+use natter_nats::subjects;
+use natter_protocol::http::DeviceInfo;
+use natter_protocol::internal::{
+    self, DevicePushReq, MuteReq, PushBatch, PushDevice, PushJob, PushTargets, PushTargetsReq,
+    RpcReply,
+};
+use natter_protocol::{ApiError, ErrorCode, limits};
+use natter_store::{ScanRange, StoreError, WriteBatch, keys, value};
+
+use crate::Worker;
+use crate::accounts::store_err;
+use crate::records::{ChannelRecord, DeviceRecord, MessageRecord, UserRecord, now_ms};
+
+/// Most devices one user may have notified.
+const MAX_DEVICES: usize = 100;
+
+/// Queues push jobs for freshly stored messages (best effort: a worker crash between
+/// the store write and this publish loses the notifications, never messages).
+pub(crate) async fn enqueue(
+    w: &Worker,
+    partition: u32,
+    batch_id: u64,
+    stored: &[(u64, u64, MessageRecord)],
+) {
+    let mut jobs = Vec::with_capacity(stored.len());
+    for (channel, seq, rec) in stored {
+        let members = match w.fanout.members(*channel).await {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::warn!(error = %e, "push job skipped: members unknown");
+                continue;
+            }
+        };
+        jobs.push(PushJob {
+            channel_id: *channel,
+            seq: *seq,
+            sender_id: rec.sender_id,
+            preview: rec.text.chars().take(limits::PREVIEW_CHARS).collect(),
+            recipients: members
+                .iter()
+                .copied()
+                .filter(|u| *u != rec.sender_id)
+                .collect(),
+        });
+    }
+    if jobs.is_empty() {
+        return;
+    }
+    let payload = internal::encode(&PushBatch { jobs });
+    let msg = async_nats::jetstream::message::PublishMessage::build()
+        .payload(payload.into())
+        .message_id(format!("push-{partition}-{batch_id}"));
+    let js = w.js.clone();
+    // Off the ingest path: a slow push queue must not slow message delivery.
+    tokio::spawn(async move {
+        match js.send_publish(subjects::push_jobs(partition), msg).await {
+            Ok(ack) => {
+                if let Err(e) = ack.await {
+                    tracing::warn!(error = %e, "push jobs not acked");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "push jobs not sent"),
+        }
+    });
+}
+
+/// Devices to notify for each (user, channel) pair not muted, and the names to show.
+pub(crate) async fn targets(w: &Worker, req: PushTargetsReq) -> RpcReply<PushTargets> {
+    let mute_keys: Vec<Vec<u8>> = req.pairs.iter().map(|(u, c)| keys::mute(*u, *c)).collect();
+    let muted = w.store.batch_get(&mute_keys).await.map_err(store_err)?;
+    let mut by_user: HashMap<u64, Vec<(String, natter_protocol::http::PushTarget)>> =
+        HashMap::new();
+    let mut devices = Vec::new();
+    for ((user, channel), muted) in req.pairs.iter().zip(muted) {
+        if muted.is_some() {
+            continue;
+        }
+        if !by_user.contains_key(user) {
+            by_user.insert(*user, push_devices(w, *user).await.map_err(store_err)?);
+        }
+        for (device_id, target) in &by_user[user] {
+            devices.push(PushDevice {
+                user_id: *user,
+                channel_id: *channel,
+                device_id: device_id.clone(),
+                target: target.clone(),
+            });
+        }
+    }
+    let users = w
+        .store
+        .batch_get(&req.names_of.iter().map(|u| keys::user(*u)).collect::<Vec<_>>())
+        .await
+        .map_err(store_err)?;
+    let mut names = Vec::new();
+    for (u, rec) in req.names_of.iter().zip(users) {
+        if let Some(rec) = rec {
+            let rec: UserRecord = value::decode(&rec).map_err(store_err)?;
+            names.push((*u, rec.display_name));
+        }
+    }
+    let chans = w
+        .store
+        .batch_get(&req.channels.iter().map(|c| keys::channel(*c)).collect::<Vec<_>>())
+        .await
+        .map_err(store_err)?;
+    let mut channel_names = Vec::new();
+    for (c, rec) in req.channels.iter().zip(chans) {
+        if let Some(rec) = rec {
+            let rec: ChannelRecord = value::decode(&rec).map_err(store_err)?;
+            if let Some(n) = rec.name {
+                channel_names.push((*c, n));
+            }
+        }
+    }
+    Ok(PushTargets {
+        devices,
+        names,
+        channel_names,
+    })
+}
+
+async fn push_devices(
+    w: &Worker,
+    user: u64,
+) -> Result<Vec<(String, natter_protocol::http::PushTarget)>, StoreError> {
+    let prefix = keys::devices_of(user);
+    let rows = w.store.scan(ScanRange::prefix(prefix.clone()), MAX_DEVICES).await?;
+    let mut out = Vec::new();
+    for (k, v) in rows {
+        let rec: DeviceRecord = value::decode(&v)?;
+        if let Some(t) = rec.push {
+            let id = String::from_utf8_lossy(&k[prefix.len()..]).into_owned();
+            out.push((id, t));
+        }
+    }
+    Ok(out)
+}
+
+/// Sets or clears a device's push target (creating the device if it never connected).
+pub(crate) async fn device_push(w: &Worker, req: DevicePushReq) -> RpcReply<DeviceInfo> {
+    if !limits::is_valid_client_id(&req.device_id) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidDeviceId,
+            "device_id: 1-64 of A-Z a-z 0-9 - _ . :",
+        ));
+    }
+    if let Some(t) = &req.push {
+        check_target(t)?;
+    }
+    let key = keys::device(req.user_id, &req.device_id);
+    for _ in 0..5 {
+        let old = w.store.get(&key).await.map_err(store_err)?;
+        let mut rec = match &old {
+            Some(b) => value::decode::<DeviceRecord>(b).map_err(store_err)?,
+            None => DeviceRecord {
+                registered_at: now_ms(),
+                push: None,
+            },
+        };
+        rec.push = req.push.clone();
+        let batch = WriteBatch::new()
+            .expect(key.clone(), old)
+            .put(key.clone(), value::encode(&rec));
+        match w.store.write(batch).await {
+            Ok(()) => {
+                return Ok(DeviceInfo {
+                    device_id: req.device_id,
+                    push: rec.push,
+                });
+            }
+            Err(StoreError::ConditionFailed { .. }) => continue,
+            Err(e) => return Err(store_err(e)),
+        }
+    }
+    Err(ApiError::new(ErrorCode::Unavailable, "device busy, retry"))
+}
+
+/// Push targets are checked before they are stored: a bad one would fail every push.
+fn check_target(t: &natter_protocol::http::PushTarget) -> RpcReply<()> {
+    use natter_protocol::http::PushPlatform;
+    let bad = |m: &str| Err(ApiError::new(ErrorCode::BadRequest, m.to_string()));
+    if t.token.is_empty() || t.token.len() > 4096 {
+        return bad("token: 1-4096 characters");
+    }
+    let is_url = t.token.starts_with("https://") || t.token.starts_with("http://");
+    match t.platform {
+        PushPlatform::Webhook if !is_url => bad("webhook token: an http(s) URL"),
+        PushPlatform::Webpush if !is_url => bad("webpush token: the subscription endpoint URL"),
+        PushPlatform::Webpush if t.p256dh.is_none() || t.auth.is_none() => {
+            bad("webpush needs p256dh and auth")
+        }
+        PushPlatform::Apns if !t.token.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            bad("apns token: hex")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Mutes or unmutes a channel for a member.
+pub(crate) async fn mute(w: &Worker, req: MuteReq) -> RpcReply<()> {
+    if w
+        .store
+        .get(&keys::member(req.channel_id, req.user_id))
+        .await
+        .map_err(store_err)?
+        .is_none()
+    {
+        return Err(crate::channels::not_member());
+    }
+    let key = keys::mute(req.user_id, req.channel_id);
+    let batch = if req.muted {
+        WriteBatch::new().put(key, value::encode(&now_ms()))
+    } else {
+        WriteBatch::new().delete(key)
+    };
+    w.store.write(batch).await.map_err(store_err)
+}
