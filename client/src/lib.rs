@@ -73,6 +73,9 @@ pub struct Client {
 impl Client {
     /// A client for `base_url` (e.g. `http://127.0.0.1:8080`).
     pub fn new(base_url: &str) -> Self {
+        // reqwest is built with rustls but no bundled crypto provider (keeping
+        // aws-lc-rs and OpenSSL out of the build); ring is the one this workspace uses.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         Self {
             http: reqwest::Client::new(),
             base: base_url.trim_end_matches('/').to_string(),
@@ -379,6 +382,48 @@ impl Client {
         }
         self.call(self.http.get(self.url("/v1/channels")).query(&q))
             .await
+    }
+
+    /// `POST /v1/devices`: registers `device`'s push target.
+    ///
+    /// # Errors
+    /// `invalid_device_id`, `bad_request` (malformed target), …
+    pub async fn register_push(
+        &self,
+        device: &str,
+        push: natter_protocol::http::PushTarget,
+    ) -> Result<natter_protocol::http::DeviceInfo, ClientError> {
+        self.post(
+            "/v1/devices",
+            &natter_protocol::http::RegisterPushRequest {
+                device_id: device.into(),
+                push,
+            },
+        )
+        .await
+    }
+
+    /// `GET /v1/devices`: the caller's devices and push targets.
+    ///
+    /// # Errors
+    /// As any authenticated call.
+    pub async fn devices(&self) -> Result<natter_protocol::http::DeviceList, ClientError> {
+        self.call(self.http.get(self.url("/v1/devices"))).await
+    }
+
+    /// `PUT /v1/channels/{id}/mute`.
+    ///
+    /// # Errors
+    /// `not_a_member`, …
+    pub async fn mute(&self, channel: u64, muted: bool) -> Result<(), ClientError> {
+        let _: natter_protocol::http::MuteRequest = self
+            .call(
+                self.http
+                    .put(self.url(&format!("/v1/channels/{channel}/mute")))
+                    .json(&natter_protocol::http::MuteRequest { muted }),
+            )
+            .await?;
+        Ok(())
     }
 
     /// `GET /v1/discover`: the edge this user should connect to.

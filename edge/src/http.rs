@@ -14,14 +14,13 @@ use axum::routing::{get, post, put};
 use natter_nats::subjects::rpc;
 use natter_protocol::http::{
     AddMembersRequest, AuthResponse, Channel, ChannelList, ChannelListQuery, CreateGroupRequest,
-    DeviceInfo, MuteRequest, RegisterPushRequest,
-    HistoryPage, HistoryQuery, LoginRequest, MemberList, OpenDmRequest, Profile,
-    RenameGroupRequest, SearchQuery, SetRoleRequest, SignupRequest, UpdateProfileRequest, UserList,
+    DeviceInfo, DeviceList, HistoryPage, HistoryQuery, LoginRequest, MemberList, MuteRequest,
+    OpenDmRequest, Profile, RegisterPushRequest, RenameGroupRequest, SearchQuery, SetRoleRequest,
+    SignupRequest, UpdateProfileRequest, UserList,
 };
 use natter_protocol::internal::{
     ChannelAction, ChannelListReq, ChannelReq, DevicePushReq, DmOpenReq, HistoryReq, MuteReq,
-    UserGetReq, UserSearchReq,
-    UserUpdateReq,
+    UserGetReq, UserSearchReq, UserUpdateReq,
 };
 use natter_protocol::{ApiError, ErrorCode, limits};
 use serde::Serialize;
@@ -64,8 +63,11 @@ pub(crate) fn router(edge: Arc<Edge>) -> Router {
         .route("/v1/users/{id}", get(get_user))
         .route("/v1/dm", post(open_dm))
         .route("/v1/discover", get(discover))
-        .route("/v1/devices", post(register_push))
-        .route("/v1/devices/{device}", axum::routing::delete(unregister_push))
+        .route("/v1/devices", post(register_push).get(list_devices))
+        .route(
+            "/v1/devices/{device}",
+            axum::routing::delete(unregister_push),
+        )
         .route("/v1/channels/{id}/mute", put(mute_channel))
         .route("/v1/channels", get(list_channels))
         .route("/v1/channels/{id}", get(get_channel))
@@ -227,6 +229,15 @@ async fn register_push(
     )
     .await?;
     Ok(json(StatusCode::OK, device))
+}
+
+async fn list_devices(
+    State(edge): State<Arc<Edge>>,
+    Caller(user_id): Caller,
+) -> HttpResult<Response> {
+    let devices: Vec<DeviceInfo> =
+        crate::rpc::call(&edge.nats, rpc::DEVICE_LIST, &UserGetReq { user_id }).await?;
+    Ok(json(StatusCode::OK, DeviceList { devices }))
 }
 
 async fn unregister_push(

@@ -256,7 +256,10 @@ async fn ensure_message_stream(
     }
 }
 
-async fn ensure_push_stream(js: &jetstream::Context, cfg: &LayoutConfig) -> Result<(), LayoutError> {
+async fn ensure_push_stream(
+    js: &jetstream::Context,
+    cfg: &LayoutConfig,
+) -> Result<(), LayoutError> {
     if js.get_stream(PUSH_STREAM).await.is_ok() {
         return Ok(());
     }
@@ -275,7 +278,11 @@ async fn ensure_push_stream(js: &jetstream::Context, cfg: &LayoutConfig) -> Resu
     };
     match js.create_stream(config).await {
         Ok(_) => Ok(()),
-        Err(e) => js.get_stream(PUSH_STREAM).await.map(|_| ()).map_err(|_| js_err(e)),
+        Err(e) => js
+            .get_stream(PUSH_STREAM)
+            .await
+            .map(|_| ())
+            .map_err(|_| js_err(e)),
     }
 }
 

@@ -157,6 +157,8 @@ pub mod rpc {
     pub const PUSH_TARGETS: &str = "rpc.push.targets";
     /// Set or clear a device's push target.
     pub const DEVICE_PUSH: &str = "rpc.device.push";
+    /// A user's devices with their push targets.
+    pub const DEVICE_LIST: &str = "rpc.device.list";
     /// Mute or unmute a channel for a user.
     pub const CHANNEL_MUTE: &str = "rpc.channel.mute";
 }

@@ -142,7 +142,10 @@ pub struct PushFlags {
     push_attempts: u32,
 }
 
-fn push_config(flags: &PushFlags, nats: &NatsArgs) -> anyhow::Result<natter_push::worker::PushWorkerConfig> {
+fn push_config(
+    flags: &PushFlags,
+    nats: &NatsArgs,
+) -> anyhow::Result<natter_push::worker::PushWorkerConfig> {
     let providers = match &flags.push_config {
         Some(path) => {
             let text = std::fs::read_to_string(path)

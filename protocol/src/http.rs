@@ -366,3 +366,10 @@ pub struct MuteRequest {
     /// Muted channels get no push notifications (messages still arrive).
     pub muted: bool,
 }
+
+/// `GET /v1/devices`: the caller's devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceList {
+    /// Devices ordered by id.
+    pub devices: Vec<DeviceInfo>,
+}

@@ -92,7 +92,6 @@ impl Server {
 /// # Panics
 /// If no local port can be bound.
 pub async fn serve(reply: impl Fn(&Recorded) -> (u16, String) + Send + Sync + 'static) -> Server {
-
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, requests) = mpsc::unbounded_channel();

@@ -121,7 +121,8 @@ impl Worker {
         let batch = match internal::decode::<PushBatch>(&msg.payload) {
             Ok(b) => b,
             Err(e) => {
-                self.dead_batch(&msg.payload, &format!("undecodable: {e}")).await;
+                self.dead_batch(&msg.payload, &format!("undecodable: {e}"))
+                    .await;
                 let _ = msg.ack().await;
                 return;
             }
@@ -137,7 +138,9 @@ impl Worker {
             Err(Later(why)) => {
                 tracing::warn!(reason = %why, delivered, "push batch deferred");
                 let _ = msg
-                    .ack_with(AckKind::Nak(Some(Duration::from_secs(2) * delivered as u32)))
+                    .ack_with(AckKind::Nak(Some(
+                        Duration::from_secs(2) * delivered as u32,
+                    )))
                     .await;
             }
         }
@@ -182,9 +185,11 @@ impl Worker {
         // newest message.
         let mut sends = Vec::new();
         for job in batch.jobs.iter().rev() {
-            for d in targets.devices.iter().filter(|d| {
-                d.channel_id == job.channel_id && job.recipients.contains(&d.user_id)
-            }) {
+            for d in targets
+                .devices
+                .iter()
+                .filter(|d| d.channel_id == job.channel_id && job.recipients.contains(&d.user_id))
+            {
                 if self.collapse(d) {
                     metrics::counter!("natter_push_collapsed_total").increment(1);
                     continue;
@@ -322,7 +327,10 @@ impl Worker {
 
     async fn publish_dead(&self, kind: &str, body: serde_json::Value) {
         let mut headers = async_nats::HeaderMap::new();
-        headers.insert(natter_nats::headers::CONTENT_TYPE, natter_nats::headers::JSON);
+        headers.insert(
+            natter_nats::headers::CONTENT_TYPE,
+            natter_nats::headers::JSON,
+        );
         if let Err(e) = self
             .nats
             .publish_with_headers(
@@ -338,7 +346,11 @@ impl Worker {
 }
 
 /// What the notification says: the sender (and group), and the text's start.
-fn message(job: &PushJob, names: &HashMap<u64, String>, groups: &HashMap<u64, String>) -> PushMessage {
+fn message(
+    job: &PushJob,
+    names: &HashMap<u64, String>,
+    groups: &HashMap<u64, String>,
+) -> PushMessage {
     let sender = names
         .get(&job.sender_id)
         .cloned()

@@ -94,7 +94,12 @@ pub(crate) async fn targets(w: &Worker, req: PushTargetsReq) -> RpcReply<PushTar
     }
     let users = w
         .store
-        .batch_get(&req.names_of.iter().map(|u| keys::user(*u)).collect::<Vec<_>>())
+        .batch_get(
+            &req.names_of
+                .iter()
+                .map(|u| keys::user(*u))
+                .collect::<Vec<_>>(),
+        )
         .await
         .map_err(store_err)?;
     let mut names = Vec::new();
@@ -106,7 +111,12 @@ pub(crate) async fn targets(w: &Worker, req: PushTargetsReq) -> RpcReply<PushTar
     }
     let chans = w
         .store
-        .batch_get(&req.channels.iter().map(|c| keys::channel(*c)).collect::<Vec<_>>())
+        .batch_get(
+            &req.channels
+                .iter()
+                .map(|c| keys::channel(*c))
+                .collect::<Vec<_>>(),
+        )
         .await
         .map_err(store_err)?;
     let mut channel_names = Vec::new();
@@ -130,7 +140,10 @@ async fn push_devices(
     user: u64,
 ) -> Result<Vec<(String, natter_protocol::http::PushTarget)>, StoreError> {
     let prefix = keys::devices_of(user);
-    let rows = w.store.scan(ScanRange::prefix(prefix.clone()), MAX_DEVICES).await?;
+    let rows = w
+        .store
+        .scan(ScanRange::prefix(prefix.clone()), MAX_DEVICES)
+        .await?;
     let mut out = Vec::new();
     for (k, v) in rows {
         let rec: DeviceRecord = value::decode(&v)?;
@@ -138,6 +151,28 @@ async fn push_devices(
             let id = String::from_utf8_lossy(&k[prefix.len()..]).into_owned();
             out.push((id, t));
         }
+    }
+    Ok(out)
+}
+
+/// The user's devices (up to 100) with their push targets.
+pub(crate) async fn device_list(
+    w: &Worker,
+    req: natter_protocol::internal::UserGetReq,
+) -> RpcReply<Vec<DeviceInfo>> {
+    let prefix = keys::devices_of(req.user_id);
+    let rows = w
+        .store
+        .scan(ScanRange::prefix(prefix.clone()), MAX_DEVICES)
+        .await
+        .map_err(store_err)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (k, v) in rows {
+        let rec: DeviceRecord = value::decode(&v).map_err(store_err)?;
+        out.push(DeviceInfo {
+            device_id: String::from_utf8_lossy(&k[prefix.len()..]).into_owned(),
+            push: rec.push,
+        });
     }
     Ok(out)
 }
@@ -204,8 +239,7 @@ fn check_target(t: &natter_protocol::http::PushTarget) -> RpcReply<()> {
 
 /// Mutes or unmutes a channel for a member.
 pub(crate) async fn mute(w: &Worker, req: MuteReq) -> RpcReply<()> {
-    if w
-        .store
+    if w.store
         .get(&keys::member(req.channel_id, req.user_id))
         .await
         .map_err(store_err)?

@@ -66,6 +66,7 @@ async fn dispatch(w: &Worker, subject: &str, payload: &[u8]) -> Vec<u8> {
         rpc::SYNC_ACK => call(payload, |r| sync::ack(w, r)).await,
         rpc::PUSH_TARGETS => call(payload, |r| push::targets(w, r)).await,
         rpc::DEVICE_PUSH => call(payload, |r| push::device_push(w, r)).await,
+        rpc::DEVICE_LIST => call(payload, |r| push::device_list(w, r)).await,
         rpc::CHANNEL_MUTE => call(payload, |r| push::mute(w, r)).await,
         other => internal::encode(&RpcReply::<()>::Err(ApiError::new(
             ErrorCode::NotFound,

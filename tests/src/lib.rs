@@ -77,6 +77,8 @@ pub struct System {
     pub worker: Option<Proc>,
     /// The presence watcher.
     pub presence: Option<Proc>,
+    /// The push worker.
+    pub push: Option<Proc>,
     /// The edges, in start order.
     pub edges: Vec<Proc>,
     log_seq: u32,
@@ -102,11 +104,13 @@ impl System {
             dir,
             worker: None,
             presence: None,
+            push: None,
             edges: Vec::new(),
             log_seq: 0,
         };
         sys.start_worker();
         sys.start_presence();
+        sys.start_push_worker(None);
         for _ in 0..edges {
             sys.start_edge();
         }
@@ -156,6 +160,22 @@ impl System {
     pub fn start_presence(&mut self) {
         let child = self.command("presence").spawn().expect("spawn presence");
         self.presence = Some(Proc {
+            child,
+            url: String::new(),
+        });
+    }
+
+    /// (Re)starts the push worker, with a provider config (JSON) if given.
+    pub fn start_push_worker(&mut self, config: Option<&serde_json::Value>) {
+        self.push = None;
+        let mut cmd = self.command("push-worker");
+        if let Some(c) = config {
+            let path = self.dir.path().join(format!("push-{}.json", self.log_seq));
+            std::fs::write(&path, c.to_string()).expect("push config");
+            cmd.arg("--push-config").arg(path);
+        }
+        let child = cmd.spawn().expect("spawn push worker");
+        self.push = Some(Proc {
             child,
             url: String::new(),
         });
@@ -234,9 +254,11 @@ impl System {
         self.edges.clear();
         self.kill_worker();
         self.presence = None;
+        self.push = None;
         self.nats.restart().expect("nats restart");
         self.start_worker();
         self.start_presence();
+        self.start_push_worker(None);
         for _ in 0..n {
             self.start_edge();
         }
@@ -279,6 +301,7 @@ impl Drop for System {
         self.edges.clear();
         self.kill_worker();
         self.presence = None;
+        self.push = None;
         self.nats.kill();
     }
 }

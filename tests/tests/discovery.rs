@@ -74,10 +74,14 @@ async fn a_draining_edges_clients_reconnect_elsewhere_and_miss_nothing() {
             // offered to anyone.
             sys.edges[0].terminate();
             let (b, drained) = (bob.clone(), urls[0].clone());
-            eventually(WAIT, "discovery stops offering the draining edge", move || {
-                let (b, drained) = (b.clone(), drained.clone());
-                async move { b.discover().await.is_ok_and(|d| d.http_url != drained) }
-            })
+            eventually(
+                WAIT,
+                "discovery stops offering the draining edge",
+                move || {
+                    let (b, drained) = (b.clone(), drained.clone());
+                    async move { b.discover().await.is_ok_and(|d| d.http_url != drained) }
+                },
+            )
             .await;
         }
         a.send(channel, &format!("m-{i}"), &format!("message {i}"))
