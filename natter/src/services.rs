@@ -105,10 +105,35 @@ pub struct PresenceArgs {
     /// Presence shards this process follows, comma-separated (default: all).
     #[arg(long, env = "NATTER_PRESENCE_FOLLOW", value_delimiter = ',')]
     shards: Option<Vec<u32>>,
+    /// Serve /metrics and /healthz on this address.
+    #[arg(long, env = "NATTER_METRICS_LISTEN")]
+    metrics_listen: Option<String>,
+}
+
+/// Serves `/metrics` and `/healthz` on `addr` for services without an HTTP API.
+async fn serve_metrics(addr: Option<&str>) -> anyhow::Result<()> {
+    let (Some(addr), Some(render)) = (addr, install_metrics()) else {
+        return Ok(());
+    };
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    let app = axum::Router::new()
+        .route(
+            "/metrics",
+            axum::routing::get(move || {
+                let r = render.clone();
+                async move { r() }
+            }),
+        )
+        .route("/healthz", axum::routing::get(|| async { "ok" }));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(())
 }
 
 /// `natter presence`.
 pub async fn presence(args: PresenceArgs) -> anyhow::Result<()> {
+    serve_metrics(args.metrics_listen.as_deref()).await?;
     let nats = natter_nats::connect(&args.nats.nats_url, "natter-presence").await?;
     let config = natter_presence::PresenceConfig {
         layout: args.nats.layout(),
@@ -125,6 +150,9 @@ pub struct PushWorkerArgs {
     nats: NatsArgs,
     #[command(flatten)]
     push: PushFlags,
+    /// Serve /metrics and /healthz on this address.
+    #[arg(long, env = "NATTER_METRICS_LISTEN")]
+    metrics_listen: Option<String>,
 }
 
 /// Push worker flags (also used by `dev`).
@@ -165,6 +193,7 @@ fn push_config(
 
 /// `natter push-worker`.
 pub async fn push_worker(args: PushWorkerArgs) -> anyhow::Result<()> {
+    serve_metrics(args.metrics_listen.as_deref()).await?;
     let config = push_config(&args.push, &args.nats)?;
     let nats = natter_nats::connect(&args.nats.nats_url, "natter-push-worker").await?;
     println!("natter push-worker running");
@@ -334,22 +363,9 @@ pub async fn edge(args: EdgeArgs) -> anyhow::Result<()> {
 
 /// `natter store-worker`.
 pub async fn store_worker(args: StoreWorkerArgs) -> anyhow::Result<()> {
-    let metrics = install_metrics();
+    serve_metrics(args.metrics_listen.as_deref()).await?;
     let store: SharedStore = Arc::new(EmbeddedStore::open(&args.store_dir)?);
     let nats = natter_nats::connect(&args.nats.nats_url, "natter-store-worker").await?;
-    if let (Some(addr), Some(render)) = (&args.metrics_listen, metrics) {
-        let listener = tokio::net::TcpListener::bind(addr).await?;
-        let app = axum::Router::new()
-            .route(
-                "/metrics",
-                axum::routing::get(move || {
-                    let r = render.clone();
-                    async move { r() }
-                }),
-            )
-            .route("/healthz", axum::routing::get(|| async { "ok" }));
-        tokio::spawn(async move { axum::serve(listener, app).await });
-    }
     let config = StoreWorkerConfig {
         layout: args.nats.layout(),
         ..Default::default()
