@@ -25,6 +25,16 @@ pub const PUSH_CONSUMER: &str = "push-worker";
 pub const PRESENCE_SHARDS_METADATA_KEY: &str = "natter.presence_shards";
 /// How long a TTL-expiry or delete marker stays in a presence or edges bucket.
 pub const MARKER_TTL: Duration = Duration::from_secs(60);
+/// KV bucket of partition leases: `p<N>` → the owning store worker (per-key TTL).
+pub const PARTITION_LEASE_BUCKET: &str = "partition_leases";
+/// KV bucket of live store workers (per-key TTL), for sharing the partitions.
+pub const STORE_WORKERS_BUCKET: &str = "store_workers";
+
+/// Key of partition `p`'s lease.
+pub fn partition_lease_key(partition: u32) -> String {
+    format!("p{partition}")
+}
+
 /// KV bucket of live edges (per-key TTL, renewed by each edge).
 pub const EDGES_BUCKET: &str = "edges";
 /// KV bucket of each user's last edge (for sticky discovery).
@@ -153,6 +163,26 @@ pub async fn ensure(js: &jetstream::Context, cfg: &LayoutConfig) -> Result<Layou
                 description: "when each user was last online (ms)".into(),
                 history: 1,
                 num_replicas: cfg.replicas,
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    for (bucket, what) in [
+        (
+            PARTITION_LEASE_BUCKET,
+            "partition leases: p<N> -> owning store worker",
+        ),
+        (STORE_WORKERS_BUCKET, "live store workers"),
+    ] {
+        ensure_bucket(
+            js,
+            kv::Config {
+                bucket: bucket.into(),
+                description: what.into(),
+                history: 1,
+                num_replicas: cfg.replicas,
+                limit_markers: Some(MARKER_TTL),
                 ..Default::default()
             },
         )

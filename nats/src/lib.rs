@@ -10,6 +10,7 @@
 //! - [`layout`]: the message stream, its per-partition consumers and the KV buckets,
 //!   created idempotently by whichever service starts first ([`layout::ensure`]).
 //! - [`connect`]: how services connect to NATS.
+//! - [`ttl_kv`]: KV keys with a per-key TTL, claimed and renewed conditionally (leases).
 //! - [`server`]: finding a `nats-server` binary (2.11 or later) and running it as a
 //!   child process; [`server::NatsServer`] is also the test harness (free port, temp
 //!   folder, killed on drop).
@@ -21,6 +22,7 @@ pub mod connect;
 pub mod layout;
 pub mod server;
 pub mod subjects;
+pub mod ttl_kv;
 
 pub use connect::connect;
 pub use layout::{Layout, LayoutError, ensure};

@@ -211,6 +211,10 @@ pub struct StoreWorkerArgs {
     /// Serve /metrics and /healthz on this address.
     #[arg(long, env = "NATTER_METRICS_LISTEN")]
     metrics_listen: Option<String>,
+    /// Life of a partition lease without renewal, in seconds (a dead worker's
+    /// partitions move after this long).
+    #[arg(long, env = "NATTER_LEASE_TTL_SECS", default_value_t = 10)]
+    lease_ttl_secs: u64,
 }
 
 /// `natter dev`.
@@ -368,6 +372,7 @@ pub async fn store_worker(args: StoreWorkerArgs) -> anyhow::Result<()> {
     let nats = natter_nats::connect(&args.nats.nats_url, "natter-store-worker").await?;
     let config = StoreWorkerConfig {
         layout: args.nats.layout(),
+        lease_ttl: std::time::Duration::from_secs(args.lease_ttl_secs.max(1)),
         ..Default::default()
     };
     println!(

@@ -416,7 +416,9 @@ async fn commit(
     batch = batch
         .put(keys::channel_head(cid), value::encode(&seq))
         .put(keys::read_seq(actor, cid), value::encode(&seq));
-    write_retrying(w, part.p, batch).await.map_err(store_err)?;
+    write_retrying(w, part.p, part.fenced(batch))
+        .await
+        .map_err(store_err)?;
     part.set_heads([(cid, seq)]);
     if let Some(members) = change.new_members {
         w.fanout.set_members(cid, members).await;
@@ -455,7 +457,9 @@ async fn read(w: &Worker, part: &mut Partition, user: u64, cid: u64, seq: u64) -
         return Ok(old);
     }
     let batch = WriteBatch::new().put(keys::read_seq(user, cid), value::encode(&target));
-    write_retrying(w, part.p, batch).await.map_err(store_err)?;
+    write_retrying(w, part.p, part.fenced(batch))
+        .await
+        .map_err(store_err)?;
     w.fanout
         .to_user(
             user,

@@ -31,23 +31,79 @@ use natter_store::{StoreError, WriteBatch, keys, value};
 use crate::Worker;
 use crate::records::{DedupeRecord, MessageRecord};
 
-/// Runs partition `p` until the task is cancelled, restarting after any failure.
-pub(crate) async fn run_partition(w: Arc<Worker>, p: u32) {
+/// Runs partition `p` as owner of epoch `epoch` until the task is aborted (lease
+/// lost or handed over) or a newer owner has raised the fence; restarts the consumer
+/// after any other failure.
+pub(crate) async fn run_partition(w: Arc<Worker>, p: u32, epoch: u64) {
     let mut backoff = Duration::from_millis(100);
     loop {
-        match consume(&w, p).await {
+        match raise_fence(&w, p, epoch).await {
+            Ok(true) => break,
+            Ok(false) => {
+                tracing::warn!(partition = p, epoch, "a newer owner holds the partition");
+                return;
+            }
+            Err(e) => tracing::warn!(partition = p, error = %e, "fence not raised; retrying"),
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+    loop {
+        match consume(&w, p, epoch).await {
             Ok(()) => tracing::warn!(partition = p, "partition stream ended; restarting"),
             Err(e) => {
                 tracing::warn!(partition = p, error = %e, "partition consumer failed; restarting")
             }
+        }
+        if !matches!(fence(&w, p).await, Ok(f) if f == epoch) {
+            metrics::counter!("natter_store_fenced_out_total").increment(1);
+            tracing::warn!(
+                partition = p,
+                epoch,
+                "fenced out by a newer owner; stopping"
+            );
+            return;
         }
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(Duration::from_secs(5));
     }
 }
 
+/// The partition's fence: the epoch of its newest owner (0 before any).
+async fn fence(w: &Worker, p: u32) -> Result<u64, StoreError> {
+    match w.store.get(&keys::partition_fence(p)).await? {
+        Some(b) => value::decode(&b),
+        None => Ok(0),
+    }
+}
+
+/// Raises the fence to `epoch`; false if a newer owner already raised it higher.
+async fn raise_fence(w: &Worker, p: u32, epoch: u64) -> Result<bool, StoreError> {
+    loop {
+        let key = keys::partition_fence(p);
+        let old = w.store.get(&key).await?;
+        let current: u64 = old.as_deref().map(value::decode).transpose()?.unwrap_or(0);
+        if current > epoch {
+            return Ok(false);
+        }
+        if current == epoch {
+            return Ok(true);
+        }
+        let batch = WriteBatch::new()
+            .expect(key.clone(), old)
+            .put(key, value::encode(&epoch));
+        match w.store.write(batch).await {
+            Ok(()) => return Ok(true),
+            Err(StoreError::ConditionFailed { .. }) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 pub(crate) struct Partition {
     pub(crate) p: u32,
+    /// This owner's epoch: every write is conditional on the fence still being it.
+    epoch: u64,
     /// Stream sequence of the last JetStream message whose sends are in the store.
     applied: u64,
     /// Head seq per channel; this task is the only writer of its channels' heads.
@@ -57,6 +113,14 @@ pub(crate) struct Partition {
 }
 
 impl Partition {
+    /// `batch`, refused by the store unless this owner still holds the partition.
+    pub(crate) fn fenced(&self, batch: WriteBatch) -> WriteBatch {
+        batch.expect(
+            keys::partition_fence(self.p),
+            Some(value::encode(&self.epoch)),
+        )
+    }
+
     /// Head seqs of `channels`, from the cache or the store.
     pub(crate) async fn heads_of(
         &mut self,
@@ -110,7 +174,7 @@ pub(crate) async fn write_retrying(
     }
 }
 
-async fn consume(w: &Worker, p: u32) -> anyhow::Result<()> {
+async fn consume(w: &Worker, p: u32, epoch: u64) -> anyhow::Result<()> {
     let stream = w.js.get_stream(layout::MESSAGE_STREAM).await?;
     let name = layout::partition_consumer_name(p);
     // Not found is fine: first start.
@@ -124,6 +188,7 @@ async fn consume(w: &Worker, p: u32) -> anyhow::Result<()> {
     };
     let mut part = Partition {
         p,
+        epoch,
         applied,
         heads: quick_cache::unsync::Cache::new(100_000),
         last_delivery: 0,
@@ -292,7 +357,7 @@ async fn persist(
     }
     batch = batch.put(keys::partition_applied(part.p), value::encode(&last_seq));
 
-    write_retrying(w, part.p, batch).await?;
+    write_retrying(w, part.p, part.fenced(batch)).await?;
     part.set_heads(heads);
     part.applied = last_seq;
     for (sender, cmid) in refused {

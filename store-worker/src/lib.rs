@@ -24,6 +24,7 @@ mod channels;
 mod fanout;
 mod groups;
 mod ingest;
+mod leases;
 mod push;
 mod records;
 mod rpc;
@@ -43,6 +44,8 @@ pub struct StoreWorkerConfig {
     pub layout: LayoutConfig,
     /// Most JetStream messages consumed and written as one store batch.
     pub max_batch: usize,
+    /// Life of a partition lease without renewal (renewed every third of it).
+    pub lease_ttl: std::time::Duration,
 }
 
 impl Default for StoreWorkerConfig {
@@ -50,6 +53,7 @@ impl Default for StoreWorkerConfig {
         Self {
             layout: LayoutConfig::default(),
             max_batch: 256,
+            lease_ttl: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -95,10 +99,9 @@ pub async fn run(
         "store worker starting"
     );
 
+    let me = format!("sw-{}", ids.worker_id());
     let mut tasks = tokio::task::JoinSet::new();
-    for p in 0..layout.partitions {
-        tasks.spawn(ingest::run_partition(worker.clone(), p));
-    }
+    tasks.spawn(leases::run(worker.clone(), me.clone()));
     let rpc_sub = worker
         .nats
         .queue_subscribe(
@@ -111,6 +114,9 @@ pub async fn run(
     shutdown.await;
     tracing::info!("store worker stopping");
     tasks.shutdown().await;
+    // Free the partitions at once rather than after the lease TTL; anything persisted
+    // but not acked is redelivered to the next owner and recognized as applied.
+    leases::release_all(&worker, &me).await;
     if let Err(e) = ids.release().await {
         tracing::warn!(error = %e, "idgen lease release failed");
     }
