@@ -3,9 +3,10 @@
 use std::time::Duration;
 
 /// Connects to NATS as service `name` (shown by `nats server report connections`).
+/// `url` may list several servers of a cluster, comma-separated.
 ///
-/// The client keeps reconnecting on its own after a disconnect; the first connect
-/// retries too, so services may start before the server.
+/// The client keeps reconnecting on its own after a disconnect (to any listed
+/// server); the first connect retries too, so services may start before the server.
 ///
 /// # Errors
 /// Fails if the URL is malformed.
@@ -20,8 +21,18 @@ pub async fn connect(
         .request_timeout(Some(Duration::from_secs(10)))
         // Fan-out bursts: a user subscription may see many events at once.
         .subscription_capacity(64 * 1024)
-        .connect(url)
+        .connect(servers(url)?)
         .await
+}
+
+fn servers(url: &str) -> Result<Vec<async_nats::ServerAddr>, async_nats::ConnectError> {
+    url.split(',')
+        .map(|u| {
+            u.trim().parse::<async_nats::ServerAddr>().map_err(|e| {
+                async_nats::ConnectError::with_source(async_nats::ConnectErrorKind::ServerParse, e)
+            })
+        })
+        .collect()
 }
 
 /// Waits until the server has processed everything this client sent before (e.g. a

@@ -12,6 +12,12 @@ use std::time::{Duration, Instant};
 
 /// The shipped single-node config (JetStream, fsync before ack).
 pub const SINGLE_NODE_CONFIG: &str = include_str!("../config/single.conf");
+/// The shipped configs of the three cluster nodes.
+pub const CLUSTER_NODE_CONFIGS: [&str; 3] = [
+    include_str!("../config/cluster-node-1.conf"),
+    include_str!("../config/cluster-node-2.conf"),
+    include_str!("../config/cluster-node-3.conf"),
+];
 
 /// Failures finding or starting `nats-server`.
 #[derive(Debug, thiserror::Error)]
@@ -99,13 +105,23 @@ impl NatsServer {
     /// # Errors
     /// Fails if no binary is found or it does not come up within 10 s.
     pub fn start_in(dir: &Path, port: Option<u16>) -> Result<Self, ServerError> {
+        Self::start_with(dir, SINGLE_NODE_CONFIG, port, Vec::new())
+    }
+
+    /// Starts a server from `config` (text) with extra command-line flags; flags
+    /// override the config's listen address and store folder.
+    fn start_with(
+        dir: &Path,
+        config_text: &str,
+        port: Option<u16>,
+        extra: Vec<String>,
+    ) -> Result<Self, ServerError> {
         let binary = find_binary()?;
         std::fs::create_dir_all(dir)?;
         let config = dir.join("nats-server.conf");
-        std::fs::write(&config, SINGLE_NODE_CONFIG)?;
+        std::fs::write(&config, config_text)?;
         let store_dir = dir.join("jetstream");
-        // Flags override the config file's listen address and store folder.
-        let args = vec![
+        let mut args = vec![
             "-c".to_string(),
             config.display().to_string(),
             "-a".into(),
@@ -115,6 +131,7 @@ impl NatsServer {
             "-sd".into(),
             store_dir.display().to_string(),
         ];
+        args.extend(extra);
         let mut server = Self {
             child: None,
             url: String::new(),
@@ -230,6 +247,92 @@ impl NatsServer {
             Some(c) => Ok(c.wait()?),
             None => Err(ServerError::Io(std::io::Error::other("not running"))),
         }
+    }
+}
+
+/// A 3-node JetStream cluster on loopback, from the shipped cluster configs (their
+/// host-specific lines — store folder, HTTP port — replaced for one machine).
+pub struct NatsCluster {
+    nodes: Vec<NatsServer>,
+    _temp: Option<tempfile::TempDir>,
+}
+
+/// Free loopback ports (bound then released: a tiny window for another process).
+fn free_ports(n: usize) -> Result<Vec<u16>, ServerError> {
+    let listeners = (0..n)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0"))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(listeners
+        .iter()
+        .filter_map(|l| l.local_addr().ok().map(|a| a.port()))
+        .collect())
+}
+
+impl NatsCluster {
+    /// Starts three nodes under `dir` (`node-1`…`node-3`), each with JetStream.
+    ///
+    /// # Errors
+    /// Fails if a node does not come up.
+    pub fn start_in(dir: &Path) -> Result<Self, ServerError> {
+        let client = free_ports(3)?;
+        let routes_ports = free_ports(3)?;
+        let routes = routes_ports
+            .iter()
+            .map(|p| format!("nats-route://127.0.0.1:{p}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut nodes = Vec::with_capacity(3);
+        for i in 0..3 {
+            // Keep everything but the lines bound to a host layout.
+            let config: String = CLUSTER_NODE_CONFIGS[i]
+                .lines()
+                .filter(|l| {
+                    let t = l.trim_start();
+                    !t.starts_with("store_dir") && !t.starts_with("http:")
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            let extra = vec![
+                "--cluster".into(),
+                format!("nats://127.0.0.1:{}", routes_ports[i]),
+                "--routes".into(),
+                routes.clone(),
+            ];
+            nodes.push(NatsServer::start_with(
+                &dir.join(format!("node-{}", i + 1)),
+                &config,
+                Some(client[i]),
+                extra,
+            )?);
+        }
+        Ok(Self { nodes, _temp: None })
+    }
+
+    /// Starts three nodes in a new temp folder.
+    ///
+    /// # Errors
+    /// Fails if a node does not come up.
+    pub fn start() -> Result<Self, ServerError> {
+        let temp = tempfile::Builder::new()
+            .prefix("natter-cluster-")
+            .tempdir()?;
+        let mut c = Self::start_in(temp.path())?;
+        c._temp = Some(temp);
+        Ok(c)
+    }
+
+    /// Every node's client URL, comma-separated (what clients connect with).
+    pub fn urls(&self) -> String {
+        self.nodes
+            .iter()
+            .map(|n| n.url().to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// Node `i` (0-based).
+    pub fn node(&mut self, i: usize) -> &mut NatsServer {
+        &mut self.nodes[i]
     }
 }
 

@@ -83,3 +83,49 @@ fn restart_keeps_port_and_data() {
     server.restart().unwrap();
     assert_eq!(server.port(), port);
 }
+
+#[tokio::test]
+async fn a_three_node_cluster_keeps_replicated_streams_available_when_a_node_dies() {
+    let mut cluster = natter_nats::server::NatsCluster::start().expect("cluster");
+    let client = natter_nats::connect(&cluster.urls(), "test").await.unwrap();
+    let js = async_nats::jetstream::new(client);
+    let cfg = LayoutConfig {
+        partitions: 2,
+        replicas: 3,
+        presence_shards: 1,
+    };
+    // The cluster elects its JetStream meta leader first.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let layout = loop {
+        match layout::ensure(&js, &cfg).await {
+            Ok(l) => break l,
+            Err(e) => {
+                assert!(std::time::Instant::now() < deadline, "no layout: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+        }
+    };
+    assert_eq!(layout.partitions, 2);
+    let mut stream = js.get_stream(layout::MESSAGE_STREAM).await.unwrap();
+    assert_eq!(stream.info().await.unwrap().config.num_replicas, 3);
+
+    // With one node of three down, publishes are still acked (after a re-election).
+    cluster.node(0).kill();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let sent = async {
+            js.publish(natter_nats::subjects::channel_messages(0, 1), "x".into())
+                .await?
+                .await
+        }
+        .await;
+        match sent {
+            Ok(_) => break,
+            Err(e) => {
+                assert!(std::time::Instant::now() < deadline, "no ack: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+        }
+    }
+    cluster.node(0).restart().unwrap();
+}
