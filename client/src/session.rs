@@ -24,6 +24,8 @@ pub struct Session {
     have: HashMap<u64, u64>,
     /// How many times the session reconnected.
     pub reconnects: u64,
+    /// Messages received again (after a reconnect) and dropped.
+    pub duplicates_dropped: u64,
 }
 
 impl Session {
@@ -41,6 +43,7 @@ impl Session {
             edge,
             have: HashMap::new(),
             reconnects: 0,
+            duplicates_dropped: 0,
         })
     }
 
@@ -89,6 +92,7 @@ impl Session {
                 Ok(Incoming::Event(ServerEvent::Message(m))) => {
                     let have = self.have.entry(m.channel).or_insert(0);
                     if m.seq <= *have {
+                        self.duplicates_dropped += 1;
                         continue;
                     }
                     *have = m.seq;
@@ -107,7 +111,10 @@ impl Session {
 
     /// Closes the current connection and connects again through discovery, backing
     /// off (with jitter) between attempts.
-    async fn reconnect(&mut self) -> Result<(), ClientError> {
+    ///
+    /// # Errors
+    /// The edges stayed unreachable through every attempt.
+    pub async fn reconnect(&mut self) -> Result<(), ClientError> {
         let mut backoff = Duration::from_millis(100);
         for attempt in 1..=MAX_ATTEMPTS {
             match Self::open(&self.entries, &self.device).await {

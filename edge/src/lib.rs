@@ -108,8 +108,8 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let js = async_nats::jetstream::new(nats.clone());
-    let layout = layout::ensure(&js, &config.layout).await?;
-    let ids = IdGenerator::start(js.clone()).await?;
+    let layout = layout::ensure_patiently(&js, &config.layout, layout::STARTUP_PATIENCE).await?;
+    let ids = IdGenerator::start_patiently(js.clone(), layout::STARTUP_PATIENCE).await?;
     let members = Arc::new(members::MembershipCache::new(nats.clone()));
     let watcher = members
         .watch()

@@ -121,6 +121,31 @@ impl IdGenerator {
         Self::start_with(js, IdGenOptions::default()).await
     }
 
+    /// [`start`](Self::start), retried with backoff for up to `patience` while
+    /// JetStream is not ready (in a cluster, a just-created bucket takes a moment to
+    /// be reachable from every node).
+    ///
+    /// # Errors
+    /// The last error once `patience` has passed.
+    pub async fn start_patiently(
+        js: jetstream::Context,
+        patience: std::time::Duration,
+    ) -> Result<Arc<Self>, IdgenError> {
+        let deadline = tokio::time::Instant::now() + patience;
+        let mut backoff = std::time::Duration::from_millis(100);
+        loop {
+            match Self::start(js.clone()).await {
+                Ok(g) => return Ok(g),
+                Err(e) if tokio::time::Instant::now() >= deadline => return Err(e),
+                Err(e) => {
+                    tracing::info!(error = %e, "idgen not ready; retrying");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(std::time::Duration::from_secs(2));
+                }
+            }
+        }
+    }
+
     /// Leases a worker id (the requested one, or any free one) and starts renewing it.
     ///
     /// # Errors

@@ -241,6 +241,36 @@ pub async fn ensure(js: &jetstream::Context, cfg: &LayoutConfig) -> Result<Layou
     })
 }
 
+/// [`ensure`], retried with backoff for up to `patience` while JetStream is not
+/// ready (a cluster electing its leader, a server still starting): services may
+/// start before NATS.
+///
+/// # Errors
+/// The last error once `patience` has passed, or a bad-metadata error at once.
+pub async fn ensure_patiently(
+    js: &jetstream::Context,
+    cfg: &LayoutConfig,
+    patience: Duration,
+) -> Result<Layout, LayoutError> {
+    let deadline = tokio::time::Instant::now() + patience;
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        match ensure(js, cfg).await {
+            Ok(l) => return Ok(l),
+            Err(e @ (LayoutError::BadMetadata(_) | LayoutError::NoPartitions)) => return Err(e),
+            Err(e) if tokio::time::Instant::now() >= deadline => return Err(e),
+            Err(e) => {
+                tracing::info!(error = %e, "JetStream not ready; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(2));
+            }
+        }
+    }
+}
+
+/// How long services wait for JetStream at start-up.
+pub const STARTUP_PATIENCE: Duration = Duration::from_secs(120);
+
 /// The message stream's definition for a new deployment.
 pub fn message_stream_config(cfg: &LayoutConfig) -> stream::Config {
     stream::Config {

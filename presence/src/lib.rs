@@ -52,7 +52,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
     let js = jetstream::new(nats.clone());
-    let layout = layout::ensure(&js, &config.layout).await?;
+    let layout = layout::ensure_patiently(&js, &config.layout, layout::STARTUP_PATIENCE).await?;
     let shards = config
         .shards
         .unwrap_or_else(|| (0..layout.presence_shards).collect());

@@ -67,7 +67,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let providers = Providers::new(&config.providers).map_err(|e| anyhow::anyhow!("{e}"))?;
     let js = jetstream::new(nats.clone());
-    let layout = layout::ensure(&js, &config.layout).await?;
+    let layout = layout::ensure_patiently(&js, &config.layout, layout::STARTUP_PATIENCE).await?;
     let worker = Worker {
         nats,
         providers,

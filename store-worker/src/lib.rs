@@ -82,8 +82,8 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
     let js = async_nats::jetstream::new(nats.clone());
-    let layout = layout::ensure(&js, &config.layout).await?;
-    let ids = IdGenerator::start(js.clone()).await?;
+    let layout = layout::ensure_patiently(&js, &config.layout, layout::STARTUP_PATIENCE).await?;
+    let ids = IdGenerator::start_patiently(js.clone(), layout::STARTUP_PATIENCE).await?;
     let worker = Arc::new(Worker {
         fanout: fanout::Fanout::new(store.clone(), nats.clone()),
         store,

@@ -9,6 +9,9 @@
 //! # Layout
 //! - [`System`]: the running system; kill and restart pieces of it.
 //! - [`eventually`]: wait for a condition with a deadline (never a bare sleep).
+//! - [`chaos`]: traffic that survives faults, and its end-of-run accounting.
+
+pub mod chaos;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -17,6 +20,59 @@ use std::time::{Duration, Instant};
 
 use natter_client::Client;
 use natter_nats::NatsServer;
+use natter_nats::server::NatsCluster;
+
+/// The system's NATS: one server, or a 3-node cluster.
+pub enum Nats {
+    /// One server (replicas 1).
+    Single(NatsServer),
+    /// Three nodes (replicas 3).
+    Cluster(NatsCluster),
+}
+
+impl Nats {
+    /// What clients connect with (comma-separated for a cluster).
+    pub fn url(&self) -> String {
+        match self {
+            Nats::Single(s) => s.url().to_string(),
+            Nats::Cluster(c) => c.urls(),
+        }
+    }
+
+    fn replicas(&self) -> &'static str {
+        match self {
+            Nats::Single(_) => "1",
+            Nats::Cluster(_) => "3",
+        }
+    }
+
+    /// SIGKILLs every node and starts them again on the same data and ports.
+    pub fn restart(&mut self) {
+        match self {
+            Nats::Single(s) => s.restart().expect("nats restart"),
+            Nats::Cluster(c) => {
+                for i in 0..3 {
+                    c.node(i).kill();
+                }
+                for i in 0..3 {
+                    c.node(i).restart().expect("node restart");
+                }
+            }
+        }
+    }
+
+    /// SIGKILLs every node.
+    pub fn kill(&mut self) {
+        match self {
+            Nats::Single(s) => s.kill(),
+            Nats::Cluster(c) => {
+                for i in 0..3 {
+                    c.node(i).kill();
+                }
+            }
+        }
+    }
+}
 
 /// Token key id and secret (hex) every edge of a test system shares.
 pub const TEST_KEY_ID: &str = "test-1";
@@ -72,8 +128,8 @@ impl Drop for Proc {
 /// A running Natter system for one test.
 pub struct System {
     bin: PathBuf,
-    /// The NATS server.
-    pub nats: NatsServer,
+    /// The NATS server or cluster.
+    pub nats: Nats,
     dir: tempfile::TempDir,
     /// The store worker (None while killed).
     pub worker: Option<Proc>,
@@ -90,8 +146,19 @@ impl System {
     /// Starts nats-server, a store worker and `edges` edges using binary `bin`
     /// (`env!("CARGO_BIN_EXE_natter-under-test")`).
     pub async fn start(bin: &str, edges: usize) -> Self {
+        Self::start_on(bin, edges, false).await
+    }
+
+    /// Like [`Self::start`], on a 3-node NATS cluster with replicas 3.
+    pub async fn start_cluster(bin: &str, edges: usize) -> Self {
+        Self::start_on(bin, edges, true).await
+    }
+
+    async fn start_on(bin: &str, edges: usize, cluster: bool) -> Self {
+        // NATTER_KEEP_TEST_DIR=1 keeps the folder (logs, data) for a post-mortem.
         let dir = tempfile::Builder::new()
             .prefix("natter-e2e-")
+            .disable_cleanup(std::env::var_os("NATTER_KEEP_TEST_DIR").is_some())
             .tempdir()
             .expect("temp dir");
         std::fs::write(
@@ -99,7 +166,11 @@ impl System {
             format!("{TEST_KEY_ID} {TEST_KEY_HEX}\n"),
         )
         .expect("keys");
-        let nats = NatsServer::start_in(&dir.path().join("nats"), None).expect("nats-server");
+        let nats = if cluster {
+            Nats::Cluster(NatsCluster::start_in(&dir.path().join("nats")).expect("nats cluster"))
+        } else {
+            Nats::Single(NatsServer::start_in(&dir.path().join("nats"), None).expect("nats-server"))
+        };
         let mut sys = Self {
             bin: bin.into(),
             nats,
@@ -133,6 +204,7 @@ impl System {
         let mut cmd = Command::new(&self.bin);
         cmd.arg(role)
             .env("NATTER_NATS_URL", self.nats.url())
+            .env("NATTER_REPLICAS", self.nats.replicas())
             .env("NATTER_PARTITIONS", "4")
             .env("NATTER_PRESENCE_SHARDS", "2")
             .env("NATTER_PRESENCE_TTL_SECS", PRESENCE_TTL_SECS.to_string())
@@ -186,11 +258,16 @@ impl System {
 
     /// Starts one more edge on a free port; returns its index.
     pub fn start_edge(&mut self) -> usize {
+        self.start_edge_on("127.0.0.1:0")
+    }
+
+    /// Starts one more edge listening on `addr`; returns its index.
+    pub fn start_edge_on(&mut self, addr: &str) -> usize {
         let keys = self.dir.path().join("token-keys");
         let mut cmd = self.command("edge");
         cmd.args([
             "--listen",
-            "127.0.0.1:0",
+            addr,
             "--send-rate",
             "100000,100000",
             "--frame-rate",
@@ -223,7 +300,7 @@ impl System {
     pub async fn wait_ready(&self) {
         for edge in &self.edges {
             let client = Client::new(&edge.url);
-            eventually(Duration::from_secs(30), "edge and store worker answer", || {
+            eventually(Duration::from_secs(90), "edge and store worker answer", || {
                 let client = client.clone();
                 async move {
                     // A wrong login only comes back as invalid_credentials once a
@@ -251,19 +328,24 @@ impl System {
     }
 
     /// SIGKILLs everything (edges, store worker, nats-server), then starts it all
-    /// again on the same data; edges come back on new ports.
+    /// again on the same data and addresses.
     pub async fn restart_all(&mut self) {
-        let n = self.edges.len();
+        let addrs: Vec<String> = self
+            .edges
+            .iter()
+            .map(|e| e.url.trim_start_matches("http://").to_string())
+            .collect();
         self.edges.clear();
         self.kill_worker();
         self.presence = None;
         self.push = None;
-        self.nats.restart().expect("nats restart");
+        self.nats.restart();
         self.start_worker();
         self.start_presence();
         self.start_push_worker(None);
-        for _ in 0..n {
-            self.start_edge();
+        // Same addresses: clients come back to the edges they knew.
+        for addr in addrs {
+            self.start_edge_on(&addr);
         }
         self.wait_ready().await;
     }

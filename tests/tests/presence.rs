@@ -62,7 +62,7 @@ async fn a_user_is_online_while_any_device_is_and_watchers_see_only_transitions(
 
     // Edge 1 dies with the phone's socket on it: the phone's key expires, the laptop
     // keeps Bob online.
-    let nats = async_nats::connect(sys.nats.url()).await.unwrap();
+    let nats = async_nats::connect(sys.nats.url().as_str()).await.unwrap();
     let js = async_nats::jetstream::new(nats);
     let shard = natter_nats::layout::presence_shard_of(bob_id, 2);
     let bucket = js

@@ -1,0 +1,135 @@
+//! Chaos: real processes die under traffic; at the end every acked message is stored
+//! exactly once, in gapless seq order, and delivered once, in order, to its receiver.
+//! Each scenario prints a summary row (`cargo test -p natter-tests --test chaos --
+//! --nocapture`). `NATTER_CHAOS_SCALE=N` multiplies clients and messages (CI runs 1).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use natter_tests::chaos::{Pair, pairs, settle};
+use natter_tests::{System, eventually};
+
+const BIN: &str = env!("CARGO_BIN_EXE_natter-under-test");
+
+/// Scenarios run one at a time: each already loads both cores.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn scale() -> usize {
+    std::env::var("NATTER_CHAOS_SCALE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1)
+        .max(1)
+}
+
+/// Starts every pair sending `n` messages concurrently; returns the tasks and the
+/// shared count of acked sends.
+fn traffic(all: Vec<Pair>, n: usize) -> (Vec<tokio::task::JoinHandle<Pair>>, Arc<AtomicUsize>) {
+    let acked = Arc::new(AtomicUsize::new(0));
+    let tasks = all
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut p)| {
+            let acked = acked.clone();
+            tokio::spawn(async move {
+                for k in 0..n {
+                    p.send(&format!("c{i}-m{k}"), &format!("pair {i} message {k}"))
+                        .await;
+                    acked.fetch_add(1, Ordering::SeqCst);
+                }
+                p
+            })
+        })
+        .collect();
+    (tasks, acked)
+}
+
+async fn reached(acked: &Arc<AtomicUsize>, n: usize, what: &str) {
+    let a = acked.clone();
+    eventually(Duration::from_secs(120), what, move || {
+        let a = a.clone();
+        async move { a.load(Ordering::SeqCst) >= n }
+    })
+    .await;
+}
+
+async fn finish(tasks: Vec<tokio::task::JoinHandle<Pair>>) -> Vec<Pair> {
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.expect("pair task"));
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edge_killed_while_many_clients_send() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let mut sys = System::start(BIN, 2).await;
+    let (n_pairs, n_msgs) = (30 * scale(), 10 * scale());
+    let all = pairs(&sys, n_pairs, "e").await;
+    let (tasks, acked) = traffic(all, n_msgs);
+    reached(&acked, n_pairs * n_msgs / 3, "a third acked").await;
+    sys.edges[0].kill();
+    let mut done = finish(tasks).await;
+    let sum = settle("edge SIGKILL under load", &mut done).await;
+    sum.print();
+    sum.assert_clean();
+    assert!(sum.reconnects > 0, "nobody had to reconnect: {sum:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_worker_killed_then_replaced() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let mut sys = System::start(BIN, 1).await;
+    let (n_pairs, n_msgs) = (8 * scale(), 20 * scale());
+    let all = pairs(&sys, n_pairs, "w").await;
+    let (tasks, acked) = traffic(all, n_msgs);
+    let total = n_pairs * n_msgs;
+    reached(&acked, total / 4, "a quarter acked").await;
+    sys.kill_worker();
+    // Sends are acked while no worker runs (JetStream holds them) ...
+    reached(&acked, total / 2, "half acked with no store worker").await;
+    // ... and a new worker takes the partitions once the dead one's leases expire.
+    sys.start_worker();
+    let mut done = finish(tasks).await;
+    let sum = settle("store worker SIGKILL, replaced", &mut done).await;
+    sum.print();
+    sum.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nats_node_killed_and_restarted_mid_traffic() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let mut sys = System::start_cluster(BIN, 2).await;
+    let (n_pairs, n_msgs) = (6 * scale(), 20 * scale());
+    let all = pairs(&sys, n_pairs, "n").await;
+    let (tasks, acked) = traffic(all, n_msgs);
+    let total = n_pairs * n_msgs;
+    reached(&acked, total / 4, "a quarter acked").await;
+    let natter_tests::Nats::Cluster(cluster) = &mut sys.nats else {
+        unreachable!("started as a cluster")
+    };
+    cluster.node(1).kill();
+    reached(&acked, total / 2, "half acked with a node down").await;
+    cluster.node(1).restart().expect("node back");
+    let mut done = finish(tasks).await;
+    let sum = settle("NATS node SIGKILL + restart (R3)", &mut done).await;
+    sum.print();
+    sum.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn everything_restarted_at_once_mid_traffic() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let mut sys = System::start(BIN, 1).await;
+    let (n_pairs, n_msgs) = (6 * scale(), 20 * scale());
+    let all = pairs(&sys, n_pairs, "r").await;
+    let (tasks, acked) = traffic(all, n_msgs);
+    reached(&acked, n_pairs * n_msgs / 3, "a third acked").await;
+    sys.restart_all().await;
+    let mut done = finish(tasks).await;
+    let sum = settle("everything SIGKILL + restart", &mut done).await;
+    sum.print();
+    sum.assert_clean();
+}
