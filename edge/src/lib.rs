@@ -64,6 +64,8 @@ pub struct EdgeConfig {
     pub register_every: Duration,
     /// How long a draining edge waits for its clients to leave before closing them.
     pub drain_timeout: Duration,
+    /// A socket that sends nothing (not even a heartbeat) for this long is closed.
+    pub idle_timeout: Duration,
 }
 
 /// Lifecycle of an edge, watched by every socket.

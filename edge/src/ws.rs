@@ -212,23 +212,29 @@ async fn serve(edge: Arc<Edge>, fut: UpgradeFut, s: Session) {
     loop {
         let obligated = tx.clone();
         let echo = close_echo.clone();
-        let frame = reader
-            .read_frame(&mut move |f: Frame<'_>| {
-                let obligated = obligated.clone();
-                let (op, payload) = (f.opcode, f.payload.to_vec());
-                let echo = echo.clone();
-                async move {
-                    if op == OpCode::Close {
-                        *echo.lock().unwrap_or_else(|e| e.into_inner()) = Some(payload);
-                        return Ok(());
-                    }
-                    obligated
-                        .send(Outbound::Control(op, payload))
-                        .await
-                        .map_err(|_| "socket closed")
+        let mut obligated_send = move |f: Frame<'_>| {
+            let obligated = obligated.clone();
+            let (op, payload) = (f.opcode, f.payload.to_vec());
+            let echo = echo.clone();
+            async move {
+                if op == OpCode::Close {
+                    *echo.lock().unwrap_or_else(|e| e.into_inner()) = Some(payload);
+                    return Ok(());
                 }
-            })
-            .await;
+                obligated
+                    .send(Outbound::Control(op, payload))
+                    .await
+                    .map_err(|_| "socket closed")
+            }
+        };
+        let read = reader.read_frame(&mut obligated_send);
+        // A client that sends nothing (not even heartbeats) for this long is gone or
+        // half-open: free its socket.
+        let Ok(frame) = tokio::time::timeout(edge.config.idle_timeout, read).await else {
+            metrics::counter!("natter_edge_idle_closes_total").increment(1);
+            let _ = tx.send(Outbound::Close(1001, "idle_timeout".into())).await;
+            break;
+        };
         let frame = match frame {
             Ok(f) => f,
             Err(WebSocketError::FrameTooLarge) => {

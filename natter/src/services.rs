@@ -75,6 +75,9 @@ pub struct EdgeFlags {
     /// On SIGTERM, how long to wait for clients to move before closing them, seconds.
     #[arg(long, env = "NATTER_DRAIN_SECS", default_value_t = 30)]
     drain_secs: u64,
+    /// Close a socket that sends nothing (not even a heartbeat) for this many seconds.
+    #[arg(long, env = "NATTER_IDLE_SECS", default_value_t = 90)]
+    idle_secs: u64,
 }
 
 fn parse_rate(s: &str) -> Result<(u32, u32), String> {
@@ -346,6 +349,7 @@ fn edge_config(
         public_url: flags.public_url.clone(),
         register_every: std::time::Duration::from_millis(flags.register_ms.max(100)),
         drain_timeout: std::time::Duration::from_secs(flags.drain_secs),
+        idle_timeout: std::time::Duration::from_secs(flags.idle_secs.max(1)),
     })
 }
 

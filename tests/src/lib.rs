@@ -81,6 +81,8 @@ pub const TEST_KEY_HEX: &str = "00112233445566778899aabbccddeeff0011223344556677
 
 /// Presence TTL of test systems, in seconds.
 pub const PRESENCE_TTL_SECS: u64 = 3;
+/// Idle timeout of test edges' sockets, in seconds (test clients beat every second).
+pub const IDLE_SECS: u64 = 4;
 /// Partition lease TTL of test systems, in seconds.
 pub const LEASE_TTL_SECS: u64 = 3;
 /// Heartbeat period of test clients.
@@ -210,6 +212,7 @@ impl System {
             .env("NATTER_PRESENCE_TTL_SECS", PRESENCE_TTL_SECS.to_string())
             .env("NATTER_REGISTER_MS", "300")
             .env("NATTER_DRAIN_SECS", "15")
+            .env("NATTER_IDLE_SECS", IDLE_SECS.to_string())
             .env("NATTER_LEASE_TTL_SECS", LEASE_TTL_SECS.to_string())
             .env("NATTER_LOG", "info,async_nats=warn")
             .stdin(Stdio::null())

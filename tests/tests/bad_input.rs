@@ -301,3 +301,45 @@ async fn accounts_sign_up_log_in_and_edit_profiles() {
     );
     assert_eq!(x.unwrap().id, y.unwrap().id);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_socket_is_closed_and_a_reading_one_stays() {
+    let sys = System::start(BIN, 1).await;
+    let (alice, _) = user(&sys.client(0), "alice").await;
+    // No heartbeats at all: the edge closes it after its idle timeout.
+    let silent = alice.with_heartbeat(Duration::from_secs(3600));
+    let mut s = silent.connect(Some("silent")).await.unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        match s
+            .next(Duration::from_secs(natter_tests::IDLE_SECS * 3))
+            .await
+            .unwrap()
+        {
+            Incoming::Closed { code, reason } => {
+                assert_eq!((code, reason.as_str()), (1001, "idle_timeout"));
+                break;
+            }
+            Incoming::Event(_) => {}
+            other => panic!("expected a close, got {other:?}"),
+        }
+    }
+    assert!(started.elapsed() >= Duration::from_secs(natter_tests::IDLE_SECS - 1));
+    // A heartbeating socket outlives the same span.
+    let mut live = alice.connect(Some("live")).await.unwrap();
+    assert!(matches!(
+        live.next(Duration::from_secs(natter_tests::IDLE_SECS * 2))
+            .await,
+        Ok(Incoming::Event(ServerEvent::Synced { .. })) | Err(natter_client::ClientError::Timeout)
+    ));
+    live.op(&natter_protocol::ws::ClientOp::Ping {})
+        .await
+        .unwrap();
+    loop {
+        match live.next(WAIT).await.unwrap() {
+            Incoming::Event(ServerEvent::Pong {}) => break,
+            Incoming::Event(_) => {}
+            other => panic!("the heartbeating socket ended: {other:?}"),
+        }
+    }
+}
