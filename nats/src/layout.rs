@@ -143,102 +143,85 @@ pub async fn ensure(js: &jetstream::Context, cfg: &LayoutConfig) -> Result<Layou
         .and_then(|v| v.parse::<u32>().ok())
         .filter(|p| *p > 0)
         .unwrap_or(1);
-    for k in 0..presence_shards {
-        ensure_bucket(
-            js,
-            kv::Config {
-                bucket: presence_bucket(k),
-                description: "online devices: <user>.<device>, per-key TTL".into(),
-                history: 1,
-                num_replicas: cfg.replicas,
-                limit_markers: Some(MARKER_TTL),
-                ..Default::default()
-            },
-        )
-        .await?;
-        ensure_bucket(
-            js,
-            kv::Config {
-                bucket: last_seen_bucket(k),
-                description: "when each user was last online (ms)".into(),
-                history: 1,
-                num_replicas: cfg.replicas,
-                ..Default::default()
-            },
-        )
-        .await?;
+    for (bucket, description, expiry) in buckets(presence_shards) {
+        let mut config = kv::Config {
+            bucket,
+            description: description.into(),
+            history: 1,
+            num_replicas: cfg.replicas,
+            ..Default::default()
+        };
+        match expiry {
+            Expiry::PerKey => config.limit_markers = Some(MARKER_TTL),
+            Expiry::MaxAge(d) => config.max_age = d,
+            Expiry::Never => {}
+        }
+        ensure_bucket(js, config).await?;
     }
-    for (bucket, what) in [
-        (
-            PARTITION_LEASE_BUCKET,
-            "partition leases: p<N> -> owning store worker",
-        ),
-        (STORE_WORKERS_BUCKET, "live store workers"),
-    ] {
-        ensure_bucket(
-            js,
-            kv::Config {
-                bucket: bucket.into(),
-                description: what.into(),
-                history: 1,
-                num_replicas: cfg.replicas,
-                limit_markers: Some(MARKER_TTL),
-                ..Default::default()
-            },
-        )
-        .await?;
-    }
-    ensure_bucket(
-        js,
-        kv::Config {
-            bucket: EDGES_BUCKET.into(),
-            description: "live edges: id -> address, load, draining; per-key TTL".into(),
-            history: 1,
-            num_replicas: cfg.replicas,
-            limit_markers: Some(MARKER_TTL),
-            ..Default::default()
-        },
-    )
-    .await?;
-    ensure_bucket(
-        js,
-        kv::Config {
-            bucket: EDGE_AFFINITY_BUCKET.into(),
-            description: "each user's last edge, for sticky discovery".into(),
-            history: 1,
-            max_age: EDGE_AFFINITY_TTL,
-            num_replicas: cfg.replicas,
-            ..Default::default()
-        },
-    )
-    .await?;
-    ensure_bucket(
-        js,
-        kv::Config {
-            bucket: IDGEN_LEASE_BUCKET.into(),
-            description: "idgen worker-id leases".into(),
-            history: 1,
-            max_age: IDGEN_LEASE_TTL,
-            num_replicas: cfg.replicas,
-            ..Default::default()
-        },
-    )
-    .await?;
-    ensure_bucket(
-        js,
-        kv::Config {
-            bucket: IDGEN_HWM_BUCKET.into(),
-            description: "idgen per-worker-id high-water marks (ms)".into(),
-            history: 1,
-            num_replicas: cfg.replicas,
-            ..Default::default()
-        },
-    )
-    .await?;
     Ok(Layout {
         partitions,
         presence_shards,
     })
+}
+
+/// How a bucket's keys go away.
+enum Expiry {
+    /// Each write sets its own TTL; expiries leave markers watchers see.
+    PerKey,
+    /// Every key lives this long after its last write.
+    MaxAge(Duration),
+    /// Kept until deleted.
+    Never,
+}
+
+/// Every KV bucket: name, description, expiry.
+fn buckets(presence_shards: u32) -> Vec<(String, &'static str, Expiry)> {
+    let mut out = Vec::new();
+    for k in 0..presence_shards {
+        out.push((
+            presence_bucket(k),
+            "online devices: <user>.<device>, per-key TTL",
+            Expiry::PerKey,
+        ));
+        out.push((
+            last_seen_bucket(k),
+            "when each user was last online (ms)",
+            Expiry::Never,
+        ));
+    }
+    out.extend([
+        (
+            PARTITION_LEASE_BUCKET.to_string(),
+            "partition leases: p<N> -> owning store worker",
+            Expiry::PerKey,
+        ),
+        (
+            STORE_WORKERS_BUCKET.to_string(),
+            "live store workers",
+            Expiry::PerKey,
+        ),
+        (
+            EDGES_BUCKET.to_string(),
+            "live edges: id -> address, load, draining; per-key TTL",
+            Expiry::PerKey,
+        ),
+        (
+            EDGE_AFFINITY_BUCKET.to_string(),
+            "each user's last edge, for sticky discovery",
+            Expiry::MaxAge(EDGE_AFFINITY_TTL),
+        ),
+        (
+            IDGEN_LEASE_BUCKET.to_string(),
+            "idgen worker-id leases",
+            Expiry::MaxAge(IDGEN_LEASE_TTL),
+        ),
+        (
+            IDGEN_HWM_BUCKET.to_string(),
+            "idgen per-worker-id high-water marks (ms)",
+            Expiry::Never,
+        ),
+    ]);
+    out
 }
 
 /// [`ensure`], retried with backoff for up to `patience` while JetStream is not
