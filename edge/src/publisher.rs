@@ -88,7 +88,10 @@ async fn run_partition(
         }
         let (sends, waiters): (Vec<_>, Vec<_>) =
             batch.into_iter().map(|p| (p.send, p.done)).unzip();
+        let started = std::time::Instant::now();
         let result = publish_batch(&js, p, sends).await;
+        metrics::histogram!("natter_edge_publish_ack_seconds")
+            .record(started.elapsed().as_secs_f64());
         metrics::histogram!("natter_edge_publish_batch_sends").record(waiters.len() as f64);
         for w in waiters {
             let _ = w.send(result.clone());

@@ -78,6 +78,9 @@ impl Fanout {
         headers.insert(h::EVENT, "message");
         headers.insert(h::CHANNEL, event.channel.to_string().as_str());
         headers.insert(h::SEQ, event.seq.to_string().as_str());
+        // Accepted by the edge → persisted and about to be fanned out.
+        let age_ms = crate::records::now_ms().saturating_sub(event.sent_at);
+        metrics::histogram!("natter_store_accept_to_fanout_seconds").record(age_ms as f64 / 1000.0);
         let payload = Bytes::from(ServerEvent::Message(event).to_json());
         for uid in users {
             // Core NATS: an edge that misses an event fills the gap from the store.

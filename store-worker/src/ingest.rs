@@ -357,7 +357,9 @@ async fn persist(
     }
     batch = batch.put(keys::partition_applied(part.p), value::encode(&last_seq));
 
+    let started = std::time::Instant::now();
     write_retrying(w, part.p, part.fenced(batch)).await?;
+    metrics::histogram!("natter_store_batch_write_seconds").record(started.elapsed().as_secs_f64());
     part.set_heads(heads);
     part.applied = last_seq;
     for (sender, cmid) in refused {
