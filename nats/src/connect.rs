@@ -14,14 +14,23 @@ pub async fn connect(
     url: &str,
     name: &str,
 ) -> Result<async_nats::Client, async_nats::ConnectError> {
-    async_nats::ConnectOptions::new()
+    let servers = servers(url)?;
+    let mut options = async_nats::ConnectOptions::new();
+    // Credentials in the URL (`nats://user:password@host`) are this service's user.
+    if let Some((user, pass)) = servers
+        .iter()
+        .find_map(|s| Some((s.username()?.to_string(), s.password()?.to_string())))
+    {
+        options = options.user_and_password(user, pass);
+    }
+    options
         .name(name)
         .retry_on_initial_connect()
         .connection_timeout(Duration::from_secs(5))
         .request_timeout(Some(Duration::from_secs(10)))
         // Fan-out bursts: a user subscription may see many events at once.
         .subscription_capacity(64 * 1024)
-        .connect(servers(url)?)
+        .connect(servers)
         .await
 }
 

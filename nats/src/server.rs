@@ -12,6 +12,11 @@ use std::time::{Duration, Instant};
 
 /// The shipped single-node config (JetStream, fsync before ack).
 pub const SINGLE_NODE_CONFIG: &str = include_str!("../config/single.conf");
+/// The shipped per-service users and permissions (included by secured configs).
+pub const AUTH_CONFIG: &str = include_str!("../config/auth.conf");
+/// The services that have a NATS user in [`AUTH_CONFIG`], and the admin.
+pub const AUTH_USERS: [&str; 5] = ["edge", "store", "presence", "push", "admin"];
+
 /// The shipped configs of the three cluster nodes.
 pub const CLUSTER_NODE_CONFIGS: [&str; 3] = [
     include_str!("../config/cluster-node-1.conf"),
@@ -106,6 +111,25 @@ impl NatsServer {
     /// Fails if no binary is found or it does not come up within 10 s.
     pub fn start_in(dir: &Path, port: Option<u16>) -> Result<Self, ServerError> {
         Self::start_with(dir, SINGLE_NODE_CONFIG, port, Vec::new())
+    }
+
+    /// Starts a single node with the shipped per-service users ([`AUTH_CONFIG`]), with
+    /// `passwords` for them (user → password) written into its config.
+    ///
+    /// # Errors
+    /// Fails if no binary is found or it does not come up within 10 s.
+    pub fn start_secured_in(dir: &Path, passwords: &[(&str, String)]) -> Result<Self, ServerError> {
+        let mut auth = AUTH_CONFIG.to_string();
+        for (user, pw) in passwords {
+            let var = format!("$NATTER_NATS_{}_PASSWORD", user.to_ascii_uppercase());
+            auth = auth.replace(&var, &format!("\"{pw}\""));
+        }
+        Self::start_with(
+            dir,
+            &format!("{SINGLE_NODE_CONFIG}\n{auth}"),
+            None,
+            Vec::new(),
+        )
     }
 
     /// Starts a server from `config` (text) with extra command-line flags; flags
@@ -251,7 +275,7 @@ impl NatsServer {
 }
 
 /// A 3-node JetStream cluster on loopback, from the shipped cluster configs (their
-/// host-specific lines — store folder, HTTP port — replaced for one machine).
+/// host-specific lines — store folder, HTTP port, the users file — left out).
 pub struct NatsCluster {
     nodes: Vec<NatsServer>,
     _temp: Option<tempfile::TempDir>,
@@ -288,7 +312,11 @@ impl NatsCluster {
                 .lines()
                 .filter(|l| {
                     let t = l.trim_start();
-                    !t.starts_with("store_dir") && !t.starts_with("http:")
+                    // The loopback test cluster runs open; `start_secured_in` tests the
+                    // shipped users and permissions.
+                    !t.starts_with("store_dir")
+                        && !t.starts_with("http:")
+                        && !t.starts_with("include")
                 })
                 .collect::<Vec<_>>()
                 .join("\n");

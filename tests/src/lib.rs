@@ -139,6 +139,8 @@ pub struct System {
     pub presence: Option<Proc>,
     /// The push worker.
     pub push: Option<Proc>,
+    /// NATS users and passwords (secured systems only).
+    credentials: Vec<(&'static str, String)>,
     /// The edges, in start order.
     pub edges: Vec<Proc>,
     log_seq: u32,
@@ -156,7 +158,28 @@ impl System {
         Self::start_on(bin, edges, true).await
     }
 
+    /// Like [`Self::start`], on a NATS server with the shipped per-service users and
+    /// permissions (`nats/config/auth.conf`); each service connects as its user.
+    pub async fn start_secured(bin: &str, edges: usize) -> Self {
+        Self::start_on_with(bin, edges, false, true).await
+    }
+
+    /// The NATS URL with `user`'s credentials (secured systems).
+    pub fn nats_url_as(&self, user: &str) -> String {
+        match self.credentials.iter().find(|(u, _)| *u == user) {
+            Some((u, pw)) => self
+                .nats
+                .url()
+                .replace("nats://", &format!("nats://{u}:{pw}@")),
+            None => self.nats.url(),
+        }
+    }
+
     async fn start_on(bin: &str, edges: usize, cluster: bool) -> Self {
+        Self::start_on_with(bin, edges, cluster, false).await
+    }
+
+    async fn start_on_with(bin: &str, edges: usize, cluster: bool, secured: bool) -> Self {
         // NATTER_KEEP_TEST_DIR=1 keeps the folder (logs, data) for a post-mortem.
         let dir = tempfile::Builder::new()
             .prefix("natter-e2e-")
@@ -168,8 +191,21 @@ impl System {
             format!("{TEST_KEY_ID} {TEST_KEY_HEX}\n"),
         )
         .expect("keys");
+        let credentials: Vec<(&'static str, String)> = if secured {
+            natter_nats::server::AUTH_USERS
+                .iter()
+                .map(|u| (*u, format!("{:032x}", rand::random::<u128>())))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let nats = if cluster {
             Nats::Cluster(NatsCluster::start_in(&dir.path().join("nats")).expect("nats cluster"))
+        } else if secured {
+            Nats::Single(
+                NatsServer::start_secured_in(&dir.path().join("nats"), &credentials)
+                    .expect("nats-server"),
+            )
         } else {
             Nats::Single(NatsServer::start_in(&dir.path().join("nats"), None).expect("nats-server"))
         };
@@ -180,6 +216,7 @@ impl System {
             worker: None,
             presence: None,
             push: None,
+            credentials,
             edges: Vec::new(),
             log_seq: 0,
         };
@@ -205,7 +242,7 @@ impl System {
                 .expect("log");
         let mut cmd = Command::new(&self.bin);
         cmd.arg(role)
-            .env("NATTER_NATS_URL", self.nats.url())
+            .env("NATTER_NATS_URL", self.nats_url_as(nats_user(role)))
             .env("NATTER_REPLICAS", self.nats.replicas())
             .env("NATTER_PARTITIONS", "4")
             .env("NATTER_PRESENCE_SHARDS", "2")
@@ -351,6 +388,17 @@ impl System {
             self.start_edge_on(&addr);
         }
         self.wait_ready().await;
+    }
+}
+
+/// The NATS user a service role connects as on a secured system.
+fn nats_user(role: &str) -> &'static str {
+    match role {
+        "edge" => "edge",
+        "store-worker" => "store",
+        "presence" => "presence",
+        "push-worker" => "push",
+        _ => "admin",
     }
 }
 

@@ -1,0 +1,109 @@
+//! Services on a NATS server with the shipped per-service users and permissions:
+//! the system works end to end, and an edge's credentials cannot do a store worker's
+//! job (answer RPCs, publish membership notices or push jobs).
+
+use std::time::Duration;
+
+use natter_tests::{Device, System, user};
+use tokio::sync::mpsc;
+
+const BIN: &str = env!("CARGO_BIN_EXE_natter-under-test");
+
+/// Connects as `url`'s user and forwards the server's error reports.
+async fn connect_watching(url: &str) -> (async_nats::Client, mpsc::UnboundedReceiver<String>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let addr: async_nats::ServerAddr = url.parse().expect("url");
+    let client = async_nats::ConnectOptions::with_user_and_password(
+        addr.username().unwrap_or_default().into(),
+        addr.password().unwrap_or_default().into(),
+    )
+    .event_callback(move |ev| {
+        let tx = tx.clone();
+        async move {
+            if let async_nats::Event::ServerError(e) = ev {
+                let _ = tx.send(e.to_string());
+            }
+        }
+    })
+    .connect(addr)
+    .await
+    .expect("connect");
+    (client, rx)
+}
+
+async fn violation(errors: &mut mpsc::UnboundedReceiver<String>, subject: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let e = tokio::time::timeout_at(deadline, errors.recv())
+            .await
+            .unwrap_or_else(|_| panic!("no permissions violation for {subject}"))
+            .expect("connection open");
+        if e.to_lowercase().contains("permissions violation") && e.contains(subject) {
+            return;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn services_work_under_their_own_nats_users_and_an_edge_cannot_act_as_a_store() {
+    let sys = System::start_secured(BIN, 1).await;
+    // End to end under the permissions: sign-up, a group, a message both ways.
+    let (alice, _) = user(&sys.client(0), "alice").await;
+    let (bob, bob_id) = user(&sys.client(0), "bob").await;
+    let g = alice.create_group("Secured", &[bob_id]).await.unwrap();
+    let (mut a, _) = Device::connect(&alice, "a").await;
+    let (mut b, caught_up) = Device::connect(&bob, "b").await;
+    assert_eq!(caught_up.len(), 1);
+    a.send(g.id, "m1", "hello under permissions").await;
+    assert_eq!(b.messages(1).await[0].text, "hello under permissions");
+    assert!(bob.user(bob_id).await.unwrap().presence.is_some());
+    // Push works under the push worker's permissions: Bob goes offline, gets one.
+    let mut hook = natter_push::testing::serve(|_| (200, "{}".into())).await;
+    bob.register_push(
+        "b-hook",
+        natter_protocol::http::PushTarget {
+            platform: natter_protocol::http::PushPlatform::Webhook,
+            token: format!("{}/bob", hook.base),
+            p256dh: None,
+            auth: None,
+        },
+    )
+    .await
+    .unwrap();
+    b.close().await;
+    let a2 = alice.clone();
+    natter_tests::eventually(Duration::from_secs(30), "bob offline", move || {
+        let a2 = a2.clone();
+        async move {
+            a2.user(bob_id)
+                .await
+                .ok()
+                .and_then(|p| p.presence)
+                .is_some_and(|p| !p.online)
+        }
+    })
+    .await;
+    a.send(g.id, "m2", "are you there?").await;
+    let req = hook.wait(Duration::from_secs(30)).await.expect("a push");
+    assert_eq!(req.json()["body"], "are you there?");
+
+    // The edge's user may not listen where store workers answer ...
+    let (edge, mut errors) = connect_watching(&sys.nats_url_as("edge")).await;
+    let _sub = edge.subscribe("rpc.>").await.unwrap();
+    violation(&mut errors, "rpc.>").await;
+    // ... nor publish what only store workers publish.
+    edge.publish("membership.1", "".into()).await.unwrap();
+    violation(&mut errors, "membership.1").await;
+    edge.publish("pushjobs.0", "".into()).await.unwrap();
+    violation(&mut errors, "pushjobs.0").await;
+    // Wrong password: refused.
+    let wrong = sys
+        .nats_url_as("edge")
+        .replace("nats://edge:", "nats://edge:x");
+    assert!(
+        async_nats::ConnectOptions::new()
+            .connect(wrong.as_str())
+            .await
+            .is_err()
+    );
+}
