@@ -133,3 +133,26 @@ async fn everything_restarted_at_once_mid_traffic() {
     sum.print();
     sum.assert_clean();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_worker_stopped_gracefully_hands_over_at_once() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let mut sys = System::start(BIN, 1).await;
+    let (n_pairs, n_msgs) = (6 * scale(), 20 * scale());
+    let all = pairs(&sys, n_pairs, "g").await;
+    let (tasks, acked) = traffic(all, n_msgs);
+    reached(&acked, n_pairs * n_msgs / 3, "a third acked").await;
+    // SIGTERM: the worker finishes its batch, frees its leases and exits.
+    let worker = sys.worker.as_mut().expect("worker");
+    worker.terminate();
+    eventually(Duration::from_secs(30), "the worker exits", || {
+        let done = worker.exited();
+        async move { done }
+    })
+    .await;
+    sys.start_worker();
+    let mut done = finish(tasks).await;
+    let sum = settle("store worker SIGTERM, replaced", &mut done).await;
+    sum.print();
+    sum.assert_clean();
+}
