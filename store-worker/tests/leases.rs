@@ -14,7 +14,8 @@ use natter_nats::{NatsServer, layout};
 use natter_store::{EmbeddedStore, SharedStore, keys, value};
 use natter_store_worker::StoreWorkerConfig;
 
-const PARTITIONS: u32 = 4;
+// Enough that rendezvous hashing gives each of two workers some (all to one: 2^-15).
+const PARTITIONS: u32 = 16;
 
 /// A worker running in a task; dropping the sender stops it gracefully.
 struct Running {
