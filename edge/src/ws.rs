@@ -526,10 +526,12 @@ struct Writer<W: AsyncWrite + Unpin> {
 }
 
 impl<W: AsyncWrite + Unpin> Writer<W> {
-    async fn bytes(&mut self, bytes: Vec<u8>) -> Result<(), WebSocketError> {
+    /// Writes an encoded event. Borrowed: a relayed event's bytes are shared by every
+    /// socket it goes to and are never copied per socket (server frames are unmasked).
+    async fn bytes(&mut self, bytes: &[u8]) -> Result<(), WebSocketError> {
         let frame = match self.format {
-            Format::Json => Frame::text(Payload::Owned(bytes)),
-            Format::Msgpack => Frame::binary(Payload::Owned(bytes)),
+            Format::Json => Frame::text(Payload::Borrowed(bytes)),
+            Format::Msgpack => Frame::binary(Payload::Borrowed(bytes)),
         };
         self.ws.write_frame(frame).await
     }
@@ -539,7 +541,7 @@ impl<W: AsyncWrite + Unpin> Writer<W> {
             Format::Json => ev.to_json(),
             Format::Msgpack => ev.to_msgpack(),
         };
-        self.bytes(bytes).await
+        self.bytes(&bytes).await
     }
 
     async fn close(&mut self, code: u16, reason: &str) {
@@ -738,7 +740,7 @@ async fn live<W: AsyncWrite + Unpin>(
     ev: &UserEvent,
 ) -> Result<(), Stop> {
     let Some((channel, seq)) = ev.position else {
-        w.bytes(ev.encoded(w.format).to_vec()).await?;
+        w.bytes(&ev.encoded(w.format)).await?;
         return Ok(());
     };
     match delivery.verdict(channel, seq) {
@@ -767,7 +769,7 @@ async fn live<W: AsyncWrite + Unpin>(
         }
     }
     if delivery.accept(channel, seq) {
-        w.bytes(ev.encoded(w.format).to_vec()).await?;
+        w.bytes(&ev.encoded(w.format)).await?;
     }
     Ok(())
 }

@@ -255,10 +255,10 @@ async fn apply(
         }
     }
 
-    let stored = if last_seq > part.applied {
+    let (stored, members) = if last_seq > part.applied {
         persist(w, part, fresh, last_seq).await?
     } else {
-        Vec::new()
+        Default::default()
     };
     // Replayed batches are older than fresh ones: fan them out first, or an edge's
     // per-socket seq filter would drop them as already seen.
@@ -266,10 +266,12 @@ async fn apply(
         refanout(w, replayed).await?;
     }
     if !stored.is_empty() {
-        crate::push::enqueue(w, part.p, part.applied, &stored).await;
+        crate::push::enqueue(w, part.p, part.applied, &stored, &members);
     }
     for (channel, seq, record) in stored {
-        w.fanout.message(record.into_event(channel, seq)).await?;
+        // Every stored message's channel is in `members` (checked before storing).
+        let to = members.get(&channel).cloned().unwrap_or_default();
+        w.fanout.message_to(record.into_event(channel, seq), &to).await;
     }
     for m in &msgs {
         // A lost ack only means a redelivery, which `applied` recognizes.
@@ -280,14 +282,18 @@ async fn apply(
     Ok(())
 }
 
-/// Writes the fresh sends of one consumed batch; returns (channel, seq, record) of the
-/// new messages (the texts move through, never copied).
+/// The new messages of a batch as (channel, seq, record), and the members of their
+/// channels, looked up once per channel and batch.
+type Stored = (Vec<(u64, u64, MessageRecord)>, HashMap<u64, Arc<Vec<u64>>>);
+
+/// Writes the fresh sends of one consumed batch; returns the new messages (the texts
+/// move through, never copied) and their channels' members.
 async fn persist(
     w: &Worker,
     part: &mut Partition,
     sends: Vec<StreamSend>,
     last_seq: u64,
-) -> Result<Vec<(u64, u64, MessageRecord)>, StoreError> {
+) -> Result<Stored, StoreError> {
     // Duplicates: stored earlier (the dedupe table outlives JetStream's window) or
     // repeated inside this batch.
     let dedupe_keys: Vec<Vec<u8>> = sends
@@ -306,10 +312,13 @@ async fn persist(
     // Membership as of now: a send accepted by an edge just before its author was
     // removed is refused here, and the author's devices are told.
     let mut refused = Vec::new();
+    let mut members: HashMap<u64, Arc<Vec<u64>>> = HashMap::new();
     for (i, s) in sends.iter().enumerate() {
         if keep[i] {
-            let members = w.fanout.members(s.channel_id).await?;
-            if members.binary_search(&s.sender_id).is_err() {
+            if !members.contains_key(&s.channel_id) {
+                members.insert(s.channel_id, w.fanout.members(s.channel_id).await?);
+            }
+            if members[&s.channel_id].binary_search(&s.sender_id).is_err() {
                 keep[i] = false;
                 refused.push((s.sender_id, s.client_msg_id.clone()));
             }
@@ -375,7 +384,7 @@ async fn persist(
     metrics::counter!("natter_store_messages_persisted_total").increment(out.len() as u64);
     metrics::counter!("natter_store_duplicates_dropped_total").increment(dropped as u64);
     metrics::histogram!("natter_store_batch_messages").record(out.len() as f64);
-    Ok(out)
+    Ok((out, members))
 }
 
 /// Fans out again the messages of batches that were persisted but not acked before

@@ -21,20 +21,17 @@ const MAX_DEVICES: usize = 100;
 
 /// Queues push jobs for freshly stored messages (best effort: a worker crash between
 /// the store write and this publish loses the notifications, never messages).
-pub(crate) async fn enqueue(
+pub(crate) fn enqueue(
     w: &Worker,
     partition: u32,
     batch_id: u64,
     stored: &[(u64, u64, MessageRecord)],
+    members: &HashMap<u64, std::sync::Arc<Vec<u64>>>,
 ) {
     let mut jobs = Vec::with_capacity(stored.len());
     for (channel, seq, rec) in stored {
-        let members = match w.fanout.members(*channel).await {
-            Ok(m) => m,
-            Err(e) => {
-                tracing::warn!(error = %e, "push job skipped: members unknown");
-                continue;
-            }
+        let Some(members) = members.get(channel) else {
+            continue;
         };
         jobs.push(PushJob {
             channel_id: *channel,
