@@ -9,10 +9,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use async_nats::jetstream::{self, kv, message::PublishMessage};
+use async_nats::jetstream::{self, kv};
 use bytes::Bytes;
 use futures::StreamExt;
-use natter_nats::{layout, subjects};
+use natter_nats::layout;
+use natter_nats::ttl_kv::TtlKv;
 use natter_protocol::http::DiscoverResponse;
 use natter_protocol::internal::EdgeRecord;
 use natter_protocol::{ApiError, ErrorCode};
@@ -37,6 +38,8 @@ const STICKY_SLACK: u64 = 50;
 pub(crate) struct Discovery {
     settings: DiscoverySettings,
     js: jetstream::Context,
+    /// The `edges` bucket.
+    registry: TtlKv,
     affinity: kv::Store,
     /// Live edges as last seen in the bucket.
     edges: Mutex<HashMap<String, EdgeRecord>>,
@@ -52,9 +55,11 @@ impl Discovery {
         settings: DiscoverySettings,
     ) -> anyhow::Result<Arc<Self>> {
         let affinity = js.get_key_value(layout::EDGE_AFFINITY_BUCKET).await?;
+        let registry = TtlKv::open(&js, layout::EDGES_BUCKET).await?;
         Ok(Arc::new(Self {
             settings,
             js,
+            registry,
             affinity,
             edges: Mutex::default(),
             draining: AtomicBool::new(false),
@@ -84,23 +89,15 @@ impl Discovery {
             ws_url: ws,
             connections: self.connections.load(Ordering::Relaxed),
             draining: self.draining.load(Ordering::Relaxed),
-            at: now_ms(),
+            at: natter_protocol::now_ms(),
         }
     }
 
     async fn register(&self) {
         let rec = self.record();
-        let msg = PublishMessage::build()
-            .payload(Bytes::from(serde_json::to_vec(&rec).unwrap_or_default()))
-            .ttl(self.ttl());
-        let subject = subjects::kv_put(layout::EDGES_BUCKET, &rec.id);
-        match self.js.send_publish(subject, msg).await {
-            Ok(ack) => {
-                if let Err(e) = ack.await {
-                    tracing::warn!(error = %e, "edge registration not acked");
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "edge registration not sent"),
+        let value = Bytes::from(serde_json::to_vec(&rec).unwrap_or_default());
+        if let Err(e) = self.registry.put(&rec.id, value, self.ttl()).await {
+            tracing::warn!(error = %e, "edge registration not renewed");
         }
     }
 
@@ -123,9 +120,7 @@ impl Discovery {
 
     /// Removes the registration (clean shutdown).
     pub(crate) async fn deregister(&self) {
-        if let Ok(store) = self.js.get_key_value(layout::EDGES_BUCKET).await
-            && let Err(e) = store.delete(&self.settings.edge_id).await
-        {
+        if let Err(e) = self.registry.delete(&self.settings.edge_id).await {
             tracing::warn!(error = %e, "edge registration not removed");
         }
     }
@@ -181,7 +176,7 @@ impl Discovery {
             _ => None,
         };
         let stale = (self.ttl() * 2).as_millis() as u64;
-        let now = now_ms();
+        let now = natter_protocol::now_ms();
         let edges = self.edges.lock().unwrap_or_else(|e| e.into_inner());
         let live: Vec<&EdgeRecord> = edges
             .values()
@@ -210,11 +205,4 @@ fn spread(user: u64, edge_id: &str) -> u64 {
         h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3);
     }
     h
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }

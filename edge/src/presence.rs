@@ -8,9 +8,13 @@
 //! If the edge dies, the key expires and the watcher reports the user offline.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use async_nats::jetstream::{self, kv, message::PublishMessage};
+use async_nats::jetstream;
+use bytes::Bytes;
+use natter_nats::ttl_kv::TtlKv;
 use natter_nats::{layout, subjects};
 use natter_protocol::ApiError;
 use natter_protocol::http::Presence;
@@ -32,8 +36,8 @@ impl Default for PresenceSettings {
 }
 
 pub(crate) struct PresenceWriter {
-    js: jetstream::Context,
-    buckets: Vec<kv::Store>,
+    /// One per shard.
+    buckets: Vec<TtlKv>,
     ttl: Duration,
     edge_id: String,
 }
@@ -42,7 +46,9 @@ pub(crate) struct PresenceWriter {
 pub(crate) struct DeviceKey {
     user: u64,
     key: String,
-    revision: Option<u64>,
+    /// Revision of the socket's latest write (0: none acked yet); a heartbeat's write
+    /// completes in the background and stores its revision here.
+    revision: Arc<AtomicU64>,
     written: Instant,
 }
 
@@ -55,80 +61,84 @@ impl PresenceWriter {
     ) -> anyhow::Result<Self> {
         let mut buckets = Vec::with_capacity(shards as usize);
         for k in 0..shards {
-            buckets.push(js.get_key_value(layout::presence_bucket(k)).await?);
+            buckets.push(TtlKv::open(&js, &layout::presence_bucket(k)).await?);
         }
         Ok(Self {
-            js,
             buckets,
             ttl: Duration::from_secs(settings.ttl.as_secs().max(1)),
             edge_id,
         })
     }
 
-    fn bucket(&self, user: u64) -> &kv::Store {
+    fn bucket(&self, user: u64) -> &TtlKv {
         let k = layout::presence_shard_of(user, self.buckets.len() as u32) as usize;
         &self.buckets[k]
     }
 
-    /// Writes the device key (with its TTL); returns its new revision.
-    async fn write(&self, user: u64, key: &str) -> Option<u64> {
-        let shard = layout::presence_shard_of(user, self.buckets.len() as u32);
+    fn beat_value(&self) -> Bytes {
         let beat = PresenceBeat {
             edge: self.edge_id.clone(),
-            at: now_ms(),
+            at: natter_protocol::now_ms(),
         };
-        let msg = PublishMessage::build()
-            .payload(serde_json::to_vec(&beat).unwrap_or_default().into())
-            .ttl(self.ttl);
-        let subject = subjects::kv_put(&layout::presence_bucket(shard), key);
-        match self.js.send_publish(subject, msg).await {
-            Ok(ack) => match ack.await {
-                Ok(ack) => Some(ack.sequence),
-                Err(e) => {
-                    tracing::warn!(error = %e, "presence beat not acked");
-                    None
-                }
-            },
-            Err(e) => {
-                tracing::warn!(error = %e, "presence beat not sent");
-                None
-            }
-        }
+        Bytes::from(serde_json::to_vec(&beat).unwrap_or_default())
     }
 
-    /// The device is online: its first write.
+    /// The device is online: its first write (awaited, so the key exists before
+    /// `hello`).
     pub(crate) async fn online(&self, user: u64, device: &str) -> DeviceKey {
         let key = subjects::presence_key(user, device);
-        let revision = self.write(user, &key).await;
+        let revision = match self
+            .bucket(user)
+            .put(&key, self.beat_value(), self.ttl)
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!(error = %e, "presence key not written");
+                0
+            }
+        };
         DeviceKey {
             user,
             key,
-            revision,
+            revision: Arc::new(AtomicU64::new(revision)),
             written: Instant::now(),
         }
     }
 
-    /// A heartbeat: rewrites the key if a third of the TTL has passed since the last.
-    pub(crate) async fn beat(&self, dk: &mut DeviceKey) {
+    /// A heartbeat: rewrites the key if a third of the TTL has passed since the last,
+    /// in the background, so reading the client's frames never waits on it.
+    pub(crate) fn beat(&self, dk: &mut DeviceKey) {
         if dk.written.elapsed() < self.ttl / 3 {
             return;
         }
         dk.written = Instant::now();
-        if let Some(r) = self.write(dk.user, &dk.key).await {
-            dk.revision = Some(r);
-        }
+        let (kv, key, value, ttl) = (
+            self.bucket(dk.user).clone(),
+            dk.key.clone(),
+            self.beat_value(),
+            self.ttl,
+        );
+        let revision = dk.revision.clone();
+        tokio::spawn(async move {
+            match kv.put(&key, value, ttl).await {
+                Ok(r) => {
+                    revision.fetch_max(r, Ordering::SeqCst);
+                }
+                Err(e) => tracing::warn!(error = %e, "presence beat not written"),
+            }
+        });
     }
 
     /// The socket closed: deletes the key unless another socket of the device wrote
     /// it since.
     pub(crate) async fn offline(&self, dk: DeviceKey) {
-        let Some(rev) = dk.revision else { return };
-        if let Err(e) = self
-            .bucket(dk.user)
-            .delete_expect_revision(&dk.key, Some(rev))
-            .await
-        {
-            tracing::debug!(error = %e, "presence key kept (rewritten since, or NATS down)");
+        let rev = dk.revision.load(Ordering::SeqCst);
+        if rev == 0 {
+            return;
+        }
+        if let Err(e) = self.bucket(dk.user).release(&dk.key, rev).await {
+            tracing::debug!(error = %e, "presence key kept (NATS unreachable)");
         }
     }
 }
@@ -156,11 +166,4 @@ pub(crate) async fn query(
         out.extend(got);
     }
     Ok(out)
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }

@@ -264,7 +264,7 @@ async fn serve(edge: Arc<Edge>, fut: UpgradeFut, s: Session) {
             }
         };
         // Any frame from the client shows it is there.
-        edge.presence.beat(&mut device_key).await;
+        edge.presence.beat(&mut device_key);
         let op = match frame.opcode {
             OpCode::Text => ClientOp::from_json(&frame.payload),
             OpCode::Binary => ClientOp::from_msgpack(&frame.payload),
@@ -447,12 +447,7 @@ async fn watch_presence(
 async fn typing(edge: &Edge, user: u64, channel: u64) -> Result<(), ApiError> {
     edge.limiters.typing(user)?;
     let members = edge.members.check(channel, user).await?;
-    let mut headers = async_nats::HeaderMap::new();
-    headers.insert(
-        natter_nats::headers::CONTENT_TYPE,
-        natter_nats::headers::JSON,
-    );
-    headers.insert(natter_nats::headers::EVENT, "typing");
+    let headers = natter_nats::headers::json_event("typing");
     let payload = bytes::Bytes::from(ServerEvent::Typing { channel, user }.to_json());
     for m in members.iter().filter(|m| **m != user) {
         if let Err(e) = edge

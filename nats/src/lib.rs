@@ -42,6 +42,13 @@ pub mod headers {
     pub const CHANNEL: &str = "Natter-Channel";
     /// Seq of a message event, for per-socket duplicate suppression.
     pub const SEQ: &str = "Natter-Seq";
-    /// Sender of a message event (edges skip typing events to the typist).
-    pub const SENDER: &str = "Natter-Sender";
+
+    /// Headers of an event for clients: JSON payload, and its kind (`message`,
+    /// `read`, `typing`, `presence`, `error`).
+    pub fn json_event(kind: &str) -> async_nats::HeaderMap {
+        let mut h = async_nats::HeaderMap::new();
+        h.insert(CONTENT_TYPE, JSON);
+        h.insert(EVENT, kind);
+        h
+    }
 }

@@ -159,6 +159,19 @@ impl TtlKv {
         }
     }
 
+    /// Deletes `key` whoever holds it (its owner shutting down).
+    ///
+    /// # Errors
+    /// JetStream failed.
+    pub async fn delete(&self, key: &str) -> Result<(), TtlKvError> {
+        let store = self
+            .js
+            .get_key_value(&self.bucket)
+            .await
+            .map_err(|e| self.err(e))?;
+        store.delete(key).await.map_err(|e| self.err(e))
+    }
+
     /// The keys currently held (not deleted or expired), with their values.
     ///
     /// # Errors

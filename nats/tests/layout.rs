@@ -95,16 +95,9 @@ async fn a_three_node_cluster_keeps_replicated_streams_available_when_a_node_die
         presence_shards: 1,
     };
     // The cluster elects its JetStream meta leader first.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let layout = loop {
-        match layout::ensure(&js, &cfg).await {
-            Ok(l) => break l,
-            Err(e) => {
-                assert!(std::time::Instant::now() < deadline, "no layout: {e}");
-                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-            }
-        }
-    };
+    let layout = layout::ensure_patiently(&js, &cfg, std::time::Duration::from_secs(30))
+        .await
+        .expect("layout on the cluster");
     assert_eq!(layout.partitions, 2);
     let mut stream = js.get_stream(layout::MESSAGE_STREAM).await.unwrap();
     assert_eq!(stream.info().await.unwrap().config.num_replicas, 3);

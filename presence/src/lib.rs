@@ -31,6 +31,7 @@ use natter_nats::layout::{self, LayoutConfig};
 use natter_nats::{headers as h, subjects};
 use natter_protocol::http::Presence;
 use natter_protocol::internal::{self, PresenceBeat, PresenceQuery, RpcReply};
+use natter_protocol::now_ms;
 use natter_protocol::ws::ServerEvent;
 
 /// What a presence watcher process needs besides its NATS connection.
@@ -99,13 +100,6 @@ struct Shard {
 struct Online {
     since: u64,
     devices: HashMap<String, u64>,
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }
 
 /// Follows the shard's bucket for ever, starting again after any failure.
@@ -211,9 +205,7 @@ fn device_down(shard: &Shard, user: u64, key: &str, expired: bool) -> Option<Pre
 }
 
 async fn announce(shard: &Shard, p: Presence) {
-    let mut headers = async_nats::HeaderMap::new();
-    headers.insert(h::CONTENT_TYPE, h::JSON);
-    headers.insert(h::EVENT, "presence");
+    let headers = natter_nats::headers::json_event("presence");
     let subject = subjects::presence_changes(p.user);
     let payload = Bytes::from(ServerEvent::Presence(p).to_json());
     if let Err(e) = shard

@@ -23,3 +23,11 @@ pub mod limits;
 pub mod ws;
 
 pub use error::{ApiError, ErrorCode};
+
+/// Milliseconds since the Unix epoch: how every time on the wire is expressed.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}

@@ -2,7 +2,7 @@
 //!
 //! The payload is the client's JSON event, so edges forward it to JSON sockets
 //! without re-encoding, and `nats sub 'user.>'` shows readable JSON. A message
-//! event's channel, seq and sender ride in headers so an edge can order and
+//! event's channel and seq ride in headers so an edge can order and
 //! deduplicate per socket without parsing the payload.
 
 use std::sync::Arc;
@@ -73,9 +73,7 @@ impl Fanout {
 
     /// Publishes a message event to the given users.
     pub(crate) async fn message_to(&self, event: MessageEvent, users: &[u64]) {
-        let mut headers = async_nats::HeaderMap::new();
-        headers.insert(h::CONTENT_TYPE, h::JSON);
-        headers.insert(h::EVENT, "message");
+        let mut headers = natter_nats::headers::json_event("message");
         headers.insert(h::CHANNEL, event.channel.to_string().as_str());
         headers.insert(h::SEQ, event.seq.to_string().as_str());
         // Accepted by the edge → persisted and about to be fanned out.
@@ -102,9 +100,7 @@ impl Fanout {
     /// Publishes an event that is not a message (read seq moved, a send refused) to
     /// every device of one user.
     pub(crate) async fn to_user(&self, user_id: u64, event: &ServerEvent, kind: &'static str) {
-        let mut headers = async_nats::HeaderMap::new();
-        headers.insert(h::CONTENT_TYPE, h::JSON);
-        headers.insert(h::EVENT, kind);
+        let headers = natter_nats::headers::json_event(kind);
         if let Err(e) = self
             .nats
             .publish_with_headers(

@@ -271,7 +271,9 @@ async fn apply(
     for (channel, seq, record) in stored {
         // Every stored message's channel is in `members` (checked before storing).
         let to = members.get(&channel).cloned().unwrap_or_default();
-        w.fanout.message_to(record.into_event(channel, seq), &to).await;
+        w.fanout
+            .message_to(record.into_event(channel, seq), &to)
+            .await;
     }
     for m in &msgs {
         // A lost ack only means a redelivery, which `applied` recognizes.
@@ -315,10 +317,13 @@ async fn persist(
     let mut members: HashMap<u64, Arc<Vec<u64>>> = HashMap::new();
     for (i, s) in sends.iter().enumerate() {
         if keep[i] {
-            if !members.contains_key(&s.channel_id) {
-                members.insert(s.channel_id, w.fanout.members(s.channel_id).await?);
-            }
-            if members[&s.channel_id].binary_search(&s.sender_id).is_err() {
+            let in_channel = match members.entry(s.channel_id) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(w.fanout.members(s.channel_id).await?)
+                }
+            };
+            if in_channel.binary_search(&s.sender_id).is_err() {
                 keep[i] = false;
                 refused.push((s.sender_id, s.client_msg_id.clone()));
             }

@@ -68,20 +68,17 @@ pub(crate) async fn run(w: Arc<Worker>, me: String) {
 
 /// Stops all partition tasks and frees their leases (graceful shutdown).
 pub(crate) async fn release_all(w: &Worker, me: &str) {
-    let Ok(leases) = TtlKv::open(&w.js, layout::PARTITION_LEASE_BUCKET).await else {
-        return;
-    };
-    if let Ok(entries) = leases.entries().await {
+    if let Ok(leases) = TtlKv::open(&w.js, layout::PARTITION_LEASE_BUCKET).await
+        && let Ok(entries) = leases.entries().await
+    {
         for (key, value) in entries {
-            if value.as_ref() == me.as_bytes()
-                && let Ok(store) = w.js.get_key_value(layout::PARTITION_LEASE_BUCKET).await
-            {
-                let _ = store.delete(&key).await;
+            if value.as_ref() == me.as_bytes() {
+                let _ = leases.delete(&key).await;
             }
         }
     }
-    if let Ok(store) = w.js.get_key_value(layout::STORE_WORKERS_BUCKET).await {
-        let _ = store.delete(me).await;
+    if let Ok(workers) = TtlKv::open(&w.js, layout::STORE_WORKERS_BUCKET).await {
+        let _ = workers.delete(me).await;
     }
 }
 

@@ -110,10 +110,4 @@ pub(crate) struct DedupeRecord {
     pub message_id: u64,
 }
 
-/// Milliseconds since the Unix epoch.
-pub(crate) fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
+pub(crate) use natter_protocol::now_ms;

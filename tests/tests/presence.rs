@@ -159,3 +159,28 @@ fn now_ms() -> u64 {
         .unwrap()
         .as_millis() as u64
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_that_reconnected_elsewhere_stays_online_when_its_old_socket_closes() {
+    let sys = System::start(BIN, 2).await;
+    let (dan, dan_id) = user(&sys.client(0), "dan").await;
+    let dan_on_1 = sys.client(1).with_token(dan.token().unwrap());
+    let (old, _) = Device::connect(&dan, "dan-phone").await;
+    // The same device comes back through the other edge before its old socket goes.
+    let (_new, _) = Device::connect(&dan_on_1, "dan-phone").await;
+    old.close().await;
+    // The old socket's delete expected its own revision: the newer key survives.
+    let nats = async_nats::connect(sys.nats.url().as_str()).await.unwrap();
+    let js = async_nats::jetstream::new(nats);
+    let shard = natter_nats::layout::presence_shard_of(dan_id, 2);
+    let bucket = js
+        .get_key_value(natter_nats::layout::presence_bucket(shard))
+        .await
+        .unwrap();
+    let key = natter_nats::subjects::presence_key(dan_id, "dan-phone");
+    assert!(
+        bucket.get(&key).await.unwrap().is_some(),
+        "the device's key was deleted"
+    );
+    assert_eq!(online(&dan, dan_id).await, Some(true));
+}
