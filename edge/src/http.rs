@@ -133,6 +133,16 @@ fn authenticate(edge: &Edge, headers: &HeaderMap) -> Result<u64, ApiError> {
     edge.config.tokens.verify(token.trim())
 }
 
+/// Asks the store workers and answers 200 with their reply as JSON.
+async fn answer<Req: Serialize, Resp: Serialize + DeserializeOwned>(
+    edge: &Edge,
+    subject: &str,
+    req: &Req,
+) -> HttpResult<Response> {
+    let resp: Resp = crate::rpc::call(&edge.nats, subject, req).await?;
+    Ok(json(StatusCode::OK, resp))
+}
+
 fn json<T: Serialize>(status: StatusCode, body: T) -> Response {
     (status, axum::Json(body)).into_response()
 }
@@ -176,9 +186,7 @@ async fn login(
 }
 
 async fn me(State(edge): State<Arc<Edge>>, Caller(user_id): Caller) -> HttpResult<Response> {
-    let profile: Profile =
-        crate::rpc::call(&edge.nats, rpc::USER_GET, &UserGetReq { user_id }).await?;
-    Ok(json(StatusCode::OK, profile))
+    answer::<_, Profile>(&edge, rpc::USER_GET, &UserGetReq { user_id }).await
 }
 
 async fn update_me(
@@ -187,13 +195,7 @@ async fn update_me(
     body: Bytes,
 ) -> HttpResult<Response> {
     let update: UpdateProfileRequest = parse_body(&body)?;
-    let profile: Profile = crate::rpc::call(
-        &edge.nats,
-        rpc::USER_UPDATE,
-        &UserUpdateReq { user_id, update },
-    )
-    .await?;
-    Ok(json(StatusCode::OK, profile))
+    answer::<_, Profile>(&edge, rpc::USER_UPDATE, &UserUpdateReq { user_id, update }).await
 }
 
 async fn get_user(
@@ -218,8 +220,8 @@ async fn register_push(
     body: Bytes,
 ) -> HttpResult<Response> {
     let req: RegisterPushRequest = parse_body(&body)?;
-    let device: DeviceInfo = crate::rpc::call(
-        &edge.nats,
+    answer::<_, DeviceInfo>(
+        &edge,
         rpc::DEVICE_PUSH,
         &DevicePushReq {
             user_id,
@@ -227,8 +229,7 @@ async fn register_push(
             push: Some(req.push),
         },
     )
-    .await?;
-    Ok(json(StatusCode::OK, device))
+    .await
 }
 
 async fn list_devices(
@@ -245,8 +246,8 @@ async fn unregister_push(
     Caller(user_id): Caller,
     Path(device_id): Path<String>,
 ) -> HttpResult<Response> {
-    let device: DeviceInfo = crate::rpc::call(
-        &edge.nats,
+    answer::<_, DeviceInfo>(
+        &edge,
         rpc::DEVICE_PUSH,
         &DevicePushReq {
             user_id,
@@ -254,8 +255,7 @@ async fn unregister_push(
             push: None,
         },
     )
-    .await?;
-    Ok(json(StatusCode::OK, device))
+    .await
 }
 
 async fn mute_channel(
@@ -312,16 +312,15 @@ async fn open_dm(
     body: Bytes,
 ) -> HttpResult<Response> {
     let req: OpenDmRequest = parse_body(&body)?;
-    let channel: Channel = crate::rpc::call(
-        &edge.nats,
+    answer::<_, Channel>(
+        &edge,
         rpc::DM_OPEN,
         &DmOpenReq {
             user_id,
             peer_id: req.peer,
         },
     )
-    .await?;
-    Ok(json(StatusCode::OK, channel))
+    .await
 }
 
 async fn history(
@@ -338,8 +337,8 @@ async fn history(
     {
         return Err(ApiError::new(ErrorCode::BadRequest, "limit: 1-200").into());
     }
-    let page: HistoryPage = crate::rpc::call(
-        &edge.nats,
+    answer::<_, HistoryPage>(
+        &edge,
         rpc::HISTORY,
         &HistoryReq {
             user_id,
@@ -348,8 +347,7 @@ async fn history(
             max_bytes: None,
         },
     )
-    .await?;
-    Ok(json(StatusCode::OK, page))
+    .await
 }
 
 async fn list_channels(
@@ -358,13 +356,7 @@ async fn list_channels(
     RawQuery(q): RawQuery,
 ) -> HttpResult<Response> {
     let query: ChannelListQuery = parse_query(q)?;
-    let list: ChannelList = crate::rpc::call(
-        &edge.nats,
-        rpc::CHANNEL_LIST,
-        &ChannelListReq { user_id, query },
-    )
-    .await?;
-    Ok(json(StatusCode::OK, list))
+    answer::<_, ChannelList>(&edge, rpc::CHANNEL_LIST, &ChannelListReq { user_id, query }).await
 }
 
 async fn get_channel(
@@ -373,16 +365,15 @@ async fn get_channel(
     Path(id): Path<String>,
 ) -> HttpResult<Response> {
     let channel_id = parse_id(&id)?;
-    let channel: Channel = crate::rpc::call(
-        &edge.nats,
+    answer::<_, Channel>(
+        &edge,
         rpc::CHANNEL_GET,
         &ChannelReq {
             user_id,
             channel_id,
         },
     )
-    .await?;
-    Ok(json(StatusCode::OK, channel))
+    .await
 }
 
 async fn list_members(
@@ -391,16 +382,15 @@ async fn list_members(
     Path(id): Path<String>,
 ) -> HttpResult<Response> {
     let channel_id = parse_id(&id)?;
-    let members: MemberList = crate::rpc::call(
-        &edge.nats,
+    answer::<_, MemberList>(
+        &edge,
         rpc::MEMBER_LIST,
         &ChannelReq {
             user_id,
             channel_id,
         },
     )
-    .await?;
-    Ok(json(StatusCode::OK, members))
+    .await
 }
 
 /// Applies a group change through the owner of the group's partition.
