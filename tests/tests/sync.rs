@@ -224,6 +224,8 @@ async fn reading_on_one_device_clears_the_unread_count_on_the_other() {
     // Only others' messages count: sending reads the channel up to one's own message.
     p.send(ch, "m5", "one more").await;
     laptop.send(ch, "mine", "my reply").await;
+    // An ack means durable, not yet stored: wait for the store before reading counts.
+    wait_head(&me, ch, 7).await;
     assert_eq!(unread(me.clone()).await, (0, 7, 7));
     p.send(ch, "m6", "and another").await;
     wait_head(&me, ch, 8).await;
