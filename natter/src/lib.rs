@@ -40,6 +40,8 @@ enum Command {
     PushWorker(services::PushWorkerArgs),
     /// Chat from the terminal.
     Chat(chat::ChatArgs),
+    /// Copy a whole store into another (embedded <-> TiKV), then verify the copy.
+    MigrateStore(services::MigrateStoreArgs),
 }
 
 /// Parses arguments and runs the chosen subcommand; the process's exit code.
@@ -75,6 +77,7 @@ pub fn main_entry() -> ExitCode {
             Command::Presence(a) => services::presence(a).await,
             Command::PushWorker(a) => services::push_worker(a).await,
             Command::Chat(a) => chat::run(a).await,
+            Command::MigrateStore(a) => services::migrate_store(a).await,
         }
     });
     match result {

@@ -8,7 +8,7 @@ use clap::Args;
 use natter_edge::auth::{TokenKey, Tokens};
 use natter_edge::{EdgeConfig, RateLimits};
 use natter_nats::layout::LayoutConfig;
-use natter_store::{EmbeddedStore, SharedStore};
+use natter_store::{EmbeddedStore, SharedStore, StoreSpec, TikvConfig, TikvTls};
 use natter_store_worker::StoreWorkerConfig;
 
 /// Flags every service shares.
@@ -203,14 +203,73 @@ pub async fn push_worker(args: PushWorkerArgs) -> anyhow::Result<()> {
     natter_push::worker::run(config, nats, shutdown_signal()).await
 }
 
+/// Settings of the TiKV backend (used when a store is `tikv://...`).
+#[derive(Args, Clone)]
+pub struct TikvFlags {
+    /// Prefix of every key this deployment writes (several deployments can share a cluster).
+    #[arg(long, env = "NATTER_TIKV_PREFIX", default_value = "")]
+    tikv_prefix: String,
+    /// CA certificate (PEM) for TLS to PD and TiKV; needs --tikv-cert and --tikv-key.
+    #[arg(long, env = "NATTER_TIKV_CA", requires_all = ["tikv_cert", "tikv_key"])]
+    tikv_ca: Option<PathBuf>,
+    /// Client certificate (PEM) for TLS to PD and TiKV.
+    #[arg(long, env = "NATTER_TIKV_CERT", requires = "tikv_ca")]
+    tikv_cert: Option<PathBuf>,
+    /// Client private key (PEM) for TLS to PD and TiKV.
+    #[arg(long, env = "NATTER_TIKV_KEY", requires = "tikv_ca")]
+    tikv_key: Option<PathBuf>,
+    /// Timeout of each request to PD or TiKV, in milliseconds.
+    #[arg(long, env = "NATTER_TIKV_TIMEOUT_MS", default_value_t = 2000)]
+    tikv_timeout_ms: u64,
+    /// How often to run TiKV's MVCC garbage collection (keeping 10 minutes of
+    /// history), in seconds; 0 = never (another tool advances the GC safe point).
+    #[arg(long, env = "NATTER_TIKV_GC_INTERVAL_SECS", default_value_t = 600)]
+    tikv_gc_interval_secs: u64,
+}
+
+impl TikvFlags {
+    /// Applies these flags to a `tikv://` spec; an embedded spec is unchanged.
+    fn apply(&self, spec: StoreSpec) -> StoreSpec {
+        match spec {
+            StoreSpec::Tikv(config) => StoreSpec::Tikv(TikvConfig {
+                prefix: self.tikv_prefix.clone().into_bytes(),
+                tls: match (&self.tikv_ca, &self.tikv_cert, &self.tikv_key) {
+                    (Some(ca), Some(cert), Some(key)) => Some(TikvTls {
+                        ca: ca.clone(),
+                        cert: cert.clone(),
+                        key: key.clone(),
+                    }),
+                    _ => None,
+                },
+                timeout: std::time::Duration::from_millis(self.tikv_timeout_ms.max(1)),
+                gc_interval: (self.tikv_gc_interval_secs > 0)
+                    .then(|| std::time::Duration::from_secs(self.tikv_gc_interval_secs)),
+                ..config
+            }),
+            embedded => embedded,
+        }
+    }
+}
+
+/// Parses a store spec (`embedded:<dir>` or `tikv://pd,...`) given with these flags.
+fn store_spec(spec: &str, tikv: &TikvFlags) -> anyhow::Result<StoreSpec> {
+    Ok(tikv.apply(StoreSpec::parse(spec)?))
+}
+
 /// `natter store-worker`.
 #[derive(Args)]
 pub struct StoreWorkerArgs {
     #[command(flatten)]
     nats: NatsArgs,
+    /// Which store: `embedded` (the folder of --store-dir; one store worker
+    /// only) or `tikv://pd1:2379,pd2:2379` (a TiKV cluster; any number of workers).
+    #[arg(long, env = "NATTER_STORE", default_value = "embedded")]
+    store: String,
     /// Folder of the embedded store.
     #[arg(long, env = "NATTER_STORE_DIR", default_value = "./data/store")]
     store_dir: PathBuf,
+    #[command(flatten)]
+    tikv: TikvFlags,
     /// Serve /metrics and /healthz on this address.
     #[arg(long, env = "NATTER_METRICS_LISTEN")]
     metrics_listen: Option<String>,
@@ -218,6 +277,59 @@ pub struct StoreWorkerArgs {
     /// partitions move after this long).
     #[arg(long, env = "NATTER_LEASE_TTL_SECS", default_value_t = 10)]
     lease_ttl_secs: u64,
+}
+
+/// `natter migrate-store`.
+#[derive(Args)]
+pub struct MigrateStoreArgs {
+    /// Source store: `embedded:<dir>` or `tikv://pd1:2379,...`.
+    #[arg(long)]
+    from: String,
+    /// Destination store: `embedded:<dir>` or `tikv://pd1:2379,...`; must be empty.
+    #[arg(long)]
+    to: String,
+    /// Settings for whichever side is TiKV (the prefix applies to both TiKV sides).
+    #[command(flatten)]
+    tikv: TikvFlags,
+    /// Copy into a destination that already holds keys (they are overwritten or kept).
+    #[arg(long)]
+    allow_nonempty: bool,
+}
+
+/// `natter migrate-store`: copies every key, then compares both stores key by key.
+pub async fn migrate_store(args: MigrateStoreArgs) -> anyhow::Result<()> {
+    let from_spec = store_spec(&args.from, &args.tikv)?;
+    let to_spec = store_spec(&args.to, &args.tikv)?;
+    anyhow::ensure!(from_spec != to_spec, "--from and --to are the same store");
+    let from = from_spec
+        .open()
+        .await
+        .with_context(|| format!("opening {from_spec}"))?;
+    let to = to_spec
+        .open()
+        .await
+        .with_context(|| format!("opening {to_spec}"))?;
+    if !args.allow_nonempty && !natter_store::migrate::is_empty(to.as_ref()).await? {
+        anyhow::bail!("{to_spec} is not empty (pass --allow-nonempty to copy anyway)");
+    }
+    println!("copying {from_spec} -> {to_spec} (stop every store worker first)");
+    let mut last_print = std::time::Instant::now();
+    let copied = natter_store::migrate::copy_all(from.as_ref(), to.as_ref(), |r| {
+        if last_print.elapsed() >= std::time::Duration::from_secs(2) {
+            println!("  {} keys, {} bytes", r.keys, r.bytes);
+            last_print = std::time::Instant::now();
+        }
+    })
+    .await?;
+    println!(
+        "copied {} keys ({} bytes); verifying",
+        copied.keys, copied.bytes
+    );
+    let verified = natter_store::migrate::verify(from.as_ref(), to.as_ref())
+        .await
+        .map_err(anyhow::Error::msg)?;
+    println!("verified {} keys: the stores are identical", verified.keys);
+    Ok(())
 }
 
 /// `natter dev`.
@@ -372,17 +484,22 @@ pub async fn edge(args: EdgeArgs) -> anyhow::Result<()> {
 /// `natter store-worker`.
 pub async fn store_worker(args: StoreWorkerArgs) -> anyhow::Result<()> {
     serve_metrics(args.metrics_listen.as_deref()).await?;
-    let store: SharedStore = Arc::new(EmbeddedStore::open(&args.store_dir)?);
+    let spec = if args.store == "embedded" {
+        StoreSpec::Embedded(args.store_dir.clone())
+    } else {
+        store_spec(&args.store, &args.tikv)?
+    };
+    let store = spec
+        .open()
+        .await
+        .with_context(|| format!("opening store {spec}"))?;
     let nats = natter_nats::connect(&args.nats.nats_url, "natter-store-worker").await?;
     let config = StoreWorkerConfig {
         layout: args.nats.layout(),
         lease_ttl: std::time::Duration::from_secs(args.lease_ttl_secs.max(1)),
         ..Default::default()
     };
-    println!(
-        "natter store-worker running (store {})",
-        args.store_dir.display()
-    );
+    println!("natter store-worker running (store {spec})");
     natter_store_worker::run(config, store, nats, shutdown_signal()).await
 }
 

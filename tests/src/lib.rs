@@ -93,6 +93,8 @@ pub struct Proc {
     child: Child,
     /// Base URL for edges (`http://127.0.0.1:PORT`), empty for store workers.
     pub url: String,
+    /// Its log file (store workers).
+    log: Option<PathBuf>,
 }
 
 impl Proc {
@@ -115,6 +117,30 @@ impl Proc {
         }
     }
 
+    /// Freezes the process with SIGSTOP (it keeps its sockets, and its leases lapse).
+    pub fn pause(&self) {
+        // SAFETY: kill(2) on our own child's pid has no memory effects.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, libc::SIGSTOP);
+        }
+    }
+
+    /// Resumes a paused process with SIGCONT.
+    pub fn resume(&self) {
+        // SAFETY: kill(2) on our own child's pid has no memory effects.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, libc::SIGCONT);
+        }
+    }
+
+    /// What the process has logged so far (store workers; empty otherwise).
+    pub fn log(&self) -> String {
+        self.log
+            .as_ref()
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .unwrap_or_default()
+    }
+
     /// Whether the process has exited.
     pub fn exited(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(Some(_)))
@@ -135,6 +161,10 @@ pub struct System {
     dir: tempfile::TempDir,
     /// The store worker (None while killed).
     pub worker: Option<Proc>,
+    /// Further store workers (TiKV systems only: the embedded store has one owner).
+    pub more_workers: Vec<Proc>,
+    /// The TiKV test server the store workers share (TiKV systems only).
+    pub tikv: Option<natter_tikv_testserver::TestCluster>,
     /// The presence watcher.
     pub presence: Option<Proc>,
     /// The push worker.
@@ -175,11 +205,38 @@ impl System {
         }
     }
 
+    /// Like [`Self::start`], with the store workers on TiKV: the in-process test
+    /// server (several stores and regions, with `faults` injected).
+    pub async fn start_on_tikv(
+        bin: &str,
+        edges: usize,
+        faults: natter_tikv_testserver::Faults,
+    ) -> Self {
+        let tikv = natter_tikv_testserver::TestCluster::start(natter_tikv_testserver::Options {
+            faults,
+            split_after_keys: Some(200),
+            ..Default::default()
+        })
+        .await
+        .expect("start the TiKV test server");
+        Self::start_full(bin, edges, false, false, Some(tikv)).await
+    }
+
     async fn start_on(bin: &str, edges: usize, cluster: bool) -> Self {
         Self::start_on_with(bin, edges, cluster, false).await
     }
 
     async fn start_on_with(bin: &str, edges: usize, cluster: bool, secured: bool) -> Self {
+        Self::start_full(bin, edges, cluster, secured, None).await
+    }
+
+    async fn start_full(
+        bin: &str,
+        edges: usize,
+        cluster: bool,
+        secured: bool,
+        tikv: Option<natter_tikv_testserver::TestCluster>,
+    ) -> Self {
         // NATTER_KEEP_TEST_DIR=1 keeps the folder (logs, data) for a post-mortem.
         let dir = tempfile::Builder::new()
             .prefix("natter-e2e-")
@@ -214,6 +271,8 @@ impl System {
             nats,
             dir,
             worker: None,
+            more_workers: Vec::new(),
+            tikv,
             presence: None,
             push: None,
             credentials,
@@ -259,16 +318,41 @@ impl System {
         cmd
     }
 
-    /// Starts a store worker on the system's store folder.
+    /// Starts a store worker on the system's store (its folder, or TiKV).
     pub fn start_worker(&mut self) {
+        let child = self.spawn_worker();
+        self.worker = Some(child);
+    }
+
+    /// Starts one more store worker (TiKV systems only); returns its index in `more_workers`.
+    pub fn start_another_worker(&mut self) -> usize {
+        assert!(
+            self.tikv.is_some(),
+            "only a TiKV store is shared between workers"
+        );
+        let child = self.spawn_worker();
+        self.more_workers.push(child);
+        self.more_workers.len() - 1
+    }
+
+    fn spawn_worker(&mut self) -> Proc {
         let store = self.dir.path().join("store");
+        let pd = self.tikv.as_ref().map(|t| t.pd_endpoint());
         let mut cmd = self.command("store-worker");
-        cmd.arg("--store-dir").arg(store);
+        let log = self
+            .dir
+            .path()
+            .join(format!("store-worker-{}.log", self.log_seq));
+        match pd {
+            Some(pd) => cmd.arg("--store").arg(format!("tikv://{pd}")),
+            None => cmd.arg("--store-dir").arg(store),
+        };
         let child = cmd.spawn().expect("spawn store worker");
-        self.worker = Some(Proc {
+        Proc {
             child,
             url: String::new(),
-        });
+            log: Some(log),
+        }
     }
 
     /// Starts the presence watcher.
@@ -277,6 +361,7 @@ impl System {
         self.presence = Some(Proc {
             child,
             url: String::new(),
+            log: None,
         });
     }
 
@@ -293,6 +378,7 @@ impl System {
         self.push = Some(Proc {
             child,
             url: String::new(),
+            log: None,
         });
     }
 
@@ -332,7 +418,11 @@ impl System {
             .recv_timeout(Duration::from_secs(30))
             .expect("edge did not print its address");
         let url = line.rsplit(' ').next().unwrap_or_default().to_string();
-        self.edges.push(Proc { child, url });
+        self.edges.push(Proc {
+            child,
+            url,
+            log: None,
+        });
         self.edges.len() - 1
     }
 
@@ -436,9 +526,11 @@ impl Drop for System {
         // Services first, then NATS, then the folder.
         self.edges.clear();
         self.kill_worker();
+        self.more_workers.clear();
         self.presence = None;
         self.push = None;
         self.nats.kill();
+        self.tikv = None;
     }
 }
 
