@@ -85,7 +85,8 @@ pub(crate) fn router(edge: Arc<Edge>) -> Router {
         .route("/v1/ws", get(crate::ws::upgrade))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
-        .fallback(|| async { HttpError(ApiError::new(ErrorCode::NotFound, "no such route")) })
+        .route("/v1/push/webpush-key", get(webpush_key))
+        .fallback(crate::web::fallback)
         .with_state(edge)
 }
 
@@ -284,6 +285,18 @@ async fn discover(State(edge): State<Arc<Edge>>, Caller(user_id): Caller) -> Htt
         StatusCode::OK,
         edge.discovery.discover(user_id).await?,
     ))
+}
+
+async fn webpush_key(State(edge): State<Arc<Edge>>) -> HttpResult<Response> {
+    match &edge.config.webpush_public_key {
+        Some(key) => Ok(json(
+            StatusCode::OK,
+            natter_protocol::http::WebPushKey {
+                public_key: key.clone(),
+            },
+        )),
+        None => Err(ApiError::new(ErrorCode::NotFound, "web push is not configured").into()),
+    }
 }
 
 async fn search_users(

@@ -28,6 +28,7 @@ mod http;
 mod limits;
 mod members;
 mod rpc;
+mod web;
 mod ws;
 
 use std::future::Future;
@@ -66,6 +67,8 @@ pub struct EdgeConfig {
     pub drain_timeout: Duration,
     /// A socket that sends nothing (not even a heartbeat) for this long is closed.
     pub idle_timeout: Duration,
+    /// VAPID public key handed to browsers for Web Push (None: not offered).
+    pub webpush_public_key: Option<String>,
 }
 
 /// Lifecycle of an edge, watched by every socket.

@@ -78,6 +78,10 @@ pub struct EdgeFlags {
     /// Close a socket that sends nothing (not even a heartbeat) for this many seconds.
     #[arg(long, env = "NATTER_IDLE_SECS", default_value_t = 90)]
     idle_secs: u64,
+    /// VAPID public key (base64url) offered to browsers at `/v1/push/webpush-key`;
+    /// the push workers must hold its private key. `natter dev` makes its own.
+    #[arg(long, env = "NATTER_WEBPUSH_PUBLIC_KEY")]
+    webpush_public_key: Option<String>,
 }
 
 fn parse_rate(s: &str) -> Result<(u32, u32), String> {
@@ -462,6 +466,26 @@ fn edge_config(
         register_every: std::time::Duration::from_millis(flags.register_ms.max(100)),
         drain_timeout: std::time::Duration::from_secs(flags.drain_secs),
         idle_timeout: std::time::Duration::from_secs(flags.idle_secs.max(1)),
+        webpush_public_key: flags.webpush_public_key.clone(),
+    })
+}
+
+/// The dev VAPID key (`<data>/vapid-key`, made on first start): Web Push works
+/// locally without configuration. Returns the provider config using it.
+fn dev_vapid(data: &Path) -> anyhow::Result<natter_push::VapidConfig> {
+    let path = data.join("vapid-key");
+    if !path.exists() {
+        std::fs::write(&path, natter_push::VapidConfig::generate_private_key())?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(natter_push::VapidConfig {
+        private_key: std::fs::read_to_string(&path)?.trim().to_string(),
+        subject: "mailto:dev@localhost".into(),
+        ..Default::default()
     })
 }
 
@@ -527,6 +551,19 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
     let mut config = edge_config(&args.edge, &nats_args, &keys_file, install_metrics())?;
     // One local edge has nowhere to send its clients: Ctrl-C should not wait long.
     config.drain_timeout = config.drain_timeout.min(std::time::Duration::from_secs(2));
+    let mut push = push_config(&args.push, &nats_args)?;
+    if push.providers.webpush.is_none() {
+        push.providers.webpush = Some(dev_vapid(&data)?);
+    }
+    if config.webpush_public_key.is_none() {
+        config.webpush_public_key = push
+            .providers
+            .webpush
+            .as_ref()
+            .map(natter_push::VapidConfig::public_key)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("VAPID key: {e}"))?;
+    }
 
     let store: SharedStore = Arc::new(EmbeddedStore::open(data.join("store"))?);
     let listener = tokio::net::TcpListener::bind(&args.listen)
@@ -560,7 +597,7 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
     ));
     let push_nats = natter_nats::connect(server.url(), "natter-push-worker").await?;
     let mut pusher = tokio::spawn(natter_push::worker::run(
-        push_config(&args.push, &nats_args)?,
+        push,
         push_nats,
         stopped(stop_rx.clone()),
     ));

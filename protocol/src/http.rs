@@ -339,6 +339,14 @@ pub struct DiscoverResponse {
     pub ws_url: String,
 }
 
+/// `GET /v1/push/webpush-key`: the key browsers subscribe with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebPushKey {
+    /// VAPID public key, base64url of the uncompressed P-256 point
+    /// (`applicationServerKey` of `PushManager.subscribe`).
+    pub public_key: String,
+}
+
 /// `POST /v1/devices`: registers (or replaces) the push target of one of the
 /// caller's devices.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -244,6 +244,23 @@ pub struct VapidConfig {
     pub ttl_secs: u64,
 }
 
+impl VapidConfig {
+    /// A fresh VAPID private key: base64url of a random P-256 scalar.
+    pub fn generate_private_key() -> String {
+        crate::keys::b64url(&crate::webpush::random_secret().to_bytes())
+    }
+
+    /// The application server key browsers need (`applicationServerKey`):
+    /// base64url of the uncompressed public point of `private_key`.
+    ///
+    /// # Errors
+    /// `private_key` is not a P-256 private key (the message names no key material).
+    pub fn public_key(&self) -> Result<String, String> {
+        let key = crate::keys::Es256Key::parse(&self.private_key, true)?;
+        Ok(crate::keys::b64url(&key.public_uncompressed()))
+    }
+}
+
 impl Default for VapidConfig {
     fn default() -> Self {
         VapidConfig {

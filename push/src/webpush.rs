@@ -52,7 +52,7 @@ pub(crate) fn topic(collapse_key: &str) -> String {
 
 /// A fresh P-256 key. `rand`'s thread RNG is a CSPRNG seeded from the OS; a
 /// random 32-byte string is out of the curve's range with odds of about 2^-32.
-fn random_secret() -> SecretKey {
+pub(crate) fn random_secret() -> SecretKey {
     loop {
         if let Ok(key) = SecretKey::from_slice(&rand::random::<[u8; 32]>()) {
             return key;
