@@ -28,6 +28,7 @@ mod http;
 mod limits;
 mod members;
 mod rpc;
+mod serve;
 mod web;
 mod ws;
 
@@ -69,6 +70,9 @@ pub struct EdgeConfig {
     pub idle_timeout: Duration,
     /// VAPID public key handed to browsers for Web Push (None: not offered).
     pub webpush_public_key: Option<String>,
+    /// A connection whose request headers are not complete this long after it
+    /// opened (or after its previous response) is dropped (slow-loris).
+    pub header_timeout: Duration,
 }
 
 /// Lifecycle of an edge, watched by every socket.
@@ -164,17 +168,13 @@ pub async fn run(
     let app = http::router(edge.clone());
     let stop_http = Arc::new(tokio::sync::Notify::new());
     let stop = stop_http.clone();
-    let mut server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move { stop.notified().await })
-        .await
-    });
+    let header_timeout = edge.config.header_timeout;
+    let mut server = tokio::spawn(serve::serve(listener, app, header_timeout, async move {
+        stop.notified().await
+    }));
     tokio::select! {
         r = &mut server => {
-            r??;
+            r?;
             anyhow::bail!("http server ended");
         }
         _ = shutdown => {}

@@ -82,6 +82,10 @@ pub struct EdgeFlags {
     /// the push workers must hold its private key. `natter dev` makes its own.
     #[arg(long, env = "NATTER_WEBPUSH_PUBLIC_KEY")]
     webpush_public_key: Option<String>,
+    /// Drop a connection whose request headers are not complete within this many
+    /// seconds (slow-loris clients).
+    #[arg(long, env = "NATTER_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    header_timeout_secs: u64,
 }
 
 fn parse_rate(s: &str) -> Result<(u32, u32), String> {
@@ -467,6 +471,7 @@ fn edge_config(
         drain_timeout: std::time::Duration::from_secs(flags.drain_secs),
         idle_timeout: std::time::Duration::from_secs(flags.idle_secs.max(1)),
         webpush_public_key: flags.webpush_public_key.clone(),
+        header_timeout: std::time::Duration::from_secs(flags.header_timeout_secs.max(1)),
     })
 }
 

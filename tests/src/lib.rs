@@ -83,6 +83,8 @@ pub const TEST_KEY_HEX: &str = "00112233445566778899aabbccddeeff0011223344556677
 pub const PRESENCE_TTL_SECS: u64 = 3;
 /// Idle timeout of test edges' sockets, in seconds (test clients beat every second).
 pub const IDLE_SECS: u64 = 4;
+/// Test edges drop a connection whose request headers take longer than this, in seconds.
+pub const HEADER_TIMEOUT_SECS: u64 = 2;
 /// Partition lease TTL of test systems, in seconds.
 pub const LEASE_TTL_SECS: u64 = 3;
 /// Heartbeat period of test clients.
@@ -400,6 +402,7 @@ impl System {
             "100000,100000",
         ])
         .args(["--auth-rate", "100000,100000"])
+        .args(["--header-timeout-secs", &HEADER_TIMEOUT_SECS.to_string()])
         .arg("--token-keys-file")
         .arg(keys);
         let mut child = cmd.spawn().expect("spawn edge");

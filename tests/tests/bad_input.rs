@@ -6,7 +6,7 @@ use natter_client::{Client, Connection, Incoming};
 use natter_protocol::ErrorCode;
 use natter_protocol::http::HistoryQuery;
 use natter_protocol::ws::ServerEvent;
-use natter_tests::{System, TEST_KEY_HEX, TEST_KEY_ID, user};
+use natter_tests::{HEADER_TIMEOUT_SECS, System, TEST_KEY_HEX, TEST_KEY_ID, user};
 
 const BIN: &str = env!("CARGO_BIN_EXE_natter-under-test");
 const WAIT: Duration = Duration::from_secs(20);
@@ -347,4 +347,51 @@ async fn a_silent_socket_is_closed_and_a_reading_one_stays() {
             other => panic!("the heartbeating socket ended: {other:?}"),
         }
     }
+}
+
+/// Reads until the peer closes; `None` if it is still open after `patience`.
+async fn closed_within(stream: &mut tokio::net::TcpStream, patience: Duration) -> Option<Duration> {
+    use tokio::io::AsyncReadExt;
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 1024];
+    loop {
+        match tokio::time::timeout_at(
+            tokio::time::Instant::from_std(started + patience),
+            stream.read(&mut buf),
+        )
+        .await
+        {
+            Err(_) => return None,
+            Ok(Ok(0)) | Ok(Err(_)) => return Some(started.elapsed()),
+            // A 408 before the close is fine too.
+            Ok(Ok(_)) => continue,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_loris_and_silent_connections_are_dropped_while_others_are_served() {
+    use tokio::io::AsyncWriteExt;
+    let sys = System::start(BIN, 1).await;
+    let addr = sys.edges[0].url.trim_start_matches("http://").to_string();
+    let mut slow = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: natter\r\nX-Slow: 1")
+        .await
+        .expect("partial headers");
+    let mut silent = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    // Others are served meanwhile.
+    let (anon, _) = user(&sys.client(0), "notslowed").await;
+    anon.me().await.expect("served while two connections stall");
+    let limit = Duration::from_secs(HEADER_TIMEOUT_SECS + 5);
+    let slow_closed = closed_within(&mut slow, limit).await;
+    let silent_closed = closed_within(&mut silent, limit).await;
+    assert!(slow_closed.is_some(), "a half-sent request is dropped");
+    assert!(
+        silent_closed.is_some(),
+        "a connection that sends nothing is dropped"
+    );
 }
