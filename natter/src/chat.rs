@@ -1,22 +1,29 @@
-//! `natter chat`: a terminal chat client on `natter-client`, for trying a deployment.
+//! `natter chat`: a terminal chat client on `natter-client`, for trying and
+//! debugging a deployment.
 //!
-//! Logs in (or signs up), opens the 1:1 channel with `--to`, prints the recent
-//! history, then sends each line typed and prints messages as they arrive, acking
-//! them as device `--device` (default `cli-<username>`).
+//! Logs in (or signs up), connects through discovery (reconnecting by itself),
+//! and reads commands from stdin: `/list` channels with unread counts and
+//! presence, `/open` one, `/more` history, `/dm` or `/group` to start one, `/who`
+//! is in it; any other line is sent to the open channel. Live messages, typing
+//! and presence changes are printed as they arrive.
 
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
-use natter_client::{Client, Incoming};
-use natter_protocol::http::HistoryQuery;
-use natter_protocol::ws::ServerEvent;
+use natter_client::{Client, ClientError, Session};
+use natter_protocol::http::{ChannelSummary, HistoryQuery, Presence};
+use natter_protocol::ws::{ClientOp, MessageEvent, ServerEvent, SystemEvent};
 use tokio::io::AsyncBufReadExt;
+
+/// Messages shown when a channel is opened, and per `/more`.
+const PAGE: u32 = 20;
 
 /// `natter chat` flags.
 #[derive(Args)]
 pub struct ChatArgs {
-    /// Edge base URL.
+    /// Edge base URL (any edge: the client discovers where to connect).
     #[arg(long, env = "NATTER_URL", default_value = "http://127.0.0.1:8080")]
     url: String,
     /// Your username.
@@ -31,15 +38,52 @@ pub struct ChatArgs {
     /// Display name for --signup.
     #[arg(long)]
     display_name: Option<String>,
-    /// Username of the person to chat with.
+    /// Open the 1:1 channel with this user at start (waits until they exist).
     #[arg(long)]
-    to: String,
+    to: Option<String>,
     /// This terminal's device id (its sync cursors are kept per device).
     #[arg(long)]
     device: Option<String>,
 }
 
-/// Runs the chat client until stdin closes.
+const HELP: &str = "commands:
+  /list                 your channels (most recent first), unread counts, presence
+  /open N|NAME          open channel N of /list, or by name / username
+  /more                 older messages of the open channel
+  /dm USER              open (or start) the 1:1 channel with USER
+  /group NAME USER...   create a group with these users and open it
+  /who                  members of the open channel and their presence
+  /help                 this text
+  /quit                 leave (Ctrl-D too)
+  anything else         is sent to the open channel";
+
+/// What the terminal shows and knows.
+struct Chat {
+    me: Client,
+    my_id: u64,
+    session: Session,
+    names: HashMap<u64, String>,
+    listed: Vec<ChannelSummary>,
+    open: Option<Open>,
+    watched: HashSet<u64>,
+    reconnects_seen: u64,
+    /// Messages from others replayed by catch-up, counted until `synced`.
+    caught_up: Option<u64>,
+    sent: u64,
+    prefix: String,
+}
+
+/// The channel being shown.
+struct Open {
+    id: u64,
+    name: String,
+    /// Lowest seq shown (for `/more`).
+    oldest: u64,
+    /// Highest seq shown (live messages above it are printed).
+    newest: u64,
+}
+
+/// Runs the chat client until stdin closes or `/quit`.
 pub async fn run(args: ChatArgs) -> anyhow::Result<()> {
     let anon = Client::new(&args.url);
     let auth = if args.signup {
@@ -57,83 +101,404 @@ pub async fn run(args: ChatArgs) -> anyhow::Result<()> {
     };
     let me = anon.with_token(&auth.token);
     println!("logged in as {} ({})", auth.user.username, auth.user.id);
-    // Wait for the peer to exist, so two people can start the CLI in any order.
-    let peer = loop {
-        let found = me.search_users(&args.to.to_ascii_lowercase()).await?;
-        if let Some(p) = found
-            .into_iter()
-            .find(|p| p.username == args.to.to_ascii_lowercase())
-        {
-            break p;
-        }
-        println!("waiting for user {} to sign up…", args.to);
-        tokio::time::sleep(Duration::from_secs(2)).await;
-    };
-    let channel = me.open_dm(peer.id).await?;
-    let names = [
-        (auth.user.id, auth.user.display_name.clone()),
-        (peer.id, peer.display_name.clone()),
-    ];
-    let name_of = |id: u64| {
-        names
-            .iter()
-            .find(|(i, _)| *i == id)
-            .map_or(id.to_string(), |(_, n)| n.clone())
-    };
-    let recent = me
-        .history(
-            channel.id,
-            &HistoryQuery {
-                limit: Some(20),
-                ..Default::default()
-            },
-        )
-        .await?;
-    for m in &recent.messages {
-        println!("[{}] {}: {}", m.seq, name_of(m.sender), m.text);
-    }
-    // Seqs up to here were printed from history; catch-up repeats them.
-    let mut shown = recent.head_seq;
     let device = args
         .device
         .clone()
         .unwrap_or_else(|| format!("cli-{}", auth.user.username));
-    let mut conn = me.connect(Some(&device)).await?;
+    let session = Session::start(vec![me.clone()], &device)
+        .await
+        .context("connecting")?;
     println!(
-        "chatting with {} in channel {} — type a line and press Enter (Ctrl-D quits)",
-        peer.display_name, channel.id
+        "connected to edge {} as device {device} — /help lists commands",
+        session.edge().edge_id
     );
+    let mut chat = Chat {
+        me,
+        my_id: auth.user.id,
+        session,
+        names: HashMap::from([(auth.user.id, auth.user.display_name.clone())]),
+        listed: Vec::new(),
+        open: None,
+        watched: HashSet::new(),
+        reconnects_seen: 0,
+        caught_up: Some(0),
+        sent: 0,
+        prefix: format!("cli-{:08x}", rand::random::<u32>()),
+    };
+    if let Some(to) = &args.to {
+        let peer = wait_for_user(&chat.me, to).await?;
+        chat.open_dm(&peer).await?;
+    }
     let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
-    let mut counter = 0u64;
-    let prefix = format!("cli-{:08x}", rand::random::<u32>());
     loop {
         tokio::select! {
             line = lines.next_line() => {
                 let Some(line) = line? else { break };
-                if line.trim().is_empty() { continue; }
-                counter += 1;
-                conn.send(channel.id, &format!("{prefix}-{counter}"), &line).await?;
+                match chat.command(line.trim()).await {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    Err(e) => println!("! {e:#}"),
+                }
             }
-            ev = conn.next(Duration::from_secs(3600)) => match ev {
-                Ok(Incoming::Event(ServerEvent::Message(m))) => {
-                    if m.channel == channel.id && m.seq > shown {
-                        shown = m.seq;
-                        println!("[{}] {}: {}", m.seq, name_of(m.sender), m.text);
-                    }
-                    // Shown (or not for this terminal): either way this device has it.
-                    conn.ack(m.channel, m.seq).await?;
+            ev = chat.session.next(Duration::from_secs(3600)) => match ev {
+                Ok(ev) => chat.event(ev).await,
+                Err(ClientError::Timeout) => {}
+                Err(e) => return Err(e).context("connection lost for good"),
+            }
+        }
+        chat.resubscribe_after_reconnect().await;
+    }
+    Ok(())
+}
+
+/// Waits until `username` exists, so two people can start in any order.
+async fn wait_for_user(me: &Client, username: &str) -> anyhow::Result<String> {
+    let wanted = username.to_ascii_lowercase();
+    loop {
+        let found = me.search_users(&wanted).await?;
+        if found.iter().any(|p| p.username == wanted) {
+            return Ok(wanted);
+        }
+        println!("waiting for user {username} to sign up…");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
+fn when(ms: u64) -> String {
+    let ago = natter_protocol::now_ms().saturating_sub(ms) / 1000;
+    match ago {
+        0..60 => format!("{ago}s ago"),
+        60..3600 => format!("{}m ago", ago / 60),
+        3600..86_400 => format!("{}h ago", ago / 3600),
+        _ => format!("{}d ago", ago / 86_400),
+    }
+}
+
+impl Chat {
+    /// Runs one input line; `Ok(false)` = quit.
+    async fn command(&mut self, line: &str) -> anyhow::Result<bool> {
+        if line.is_empty() {
+            return Ok(true);
+        }
+        let mut words = line.split_whitespace();
+        match words.next().unwrap_or_default() {
+            "/quit" | "/exit" => return Ok(false),
+            "/help" => println!("{HELP}"),
+            "/list" => self.list().await?,
+            "/open" => {
+                let what = words.collect::<Vec<_>>().join(" ");
+                anyhow::ensure!(!what.is_empty(), "usage: /open N|NAME");
+                self.open_named(&what).await?;
+            }
+            "/more" => self.more().await?,
+            "/dm" => {
+                let user = words.next().context("usage: /dm USER")?;
+                self.open_dm(user).await?;
+            }
+            "/group" => {
+                let name = words.next().context("usage: /group NAME USER...")?;
+                let mut ids = Vec::new();
+                for u in words {
+                    ids.push(self.user_id(u).await?);
                 }
-                Ok(Incoming::Event(ServerEvent::Typing { user, .. })) => {
-                    println!("… {} is typing", name_of(user));
-                }
-                Ok(Incoming::Event(ServerEvent::Error { code, message, .. })) => println!("! {code}: {message}"),
-                Ok(Incoming::Closed { code, reason }) => anyhow::bail!("connection closed ({code} {reason})"),
-                Ok(_) => {}
-                Err(natter_client::ClientError::Timeout) => {}
-                Err(e) => return Err(e.into()),
+                let g = self.me.create_group(name, &ids).await?;
+                self.show(g.id, name.to_string()).await?;
+            }
+            "/who" => self.who().await?,
+            w if w.starts_with('/') => println!("! unknown command {w} (/help)"),
+            _ => self.send(line).await?,
+        }
+        Ok(true)
+    }
+
+    async fn send(&mut self, text: &str) -> anyhow::Result<()> {
+        let open = self
+            .open
+            .as_ref()
+            .context("no channel open: /list, /open, /dm")?;
+        self.sent += 1;
+        let cmid = format!("{}-{}", self.prefix, self.sent);
+        self.session.connection().send(open.id, &cmid, text).await?;
+        Ok(())
+    }
+
+    async fn name(&mut self, user: u64) -> String {
+        if let Some(n) = self.names.get(&user) {
+            return n.clone();
+        }
+        let name = match self.me.user(user).await {
+            Ok(p) => p.display_name,
+            Err(_) => user.to_string(),
+        };
+        self.names.insert(user, name.clone());
+        name
+    }
+
+    async fn user_id(&self, username: &str) -> anyhow::Result<u64> {
+        let wanted = username.to_ascii_lowercase();
+        self.me
+            .search_users(&wanted)
+            .await?
+            .into_iter()
+            .find(|p| p.username == wanted)
+            .map(|p| p.id)
+            .with_context(|| format!("no user {username}"))
+    }
+
+    async fn watch(&mut self, users: Vec<u64>) {
+        let new: Vec<u64> = users
+            .into_iter()
+            .filter(|u| *u != self.my_id && self.watched.insert(*u))
+            .collect();
+        if !new.is_empty() {
+            let op = ClientOp::PresenceSubscribe { users: new };
+            if let Err(e) = self.session.connection().op(&op).await {
+                println!("! presence: {e}");
             }
         }
     }
-    conn.close(std::time::Duration::from_secs(2)).await;
-    Ok(())
+
+    /// After the session reconnected, presence subscriptions are renewed.
+    async fn resubscribe_after_reconnect(&mut self) {
+        if self.session.reconnects != self.reconnects_seen {
+            self.reconnects_seen = self.session.reconnects;
+            println!("(reconnected to edge {})", self.session.edge().edge_id);
+            let users: Vec<u64> = self.watched.drain().collect();
+            self.watch(users).await;
+        }
+    }
+
+    async fn list(&mut self) -> anyhow::Result<()> {
+        let list = self.me.channels(Some(50), None).await?;
+        let peers: Vec<u64> = list.channels.iter().filter_map(|c| c.peer).collect();
+        self.watch(peers).await;
+        if list.channels.is_empty() {
+            println!("no channels yet: /dm USER or /group NAME USER...");
+        }
+        for (i, c) in list.channels.iter().enumerate() {
+            let current = self.open.as_ref().is_some_and(|o| o.id == c.id);
+            let last = c
+                .last_message
+                .as_ref()
+                .map(|m| format!(" — {}", m.text.chars().take(40).collect::<String>()))
+                .unwrap_or_default();
+            let unread = if c.unread > 0 {
+                format!(" ({} unread)", c.unread)
+            } else {
+                String::new()
+            };
+            println!(
+                "{}{:>2}. {}{unread}, {}{last}",
+                if current { '*' } else { ' ' },
+                i + 1,
+                c.name,
+                when(c.last_activity_at),
+            );
+        }
+        self.listed = list.channels;
+        Ok(())
+    }
+
+    async fn open_named(&mut self, what: &str) -> anyhow::Result<()> {
+        if self.listed.is_empty() {
+            self.listed = self.me.channels(Some(50), None).await?.channels;
+        }
+        let by_index = what
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|i| self.listed.get(i));
+        let found = by_index.or_else(|| {
+            self.listed
+                .iter()
+                .find(|c| c.name.eq_ignore_ascii_case(what))
+        });
+        match found {
+            Some(c) => {
+                let (id, name) = (c.id, c.name.clone());
+                self.show(id, name).await
+            }
+            // Not a listed name: maybe a username.
+            None => self.open_dm(what).await,
+        }
+    }
+
+    async fn open_dm(&mut self, username: &str) -> anyhow::Result<()> {
+        let id = self.user_id(username).await?;
+        let channel = self.me.open_dm(id).await?;
+        let name = self.name(id).await;
+        self.watch(vec![id]).await;
+        self.show(channel.id, name).await
+    }
+
+    /// Opens `channel`: prints its latest messages and marks them read.
+    async fn show(&mut self, channel: u64, name: String) -> anyhow::Result<()> {
+        let page = self
+            .me
+            .history(
+                channel,
+                &HistoryQuery {
+                    limit: Some(PAGE),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        println!("── {name} (channel {channel}) ──");
+        for m in &page.messages {
+            self.print(m).await;
+        }
+        let oldest = page.messages.first().map_or(page.head_seq + 1, |m| m.seq);
+        self.open = Some(Open {
+            id: channel,
+            name,
+            oldest,
+            newest: page.head_seq,
+        });
+        if page.head_seq > 0 {
+            self.session
+                .connection()
+                .read(channel, page.head_seq)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn more(&mut self) -> anyhow::Result<()> {
+        let (id, before) = {
+            let open = self.open.as_ref().context("no channel open")?;
+            if open.oldest <= 1 {
+                println!("(start of {})", open.name);
+                return Ok(());
+            }
+            (open.id, open.oldest)
+        };
+        let page = self
+            .me
+            .history(
+                id,
+                &HistoryQuery {
+                    before: Some(before),
+                    limit: Some(PAGE),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        for m in &page.messages {
+            self.print(m).await;
+        }
+        if let (Some(first), Some(open)) = (page.messages.first(), self.open.as_mut()) {
+            open.oldest = first.seq;
+        }
+        Ok(())
+    }
+
+    async fn who(&mut self) -> anyhow::Result<()> {
+        let id = self.open.as_ref().context("no channel open")?.id;
+        let members = self.me.members(id).await?;
+        let mut ids = Vec::new();
+        for m in &members.members {
+            let p = self.me.user(m.user).await?;
+            let state = match &p.presence {
+                Some(pr) if pr.online => "online".to_string(),
+                Some(Presence {
+                    last_seen: Some(t), ..
+                }) => format!("last seen {}", when(*t)),
+                _ => "offline".to_string(),
+            };
+            println!(
+                "  {} (@{}) {:?}, {state}",
+                p.display_name, p.username, m.role
+            );
+            self.names.insert(p.id, p.display_name);
+            ids.push(m.user);
+        }
+        self.watch(ids).await;
+        Ok(())
+    }
+
+    async fn print(&mut self, m: &MessageEvent) {
+        let who = self.name(m.sender).await;
+        match &m.system {
+            Some(ev) => {
+                let what = self.describe(ev).await;
+                println!("[{}] * {who} {what}", m.seq);
+            }
+            None => println!("[{}] {who}: {}", m.seq, m.text),
+        }
+    }
+
+    async fn names_of(&mut self, users: &[u64]) -> String {
+        let mut names = Vec::new();
+        for u in users {
+            names.push(self.name(*u).await);
+        }
+        names.join(", ")
+    }
+
+    async fn describe(&mut self, ev: &SystemEvent) -> String {
+        match ev {
+            SystemEvent::GroupCreated { name, members } => {
+                format!("created {name} with {}", self.names_of(members).await)
+            }
+            SystemEvent::MembersAdded { users } => format!("added {}", self.names_of(users).await),
+            SystemEvent::MemberRemoved { user } => format!("removed {}", self.name(*user).await),
+            SystemEvent::MemberLeft { .. } => "left".to_string(),
+            SystemEvent::Renamed { name } => format!("renamed the group to {name}"),
+            SystemEvent::RoleChanged { user, role } => {
+                format!("made {} {role:?}", self.name(*user).await)
+            }
+        }
+    }
+
+    async fn event(&mut self, ev: ServerEvent) {
+        match ev {
+            ServerEvent::Message(m) => {
+                let open = self.open.as_ref().map(|o| (o.id, o.newest));
+                match open {
+                    Some((id, newest)) if id == m.channel && m.seq > newest => {
+                        self.print(&m).await;
+                        if let Some(o) = self.open.as_mut() {
+                            o.newest = m.seq;
+                        }
+                        let _ = self.session.connection().read(m.channel, m.seq).await;
+                    }
+                    // Already shown from history.
+                    Some((id, _)) if id == m.channel => {}
+                    // Catch-up replays what this device has not acked: count it.
+                    _ if m.sender != self.my_id && self.caught_up.is_some() => {
+                        self.caught_up = self.caught_up.map(|n| n + 1);
+                    }
+                    _ if m.sender != self.my_id => {
+                        let who = self.name(m.sender).await;
+                        let text: String = m.text.chars().take(40).collect();
+                        println!("(new in channel {}) {who}: {text}", m.channel);
+                    }
+                    _ => {}
+                }
+            }
+            ServerEvent::Typing { channel, user }
+                if self.open.as_ref().is_some_and(|o| o.id == channel) =>
+            {
+                let who = self.name(user).await;
+                println!("… {who} is typing");
+            }
+            ServerEvent::Presence(p) => {
+                let who = self.name(p.user).await;
+                match (p.online, p.last_seen) {
+                    (true, _) => println!("• {who} is online"),
+                    (false, Some(t)) => println!("• {who} is offline (last seen {})", when(t)),
+                    (false, None) => println!("• {who} is offline"),
+                }
+            }
+            ServerEvent::Error { code, message, .. } => println!("! {code}: {message}"),
+            ServerEvent::Synced { .. } => {
+                if let Some(n) = self.caught_up.take() {
+                    println!(
+                        "(synced: {n} new messages from others while away; /list shows where)"
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
 }
