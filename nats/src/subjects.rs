@@ -6,6 +6,7 @@
 //! | `msg.<partition>.multi` | a batch of sends for several channels of one partition | edge | same |
 //! | `user.<user_id>` | events for one user's devices (core NATS) | store worker | edges with that user's sockets |
 //! | `rpc.<service>.<method>` | storage-backed request/reply | edge | store workers, queue group `store-worker` |
+//! | `admin.<what>.<method>` | operator requests (bulk accounts) | admin tools (`natter bench`) | store workers, queue group `store-worker` |
 //! | `cmd.<partition>` | channel changes (groups, read seqs) request/reply | edge | the store worker owning the partition |
 //! | `membership.<channel_id>` | "this channel's members changed" (core NATS) | store worker | every edge (membership caches) |
 //! | `presence.<user_id>` | a user went online / offline (JSON `presence` event) | presence watcher | edges with sockets watching that user |
@@ -124,6 +125,15 @@ pub fn presence_key_user(key: &str) -> Option<u64> {
 pub const RPC_QUEUE_GROUP: &str = "store-worker";
 /// Every storage-backed RPC.
 pub const RPC_ALL: &str = "rpc.>";
+
+/// Operator requests to store workers (queue group [`RPC_QUEUE_GROUP`]); only the
+/// admin NATS user may publish them, edges may not.
+pub mod admin {
+    /// Every admin subject.
+    pub const ALL: &str = "admin.>";
+    /// Create many accounts in one request.
+    pub const USERS_CREATE: &str = "admin.users.create";
+}
 
 /// Storage-backed request/reply subjects (edge → store worker).
 pub mod rpc {

@@ -66,6 +66,28 @@ pub type SignupReq = SignupRequest;
 /// `rpc.account.login`: replies with the profile when the password matches.
 pub type LoginReq = LoginRequest;
 
+/// `admin.users.create`: many accounts at once (benchmarks, imports).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BulkUsersReq {
+    /// The accounts to make (at most [`BULK_USERS_MAX`]); existing usernames are
+    /// left as they are and returned.
+    pub users: Vec<BulkUser>,
+    /// One password for all of them (hashed once).
+    pub password: String,
+}
+
+/// Most accounts one [`BulkUsersReq`] may make.
+pub const BULK_USERS_MAX: usize = 1000;
+
+/// One account of a [`BulkUsersReq`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BulkUser {
+    /// Username (as for sign-up).
+    pub username: String,
+    /// Display name (as for sign-up).
+    pub display_name: String,
+}
+
 /// `rpc.user.get`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UserGetReq {

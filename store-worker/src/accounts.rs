@@ -1,10 +1,12 @@
-//! Accounts and profiles: sign-up, login, get, update, search.
+//! Accounts and profiles: sign-up, login, get, update, search, bulk creation.
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use natter_protocol::http::{LoginRequest, Profile, SignupRequest};
-use natter_protocol::internal::{RpcReply, UserGetReq, UserSearchReq, UserUpdateReq};
+use natter_protocol::internal::{
+    BULK_USERS_MAX, BulkUsersReq, RpcReply, UserGetReq, UserSearchReq, UserUpdateReq,
+};
 use natter_protocol::{ApiError, ErrorCode, limits};
 use natter_store::{ScanRange, StoreError, WriteBatch, keys, value};
 
@@ -72,6 +74,82 @@ pub(crate) async fn signup(w: &Worker, req: SignupRequest) -> RpcReply<Profile> 
         }
         Err(e) => Err(store_err(e)),
     }
+}
+
+/// `admin.users.create`: many accounts with one password, hashed once, written in
+/// one batch; usernames that exist are returned as they are. Profiles come back
+/// in request order.
+pub(crate) async fn create_many(w: &Worker, req: BulkUsersReq) -> RpcReply<Vec<Profile>> {
+    if req.users.len() > BULK_USERS_MAX {
+        return Err(invalid(
+            ErrorCode::BadRequest,
+            "at most 1000 users per request",
+        ));
+    }
+    limits::check_password(&req.password).map_err(|c| invalid(c, "password: 8-128 bytes"))?;
+    let mut names = Vec::with_capacity(req.users.len());
+    for u in &req.users {
+        names.push(
+            limits::normalize_username(&u.username)
+                .map_err(|c| invalid(c, "username: 3-32 of a-z 0-9 _ ."))?,
+        );
+        limits::check_display_name(&u.display_name)
+            .map_err(|c| invalid(c, "display_name: 1-64 characters, no control characters"))?;
+    }
+    if names.iter().collect::<std::collections::HashSet<_>>().len() != names.len() {
+        return Err(invalid(ErrorCode::BadRequest, "a username appears twice"));
+    }
+    let password_hash = hash_password(req.password).await?;
+    // A racing sign-up of one of the names fails the batch: read again and retry.
+    loop {
+        let name_keys: Vec<Vec<u8>> = names.iter().map(|n| keys::username(n)).collect();
+        let existing = w.store.batch_get(&name_keys).await.map_err(store_err)?;
+        let mut batch = WriteBatch::new();
+        for ((name, u), found) in names.iter().zip(&req.users).zip(&existing) {
+            match found {
+                Some(_) => {}
+                None => {
+                    let id = w
+                        .ids
+                        .next_id()
+                        .map_err(|e| ApiError::new(ErrorCode::Unavailable, e.to_string()))?;
+                    let user = UserRecord {
+                        id,
+                        username: name.clone(),
+                        display_name: u.display_name.clone(),
+                        status_text: String::new(),
+                        password_hash: password_hash.clone(),
+                        created_at: now_ms(),
+                    };
+                    batch = batch
+                        .expect(keys::username(name), None)
+                        .put(keys::username(name), value::encode(&id))
+                        .put(keys::user(id), value::encode(&user));
+                }
+            }
+        }
+        match w.store.write(batch).await {
+            Ok(()) => break,
+            Err(StoreError::ConditionFailed { .. }) => continue,
+            Err(e) => return Err(store_err(e)),
+        }
+    }
+    let name_keys: Vec<Vec<u8>> = names.iter().map(|n| keys::username(n)).collect();
+    let mut user_keys = Vec::with_capacity(names.len());
+    for id in w.store.batch_get(&name_keys).await.map_err(store_err)? {
+        let id = id.ok_or_else(|| ApiError::new(ErrorCode::Internal, "account vanished"))?;
+        user_keys.push(keys::user(value::decode(&id).map_err(store_err)?));
+    }
+    let mut profiles = Vec::with_capacity(names.len());
+    for user in w.store.batch_get(&user_keys).await.map_err(store_err)? {
+        let user = user.ok_or_else(|| ApiError::new(ErrorCode::Internal, "account vanished"))?;
+        profiles.push(
+            value::decode::<UserRecord>(&user)
+                .map_err(store_err)?
+                .profile(),
+        );
+    }
+    Ok(profiles)
 }
 
 /// A hash of a password nobody has, verified when the user is unknown so that an

@@ -110,6 +110,14 @@ pub async fn run(
         )
         .await?;
     tasks.spawn(rpc::serve(worker.clone(), rpc_sub));
+    let admin_sub = worker
+        .nats
+        .queue_subscribe(
+            natter_nats::subjects::admin::ALL,
+            natter_nats::subjects::RPC_QUEUE_GROUP.into(),
+        )
+        .await?;
+    tasks.spawn(rpc::serve(worker.clone(), admin_sub));
 
     shutdown.await;
     tracing::info!("store worker stopping");

@@ -1,10 +1,10 @@
-//! Storage-backed request/reply: one subscription on `rpc.>` in the `store-worker`
-//! queue group, a task per request (bounded), MessagePack in and out.
+//! Storage-backed request/reply: subscriptions on `rpc.>` and `admin.>` in the
+//! `store-worker` queue group, a task per request (bounded), MessagePack in and out.
 
 use std::sync::Arc;
 
 use futures::StreamExt;
-use natter_nats::subjects::rpc;
+use natter_nats::subjects::{admin, rpc};
 use natter_protocol::internal::{self, RpcReply};
 use natter_protocol::{ApiError, ErrorCode};
 use serde::Serialize;
@@ -68,6 +68,7 @@ async fn dispatch(w: &Worker, subject: &str, payload: &[u8]) -> Vec<u8> {
         rpc::DEVICE_PUSH => call(payload, |r| push::device_push(w, r)).await,
         rpc::DEVICE_LIST => call(payload, |r| push::device_list(w, r)).await,
         rpc::CHANNEL_MUTE => call(payload, |r| push::mute(w, r)).await,
+        admin::USERS_CREATE => call(payload, |r| accounts::create_many(w, r)).await,
         other => internal::encode(&RpcReply::<()>::Err(ApiError::new(
             ErrorCode::NotFound,
             format!("no rpc {other}"),

@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use natter_protocol::http::Profile;
+use natter_protocol::internal::{BulkUser, BulkUsersReq, RpcReply};
 use natter_tests::{Device, System, user};
 use tokio::sync::mpsc;
 
@@ -42,6 +44,19 @@ async fn violation(errors: &mut mpsc::UnboundedReceiver<String>, subject: &str) 
             return;
         }
     }
+}
+
+/// `admin.users.create` over NATS, as `natter bench` does.
+async fn bulk(admin: &async_nats::Client, req: &BulkUsersReq) -> Vec<Profile> {
+    let reply = admin
+        .request(
+            "admin.users.create",
+            natter_protocol::internal::encode(req).into(),
+        )
+        .await
+        .expect("bulk reply");
+    let reply: RpcReply<Vec<Profile>> = natter_protocol::internal::decode_reply(&reply.payload);
+    reply.expect("bulk accounts made")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -96,6 +111,34 @@ async fn services_work_under_their_own_nats_users_and_an_edge_cannot_act_as_a_st
     violation(&mut errors, "membership.1").await;
     edge.publish("pushjobs.0", "".into()).await.unwrap();
     violation(&mut errors, "pushjobs.0").await;
+    // ... nor make accounts in bulk, which the admin user can.
+    edge.publish("admin.users.create", "".into()).await.unwrap();
+    violation(&mut errors, "admin.users.create").await;
+    let (admin, _) = connect_watching(&sys.nats_url_as("admin")).await;
+    let req = BulkUsersReq {
+        users: (0..300)
+            .map(|i| BulkUser {
+                username: format!("bulk{i}"),
+                display_name: format!("Bulk {i}"),
+            })
+            .collect(),
+        password: "bulk-password".into(),
+    };
+    let made: Vec<Profile> = bulk(&admin, &req).await;
+    assert_eq!(made.len(), 300);
+    assert_eq!(made[7].username, "bulk7");
+    // Asking again returns the same accounts; they log in with the password.
+    let again: Vec<Profile> = bulk(&admin, &req).await;
+    assert_eq!(
+        again.iter().map(|p| p.id).collect::<Vec<_>>(),
+        made.iter().map(|p| p.id).collect::<Vec<_>>()
+    );
+    let login = sys
+        .client(0)
+        .login("bulk299", "bulk-password")
+        .await
+        .expect("login");
+    assert_eq!(login.user.id, made[299].id);
     // Wrong password: refused.
     let wrong = sys
         .nats_url_as("edge")
