@@ -46,7 +46,71 @@ pub struct Connection {
     pub device_id: String,
 }
 
+/// The sending half of a [`Connection`], for a task other than the one reading
+/// its events (cheap to clone; all clones write to the same socket).
+#[derive(Clone)]
+pub struct ConnectionSender {
+    writer: Writer,
+    msgpack: bool,
+}
+
+impl ConnectionSender {
+    /// Sends an op in the connection's format.
+    ///
+    /// # Errors
+    /// The socket is closed.
+    pub async fn op(&self, op: &ClientOp) -> Result<(), ClientError> {
+        let frame = if self.msgpack {
+            Frame::binary(Payload::Owned(rmp_serde_encode(op)))
+        } else {
+            Frame::text(Payload::Owned(
+                serde_json::to_string(op).unwrap_or_default().into_bytes(),
+            ))
+        };
+        self.writer
+            .lock()
+            .await
+            .write_frame(frame)
+            .await
+            .map_err(|e| ClientError::WebSocket(e.to_string()))
+    }
+
+    /// Sends `send {channel, client_msg_id, text}`.
+    ///
+    /// # Errors
+    /// The socket is closed.
+    pub async fn send(
+        &self,
+        channel: u64,
+        client_msg_id: &str,
+        text: &str,
+    ) -> Result<(), ClientError> {
+        self.op(&ClientOp::Send {
+            channel,
+            client_msg_id: client_msg_id.into(),
+            text: text.into(),
+        })
+        .await
+    }
+
+    /// Sends `ack {channel, seq}`.
+    ///
+    /// # Errors
+    /// The socket is closed.
+    pub async fn ack(&self, channel: u64, seq: u64) -> Result<(), ClientError> {
+        self.op(&ClientOp::Ack { channel, seq }).await
+    }
+}
+
 impl Connection {
+    /// A sender for this connection's socket, usable from another task.
+    pub fn sender(&self) -> ConnectionSender {
+        ConnectionSender {
+            writer: self.writer.clone(),
+            msgpack: self.msgpack,
+        }
+    }
+
     pub(crate) async fn open(
         client: &Client,
         device: Option<&str>,
@@ -159,12 +223,7 @@ impl Connection {
     /// # Errors
     /// The socket is closed.
     pub async fn op(&self, op: &ClientOp) -> Result<(), ClientError> {
-        if self.msgpack {
-            self.raw_binary(rmp_serde_encode(op)).await
-        } else {
-            self.raw_text(serde_json::to_string(op).unwrap_or_default())
-                .await
-        }
+        self.sender().op(op).await
     }
 
     /// Sends `send {channel, client_msg_id, text}` (the ack arrives as an event).

@@ -12,6 +12,7 @@
 //! - `services`: starting each service from its flags; `chat`: the CLI client.
 #![deny(missing_docs)]
 
+pub mod bench;
 mod chat;
 mod services;
 
@@ -42,6 +43,8 @@ enum Command {
     Chat(chat::ChatArgs),
     /// Copy a whole store into another (embedded <-> TiKV), then verify the copy.
     MigrateStore(services::MigrateStoreArgs),
+    /// Load-generate against running servers and report throughput and latency.
+    Bench(bench::BenchArgs),
 }
 
 /// Parses arguments and runs the chosen subcommand; the process's exit code.
@@ -78,6 +81,7 @@ pub fn main_entry() -> ExitCode {
             Command::PushWorker(a) => services::push_worker(a).await,
             Command::Chat(a) => chat::run(a).await,
             Command::MigrateStore(a) => services::migrate_store(a).await,
+            Command::Bench(a) => bench::run(a).await.map(|_| ()),
         }
     });
     match result {

@@ -393,7 +393,7 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
-fn load_token_keys(path: &Path) -> anyhow::Result<Vec<TokenKey>> {
+pub(crate) fn load_token_keys(path: &Path) -> anyhow::Result<Vec<TokenKey>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading token keys {}", path.display()))?;
     let mut keys = Vec::new();

@@ -1,0 +1,126 @@
+//! Before the clock starts: accounts in bulk, tokens, edges, channels.
+
+use std::path::Path;
+
+use anyhow::Context;
+use futures::{StreamExt, TryStreamExt};
+use natter_client::Client;
+use natter_edge::auth::Tokens;
+use natter_protocol::http::Profile;
+use natter_protocol::internal::{BULK_USERS_MAX, BulkUser, BulkUsersReq, RpcReply};
+
+/// Requests in flight while setting up.
+const CONCURRENCY: usize = 64;
+
+/// One benchmark user: its account and a client for the edge discovery gave it.
+pub struct BenchUser {
+    /// The account.
+    pub profile: Profile,
+    /// Authenticated client on its edge.
+    pub client: Client,
+}
+
+/// Makes `n` accounts named `<prefix><i>` through `admin.users.create` (no
+/// per-user sign-up or password hashing), mints their tokens with the edges'
+/// key, and asks discovery for each user's edge.
+pub async fn users(
+    nats_url: &str,
+    entry: &str,
+    keys_file: &Path,
+    prefix: &str,
+    n: usize,
+) -> anyhow::Result<Vec<BenchUser>> {
+    let nats = natter_nats::connect(nats_url, "natter-bench").await?;
+    let mut profiles = Vec::with_capacity(n);
+    let names: Vec<usize> = (0..n).collect();
+    for chunk in names.chunks(BULK_USERS_MAX) {
+        let req = BulkUsersReq {
+            users: chunk
+                .iter()
+                .map(|i| BulkUser {
+                    username: format!("{prefix}{i}"),
+                    display_name: format!("Bench {i}"),
+                })
+                .collect(),
+            password: "bench-password".into(),
+        };
+        let reply = nats
+            .request(
+                natter_nats::subjects::admin::USERS_CREATE,
+                natter_protocol::internal::encode(&req).into(),
+            )
+            .await
+            .context("admin.users.create (is a store worker running, and may this NATS user publish admin.>?)")?;
+        let made: RpcReply<Vec<Profile>> = natter_protocol::internal::decode_reply(&reply.payload);
+        profiles.extend(made.map_err(|e| anyhow::anyhow!("admin.users.create: {e}"))?);
+    }
+    let tokens = Tokens::new(crate::services::load_token_keys(keys_file)?, 86_400)
+        .map_err(anyhow::Error::msg)?;
+    let anon = Client::new(entry).with_heartbeat(std::time::Duration::from_secs(20));
+    futures::stream::iter(profiles)
+        .map(|profile| {
+            let tokens = &tokens;
+            let anon = anon.clone();
+            async move {
+                let (token, _) = tokens
+                    .issue(profile.id)
+                    .map_err(|e| anyhow::anyhow!("minting a token: {e}"))?;
+                let client = anon.with_token(&token);
+                let edge = client.discover().await.context("discover")?;
+                Ok::<_, anyhow::Error>(BenchUser {
+                    profile,
+                    client: client.with_base(&edge.http_url),
+                })
+            }
+        })
+        .buffered(CONCURRENCY)
+        .try_collect()
+        .await
+}
+
+/// 1:1 channels: user `i` with users `i+1 … i+k` (wrapping); returns
+/// `(channel, a, b)` by user index.
+pub async fn dms(users: &[BenchUser], k: usize) -> anyhow::Result<Vec<(u64, usize, usize)>> {
+    let n = users.len();
+    let pairs: Vec<(usize, usize)> = (0..n)
+        .flat_map(|i| (1..=k.min(n.saturating_sub(1) / 2).max(1)).map(move |d| (i, (i + d) % n)))
+        .filter(|(a, b)| a != b)
+        .collect();
+    futures::stream::iter(pairs)
+        .map(|(a, b)| async move {
+            let ch = users[a]
+                .client
+                .open_dm(users[b].profile.id)
+                .await
+                .context("open dm")?;
+            Ok::<_, anyhow::Error>((ch.id, a, b))
+        })
+        .buffered(CONCURRENCY)
+        .try_collect()
+        .await
+}
+
+/// Groups of `size` consecutive users (the first owns it); returns
+/// `(channel, member indexes)`.
+pub async fn groups(users: &[BenchUser], size: usize) -> anyhow::Result<Vec<(u64, Vec<usize>)>> {
+    let size = size.clamp(2, 100);
+    let chunks: Vec<Vec<usize>> = (0..users.len())
+        .collect::<Vec<_>>()
+        .chunks(size)
+        .filter(|c| c.len() >= 2)
+        .map(<[usize]>::to_vec)
+        .collect();
+    futures::stream::iter(chunks)
+        .map(|members| async move {
+            let others: Vec<u64> = members[1..].iter().map(|&i| users[i].profile.id).collect();
+            let g = users[members[0]]
+                .client
+                .create_group(&format!("bench {}", members[0]), &others)
+                .await
+                .context("create group")?;
+            Ok::<_, anyhow::Error>((g.id, members))
+        })
+        .buffered(8)
+        .try_collect()
+        .await
+}
