@@ -387,7 +387,9 @@ fn read_ports_file(dir: &Path, pid: u32) -> Option<u16> {
 }
 
 /// Makes the child die with the process that spawned it (Linux), so that a test run
-/// killed mid-way leaves no server behind.
+/// killed mid-way leaves no server behind. Linux ties this to the spawning
+/// *thread*: spawn from a thread that outlives the child (not tokio's
+/// `spawn_blocking`, whose idle threads exit after 10 s).
 pub fn kill_with_parent(cmd: &mut Command) {
     #[cfg(target_os = "linux")]
     {

@@ -538,9 +538,11 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
     let data = args.data.canonicalize()?;
     let port = (args.nats_port != 0).then_some(args.nats_port);
     let nats_dir = data.join("nats");
+    // Not spawn_blocking: nats-server dies with the thread that started it
+    // (PR_SET_PDEATHSIG), and tokio retires idle blocking threads after 10 s. A
+    // runtime worker thread lives as long as the runtime.
     let server =
-        tokio::task::spawn_blocking(move || natter_nats::NatsServer::start_in(&nats_dir, port))
-            .await??;
+        tokio::task::block_in_place(|| natter_nats::NatsServer::start_in(&nats_dir, port))?;
     let keys_file = args
         .edge
         .token_keys_file

@@ -1,0 +1,1209 @@
+// Natter web app: wires the HTTP API, the WebSocket connection and the store to
+// the DOM. No framework: render functions reconcile the DOM from the store.
+
+import { createApi, isAuthError } from './api.js';
+import { Connection } from './conn.js';
+import { Store } from './store.js';
+import { pushState, enablePush, disablePush } from './push.js';
+import {
+  h, $, setText, setAttr, avatar, hueOf, formatTime, formatFull, formatListTime,
+  formatDay, dayKey, formatLastSeen, charCount, formatNumber,
+} from './dom.js';
+
+let maxChars = 99999; // the server accepts fewer than 100,000 characters (hello.max_text_chars)
+const COUNTER_FROM = 90000; // show the counter from here on (near the limit)
+const LS = { token: 'natter.token', user: 'natter.user', device: 'natter.device' };
+
+// ---- device id: one per browser profile, so the server's cursors persist ----
+
+function deviceId() {
+  let id = localStorage.getItem(LS.device);
+  if (!id || !/^[A-Za-z0-9\-_.:]{1,64}$/.test(id)) {
+    const r = crypto.getRandomValues(new Uint8Array(9));
+    id = `web-${[...r].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+    localStorage.setItem(LS.device, id);
+  }
+  return id;
+}
+
+const DEVICE = deviceId();
+let session = null; // { token, user, store, conn }
+
+const api = createApi({
+  getToken: () => session?.token ?? null,
+  onAuthError: () => signOut({ message: 'Your session has ended. Please log in again.', keepPush: true }),
+});
+
+// ---- small UI utilities ----
+
+function toast(text, { error = false } = {}) {
+  const el = h('div', { class: `toast ${error ? 'toast-error' : ''}`, role: error ? 'alert' : 'status' }, text);
+  $('#toasts').append(el);
+  setTimeout(() => el.classList.add('leaving'), 3500);
+  setTimeout(() => el.remove(), 4000);
+}
+
+function errorText(e) {
+  if (!e) return 'Something went wrong.';
+  const map = {
+    invalid_credentials: 'Wrong username or password.',
+    username_taken: 'That username is taken.',
+    invalid_username: 'Usernames are 3–32 characters: letters, digits, "_" or ".".',
+    invalid_password: 'Passwords are 8–128 characters.',
+    invalid_profile: 'Display names are 1–64 characters; status up to 140.',
+    rate_limited: 'Too many requests. Try again in a moment.',
+    network: 'Cannot reach the server. Check your connection.',
+    group_full: 'Groups have at most 100 members.',
+    forbidden: 'You are not allowed to do that in this group.',
+    invalid_group_name: 'Group names are 1–64 characters.',
+    not_a_member: 'You are not a member of that conversation.',
+  };
+  return map[e.code] || e.message || 'Something went wrong.';
+}
+
+function debounce(fn, ms) {
+  let t;
+  return (...args) => {
+    clearTimeout(t);
+    t = setTimeout(() => fn(...args), ms);
+  };
+}
+
+function visibleAndFocused() {
+  return document.visibilityState === 'visible' && document.hasFocus();
+}
+
+function presenceDot(state) {
+  return h('span', { class: 'presence-dot', dataset: { testid: 'presence-dot', state }, role: 'img', 'aria-label': state });
+}
+
+// ---- views ----
+
+function showView(name) {
+  $('#boot').hidden = true;
+  $('#auth-view').hidden = name !== 'auth';
+  $('#chat-view').hidden = name !== 'chat';
+  document.body.dataset.view = name;
+}
+
+// ---- auth ----
+
+function setAuthMode(mode) {
+  const form = $('#auth-form');
+  form.dataset.mode = mode;
+  $('#tab-login').setAttribute('aria-selected', String(mode === 'login'));
+  $('#tab-signup').setAttribute('aria-selected', String(mode === 'signup'));
+  $('#auth-display-field').hidden = mode !== 'signup';
+  $('#auth-hint').hidden = mode !== 'signup';
+  $('#auth-password').autocomplete = mode === 'signup' ? 'new-password' : 'current-password';
+  setText($('#auth-submit'), mode === 'signup' ? 'Create account' : 'Log in');
+  setText($('#auth-error'), '');
+}
+
+function initAuth() {
+  $('#tab-login').addEventListener('click', () => setAuthMode('login'));
+  $('#tab-signup').addEventListener('click', () => setAuthMode('signup'));
+  $('#auth-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const mode = $('#auth-form').dataset.mode;
+    const username = $('#auth-username').value.trim();
+    const password = $('#auth-password').value;
+    const display = $('#auth-display').value.trim() || username;
+    const btn = $('#auth-submit');
+    setText($('#auth-error'), '');
+    if (username.length < 3) return setText($('#auth-error'), 'Enter your username (at least 3 characters).');
+    if (password.length < 8) return setText($('#auth-error'), 'Passwords have at least 8 characters.');
+    btn.disabled = true;
+    try {
+      const res = mode === 'signup' ? await api.signup(username, password, display) : await api.login(username, password);
+      $('#auth-password').value = '';
+      startSession(res.token, res.user);
+    } catch (e) {
+      setText($('#auth-error'), errorText(e));
+    } finally {
+      btn.disabled = false;
+    }
+  });
+}
+
+async function signOut({ message, keepPush = false } = {}) {
+  if (!session || session.signingOut) return;
+  const s = session;
+  s.signingOut = true;
+  if (!keepPush) {
+    // This browser should not get notifications for a user who logged out.
+    try {
+      await disablePush(api, DEVICE);
+    } catch {
+      /* best effort */
+    }
+  }
+  if (session !== s) return;
+  session = null;
+  s.conn.stop();
+  for (const d of document.querySelectorAll('dialog[open]')) d.close();
+  localStorage.removeItem(LS.token);
+  localStorage.removeItem(LS.user);
+  resetChatDom();
+  setAuthMode('login');
+  setText($('#auth-error'), message || '');
+  showView('auth');
+  $('#auth-username').focus();
+  document.title = 'Natter';
+  if (location.hash) history.replaceState(null, '', location.pathname);
+}
+
+function resetChatDom() {
+  $('#channel-list').replaceChildren();
+  channelEls.clear();
+  closeConversation();
+  $('#people-search').value = '';
+  $('#search-panel').hidden = true;
+}
+
+// ---- session ----
+
+function startSession(token, user) {
+  localStorage.setItem(LS.token, token);
+  localStorage.setItem(LS.user, JSON.stringify(user));
+  const store = new Store({ api, me: user, deviceId: DEVICE, onChange: invalidate });
+  const conn = new Connection({
+    api,
+    getToken: () => session?.token,
+    deviceId: DEVICE,
+    onEvent: (f) => store.handleEvent(f),
+    onState: renderConn,
+    onHello: (hello) => {
+      if (hello.max_text_chars > 0) maxChars = hello.max_text_chars;
+      updateComposer();
+      store.onHello();
+      invalidate('conn');
+    },
+  });
+  store.setConnection(conn);
+  session = { token, user, store, conn };
+  showView('chat');
+  renderMe();
+  invalidate('channels');
+  conn.start();
+  store.loadChannels().then(
+    () => routeFromHash(),
+    (e) => {
+      if (!isAuthError(e)) toast(errorText(e), { error: true });
+    },
+  );
+  // Refresh the profile (the cached one may be stale).
+  api.me().then(
+    (me) => {
+      if (session?.store !== store) return;
+      Object.assign(session.user, me);
+      store.users.set(me.id, store.me);
+      localStorage.setItem(LS.user, JSON.stringify(session.user));
+      renderMe();
+    },
+    () => {},
+  );
+}
+
+// ---- rendering, batched per microtask ----
+
+const dirty = new Set();
+let renderQueued = false;
+
+function invalidate(kind, id) {
+  dirty.add(kind);
+  if (kind === 'message' || kind === 'typing' || kind === 'members' || kind === 'read') dirty.add(`${kind}:${id}`);
+  if (!renderQueued) {
+    renderQueued = true;
+    queueMicrotask(render);
+  }
+}
+
+function render() {
+  renderQueued = false;
+  if (!session) {
+    dirty.clear();
+    return;
+  }
+  const d = new Set(dirty);
+  dirty.clear();
+  const active = activeId;
+  const touchesActive = (k) => d.has(`${k}:${active}`);
+  if (d.has('channels') || d.has('presence') || d.has('user') || d.has('typing') || d.has('message') || d.has('read') || d.has('synced')) {
+    renderChannelList();
+  }
+  if (active) {
+    if (touchesActive('message') || d.has('user') || d.has('synced')) renderMessages();
+    if (d.has('channels') || d.has('presence') || d.has('user') || touchesActive('typing') || touchesActive('members') || touchesActive('message')) renderConvHeader();
+    if (touchesActive('typing') || d.has('user')) renderTyping();
+    if (touchesActive('members') && $('#info-dialog').open) renderGroupInfo();
+    maybeMarkRead();
+  }
+  if (d.has('synced') || d.has('conn')) renderConnSynced();
+}
+
+// ---- me ----
+
+function renderMe() {
+  const me = session.user;
+  const btn = $('#me-button');
+  btn.replaceChildren(avatar(me.display_name, me.id, { size: 'md' }));
+  btn.title = `${me.display_name} (@${me.username})`;
+}
+
+// ---- connection state ----
+
+let connTicker = null;
+
+function renderConn(state, detail = {}) {
+  const el = $('#conn-state');
+  el.dataset.state = state;
+  const retry = $('#conn-retry');
+  clearInterval(connTicker);
+  const text = $('#conn-text');
+  if (state !== 'offline') el.title = state === 'online' ? 'Connected' : 'Connecting';
+  if (state === 'online') {
+    setText(text, session?.conn?.synced === false ? 'Online · syncing…' : 'Online');
+    retry.hidden = true;
+  } else if (state === 'connecting') {
+    setText(text, 'Connecting…');
+    retry.hidden = true;
+  } else {
+    const tick = () => {
+      const secs = detail.retryAt ? Math.max(0, Math.ceil((detail.retryAt - Date.now()) / 1000)) : 0;
+      setText(text, secs > 1 ? `Offline · retry in ${secs} s` : 'Offline');
+    };
+    el.title = detail.reason ? `Offline: ${detail.reason}` : 'Offline';
+    tick();
+    connTicker = setInterval(tick, 1000);
+    retry.hidden = !session;
+  }
+  if (session && state === 'online') setTimeout(() => session && renderConnSynced(), 0);
+}
+
+function renderConnSynced() {
+  if (!session) return;
+  const el = $('#conn-state');
+  if (el.dataset.state === 'online') setText($('#conn-text'), session.conn.synced ? 'Online' : 'Online · syncing…');
+  el.dataset.synced = String(!!session.conn.synced);
+}
+
+// ---- channel list ----
+
+const channelEls = new Map();
+
+function previewText(store, ch) {
+  const typers = store.typers(ch.id);
+  if (typers.length) {
+    return { text: ch.kind === 'group' ? `${store.userName(typers[0])} is typing…` : 'typing…', typing: true };
+  }
+  const m = ch.last_message;
+  if (!m) return { text: ch.kind === 'group' ? 'New group' : 'Say hello', typing: false };
+  if (m.system) return { text: systemText(store, { sender: m.sender, system: m.system }), typing: false };
+  const who = m.sender === store.me.id ? 'You: ' : ch.kind === 'group' ? `${store.userName(m.sender).split(' ')[0]}: ` : '';
+  return { text: who + m.text.replace(/\s+/g, ' '), typing: false };
+}
+
+function channelTitle(store, ch) {
+  if (ch.kind === 'dm') {
+    const u = ch.peer && store.users.get(ch.peer);
+    return u?.display_name || ch.name || 'Conversation';
+  }
+  return ch.name || 'Group';
+}
+
+function createChannelEl(ch) {
+  const btn = h('button', { type: 'button', class: 'channel-item', dataset: { testid: 'channel-item', channelId: ch.id } });
+  const av = h('span', { class: 'avatar-wrap' });
+  const name = h('span', { class: 'ch-name', dataset: { testid: 'channel-name' } });
+  const time = h('time', { class: 'ch-time' });
+  const preview = h('span', { class: 'ch-preview', dataset: { testid: 'channel-preview' } });
+  const badge = h('span', { class: 'unread-badge', dataset: { testid: 'unread-badge' }, hidden: true });
+  btn.append(av, h('span', { class: 'ch-body' }, h('span', { class: 'ch-row' }, name, time), h('span', { class: 'ch-row' }, preview, badge)));
+  btn.addEventListener('click', () => navigateTo(ch.id));
+  const li = h('li', { class: 'channel-li' }, btn);
+  li._parts = { btn, av, name, time, preview, badge, avKey: '' };
+  return li;
+}
+
+function renderChannelList() {
+  const store = session.store;
+  const list = $('#channel-list');
+  const channels = store.sortedChannels();
+  const wanted = new Set();
+  let cursor = list.firstChild;
+  let totalUnread = 0;
+  for (const ch of channels) {
+    wanted.add(ch.id);
+    let li = channelEls.get(ch.id);
+    if (!li) {
+      li = createChannelEl(ch);
+      channelEls.set(ch.id, li);
+    }
+    const p = li._parts;
+    const title = channelTitle(store, ch);
+    const unread = store.unread(ch);
+    totalUnread += unread;
+    setText(p.name, title);
+    const t = ch.last_message?.sent_at || ch.last_activity_at;
+    setText(p.time, formatListTime(t));
+    if (t) setAttr(p.time, 'datetime', new Date(t).toISOString());
+    const pv = previewText(store, ch);
+    setText(p.preview, pv.text);
+    p.preview.classList.toggle('is-typing', pv.typing);
+    p.badge.hidden = unread === 0;
+    setText(p.badge, unread > 999 ? '999+' : String(unread));
+    setAttr(p.badge, 'aria-label', `${unread} unread`);
+    p.btn.dataset.unread = String(unread);
+    p.btn.classList.toggle('has-unread', unread > 0);
+    p.btn.dataset.kind = ch.kind;
+    setAttr(p.btn, 'aria-current', ch.id === activeId ? 'true' : null);
+    const online = ch.kind === 'dm' && ch.peer ? store.isOnline(ch.peer) : null;
+    const avKey = `${ch.kind}|${title}|${online}`;
+    if (p.avKey !== avKey) {
+      p.avKey = avKey;
+      p.av.replaceChildren(avatar(title, ch.kind === 'dm' ? ch.peer || ch.id : ch.id, { kind: ch.kind === 'group' ? 'group' : 'user' }));
+      if (ch.kind === 'dm') p.av.append(presenceDot(online ? 'online' : 'offline'));
+    }
+    setAttr(p.btn, 'aria-label', `${title}${online ? ', online' : ''}${unread ? `, ${unread} unread` : ''}. ${pv.text}`);
+    if (li !== cursor) list.insertBefore(li, cursor);
+    else cursor = cursor.nextSibling;
+  }
+  for (const [id, li] of channelEls) {
+    if (!wanted.has(id)) {
+      li.remove();
+      channelEls.delete(id);
+    }
+  }
+  $('#channels-empty').hidden = !(store.channelsLoaded && channels.length === 0);
+  document.title = totalUnread ? `(${totalUnread}) Natter` : 'Natter';
+}
+
+// ---- people search (sidebar) ----
+
+async function searchPeople(q) {
+  const res = await api.searchUsers(q.toLowerCase(), 20);
+  session?.store.rememberUsers(res.users);
+  return res.users.filter((u) => u.id !== session?.user.id);
+}
+
+function personRow(u, { action, label, testid = 'person-result' }) {
+  const store = session.store;
+  const online = store.presence.has(u.id) ? store.isOnline(u.id) : null;
+  const btn = h(
+    'button',
+    { type: 'button', class: 'person', dataset: { testid, userId: u.id, username: u.username } },
+    h('span', { class: 'avatar-wrap' }, avatar(u.display_name, u.id, { size: 'sm' }), online === null ? null : presenceDot(online ? 'online' : 'offline')),
+    h('span', { class: 'person-body' }, h('span', { class: 'person-name' }, u.display_name), h('span', { class: 'person-sub' }, `@${u.username}`)),
+    label ? h('span', { class: 'person-action' }, label) : null,
+  );
+  btn.addEventListener('click', () => action(u, btn));
+  return h('li', {}, btn);
+}
+
+function initPeopleSearch() {
+  const input = $('#people-search');
+  let seq = 0;
+  const run = debounce(async () => {
+    const q = input.value.trim();
+    const my = ++seq;
+    if (!q) {
+      $('#search-panel').hidden = true;
+      return;
+    }
+    try {
+      const users = await searchPeople(q);
+      if (my !== seq || !session) return;
+      const list = $('#search-results');
+      list.replaceChildren(...users.map((u) => personRow(u, { action: startDm, label: 'Chat' })));
+      $('#search-empty').hidden = users.length > 0;
+      $('#search-panel').hidden = false;
+    } catch (e) {
+      if (!isAuthError(e)) toast(errorText(e), { error: true });
+    }
+  }, 200);
+  input.addEventListener('input', run);
+  input.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape') {
+      input.value = '';
+      $('#search-panel').hidden = true;
+    } else if (ev.key === 'ArrowDown') {
+      const first = $('#search-results button');
+      if (first) {
+        ev.preventDefault();
+        first.focus();
+      }
+    }
+  });
+}
+
+async function startDm(u, btn) {
+  if (btn) btn.disabled = true;
+  try {
+    const c = await api.openDm(u.id);
+    session.store.addChannel(c, { peerProfile: u });
+    $('#people-search').value = '';
+    $('#search-panel').hidden = true;
+    navigateTo(c.id);
+  } catch (e) {
+    toast(errorText(e), { error: true });
+  } finally {
+    if (btn) btn.disabled = false;
+  }
+}
+
+// ---- routing: #/c/<channel id> ----
+
+let activeId = null;
+
+function navigateTo(id) {
+  const hash = `#/c/${id}`;
+  if (location.hash !== hash) {
+    // From the list, push (so the phone's back button returns to it).
+    if (location.hash.startsWith('#/c/')) history.replaceState(null, '', hash);
+    else {
+      history.pushState(null, '', hash);
+      pushedFromList = true;
+    }
+  }
+  routeFromHash();
+}
+
+function routeFromHash() {
+  if (!session) return;
+  const m = /^#\/c\/(\d+)$/.exec(location.hash);
+  if (m) openConversation(m[1]);
+  else {
+    pushedFromList = false;
+    closeConversation();
+  }
+}
+
+let pushedFromList = false;
+
+function goBack() {
+  if (pushedFromList) {
+    pushedFromList = false;
+    history.back(); // popstate routes back to the list
+  } else {
+    history.replaceState(null, '', location.pathname);
+    routeFromHash();
+  }
+}
+
+// ---- conversation ----
+
+const msgEls = new Map();
+let lastRenderedChannel = null;
+const drafts = new Map();
+
+function openConversation(id) {
+  const store = session.store;
+  if (activeId === id) return;
+  if (activeId) drafts.set(activeId, $('#composer-input').value);
+  activeId = id;
+  store.activeId = id;
+  $('#chat-view').dataset.pane = 'conversation';
+  $('#conv-empty').hidden = true;
+  $('#conv-header').hidden = false;
+  $('#messages').hidden = false;
+  $('#message-list').replaceChildren();
+  msgEls.clear();
+  lastRenderedChannel = null;
+  const input = $('#composer-input');
+  input.value = drafts.get(id) || '';
+  autosize();
+  updateComposer();
+  renderConvHeader();
+  renderMessages();
+  renderTyping();
+  renderChannelList();
+  store.openChannel(id).then(
+    () => {
+      if (activeId === id) fillViewport();
+    },
+    (e) => {
+      if (isAuthError(e)) return;
+      if (e.code === 'not_a_member') {
+        toast('That conversation is not available.', { error: true });
+        goBack();
+      } else toast(errorText(e), { error: true });
+    },
+  );
+  if (!matchMedia('(pointer: coarse)').matches) input.focus({ preventScroll: true });
+}
+
+function closeConversation() {
+  if (activeId) drafts.set(activeId, $('#composer-input').value);
+  activeId = null;
+  if (session) session.store.activeId = null;
+  $('#chat-view').dataset.pane = 'list';
+  $('#conv-empty').hidden = false;
+  $('#conv-header').hidden = true;
+  $('#messages').hidden = true;
+  $('#composer').hidden = true;
+  $('#typing').hidden = true;
+  $('#left-notice').hidden = true;
+  $('#message-list').replaceChildren();
+  msgEls.clear();
+  if (session) renderChannelList();
+}
+
+function renderConvHeader() {
+  const store = session.store;
+  const ch = store.channels.get(activeId);
+  if (!ch) return;
+  const title = channelTitle(store, ch);
+  setText($('#conv-name'), title);
+  const avSlot = $('#conv-avatar');
+  const online = ch.kind === 'dm' && ch.peer ? store.isOnline(ch.peer) : null;
+  const key = `${ch.kind}|${title}|${online}|${ch.id}`;
+  if (avSlot.dataset.key !== key) {
+    avSlot.dataset.key = key;
+    avSlot.replaceChildren(avatar(title, ch.kind === 'dm' ? ch.peer || ch.id : ch.id, { kind: ch.kind === 'group' ? 'group' : 'user' }));
+    if (ch.kind === 'dm') avSlot.append(presenceDot(online ? 'online' : 'offline'));
+  }
+  const sub = $('#conv-sub');
+  const typers = store.typers(ch.id);
+  let text;
+  let state = '';
+  if (typers.length) {
+    text = ch.kind === 'group' ? `${typers.map((u) => store.userName(u).split(' ')[0]).join(', ')} typing…` : 'typing…';
+    state = 'typing';
+  } else if (ch.kind === 'dm') {
+    const p = ch.peer && store.presence.get(ch.peer);
+    const u = ch.peer && store.users.get(ch.peer);
+    if (p?.online) {
+      text = 'online';
+      state = 'online';
+    } else if (p) {
+      text = formatLastSeen(p.last_seen);
+      state = 'offline';
+    } else text = u ? `@${u.username}` : '';
+    if (u?.status_text && !p?.online) text = text ? `${text} · ${u.status_text}` : u.status_text;
+    else if (u?.status_text) text = `online · ${u.status_text}`;
+  } else {
+    const members = ch.members || [];
+    const onlineCount = members.filter((m) => m.user !== store.me.id && store.isOnline(m.user)).length;
+    text = members.length ? `${members.length} members${onlineCount ? `, ${onlineCount} online` : ''}` : 'Group';
+  }
+  setText(sub, text);
+  sub.dataset.state = state;
+  $('#info-button').hidden = ch.kind !== 'group' || ch.left;
+  const left = ch.left;
+  $('#left-notice').hidden = !left;
+  $('#composer').hidden = left;
+}
+
+function systemText(store, m) {
+  const s = m.system;
+  const actor = m.sender === store.me.id ? 'You' : store.userName(m.sender);
+  const name = (u) => (u === store.me.id ? 'you' : store.userName(u));
+  const list = (us) => {
+    const names = us.map(name);
+    return names.length <= 2 ? names.join(' and ') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  };
+  switch (s.kind) {
+    case 'group_created':
+      return `${actor} created the group “${s.name}”`;
+    case 'members_added':
+      return `${actor} added ${list(s.users || [])}`;
+    case 'member_removed':
+      return `${actor} removed ${name(s.user)}`;
+    case 'member_left':
+      return `${s.user === store.me.id ? 'You' : store.userName(s.user)} left`;
+    case 'renamed':
+      return `${actor} renamed the group to “${s.name}”`;
+    case 'role_changed':
+      return `${actor} made ${name(s.user)} ${s.role === 'admin' ? 'an admin' : 'a member'}`;
+    default:
+      return `${actor} changed the group`;
+  }
+}
+
+/** One message row; its parts are kept on the element for cheap updates. */
+function createMsgEl() {
+  const li = h('li', { class: 'msg', dataset: { testid: 'message' } });
+  li._sig = '';
+  return li;
+}
+
+function fillMsgEl(li, item, prev, ch) {
+  const store = session.store;
+  const m = item.m || item.p;
+  const mine = m.sender === store.me.id;
+  const state = item.p ? item.p.state : 'delivered';
+  const firstOfDay = !prev || dayKey(prev.sent_at) !== dayKey(m.sent_at);
+  const firstOfRun = firstOfDay || !prev || prev.sender !== m.sender || !!prev.system || !!m.system || m.sent_at - prev.sent_at > 5 * 60000;
+  const names = ch.kind === 'group' || m.system ? `${store.userName(m.sender)}|${m.system ? JSON.stringify(m.system) + systemText(store, m) : ''}` : '';
+  const sig = [m.seq ?? '', state, firstOfDay, firstOfRun, names, item.p?.error ?? '', dayKey(m.sent_at) === dayKey(Date.now())].join('|');
+  if (li._sig === sig) return;
+  li._sig = sig;
+
+  li.className = `msg${mine ? ' mine' : ''}${m.system ? ' system' : ''}${firstOfRun ? ' first' : ''}`;
+  if (m.seq) li.dataset.seq = String(m.seq);
+  else delete li.dataset.seq;
+  li.dataset.state = state;
+  li.dataset.kind = m.system ? 'system' : 'text';
+  li.dataset.sender = m.sender;
+  if (item.p) li.dataset.clientMsgId = item.p.client_msg_id;
+  else if (m.client_msg_id) li.dataset.clientMsgId = m.client_msg_id;
+
+  const parts = [];
+  if (firstOfDay) parts.push(h('div', { class: 'day-divider', role: 'separator' }, h('span', {}, formatDay(m.sent_at))));
+  if (m.system) {
+    parts.push(h('div', { class: 'system-text', dataset: { testid: 'system-text' } }, systemText(store, m)));
+  } else {
+    if (ch.kind === 'group' && !mine && firstOfRun) {
+      const nameEl = h('div', { class: 'msg-sender' }, store.userName(m.sender));
+      nameEl.style.setProperty('--hue', String(hueOf(m.sender)));
+      parts.push(nameEl);
+    }
+    const status = mine ? statusIcon(state) : null;
+    const text = h('p', { class: 'msg-text', dataset: { testid: 'message-text' } });
+    text.textContent = m.text;
+    const time = h('time', { class: 'msg-time', datetime: new Date(m.sent_at).toISOString(), title: formatFull(m.sent_at) }, formatTime(m.sent_at));
+    const bubble = h('div', { class: 'bubble' }, text, h('span', { class: 'msg-meta' }, time, status));
+    parts.push(bubble);
+    if (state === 'failed') {
+      const retry = h('button', { type: 'button', class: 'link-btn', onclick: () => store.retry(ch.id, item.p.client_msg_id) }, 'Retry');
+      const drop = h('button', { type: 'button', class: 'link-btn', onclick: () => store.discard(ch.id, item.p.client_msg_id) }, 'Delete');
+      parts.push(h('div', { class: 'msg-error', role: 'alert' }, `Not sent: ${item.p.error} `, retry, ' · ', drop));
+    }
+  }
+  li.replaceChildren(...parts);
+}
+
+const STATUS = {
+  pending: ['Sending…', 'M12 2a10 10 0 1 0 10 10A10 10 0 0 0 12 2Zm0 18a8 8 0 1 1 8-8 8 8 0 0 1-8 8Zm.5-13H11v6l5.2 3.2.8-1.3-4.5-2.7Z'],
+  delivered: ['Delivered', 'M9 16.2 4.8 12l-1.4 1.4L9 19 21 7l-1.4-1.4Z'],
+  failed: ['Not sent', 'M11 15h2v2h-2zm0-8h2v6h-2zm1-5a10 10 0 1 0 10 10A10 10 0 0 0 12 2Zm0 18a8 8 0 1 1 8-8 8 8 0 0 1-8 8Z'],
+};
+
+/** A small status icon for one's own message (SVG: no emoji font needed). */
+function statusIcon(state) {
+  const [label, d] = STATUS[state] || STATUS.delivered;
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('class', 'msg-status-icon');
+  svg.setAttribute('aria-hidden', 'true');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('d', d);
+  path.setAttribute('fill', 'currentColor');
+  svg.append(path);
+  return h('span', { class: 'msg-status', role: 'img', 'aria-label': label, title: label, dataset: { testid: 'message-status', state } }, svg);
+}
+
+function atBottom(scroller) {
+  return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
+}
+
+function renderMessages() {
+  const store = session.store;
+  const ch = store.channels.get(activeId);
+  if (!ch) return;
+  const scroller = $('#messages');
+  const list = $('#message-list');
+  const first = lastRenderedChannel !== ch.id;
+  const wasBottom = first || atBottom(scroller);
+  // Keep what the reader looks at in place when older messages come in above.
+  let anchor = null;
+  let anchorTop = 0;
+  if (!wasBottom) {
+    const top = scroller.getBoundingClientRect().top;
+    for (const el of list.children) {
+      const r = el.getBoundingClientRect();
+      if (r.bottom > top) {
+        anchor = el;
+        anchorTop = r.top;
+        break;
+      }
+    }
+  }
+  const { list: msgs, pending } = store.timeline(ch);
+  const items = [];
+  for (const m of msgs) {
+    const key = m.sender === store.me.id && m.client_msg_id ? `c:${m.client_msg_id}` : `s:${m.seq}`;
+    items.push({ key, m });
+  }
+  for (const p of pending) items.push({ key: `c:${p.client_msg_id}`, p });
+  const wanted = new Set();
+  let cursor = list.firstChild;
+  let prev = null;
+  let ownPendingAdded = false;
+  for (const it of items) {
+    if (wanted.has(it.key)) continue;
+    wanted.add(it.key);
+    let el = msgEls.get(it.key);
+    if (!el) {
+      el = createMsgEl();
+      msgEls.set(it.key, el);
+      if (it.p) ownPendingAdded = true;
+    }
+    fillMsgEl(el, it, prev, ch);
+    if (el !== cursor) list.insertBefore(el, cursor);
+    else cursor = cursor.nextSibling;
+    prev = it.m || it.p;
+  }
+  for (const [key, el] of msgEls) {
+    if (!wanted.has(key)) {
+      el.remove();
+      msgEls.delete(key);
+    }
+  }
+  lastRenderedChannel = ch.id;
+  const older = $('#older-status');
+  if (ch.history === 'loading' || ch.loadingOlder) setText(older, 'Loading…');
+  else if (ch.history === 'loaded' && !ch.hasOlder) setText(older, items.length ? 'This is the beginning of the conversation.' : 'No messages yet. Say hello!');
+  else setText(older, '');
+  older.dataset.state = ch.history === 'loaded' && !ch.hasOlder ? 'start' : ch.loadingOlder ? 'loading' : '';
+  if (wasBottom || ownPendingAdded) scroller.scrollTop = scroller.scrollHeight;
+  else if (anchor && anchor.isConnected) scroller.scrollTop += anchor.getBoundingClientRect().top - anchorTop;
+}
+
+/** Loads older pages until the view is filled (or history starts). */
+async function fillViewport() {
+  const store = session?.store;
+  const id = activeId;
+  for (let i = 0; i < 10 && store && activeId === id; i++) {
+    const scroller = $('#messages');
+    if (scroller.scrollHeight > scroller.clientHeight + 200) break;
+    if (!(await store.loadOlder(id))) break;
+  }
+}
+
+function renderTyping() {
+  const store = session.store;
+  const el = $('#typing');
+  const ch = store.channels.get(activeId);
+  const typers = ch ? store.typers(ch.id) : [];
+  if (!typers.length) {
+    el.hidden = true;
+    setText(el, '');
+    return;
+  }
+  const names = typers.map((u) => store.userName(u).split(' ')[0]);
+  const text = names.length === 1 ? `${names[0]} is typing` : names.length === 2 ? `${names[0]} and ${names[1]} are typing` : 'Several people are typing';
+  el.replaceChildren(h('span', { class: 'typing-dots', 'aria-hidden': 'true' }, h('i'), h('i'), h('i')), h('span', {}, text));
+  el.hidden = false;
+}
+
+function maybeMarkRead() {
+  if (!session || !activeId || !visibleAndFocused()) return;
+  session.store.markRead(activeId);
+}
+
+// ---- composer ----
+
+function autosize() {
+  const t = $('#composer-input');
+  t.style.height = 'auto';
+  t.style.height = `${Math.min(t.scrollHeight, 200)}px`;
+}
+
+function updateComposer() {
+  const t = $('#composer-input');
+  const n = charCount(t.value);
+  const counter = $('#char-counter');
+  const over = n > maxChars;
+  if (n >= COUNTER_FROM) {
+    counter.hidden = false;
+    setText(counter, over ? `${formatNumber(n)} / ${formatNumber(maxChars)} · too long` : `${formatNumber(n)} / ${formatNumber(maxChars)}`);
+  } else {
+    counter.hidden = true;
+    setText(counter, '');
+  }
+  counter.dataset.over = String(over);
+  t.setAttribute('aria-invalid', String(over));
+  $('#send-button').disabled = over || t.value.trim() === '';
+  return { n, over };
+}
+
+function initComposer() {
+  const form = $('#composer');
+  const input = $('#composer-input');
+  input.addEventListener('input', () => {
+    autosize();
+    updateComposer();
+    if (input.value.trim() && activeId) session.store.userTyping(activeId);
+  });
+  input.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && !ev.shiftKey && !ev.altKey && !ev.ctrlKey && !ev.metaKey && !ev.isComposing) {
+      ev.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    if (!activeId) return;
+    const { over } = updateComposer();
+    const text = input.value;
+    if (over || text.trim() === '') return;
+    session.store.send(activeId, text);
+    input.value = '';
+    drafts.delete(activeId);
+    autosize();
+    updateComposer();
+    input.focus();
+  });
+}
+
+// ---- scroll: load older ----
+
+function initScroll() {
+  const scroller = $('#messages');
+  scroller.addEventListener(
+    'scroll',
+    () => {
+      if (!session || !activeId) return;
+      if (scroller.scrollTop < 300) {
+        session.store.loadOlder(activeId).catch((e) => !isAuthError(e) && toast(errorText(e), { error: true }));
+      }
+    },
+    { passive: true },
+  );
+}
+
+// ---- profile dialog ----
+
+function openDialog(d) {
+  if (!d.open) d.showModal();
+}
+
+function initDialogs() {
+  for (const d of document.querySelectorAll('dialog')) {
+    d.addEventListener('click', (ev) => {
+      if (ev.target.closest('[data-close]')) d.close();
+      else if (ev.target === d) d.close(); // backdrop
+    });
+  }
+}
+
+async function renderPushStatus() {
+  const status = $('#push-status');
+  const btn = $('#push-button');
+  const s = await pushState(api, DEVICE);
+  status.dataset.state = s.state;
+  btn.dataset.state = s.state;
+  btn.disabled = ['unsupported', 'denied', 'unconfigured'].includes(s.state);
+  setText(status, s.text);
+  setText(btn, s.state === 'on' ? 'Turn off notifications' : 'Enable notifications');
+}
+
+function initProfile() {
+  const dialog = $('#profile-dialog');
+  $('#me-button').addEventListener('click', () => {
+    const me = session.user;
+    $('#profile-avatar').replaceChildren(avatar(me.display_name, me.id, { size: 'lg' }));
+    setText($('#profile-name'), me.display_name);
+    setText($('#profile-username'), me.username);
+    $('#profile-display').value = me.display_name;
+    $('#profile-status').value = me.status_text || '';
+    setText($('#profile-error'), '');
+    setText($('#device-id'), DEVICE);
+    openDialog(dialog);
+    renderPushStatus().catch(() => {});
+  });
+  $('#profile-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const display_name = $('#profile-display').value.trim();
+    const status_text = $('#profile-status').value.trim();
+    if (!display_name) return setText($('#profile-error'), 'Enter a display name.');
+    try {
+      const me = await api.updateMe({ display_name, status_text });
+      Object.assign(session.user, me);
+      localStorage.setItem(LS.user, JSON.stringify(session.user));
+      renderMe();
+      invalidate('user', me.id);
+      dialog.close();
+      toast('Profile saved');
+    } catch (e) {
+      setText($('#profile-error'), errorText(e));
+    }
+  });
+  $('#push-button').addEventListener('click', async () => {
+    const btn = $('#push-button');
+    btn.disabled = true;
+    try {
+      if (btn.dataset.state === 'on') {
+        await disablePush(api, DEVICE);
+        toast('Notifications turned off');
+      } else {
+        await enablePush(api, DEVICE);
+        toast('Notifications are on for this browser');
+      }
+    } catch (e) {
+      toast(e.message || 'Could not change notifications', { error: true });
+    } finally {
+      await renderPushStatus().catch(() => {});
+    }
+  });
+  $('#logout-button').addEventListener('click', () => signOut());
+}
+
+// ---- new group dialog ----
+
+function initNewGroup() {
+  const dialog = $('#group-dialog');
+  let picked = new Map();
+  const renderChips = () => {
+    $('#group-chips').replaceChildren(
+      ...[...picked.values()].map((u) =>
+        h('li', { class: 'chip', dataset: { testid: 'group-chip', userId: u.id } },
+          avatar(u.display_name, u.id, { size: 'xs' }),
+          h('span', {}, u.display_name),
+          h('button', { type: 'button', class: 'chip-x', 'aria-label': `Remove ${u.display_name}`, onclick: () => { picked.delete(u.id); renderChips(); } }, '×'))),
+    );
+  };
+  $('#new-group-button').addEventListener('click', () => {
+    picked = new Map();
+    $('#group-name').value = '';
+    $('#group-search').value = '';
+    $('#group-results').replaceChildren();
+    setText($('#group-error'), '');
+    renderChips();
+    openDialog(dialog);
+    $('#group-name').focus();
+  });
+  let seq = 0;
+  $('#group-search').addEventListener(
+    'input',
+    debounce(async () => {
+      const q = $('#group-search').value.trim();
+      const my = ++seq;
+      if (!q) return $('#group-results').replaceChildren();
+      try {
+        const users = await searchPeople(q);
+        if (my !== seq) return;
+        $('#group-results').replaceChildren(
+          ...users.map((u) =>
+            personRow(u, {
+              testid: 'group-candidate',
+              label: picked.has(u.id) ? 'Added' : 'Add',
+              action: () => {
+                picked.set(u.id, u);
+                renderChips();
+                $('#group-search').value = '';
+                $('#group-results').replaceChildren();
+                $('#group-search').focus();
+              },
+            }),
+          ),
+        );
+      } catch (e) {
+        setText($('#group-error'), errorText(e));
+      }
+    }, 200),
+  );
+  $('#group-search').addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter') {
+      ev.preventDefault(); // Enter picks the first result rather than submitting
+      $('#group-results button')?.click();
+    }
+  });
+  $('#group-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const name = $('#group-name').value.trim();
+    if (!name) return setText($('#group-error'), 'Give the group a name.');
+    const btn = $('[data-testid="group-create"]');
+    btn.disabled = true;
+    try {
+      const g = await api.createGroup(name, [...picked.keys()]);
+      session.store.addChannel(g);
+      dialog.close();
+      navigateTo(g.id);
+    } catch (e) {
+      setText($('#group-error'), errorText(e));
+    } finally {
+      btn.disabled = false;
+    }
+  });
+}
+
+// ---- group info dialog ----
+
+function renderGroupInfo() {
+  const store = session.store;
+  const ch = store.channels.get(activeId);
+  if (!ch) return;
+  const role = store.myRole(ch);
+  const canManage = role === 'owner' || role === 'admin';
+  setText($('#info-title'), ch.name || 'Group');
+  $('#rename-form').hidden = !canManage;
+  $('#add-members').hidden = !canManage;
+  const members = [...(ch.members || [])].sort((a, b) => {
+    const rank = { owner: 0, admin: 1, member: 2 };
+    return rank[a.role] - rank[b.role] || store.userName(a.user).localeCompare(store.userName(b.user));
+  });
+  setText($('#info-members-title'), `${members.length} member${members.length === 1 ? '' : 's'}`);
+  $('#info-members').replaceChildren(
+    ...members.map((m) => {
+      const u = store.users.get(m.user);
+      const name = m.user === store.me.id ? `${store.me.display_name} (you)` : store.userName(m.user);
+      const p = store.presence.get(m.user);
+      const online = m.user === store.me.id || !!p?.online;
+      const sub = m.user === store.me.id ? 'online' : p?.online ? 'online' : p ? formatLastSeen(p.last_seen) : u ? `@${u.username}` : '';
+      const actions = [];
+      const mayRemove = m.user !== store.me.id && m.role !== 'owner' && (role === 'owner' || (role === 'admin' && m.role === 'member'));
+      if (role === 'owner' && m.user !== store.me.id) {
+        actions.push(
+          h('button', { type: 'button', class: 'btn btn-small', dataset: { testid: 'member-role' },
+            onclick: () => groupAction(() => api.setRole(ch.id, m.user, m.role === 'admin' ? 'member' : 'admin')) },
+          m.role === 'admin' ? 'Make member' : 'Make admin'),
+        );
+      }
+      if (mayRemove) {
+        actions.push(
+          h('button', { type: 'button', class: 'btn btn-small btn-danger-ghost', dataset: { testid: 'member-remove' }, 'aria-label': `Remove ${name}`,
+            onclick: () => groupAction(() => api.removeMember(ch.id, m.user)) }, 'Remove'),
+        );
+      }
+      return h('li', { class: 'member', dataset: { testid: 'group-member', userId: m.user, role: m.role } },
+        h('span', { class: 'avatar-wrap' }, avatar(u?.display_name || name, m.user, { size: 'sm' }), presenceDot(online ? 'online' : 'offline')),
+        h('span', { class: 'person-body' },
+          h('span', { class: 'person-name' }, name, m.role !== 'member' ? h('span', { class: 'role-tag' }, m.role) : null),
+          h('span', { class: 'person-sub' }, sub)),
+        h('span', { class: 'member-actions' }, actions));
+    }),
+  );
+}
+
+async function groupAction(fn) {
+  setText($('#info-error'), '');
+  try {
+    await fn();
+    await session.store.ensureMembers(activeId, { force: true });
+    renderGroupInfo();
+  } catch (e) {
+    setText($('#info-error'), errorText(e));
+  }
+}
+
+function initGroupInfo() {
+  const dialog = $('#info-dialog');
+  $('#info-button').addEventListener('click', async () => {
+    const ch = session.store.channels.get(activeId);
+    if (!ch) return;
+    $('#rename-input').value = ch.name || '';
+    $('#add-search').value = '';
+    $('#add-results').replaceChildren();
+    setText($('#info-error'), '');
+    renderGroupInfo();
+    openDialog(dialog);
+    try {
+      await session.store.ensureMembers(activeId, { force: true });
+      renderGroupInfo();
+    } catch (e) {
+      setText($('#info-error'), errorText(e));
+    }
+  });
+  $('#rename-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const name = $('#rename-input').value.trim();
+    if (!name) return;
+    await groupAction(async () => {
+      const g = await api.renameGroup(activeId, name);
+      const ch = session.store.channels.get(activeId);
+      if (ch) ch.name = g.name;
+      invalidate('channels');
+    });
+  });
+  let seq = 0;
+  $('#add-search').addEventListener(
+    'input',
+    debounce(async () => {
+      const q = $('#add-search').value.trim();
+      const my = ++seq;
+      if (!q) return $('#add-results').replaceChildren();
+      try {
+        const users = await searchPeople(q);
+        if (my !== seq) return;
+        const ch = session.store.channels.get(activeId);
+        const inGroup = new Set((ch?.members || []).map((m) => m.user));
+        $('#add-results').replaceChildren(
+          ...users.filter((u) => !inGroup.has(u.id)).map((u) =>
+            personRow(u, {
+              testid: 'add-candidate',
+              label: 'Add',
+              action: async () => {
+                await groupAction(() => api.addMembers(activeId, [u.id]));
+                $('#add-search').value = '';
+                $('#add-results').replaceChildren();
+              },
+            }),
+          ),
+        );
+      } catch (e) {
+        setText($('#info-error'), errorText(e));
+      }
+    }, 200),
+  );
+  $('#leave-button').addEventListener('click', async () => {
+    const ch = session.store.channels.get(activeId);
+    if (!ch || !confirm(`Leave “${ch.name}”? You will stop getting its messages.`)) return;
+    try {
+      await api.leaveGroup(ch.id);
+      ch.left = true;
+      dialog.close();
+      invalidate('channels');
+      goBack();
+      toast(`You left “${ch.name}”`);
+    } catch (e) {
+      setText($('#info-error'), errorText(e));
+    }
+  });
+}
+
+// ---- service worker ----
+
+function initServiceWorker() {
+  if (!('serviceWorker' in navigator)) return;
+  navigator.serviceWorker.register('sw.js', { scope: './' }).catch((e) => console.warn('service worker', e));
+  navigator.serviceWorker.addEventListener('message', (ev) => {
+    if (ev.data?.type === 'open-channel' && ev.data.channel && session) navigateTo(String(ev.data.channel));
+  });
+}
+
+// ---- boot ----
+
+function init() {
+  initAuth();
+  initPeopleSearch();
+  initComposer();
+  initScroll();
+  initDialogs();
+  initProfile();
+  initNewGroup();
+  initGroupInfo();
+  initServiceWorker();
+  $('#back-button').addEventListener('click', goBack);
+  $('#conn-retry').addEventListener('click', () => session?.conn.retryNow());
+  window.addEventListener('popstate', () => routeFromHash());
+  window.addEventListener('hashchange', () => routeFromHash());
+  window.addEventListener('focus', maybeMarkRead);
+  document.addEventListener('visibilitychange', maybeMarkRead);
+  // A clean close on leaving tells the server at once that this device is gone.
+  window.addEventListener('pagehide', () => session?.conn.stop());
+  window.addEventListener('pageshow', (ev) => {
+    if (ev.persisted && session) session.conn.start();
+  });
+  // Relative times ("last seen 5 min ago") age.
+  setInterval(() => session && activeId && renderConvHeader(), 30000);
+
+  const token = localStorage.getItem(LS.token);
+  let user = null;
+  try {
+    user = JSON.parse(localStorage.getItem(LS.user) || 'null');
+  } catch {
+    user = null;
+  }
+  if (token && user?.id) {
+    startSession(token, user);
+  } else {
+    setAuthMode('login');
+    showView('auth');
+  }
+}
+
+init();

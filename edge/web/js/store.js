@@ -1,0 +1,657 @@
+// The app's state and the protocol logic: channels, messages (deduped by
+// channel and seq), pending sends, read state, presence, typing, users.
+// It knows nothing about the DOM: it calls `onChange(kind, id)` and the UI
+// re-renders what changed.
+
+import { isAuthError } from './api.js';
+
+const PAGE = 50;
+const TYPING_SHOW_MS = 5000;
+const TYPING_SEND_EVERY_MS = 1500; // the server allows 1/s; stay under it
+const ACK_DELAY_MS = 150;
+const MAX_WATCHED = 500;
+
+let cmidCounter = 0;
+/** A client_msg_id: 1–64 of A-Z a-z 0-9 - _ . : and unique per sender. */
+function newClientMsgId(deviceId) {
+  const rand = crypto.getRandomValues(new Uint32Array(2));
+  cmidCounter = (cmidCounter + 1) % 1e6;
+  return `${deviceId.slice(0, 20)}:${Date.now().toString(36)}.${cmidCounter.toString(36)}.${rand[0].toString(36)}${rand[1].toString(36)}`.slice(0, 64);
+}
+
+export class Store {
+  constructor({ api, me, deviceId, onChange }) {
+    this.api = api;
+    this.me = me;
+    this.deviceId = deviceId;
+    this.onChange = onChange || (() => {});
+    /** id -> channel */
+    this.channels = new Map();
+    /** id -> profile (display_name, username, …) or a pending promise */
+    this.users = new Map();
+    this.userLoads = new Map();
+    /** user id -> {online, last_seen, changed_at} */
+    this.presence = new Map();
+    /** channel id -> Map(user id -> expires at) */
+    this.typing = new Map();
+    this.channelsLoaded = false;
+    this.conn = null;
+    this.watched = new Set();
+    this.ackQueue = new Map();
+    this.ackTimer = null;
+    this.lastTypingSent = new Map();
+    this.activeId = null;
+    this.refreshTimer = null;
+    this.users.set(me.id, me);
+  }
+
+  setConnection(conn) {
+    this.conn = conn;
+  }
+
+  emit(kind, id) {
+    this.onChange(kind, id);
+  }
+
+  // ---- channels ----
+
+  _channel(id) {
+    let ch = this.channels.get(id);
+    if (!ch) {
+      ch = {
+        id,
+        kind: 'dm',
+        name: '',
+        peer: null,
+        head_seq: 0,
+        read_seq: 0,
+        last_activity_at: 0,
+        last_message: null,
+        members: null,
+        membersLoading: null,
+        msgs: new Map(),
+        pending: new Map(),
+        history: 'none', // none | loading | loaded
+        hasOlder: false,
+        loadingOlder: false,
+        gapFilling: null,
+        left: false,
+        known: false, // seen in a channel list or a channel answer
+      };
+      this.channels.set(id, ch);
+    }
+    return ch;
+  }
+
+  unread(ch) {
+    return Math.max(0, ch.head_seq - ch.read_seq);
+  }
+
+  /** Current channels, most recently active first. */
+  sortedChannels() {
+    return [...this.channels.values()]
+      .filter((c) => !c.left && c.known)
+      .sort((a, b) => b.last_activity_at - a.last_activity_at || (a.id < b.id ? 1 : -1));
+  }
+
+  _mergeSummary(s) {
+    const ch = this._channel(s.id);
+    ch.known = true;
+    ch.left = false;
+    ch.kind = s.kind;
+    if (s.name) ch.name = s.name;
+    ch.peer = s.peer ?? null;
+    if (s.head_seq >= ch.head_seq) {
+      ch.head_seq = s.head_seq;
+      if (s.last_message) ch.last_message = s.last_message;
+    }
+    ch.read_seq = Math.max(ch.read_seq, s.read_seq ?? 0);
+    ch.last_activity_at = Math.max(ch.last_activity_at, s.last_activity_at || 0);
+    return ch;
+  }
+
+  /** Loads the whole channel list (pages of 200) and merges it. */
+  async loadChannels() {
+    const seen = new Set();
+    let before;
+    for (let page = 0; page < 10; page++) {
+      const res = await this.api.channels({ limit: 200, before });
+      for (const s of res.channels) {
+        this._mergeSummary(s);
+        seen.add(s.id);
+      }
+      if (!res.next) break;
+      before = res.next;
+    }
+    // Channels we are no longer a member of.
+    for (const ch of this.channels.values()) {
+      if (ch.known && !seen.has(ch.id)) ch.left = true;
+    }
+    this.channelsLoaded = true;
+    this.watchPresence(this._interestingUsers());
+    this.emit('channels');
+    // Names of DM peers come with the list; profiles are needed for presence text.
+  }
+
+  /** Refreshes the channel list soon (coalesced). */
+  refreshChannelsSoon(ms = 300) {
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => {
+      this.loadChannels().catch((e) => {
+        if (!isAuthError(e)) console.warn('channel list refresh failed', e);
+      });
+    }, ms);
+  }
+
+  /** Adds a channel from a POST /v1/dm or /v1/groups answer. */
+  addChannel(c, { peerProfile } = {}) {
+    const ch = this._channel(c.id);
+    ch.known = true;
+    ch.left = false;
+    ch.kind = c.kind;
+    if (c.kind === 'group') ch.name = c.name || ch.name;
+    if (c.kind === 'dm') {
+      ch.peer = c.members.find((m) => m !== this.me.id) ?? null;
+      if (peerProfile) {
+        this.users.set(peerProfile.id, peerProfile);
+        ch.name = peerProfile.display_name;
+      }
+    }
+    if (!ch.last_activity_at) ch.last_activity_at = c.created_at || Date.now();
+    this.watchPresence(c.members.filter((m) => m !== this.me.id));
+    this.emit('channels');
+    return ch;
+  }
+
+  // ---- members ----
+
+  async ensureMembers(id, { force = false } = {}) {
+    const ch = this._channel(id);
+    if (ch.members && !force) return ch.members;
+    if (ch.membersLoading && !force) return ch.membersLoading;
+    ch.membersLoading = this.api
+      .members(id)
+      .then((res) => {
+        ch.members = res.members;
+        this.watchPresence(res.members.map((m) => m.user).filter((u) => u !== this.me.id));
+        for (const m of res.members) this.ensureUser(m.user);
+        this.emit('members', id);
+        return ch.members;
+      })
+      .finally(() => {
+        ch.membersLoading = null;
+      });
+    return ch.membersLoading;
+  }
+
+  myRole(ch) {
+    return ch.members?.find((m) => m.user === this.me.id)?.role ?? 'member';
+  }
+
+  // ---- users ----
+
+  userName(id) {
+    if (id === this.me.id) return this.me.display_name;
+    const u = this.users.get(id);
+    if (u) return u.display_name;
+    this.ensureUser(id);
+    // A DM peer's name is the channel's name.
+    for (const ch of this.channels.values()) if (ch.peer === id && ch.name) return ch.name;
+    return 'Someone';
+  }
+
+  ensureUser(id, { force = false } = {}) {
+    if (!id) return Promise.resolve(null);
+    if (!force && this.users.has(id)) return Promise.resolve(this.users.get(id));
+    if (this.userLoads.has(id)) return this.userLoads.get(id);
+    const p = this.api
+      .user(id)
+      .then((u) => {
+        const { presence, ...profile } = u;
+        this.users.set(id, profile);
+        if (presence) this._applyPresence(presence);
+        this.emit('user', id);
+        return profile;
+      })
+      .catch(() => null)
+      .finally(() => this.userLoads.delete(id));
+    this.userLoads.set(id, p);
+    return p;
+  }
+
+  rememberUsers(list) {
+    for (const u of list) {
+      const { presence, ...profile } = u;
+      this.users.set(u.id, profile);
+      if (presence) this._applyPresence(presence);
+    }
+  }
+
+  // ---- presence ----
+
+  _interestingUsers() {
+    const ids = new Set();
+    for (const ch of this.channels.values()) {
+      if (ch.left) continue;
+      if (ch.peer) ids.add(ch.peer);
+      if (ch.members) for (const m of ch.members) ids.add(m.user);
+    }
+    ids.delete(this.me.id);
+    return ids;
+  }
+
+  watchPresence(ids) {
+    const fresh = [];
+    for (const id of ids) {
+      if (!id || id === this.me.id || this.watched.has(id)) continue;
+      if (this.watched.size + fresh.length >= MAX_WATCHED) break;
+      fresh.push(id);
+    }
+    if (fresh.length === 0) return;
+    for (const id of fresh) this.watched.add(id);
+    this.conn?.send({ op: 'presence_subscribe', users: fresh });
+  }
+
+  _applyPresence(p) {
+    const prev = this.presence.get(p.user);
+    // Of two states for one user, keep the later one.
+    if (prev && prev.changed_at > p.changed_at) return;
+    this.presence.set(p.user, { online: p.online, last_seen: p.last_seen, changed_at: p.changed_at });
+    this.emit('presence', p.user);
+  }
+
+  isOnline(uid) {
+    return !!this.presence.get(uid)?.online;
+  }
+
+  // ---- connection lifecycle ----
+
+  /** A new socket said hello: re-subscribe presence and resend what is pending. */
+  onHello() {
+    this.watched.clear();
+    this.watchPresence(this._interestingUsers());
+    for (const ch of this.channels.values()) {
+      for (const p of ch.pending.values()) {
+        if (p.state === 'pending') this._transmit(p);
+      }
+    }
+  }
+
+  /** Catch-up is over: reconcile with the server's channel list and fill gaps. */
+  async onSynced() {
+    this._flushAcks();
+    try {
+      await this.loadChannels();
+    } catch (e) {
+      if (!isAuthError(e)) console.warn('channel list failed', e);
+    }
+    for (const ch of this.channels.values()) {
+      if (ch.history === 'loaded') this._fillGap(ch);
+    }
+    this.emit('synced');
+  }
+
+  handleEvent(f) {
+    switch (f.type) {
+      case 'message':
+        this._onMessage(f, { live: true });
+        break;
+      case 'ack':
+        this._onAck(f);
+        break;
+      case 'read':
+        this._onRead(f);
+        break;
+      case 'typing':
+        this._onTyping(f);
+        break;
+      case 'presence':
+        this._applyPresence(f);
+        break;
+      case 'synced':
+        this.onSynced();
+        break;
+      case 'error':
+        this._onError(f);
+        break;
+      default:
+        break;
+    }
+  }
+
+  // ---- messages ----
+
+  /** Highest seq such that every seq from the lowest loaded one up to it is loaded. */
+  contiguousTop(ch) {
+    if (ch.msgs.size === 0) return 0;
+    let s = this.lowestSeq(ch);
+    while (ch.msgs.has(s + 1)) s++;
+    return s;
+  }
+
+  lowestSeq(ch) {
+    let low = 0;
+    for (const s of ch.msgs.keys()) if (low === 0 || s < low) low = s;
+    return low;
+  }
+
+  highestSeq(ch) {
+    let high = 0;
+    for (const s of ch.msgs.keys()) if (s > high) high = s;
+    return high;
+  }
+
+  /** Messages in seq order, then the pending ones in the order they were sent. */
+  timeline(ch) {
+    const list = [...ch.msgs.values()].sort((a, b) => a.seq - b.seq);
+    return { list, pending: [...ch.pending.values()].filter((p) => !p.seq) };
+  }
+
+  _insert(ch, m) {
+    if (ch.msgs.has(m.seq)) return false; // dedupe by (channel, seq)
+    ch.msgs.set(m.seq, m);
+    return true;
+  }
+
+  _onMessage(m, { live }) {
+    let ch = this.channels.get(m.channel);
+    const isNew = !ch || !ch.known;
+    ch = this._channel(m.channel);
+    const mine = m.sender === this.me.id;
+    const fresh = m.seq > ch.head_seq;
+
+    if (fresh) {
+      ch.head_seq = m.seq;
+      ch.last_message = { seq: m.seq, sender: m.sender, text: (m.text || '').slice(0, 100), sent_at: m.sent_at, system: m.system };
+      ch.last_activity_at = Math.max(ch.last_activity_at, m.sent_at);
+    }
+    // One's own message (or group change) reads the channel up to it.
+    if (mine) ch.read_seq = Math.max(ch.read_seq, m.seq);
+
+    if (mine && m.client_msg_id && ch.pending.has(m.client_msg_id)) {
+      ch.pending.delete(m.client_msg_id);
+    }
+    if (ch.history !== 'none') {
+      const added = this._insert(ch, m);
+      if (added && ch.history === 'loaded' && m.seq > this.contiguousTop(ch) + 1) this._fillGap(ch);
+    }
+    if (m.system) this._onSystem(ch, m);
+    if (live) {
+      this._queueAck(ch.id, m.seq);
+      const t = this.typing.get(ch.id);
+      if (t && t.delete(m.sender)) this.emit('typing', ch.id);
+    }
+    if (isNew && !ch.left) {
+      // A channel we did not know (someone opened a DM or added us): get its name.
+      this.refreshChannelsSoon(100);
+    }
+    this.emit('message', ch.id);
+    if (fresh || mine) this.emit('channels');
+  }
+
+  _onSystem(ch, m) {
+    const s = m.system;
+    ch.kind = 'group';
+    switch (s.kind) {
+      case 'renamed':
+        if (m.seq >= ch.head_seq) ch.name = s.name;
+        break;
+      case 'group_created':
+        if (!ch.name) ch.name = s.name;
+        break;
+      case 'members_added':
+        if ((s.users || []).includes(this.me.id) && m.seq >= ch.head_seq) ch.left = false;
+        break;
+      case 'member_removed':
+      case 'member_left':
+        if (s.user === this.me.id && m.seq >= ch.head_seq) {
+          ch.left = true;
+          ch.members = null;
+        }
+        break;
+      default:
+        break;
+    }
+    if (['group_created', 'members_added', 'member_removed', 'member_left', 'role_changed'].includes(s.kind)) {
+      if (!ch.left && (ch.members || ch.id === this.activeId)) this.ensureMembers(ch.id, { force: true }).catch(() => {});
+      for (const u of [...(s.users || s.members || []), s.user].filter(Boolean)) this.ensureUser(u);
+    }
+    this.ensureUser(m.sender);
+  }
+
+  /** Loads the latest page of a channel (once). */
+  async openChannel(id) {
+    const ch = this._channel(id);
+    this.activeId = id;
+    if (ch.kind === 'group') this.ensureMembers(id).catch(() => {});
+    else if (ch.peer) this.ensureUser(ch.peer);
+    if (ch.history !== 'none') return;
+    ch.history = 'loading';
+    this.emit('message', id);
+    try {
+      const page = await this.api.history(id, { limit: PAGE });
+      for (const m of page.messages) this._insertFromHistory(ch, m);
+      if (page.messages.length) {
+        const low = page.messages[0].seq;
+        // Live messages from before this page are not contiguous with it: drop
+        // them, scrolling up loads them again.
+        for (const s of [...ch.msgs.keys()]) if (s < low) ch.msgs.delete(s);
+        ch.hasOlder = page.has_more || low > 1;
+      } else {
+        ch.hasOlder = false;
+      }
+      if (page.head_seq > ch.head_seq) ch.head_seq = page.head_seq;
+      ch.history = 'loaded';
+      this._fillGap(ch);
+    } catch (e) {
+      ch.history = 'none';
+      this.emit('message', id);
+      throw e;
+    }
+    this.emit('message', id);
+  }
+
+  _insertFromHistory(ch, m) {
+    const mine = m.sender === this.me.id;
+    if (mine && m.client_msg_id && ch.pending.has(m.client_msg_id)) ch.pending.delete(m.client_msg_id);
+    if (m.system) this.ensureUser(m.sender);
+    for (const u of [m.sender, ...(m.system?.users || m.system?.members || []), m.system?.user].filter(Boolean)) {
+      if (!this.users.has(u)) this.ensureUser(u);
+    }
+    if (m.seq > ch.head_seq) {
+      ch.head_seq = m.seq;
+      ch.last_message = { seq: m.seq, sender: m.sender, text: (m.text || '').slice(0, 100), sent_at: m.sent_at, system: m.system };
+      ch.last_activity_at = Math.max(ch.last_activity_at, m.sent_at);
+    }
+    return this._insert(ch, m);
+  }
+
+  /** Older messages for scrolling up. */
+  async loadOlder(id) {
+    const ch = this._channel(id);
+    if (ch.history !== 'loaded' || !ch.hasOlder || ch.loadingOlder) return false;
+    ch.loadingOlder = true;
+    this.emit('message', id);
+    try {
+      const before = this.lowestSeq(ch);
+      const page = await this.api.history(id, { before, limit: PAGE });
+      for (const m of page.messages) this._insertFromHistory(ch, m);
+      ch.hasOlder = page.has_more && page.messages.length > 0;
+      return page.messages.length > 0;
+    } finally {
+      ch.loadingOlder = false;
+      this.emit('message', id);
+    }
+  }
+
+  /** Fetches whatever is missing between what is loaded and the channel's head. */
+  _fillGap(ch) {
+    if (ch.gapFilling) {
+      ch.gapAgain = true;
+      return ch.gapFilling;
+    }
+    ch.gapFilling = (async () => {
+      try {
+        for (let i = 0; i < 50; i++) {
+          ch.gapAgain = false;
+          const top = this.contiguousTop(ch);
+          const want = Math.max(ch.head_seq, this.highestSeq(ch));
+          if (top >= want && !ch.gapAgain) break;
+          const page = await this.api.history(ch.id, { after: top, limit: 200 });
+          let added = 0;
+          for (const m of page.messages) if (this._insertFromHistory(ch, m)) added++;
+          if (page.head_seq > ch.head_seq) ch.head_seq = page.head_seq;
+          this.emit('message', ch.id);
+          this.emit('channels');
+          if (!page.has_more && added === 0 && !ch.gapAgain) break;
+        }
+      } catch (e) {
+        if (!isAuthError(e)) console.warn('gap fill failed', e);
+      } finally {
+        ch.gapFilling = null;
+      }
+    })();
+    return ch.gapFilling;
+  }
+
+  // ---- acks (cursor) ----
+
+  _queueAck(channel, seq) {
+    if ((this.ackQueue.get(channel) ?? 0) < seq) this.ackQueue.set(channel, seq);
+    if (!this.ackTimer) this.ackTimer = setTimeout(() => this._flushAcks(), ACK_DELAY_MS);
+  }
+
+  _flushAcks() {
+    clearTimeout(this.ackTimer);
+    this.ackTimer = null;
+    for (const [channel, seq] of this.ackQueue) {
+      if (this.conn?.send({ op: 'ack', channel, seq })) this.ackQueue.delete(channel);
+    }
+  }
+
+  // ---- read state ----
+
+  _onRead(f) {
+    const ch = this._channel(f.channel);
+    if (f.seq > ch.read_seq) {
+      ch.read_seq = f.seq;
+      this.emit('channels');
+      this.emit('read', ch.id);
+    }
+  }
+
+  /** The user has seen the channel up to what is shown: tell every device. */
+  markRead(id) {
+    const ch = this.channels.get(id);
+    if (!ch || ch.left || ch.history !== 'loaded') return;
+    const upTo = Math.min(this.contiguousTop(ch) || 0, ch.head_seq);
+    const seq = Math.max(upTo, this.highestSeq(ch));
+    if (seq <= ch.read_seq) return;
+    if (this.conn?.send({ op: 'read', channel: id, seq })) {
+      ch.read_seq = seq; // the server's `read` event confirms it on every device
+      this.emit('channels');
+    }
+  }
+
+  // ---- typing ----
+
+  _onTyping(f) {
+    if (f.user === this.me.id) return;
+    let t = this.typing.get(f.channel);
+    if (!t) this.typing.set(f.channel, (t = new Map()));
+    t.set(f.user, Date.now() + TYPING_SHOW_MS);
+    this.ensureUser(f.user);
+    this.emit('typing', f.channel);
+    setTimeout(() => {
+      if ((t.get(f.user) ?? 0) <= Date.now()) {
+        t.delete(f.user);
+        this.emit('typing', f.channel);
+      }
+    }, TYPING_SHOW_MS + 50);
+  }
+
+  typers(id) {
+    const t = this.typing.get(id);
+    if (!t) return [];
+    const now = Date.now();
+    return [...t].filter(([, exp]) => exp > now).map(([u]) => u);
+  }
+
+  /** Called on every keystroke; sends at most one `typing` op every 1.5 s. */
+  userTyping(id) {
+    const now = Date.now();
+    if (now - (this.lastTypingSent.get(id) ?? 0) < TYPING_SEND_EVERY_MS) return;
+    if (this.conn?.send({ op: 'typing', channel: id })) this.lastTypingSent.set(id, now);
+  }
+
+  // ---- sending ----
+
+  send(id, text) {
+    const ch = this._channel(id);
+    const p = {
+      client_msg_id: newClientMsgId(this.deviceId),
+      channel: id,
+      sender: this.me.id,
+      text,
+      state: 'pending',
+      sent_at: Date.now(),
+      error: null,
+    };
+    ch.pending.set(p.client_msg_id, p);
+    this.lastTypingSent.delete(id);
+    this._transmit(p);
+    this.emit('message', id);
+    return p;
+  }
+
+  _transmit(p) {
+    // If the socket is down this goes out after the next hello.
+    this.conn?.send({ op: 'send', channel: p.channel, client_msg_id: p.client_msg_id, text: p.text });
+  }
+
+  retry(id, cmid) {
+    const p = this.channels.get(id)?.pending.get(cmid);
+    if (!p) return;
+    p.state = 'pending';
+    p.error = null;
+    this._transmit(p);
+    this.emit('message', id);
+  }
+
+  discard(id, cmid) {
+    this.channels.get(id)?.pending.delete(cmid);
+    this.emit('message', id);
+  }
+
+  _findPending(cmid) {
+    for (const ch of this.channels.values()) {
+      const p = ch.pending.get(cmid);
+      if (p) return p;
+    }
+    return null;
+  }
+
+  _onAck(f) {
+    const p = this._findPending(f.client_msg_id);
+    if (!p) return;
+    if (p.state !== 'failed') p.state = 'delivered';
+    this.emit('message', p.channel);
+  }
+
+  _onError(f) {
+    if (!f.client_msg_id) {
+      console.warn('server error', f.code, f.message);
+      return;
+    }
+    const p = this._findPending(f.client_msg_id);
+    if (!p) return;
+    if (f.code === 'unavailable' || f.code === 'rate_limited') {
+      // Retry with the same client_msg_id: the server never stores it twice.
+      setTimeout(() => p.state === 'pending' && this._transmit(p), f.retry_after_ms ?? 1000);
+      return;
+    }
+    p.state = 'failed';
+    p.error = f.message || f.code;
+    this.emit('message', p.channel);
+  }
+}
