@@ -74,32 +74,6 @@ impl ConnectionSender {
             .await
             .map_err(|e| ClientError::WebSocket(e.to_string()))
     }
-
-    /// Sends `send {channel, client_msg_id, text}`.
-    ///
-    /// # Errors
-    /// The socket is closed.
-    pub async fn send(
-        &self,
-        channel: u64,
-        client_msg_id: &str,
-        text: &str,
-    ) -> Result<(), ClientError> {
-        self.op(&ClientOp::Send {
-            channel,
-            client_msg_id: client_msg_id.into(),
-            text: text.into(),
-        })
-        .await
-    }
-
-    /// Sends `ack {channel, seq}`.
-    ///
-    /// # Errors
-    /// The socket is closed.
-    pub async fn ack(&self, channel: u64, seq: u64) -> Result<(), ClientError> {
-        self.op(&ClientOp::Ack { channel, seq }).await
-    }
 }
 
 impl Connection {

@@ -50,18 +50,8 @@ pub(crate) async fn signup(w: &Worker, req: SignupRequest) -> RpcReply<Profile> 
         return Err(invalid(ErrorCode::UsernameTaken, "username is taken"));
     }
     let password_hash = hash_password(req.password).await?;
-    let id = w
-        .ids
-        .next_id()
-        .map_err(|e| ApiError::new(ErrorCode::Unavailable, e.to_string()))?;
-    let user = UserRecord {
-        id,
-        username: username.clone(),
-        display_name: req.display_name,
-        status_text: String::new(),
-        password_hash,
-        created_at: now_ms(),
-    };
+    let user = new_user(w, &username, req.display_name, password_hash)?;
+    let id = user.id;
     // The username key is written only if absent: two racing sign-ups, one winner.
     let batch = WriteBatch::new()
         .expect(keys::username(&username), None)
@@ -74,6 +64,27 @@ pub(crate) async fn signup(w: &Worker, req: SignupRequest) -> RpcReply<Profile> 
         }
         Err(e) => Err(store_err(e)),
     }
+}
+
+/// A new account's record, with a fresh id.
+fn new_user(
+    w: &Worker,
+    username: &str,
+    display_name: String,
+    password_hash: String,
+) -> RpcReply<UserRecord> {
+    let id = w
+        .ids
+        .next_id()
+        .map_err(|e| ApiError::new(ErrorCode::Unavailable, e.to_string()))?;
+    Ok(UserRecord {
+        id,
+        username: username.to_string(),
+        display_name,
+        status_text: String::new(),
+        password_hash,
+        created_at: now_ms(),
+    })
 }
 
 /// `admin.users.create`: many accounts with one password, hashed once, written in
@@ -109,18 +120,8 @@ pub(crate) async fn create_many(w: &Worker, req: BulkUsersReq) -> RpcReply<Vec<P
             match found {
                 Some(_) => {}
                 None => {
-                    let id = w
-                        .ids
-                        .next_id()
-                        .map_err(|e| ApiError::new(ErrorCode::Unavailable, e.to_string()))?;
-                    let user = UserRecord {
-                        id,
-                        username: name.clone(),
-                        display_name: u.display_name.clone(),
-                        status_text: String::new(),
-                        password_hash: password_hash.clone(),
-                        created_at: now_ms(),
-                    };
+                    let user = new_user(w, name, u.display_name.clone(), password_hash.clone())?;
+                    let id = user.id;
                     batch = batch
                         .expect(keys::username(name), None)
                         .put(keys::username(name), value::encode(&id))

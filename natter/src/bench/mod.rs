@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 use clap::{Args, ValueEnum};
 use hdrhistogram::Histogram;
 use natter_client::{ClientError, Connection, ConnectionSender, Incoming};
-use natter_protocol::ws::ServerEvent;
+use natter_protocol::ws::{ClientOp, ServerEvent};
 use rand::Rng;
 use tokio::sync::Semaphore;
 
@@ -261,7 +261,7 @@ async fn read_events(
             && (to_ack.len() >= 256 || last_ack.elapsed() >= Duration::from_millis(500))
         {
             for (channel, seq) in to_ack.drain() {
-                let _ = sender.ack(channel, seq).await;
+                let _ = sender.op(&ClientOp::Ack { channel, seq }).await;
             }
             last_ack = Instant::now();
         }
@@ -313,11 +313,12 @@ async fn send_loop(
         let channel = channels[rand::rng().random_range(0..channels.len())];
         let now = run.micros();
         let cmid = format!("{now:016x}-{user}-{k}");
-        if sender
-            .send(channel, &cmid, &text(now, text_bytes))
-            .await
-            .is_err()
-        {
+        let send = ClientOp::Send {
+            channel,
+            client_msg_id: cmid,
+            text: text(now, text_bytes),
+        };
+        if sender.op(&send).await.is_err() {
             run.errors.fetch_add(1, Ordering::Relaxed);
             return;
         }
@@ -613,11 +614,12 @@ async fn sync(
                         p.forget();
                     }
                     let now = run.micros();
-                    if sender
-                        .send(ch, &format!("{now:016x}-{i}-{k}"), &text(now, bytes))
-                        .await
-                        .is_err()
-                    {
+                    let send = ClientOp::Send {
+                        channel: ch,
+                        client_msg_id: format!("{now:016x}-{i}-{k}"),
+                        text: text(now, bytes),
+                    };
+                    if sender.op(&send).await.is_err() {
                         run.errors.fetch_add(1, Ordering::Relaxed);
                         return;
                     }
