@@ -517,7 +517,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Report> {
             let senders: Vec<(usize, Vec<u64>)> = mine.into_iter().enumerate().collect();
             eprintln!("running group for {} s", args.duration_secs);
             let (acks, elapsed, procs) = traffic(&run, conns, &senders, &args, &pids).await;
-            let mut r = finish(&run, &args, args.group_size.clamp(2, 100), &acks, elapsed);
+            let size = groups.iter().map(|(_, m)| m.len()).max().unwrap_or(0);
+            let mut r = finish(&run, &args, size, &acks, elapsed);
             r.processes = procs;
             r
         }
