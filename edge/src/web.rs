@@ -8,6 +8,12 @@ use rust_embed::RustEmbed;
 use crate::http::HttpError;
 use natter_protocol::error::{ApiError, ErrorCode};
 
+/// Only the app's own files run; WebSockets may go to any edge discovery names
+/// (HTTP calls stay on this origin); no inline script or style, no framing.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+    img-src 'self' data: blob:; connect-src 'self' ws: wss:; worker-src 'self'; \
+    manifest-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
 /// Every file of the web app.
 #[derive(RustEmbed)]
 #[folder = "web/"]
@@ -39,6 +45,10 @@ pub(crate) async fn fallback(method: Method, uri: Uri) -> Response {
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
     );
     response
 }
