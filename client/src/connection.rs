@@ -67,6 +67,11 @@ impl ConnectionSender {
                 serde_json::to_string(op).unwrap_or_default().into_bytes(),
             ))
         };
+        self.write(frame).await
+    }
+
+    /// Writes one frame to the socket.
+    async fn write(&self, frame: Frame<'_>) -> Result<(), ClientError> {
         self.writer
             .lock()
             .await
@@ -247,7 +252,8 @@ impl Connection {
     /// # Errors
     /// The socket is closed.
     pub async fn raw_text(&self, text: String) -> Result<(), ClientError> {
-        self.write(Frame::text(Payload::Owned(text.into_bytes())))
+        self.sender()
+            .write(Frame::text(Payload::Owned(text.into_bytes())))
             .await
     }
 
@@ -256,16 +262,9 @@ impl Connection {
     /// # Errors
     /// The socket is closed.
     pub async fn raw_binary(&self, bytes: Vec<u8>) -> Result<(), ClientError> {
-        self.write(Frame::binary(Payload::Owned(bytes))).await
-    }
-
-    async fn write(&self, frame: Frame<'_>) -> Result<(), ClientError> {
-        self.writer
-            .lock()
+        self.sender()
+            .write(Frame::binary(Payload::Owned(bytes)))
             .await
-            .write_frame(frame)
-            .await
-            .map_err(|e| ClientError::WebSocket(e.to_string()))
     }
 
     /// The next thing received, waiting at most `timeout`.
@@ -294,7 +293,7 @@ impl Connection {
     /// Closes the socket normally and waits (at most `timeout`) for the server's
     /// close, which comes after the server has written this device's acks.
     pub async fn close(mut self, timeout: Duration) {
-        if self.write(Frame::close(1000, b"")).await.is_err() {
+        if self.sender().write(Frame::close(1000, b"")).await.is_err() {
             return;
         }
         let deadline = tokio::time::Instant::now() + timeout;
