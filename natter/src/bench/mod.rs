@@ -119,6 +119,8 @@ struct Pace {
     text_bytes: usize,
     /// When to stop.
     until: tokio::time::Instant,
+    /// Most sends (`u64::MAX` = as many as time allows).
+    limit: u64,
 }
 
 /// State shared by every task of one run.
@@ -284,6 +286,7 @@ async fn send_loop(
         every,
         text_bytes,
         until,
+        limit,
     } = pace;
     if channels.is_empty() {
         return;
@@ -296,7 +299,7 @@ async fn send_loop(
         t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
         t
     });
-    for k in 0u64.. {
+    for k in 0..limit {
         let ready = match &mut tick {
             Some(t) => tokio::time::timeout_at(until, t.tick()).await.is_ok(),
             None => match tokio::time::timeout_at(until, window.acquire()).await {
@@ -372,6 +375,30 @@ fn usage(pids: &[(String, u32)], before: &[Option<procstat::Sample>]) -> Vec<pro
     out
 }
 
+/// Every connection's reader task, with its send half and send window.
+struct Readers {
+    halves: Vec<ConnectionSender>,
+    windows: Vec<Arc<Semaphore>>,
+    tasks: Vec<tokio::task::JoinHandle<Histogram<u64>>>,
+}
+
+/// Starts a reader per connection, each with a window of `window` sends.
+fn spawn_readers(run: &Arc<Run>, conns: Vec<Connection>, window: usize) -> Readers {
+    let mut r = Readers {
+        halves: Vec::new(),
+        windows: Vec::new(),
+        tasks: Vec::new(),
+    };
+    for conn in conns {
+        let w = Arc::new(Semaphore::new(window.max(1)));
+        r.halves.push(conn.sender());
+        r.windows.push(w.clone());
+        r.tasks
+            .push(tokio::spawn(read_events(run.clone(), conn, w)));
+    }
+    r
+}
+
 /// Runs the sending phase of `dm` / `group` / `sync` over `senders`, then waits
 /// (up to 15 s) for acks and deliveries to settle; returns the report and the
 /// connections' ack histograms merged.
@@ -382,15 +409,7 @@ async fn traffic(
     args: &BenchArgs,
     pids: &[(String, u32)],
 ) -> (Histogram<u64>, f64, Vec<procstat::ProcUsage>) {
-    let mut windows = Vec::new();
-    let mut readers = Vec::new();
-    let mut send_halves = Vec::new();
-    for conn in conns {
-        let window = Arc::new(Semaphore::new(args.window.max(1)));
-        send_halves.push(conn.sender());
-        windows.push(window.clone());
-        readers.push(tokio::spawn(read_events(run.clone(), conn, window)));
-    }
+    let readers = spawn_readers(run, conns, args.window);
     let every = (args.rate > 0 && !senders.is_empty())
         .then(|| Duration::from_secs_f64(senders.len() as f64 / args.rate as f64));
     let before = sample_all(pids);
@@ -401,14 +420,15 @@ async fn traffic(
         .map(|(i, channels)| {
             tokio::spawn(send_loop(
                 run.clone(),
-                send_halves[*i].clone(),
+                readers.halves[*i].clone(),
                 *i,
                 channels.clone(),
-                windows[*i].clone(),
+                readers.windows[*i].clone(),
                 Pace {
                     every,
                     text_bytes: args.text_bytes,
                     until,
+                    limit: u64::MAX,
                 },
             ))
         })
@@ -431,7 +451,7 @@ async fn traffic(
     }
     run.stop.store(true, Ordering::Relaxed);
     let mut acks = report::histogram();
-    for r in readers {
+    for r in readers.tasks {
         if let Ok(h) = r.await {
             let _ = acks.add(&h);
         }
@@ -589,44 +609,24 @@ async fn sync(
     let sending = Run::new(pairs.iter().map(|c| (*c, 1)).collect());
     let conns = connect_all(senders).await?;
     let per_sender = args.sync_messages.div_ceil(half.max(1) as u64);
-    let mut windows = Vec::new();
-    let mut readers = Vec::new();
-    let mut halves = Vec::new();
-    for conn in conns {
-        let w = Arc::new(Semaphore::new(args.window.max(1)));
-        halves.push(conn.sender());
-        windows.push(w.clone());
-        readers.push(tokio::spawn(read_events(sending.clone(), conn, w)));
-    }
+    let readers = spawn_readers(&sending, conns, args.window);
     // Closed loop until each sender has sent its share.
     let far = tokio::time::Instant::now() + Duration::from_secs(600);
     let tasks: Vec<_> = (0..half)
         .map(|i| {
-            let (run, sender, window, ch) = (
+            tokio::spawn(send_loop(
                 sending.clone(),
-                halves[i].clone(),
-                windows[i].clone(),
-                pairs[i],
-            );
-            let bytes = args.text_bytes;
-            tokio::spawn(async move {
-                for k in 0..per_sender {
-                    if let Ok(Ok(p)) = tokio::time::timeout_at(far, window.acquire()).await {
-                        p.forget();
-                    }
-                    let now = run.micros();
-                    let send = ClientOp::Send {
-                        channel: ch,
-                        client_msg_id: format!("{now:016x}-{i}-{k}"),
-                        text: text(now, bytes),
-                    };
-                    if sender.op(&send).await.is_err() {
-                        run.errors.fetch_add(1, Ordering::Relaxed);
-                        return;
-                    }
-                    run.sent.fetch_add(1, Ordering::Relaxed);
-                }
-            })
+                readers.halves[i].clone(),
+                i,
+                vec![pairs[i]],
+                readers.windows[i].clone(),
+                Pace {
+                    every: None,
+                    text_bytes: args.text_bytes,
+                    until: far,
+                    limit: per_sender,
+                },
+            ))
         })
         .collect();
     for t in tasks {
@@ -640,7 +640,7 @@ async fn sync(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     sending.stop.store(true, Ordering::Relaxed);
-    for r in readers {
+    for r in readers.tasks {
         let _ = r.await;
     }
     let acked = sending.acked.load(Ordering::Relaxed);
