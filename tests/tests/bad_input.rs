@@ -395,3 +395,38 @@ async fn slow_loris_and_silent_connections_are_dropped_while_others_are_served()
         "a connection that sends nothing is dropped"
     );
 }
+
+/// The whole HTTP/1.1 response to `GET path` (the connection closes after it).
+async fn http_get(addr: &str, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    s.write_all(
+        format!("GET {path} HTTP/1.1\r\nHost: natter\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .await
+    .expect("request");
+    let mut out = Vec::new();
+    tokio::time::timeout(WAIT, s.read_to_end(&mut out))
+        .await
+        .expect("response in time")
+        .expect("read");
+    String::from_utf8_lossy(&out).to_lowercase()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_web_app_is_served_under_a_strict_csp_and_unknown_paths_are_typed_404s() {
+    let sys = System::start(BIN, 1).await;
+    let addr = sys.edges[0].url.trim_start_matches("http://").to_string();
+    let page = http_get(&addr, "/").await;
+    assert!(page.starts_with("http/1.1 200"), "{page}");
+    assert!(page.contains("content-type: text/html"));
+    assert!(page.contains(
+        "content-security-policy: default-src 'self'; script-src 'self'; style-src 'self';"
+    ));
+    assert!(page.contains("x-content-type-options: nosniff"));
+    for path in ["/nope.js", "/v1/nope", "/v1/push/webpush-key"] {
+        let r = http_get(&addr, path).await;
+        assert!(r.starts_with("http/1.1 404"), "{path}: {r}");
+        assert!(r.contains("\"code\":\"not_found\""), "{path}: {r}");
+    }
+}
