@@ -15,6 +15,7 @@ const FAULTS: Faults = Faults {
     not_leader: 0.02,
     server_busy: 0.01,
     epoch_not_match: 0.01,
+    commit_reply_lost: 0.0,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -23,6 +23,8 @@ pub struct Faults {
     pub server_busy: f64,
     /// Bump the region's epoch (as a split or merge would) and answer `EpochNotMatch`.
     pub epoch_not_match: f64,
+    /// Apply a `KvCommit`, then fail its reply with a gRPC error (a lost reply).
+    pub commit_reply_lost: f64,
 }
 
 /// How often each fault was injected, and how many KV requests were served.
@@ -340,6 +342,12 @@ impl Cluster {
             leader: old.leader % self.stores + 1,
         };
         state.regions.insert(idx + 1, right);
+    }
+
+    /// Whether to lose this commit's reply.
+    pub fn lose_commit_reply(&self) -> bool {
+        let p = self.lock().faults.commit_reply_lost.clamp(0.0, 1.0);
+        rand::rng().random_bool(p)
     }
 
     /// Changes the injected faults.

@@ -256,6 +256,9 @@ impl tikvpb::tikv_server::Tikv for Kv {
                 ..Default::default()
             },
         };
+        if resp.region_error.is_none() && resp.error.is_none() && self.cluster.lose_commit_reply() {
+            return Err(Status::unavailable("commit applied, reply lost (injected)"));
+        }
         Ok(Response::new(resp))
     }
 

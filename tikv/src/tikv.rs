@@ -19,9 +19,10 @@
 //! Region errors (not leader, stale epoch) are retried inside `tikv-client`.
 //! What it surfaces as transient (server busy, a lock it could not resolve in
 //! time, gRPC failures, write conflicts) is retried here with exponential
-//! backoff, after rolling back the failed attempt's locks. A commit whose
-//! outcome `tikv-client` reports as undetermined is never retried: the caller
-//! gets a non-retryable backend error, as the trait documents.
+//! backoff. A failed attempt is rolled back only when it failed in prewrite; its
+//! other locks are left to the primary-based lock resolver. A commit whose
+//! outcome is unknown (a transport error or a lost reply) is never retried: the
+//! caller gets a non-retryable backend error, as the trait documents.
 //!
 //! # Key prefix
 //! Every key is stored under a configurable prefix, so several deployments can
@@ -222,6 +223,31 @@ fn transient(e: &tikv_client::Error) -> bool {
     }
 }
 
+/// Whether a failed commit may nevertheless have been applied.
+fn outcome_unknown(e: &tikv_client::Error) -> bool {
+    use tikv_client::Error as E;
+    match e {
+        E::UndeterminedError(_) | E::Grpc(_) | E::GrpcAPI(_) => true,
+        E::ExtractedErrors(errors) | E::MultipleKeyErrors(errors) => {
+            errors.iter().any(outcome_unknown)
+        }
+        _ => false,
+    }
+}
+
+/// Whether a failed commit's error can only have come from prewrite, before
+/// anything was committed.
+fn prewrite_only(e: &tikv_client::Error) -> bool {
+    use tikv_client::Error as E;
+    match e {
+        E::KeyError(k) => k.conflict.is_some() || k.already_exist.is_some(),
+        E::ExtractedErrors(errors) | E::MultipleKeyErrors(errors) => {
+            !errors.is_empty() && errors.iter().all(prewrite_only)
+        }
+        _ => false,
+    }
+}
+
 fn backend(e: &tikv_client::Error, retryable: bool) -> StoreError {
     StoreError::Backend {
         message: format!("tikv: {e}"),
@@ -373,27 +399,39 @@ impl TikvStore {
             .collect())
     }
 
-    /// Commits `txn`; on failure rolls it back so a retry finds no stale locks.
+    /// Commits `txn`.
+    ///
+    /// A failed commit is rolled back only when the error can come from prewrite
+    /// alone (a write conflict, an existing key): tikv-client rolls back Region by
+    /// Region, so rolling back after the primary may have committed would undo
+    /// its secondaries and break the batch's atomicity. Other failures leave their
+    /// locks to the readers' resolver, which decides by the primary. A transport
+    /// error or a gRPC status on the way (a lost commit reply) means the outcome
+    /// is unknown: never retried, reported as non-retryable (tikv-client itself
+    /// flags only transport errors as undetermined).
     async fn commit(mut txn: Transaction) -> Result<(), Attempt> {
-        match txn.commit().await {
-            Ok(_) => Ok(()),
-            Err(e @ tikv_client::Error::UndeterminedError(_)) => {
-                Err(Attempt::Fail(backend(&e, false)))
-            }
-            Err(e) => {
-                // Rollback is idempotent; a few tries keep locks from being orphaned
-                // (they would block readers until the orphan cleanup).
-                for _ in 0..3 {
-                    match txn.rollback().await {
-                        Ok(()) => break,
-                        Err(rollback) => {
-                            tracing::debug!(error = %rollback, "rollback after a failed commit")
-                        }
+        let e = match txn.commit().await {
+            Ok(_) => return Ok(()),
+            Err(e) => e,
+        };
+        if outcome_unknown(&e) {
+            return Err(Attempt::Fail(StoreError::Backend {
+                message: format!("tikv: commit outcome unknown: {e}"),
+                retryable: false,
+            }));
+        }
+        if prewrite_only(&e) {
+            // Rollback is idempotent; a few tries keep locks from lingering.
+            for _ in 0..3 {
+                match txn.rollback().await {
+                    Ok(()) => break,
+                    Err(rollback) => {
+                        tracing::debug!(error = %rollback, "rollback after a failed prewrite")
                     }
                 }
-                Err(e.into())
             }
         }
+        Err(e.into())
     }
 
     async fn write_once(&self, batch: &WriteBatch) -> Result<(), Attempt> {

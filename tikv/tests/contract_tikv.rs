@@ -20,6 +20,7 @@ const FAULTS: Faults = Faults {
     not_leader: 0.03,
     server_busy: 0.02,
     epoch_not_match: 0.02,
+    commit_reply_lost: 0.0,
 };
 
 /// Either a real cluster (`NATTER_TIKV_PD`) or a test server, with a store on it.
@@ -187,4 +188,49 @@ async fn garbage_collection_advances_the_safe_point_and_clears_old_locks() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(store.get(b"k").await.expect("get"), Some(b"v".to_vec()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commit_whose_outcome_is_unknown_is_reported_not_retried() {
+    let server = TestCluster::start(Options {
+        split_keys: vec![b"undetermined/m".to_vec()],
+        ..Options::default()
+    })
+    .await
+    .expect("server");
+    let mut config = TikvConfig::new(vec![server.pd_endpoint()]);
+    config.prefix = b"undetermined/".to_vec();
+    let store = TikvStore::connect(config).await.expect("connect");
+    store
+        .write(WriteBatch::new().put(b"a".to_vec(), b"0".to_vec()))
+        .await
+        .expect("seed");
+    // Two Regions: a two-phase commit whose commit reply never arrives.
+    server.set_faults(Faults {
+        commit_reply_lost: 1.0,
+        ..Faults::default()
+    });
+    let err = store
+        .write(
+            WriteBatch::new()
+                .expect(b"a".to_vec(), Some(b"0".to_vec()))
+                .put(b"a".to_vec(), b"1".to_vec())
+                .put(b"z".to_vec(), b"1".to_vec()),
+        )
+        .await
+        .expect_err("outcome unknown");
+    // Retrying would report "condition failed" for a write that did happen.
+    assert!(
+        matches!(
+            err,
+            StoreError::Backend {
+                retryable: false,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    server.set_faults(Faults::default());
+    assert_eq!(store.get(b"a").await.expect("get"), Some(b"1".to_vec()));
+    assert_eq!(store.get(b"z").await.expect("get"), Some(b"1".to_vec()));
 }
