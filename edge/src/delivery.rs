@@ -10,20 +10,18 @@
 //! NATS event, or a channel the user just joined), which is filled from the store
 //! before the live message is written.
 //!
-//! The device acks what it has shown; acks are coalesced per socket and written by a
-//! flusher task (`rpc.sync.ack`), which finishes before the socket's close is echoed.
+//! The device acks what it has shown; the edge writes every socket's acks in
+//! batches (`crate::cursors`), and a socket's close is echoed once its acks are
+//! written.
 
 use std::collections::HashMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use natter_nats::subjects::rpc;
 use natter_protocol::http::{HistoryPage, HistoryQuery};
-use natter_protocol::internal::{CursorAckReq, HistoryReq, SyncPlan, SyncPosition, SyncStartReq};
+use natter_protocol::internal::{HistoryReq, SyncPlan, SyncPosition, SyncStartReq};
 use natter_protocol::ws::MessageEvent;
 use natter_protocol::{ApiError, limits};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::mpsc;
 
 /// One page of catch-up, or why it could not be fetched.
 pub(crate) type Page = Result<Vec<MessageEvent>, ApiError>;
@@ -181,82 +179,4 @@ pub(crate) fn catch_up(
         }
     });
     rx
-}
-
-/// Acks of one socket not yet written.
-#[derive(Default)]
-pub(crate) struct Acks {
-    pending: std::sync::Mutex<HashMap<u64, u64>>,
-    wake: Notify,
-    closing: AtomicBool,
-}
-
-impl Acks {
-    /// Records that the device has everything of `channel` up to `seq`.
-    pub(crate) fn add(&self, channel: u64, seq: u64) {
-        {
-            let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-            let e = p.entry(channel).or_insert(0);
-            *e = (*e).max(seq);
-        }
-        self.wake.notify_one();
-    }
-
-    /// Asks the flusher to write what is pending and stop.
-    pub(crate) fn close(&self) {
-        self.closing.store(true, Ordering::SeqCst);
-        self.wake.notify_one();
-    }
-
-    fn take(&self) -> Vec<(u64, u64)> {
-        let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        p.drain().collect()
-    }
-
-    fn put_back(&self, acks: Vec<(u64, u64)>) {
-        let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        for (c, s) in acks {
-            let e = p.entry(c).or_insert(0);
-            *e = (*e).max(s);
-        }
-    }
-}
-
-/// Writes a socket's acks as they come, one request in flight at a time (so a burst
-/// of acks becomes one write), until [`Acks::close`].
-pub(crate) async fn flush_acks(
-    nats: async_nats::Client,
-    user_id: u64,
-    device_id: String,
-    acks: Arc<Acks>,
-) {
-    let mut failures = 0u32;
-    loop {
-        let closing = acks.closing.load(Ordering::SeqCst);
-        let batch = acks.take();
-        if !batch.is_empty() {
-            let req = CursorAckReq {
-                user_id,
-                device_id: device_id.clone(),
-                acks: batch.clone(),
-            };
-            match crate::rpc::call::<_, ()>(&nats, rpc::SYNC_ACK, &req).await {
-                Ok(()) => failures = 0,
-                Err(e) if e.code.retryable() && failures < 3 => {
-                    failures += 1;
-                    acks.put_back(batch);
-                    tokio::time::sleep(Duration::from_millis(200) * failures).await;
-                    continue;
-                }
-                // Unacked messages are sent again on the next connect; the device
-                // drops them by seq.
-                Err(e) => tracing::warn!(error = %e, "cursor ack dropped"),
-            }
-            continue;
-        }
-        if closing {
-            return;
-        }
-        acks.wake.notified().await;
-    }
 }

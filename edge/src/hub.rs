@@ -32,19 +32,32 @@ pub struct UserEvent {
 }
 
 impl UserEvent {
-    fn from_nats(msg: &async_nats::Message) -> Self {
+    /// The events of one NATS message: one, or the several of a `messages` batch
+    /// (sliced out of the shared payload, not copied).
+    fn from_nats(msg: &async_nats::Message) -> Vec<Self> {
         let header = |name: &str| {
             msg.headers
                 .as_ref()
                 .and_then(|hs| hs.get(name))
-                .and_then(|v| v.as_str().parse::<u64>().ok())
+                .map(|v| v.as_str())
         };
-        let position = header(h::CHANNEL).zip(header(h::SEQ));
-        Self {
+        if let Some(positions) = header(h::POSITIONS) {
+            return match split_batch(&msg.payload, positions) {
+                Some(events) => events,
+                None => {
+                    // Only store workers publish here: a bug, not input. The socket's
+                    // next message reveals the gap, which is filled from the store.
+                    tracing::error!(subject = %msg.subject, "malformed event batch dropped");
+                    Vec::new()
+                }
+            };
+        }
+        let number = |name: &str| header(name).and_then(|v| v.parse::<u64>().ok());
+        vec![Self {
             json: msg.payload.clone(),
             msgpack: OnceLock::new(),
-            position,
-        }
+            position: number(h::CHANNEL).zip(number(h::SEQ)),
+        }]
     }
 
     /// The event in a socket's format (MessagePack transcoded once, on first need).
@@ -61,6 +74,32 @@ impl UserEvent {
                 .clone(),
         }
     }
+}
+
+/// Slices a JSON array of message events by its `channel:seq:bytes` positions.
+fn split_batch(payload: &Bytes, positions: &str) -> Option<Vec<UserEvent>> {
+    let mut events = Vec::new();
+    // Skip the opening bracket; each event is followed by a comma or the closing one.
+    let mut at = 1usize;
+    for p in positions.split(',') {
+        let mut parts = p.splitn(3, ':').map(|n| n.parse::<u64>().ok());
+        let (Some(Some(channel)), Some(Some(seq)), Some(Some(len))) =
+            (parts.next(), parts.next(), parts.next())
+        else {
+            return None;
+        };
+        let end = at.checked_add(usize::try_from(len).ok()?)?;
+        if end >= payload.len() {
+            return None;
+        }
+        events.push(UserEvent {
+            json: payload.slice(at..end),
+            msgpack: OnceLock::new(),
+            position: Some((channel, seq)),
+        });
+        at = end + 1;
+    }
+    (at == payload.len()).then_some(events)
 }
 
 /// What a socket's reader asks its writer task to write (relayed events come on a
@@ -172,17 +211,54 @@ async fn relay(
     mut sub: async_nats::Subscriber,
 ) {
     while let Some(msg) = sub.next().await {
-        let event = Arc::new(UserEvent::from_nats(&msg));
+        let events: Vec<Arc<UserEvent>> = UserEvent::from_nats(&msg)
+            .into_iter()
+            .map(Arc::new)
+            .collect();
         let subs = subs.lock().unwrap_or_else(|e| e.into_inner());
         let Some(entry) = subs.get(&subject) else {
             continue;
         };
         for s in &entry.sockets {
-            if let Err(mpsc::error::TrySendError::Full(_)) = s.tx.try_send(event.clone()) {
-                // A socket this far behind is closed; it reconnects and syncs.
-                s.lagged.notify_one();
-                metrics::counter!("natter_edge_slow_consumers_total").increment(1);
+            for event in &events {
+                if let Err(mpsc::error::TrySendError::Full(_)) = s.tx.try_send(event.clone()) {
+                    // A socket this far behind is closed; it reconnects and syncs.
+                    s.lagged.notify_one();
+                    metrics::counter!("natter_edge_slow_consumers_total").increment(1);
+                    break;
+                }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_is_sliced_into_its_events() {
+        let payload = Bytes::from_static(br#"[{"a":1},{"bb":22}]"#);
+        let events = split_batch(&payload, "7:1:7,7:2:9").expect("valid batch");
+        assert_eq!(events.len(), 2);
+        assert_eq!(&events[0].json[..], br#"{"a":1}"#);
+        assert_eq!(events[0].position, Some((7, 1)));
+        assert_eq!(&events[1].json[..], br#"{"bb":22}"#);
+        assert_eq!(events[1].position, Some((7, 2)));
+    }
+
+    #[test]
+    fn a_batch_whose_positions_do_not_fit_is_refused() {
+        let payload = Bytes::from_static(br#"[{"a":1},{"bb":22}]"#);
+        for bad in [
+            "7:1:7",
+            "7:1:7,7:2:99",
+            "7:1:8,7:2:9",
+            "x:1:7,7:2:9",
+            "7:1",
+            "",
+        ] {
+            assert!(split_batch(&payload, bad).is_none(), "{bad}");
         }
     }
 }

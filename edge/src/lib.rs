@@ -23,6 +23,7 @@ pub mod hub;
 pub mod presence;
 pub mod publisher;
 
+mod cursors;
 mod delivery;
 mod http;
 mod limits;
@@ -103,9 +104,16 @@ pub(crate) struct Edge {
     pub(crate) presence_shards: u32,
     pub(crate) discovery: Arc<discovery::Discovery>,
     pub(crate) phase: tokio::sync::watch::Sender<Phase>,
+    /// Every socket's cursor acks, written in batches.
+    pub(crate) cursors: Arc<cursors::Cursors>,
 }
 
 /// Serves HTTP and WebSocket clients on `listener` until `shutdown` completes.
+///
+/// `events` is a second NATS connection that carries only the fan-out to this
+/// edge's sockets: under a fan-out burst its inbound queue is deep, and on the
+/// main connection that would delay the replies the edge waits on (publish acks,
+/// idgen lease renewals, presence writes) until they time out.
 ///
 /// # Errors
 /// Fails if the NATS layout cannot be set up, no idgen worker id can be leased, or
@@ -114,6 +122,7 @@ pub async fn run(
     listener: tokio::net::TcpListener,
     config: EdgeConfig,
     nats: async_nats::Client,
+    events: async_nats::Client,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let js = async_nats::jetstream::new(nats.clone());
@@ -144,10 +153,12 @@ pub async fn run(
     let presence =
         presence::PresenceWriter::new(js.clone(), layout.presence_shards, config.presence, edge_id)
             .await?;
+    let cursors = cursors::Cursors::new();
     let background = [
         tokio::spawn(discovery.clone().renew()),
         tokio::spawn(discovery.clone().follow()),
         watcher,
+        tokio::spawn(cursors.clone().run(nats.clone())),
     ];
     let edge = Arc::new(Edge {
         publisher: publisher::Publisher::start(js.clone(), layout.partitions),
@@ -155,7 +166,8 @@ pub async fn run(
         presence_shards: layout.presence_shards,
         discovery: discovery.clone(),
         phase: tokio::sync::watch::Sender::new(Phase::Running),
-        hub: hub::Hub::new(nats.clone()),
+        cursors,
+        hub: hub::Hub::new(events),
         members,
         partitions: layout.partitions,
         limiters: limits::Limiters::new(&config.limits),

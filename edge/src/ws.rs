@@ -26,7 +26,7 @@ use serde::Deserialize;
 use tokio::io::{AsyncWrite, BufWriter};
 use tokio::sync::{Notify, mpsc};
 
-use crate::delivery::{self, Acks, Delivery, Verdict};
+use crate::delivery::{self, Delivery, Verdict};
 use crate::http::HttpError;
 use crate::hub::{Format, Outbound, UserEvent};
 use crate::{Edge, Phase};
@@ -197,13 +197,7 @@ async fn serve(edge: Arc<Edge>, fut: UpgradeFut, s: Session) {
         lagged,
         watched: HashSet::new(),
     };
-    let acks = Arc::new(Acks::default());
-    let flusher = tokio::spawn(delivery::flush_acks(
-        edge.nats.clone(),
-        s.user_id,
-        s.device_id.clone(),
-        acks.clone(),
-    ));
+    let device: Arc<str> = Arc::from(s.device_id.as_str());
 
     let frames = edge.limiters.connection();
     // The peer's close is echoed only after its acks are written (below), so a
@@ -282,7 +276,7 @@ async fn serve(edge: Arc<Edge>, fut: UpgradeFut, s: Session) {
             continue;
         }
         match op {
-            Ok(op) => handle(&edge, &s, &mut ctx, op, &tx, &acks).await,
+            Ok(op) => handle(&edge, &s, &mut ctx, op, &tx, &device).await,
             Err(e) => {
                 let _ = tx.send(Outbound::Direct(ServerEvent::error(e, None))).await;
             }
@@ -295,8 +289,7 @@ async fn serve(edge: Arc<Edge>, fut: UpgradeFut, s: Session) {
     edge.presence.offline(device_key).await;
     edge.discovery.connections.fetch_sub(1, Ordering::Relaxed);
     metrics::gauge!("natter_edge_sockets").decrement(1.0);
-    acks.close();
-    if tokio::time::timeout(ACK_FLUSH_GRACE, flusher)
+    if tokio::time::timeout(ACK_FLUSH_GRACE, edge.cursors.flushed(s.user_id, &device))
         .await
         .is_err()
     {
@@ -326,7 +319,7 @@ async fn handle(
     ctx: &mut SocketCtx,
     op: ClientOp,
     tx: &mpsc::Sender<Outbound>,
-    acks: &Acks,
+    device: &Arc<str>,
 ) {
     match op {
         ClientOp::PresenceSubscribe { users } => {
@@ -344,7 +337,7 @@ async fn handle(
         ClientOp::Ping {} => {
             let _ = tx.send(Outbound::Direct(ServerEvent::Pong {})).await;
         }
-        ClientOp::Ack { channel, seq } => acks.add(channel, seq),
+        ClientOp::Ack { channel, seq } => edge.cursors.add(s.user_id, device, channel, seq),
         ClientOp::Read { channel, seq } => {
             // Answered by a `read` event on every device of the user, this one included.
             let (edge, tx, user) = (edge.clone(), tx.clone(), s.user_id);

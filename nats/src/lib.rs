@@ -42,6 +42,11 @@ pub mod headers {
     pub const CHANNEL: &str = "Natter-Channel";
     /// Seq of a message event, for per-socket duplicate suppression.
     pub const SEQ: &str = "Natter-Seq";
+    /// Several message events in one NATS message (`Natter-Event: messages`): the
+    /// payload is a JSON array of the events, and this header lists each one's
+    /// `channel:seq:bytes` in order, comma-separated, so an edge slices the array
+    /// into events without parsing it.
+    pub const POSITIONS: &str = "Natter-Positions";
 
     /// Headers of an event for clients: JSON payload, and its kind (`message`,
     /// `read`, `typing`, `presence`, `error`).

@@ -503,11 +503,12 @@ pub async fn edge(args: EdgeArgs) -> anyhow::Result<()> {
         .context("--token-keys-file (or NATTER_TOKEN_KEYS_FILE) is required")?;
     let config = edge_config(&args.edge, &args.nats, &keys, install_metrics())?;
     let nats = natter_nats::connect(&args.nats.nats_url, "natter-edge").await?;
+    let events = natter_nats::connect(&args.nats.nats_url, "natter-edge-events").await?;
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("binding {}", args.listen))?;
     println!("natter edge listening on http://{}", listener.local_addr()?);
-    natter_edge::run(listener, config, nats, shutdown_signal()).await
+    natter_edge::run(listener, config, nats, events, shutdown_signal()).await
 }
 
 /// `natter store-worker`.
@@ -609,10 +610,12 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
         stopped(stop_rx.clone()),
     ));
     let edge_nats = natter_nats::connect(server.url(), "natter-edge").await?;
+    let edge_events = natter_nats::connect(server.url(), "natter-edge-events").await?;
     let mut edge = tokio::spawn(natter_edge::run(
         listener,
         config,
         edge_nats,
+        edge_events,
         stopped(stop_rx),
     ));
 

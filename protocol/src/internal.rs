@@ -248,7 +248,19 @@ pub struct SyncPlan {
     pub channels: Vec<SyncPosition>,
 }
 
-/// `rpc.sync.ack`: moves device cursors (never backwards).
+/// `rpc.sync.ack`: moves the cursors of many devices (an edge batches every
+/// socket's acks into one request).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CursorAcksReq {
+    /// One entry per device.
+    pub devices: Vec<CursorAckReq>,
+}
+
+/// Most devices in one [`CursorAcksReq`] (keeps a request well under NATS's
+/// payload limit).
+pub const CURSOR_ACK_DEVICES_MAX: usize = 500;
+
+/// One device's cursor moves (never backwards).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CursorAckReq {
     /// The user.

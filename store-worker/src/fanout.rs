@@ -4,7 +4,14 @@
 //! without re-encoding, and `nats sub 'user.>'` shows readable JSON. A message
 //! event's channel and seq ride in headers so an edge can order and
 //! deduplicate per socket without parsing the payload.
+//!
+//! The messages of one store batch go out as one NATS message per member, not one
+//! per member and message: a user with several new messages in the batch gets them
+//! as a JSON array (`Natter-Event: messages`, positions and sizes in
+//! `Natter-Positions`). Members with the same list of messages (every member of a
+//! group, when the batch holds only that group's messages) share one payload.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -71,6 +78,50 @@ impl Fanout {
         Ok(())
     }
 
+    /// Publishes the message events of one batch, each to its users, as one NATS
+    /// message per user.
+    pub(crate) async fn messages(&self, batch: Vec<(MessageEvent, Arc<Vec<u64>>)>) {
+        let now = crate::records::now_ms();
+        let mut events: Vec<(u64, u64, Bytes)> = Vec::with_capacity(batch.len());
+        // User → indexes into `events`, in order.
+        let mut per_user: HashMap<u64, Vec<u32>> = HashMap::new();
+        let mut deliveries = 0u64;
+        for (i, (event, users)) in batch.into_iter().enumerate() {
+            // Accepted by the edge → persisted and about to be fanned out.
+            let age_ms = now.saturating_sub(event.sent_at);
+            metrics::histogram!("natter_store_accept_to_fanout_seconds")
+                .record(age_ms as f64 / 1000.0);
+            for u in users.iter() {
+                per_user.entry(*u).or_default().push(i as u32);
+            }
+            deliveries += users.len() as u64;
+            let (channel, seq) = (event.channel, event.seq);
+            events.push((
+                channel,
+                seq,
+                Bytes::from(ServerEvent::Message(event).to_json()),
+            ));
+        }
+        let mut built: HashMap<Vec<u32>, (async_nats::HeaderMap, Bytes)> = HashMap::new();
+        let publishes = per_user.len() as u64;
+        for (uid, list) in per_user {
+            let (headers, payload) = built
+                .entry(list)
+                .or_insert_with_key(|list| encode_list(&events, list))
+                .clone();
+            // Core NATS: an edge that misses an event fills the gap from the store.
+            if let Err(e) = self
+                .nats
+                .publish_with_headers(subjects::user_events(uid), headers, payload)
+                .await
+            {
+                tracing::warn!(error = %e, user = uid, "fan-out publish failed");
+            }
+        }
+        metrics::counter!("natter_fanout_events_total").increment(deliveries);
+        metrics::counter!("natter_fanout_publishes_total").increment(publishes);
+    }
+
     /// Publishes a message event to the given users.
     pub(crate) async fn message_to(&self, event: MessageEvent, users: &[u64]) {
         let mut headers = natter_nats::headers::json_event("message");
@@ -113,4 +164,33 @@ impl Fanout {
             tracing::warn!(error = %e, user = user_id, "user event publish failed");
         }
     }
+}
+
+/// Headers and payload of the events `list` of `events` for one user: the single
+/// event as is, or several as a JSON array with their positions in a header.
+fn encode_list(events: &[(u64, u64, Bytes)], list: &[u32]) -> (async_nats::HeaderMap, Bytes) {
+    if let [one] = list {
+        let (channel, seq, json) = &events[*one as usize];
+        let mut headers = natter_nats::headers::json_event("message");
+        headers.insert(h::CHANNEL, channel.to_string().as_str());
+        headers.insert(h::SEQ, seq.to_string().as_str());
+        return (headers, json.clone());
+    }
+    let mut positions = String::with_capacity(list.len() * 24);
+    let size: usize = list.iter().map(|i| events[*i as usize].2.len() + 1).sum();
+    let mut payload = Vec::with_capacity(size + 1);
+    payload.push(b'[');
+    for (k, i) in list.iter().enumerate() {
+        let (channel, seq, json) = &events[*i as usize];
+        if k > 0 {
+            positions.push(',');
+            payload.push(b',');
+        }
+        positions.push_str(&format!("{channel}:{seq}:{}", json.len()));
+        payload.extend_from_slice(json);
+    }
+    payload.push(b']');
+    let mut headers = natter_nats::headers::json_event("messages");
+    headers.insert(h::POSITIONS, positions.as_str());
+    (headers, Bytes::from(payload))
 }

@@ -268,13 +268,15 @@ async fn apply(
     if !stored.is_empty() {
         crate::push::enqueue(w, part.p, part.applied, &stored, &members);
     }
-    for (channel, seq, record) in stored {
-        // Every stored message's channel is in `members` (checked before storing).
-        let to = members.get(&channel).cloned().unwrap_or_default();
-        w.fanout
-            .message_to(record.into_event(channel, seq), &to)
-            .await;
-    }
+    // Every stored message's channel is in `members` (checked before storing).
+    let events = stored
+        .into_iter()
+        .map(|(channel, seq, record)| {
+            let to = members.get(&channel).cloned().unwrap_or_default();
+            (record.into_event(channel, seq), to)
+        })
+        .collect();
+    w.fanout.messages(events).await;
     for m in &msgs {
         // A lost ack only means a redelivery, which `applied` recognizes.
         if let Err(e) = m.ack().await {

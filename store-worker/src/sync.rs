@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use natter_protocol::internal::{CursorAckReq, RpcReply, SyncPlan, SyncPosition, SyncStartReq};
+use natter_protocol::internal::{CursorAcksReq, RpcReply, SyncPlan, SyncPosition, SyncStartReq};
 use natter_protocol::{ApiError, ErrorCode, limits};
 use natter_store::{ScanRange, StoreError, WriteBatch, keys, value};
 
@@ -124,22 +124,37 @@ pub(crate) async fn start(w: &Worker, req: SyncStartReq) -> RpcReply<SyncPlan> {
     Ok(SyncPlan { channels })
 }
 
-/// Moves the device's cursors forward (never back, never past what the user may see;
-/// channels the user never belonged to are ignored).
-pub(crate) async fn ack(w: &Worker, req: CursorAckReq) -> RpcReply<()> {
-    check_device(&req.device_id)?;
-    let mut wanted: HashMap<u64, u64> = HashMap::new();
-    for (c, s) in req.acks {
-        let e = wanted.entry(c).or_insert(0);
-        *e = (*e).max(s);
+/// Moves devices' cursors forward (never back, never past what the user may see;
+/// channels the user never belonged to and invalid device ids are ignored). One
+/// request carries the acks of many devices (an edge's batch), read with three
+/// batched reads and written as one synced batch.
+pub(crate) async fn ack(w: &Worker, req: CursorAcksReq) -> RpcReply<()> {
+    // (user, device) → channel → highest seq acked.
+    let mut wanted: HashMap<(u64, String), HashMap<u64, u64>> = HashMap::new();
+    for d in req.devices {
+        if check_device(&d.device_id).is_err() {
+            continue;
+        }
+        let per = wanted.entry((d.user_id, d.device_id)).or_default();
+        for (c, s) in d.acks {
+            let e = per.entry(c).or_insert(0);
+            *e = (*e).max(s);
+        }
     }
-    let cids: Vec<u64> = wanted.keys().copied().collect();
+    // One row per (user, device, channel), in a fixed order for the reads below.
+    let rows: Vec<(u64, &str, u64, u64)> = wanted
+        .iter()
+        .flat_map(|((u, d), per)| per.iter().map(move |(c, s)| (*u, d.as_str(), *c, *s)))
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
     let listed = w
         .store
         .batch_get(
-            &cids
+            &rows
                 .iter()
-                .map(|c| keys::user_channel(req.user_id, *c))
+                .map(|(u, _, c, _)| keys::user_channel(*u, *c))
                 .collect::<Vec<_>>(),
         )
         .await
@@ -147,29 +162,27 @@ pub(crate) async fn ack(w: &Worker, req: CursorAckReq) -> RpcReply<()> {
     let heads = w
         .store
         .batch_get(
-            &cids
+            &rows
                 .iter()
-                .map(|c| keys::channel_head(*c))
+                .map(|(_, _, c, _)| keys::channel_head(*c))
                 .collect::<Vec<_>>(),
         )
         .await
         .map_err(store_err)?;
-    let mut targets = Vec::new();
-    for ((cid, uc), head) in cids.iter().zip(listed).zip(heads) {
+    // (cursor key, target) of the rows the user may move.
+    let mut targets: Vec<(Vec<u8>, u64)> = Vec::new();
+    for (((u, d, c, s), uc), head) in rows.iter().zip(listed).zip(heads) {
         let Some(uc) = uc else { continue };
         let uc: UserChannelRecord = value::decode(&uc).map_err(store_err)?;
         let head = uc.visible_head(decode_u64(head.as_deref()).map_err(store_err)?);
-        targets.push((*cid, wanted[cid].min(head)));
+        targets.push((keys::device_cursor(*u, d, *c), (*s).min(head)));
     }
-    let keys_: Vec<Vec<u8>> = targets
-        .iter()
-        .map(|(c, _)| keys::device_cursor(req.user_id, &req.device_id, *c))
-        .collect();
+    let keys_: Vec<Vec<u8>> = targets.iter().map(|(k, _)| k.clone()).collect();
     for _ in 0..ACK_ATTEMPTS {
         let old = w.store.batch_get(&keys_).await.map_err(store_err)?;
         let mut batch = WriteBatch::new();
         let mut moved = 0;
-        for ((key, (_, target)), old) in keys_.iter().zip(&targets).zip(old) {
+        for ((key, target), old) in targets.iter().zip(old) {
             if *target > decode_u64(old.as_deref()).map_err(store_err)? {
                 batch = batch
                     .expect(key.clone(), old)
@@ -185,7 +198,8 @@ pub(crate) async fn ack(w: &Worker, req: CursorAckReq) -> RpcReply<()> {
                 metrics::counter!("natter_store_cursor_moves_total").increment(moved);
                 return Ok(());
             }
-            // Another connection of the device moved a cursor meanwhile: re-read.
+            // A connection of one of the devices on another edge moved a cursor
+            // meanwhile: re-read.
             Err(StoreError::ConditionFailed { .. }) => continue,
             Err(e) => return Err(store_err(e)),
         }

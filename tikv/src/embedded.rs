@@ -25,14 +25,19 @@ pub struct EmbeddedStore {
 struct Inner {
     db: Database,
     ks: Keyspace,
-    /// Serialises check-then-commit of `write` and `compare_and_set`.
-    write_lock: Mutex<()>,
+    /// Serialises check-then-commit of `write` and `compare_and_set`; holds the
+    /// number of commits so far (each commit's place in the journal).
+    write_lock: Mutex<u64>,
+    /// Group commit: the number of commits known to be on disk. A syncing writer
+    /// holds this lock across its fsync, so writers that queue behind it find
+    /// their commit already covered and skip their own fsync.
+    synced: Mutex<u64>,
 }
 
 impl Inner {
-    fn lock(&self) -> MutexGuard<'_, ()> {
-        // The mutex guards no data, so a panic while holding it leaves nothing
-        // inconsistent: recover from poisoning instead of propagating it.
+    fn lock(&self) -> MutexGuard<'_, u64> {
+        // The mutex guards a counter only, so a panic while holding it leaves
+        // nothing inconsistent: recover from poisoning instead of propagating it.
         self.write_lock
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -51,6 +56,17 @@ impl Inner {
         Ok(())
     }
 
+    /// Commits `ops` under the write lock `guard`; returns the commit's number.
+    fn commit_locked(
+        &self,
+        guard: &mut MutexGuard<'_, u64>,
+        ops: Vec<BatchOp>,
+    ) -> Result<u64, StoreError> {
+        self.commit(ops)?;
+        **guard += 1;
+        Ok(**guard)
+    }
+
     fn commit(&self, ops: Vec<BatchOp>) -> Result<(), StoreError> {
         let mut batch = self.db.batch();
         for op in ops {
@@ -62,29 +78,50 @@ impl Inner {
         batch.commit().map_err(backend)
     }
 
-    /// Fsyncs the journal.
+    /// Makes commit number `commit` durable (group commit).
     ///
-    /// Called after the write lock is released so that concurrent writers can
-    /// share one fsync: the journal is append-only, so syncing it makes every
-    /// earlier commit durable too, and no caller is told "ok" before its own
-    /// persist returns. A concurrent reader (or a conditional writer) may see a
-    /// committed value before it is on disk; that is the same visibility as a
-    /// Buffered write, and any Sync write that depended on it is ordered after
-    /// it in the journal, so that write's own fsync covers it.
-    fn sync(&self) -> Result<(), StoreError> {
-        self.db.persist(PersistMode::SyncAll).map_err(backend)
+    /// Called after the write lock is released, so commits go on while one fsync
+    /// runs. The journal is append-only: one fsync makes every earlier commit
+    /// durable. Writers queue on `synced`; the one holding it fsyncs everything
+    /// committed so far, and those behind it whose commit that covered return
+    /// without an fsync of their own, so a burst of small synced writes costs a
+    /// few fsyncs, not one each (fjall holds its journal lock during an fsync, so
+    /// one fsync per write would also stall every commit). No caller is told "ok"
+    /// before its commit is on disk. A concurrent reader (or a conditional writer)
+    /// may see a committed value before it is on disk; that is the same
+    /// visibility as a Buffered write, and any Sync write that depended on it is
+    /// later in the journal, so that write's own sync covers it.
+    fn sync(&self, commit: u64) -> Result<(), StoreError> {
+        let mut synced = self
+            .synced
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if *synced >= commit {
+            return Ok(());
+        }
+        let upto = *self.lock();
+        let started = std::time::Instant::now();
+        self.db.persist(PersistMode::SyncAll).map_err(backend)?;
+        metrics::histogram!("natter_store_fsync_seconds").record(started.elapsed().as_secs_f64());
+        *synced = upto;
+        Ok(())
     }
 
     fn write(&self, batch: WriteBatch) -> Result<(), StoreError> {
         let (ops, conditions, durability) = batch.into_parts();
-        let wrote = !ops.is_empty();
-        {
+        if ops.is_empty() {
             let _guard = self.lock();
-            self.check(&conditions)?;
-            self.commit(ops)?;
+            return self.check(&conditions);
         }
-        if wrote && durability == Durability::Sync {
-            self.sync()?;
+        let started = std::time::Instant::now();
+        let commit = {
+            let mut guard = self.lock();
+            self.check(&conditions)?;
+            self.commit_locked(&mut guard, ops)?
+        };
+        metrics::histogram!("natter_store_commit_seconds").record(started.elapsed().as_secs_f64());
+        if durability == Durability::Sync {
+            self.sync(commit)?;
         }
         Ok(())
     }
@@ -124,7 +161,8 @@ impl EmbeddedStore {
             inner: Arc::new(Inner {
                 db,
                 ks,
-                write_lock: Mutex::new(()),
+                write_lock: Mutex::new(0),
+                synced: Mutex::new(0),
             }),
         })
     }
@@ -188,8 +226,8 @@ impl Store for EmbeddedStore {
         let key = key.to_vec();
         let expected = expected.map(<[u8]>::to_vec);
         self.blocking(move |s| {
-            {
-                let _guard = s.lock();
+            let commit = {
+                let mut guard = s.lock();
                 let current = s.get(&key)?;
                 if current != expected {
                     return Ok(CasOutcome::Mismatch { current });
@@ -198,10 +236,9 @@ impl Store for EmbeddedStore {
                     Some(value) => BatchOp::Put { key, value },
                     None => BatchOp::Delete { key },
                 };
-                s.commit(vec![op])?;
-            }
-            // Same shared-fsync reasoning as `Inner::sync`.
-            s.sync()?;
+                s.commit_locked(&mut guard, vec![op])?
+            };
+            s.sync(commit)?;
             Ok(CasOutcome::Swapped)
         })
         .await

@@ -12,7 +12,8 @@
 //!   then all reconnect at once: catch-up time.
 //!
 //! Sending is closed-loop (`--window` sends in flight per user, as fast as acks
-//! allow) or open-loop at `--rate` messages/s in total. Every message carries its
+//! allow; in `group`, as fast as each send comes back to its sender through the
+//! fan-out) or open-loop at `--rate` messages/s in total. Every message carries its
 //! send time, so each delivery yields a latency without shared state; the end of
 //! the run waits for acked messages to reach every member device, and counts what
 //! never arrived (lost) and what arrived twice (duplicates).
@@ -131,6 +132,8 @@ struct Run {
     errors: AtomicU64,
     delivered: AtomicU64,
     duplicates: AtomicU64,
+    /// Error events and closes, by code.
+    errors_by: Mutex<std::collections::BTreeMap<String, u64>>,
     /// Σ over acked messages of their channel's member devices.
     expected: AtomicU64,
     /// Member devices per channel.
@@ -155,12 +158,24 @@ impl Run {
             errors: AtomicU64::new(0),
             delivered: AtomicU64::new(0),
             duplicates: AtomicU64::new(0),
+            errors_by: Mutex::default(),
             expected: AtomicU64::new(0),
             members,
             pending: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
             end_to_end: Mutex::new(report::histogram()),
             stop: AtomicBool::new(false),
         })
+    }
+
+    /// Counts one error event (or socket close) under `code`.
+    fn error(&self, code: &str) {
+        self.errors.fetch_add(1, Ordering::Relaxed);
+        *self
+            .errors_by
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(code.to_string())
+            .or_insert(0) += 1;
     }
 
     fn micros(&self) -> u64 {
@@ -206,31 +221,79 @@ fn sent_at(text: &str) -> Option<u64> {
     u64::from_str_radix(text.get(..16)?, 16).ok()
 }
 
+/// One user's socket as its sender sees it: replaced when the reader reconnects.
+#[derive(Clone)]
+struct Link {
+    sender: Arc<Mutex<ConnectionSender>>,
+    /// Sends written and not yet answered by an ack or an error.
+    in_flight: Arc<AtomicU64>,
+    window: Arc<Semaphore>,
+    /// Free a window slot when the send comes back to its sender through the
+    /// fan-out (`group`), not when it is acked: in a group a send is a hundred
+    /// deliveries, and a loop on acks alone would outrun them without bound.
+    on_echo: bool,
+}
+
+impl Link {
+    fn sender(&self) -> ConnectionSender {
+        self.sender
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// A send was answered: its window slot is free.
+    fn answered(&self) {
+        let _ = self
+            .in_flight
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+        self.window.add_permits(1);
+    }
+}
+
+/// How a reader gets a new socket after the edge closed its old one.
+#[derive(Clone)]
+struct Redial {
+    client: natter_client::Client,
+    device: String,
+    user_id: u64,
+}
+
 /// Reads one connection's events until the run stops: counts deliveries and
 /// duplicates, records latencies, releases send windows on acks, and acks
-/// deliveries every 256 messages or half second, as an app would.
+/// deliveries every 256 messages or half second, as an app would. When the edge
+/// closes the socket (e.g. `slow_consumer` under overload) it reconnects and
+/// catches up like `natter_client::Session`: what the new socket replays up to
+/// what it already had is dropped by seq, not counted as a duplicate.
 async fn read_events(
     run: Arc<Run>,
     mut conn: Connection,
-    window: Arc<Semaphore>,
+    link: Link,
+    redial: Option<Redial>,
 ) -> Histogram<u64> {
-    let sender = conn.sender();
     let mut acks = report::histogram();
     let mut have: HashMap<u64, u64> = HashMap::new();
     let mut to_ack: HashMap<u64, u64> = HashMap::new();
     let mut last_ack = Instant::now();
+    // Seqs up to this per channel may come again on a new socket.
+    let mut replay_upto: HashMap<u64, u64> = HashMap::new();
     while !run.stop.load(Ordering::Relaxed) {
         match conn.next(Duration::from_millis(200)).await {
             Ok(Incoming::Event(ServerEvent::Message(m))) => {
                 let seen = have.entry(m.channel).or_insert(0);
                 if m.seq <= *seen {
-                    run.duplicates.fetch_add(1, Ordering::Relaxed);
+                    if m.seq > replay_upto.get(&m.channel).copied().unwrap_or(0) {
+                        run.duplicates.fetch_add(1, Ordering::Relaxed);
+                    }
                     continue;
                 }
                 *seen = m.seq;
                 to_ack.insert(m.channel, m.seq);
                 if m.system.is_some() {
                     continue;
+                }
+                if link.on_echo && redial.as_ref().is_some_and(|r| r.user_id == m.sender) {
+                    link.answered();
                 }
                 run.delivered.fetch_add(1, Ordering::Relaxed);
                 if let Some(at) = sent_at(&m.text) {
@@ -249,19 +312,47 @@ async fn read_events(
                 if let Some(at) = sent_at(&client_msg_id) {
                     let _ = acks.record(run.micros().saturating_sub(at).max(1));
                 }
-                window.add_permits(1);
+                if !link.on_echo {
+                    link.answered();
+                }
             }
-            Ok(Incoming::Event(ServerEvent::Error { .. })) => {
-                run.errors.fetch_add(1, Ordering::Relaxed);
-                window.add_permits(1);
+            Ok(Incoming::Event(ServerEvent::Error { code, message, .. })) => {
+                // The message tells apart the several causes one code can have.
+                let detail: String = message.chars().take(48).collect();
+                run.error(&format!("{code}: {detail}"));
+                link.answered();
             }
-            Ok(Incoming::Closed { .. }) | Ok(Incoming::Garbage(_)) => break,
+            Ok(Incoming::Closed { reason, .. }) => {
+                run.error(&format!("closed:{reason}"));
+                let Some(r) = &redial else { break };
+                if run.stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                let Ok(fresh) = r.client.connect(Some(&r.device)).await else {
+                    run.error("reconnect_failed");
+                    break;
+                };
+                conn = fresh;
+                *link.sender.lock().unwrap_or_else(|p| p.into_inner()) = conn.sender();
+                // Sends in flight on the old socket are never answered: free their
+                // window slots (a stored one still reaches its members).
+                let lost = link.in_flight.swap(0, Ordering::Relaxed);
+                for _ in 0..lost {
+                    run.error("unanswered_at_close");
+                }
+                link.window.add_permits(lost as usize);
+                replay_upto.clone_from(&have);
+                to_ack.clear();
+                continue;
+            }
+            Ok(Incoming::Garbage(_)) => break,
             Err(ClientError::Timeout) | Ok(_) => {}
             Err(_) => break,
         }
         if !to_ack.is_empty()
             && (to_ack.len() >= 256 || last_ack.elapsed() >= Duration::from_millis(500))
         {
+            let sender = link.sender();
             for (channel, seq) in to_ack.drain() {
                 let _ = sender.op(&ClientOp::Ack { channel, seq }).await;
             }
@@ -274,14 +365,7 @@ async fn read_events(
 
 /// Sends to random channels of `channels` until `pace.until`: closed loop on
 /// `window`, or open loop every `pace.every`.
-async fn send_loop(
-    run: Arc<Run>,
-    sender: ConnectionSender,
-    user: usize,
-    channels: Vec<u64>,
-    window: Arc<Semaphore>,
-    pace: Pace,
-) {
+async fn send_loop(run: Arc<Run>, link: Link, user: usize, channels: Vec<u64>, pace: Pace) {
     let Pace {
         every,
         text_bytes,
@@ -302,7 +386,7 @@ async fn send_loop(
     for k in 0..limit {
         let ready = match &mut tick {
             Some(t) => tokio::time::timeout_at(until, t.tick()).await.is_ok(),
-            None => match tokio::time::timeout_at(until, window.acquire()).await {
+            None => match tokio::time::timeout_at(until, link.window.acquire()).await {
                 Ok(Ok(permit)) => {
                     permit.forget();
                     true
@@ -321,9 +405,13 @@ async fn send_loop(
             client_msg_id: cmid,
             text: text(now, text_bytes),
         };
-        if sender.op(&send).await.is_err() {
-            run.errors.fetch_add(1, Ordering::Relaxed);
-            return;
+        link.in_flight.fetch_add(1, Ordering::Relaxed);
+        if link.sender().op(&send).await.is_err() {
+            // The socket closed under us; the reader reconnects.
+            link.answered();
+            run.error("send_on_closed_socket");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
         }
         run.sent.fetch_add(1, Ordering::Relaxed);
     }
@@ -334,10 +422,7 @@ async fn connect_all(users: &[BenchUser]) -> anyhow::Result<Vec<Connection>> {
     use futures::{StreamExt, TryStreamExt};
     futures::stream::iter(users)
         .map(|u| async move {
-            let mut conn = u
-                .client
-                .connect(Some(&format!("bench-{}", u.profile.username)))
-                .await?;
+            let mut conn = u.client.connect(Some(&device_of(u))).await?;
             loop {
                 match conn.next(Duration::from_secs(60)).await? {
                     Incoming::Event(ServerEvent::Synced { .. }) => return Ok(conn),
@@ -375,28 +460,51 @@ fn usage(pids: &[(String, u32)], before: &[Option<procstat::Sample>]) -> Vec<pro
     out
 }
 
-/// Every connection's reader task, with its send half and send window.
+/// Every connection's reader task, and the link its sender writes through.
 struct Readers {
-    halves: Vec<ConnectionSender>,
-    windows: Vec<Arc<Semaphore>>,
+    links: Vec<Link>,
     tasks: Vec<tokio::task::JoinHandle<Histogram<u64>>>,
 }
 
-/// Starts a reader per connection, each with a window of `window` sends.
-fn spawn_readers(run: &Arc<Run>, conns: Vec<Connection>, window: usize) -> Readers {
+/// Starts a reader per connection of `users` (in order), each with a window of
+/// `window` sends, reconnecting when the edge closes its socket.
+fn spawn_readers(
+    run: &Arc<Run>,
+    conns: Vec<Connection>,
+    users: &[BenchUser],
+    window: usize,
+    on_echo: bool,
+) -> Readers {
     let mut r = Readers {
-        halves: Vec::new(),
-        windows: Vec::new(),
+        links: Vec::new(),
         tasks: Vec::new(),
     };
-    for conn in conns {
-        let w = Arc::new(Semaphore::new(window.max(1)));
-        r.halves.push(conn.sender());
-        r.windows.push(w.clone());
-        r.tasks
-            .push(tokio::spawn(read_events(run.clone(), conn, w)));
+    for (conn, u) in conns.into_iter().zip(users) {
+        let link = Link {
+            sender: Arc::new(Mutex::new(conn.sender())),
+            in_flight: Arc::default(),
+            window: Arc::new(Semaphore::new(window.max(1))),
+            on_echo,
+        };
+        let redial = Redial {
+            client: u.client.clone(),
+            device: device_of(u),
+            user_id: u.profile.id,
+        };
+        r.links.push(link.clone());
+        r.tasks.push(tokio::spawn(read_events(
+            run.clone(),
+            conn,
+            link,
+            Some(redial),
+        )));
     }
     r
+}
+
+/// The one device id a bench user connects as.
+fn device_of(u: &BenchUser) -> String {
+    format!("bench-{}", u.profile.username)
 }
 
 /// Runs the sending phase of `dm` / `group` / `sync` over `senders`, then waits
@@ -405,11 +513,13 @@ fn spawn_readers(run: &Arc<Run>, conns: Vec<Connection>, window: usize) -> Reade
 async fn traffic(
     run: &Arc<Run>,
     conns: Vec<Connection>,
+    users: &[BenchUser],
     senders: &[(usize, Vec<u64>)],
     args: &BenchArgs,
     pids: &[(String, u32)],
 ) -> (Histogram<u64>, f64, Vec<procstat::ProcUsage>) {
-    let readers = spawn_readers(run, conns, args.window);
+    let on_echo = args.workload == Workload::Group;
+    let readers = spawn_readers(run, conns, users, args.window, on_echo);
     let every = (args.rate > 0 && !senders.is_empty())
         .then(|| Duration::from_secs_f64(senders.len() as f64 / args.rate as f64));
     let before = sample_all(pids);
@@ -420,10 +530,9 @@ async fn traffic(
         .map(|(i, channels)| {
             tokio::spawn(send_loop(
                 run.clone(),
-                readers.halves[*i].clone(),
+                readers.links[*i].clone(),
                 *i,
                 channels.clone(),
-                readers.windows[*i].clone(),
                 Pace {
                     every,
                     text_bytes: args.text_bytes,
@@ -480,6 +589,11 @@ fn finish(
         acked,
         delivered,
         errors: run.errors.load(Ordering::Relaxed),
+        errors_by_code: run
+            .errors_by
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone(),
         lost: expected.saturating_sub(delivered),
         duplicates: run.duplicates.load(Ordering::Relaxed),
         acked_per_sec: acked as f64 / elapsed.max(1e-9),
@@ -493,11 +607,19 @@ fn finish(
 /// Runs one workload and prints (and optionally writes) its report.
 pub async fn run(args: BenchArgs) -> anyhow::Result<Report> {
     raise_fd_limit();
-    let pids = procstat::parse_pids(&args.pids)?;
+    let mut pids = procstat::parse_pids(&args.pids)?;
+    // The generator shares the machine: its own CPU belongs in the picture.
+    pids.push(("bench".into(), std::process::id()));
     let prefix = args
         .prefix
         .clone()
         .unwrap_or_else(|| format!("b{:06x}_", rand::random::<u32>() & 0xFF_FFFF));
+    let left = setup::wait_drained(&args.nats_url, Duration::from_secs(300)).await?;
+    if left > 0 {
+        eprintln!(
+            "warning: {left} batches of an earlier run still queued; this run measures them too"
+        );
+    }
     eprintln!("setting up {} users ({prefix}…)", args.users);
     let users = setup::users(
         &args.nats_url,
@@ -519,7 +641,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Report> {
             let conns = connect_all(&users).await?;
             let senders: Vec<(usize, Vec<u64>)> = mine.into_iter().enumerate().collect();
             eprintln!("running dm for {} s", args.duration_secs);
-            let (acks, elapsed, procs) = traffic(&run, conns, &senders, &args, &pids).await;
+            let (acks, elapsed, procs) = traffic(&run, conns, &users, &senders, &args, &pids).await;
             let mut r = finish(&run, &args, 2, &acks, elapsed);
             r.processes = procs;
             r
@@ -536,7 +658,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Report> {
             let conns = connect_all(&users).await?;
             let senders: Vec<(usize, Vec<u64>)> = mine.into_iter().enumerate().collect();
             eprintln!("running group for {} s", args.duration_secs);
-            let (acks, elapsed, procs) = traffic(&run, conns, &senders, &args, &pids).await;
+            let (acks, elapsed, procs) = traffic(&run, conns, &users, &senders, &args, &pids).await;
             let size = groups.iter().map(|(_, m)| m.len()).max().unwrap_or(0);
             let mut r = finish(&run, &args, size, &acks, elapsed);
             r.processes = procs;
@@ -609,17 +731,16 @@ async fn sync(
     let sending = Run::new(pairs.iter().map(|c| (*c, 1)).collect());
     let conns = connect_all(senders).await?;
     let per_sender = args.sync_messages.div_ceil(half.max(1) as u64);
-    let readers = spawn_readers(&sending, conns, args.window);
+    let readers = spawn_readers(&sending, conns, senders, args.window, false);
     // Closed loop until each sender has sent its share.
     let far = tokio::time::Instant::now() + Duration::from_secs(600);
     let tasks: Vec<_> = (0..half)
         .map(|i| {
             tokio::spawn(send_loop(
                 sending.clone(),
-                readers.halves[i].clone(),
+                readers.links[i].clone(),
                 i,
                 vec![pairs[i]],
-                readers.windows[i].clone(),
                 Pace {
                     every: None,
                     text_bytes: args.text_bytes,
@@ -652,16 +773,29 @@ async fn sync(
     let before = sample_all(pids);
     let started = Instant::now();
     let mut readers = Vec::new();
-    let opened = futures::future::join_all(away.iter().map(|u| async move {
-        let device = format!("bench-{}", u.profile.username);
-        u.client.connect(Some(&device)).await
-    }))
+    let opened = futures::future::join_all(
+        away.iter()
+            .map(|u| async move { u.client.connect(Some(&device_of(u))).await }),
+    )
     .await;
-    for conn in opened {
+    for (conn, u) in opened.into_iter().zip(away) {
+        let conn = conn?;
+        let link = Link {
+            sender: Arc::new(Mutex::new(conn.sender())),
+            in_flight: Arc::default(),
+            window: Arc::new(Semaphore::new(0)),
+            on_echo: false,
+        };
+        let redial = Redial {
+            client: u.client.clone(),
+            device: device_of(u),
+            user_id: u.profile.id,
+        };
         readers.push(tokio::spawn(read_events(
             catching.clone(),
-            conn?,
-            Arc::new(Semaphore::new(0)),
+            conn,
+            link,
+            Some(redial),
         )));
     }
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -688,6 +822,22 @@ async fn sync(
         acked,
         delivered,
         errors: sending.errors.load(Ordering::Relaxed) + catching.errors.load(Ordering::Relaxed),
+        errors_by_code: {
+            let mut by = sending
+                .errors_by
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
+            for (k, v) in catching
+                .errors_by
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter()
+            {
+                *by.entry(k.clone()).or_insert(0) += v;
+            }
+            by
+        },
         lost: acked.saturating_sub(delivered),
         duplicates: catching.duplicates.load(Ordering::Relaxed),
         delivered_per_sec: delivered as f64 / catch_up.max(1e-9),

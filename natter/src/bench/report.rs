@@ -66,6 +66,8 @@ pub struct Report {
     pub delivered: u64,
     /// Error events (rate limits, refusals).
     pub errors: u64,
+    /// Error events by code (and `closed:<reason>` for sockets the edge closed).
+    pub errors_by_code: std::collections::BTreeMap<String, u64>,
     /// Acked deliveries that never arrived by the end.
     pub lost: u64,
     /// Deliveries that arrived twice.
@@ -117,6 +119,14 @@ impl Report {
             self.acked_per_sec,
             self.delivered_per_sec
         );
+        if !self.errors_by_code.is_empty() {
+            let by: Vec<String> = self
+                .errors_by_code
+                .iter()
+                .map(|(code, n)| format!("{code} {n}"))
+                .collect();
+            println!("\nerrors: {}", by.join(", "));
+        }
         println!();
         println!("| latency (ms) | samples | p50 | p90 | p99 | p99.9 | max |");
         println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");

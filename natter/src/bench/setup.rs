@@ -124,3 +124,33 @@ pub async fn groups(users: &[BenchUser], size: usize) -> anyhow::Result<Vec<(u64
         .try_collect()
         .await
 }
+
+/// Waits (up to `patience`) until the message stream holds nothing unapplied, so a
+/// run does not measure the backlog an earlier run left; returns what was left.
+pub async fn wait_drained(nats_url: &str, patience: std::time::Duration) -> anyhow::Result<u64> {
+    let nats = natter_nats::connect(nats_url, "natter-bench").await?;
+    let js = async_nats::jetstream::new(nats);
+    let deadline = tokio::time::Instant::now() + patience;
+    let mut told = false;
+    loop {
+        let mut stream = js
+            .get_stream(natter_nats::layout::MESSAGE_STREAM)
+            .await
+            .context("message stream")?;
+        // Work-queue retention: a message leaves the stream when its batch is applied.
+        let left = stream
+            .info()
+            .await
+            .context("message stream info")?
+            .state
+            .messages;
+        if left == 0 || tokio::time::Instant::now() >= deadline {
+            return Ok(left);
+        }
+        if !told {
+            eprintln!("waiting for {left} queued batches of an earlier run to be applied");
+            told = true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}
