@@ -36,6 +36,8 @@ use crate::{Edge, Phase};
 const SOCKET_QUEUE: usize = 4096;
 /// Reader items (acks, pongs, errors) queued for one socket's writer.
 const DIRECT_QUEUE: usize = 256;
+/// Bytes of a socket's write buffer.
+const WRITE_BUFFER: usize = 2048;
 /// How long a closing socket waits for its acks to be written.
 const ACK_FLUSH_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 /// How long a socket closed for an unreadable frame stays open for the peer to read why.
@@ -140,7 +142,9 @@ async fn serve(edge: Arc<Edge>, fut: UpgradeFut, s: Session) {
     ws.set_auto_close(true);
     let (read, write) = ws.split(|io| {
         let (r, w) = tokio::io::split(io);
-        (r, BufWriter::new(w))
+        // Small: an idle socket holds it for its whole life, and a burst of small
+        // events still goes out in few writes (a larger frame bypasses it).
+        (r, BufWriter::with_capacity(WRITE_BUFFER, w))
     });
     let mut reader = FragmentCollectorRead::new(read);
     let (tx, direct_rx) = mpsc::channel(DIRECT_QUEUE);

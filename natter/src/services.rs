@@ -285,6 +285,10 @@ pub struct StoreWorkerArgs {
     /// partitions move after this long).
     #[arg(long, env = "NATTER_LEASE_TTL_SECS", default_value_t = 10)]
     lease_ttl_secs: u64,
+    /// Write store batches without fsync. Only for measuring what fsync costs: a
+    /// machine crash can then lose acked messages.
+    #[arg(long, env = "NATTER_UNSAFE_NO_FSYNC")]
+    unsafe_no_fsync: bool,
 }
 
 /// `natter migrate-store`.
@@ -527,6 +531,12 @@ pub async fn store_worker(args: StoreWorkerArgs) -> anyhow::Result<()> {
     let config = StoreWorkerConfig {
         layout: args.nats.layout(),
         lease_ttl: std::time::Duration::from_secs(args.lease_ttl_secs.max(1)),
+        durability: if args.unsafe_no_fsync {
+            tracing::warn!("--unsafe-no-fsync: acked messages can be lost in a machine crash");
+            natter_store::Durability::Buffered
+        } else {
+            natter_store::Durability::Sync
+        },
         ..Default::default()
     };
     println!("natter store-worker running (store {spec})");

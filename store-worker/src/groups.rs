@@ -416,7 +416,7 @@ async fn commit(
     batch = batch
         .put(keys::channel_head(cid), value::encode(&seq))
         .put(keys::read_seq(actor, cid), value::encode(&seq));
-    write_retrying(w, part.p, part.fenced(batch))
+    write_retrying(w, part.p, part.fenced(w, batch))
         .await
         .map_err(store_err)?;
     part.set_heads([(cid, seq)]);
@@ -457,7 +457,7 @@ async fn read(w: &Worker, part: &mut Partition, user: u64, cid: u64, seq: u64) -
         return Ok(old);
     }
     let batch = WriteBatch::new().put(keys::read_seq(user, cid), value::encode(&target));
-    write_retrying(w, part.p, part.fenced(batch))
+    write_retrying(w, part.p, part.fenced(w, batch))
         .await
         .map_err(store_err)?;
     w.fanout

@@ -114,8 +114,8 @@ pub(crate) struct Partition {
 
 impl Partition {
     /// `batch`, refused by the store unless this owner still holds the partition.
-    pub(crate) fn fenced(&self, batch: WriteBatch) -> WriteBatch {
-        batch.expect(
+    pub(crate) fn fenced(&self, w: &Worker, batch: WriteBatch) -> WriteBatch {
+        batch.durability(w.config.durability).expect(
             keys::partition_fence(self.p),
             Some(value::encode(&self.epoch)),
         )
@@ -374,7 +374,7 @@ async fn persist(
     batch = batch.put(keys::partition_applied(part.p), value::encode(&last_seq));
 
     let started = std::time::Instant::now();
-    write_retrying(w, part.p, part.fenced(batch)).await?;
+    write_retrying(w, part.p, part.fenced(w, batch)).await?;
     metrics::histogram!("natter_store_batch_write_seconds").record(started.elapsed().as_secs_f64());
     part.set_heads(heads);
     part.applied = last_seq;

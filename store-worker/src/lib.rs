@@ -46,6 +46,10 @@ pub struct StoreWorkerConfig {
     pub max_batch: usize,
     /// Life of a partition lease without renewal (renewed every third of it).
     pub lease_ttl: std::time::Duration,
+    /// Durability of partition batches and cursor writes: `Sync` (fsync before
+    /// the batch's messages are acked, the default) or `Buffered` (only to measure
+    /// what fsync costs: a machine crash can lose acked messages).
+    pub durability: natter_store::Durability,
 }
 
 impl Default for StoreWorkerConfig {
@@ -54,6 +58,7 @@ impl Default for StoreWorkerConfig {
             layout: LayoutConfig::default(),
             max_batch: 256,
             lease_ttl: std::time::Duration::from_secs(10),
+            durability: natter_store::Durability::Sync,
         }
     }
 }

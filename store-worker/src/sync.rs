@@ -180,7 +180,7 @@ pub(crate) async fn ack(w: &Worker, req: CursorAcksReq) -> RpcReply<()> {
     let keys_: Vec<Vec<u8>> = targets.iter().map(|(k, _)| k.clone()).collect();
     for _ in 0..ACK_ATTEMPTS {
         let old = w.store.batch_get(&keys_).await.map_err(store_err)?;
-        let mut batch = WriteBatch::new();
+        let mut batch = WriteBatch::new().durability(w.config.durability);
         let mut moved = 0;
         for ((key, target), old) in targets.iter().zip(old) {
             if *target > decode_u64(old.as_deref()).map_err(store_err)? {

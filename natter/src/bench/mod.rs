@@ -420,7 +420,8 @@ async fn send_loop(run: Arc<Run>, link: Link, user: usize, channels: Vec<u64>, p
 /// Connects every user (concurrently), waiting for each catch-up to end.
 async fn connect_all(users: &[BenchUser]) -> anyhow::Result<Vec<Connection>> {
     use futures::{StreamExt, TryStreamExt};
-    futures::stream::iter(users)
+    let started = Instant::now();
+    let conns: Vec<Connection> = futures::stream::iter(users)
         .map(|u| async move {
             let mut conn = u.client.connect(Some(&device_of(u))).await?;
             loop {
@@ -435,7 +436,13 @@ async fn connect_all(users: &[BenchUser]) -> anyhow::Result<Vec<Connection>> {
         })
         .buffered(64)
         .try_collect()
-        .await
+        .await?;
+    eprintln!(
+        "{} connections open and caught up in {:.1} s",
+        conns.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(conns)
 }
 
 /// Samples every watched process.

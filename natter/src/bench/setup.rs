@@ -31,6 +31,7 @@ pub async fn users(
     n: usize,
 ) -> anyhow::Result<Vec<BenchUser>> {
     let nats = natter_nats::connect(nats_url, "natter-bench").await?;
+    let started = std::time::Instant::now();
     let mut profiles = Vec::with_capacity(n);
     let names: Vec<usize> = (0..n).collect();
     for chunk in names.chunks(BULK_USERS_MAX) {
@@ -54,6 +55,11 @@ pub async fn users(
         let made: RpcReply<Vec<Profile>> = natter_protocol::internal::decode_reply(&reply.payload);
         profiles.extend(made.map_err(|e| anyhow::anyhow!("admin.users.create: {e}"))?);
     }
+    eprintln!(
+        "{n} accounts made in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let started = std::time::Instant::now();
     let tokens = Tokens::new(crate::services::load_token_keys(keys_file)?, 86_400)
         .map_err(anyhow::Error::msg)?;
     let anon = Client::new(entry).with_heartbeat(std::time::Duration::from_secs(20));
@@ -74,8 +80,14 @@ pub async fn users(
             }
         })
         .buffered(CONCURRENCY)
-        .try_collect()
+        .try_collect::<Vec<_>>()
         .await
+        .inspect(|_| {
+            eprintln!(
+                "{n} tokens and edges in {:.1} s",
+                started.elapsed().as_secs_f64()
+            )
+        })
 }
 
 /// 1:1 channels: user `i` with users `i+1 … i+k` (wrapping); returns
