@@ -38,6 +38,8 @@ pub struct Stats {
     pub server_busy: AtomicU64,
     /// `EpochNotMatch` answers (injected or from a real split).
     pub epoch_not_match: AtomicU64,
+    /// `TxnNotFound` answers to `CheckTxnStatus`: a lock whose primary was never written.
+    pub txn_not_found: AtomicU64,
 }
 
 /// A snapshot of [`Stats`].
@@ -51,6 +53,8 @@ pub struct StatsSnapshot {
     pub server_busy: u64,
     /// `EpochNotMatch` answers.
     pub epoch_not_match: u64,
+    /// `TxnNotFound` answers to `CheckTxnStatus`.
+    pub txn_not_found: u64,
 }
 
 /// One region: a key range `[start, end)` (empty end = unbounded) on every store.
@@ -129,6 +133,8 @@ pub struct Cluster {
     pub gc_safe_point: AtomicU64,
     /// The last timestamp handed out; its own lock so it can be taken under `state`.
     last_ts: Mutex<u64>,
+    /// Key suffixes whose next prewrite is refused (see [`Cluster::refuse_prewrite`]).
+    refused_prewrites: Mutex<Vec<Vec<u8>>>,
 }
 
 fn region_error(message: &str) -> errorpb::Error {
@@ -184,6 +190,7 @@ impl Cluster {
             cluster_id: 0x4e41_5454_4552,
             gc_safe_point: AtomicU64::new(0),
             last_ts: Mutex::new(0),
+            refused_prewrites: Mutex::new(Vec::new()),
         }
     }
 
@@ -205,6 +212,7 @@ impl Cluster {
             not_leader: self.stats.not_leader.load(Ordering::Relaxed),
             server_busy: self.stats.server_busy.load(Ordering::Relaxed),
             epoch_not_match: self.stats.epoch_not_match.load(Ordering::Relaxed),
+            txn_not_found: self.stats.txn_not_found.load(Ordering::Relaxed),
         }
     }
 
@@ -348,6 +356,31 @@ impl Cluster {
     pub fn lose_commit_reply(&self) -> bool {
         let p = self.lock().faults.commit_reply_lost.clamp(0.0, 1.0);
         rand::rng().random_bool(p)
+    }
+
+    /// Refuses the next prewrite of a key ending in `suffix` with a retryable key
+    /// error, while the transaction's other Regions prewrite normally.
+    pub fn refuse_prewrite(&self, suffix: &[u8]) {
+        let mut refused = self
+            .refused_prewrites
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        refused.push(suffix.to_vec());
+    }
+
+    /// The key of `keys` whose prewrite is refused (once), if any.
+    pub fn take_refused_prewrite<'k>(&self, keys: &[&'k [u8]]) -> Option<&'k [u8]> {
+        let mut refused = self
+            .refused_prewrites
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        for (i, suffix) in refused.iter().enumerate() {
+            if let Some(key) = keys.iter().find(|k| k.ends_with(suffix)) {
+                refused.remove(i);
+                return Some(key);
+            }
+        }
+        None
     }
 
     /// Changes the injected faults.

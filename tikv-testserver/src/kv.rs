@@ -132,6 +132,15 @@ impl tikvpb::tikv_server::Tikv for Kv {
     ) -> Result<Response<kvrpcpb::PrewriteResponse>, Status> {
         let req = request.into_inner();
         let touched: Vec<&[u8]> = req.mutations.iter().map(|m| m.key.as_slice()).collect();
+        if let Some(key) = self.cluster.take_refused_prewrite(&touched) {
+            return Ok(Response::new(kvrpcpb::PrewriteResponse {
+                errors: vec![kvrpcpb::KeyError {
+                    retryable: format!("prewrite of {key:?} refused (injected)"),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }));
+        }
         // A one-phase commit takes its commit ts under the state lock: every
         // snapshot handed out later reads after this write is applied.
         let cluster = Arc::clone(&self.cluster);
@@ -198,10 +207,18 @@ impl tikvpb::tikv_server::Tikv for Kv {
                 region_error: Some(e),
                 ..Default::default()
             },
-            Ok(Err(e)) => kvrpcpb::CheckTxnStatusResponse {
-                error: Some(e),
-                ..Default::default()
-            },
+            Ok(Err(e)) => {
+                if e.txn_not_found.is_some() {
+                    self.cluster
+                        .stats
+                        .txn_not_found
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                kvrpcpb::CheckTxnStatusResponse {
+                    error: Some(e),
+                    ..Default::default()
+                }
+            }
             Ok(Ok(status)) => kvrpcpb::CheckTxnStatusResponse {
                 lock_ttl: status.lock_ttl,
                 commit_version: status.commit_version,

@@ -162,6 +162,12 @@ impl TestCluster {
         self.cluster.set_faults(faults);
     }
 
+    /// Refuses the next prewrite of a key ending in `suffix` (a retryable key
+    /// error), so a transaction spanning Regions fails with its other locks written.
+    pub fn refuse_prewrite(&self, suffix: &[u8]) {
+        self.cluster.refuse_prewrite(suffix);
+    }
+
     /// How many requests were served and faults injected so far.
     pub fn stats(&self) -> StatsSnapshot {
         self.cluster.stats()

@@ -19,10 +19,9 @@
 //! Region errors (not leader, stale epoch) are retried inside `tikv-client`.
 //! What it surfaces as transient (server busy, a lock it could not resolve in
 //! time, gRPC failures, write conflicts) is retried here with exponential
-//! backoff. A failed attempt is rolled back only when it failed in prewrite; its
-//! other locks are left to the primary-based lock resolver. A commit whose
-//! outcome is unknown (a transport error or a lost reply) is never retried: the
-//! caller gets a non-retryable backend error, as the trait documents.
+//! backoff, after rolling the failed attempt back. A commit whose outcome is
+//! unknown (a transport error or a lost reply) is neither rolled back nor
+//! retried: the caller gets a non-retryable backend error, as the trait documents.
 //!
 //! # Key prefix
 //! Every key is stored under a configurable prefix, so several deployments can
@@ -235,19 +234,6 @@ fn outcome_unknown(e: &tikv_client::Error) -> bool {
     }
 }
 
-/// Whether a failed commit's error can only have come from prewrite, before
-/// anything was committed.
-fn prewrite_only(e: &tikv_client::Error) -> bool {
-    use tikv_client::Error as E;
-    match e {
-        E::KeyError(k) => k.conflict.is_some() || k.already_exist.is_some(),
-        E::ExtractedErrors(errors) | E::MultipleKeyErrors(errors) => {
-            !errors.is_empty() && errors.iter().all(prewrite_only)
-        }
-        _ => false,
-    }
-}
-
 fn backend(e: &tikv_client::Error, retryable: bool) -> StoreError {
     StoreError::Backend {
         message: format!("tikv: {e}"),
@@ -399,16 +385,18 @@ impl TikvStore {
             .collect())
     }
 
-    /// Commits `txn`.
+    /// Commits `txn`; a failed attempt is rolled back so its retry (or anyone
+    /// else) finds none of its locks.
     ///
-    /// A failed commit is rolled back only when the error can come from prewrite
-    /// alone (a write conflict, an existing key): tikv-client rolls back Region by
-    /// Region, so rolling back after the primary may have committed would undo
-    /// its secondaries and break the batch's atomicity. Other failures leave their
-    /// locks to the readers' resolver, which decides by the primary. A transport
-    /// error or a gRPC status on the way (a lost commit reply) means the outcome
-    /// is unknown: never retried, reported as non-retryable (tikv-client itself
-    /// flags only transport errors as undetermined).
+    /// `commit` returns an error only before the primary key committed (the
+    /// secondaries commit after it returns), so a rollback cannot undo a committed
+    /// batch, except when the outcome is unknown: a transport error or a gRPC
+    /// status on the way (a lost commit reply; tikv-client itself flags only
+    /// transport errors as undetermined). That case is never rolled back or
+    /// retried and is reported as non-retryable. Left in place, a failed
+    /// prewrite's locks on other Regions name a primary that was never written:
+    /// every later writer of those keys would trip on them (`TxnNotFound`) until
+    /// the orphan cleanup, and each of its own failed attempts would leave more.
     async fn commit(mut txn: Transaction) -> Result<(), Attempt> {
         let e = match txn.commit().await {
             Ok(_) => return Ok(()),
@@ -420,14 +408,12 @@ impl TikvStore {
                 retryable: false,
             }));
         }
-        if prewrite_only(&e) {
-            // Rollback is idempotent; a few tries keep locks from lingering.
-            for _ in 0..3 {
-                match txn.rollback().await {
-                    Ok(()) => break,
-                    Err(rollback) => {
-                        tracing::debug!(error = %rollback, "rollback after a failed prewrite")
-                    }
+        // Rollback is idempotent; a few tries keep locks from lingering.
+        for _ in 0..3 {
+            match txn.rollback().await {
+                Ok(()) => break,
+                Err(rollback) => {
+                    tracing::debug!(error = %rollback, "rollback after a failed commit")
                 }
             }
         }
