@@ -47,6 +47,8 @@ pub(crate) struct Discovery {
     pub(crate) connections: AtomicU64,
     /// Woken to renew at once (draining began).
     renew_now: tokio::sync::Notify,
+    /// Readiness: registered for discovery, not draining.
+    pub(crate) health: natter_nats::health::Health,
 }
 
 impl Discovery {
@@ -65,6 +67,12 @@ impl Discovery {
             draining: AtomicBool::new(false),
             connections: AtomicU64::new(0),
             renew_now: tokio::sync::Notify::new(),
+            health: {
+                let health = natter_nats::health::Health::default();
+                health.expect("discovery");
+                health.set("draining", Ok(()));
+                health
+            },
         }))
     }
 
@@ -96,8 +104,13 @@ impl Discovery {
     async fn register(&self) {
         let rec = self.record();
         let value = Bytes::from(serde_json::to_vec(&rec).unwrap_or_default());
-        if let Err(e) = self.registry.put(&rec.id, value, self.ttl()).await {
-            tracing::warn!(error = %e, "edge registration not renewed");
+        match self.registry.put(&rec.id, value, self.ttl()).await {
+            Ok(_) => self.health.set("discovery", Ok(())),
+            Err(e) => {
+                tracing::warn!(error = %e, "edge registration not renewed");
+                self.health
+                    .set("discovery", Err(format!("registration not renewed: {e}")));
+            }
         }
     }
 
@@ -115,6 +128,8 @@ impl Discovery {
     /// Marks this edge draining and tells the bucket at once.
     pub(crate) fn start_draining(&self) {
         self.draining.store(true, Ordering::Relaxed);
+        // Load balancers stop sending new clients; /healthz still answers.
+        self.health.set("draining", Err("draining".into()));
         self.renew_now.notify_one();
     }
 

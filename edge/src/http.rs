@@ -84,6 +84,7 @@ pub(crate) fn router(edge: Arc<Edge>) -> Router {
         .route("/v1/groups/{id}/leave", post(leave_group))
         .route("/v1/ws", get(crate::ws::upgrade))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(crate::health::readyz))
         .route("/metrics", get(metrics))
         .route("/v1/push/webpush-key", get(webpush_key))
         .fallback(crate::web::fallback)

@@ -25,6 +25,7 @@ pub mod publisher;
 
 mod cursors;
 mod delivery;
+mod health;
 mod http;
 mod limits;
 mod members;

@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 
 pub mod connect;
+pub mod health;
 pub mod layout;
 pub mod server;
 pub mod subjects;

@@ -133,6 +133,10 @@ pub mod admin {
     pub const ALL: &str = "admin.>";
     /// Create many accounts in one request.
     pub const USERS_CREATE: &str = "admin.users.create";
+    /// One channel as stored: head seq and members.
+    pub const CHANNEL_INSPECT: &str = "admin.channel.inspect";
+    /// One user's devices and their cursors.
+    pub const USER_INSPECT: &str = "admin.user.inspect";
 }
 
 /// Storage-backed request/reply subjects (edge → store worker).

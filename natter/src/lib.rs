@@ -12,6 +12,7 @@
 //! - `services`: starting each service from its flags; `chat`: the CLI client.
 #![deny(missing_docs)]
 
+mod admin;
 pub mod bench;
 mod chat;
 mod services;
@@ -45,6 +46,8 @@ enum Command {
     MigrateStore(services::MigrateStoreArgs),
     /// Load-generate against running servers and report throughput and latency.
     Bench(bench::BenchArgs),
+    /// Inspect a running system: streams, leases, edges, presence, channels, users.
+    Admin(admin::AdminArgs),
 }
 
 /// Parses arguments and runs the chosen subcommand; the process's exit code.
@@ -82,6 +85,7 @@ pub fn main_entry() -> ExitCode {
             Command::Chat(a) => chat::run(a).await,
             Command::MigrateStore(a) => services::migrate_store(a).await,
             Command::Bench(a) => bench::run(a).await.map(|_| ()),
+            Command::Admin(a) => admin::run(a).await,
         }
     });
     match result {

@@ -121,8 +121,14 @@ pub struct PresenceArgs {
     metrics_listen: Option<String>,
 }
 
-/// Serves `/metrics` and `/healthz` on `addr` for services without an HTTP API.
-async fn serve_metrics(addr: Option<&str>) -> anyhow::Result<()> {
+/// Serves `/metrics`, `/healthz` (the process is up) and `/readyz` (NATS connected
+/// and `health`'s checks passing: 200, else 503; JSON either way) on `addr`, for
+/// services without an HTTP API.
+async fn serve_metrics(
+    addr: Option<&str>,
+    nats: async_nats::Client,
+    health: natter_nats::health::Health,
+) -> anyhow::Result<()> {
     let (Some(addr), Some(render)) = (addr, install_metrics()) else {
         return Ok(());
     };
@@ -137,15 +143,32 @@ async fn serve_metrics(addr: Option<&str>) -> anyhow::Result<()> {
                 async move { r() }
             }),
         )
-        .route("/healthz", axum::routing::get(|| async { "ok" }));
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .route(
+            "/readyz",
+            axum::routing::get(move || {
+                let r = health.readiness(&nats);
+                let status = if r.ready {
+                    axum::http::StatusCode::OK
+                } else {
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE
+                };
+                async move { (status, axum::Json(r)) }
+            }),
+        );
     tokio::spawn(async move { axum::serve(listener, app).await });
     Ok(())
 }
 
 /// `natter presence`.
 pub async fn presence(args: PresenceArgs) -> anyhow::Result<()> {
-    serve_metrics(args.metrics_listen.as_deref()).await?;
     let nats = natter_nats::connect(&args.nats.nats_url, "natter-presence").await?;
+    serve_metrics(
+        args.metrics_listen.as_deref(),
+        nats.clone(),
+        Default::default(),
+    )
+    .await?;
     let config = natter_presence::PresenceConfig {
         layout: args.nats.layout(),
         shards: args.shards,
@@ -204,9 +227,14 @@ fn push_config(
 
 /// `natter push-worker`.
 pub async fn push_worker(args: PushWorkerArgs) -> anyhow::Result<()> {
-    serve_metrics(args.metrics_listen.as_deref()).await?;
     let config = push_config(&args.push, &args.nats)?;
     let nats = natter_nats::connect(&args.nats.nats_url, "natter-push-worker").await?;
+    serve_metrics(
+        args.metrics_listen.as_deref(),
+        nats.clone(),
+        Default::default(),
+    )
+    .await?;
     println!("natter push-worker running");
     natter_push::worker::run(config, nats, shutdown_signal()).await
 }
@@ -517,7 +545,6 @@ pub async fn edge(args: EdgeArgs) -> anyhow::Result<()> {
 
 /// `natter store-worker`.
 pub async fn store_worker(args: StoreWorkerArgs) -> anyhow::Result<()> {
-    serve_metrics(args.metrics_listen.as_deref()).await?;
     let spec = if args.store == "embedded" {
         StoreSpec::Embedded(args.store_dir.clone())
     } else {
@@ -539,6 +566,12 @@ pub async fn store_worker(args: StoreWorkerArgs) -> anyhow::Result<()> {
         },
         ..Default::default()
     };
+    serve_metrics(
+        args.metrics_listen.as_deref(),
+        nats.clone(),
+        config.health.clone(),
+    )
+    .await?;
     println!("natter store-worker running (store {spec})");
     natter_store_worker::run(config, store, nats, shutdown_signal()).await
 }

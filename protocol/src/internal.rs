@@ -382,3 +382,50 @@ pub struct MuteReq {
     /// Muted or not.
     pub muted: bool,
 }
+
+/// `admin.channel.inspect`: one channel as the store holds it (operators only).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AdminChannelReq {
+    /// Which channel.
+    pub channel_id: u64,
+}
+
+/// Reply to `admin.channel.inspect`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AdminChannel {
+    /// The channel (kind, name, members, creation time).
+    pub channel: crate::http::Channel,
+    /// Seq of its latest stored message (0: none yet).
+    pub head_seq: u64,
+    /// Its members with roles.
+    pub members: Vec<crate::http::Member>,
+}
+
+/// `admin.user.inspect`: a user's devices and their cursors (operators only).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AdminUserReq {
+    /// Which user.
+    pub user_id: u64,
+}
+
+/// One device of [`AdminUser`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AdminDevice {
+    /// The device's id.
+    pub device_id: String,
+    /// When it first connected or registered (ms since the epoch).
+    pub registered_at: u64,
+    /// Its push platform, if it registered a target (the token is not shown).
+    pub push_platform: Option<String>,
+    /// Per channel: the device's cursor and the last seq it may get.
+    pub positions: Vec<SyncPosition>,
+}
+
+/// Reply to `admin.user.inspect`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AdminUser {
+    /// The profile.
+    pub profile: crate::http::Profile,
+    /// Every registered device.
+    pub devices: Vec<AdminDevice>,
+}

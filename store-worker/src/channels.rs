@@ -62,7 +62,7 @@ pub(crate) fn not_member() -> ApiError {
     )
 }
 
-async fn load_channel(w: &Worker, channel_id: u64) -> RpcReply<Option<Channel>> {
+pub(crate) async fn load_channel(w: &Worker, channel_id: u64) -> RpcReply<Option<Channel>> {
     let Some(bytes) = w
         .store
         .get(&keys::channel(channel_id))
@@ -235,9 +235,16 @@ pub(crate) async fn member_list(w: &Worker, req: ChannelReq) -> RpcReply<MemberL
     if !is_member(w, req.channel_id, req.user_id).await? {
         return Err(not_member());
     }
+    Ok(MemberList {
+        members: member_roles(w, req.channel_id).await?,
+    })
+}
+
+/// A channel's members with roles (up to 1,000).
+pub(crate) async fn member_roles(w: &Worker, channel_id: u64) -> RpcReply<Vec<Member>> {
     let rows = w
         .store
-        .scan(ScanRange::prefix(keys::members_of(req.channel_id)), 1_000)
+        .scan(ScanRange::prefix(keys::members_of(channel_id)), 1_000)
         .await
         .map_err(store_err)?;
     let mut members = Vec::with_capacity(rows.len());
@@ -252,7 +259,7 @@ pub(crate) async fn member_list(w: &Worker, req: ChannelReq) -> RpcReply<MemberL
             joined_at: m.joined_at,
         });
     }
-    Ok(MemberList { members })
+    Ok(members)
 }
 
 /// Most channels one user's list considers (beyond this, the oldest by id are left out).

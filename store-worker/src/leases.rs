@@ -61,8 +61,13 @@ fn desired(live: &[String], p: u32) -> Option<&str> {
 /// Runs the lease manager until aborted (aborting it stops every partition task).
 pub(crate) async fn run(w: Arc<Worker>, me: String) {
     let mut owned = OwnedSet::default();
+    w.config.health.expect("leases");
+    w.config.health.expect("store");
     if let Err(e) = manage(&w, &me, &mut owned.0).await {
         tracing::error!(error = %e, "lease manager failed");
+        w.config
+            .health
+            .set("leases", Err(format!("lease manager failed: {e}")));
     }
 }
 
@@ -105,6 +110,7 @@ async fn manage(w: &Arc<Worker>, me: &str, owned: &mut HashMap<u32, Owned>) -> a
 
         // Renew what we hold; drop what we lost or what ended.
         let mut lost = Vec::new();
+        let mut renewal_failed = None;
         for (p, o) in owned.iter_mut() {
             let key = layout::partition_lease_key(*p);
             if o.task.is_finished() {
@@ -119,7 +125,10 @@ async fn manage(w: &Arc<Worker>, me: &str, owned: &mut HashMap<u32, Owned>) -> a
                     lost.push(*p);
                 }
                 // Unknown outcome: keep going; the fence protects the store.
-                Err(e) => tracing::warn!(partition = p, error = %e, "lease renewal failed"),
+                Err(e) => {
+                    tracing::warn!(partition = p, error = %e, "lease renewal failed");
+                    renewal_failed = Some(format!("partition {p}: lease renewal failed: {e}"));
+                }
             }
         }
         for p in lost {
@@ -154,6 +163,17 @@ async fn manage(w: &Arc<Worker>, me: &str, owned: &mut HashMap<u32, Owned>) -> a
             }
         }
         metrics::gauge!("natter_store_partitions_owned").set(owned.len() as f64);
+        w.config
+            .health
+            .set("leases", renewal_failed.map_or(Ok(()), Err));
+        // A read proves the store answers (a stuck disk or an unreachable TiKV).
+        let probe = w
+            .store
+            .get(&natter_store::keys::partition_fence(0))
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("store unreachable: {e}"));
+        w.config.health.set("store", probe);
         tokio::time::sleep(tick).await;
     }
 }

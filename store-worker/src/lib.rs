@@ -20,6 +20,7 @@
 #![deny(missing_docs)]
 
 mod accounts;
+mod admin;
 mod channels;
 mod fanout;
 mod groups;
@@ -50,6 +51,8 @@ pub struct StoreWorkerConfig {
     /// the batch's messages are acked, the default) or `Buffered` (only to measure
     /// what fsync costs: a machine crash can lose acked messages).
     pub durability: natter_store::Durability,
+    /// Readiness checks this worker keeps current (`leases`, `store`) for `/readyz`.
+    pub health: natter_nats::health::Health,
 }
 
 impl Default for StoreWorkerConfig {
@@ -59,6 +62,7 @@ impl Default for StoreWorkerConfig {
             max_batch: 256,
             lease_ttl: std::time::Duration::from_secs(10),
             durability: natter_store::Durability::Sync,
+            health: natter_nats::health::Health::default(),
         }
     }
 }

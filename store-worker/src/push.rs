@@ -132,24 +132,33 @@ pub(crate) async fn targets(w: &Worker, req: PushTargetsReq) -> RpcReply<PushTar
     })
 }
 
-async fn push_devices(
+/// The user's devices (up to [`MAX_DEVICES`]) as stored, by device id.
+pub(crate) async fn devices(
     w: &Worker,
     user: u64,
-) -> Result<Vec<(String, natter_protocol::http::PushTarget)>, StoreError> {
+) -> Result<Vec<(String, DeviceRecord)>, StoreError> {
     let prefix = keys::devices_of(user);
     let rows = w
         .store
         .scan(ScanRange::prefix(prefix.clone()), MAX_DEVICES)
         .await?;
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(rows.len());
     for (k, v) in rows {
-        let rec: DeviceRecord = value::decode(&v)?;
-        if let Some(t) = rec.push {
-            let id = String::from_utf8_lossy(&k[prefix.len()..]).into_owned();
-            out.push((id, t));
-        }
+        let id = String::from_utf8_lossy(&k[prefix.len()..]).into_owned();
+        out.push((id, value::decode(&v)?));
     }
     Ok(out)
+}
+
+async fn push_devices(
+    w: &Worker,
+    user: u64,
+) -> Result<Vec<(String, natter_protocol::http::PushTarget)>, StoreError> {
+    Ok(devices(w, user)
+        .await?
+        .into_iter()
+        .filter_map(|(id, rec)| Some((id, rec.push?)))
+        .collect())
 }
 
 /// The user's devices (up to 100) with their push targets.
@@ -157,21 +166,15 @@ pub(crate) async fn device_list(
     w: &Worker,
     req: natter_protocol::internal::UserGetReq,
 ) -> RpcReply<Vec<DeviceInfo>> {
-    let prefix = keys::devices_of(req.user_id);
-    let rows = w
-        .store
-        .scan(ScanRange::prefix(prefix.clone()), MAX_DEVICES)
+    Ok(devices(w, req.user_id)
         .await
-        .map_err(store_err)?;
-    let mut out = Vec::with_capacity(rows.len());
-    for (k, v) in rows {
-        let rec: DeviceRecord = value::decode(&v).map_err(store_err)?;
-        out.push(DeviceInfo {
-            device_id: String::from_utf8_lossy(&k[prefix.len()..]).into_owned(),
+        .map_err(store_err)?
+        .into_iter()
+        .map(|(device_id, rec)| DeviceInfo {
+            device_id,
             push: rec.push,
-        });
-    }
-    Ok(out)
+        })
+        .collect())
 }
 
 /// Sets or clears a device's push target (creating the device if it never connected).

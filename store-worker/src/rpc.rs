@@ -69,6 +69,8 @@ async fn dispatch(w: &Worker, subject: &str, payload: &[u8]) -> Vec<u8> {
         rpc::DEVICE_LIST => call(payload, |r| push::device_list(w, r)).await,
         rpc::CHANNEL_MUTE => call(payload, |r| push::mute(w, r)).await,
         admin::USERS_CREATE => call(payload, |r| accounts::create_many(w, r)).await,
+        admin::CHANNEL_INSPECT => call(payload, |r| crate::admin::channel(w, r)).await,
+        admin::USER_INSPECT => call(payload, |r| crate::admin::user(w, r)).await,
         other => internal::encode(&RpcReply::<()>::Err(ApiError::new(
             ErrorCode::NotFound,
             format!("no rpc {other}"),

@@ -36,7 +36,7 @@ fn decode_u64(v: Option<&[u8]>) -> Result<u64, StoreError> {
 }
 
 /// The user's channels with the device's cursor and the last seq it may get.
-async fn positions(
+pub(crate) async fn positions(
     w: &Worker,
     user_id: u64,
     device: &str,

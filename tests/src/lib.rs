@@ -93,7 +93,7 @@ pub const HEARTBEAT: Duration = Duration::from_secs(1);
 /// A child process killed on drop.
 pub struct Proc {
     child: Child,
-    /// Base URL for edges (`http://127.0.0.1:PORT`), empty for store workers.
+    /// Base URL: the API for edges, `/metrics`, `/healthz` and `/readyz` for the others.
     pub url: String,
     /// Its log file (store workers).
     log: Option<PathBuf>,
@@ -296,6 +296,17 @@ impl System {
         self.dir.path()
     }
 
+    /// A command for `role` that also serves `/metrics`, `/healthz` and `/readyz` on
+    /// a free port; the second value is that base URL (for [`Proc::url`]).
+    fn command_with_metrics(&mut self, role: &str) -> (Command, String) {
+        let addr = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port");
+        let mut cmd = self.command(role);
+        cmd.env("NATTER_METRICS_LISTEN", addr.to_string());
+        (cmd, format!("http://{addr}"))
+    }
+
     fn command(&mut self, role: &str) -> Command {
         self.log_seq += 1;
         let log =
@@ -340,7 +351,7 @@ impl System {
     fn spawn_worker(&mut self) -> Proc {
         let store = self.dir.path().join("store");
         let pd = self.tikv.as_ref().map(|t| t.pd_endpoint());
-        let mut cmd = self.command("store-worker");
+        let (mut cmd, url) = self.command_with_metrics("store-worker");
         let log = self
             .dir
             .path()
@@ -352,17 +363,18 @@ impl System {
         let child = cmd.spawn().expect("spawn store worker");
         Proc {
             child,
-            url: String::new(),
+            url,
             log: Some(log),
         }
     }
 
     /// Starts the presence watcher.
     pub fn start_presence(&mut self) {
-        let child = self.command("presence").spawn().expect("spawn presence");
+        let (mut cmd, url) = self.command_with_metrics("presence");
+        let child = cmd.spawn().expect("spawn presence");
         self.presence = Some(Proc {
             child,
-            url: String::new(),
+            url,
             log: None,
         });
     }
@@ -370,7 +382,7 @@ impl System {
     /// (Re)starts the push worker, with a provider config (JSON) if given.
     pub fn start_push_worker(&mut self, config: Option<&serde_json::Value>) {
         self.push = None;
-        let mut cmd = self.command("push-worker");
+        let (mut cmd, url) = self.command_with_metrics("push-worker");
         if let Some(c) = config {
             let path = self.dir.path().join(format!("push-{}.json", self.log_seq));
             std::fs::write(&path, c.to_string()).expect("push config");
@@ -379,7 +391,7 @@ impl System {
         let child = cmd.spawn().expect("spawn push worker");
         self.push = Some(Proc {
             child,
-            url: String::new(),
+            url,
             log: None,
         });
     }

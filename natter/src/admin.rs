@@ -1,0 +1,557 @@
+//! `natter admin`: what a running system is doing, for operators. Everything comes
+//! over NATS (the JetStream API, the KV buckets, and `admin.*` requests answered by
+//! the store workers), so it needs only a NATS URL with the admin user's credentials.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use async_nats::jetstream::{self, consumer, stream};
+use clap::{Args, Subcommand};
+use futures::StreamExt;
+use natter_nats::layout;
+use natter_nats::subjects;
+use natter_protocol::http::Presence;
+use natter_protocol::internal::{
+    self, AdminChannel, AdminChannelReq, AdminUser, AdminUserReq, PresenceBeat, PresenceQuery,
+    RpcReply, SendBatch,
+};
+use serde::Serialize;
+
+/// `natter admin`.
+#[derive(Args)]
+pub struct AdminArgs {
+    /// NATS server URL, with the admin user's credentials when NATS has accounts
+    /// (`nats://admin:PASSWORD@host:4222`).
+    #[arg(long, env = "NATTER_NATS_URL", default_value = "nats://127.0.0.1:4222")]
+    nats_url: String,
+    /// Print JSON instead of a table.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    what: AdminCommand,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Streams and their consumers: messages, and each partition's pending and
+    /// unacknowledged counts.
+    Streams,
+    /// Partition leases and the store workers holding them.
+    Leases,
+    /// Edges registered for discovery, with their connection counts.
+    Edges,
+    /// A user's presence and online devices.
+    Presence {
+        /// The user's id.
+        user: u64,
+    },
+    /// A channel as stored: kind, name, head seq and members.
+    Channel {
+        /// The channel's id.
+        channel: u64,
+    },
+    /// A user's profile, devices and each device's cursor per channel.
+    User {
+        /// The user's id.
+        user: u64,
+    },
+    /// The messages of a partition not yet acknowledged by its store worker, read
+    /// from the stream without consuming them (text lengths only, never text).
+    Pending {
+        /// The partition.
+        partition: u32,
+        /// At most this many stream messages.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+}
+
+/// How long one request to NATS or a service may take.
+const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Runs one `natter admin` command, printing its answer.
+pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
+    let nats = natter_nats::connect(&args.nats_url, "natter-admin").await?;
+    let js = jetstream::new(nats.clone());
+    let out = Output { json: args.json };
+    match args.what {
+        AdminCommand::Streams => out.table(streams(&js).await?),
+        AdminCommand::Leases => out.table(leases(&js).await?),
+        AdminCommand::Edges => out.table(edges(&js).await?),
+        AdminCommand::Presence { user } => presence(&nats, &js, user, &out).await?,
+        AdminCommand::Channel { channel } => {
+            let c: AdminChannel = request(
+                &nats,
+                subjects::admin::CHANNEL_INSPECT,
+                &AdminChannelReq {
+                    channel_id: channel,
+                },
+            )
+            .await?;
+            if out.json {
+                out.print_json(&c);
+            } else {
+                println!(
+                    "channel {} ({:?}{}), created {}, head seq {}",
+                    c.channel.id,
+                    c.channel.kind,
+                    c.channel
+                        .name
+                        .as_deref()
+                        .map(|n| format!(" \"{n}\""))
+                        .unwrap_or_default(),
+                    c.channel.created_at,
+                    c.head_seq
+                );
+                out.table(Table::new(
+                    &["member", "role", "joined_at"],
+                    c.members.iter().map(|m| {
+                        vec![
+                            m.user.to_string(),
+                            format!("{:?}", m.role).to_lowercase(),
+                            m.joined_at.to_string(),
+                        ]
+                    }),
+                ));
+            }
+        }
+        AdminCommand::User { user } => {
+            let u: AdminUser = request(
+                &nats,
+                subjects::admin::USER_INSPECT,
+                &AdminUserReq { user_id: user },
+            )
+            .await?;
+            if out.json {
+                out.print_json(&u);
+            } else {
+                println!(
+                    "user {} @{} \"{}\", {} device(s)",
+                    u.profile.id,
+                    u.profile.username,
+                    u.profile.display_name,
+                    u.devices.len()
+                );
+                out.table(Table::new(
+                    &["device", "push", "channel", "cursor", "head", "behind"],
+                    u.devices.iter().flat_map(|d| {
+                        let push = d.push_platform.clone().unwrap_or_else(|| "-".into());
+                        let rows: Vec<Vec<String>> = if d.positions.is_empty() {
+                            vec![vec![
+                                d.device_id.clone(),
+                                push,
+                                "-".into(),
+                                "-".into(),
+                                "-".into(),
+                                "-".into(),
+                            ]]
+                        } else {
+                            d.positions
+                                .iter()
+                                .map(|p| {
+                                    vec![
+                                        d.device_id.clone(),
+                                        push.clone(),
+                                        p.channel_id.to_string(),
+                                        p.cursor.to_string(),
+                                        p.head.to_string(),
+                                        p.head.saturating_sub(p.cursor).to_string(),
+                                    ]
+                                })
+                                .collect()
+                        };
+                        rows
+                    }),
+                ));
+            }
+        }
+        AdminCommand::Pending { partition, limit } => {
+            out.table(pending(&js, partition, limit).await?)
+        }
+    }
+    Ok(())
+}
+
+/// A request to a service over NATS, MessagePack both ways.
+async fn request<Q: Serialize, A: serde::de::DeserializeOwned>(
+    nats: &async_nats::Client,
+    subject: &str,
+    req: &Q,
+) -> anyhow::Result<A> {
+    let reply = tokio::time::timeout(
+        TIMEOUT,
+        nats.request(subject.to_string(), internal::encode(req).into()),
+    )
+    .await
+    .with_context(|| format!("{subject}: no answer in {TIMEOUT:?}"))?
+    .with_context(|| {
+        format!("{subject} (is the service running, and may this NATS user publish it?)")
+    })?;
+    let answer: RpcReply<A> = internal::decode_reply(&reply.payload);
+    answer.map_err(|e| anyhow::anyhow!("{subject}: {e}"))
+}
+
+async fn streams(js: &jetstream::Context) -> anyhow::Result<Table> {
+    let mut rows = Vec::new();
+    for name in [layout::MESSAGE_STREAM, layout::PUSH_STREAM] {
+        let mut s = js
+            .get_stream(name)
+            .await
+            .with_context(|| format!("stream {name}"))?;
+        let info = s.info().await?.clone();
+        rows.push(vec![
+            name.to_string(),
+            "-".into(),
+            info.state.messages.to_string(),
+            info.state.bytes.to_string(),
+            info.state.last_sequence.to_string(),
+            "-".into(),
+            "-".into(),
+            "-".into(),
+        ]);
+        let mut consumers = s.consumers();
+        let mut infos = Vec::new();
+        while let Some(c) = consumers.next().await {
+            infos.push(c?);
+        }
+        infos.sort_by(|a, b| a.name.cmp(&b.name));
+        for c in infos {
+            rows.push(vec![
+                name.to_string(),
+                c.name.clone(),
+                "-".into(),
+                "-".into(),
+                c.ack_floor.stream_sequence.to_string(),
+                c.num_pending.to_string(),
+                c.num_ack_pending.to_string(),
+                c.num_redelivered.to_string(),
+            ]);
+        }
+    }
+    Ok(Table::new(
+        &[
+            "stream",
+            "consumer",
+            "messages",
+            "bytes",
+            "last_seq/ack_floor",
+            "pending",
+            "ack_pending",
+            "redelivered",
+        ],
+        rows,
+    ))
+}
+
+async fn leases(js: &jetstream::Context) -> anyhow::Result<Table> {
+    let leases = natter_nats::ttl_kv::TtlKv::open(js, layout::PARTITION_LEASE_BUCKET).await?;
+    let workers = natter_nats::ttl_kv::TtlKv::open(js, layout::STORE_WORKERS_BUCKET).await?;
+    let live: Vec<String> = workers
+        .entries()
+        .await?
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    let partitions = partition_count(js).await?;
+    let held: std::collections::HashMap<String, String> = leases
+        .entries()
+        .await?
+        .into_iter()
+        .map(|(k, v)| (k, String::from_utf8_lossy(&v).into_owned()))
+        .collect();
+    Ok(Table::new(
+        &["partition", "owner", "owner_live"],
+        (0..partitions).map(|p| {
+            let owner = held.get(&layout::partition_lease_key(p));
+            vec![
+                p.to_string(),
+                owner.cloned().unwrap_or_else(|| "(none)".into()),
+                owner
+                    .map(|o| live.contains(o).to_string())
+                    .unwrap_or_else(|| "-".into()),
+            ]
+        }),
+    ))
+}
+
+async fn edges(js: &jetstream::Context) -> anyhow::Result<Table> {
+    let edges = natter_nats::ttl_kv::TtlKv::open(js, layout::EDGES_BUCKET).await?;
+    let mut records: Vec<internal::EdgeRecord> = edges
+        .entries()
+        .await?
+        .into_iter()
+        .filter_map(|(_, v)| serde_json::from_slice(&v).ok())
+        .collect();
+    records.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(Table::new(
+        &[
+            "edge",
+            "http_url",
+            "connections",
+            "draining",
+            "renewed_ms_ago",
+        ],
+        records.iter().map(|e| {
+            vec![
+                e.id.clone(),
+                e.http_url.clone(),
+                e.connections.to_string(),
+                e.draining.to_string(),
+                now_ms().saturating_sub(e.at).to_string(),
+            ]
+        }),
+    ))
+}
+
+/// The presence watchers' answer for `user`, and the device keys in its bucket.
+async fn presence(
+    nats: &async_nats::Client,
+    js: &jetstream::Context,
+    user: u64,
+    out: &Output,
+) -> anyhow::Result<()> {
+    let shards = stream_metadata(js, layout::PRESENCE_SHARDS_METADATA_KEY).await?;
+    let shard = layout::presence_shard_of(user, shards);
+    let answer: Vec<Presence> = request(
+        nats,
+        &subjects::presence_query(shard),
+        &PresenceQuery { users: vec![user] },
+    )
+    .await?;
+    let bucket = layout::presence_bucket(shard);
+    let kv = js.get_key_value(&bucket).await?;
+    // The bucket's subjects under this user are its device keys.
+    let filter = format!("$KV.{bucket}.{user}.>");
+    let s = js.get_stream(format!("KV_{bucket}")).await?;
+    let mut subjects = s.info_with_subjects(&filter).await?;
+    let mut devices = Vec::new();
+    while let Some(subject) = subjects.next().await {
+        let (subject, _) = subject?;
+        let key = subject
+            .trim_start_matches(&format!("$KV.{bucket}."))
+            .to_string();
+        if let Some(v) = kv.get(&key).await?
+            && let Ok(beat) = serde_json::from_slice::<PresenceBeat>(&v)
+        {
+            devices.push((key, beat));
+        }
+    }
+    if out.json {
+        #[derive(Serialize)]
+        struct Device {
+            key: String,
+            edge: String,
+            at: u64,
+        }
+        #[derive(Serialize)]
+        struct Answer {
+            presence: Option<Presence>,
+            devices: Vec<Device>,
+        }
+        out.print_json(&Answer {
+            presence: answer.into_iter().next(),
+            devices: devices
+                .into_iter()
+                .map(|(key, b)| Device {
+                    key,
+                    edge: b.edge,
+                    at: b.at,
+                })
+                .collect(),
+        });
+        return Ok(());
+    }
+    match answer.first() {
+        Some(p) => println!(
+            "user {user}: {}, last_seen {}, since {}",
+            if p.online { "online" } else { "offline" },
+            p.last_seen
+                .map(|t| t.to_string())
+                .unwrap_or_else(|| "never".into()),
+            p.changed_at
+        ),
+        None => println!("user {user}: no answer"),
+    }
+    out.table(Table::new(
+        &["device_key", "edge", "beat_ms_ago"],
+        devices.iter().map(|(k, b)| {
+            vec![
+                k.clone(),
+                b.edge.clone(),
+                now_ms().saturating_sub(b.at).to_string(),
+            ]
+        }),
+    ));
+    Ok(())
+}
+
+/// Reads partition `partition`'s unacknowledged messages by sequence (the message
+/// get API: a work-queue stream allows no second consumer on the same subjects, and
+/// the store worker's durable consumer is left alone).
+async fn pending(js: &jetstream::Context, partition: u32, limit: usize) -> anyhow::Result<Table> {
+    let stream = js.get_stream(layout::MESSAGE_STREAM).await?;
+    let mut durable: consumer::PullConsumer = stream
+        .get_consumer(&layout::partition_consumer_name(partition))
+        .await
+        .map_err(|e| anyhow::anyhow!("partition {partition}'s consumer: {e}"))?;
+    let info = durable.info().await?.clone();
+    let last = stream_last_seq(js).await?;
+    let filter = subjects::partition_filter(partition);
+    let mut next = info.ack_floor.stream_sequence + 1;
+    let mut rows = Vec::new();
+    while rows.len() < limit && next <= last {
+        let m = match stream
+            .raw_message_builder()
+            .sequence(next)
+            .next_by_subject(filter.clone())
+            .send()
+            .await
+        {
+            Ok(m) => m,
+            // No message of the partition at or after `next`.
+            Err(e) if e.kind() == jetstream::stream::RawMessageErrorKind::NoMessageFound => break,
+            Err(e) => return Err(e.into()),
+        };
+        next = m.sequence + 1;
+        match internal::decode::<SendBatch>(&m.payload) {
+            Ok(batch) => {
+                for s in &batch.sends {
+                    rows.push(vec![
+                        m.sequence.to_string(),
+                        m.subject.to_string(),
+                        s.channel_id.to_string(),
+                        s.message_id.to_string(),
+                        s.sender_id.to_string(),
+                        s.client_msg_id.clone(),
+                        s.text.chars().count().to_string(),
+                    ]);
+                }
+            }
+            // Commands (membership changes) share the partition's subjects.
+            Err(_) => rows.push(vec![
+                m.sequence.to_string(),
+                m.subject.to_string(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+            ]),
+        }
+    }
+    Ok(Table::new(
+        &[
+            "stream_seq",
+            "subject",
+            "channel",
+            "message_id",
+            "sender",
+            "client_msg_id",
+            "text_chars",
+        ],
+        rows,
+    ))
+}
+
+async fn stream_last_seq(js: &jetstream::Context) -> anyhow::Result<u64> {
+    let mut s = js.get_stream(layout::MESSAGE_STREAM).await?;
+    Ok(s.info().await?.state.last_sequence)
+}
+
+async fn partition_count(js: &jetstream::Context) -> anyhow::Result<u32> {
+    stream_metadata(js, layout::PARTITIONS_METADATA_KEY).await
+}
+
+/// A number the layout stored in the message stream's metadata.
+async fn stream_metadata(js: &jetstream::Context, key: &str) -> anyhow::Result<u32> {
+    let mut s: stream::Stream = js.get_stream(layout::MESSAGE_STREAM).await?;
+    let info = s.info().await?;
+    info.config
+        .metadata
+        .get(key)
+        .and_then(|v| v.parse().ok())
+        .with_context(|| format!("stream {} has no {key} metadata", layout::MESSAGE_STREAM))
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// How answers are printed.
+struct Output {
+    json: bool,
+}
+
+impl Output {
+    fn print_json<T: Serialize>(&self, v: &T) {
+        match serde_json::to_string_pretty(v) {
+            Ok(s) => println!("{s}"),
+            Err(e) => eprintln!("natter admin: cannot print JSON: {e}"),
+        }
+    }
+
+    fn table(&self, t: Table) {
+        if self.json {
+            // An array of objects keyed by the column names.
+            let rows: Vec<serde_json::Map<String, serde_json::Value>> = t
+                .rows
+                .iter()
+                .map(|r| {
+                    t.header
+                        .iter()
+                        .zip(r)
+                        .map(|(h, v)| {
+                            // Counts and ids as numbers, the rest as strings.
+                            let value = v
+                                .parse::<u64>()
+                                .map(serde_json::Value::from)
+                                .unwrap_or_else(|_| serde_json::Value::String(v.clone()));
+                            (h.clone(), value)
+                        })
+                        .collect()
+                })
+                .collect();
+            self.print_json(&rows);
+        } else {
+            print!("{}", t.render());
+        }
+    }
+}
+
+/// Rows of text under a header, printed in aligned columns.
+struct Table {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    fn new(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Self {
+        Self {
+            header: header.iter().map(|h| h.to_string()).collect(),
+            rows: rows.into_iter().collect(),
+        }
+    }
+
+    fn render(&self) -> String {
+        let mut widths: Vec<usize> = self.header.iter().map(|h| h.len()).collect();
+        for r in &self.rows {
+            for (w, c) in widths.iter_mut().zip(r) {
+                *w = (*w).max(c.chars().count());
+            }
+        }
+        let mut s = String::new();
+        for r in std::iter::once(&self.header).chain(&self.rows) {
+            let line: Vec<String> = r
+                .iter()
+                .zip(&widths)
+                .map(|(c, w)| format!("{c:<w$}"))
+                .collect();
+            s.push_str(line.join("  ").trim_end());
+            s.push('\n');
+        }
+        s
+    }
+}
