@@ -66,6 +66,18 @@ enum AdminCommand {
     },
 }
 
+/// Prints a line to stdout; a closed pipe (`natter admin … | head`) ends output quietly.
+macro_rules! outln {
+    ($($t:tt)*) => {
+        emit(&format!("{}\n", format_args!($($t)*)))
+    };
+}
+
+fn emit(s: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(s.as_bytes());
+}
+
 /// How long one request to NATS or a service may take.
 const TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -91,7 +103,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
             if out.json {
                 out.print_json(&c);
             } else {
-                println!(
+                outln!(
                     "channel {} ({:?}{}), created {}, head seq {}",
                     c.channel.id,
                     c.channel.kind,
@@ -125,7 +137,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
             if out.json {
                 out.print_json(&u);
             } else {
-                println!(
+                outln!(
                     "user {} @{} \"{}\", {} device(s)",
                     u.profile.id,
                     u.profile.username,
@@ -362,7 +374,7 @@ async fn presence(
         return Ok(());
     }
     match answer.first() {
-        Some(p) => println!(
+        Some(p) => outln!(
             "user {user}: {}, last_seen {}, since {}",
             if p.online { "online" } else { "offline" },
             p.last_seen
@@ -370,7 +382,7 @@ async fn presence(
                 .unwrap_or_else(|| "never".into()),
             p.changed_at
         ),
-        None => println!("user {user}: no answer"),
+        None => outln!("user {user}: no answer"),
     }
     out.table(Table::new(
         &["device_key", "edge", "beat_ms_ago"],
@@ -488,7 +500,7 @@ struct Output {
 impl Output {
     fn print_json<T: Serialize>(&self, v: &T) {
         match serde_json::to_string_pretty(v) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => outln!("{s}"),
             Err(e) => eprintln!("natter admin: cannot print JSON: {e}"),
         }
     }
@@ -516,7 +528,7 @@ impl Output {
                 .collect();
             self.print_json(&rows);
         } else {
-            print!("{}", t.render());
+            emit(&t.render());
         }
     }
 }
