@@ -15,6 +15,7 @@
 mod admin;
 pub mod bench;
 mod chat;
+pub mod config;
 mod services;
 
 use std::process::ExitCode;
@@ -24,6 +25,14 @@ use clap::{Parser, Subcommand};
 #[derive(Parser)]
 #[command(name = "natter", version, about = "Natter chat backend")]
 struct Cli {
+    /// Config file (TOML) under the flags and environment variables (see
+    /// `natter print-sample-config`).
+    #[arg(long, global = true, env = "NATTER_CONFIG")]
+    config: Option<std::path::PathBuf>,
+    /// Print the settings the service would run with, and where each came from
+    /// (flag, env, file, default), instead of running it.
+    #[arg(long, global = true)]
+    print_config: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -48,11 +57,103 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Inspect a running system: streams, leases, edges, presence, channels, users.
     Admin(admin::AdminArgs),
+    /// Print a commented sample config file with every setting and its default.
+    PrintSampleConfig,
+    /// Check a config file: every key a setting, every value one its flag takes.
+    CheckConfig {
+        /// The file.
+        file: std::path::PathBuf,
+    },
+}
+
+/// Parses the command line over the config file (`--config` or `NATTER_CONFIG`),
+/// whose settings become the defaults of the chosen service's flags.
+fn parse_cli() -> Result<Cli, ExitCode> {
+    use clap::{CommandFactory, FromArgMatches};
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut cmd = Cli::command();
+    if let Some(path) = config::path_from(&args) {
+        // The whole file is checked, not just the chosen service's part: a typo
+        // anywhere is refused before anything starts.
+        let applied = config::ConfigFile::load(&path).and_then(|file| {
+            file.check(&cmd)?;
+            match subcommand_of(&args) {
+                Some(service) => config::apply(cmd.clone(), &file, &service),
+                None => Ok(cmd.clone()),
+            }
+        });
+        match applied {
+            Ok(c) => cmd = c,
+            Err(e) => {
+                eprintln!("natter: {e:#}");
+                return Err(ExitCode::from(2));
+            }
+        }
+    }
+    let matches = cmd.get_matches_from(&args);
+    if matches.get_flag("print_config")
+        && let Some((name, sub)) = matches.subcommand()
+    {
+        let file = config::path_from(&args)
+            .and_then(|p| config::ConfigFile::load(&p).ok())
+            .unwrap_or_default();
+        print!("{}", config::effective(&Cli::command(), &file, name, sub));
+        return Err(ExitCode::SUCCESS);
+    }
+    Cli::from_arg_matches(&matches).map_err(|e| {
+        let _ = e.print();
+        ExitCode::from(2)
+    })
+}
+
+/// The subcommand named in `args`: the first word that is not a flag or the value
+/// of `--config`.
+fn subcommand_of(args: &[std::ffi::OsString]) -> Option<String> {
+    let mut it = args.iter().skip(1).map(|a| a.to_string_lossy());
+    while let Some(a) = it.next() {
+        if a == "--config" {
+            it.next();
+        } else if !a.starts_with('-') {
+            return Some(a.into_owned());
+        }
+    }
+    None
 }
 
 /// Parses arguments and runs the chosen subcommand; the process's exit code.
 pub fn main_entry() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse_cli() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    match &cli.command {
+        Command::PrintSampleConfig => {
+            use clap::CommandFactory;
+            print!("{}", config::sample(&Cli::command()));
+            return ExitCode::SUCCESS;
+        }
+        Command::CheckConfig { file } => {
+            use clap::CommandFactory;
+            let checked = config::ConfigFile::load(file).and_then(|f| f.check(&Cli::command()));
+            return match checked {
+                Ok(services) => {
+                    println!("{}: ok (settings for: {})", file.display(), {
+                        if services.is_empty() {
+                            "none".to_string()
+                        } else {
+                            services.join(", ")
+                        }
+                    });
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("natter: {e:#}");
+                    ExitCode::from(2)
+                }
+            };
+        }
+        _ => {}
+    }
     let filter = tracing_subscriber::EnvFilter::try_from_env("NATTER_LOG").unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new("info,async_nats=warn,fjall=warn,lsm_tree=warn")
     });
@@ -86,6 +187,7 @@ pub fn main_entry() -> ExitCode {
             Command::MigrateStore(a) => services::migrate_store(a).await,
             Command::Bench(a) => bench::run(a).await.map(|_| ()),
             Command::Admin(a) => admin::run(a).await,
+            Command::PrintSampleConfig | Command::CheckConfig { .. } => Ok(()),
         }
     });
     match result {
