@@ -29,6 +29,7 @@ mod health;
 mod http;
 mod limits;
 mod members;
+mod request_log;
 mod rpc;
 mod serve;
 mod web;
@@ -178,7 +179,8 @@ pub async fn run(
         next_socket: std::sync::atomic::AtomicU64::new(1),
     });
     tracing::info!(addr = %listener.local_addr()?, edge = discovery.edge_id(), "edge listening");
-    let app = http::router(edge.clone());
+    let app =
+        http::router(edge.clone()).layer(axum::middleware::from_fn(request_log::with_request_id));
     let stop_http = Arc::new(tokio::sync::Notify::new());
     let stop = stop_http.clone();
     let header_timeout = edge.config.header_timeout;

@@ -25,6 +25,7 @@ use natter_protocol::{ApiError, ErrorCode, limits};
 use serde::Deserialize;
 use tokio::io::{AsyncWrite, BufWriter};
 use tokio::sync::{Notify, mpsc};
+use tracing::Instrument;
 
 use crate::delivery::{self, Delivery, Verdict};
 use crate::http::HttpError;
@@ -117,7 +118,13 @@ pub(crate) async fn upgrade(
     };
     match ws.upgrade() {
         Ok((response, fut)) => {
-            tokio::spawn(serve(edge, fut, session));
+            // Inside the upgrade request's span, so the request id stays on it.
+            let span = tracing::info_span!(
+                "conn",
+                user = session.user_id,
+                device = %session.device_id
+            );
+            tokio::spawn(serve(edge, fut, session).instrument(span));
             response.map(axum::body::Body::new).into_response()
         }
         Err(e) => HttpError(ApiError::new(
@@ -167,22 +174,25 @@ async fn serve(edge: Arc<Edge>, fut: UpgradeFut, s: Session) {
             tracing::warn!(error = %e, "subscribe failed");
             ApiError::new(ErrorCode::Unavailable, "retry")
         });
-    let writer = tokio::spawn(write_loop(
-        Writer {
-            ws: write,
-            format: s.format,
-        },
-        Queues {
-            direct: direct_rx,
-            live: live_rx,
-            lagged: lagged.clone(),
-            phase: edge.phase.subscribe(),
-        },
-        edge.clone(),
-        s.user_id,
-        s.device_id.clone(),
-        joined.is_ok(),
-    ));
+    let writer = tokio::spawn(
+        write_loop(
+            Writer {
+                ws: write,
+                format: s.format,
+            },
+            Queues {
+                direct: direct_rx,
+                live: live_rx,
+                lagged: lagged.clone(),
+                phase: edge.phase.subscribe(),
+            },
+            edge.clone(),
+            s.user_id,
+            s.device_id.clone(),
+            joined.is_ok(),
+        )
+        .in_current_span(),
+    );
     if joined.is_err() {
         drop(tx);
         let _ = writer.await;
