@@ -8,15 +8,15 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{MethodFilter, MethodRouter};
 use natter_nats::subjects::rpc;
 use natter_protocol::http::{
     AddMembersRequest, AuthResponse, Channel, ChannelList, ChannelListQuery, CreateGroupRequest,
-    DeviceInfo, DeviceList, HistoryPage, HistoryQuery, LoginRequest, MemberList, MuteRequest,
-    OpenDmRequest, Profile, RegisterPushRequest, RenameGroupRequest, SearchQuery, SetRoleRequest,
-    SignupRequest, UpdateProfileRequest, UserList,
+    DeviceInfo, DeviceList, DiscoverResponse, HistoryPage, HistoryQuery, LoginRequest, MemberList,
+    MuteRequest, OpenDmRequest, Profile, RegisterPushRequest, RenameGroupRequest, SearchQuery,
+    SetRoleRequest, SignupRequest, UpdateProfileRequest, UserList, WebPushKey,
 };
 use natter_protocol::internal::{
     ChannelAction, ChannelListReq, ChannelReq, DevicePushReq, DmOpenReq, HistoryReq, MuteReq,
@@ -25,6 +25,7 @@ use natter_protocol::internal::{
 use natter_protocol::{ApiError, ErrorCode, limits};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use utoipa::OpenApi;
 
 use crate::Edge;
 
@@ -54,41 +55,143 @@ impl IntoResponse for HttpError {
 
 type HttpResult<T> = Result<T, HttpError>;
 
+/// One route of the HTTP API: its method, its path (axum 0.8 and OpenAPI share the
+/// `{param}` syntax) and its handler.
+pub(crate) type Route = (Method, &'static str, MethodRouter<Arc<Edge>>);
+
+/// A [`Route`] whose listed method and routed method come from one token, so the
+/// table below cannot say one thing and route another.
+macro_rules! route {
+    ($method:ident $path:literal => $handler:expr) => {
+        (
+            Method::$method,
+            $path,
+            axum::routing::on(MethodFilter::$method, $handler),
+        )
+    };
+}
+
+/// Every route of the API, in one place: the router is built from it and a test
+/// checks it against the OpenAPI document, so neither can drift from the other.
+pub(crate) fn routes() -> Vec<Route> {
+    vec![
+        route!(POST "/v1/signup" => signup),
+        route!(POST "/v1/login" => login),
+        route!(GET "/v1/me" => me),
+        route!(PATCH "/v1/me" => update_me),
+        route!(GET "/v1/users" => search_users),
+        route!(GET "/v1/users/{id}" => get_user),
+        route!(POST "/v1/dm" => open_dm),
+        route!(GET "/v1/discover" => discover),
+        route!(POST "/v1/devices" => register_push),
+        route!(GET "/v1/devices" => list_devices),
+        route!(DELETE "/v1/devices/{device}" => unregister_push),
+        route!(PUT "/v1/channels/{id}/mute" => mute_channel),
+        route!(GET "/v1/channels" => list_channels),
+        route!(GET "/v1/channels/{id}" => get_channel),
+        route!(GET "/v1/channels/{id}/members" => list_members),
+        route!(GET "/v1/channels/{id}/messages" => history),
+        route!(POST "/v1/groups" => create_group),
+        route!(PATCH "/v1/groups/{id}" => rename_group),
+        route!(POST "/v1/groups/{id}/members" => add_members),
+        route!(DELETE "/v1/groups/{id}/members/{user}" => remove_member),
+        route!(PUT "/v1/groups/{id}/members/{user}/role" => set_role),
+        route!(POST "/v1/groups/{id}/leave" => leave_group),
+        route!(GET "/v1/ws" => crate::ws::upgrade),
+        route!(GET "/v1/push/webpush-key" => webpush_key),
+        route!(GET "/v1/openapi.json" => openapi_json),
+        route!(GET "/healthz" => healthz),
+        route!(GET "/readyz" => crate::health::readyz),
+        route!(GET "/metrics" => metrics),
+    ]
+}
+
 pub(crate) fn router(edge: Arc<Edge>) -> Router {
-    Router::new()
-        .route("/v1/signup", post(signup))
-        .route("/v1/login", post(login))
-        .route("/v1/me", get(me).patch(update_me))
-        .route("/v1/users", get(search_users))
-        .route("/v1/users/{id}", get(get_user))
-        .route("/v1/dm", post(open_dm))
-        .route("/v1/discover", get(discover))
-        .route("/v1/devices", post(register_push).get(list_devices))
-        .route(
-            "/v1/devices/{device}",
-            axum::routing::delete(unregister_push),
-        )
-        .route("/v1/channels/{id}/mute", put(mute_channel))
-        .route("/v1/channels", get(list_channels))
-        .route("/v1/channels/{id}", get(get_channel))
-        .route("/v1/channels/{id}/members", get(list_members))
-        .route("/v1/channels/{id}/messages", get(history))
-        .route("/v1/groups", post(create_group))
-        .route("/v1/groups/{id}", axum::routing::patch(rename_group))
-        .route("/v1/groups/{id}/members", post(add_members))
-        .route(
-            "/v1/groups/{id}/members/{user}",
-            axum::routing::delete(remove_member),
-        )
-        .route("/v1/groups/{id}/members/{user}/role", put(set_role))
-        .route("/v1/groups/{id}/leave", post(leave_group))
-        .route("/v1/ws", get(crate::ws::upgrade))
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(crate::health::readyz))
-        .route("/metrics", get(metrics))
-        .route("/v1/push/webpush-key", get(webpush_key))
-        .fallback(crate::web::fallback)
-        .with_state(edge)
+    // Routes sharing a path merge their methods (axum panics on a duplicate method).
+    let router = routes()
+        .into_iter()
+        .fold(Router::new(), |r, (_, path, handler)| {
+            r.route(path, handler)
+        });
+    router.fallback(crate::web::fallback).with_state(edge)
+}
+
+/// The OpenAPI document of every route, generated from the handlers' annotations.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Natter HTTP API",
+        description = "The edge's HTTP JSON API. Every error is an `ApiError` body whose \
+            stable `code` decides its HTTP status (docs/protocol.md). IDs are decimal \
+            strings. The WebSocket protocol at `/v1/ws` is described in docs/asyncapi.yaml."
+    ),
+    paths(
+        signup,
+        login,
+        me,
+        update_me,
+        search_users,
+        get_user,
+        open_dm,
+        discover,
+        register_push,
+        list_devices,
+        unregister_push,
+        mute_channel,
+        list_channels,
+        get_channel,
+        list_members,
+        history,
+        create_group,
+        rename_group,
+        add_members,
+        remove_member,
+        set_role,
+        leave_group,
+        crate::ws::upgrade,
+        webpush_key,
+        openapi_json,
+        healthz,
+        crate::health::readyz,
+        metrics,
+    ),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+/// Adds the bearer-token scheme that authenticated routes name as `bearer`.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "The `token` of `POST /v1/signup` or `POST /v1/login`.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The OpenAPI 3.1 document, with `info.version` the edge's crate version.
+pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+    doc
+}
+
+/// The document as JSON, built once: it is the same for the life of the process.
+fn openapi_bytes() -> &'static Bytes {
+    static DOC: std::sync::OnceLock<Bytes> = std::sync::OnceLock::new();
+    DOC.get_or_init(|| Bytes::from(openapi().to_json().unwrap_or_default()))
 }
 
 fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
@@ -149,6 +252,21 @@ fn json<T: Serialize>(status: StatusCode, body: T) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/signup",
+    tag = "auth",
+    summary = "Create an account and get a token",
+    request_body = SignupRequest,
+    responses(
+        (status = 201, description = "Signed up", body = AuthResponse),
+        (status = 400, description = "`bad_request`, `invalid_username`, `invalid_password`, `invalid_profile`", body = ApiError),
+        (status = 409, description = "`username_taken`", body = ApiError),
+        (status = 429, description = "`rate_limited`: too many requests; wait `retry_after_ms`", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
+        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
+    )
+)]
 async fn signup(
     State(edge): State<Arc<Edge>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -168,6 +286,21 @@ async fn signup(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/login",
+    tag = "auth",
+    summary = "Log in and get a token",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in", body = AuthResponse),
+        (status = 400, description = "`bad_request`", body = ApiError),
+        (status = 401, description = "`invalid_credentials`: unknown username or wrong password", body = ApiError),
+        (status = 429, description = "`rate_limited`: too many requests; wait `retry_after_ms`", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
+        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
+    )
+)]
 async fn login(
     State(edge): State<Arc<Edge>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -187,10 +320,40 @@ async fn login(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/me",
+    tag = "users",
+    summary = "The caller's profile",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The profile", body = Profile),
+        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
+        (status = 404, description = "`user_not_found`", body = ApiError),
+        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
+        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
+    )
+)]
 async fn me(State(edge): State<Arc<Edge>>, Caller(user_id): Caller) -> HttpResult<Response> {
     answer::<_, Profile>(&edge, rpc::USER_GET, &UserGetReq { user_id }).await
 }
 
+#[utoipa::path(
+    patch,
+    path = "/v1/me",
+    tag = "users",
+    summary = "Change the caller's display name or status text",
+    request_body = UpdateProfileRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The updated profile", body = Profile),
+        (status = 400, description = "`bad_request`, `invalid_profile`", body = ApiError),
+        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
+        (status = 404, description = "`user_not_found`", body = ApiError),
+        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
+        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
+    )
+)]
 async fn update_me(
     State(edge): State<Arc<Edge>>,
     Caller(user_id): Caller,
@@ -200,6 +363,22 @@ async fn update_me(
     answer::<_, Profile>(&edge, rpc::USER_UPDATE, &UserUpdateReq { user_id, update }).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/users/{id}",
+    tag = "users",
+    summary = "A user's public profile with presence",
+    params(("id" = String, Path, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$", description = "User id (decimal)")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The profile", body = Profile),
+        (status = 400, description = "`bad_request`: a path id is not a decimal u64", body = ApiError),
+        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
+        (status = 404, description = "`user_not_found`; `not_found` for an empty id", body = ApiError),
+        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
+        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
+    )
+)]
 async fn get_user(
     State(edge): State<Arc<Edge>>,
     _caller: Caller,
@@ -216,6 +395,21 @@ async fn get_user(
     Ok(json(StatusCode::OK, profile))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/devices",
+    tag = "devices",
+    summary = "Register or replace a device's push target",
+    request_body = RegisterPushRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The device", body = DeviceInfo),
+        (status = 400, description = "`bad_request`, `invalid_device_id`", body = ApiError),
+        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
+        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
+        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
+    )
+)]
 async fn register_push(
     State(edge): State<Arc<Edge>>,
     Caller(user_id): Caller,
@@ -234,6 +428,19 @@ async fn register_push(
     .await
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/devices",
+    tag = "devices",
+    summary = "The caller's devices",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Devices by id", body = DeviceList),
+        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
+        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
+        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
+    )
+)]
 async fn list_devices(
     State(edge): State<Arc<Edge>>,
     Caller(user_id): Caller,
@@ -243,6 +450,22 @@ async fn list_devices(
     Ok(json(StatusCode::OK, DeviceList { devices }))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/devices/{device}",
+    tag = "devices",
+    summary = "Remove a device's push target",
+    params(("device" = String, Path, pattern = "^[A-Za-z0-9._:-]{1,64}$", description = "Device id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The device, without push target", body = DeviceInfo),
+        (status = 400, description = "`invalid_device_id`", body = ApiError),
+        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
+        (status = 404, description = "`not_found`: an empty path segment matches no route", body = ApiError),
+        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
+        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
+    )
+)]
 async fn unregister_push(
     State(edge): State<Arc<Edge>>,
     Caller(user_id): Caller,
@@ -260,6 +483,24 @@ async fn unregister_push(
     .await
 }
 
+#[utoipa::path(
+    put,
+    path = "/v1/channels/{id}/mute",
+    tag = "channels",
+    summary = "Mute or unmute push notifications of a channel",
+    params(("id" = String, Path, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$", description = "Channel id (decimal)")),
+    request_body = MuteRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The new setting", body = MuteRequest),
+        (status = 400, description = "`bad_request`", body = ApiError),
+        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
+        (status = 403, description = "`not_a_member`", body = ApiError),
+        (status = 404, description = "`not_found`: an empty path segment matches no route", body = ApiError),
+        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
+        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
+    )
+)]
 async fn mute_channel(
     State(edge): State<Arc<Edge>>,
     Caller(user_id): Caller,
@@ -281,6 +522,19 @@ async fn mute_channel(
     Ok(json(StatusCode::OK, req))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/discover",
+    tag = "edges",
+    summary = "The edge this user should connect to",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The edge", body = DiscoverResponse),
+        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
+        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
+        (status = 503, description = "`unavailable`: no edge takes new sockets; retry with backoff", body = ApiError),
+    )
+)]
 async fn discover(State(edge): State<Arc<Edge>>, Caller(user_id): Caller) -> HttpResult<Response> {
     Ok(json(
         StatusCode::OK,
@@ -288,11 +542,21 @@ async fn discover(State(edge): State<Arc<Edge>>, Caller(user_id): Caller) -> Htt
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/push/webpush-key",
+    tag = "devices",
+    summary = "The VAPID public key browsers subscribe with",
+    responses(
+        (status = 200, description = "The key", body = WebPushKey),
+        (status = 404, description = "`not_found`: web push is not configured", body = ApiError),
+    )
+)]
 async fn webpush_key(State(edge): State<Arc<Edge>>) -> HttpResult<Response> {
     match &edge.config.webpush_public_key {
         Some(key) => Ok(json(
             StatusCode::OK,
-            natter_protocol::http::WebPushKey {
+            WebPushKey {
                 public_key: key.clone(),
             },
         )),
@@ -300,6 +564,21 @@ async fn webpush_key(State(edge): State<Arc<Edge>>) -> HttpResult<Response> {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/users",
+    tag = "users",
+    summary = "Users whose username starts with a prefix",
+    params(SearchQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Matching users, by username", body = UserList),
+        (status = 400, description = "`bad_request`: `q` missing or not 1-32 characters, bad `limit`", body = ApiError),
+        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
+        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
+        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
+    )
+)]
 async fn search_users(
     State(edge): State<Arc<Edge>>,
     _caller: Caller,
@@ -307,7 +586,9 @@ async fn search_users(
 ) -> HttpResult<Response> {
     let q: SearchQuery = parse_query(q)?;
     let prefix = q.q.to_ascii_lowercase();
-    if prefix.is_empty() || prefix.len() > 32 {
+    // Characters, as the OpenAPI `maxLength` counts them (a longer prefix matches no
+    // username, which has at most 32 ASCII characters).
+    if prefix.is_empty() || prefix.chars().count() > 32 {
         return Err(ApiError::new(ErrorCode::BadRequest, "q: 1-32 characters").into());
     }
     let limit = q.limit.unwrap_or(20).clamp(1, limits::MAX_SEARCH_RESULTS);
@@ -320,6 +601,22 @@ async fn search_users(
     Ok(json(StatusCode::OK, UserList { users }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/dm",
+    tag = "channels",
+    summary = "The 1:1 channel of the caller and a peer (created once)",
+    request_body = OpenDmRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The channel", body = Channel),
+        (status = 400, description = "`bad_request`, `cannot_dm_self`", body = ApiError),
+        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
+        (status = 404, description = "`user_not_found`", body = ApiError),
+        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
+        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
+    )
+)]
 async fn open_dm(
     State(edge): State<Arc<Edge>>,
     Caller(user_id): Caller,
@@ -337,6 +634,23 @@ async fn open_dm(
     .await
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/channels/{id}/messages",
+    tag = "channels",
+    summary = "A page of history, ascending by seq",
+    params(("id" = String, Path, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$", description = "Channel id (decimal)"), HistoryQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of messages", body = HistoryPage),
+        (status = 400, description = "`bad_request`: bad id, query or `limit` outside 1-200", body = ApiError),
+        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
+        (status = 403, description = "`not_a_member`", body = ApiError),
+        (status = 404, description = "`not_found`: an empty path segment matches no route", body = ApiError),
+        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
+        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
+    )
+)]
 async fn history(
     State(edge): State<Arc<Edge>>,
     Caller(user_id): Caller,
@@ -364,6 +678,21 @@ async fn history(
     .await
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/channels",
+    tag = "channels",
+    summary = "The caller's channels, most recently active first",
+    params(ChannelListQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of channels", body = ChannelList),
+        (status = 400, description = "`bad_request`: bad `limit` or `before`", body = ApiError),
+        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
+        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
+        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
+    )
+)]
 async fn list_channels(
     State(edge): State<Arc<Edge>>,
     Caller(user_id): Caller,
@@ -373,6 +702,23 @@ async fn list_channels(
     answer::<_, ChannelList>(&edge, rpc::CHANNEL_LIST, &ChannelListReq { user_id, query }).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/channels/{id}",
+    tag = "channels",
+    summary = "A channel (current members only)",
+    params(("id" = String, Path, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$", description = "Channel id (decimal)")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The channel", body = Channel),
+        (status = 400, description = "`bad_request`: a path id is not a decimal u64", body = ApiError),
+        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
+        (status = 403, description = "`not_a_member`: no such channel or not a member", body = ApiError),
+        (status = 404, description = "`not_found`: an empty path segment matches no route", body = ApiError),
+        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
+        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
+    )
+)]
 async fn get_channel(
     State(edge): State<Arc<Edge>>,
     Caller(user_id): Caller,
@@ -390,6 +736,23 @@ async fn get_channel(
     .await
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/channels/{id}/members",
+    tag = "channels",
+    summary = "A channel's members with their roles",
+    params(("id" = String, Path, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$", description = "Channel id (decimal)")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Members by user id", body = MemberList),
+        (status = 400, description = "`bad_request`: a path id is not a decimal u64", body = ApiError),
+        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
+        (status = 403, description = "`not_a_member`", body = ApiError),
+        (status = 404, description = "`not_found`: an empty path segment matches no route", body = ApiError),
+        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
+        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
+    )
+)]
 async fn list_members(
     State(edge): State<Arc<Edge>>,
     Caller(user_id): Caller,
@@ -420,6 +783,24 @@ async fn group_command(
     Ok(json(StatusCode::OK, channel))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/groups",
+    tag = "groups",
+    summary = "Create a group",
+    request_body = CreateGroupRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The group", body = Channel),
+        (status = 400, description = "`bad_request`, `invalid_group_name`", body = ApiError),
+        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
+        (status = 404, description = "`user_not_found`", body = ApiError),
+        (status = 409, description = "`group_full`: more than 100 members", body = ApiError),
+        (status = 429, description = "`rate_limited`: group changes count against the caller's send rate", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
+        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
+    )
+)]
 async fn create_group(
     State(edge): State<Arc<Edge>>,
     Caller(user_id): Caller,
@@ -445,6 +826,25 @@ async fn create_group(
     Ok(resp)
 }
 
+#[utoipa::path(
+    patch,
+    path = "/v1/groups/{id}",
+    tag = "groups",
+    summary = "Rename a group (owner or admin)",
+    params(("id" = String, Path, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$", description = "Group (channel) id (decimal)")),
+    request_body = RenameGroupRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The group", body = Channel),
+        (status = 400, description = "`bad_request`, `invalid_group_name`, `not_a_group`", body = ApiError),
+        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
+        (status = 403, description = "`forbidden`, `not_a_member`", body = ApiError),
+        (status = 404, description = "`not_found`: an empty path segment matches no route", body = ApiError),
+        (status = 429, description = "`rate_limited`: group changes count against the caller's send rate", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
+        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
+    )
+)]
 async fn rename_group(
     State(edge): State<Arc<Edge>>,
     Caller(user_id): Caller,
@@ -462,6 +862,26 @@ async fn rename_group(
     .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/groups/{id}/members",
+    tag = "groups",
+    summary = "Add members, all or nothing (owner or admin)",
+    params(("id" = String, Path, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$", description = "Group (channel) id (decimal)")),
+    request_body = AddMembersRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The group", body = Channel),
+        (status = 400, description = "`bad_request`, `not_a_group`", body = ApiError),
+        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
+        (status = 403, description = "`forbidden`, `not_a_member`", body = ApiError),
+        (status = 404, description = "`user_not_found`; `not_found` for an empty id", body = ApiError),
+        (status = 409, description = "`group_full`: the group would exceed 100 members", body = ApiError),
+        (status = 429, description = "`rate_limited`: group changes count against the caller's send rate", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
+        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
+    )
+)]
 async fn add_members(
     State(edge): State<Arc<Edge>>,
     Caller(user_id): Caller,
@@ -482,6 +902,24 @@ async fn add_members(
     .await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/groups/{id}/members/{user}",
+    tag = "groups",
+    summary = "Remove a member (oneself: leave)",
+    params(("id" = String, Path, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$", description = "Group (channel) id (decimal)"), ("user" = String, Path, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$", description = "User id (decimal)")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The group", body = Channel),
+        (status = 400, description = "`bad_request`, `not_a_group`", body = ApiError),
+        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
+        (status = 403, description = "`forbidden`, `not_a_member`", body = ApiError),
+        (status = 404, description = "`user_not_found`; `not_found` for an empty id", body = ApiError),
+        (status = 429, description = "`rate_limited`: group changes count against the caller's send rate", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
+        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
+    )
+)]
 async fn remove_member(
     State(edge): State<Arc<Edge>>,
     Caller(user_id): Caller,
@@ -498,6 +936,24 @@ async fn remove_member(
     .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/groups/{id}/leave",
+    tag = "groups",
+    summary = "Leave a group",
+    params(("id" = String, Path, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$", description = "Group (channel) id (decimal)")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The group", body = Channel),
+        (status = 400, description = "`bad_request`, `not_a_group`", body = ApiError),
+        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
+        (status = 403, description = "`not_a_member`", body = ApiError),
+        (status = 404, description = "`not_found`: an empty path segment matches no route", body = ApiError),
+        (status = 429, description = "`rate_limited`: group changes count against the caller's send rate", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
+        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
+    )
+)]
 async fn leave_group(
     State(edge): State<Arc<Edge>>,
     Caller(user_id): Caller,
@@ -513,6 +969,25 @@ async fn leave_group(
     .await
 }
 
+#[utoipa::path(
+    put,
+    path = "/v1/groups/{id}/members/{user}/role",
+    tag = "groups",
+    summary = "Set a member's role (owner only)",
+    params(("id" = String, Path, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$", description = "Group (channel) id (decimal)"), ("user" = String, Path, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$", description = "User id (decimal)")),
+    request_body = SetRoleRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The group", body = Channel),
+        (status = 400, description = "`bad_request` (role `owner`, oneself, bad id), `not_a_group`", body = ApiError),
+        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
+        (status = 403, description = "`forbidden`, `not_a_member`", body = ApiError),
+        (status = 404, description = "`user_not_found`: not a member; `not_found` for an empty id", body = ApiError),
+        (status = 429, description = "`rate_limited`: group changes count against the caller's send rate", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
+        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
+    )
+)]
 async fn set_role(
     State(edge): State<Arc<Edge>>,
     Caller(user_id): Caller,
@@ -534,6 +1009,42 @@ async fn set_role(
     .await
 }
 
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    summary = "Liveness",
+    responses((status = 200, description = "`ok`", body = String, content_type = "text/plain"))
+)]
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/openapi.json",
+    tag = "operations",
+    summary = "This OpenAPI 3.1 document",
+    responses((status = 200, description = "The document", body = Object))
+)]
+async fn openapi_json() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        openapi_bytes().clone(),
+    )
+        .into_response()
+}
+
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    summary = "Prometheus metrics",
+    responses(
+        (status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"),
+        (status = 404, description = "`not_found`: metrics are disabled", body = ApiError),
+    )
+)]
 async fn metrics(State(edge): State<Arc<Edge>>) -> Response {
     match &edge.config.metrics {
         Some(render) => (
@@ -542,5 +1053,122 @@ async fn metrics(State(edge): State<Arc<Edge>>) -> Response {
         )
             .into_response(),
         None => HttpError(ApiError::new(ErrorCode::NotFound, "metrics disabled")).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use serde_json::Value;
+
+    use super::*;
+
+    fn spec() -> Value {
+        serde_json::from_slice(openapi_bytes()).expect("the document is JSON")
+    }
+
+    /// Every `$ref` in `v`, with where it was found.
+    fn refs<'a>(v: &'a Value, at: String, out: &mut Vec<(String, &'a str)>) {
+        match v {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    match (k.as_str(), v) {
+                        ("$ref", Value::String(r)) => out.push((at.clone(), r)),
+                        _ => refs(v, format!("{at}/{k}"), out),
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    refs(v, format!("{at}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_route_is_in_the_spec_and_nothing_else() {
+        let routed: BTreeSet<(String, String)> = routes()
+            .into_iter()
+            .map(|(m, p, _)| (m.as_str().to_ascii_lowercase(), p.to_string()))
+            .collect();
+        let spec = spec();
+        let mut documented = BTreeSet::new();
+        for (path, item) in spec["paths"].as_object().expect("paths") {
+            for method in item.as_object().expect("path item").keys() {
+                if ["get", "put", "post", "delete", "patch", "head", "options"]
+                    .contains(&method.as_str())
+                {
+                    documented.insert((method.clone(), path.clone()));
+                }
+            }
+        }
+        let undocumented: Vec<_> = routed.difference(&documented).collect();
+        let unrouted: Vec<_> = documented.difference(&routed).collect();
+        assert!(
+            undocumented.is_empty() && unrouted.is_empty(),
+            "routes missing from the OpenAPI document: {undocumented:?}; \
+             documented but not routed: {unrouted:?}"
+        );
+    }
+
+    #[test]
+    fn spec_is_openapi_3_1_and_every_ref_resolves() {
+        let spec = spec();
+        let version = spec["openapi"].as_str().expect("openapi field");
+        assert!(version.starts_with("3.1"), "openapi {version}");
+        assert_eq!(spec["info"]["version"], env!("CARGO_PKG_VERSION"));
+        assert!(spec["info"]["title"].is_string());
+        let mut found = Vec::new();
+        refs(&spec, String::new(), &mut found);
+        assert!(!found.is_empty(), "schemas are referenced");
+        for (at, r) in found {
+            let pointer = r
+                .strip_prefix('#')
+                .unwrap_or_else(|| panic!("{at}: external $ref {r}"));
+            assert!(
+                spec.pointer(pointer).is_some(),
+                "{at}: $ref {r} resolves to nothing"
+            );
+        }
+    }
+
+    #[test]
+    fn every_operation_documents_its_errors_and_security() {
+        let spec = spec();
+        let schemes = &spec["components"]["securitySchemes"];
+        assert_eq!(schemes["bearer"]["scheme"], "bearer");
+        let codes = spec["components"]["schemas"]["ErrorCode"]["enum"]
+            .as_array()
+            .expect("ErrorCode enum");
+        for code in ErrorCode::ALL {
+            assert!(codes.contains(&Value::from(code.as_str())), "{code}");
+        }
+        for (path, item) in spec["paths"].as_object().expect("paths") {
+            for (method, op) in item.as_object().expect("path item") {
+                let responses = op["responses"].as_object().expect("responses");
+                let secured = op["security"]
+                    .as_array()
+                    .is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some()));
+                if secured {
+                    assert!(responses.contains_key("401"), "{method} {path}: no 401");
+                }
+                for (status, resp) in responses {
+                    // `/readyz` answers 503 with its checks, not an error.
+                    if path == "/readyz" {
+                        continue;
+                    }
+                    if status.starts_with('4') || status.starts_with('5') {
+                        let schema = &resp["content"]["application/json"]["schema"]["$ref"];
+                        assert_eq!(
+                            schema, "#/components/schemas/ApiError",
+                            "{method} {path} {status}: error body is not an ApiError"
+                        );
+                    }
+                }
+            }
+        }
     }
 }

@@ -99,11 +99,33 @@ fn accept(edge: &Edge, headers: &HeaderMap, query: Option<String>) -> Result<Ses
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/ws",
+    tag = "websocket",
+    summary = "Open the WebSocket (protocol in docs/asyncapi.yaml)",
+    description = "An HTTP/1.1 upgrade (`Connection: Upgrade`, `Upgrade: websocket`). \
+        Authenticated by the `token` parameter or an `Authorization: Bearer` header.",
+    params(
+        ("token" = Option<String>, Query, description = "The bearer token (unless sent as a header)"),
+        ("device" = Option<String>, Query, description = "This device's stable id, 1-64 of `A-Z a-z 0-9 - _ . :`; assigned if left out"),
+        ("format" = Option<String>, Query, description = "`json` (text frames, the default) or `msgpack` (binary frames)"),
+    ),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 101, description = "Switching protocols: the socket is open"),
+        (status = 400, description = "`bad_request` (not a WebSocket upgrade, bad query), `invalid_device_id`", body = natter_protocol::ApiError),
+        (status = 401, description = "`token_invalid`, `token_expired`", body = natter_protocol::ApiError),
+        (status = 503, description = "`draining`: this edge takes no new sockets; discover another", body = natter_protocol::ApiError),
+    )
+)]
 pub(crate) async fn upgrade(
     State(edge): State<Arc<Edge>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
-    ws: IncomingUpgrade,
+    // Taken as a Result so that a plain GET gets a JSON `bad_request` like every other
+    // error, after the token is checked, rather than the extractor's bare 400.
+    ws: Result<IncomingUpgrade, axum::http::StatusCode>,
 ) -> Response {
     if *edge.phase.borrow() != Phase::Running {
         return HttpError(ApiError::new(
@@ -115,6 +137,13 @@ pub(crate) async fn upgrade(
     let session = match accept(&edge, &headers, query) {
         Ok(s) => s,
         Err(e) => return HttpError(e).into_response(),
+    };
+    let Ok(ws) = ws else {
+        return HttpError(ApiError::new(
+            ErrorCode::BadRequest,
+            "not a WebSocket upgrade (Connection: Upgrade, Upgrade: websocket, Sec-WebSocket-Key)",
+        ))
+        .into_response();
     };
     match ws.upgrade() {
         Ok((response, fut)) => {

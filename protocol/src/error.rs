@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// Every error a client can be told about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The request body or query is not valid JSON of the expected shape.
@@ -172,6 +173,7 @@ impl std::fmt::Display for ErrorCode {
 
 /// An error as the client sees it: the HTTP error body and the payload of RPC errors.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[error("{code}: {message}")]
 pub struct ApiError {
     /// Stable code to switch on.

@@ -7,17 +7,29 @@ use crate::ws::MessageEvent;
 
 /// `POST /v1/signup`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignupRequest {
     /// 3–32 of `a-z 0-9 _ .`, unique case-insensitively.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9_.]{3,32}$"))]
     pub username: String,
     /// 8–128 bytes.
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 128))]
     pub password: String,
     /// 1–64 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 64,
+            pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$"
+        )
+    )]
     pub display_name: String,
 }
 
 /// `POST /v1/login`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
     /// The username (any case).
     pub username: String,
@@ -27,6 +39,7 @@ pub struct LoginRequest {
 
 /// Answer to sign-up and login: a bearer token and the user's profile.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuthResponse {
     /// Signed token for `Authorization: Bearer` and the WebSocket `token` parameter.
     pub token: String,
@@ -38,8 +51,10 @@ pub struct AuthResponse {
 
 /// A user's profile (public: no field here is private).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Profile {
     /// User id.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$"))]
     #[serde(with = "ids")]
     pub id: u64,
     /// Username as normalized (lowercase).
@@ -57,8 +72,10 @@ pub struct Profile {
 
 /// Whether a user is online (on any device), and when they were last seen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Presence {
     /// Whose.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$"))]
     #[serde(with = "ids")]
     pub user: u64,
     /// Online while any of their devices is.
@@ -72,19 +89,38 @@ pub struct Presence {
 
 /// `PATCH /v1/me`: fields left out stay as they are.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateProfileRequest {
     /// New display name.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 64,
+            pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$"
+        )
+    )]
     pub display_name: Option<String>,
     /// New status text ("" clears it).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 140, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")
+    )]
     pub status_text: Option<String>,
 }
 
 /// `GET /v1/users?q=<prefix>&limit=<n>` query.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::IntoParams),
+    into_params(parameter_in = Query)
+)]
 pub struct SearchQuery {
     /// Username prefix (case-insensitive).
+    #[cfg_attr(feature = "openapi", param(min_length = 1, max_length = 32))]
     pub q: String,
     /// At most this many results (default 20, max 50).
     #[serde(default)]
@@ -93,6 +129,7 @@ pub struct SearchQuery {
 
 /// A list of users.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserList {
     /// Users ordered by username.
     pub users: Vec<Profile>,
@@ -100,14 +137,17 @@ pub struct UserList {
 
 /// `POST /v1/dm`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OpenDmRequest {
     /// The other user.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$"))]
     #[serde(with = "ids")]
     pub peer: u64,
 }
 
 /// Kind of channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ChannelKind {
     /// A 1:1 conversation.
@@ -125,6 +165,7 @@ pub enum ChannelKind {
 /// | remove a member | yes | yes | no |
 /// | remove an admin, change roles | yes | no | no |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Created the group (or inherited it when the owner left); exactly one per group.
@@ -137,8 +178,10 @@ pub enum Role {
 
 /// A channel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Channel {
     /// Channel id.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$"))]
     #[serde(with = "ids")]
     pub id: u64,
     /// Kind.
@@ -147,6 +190,7 @@ pub struct Channel {
     #[serde(default)]
     pub name: Option<String>,
     /// Member user ids.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<crate::ids::IdSchema>))]
     #[serde(with = "ids::vec")]
     pub members: Vec<u64>,
     /// Creation time, milliseconds since the Unix epoch.
@@ -156,6 +200,11 @@ pub struct Channel {
 /// `GET /v1/channels/{id}/messages` query: `after` pages forward, `before` backward,
 /// neither gives the latest messages.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::IntoParams),
+    into_params(parameter_in = Query)
+)]
 pub struct HistoryQuery {
     /// Only messages with seq < before.
     #[serde(default)]
@@ -165,13 +214,16 @@ pub struct HistoryQuery {
     pub after: Option<u64>,
     /// At most this many (default 50, max 200).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub limit: Option<u32>,
 }
 
 /// A page of history, in ascending seq order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HistoryPage {
     /// Channel id.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$"))]
     #[serde(with = "ids")]
     pub channel: u64,
     /// Messages, ascending by seq.
@@ -184,31 +236,53 @@ pub struct HistoryPage {
 
 /// `POST /v1/groups`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateGroupRequest {
     /// 1–64 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 64,
+            pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$"
+        )
+    )]
     pub name: String,
     /// Initial members besides the creator (at most 99).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<crate::ids::IdSchema>, max_items = 99))]
     #[serde(default, with = "ids::vec")]
     pub members: Vec<u64>,
 }
 
 /// `PATCH /v1/groups/{id}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RenameGroupRequest {
     /// The new name, 1–64 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 64,
+            pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$"
+        )
+    )]
     pub name: String,
 }
 
 /// `POST /v1/groups/{id}/members`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AddMembersRequest {
     /// Users to add; those already members are ignored.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<crate::ids::IdSchema>))]
     #[serde(with = "ids::vec")]
     pub users: Vec<u64>,
 }
 
 /// `PUT /v1/groups/{id}/members/{user}/role`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SetRoleRequest {
     /// `admin` or `member`.
     pub role: Role,
@@ -216,8 +290,10 @@ pub struct SetRoleRequest {
 
 /// One member of a channel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Member {
     /// User id.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$"))]
     #[serde(with = "ids")]
     pub user: u64,
     /// Role (always `member` in 1:1 channels).
@@ -228,6 +304,7 @@ pub struct Member {
 
 /// `GET /v1/channels/{id}/members`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MemberList {
     /// Members ordered by user id.
     pub members: Vec<Member>,
@@ -235,21 +312,30 @@ pub struct MemberList {
 
 /// `GET /v1/channels?limit=<n>&before=<cursor>` query.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::IntoParams),
+    into_params(parameter_in = Query)
+)]
 pub struct ChannelListQuery {
     /// At most this many (default 50, max 200).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub limit: Option<u32>,
     /// The `next` cursor of the previous page.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(pattern = "^[0-9]{1,20}\\.[0-9]{1,20}$"))]
     pub before: Option<String>,
 }
 
 /// The start of a channel's latest message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessagePreview {
     /// Its seq.
     pub seq: u64,
     /// Its author (the acting user for system events).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$"))]
     #[serde(with = "ids")]
     pub sender: u64,
     /// The first 100 characters of the text ("" for system events).
@@ -263,8 +349,10 @@ pub struct MessagePreview {
 
 /// One entry of the user's channel list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChannelSummary {
     /// Channel id.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$"))]
     #[serde(with = "ids")]
     pub id: u64,
     /// Kind.
@@ -272,6 +360,7 @@ pub struct ChannelSummary {
     /// The group's name, or the peer's display name for a 1:1 channel.
     pub name: String,
     /// The other user of a 1:1 channel.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     #[serde(default, with = "ids::option")]
     pub peer: Option<u64>,
     /// Latest seq (0 when empty).
@@ -290,6 +379,7 @@ pub struct ChannelSummary {
 
 /// A page of the user's channels, most recently active first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChannelList {
     /// The channels.
     pub channels: Vec<ChannelSummary>,
@@ -300,6 +390,7 @@ pub struct ChannelList {
 
 /// Where push notifications for a device go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PushPlatform {
     /// Firebase Cloud Messaging (HTTP v1 API); `token` is the FCM registration token.
@@ -315,10 +406,12 @@ pub enum PushPlatform {
 
 /// A device's push registration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushTarget {
     /// The provider.
     pub platform: PushPlatform,
     /// Provider token, or endpoint URL for `webpush` and `webhook`.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 4096))]
     pub token: String,
     /// Web Push: the subscription's P-256 public key (base64url, uncompressed point).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -330,6 +423,7 @@ pub struct PushTarget {
 
 /// `GET /v1/discover`: the edge to connect to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DiscoverResponse {
     /// The edge's id.
     pub edge_id: String,
@@ -341,6 +435,7 @@ pub struct DiscoverResponse {
 
 /// `GET /v1/push/webpush-key`: the key browsers subscribe with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebPushKey {
     /// VAPID public key, base64url of the uncompressed P-256 point
     /// (`applicationServerKey` of `PushManager.subscribe`).
@@ -350,8 +445,10 @@ pub struct WebPushKey {
 /// `POST /v1/devices`: registers (or replaces) the push target of one of the
 /// caller's devices.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegisterPushRequest {
     /// The device's id (as used with `/v1/ws?device=`).
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9._:-]{1,64}$"))]
     pub device_id: String,
     /// Where its notifications go.
     #[serde(flatten)]
@@ -360,6 +457,7 @@ pub struct RegisterPushRequest {
 
 /// A device of the caller, with its push registration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeviceInfo {
     /// The device's id.
     pub device_id: String,
@@ -370,6 +468,7 @@ pub struct DeviceInfo {
 
 /// `PUT /v1/channels/{id}/mute`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MuteRequest {
     /// Muted channels get no push notifications (messages still arrive).
     pub muted: bool,
@@ -377,6 +476,7 @@ pub struct MuteRequest {
 
 /// `GET /v1/devices`: the caller's devices.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeviceList {
     /// Devices ordered by id.
     pub devices: Vec<DeviceInfo>,

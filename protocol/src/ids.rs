@@ -23,6 +23,30 @@ pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     }
 }
 
+/// The OpenAPI schema `Id`: an id on the wire, a decimal string of a u64 (used for
+/// lists of ids; single ids carry the same pattern inline). The pattern stops at
+/// 1.8e19 so that a schema-valid id always parses; Snowflake ids stay below 2^63.
+#[cfg(feature = "openapi")]
+pub struct IdSchema;
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for IdSchema {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some("^([0-9]{1,19}|1[0-7][0-9]{18})$"))
+            .description(Some("A u64 id as a decimal string."))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for IdSchema {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("Id")
+    }
+}
+
 /// The same for `Vec<u64>`.
 pub mod vec {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};

@@ -121,16 +121,20 @@ fn classify(op: Option<serde_json::Value>, detail: String) -> ApiError {
 
 /// A message as clients see it, live and in history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessageEvent {
     /// Channel the message belongs to.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     #[serde(with = "ids")]
     pub channel: u64,
     /// Position in the channel: 1, 2, 3, … without gaps.
     pub seq: u64,
     /// Globally unique, time-ordered id.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     #[serde(with = "ids")]
     pub message_id: u64,
     /// Author's user id.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     #[serde(with = "ids")]
     pub sender: u64,
     /// The author's id for this send (lets the author's devices match their acks).
@@ -147,6 +151,7 @@ pub struct MessageEvent {
 
 /// A change to a group, kept in its history as a seq'd message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SystemEvent {
     /// The group was created (seq 1) with these members, its creator included.
@@ -154,12 +159,14 @@ pub enum SystemEvent {
         /// The group's name.
         name: String,
         /// Every initial member.
+        #[cfg_attr(feature = "openapi", schema(value_type = Vec<crate::ids::IdSchema>))]
         #[serde(with = "ids::vec")]
         members: Vec<u64>,
     },
     /// Users were added.
     MembersAdded {
         /// The new members.
+        #[cfg_attr(feature = "openapi", schema(value_type = Vec<crate::ids::IdSchema>))]
         #[serde(with = "ids::vec")]
         users: Vec<u64>,
     },
@@ -167,12 +174,14 @@ pub enum SystemEvent {
     /// this event and nothing after it.
     MemberRemoved {
         /// Who was removed.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         #[serde(with = "ids")]
         user: u64,
     },
     /// A member left (`sender` == `user`).
     MemberLeft {
         /// Who left.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         #[serde(with = "ids")]
         user: u64,
     },
@@ -184,6 +193,7 @@ pub enum SystemEvent {
     /// A member's role changed (also when ownership passes on because the owner left).
     RoleChanged {
         /// Whose role.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
         #[serde(with = "ids")]
         user: u64,
         /// The new role.

@@ -430,3 +430,41 @@ async fn the_web_app_is_served_under_a_strict_csp_and_unknown_paths_are_typed_40
         assert!(r.contains("\"code\":\"not_found\""), "{path}: {r}");
     }
 }
+
+/// The body of an HTTP/1.1 response as [`http_get`] returns it.
+fn body(response: &str) -> &str {
+    response.split_once("\r\n\r\n").map_or("", |(_, b)| b)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_edge_serves_its_openapi_document_and_refuses_plain_socket_gets_with_json() {
+    let sys = System::start(BIN, 2).await;
+    sys.wait_ready().await;
+    for edge in &sys.edges {
+        let addr = edge.url.trim_start_matches("http://").to_string();
+        let r = http_get(&addr, "/v1/openapi.json").await;
+        assert!(r.starts_with("http/1.1 200"), "{r}");
+        assert!(r.contains("content-type: application/json"), "{r}");
+        let doc: serde_json::Value = serde_json::from_str(body(&r)).expect("JSON document");
+        assert!(
+            doc["openapi"]
+                .as_str()
+                .is_some_and(|v| v.starts_with("3.1"))
+        );
+        assert_eq!(doc["info"]["version"], env!("CARGO_PKG_VERSION"));
+        assert!(doc["paths"]["/v1/openapi.json"].is_object());
+    }
+
+    // A GET of the socket that is no upgrade: a typed JSON error, as documented.
+    let addr = sys.edges[0].url.trim_start_matches("http://").to_string();
+    let r = http_get(&addr, "/v1/ws").await;
+    assert!(r.starts_with("http/1.1 401"), "{r}");
+    assert!(r.contains("\"code\":\"token_invalid\""), "{r}");
+    let (alice, _) = user(&sys.client(0), "alice").await;
+    let token = alice.token().expect("token");
+    // `http_get` lowercases the response, not the request: the token goes as is.
+    let r = http_get(&addr, &format!("/v1/ws?token={token}")).await;
+    assert!(r.starts_with("http/1.1 400"), "{r}");
+    assert!(r.contains("content-type: application/json"), "{r}");
+    assert!(r.contains("\"code\":\"bad_request\""), "{r}");
+}
