@@ -62,12 +62,29 @@ fn desired(live: &[String], p: u32) -> Option<&str> {
 pub(crate) async fn run(w: Arc<Worker>, me: String) {
     let mut owned = OwnedSet::default();
     w.config.health.expect("leases");
-    w.config.health.expect("store");
     if let Err(e) = manage(&w, &me, &mut owned.0).await {
         tracing::error!(error = %e, "lease manager failed");
         w.config
             .health
             .set("leases", Err(format!("lease manager failed: {e}")));
+    }
+}
+
+/// Keeps the `store` readiness check current: a read every `every`, bounded by
+/// `every`, so a stuck disk or an unreachable TiKV turns the worker unready. Its own
+/// task: a slow store must never delay lease renewals.
+pub(crate) async fn probe_store(w: Arc<Worker>, every: std::time::Duration) {
+    w.config.health.expect("store");
+    let key = natter_store::keys::partition_fence(0);
+    loop {
+        let read = w.store.get(&key);
+        let state = match tokio::time::timeout(every, read).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(format!("store unreachable: {e}")),
+            Err(_) => Err(format!("store read took over {every:?}")),
+        };
+        w.config.health.set("store", state);
+        tokio::time::sleep(every).await;
     }
 }
 
@@ -166,14 +183,6 @@ async fn manage(w: &Arc<Worker>, me: &str, owned: &mut HashMap<u32, Owned>) -> a
         w.config
             .health
             .set("leases", renewal_failed.map_or(Ok(()), Err));
-        // A read proves the store answers (a stuck disk or an unreachable TiKV).
-        let probe = w
-            .store
-            .get(&natter_store::keys::partition_fence(0))
-            .await
-            .map(|_| ())
-            .map_err(|e| format!("store unreachable: {e}"));
-        w.config.health.set("store", probe);
         tokio::time::sleep(tick).await;
     }
 }

@@ -111,6 +111,10 @@ pub async fn run(
     let me = format!("sw-{}", ids.worker_id());
     let mut tasks = tokio::task::JoinSet::new();
     tasks.spawn(leases::run(worker.clone(), me.clone()));
+    tasks.spawn(leases::probe_store(
+        worker.clone(),
+        worker.config.lease_ttl / 3,
+    ));
     let rpc_sub = worker
         .nats
         .queue_subscribe(
