@@ -125,25 +125,9 @@ pub async fn ensure(js: &jetstream::Context, cfg: &LayoutConfig) -> Result<Layou
         return Err(LayoutError::NoPartitions);
     }
     let info = ensure_message_stream(js, cfg).await?;
-    let partitions = info
-        .config
-        .metadata
-        .get(PARTITIONS_METADATA_KEY)
-        .and_then(|v| v.parse::<u32>().ok())
-        .filter(|p| *p > 0)
-        .ok_or_else(|| {
-            LayoutError::BadMetadata(info.config.metadata.get(PARTITIONS_METADATA_KEY).cloned())
-        })?;
+    let layout = Layout::of_stream(&info)?;
     ensure_push_stream(js, cfg).await?;
-    // Streams created before presence existed have one shard.
-    let presence_shards = info
-        .config
-        .metadata
-        .get(PRESENCE_SHARDS_METADATA_KEY)
-        .and_then(|v| v.parse::<u32>().ok())
-        .filter(|p| *p > 0)
-        .unwrap_or(1);
-    for (bucket, description, expiry) in buckets(presence_shards) {
+    for (bucket, description, expiry) in buckets(layout.presence_shards) {
         let mut config = kv::Config {
             bucket,
             description: description.into(),
@@ -158,10 +142,40 @@ pub async fn ensure(js: &jetstream::Context, cfg: &LayoutConfig) -> Result<Layou
         }
         ensure_bucket(js, config).await?;
     }
-    Ok(Layout {
-        partitions,
-        presence_shards,
-    })
+    Ok(layout)
+}
+
+/// The layout in force, read from the message stream without creating anything
+/// (for tools that only look, such as `natter admin`).
+///
+/// # Errors
+/// Fails if JetStream is unreachable, the stream does not exist, or its metadata is
+/// invalid.
+pub async fn read(js: &jetstream::Context) -> Result<Layout, LayoutError> {
+    let mut stream = js.get_stream(MESSAGE_STREAM).await.map_err(js_err)?;
+    let info = stream.info().await.map_err(js_err)?;
+    Layout::of_stream(info)
+}
+
+impl Layout {
+    /// The layout the message stream's metadata fixes.
+    fn of_stream(info: &stream::Info) -> Result<Self, LayoutError> {
+        let number = |key| {
+            info.config
+                .metadata
+                .get(key)
+                .and_then(|v| v.parse::<u32>().ok())
+                .filter(|n| *n > 0)
+        };
+        let partitions = number(PARTITIONS_METADATA_KEY).ok_or_else(|| {
+            LayoutError::BadMetadata(info.config.metadata.get(PARTITIONS_METADATA_KEY).cloned())
+        })?;
+        Ok(Self {
+            partitions,
+            // Streams created before presence existed have one shard.
+            presence_shards: number(PRESENCE_SHARDS_METADATA_KEY).unwrap_or(1),
+        })
+    }
 }
 
 /// How a bucket's keys go away.

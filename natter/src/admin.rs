@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use async_nats::jetstream::{self, consumer, stream};
+use async_nats::jetstream::{self, consumer};
 use clap::{Args, Subcommand};
 use futures::StreamExt;
 use natter_nats::layout;
@@ -264,7 +264,7 @@ async fn leases(js: &jetstream::Context) -> anyhow::Result<Table> {
         .into_iter()
         .map(|(k, _)| k)
         .collect();
-    let partitions = partition_count(js).await?;
+    let partitions = layout::read(js).await?.partitions;
     let held: std::collections::HashMap<String, String> = leases
         .entries()
         .await?
@@ -322,7 +322,7 @@ async fn presence(
     user: u64,
     out: &Output,
 ) -> anyhow::Result<()> {
-    let shards = stream_metadata(js, layout::PRESENCE_SHARDS_METADATA_KEY).await?;
+    let shards = layout::read(js).await?.presence_shards;
     let shard = layout::presence_shard_of(user, shards);
     let answer: Vec<Presence> = request(
         nats,
@@ -468,21 +468,6 @@ async fn pending(js: &jetstream::Context, partition: u32, limit: usize) -> anyho
 async fn stream_last_seq(js: &jetstream::Context) -> anyhow::Result<u64> {
     let mut s = js.get_stream(layout::MESSAGE_STREAM).await?;
     Ok(s.info().await?.state.last_sequence)
-}
-
-async fn partition_count(js: &jetstream::Context) -> anyhow::Result<u32> {
-    stream_metadata(js, layout::PARTITIONS_METADATA_KEY).await
-}
-
-/// A number the layout stored in the message stream's metadata.
-async fn stream_metadata(js: &jetstream::Context, key: &str) -> anyhow::Result<u32> {
-    let mut s: stream::Stream = js.get_stream(layout::MESSAGE_STREAM).await?;
-    let info = s.info().await?;
-    info.config
-        .metadata
-        .get(key)
-        .and_then(|v| v.parse().ok())
-        .with_context(|| format!("stream {} has no {key} metadata", layout::MESSAGE_STREAM))
 }
 
 fn now_ms() -> u64 {
