@@ -104,9 +104,9 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                 out.print_json(&c);
             } else {
                 outln!(
-                    "channel {} ({:?}{}), created {}, head seq {}",
+                    "channel {} ({}{}), created {}, head seq {}",
                     c.channel.id,
-                    c.channel.kind,
+                    wire_name(&c.channel.kind),
                     c.channel
                         .name
                         .as_deref()
@@ -120,7 +120,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                     c.members.iter().map(|m| {
                         vec![
                             m.user.to_string(),
-                            format!("{:?}", m.role).to_lowercase(),
+                            wire_name(&m.role),
                             m.joined_at.to_string(),
                         ]
                     }),
@@ -147,7 +147,10 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                 out.table(Table::new(
                     &["device", "push", "channel", "cursor", "head", "behind"],
                     u.devices.iter().flat_map(|d| {
-                        let push = d.push_platform.clone().unwrap_or_else(|| "-".into());
+                        let push = d
+                            .push_platform
+                            .as_ref()
+                            .map_or_else(|| "-".into(), wire_name);
                         let rows: Vec<Vec<String>> = if d.positions.is_empty() {
                             vec![vec![
                                 d.device_id.clone(),
@@ -468,6 +471,14 @@ async fn pending(js: &jetstream::Context, partition: u32, limit: usize) -> anyho
 async fn stream_last_seq(js: &jetstream::Context) -> anyhow::Result<u64> {
     let mut s = js.get_stream(layout::MESSAGE_STREAM).await?;
     Ok(s.info().await?.state.last_sequence)
+}
+
+/// How `value` (an enum such as a role or a platform) is spelled on the wire.
+fn wire_name<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        other => format!("{other:?}"),
+    }
 }
 
 fn now_ms() -> u64 {

@@ -416,7 +416,7 @@ pub struct AdminDevice {
     /// When it first connected or registered (ms since the epoch).
     pub registered_at: u64,
     /// Its push platform, if it registered a target (the token is not shown).
-    pub push_platform: Option<String>,
+    pub push_platform: Option<crate::http::PushPlatform>,
     /// Per channel: the device's cursor and the last seq it may get.
     pub positions: Vec<SyncPosition>,
 }

@@ -42,7 +42,7 @@ pub(crate) async fn user(w: &Worker, req: AdminUserReq) -> RpcReply<AdminUser> {
             .collect();
         devices.push(AdminDevice {
             registered_at: rec.registered_at,
-            push_platform: rec.push.map(|t| format!("{:?}", t.platform).to_lowercase()),
+            push_platform: rec.push.map(|t| t.platform),
             positions,
             device_id,
         });
