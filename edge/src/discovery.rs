@@ -47,7 +47,7 @@ pub(crate) struct Discovery {
     pub(crate) connections: AtomicU64,
     /// Woken to renew at once (draining began).
     renew_now: tokio::sync::Notify,
-    /// Readiness: registered for discovery, not draining.
+    /// Readiness: registered for discovery (`/readyz` adds `draining` from above).
     pub(crate) health: natter_nats::health::Health,
 }
 
@@ -70,7 +70,6 @@ impl Discovery {
             health: {
                 let health = natter_nats::health::Health::default();
                 health.expect("discovery");
-                health.set("draining", Ok(()));
                 health
             },
         }))
@@ -128,8 +127,6 @@ impl Discovery {
     /// Marks this edge draining and tells the bucket at once.
     pub(crate) fn start_draining(&self) {
         self.draining.store(true, Ordering::Relaxed);
-        // Load balancers stop sending new clients; /healthz still answers.
-        self.health.set("draining", Err("draining".into()));
         self.renew_now.notify_one();
     }
 

@@ -1,24 +1,15 @@
 //! `/readyz`: whether this edge should get new clients.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use natter_nats::health::Readiness;
 
 use crate::Edge;
-
-/// The `/readyz` body, for the OpenAPI document (the type itself is
-/// `natter_nats::health::Readiness`, shared by every service).
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-struct ReadinessBody {
-    /// Every check passed.
-    ready: bool,
-    /// Each check (`nats`, `discovery`, `draining`): `ok` or why not.
-    checks: std::collections::BTreeMap<String, String>,
-}
 
 #[utoipa::path(
     get,
@@ -26,18 +17,26 @@ struct ReadinessBody {
     tag = "operations",
     summary = "Readiness: NATS connected, registered for discovery, not draining",
     responses(
-        (status = 200, description = "Ready", body = ReadinessBody),
-        (status = 503, description = "Not ready: a failing check carries its reason", body = ReadinessBody),
+        (status = 200, description = "Ready", body = Readiness),
+        (status = 503, description = "Not ready: a failing check carries its reason", body = Readiness),
     )
 )]
 /// 200 when NATS is connected, the edge is registered for discovery and not
 /// draining; 503 otherwise. The body lists each check.
 pub(crate) async fn readyz(State(edge): State<Arc<Edge>>) -> Response {
-    let r = edge.discovery.health.readiness(&edge.nats);
-    let status = if r.ready {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
+    let draining = edge.discovery.draining.load(Ordering::Relaxed);
+    response(edge.discovery.health.readiness(&edge.nats).with(
+        "draining",
+        if draining {
+            Err("draining".into())
+        } else {
+            Ok(())
+        },
+    ))
+}
+
+/// A `/readyz` answer: the checks as JSON, 200 or 503 (every service's `/readyz`).
+pub fn response(r: Readiness) -> Response {
+    let status = StatusCode::from_u16(r.http_status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     (status, Json(r)).into_response()
 }

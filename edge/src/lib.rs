@@ -25,7 +25,7 @@ pub mod publisher;
 
 mod cursors;
 mod delivery;
-mod health;
+pub mod health;
 mod http;
 mod limits;
 mod members;

@@ -18,11 +18,27 @@ pub struct Health {
 
 /// What `/readyz` answers (JSON): ready when every check is `ok`.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Readiness {
     /// Every check passed.
     pub ready: bool,
     /// Each check: `ok` or why not.
     pub checks: BTreeMap<String, String>,
+}
+
+impl Readiness {
+    /// Adds a check computed by the caller at answer time (state it already keeps).
+    pub fn with(mut self, check: &str, state: Result<(), String>) -> Self {
+        let state = state.err().unwrap_or_else(|| "ok".into());
+        self.ready &= state == "ok";
+        self.checks.insert(check.into(), state);
+        self
+    }
+
+    /// The HTTP status `/readyz` answers with: 200 when ready, else 503.
+    pub fn http_status(&self) -> u16 {
+        if self.ready { 200 } else { 503 }
+    }
 }
 
 impl Health {

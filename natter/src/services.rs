@@ -147,13 +147,8 @@ async fn serve_metrics(
         .route(
             "/readyz",
             axum::routing::get(move || {
-                let r = health.readiness(&nats);
-                let status = if r.ready {
-                    axum::http::StatusCode::OK
-                } else {
-                    axum::http::StatusCode::SERVICE_UNAVAILABLE
-                };
-                async move { (status, axum::Json(r)) }
+                let r = natter_edge::health::response(health.readiness(&nats));
+                async move { r }
             }),
         );
     tokio::spawn(async move { axum::serve(listener, app).await });
