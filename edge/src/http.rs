@@ -18,6 +18,7 @@ use natter_protocol::http::{
     MuteRequest, OpenDmRequest, Profile, RegisterPushRequest, RenameGroupRequest, SearchQuery,
     SetRoleRequest, SignupRequest, UpdateProfileRequest, UserList, WebPushKey,
 };
+use natter_protocol::ids::IdSchema;
 use natter_protocol::internal::{
     ChannelAction, ChannelListReq, ChannelReq, DevicePushReq, DmOpenReq, HistoryReq, MuteReq,
     UserGetReq, UserSearchReq, UserUpdateReq,
@@ -155,7 +156,7 @@ pub(crate) fn router(edge: Arc<Edge>) -> Router {
         crate::health::readyz,
         metrics,
     ),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &CommonErrors)
 )]
 struct ApiDoc;
 
@@ -178,6 +179,65 @@ impl utoipa::Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// Routes that answer from the store without a bearer token (every authenticated
+/// route does too).
+const UNAUTHENTICATED_STORE_ROUTES: &[&str] = &["/v1/signup", "/v1/login"];
+
+/// Adds the errors every route of a kind can give, so handlers list only their own:
+/// 401 on authenticated routes, 500 and 503 on routes that ask the store workers.
+/// A handler's own entry for one of these statuses is kept.
+struct CommonErrors;
+
+impl utoipa::Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ApiError")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let ops = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in ops.into_iter().flatten() {
+                let secured = op
+                    .security
+                    .iter()
+                    .flatten()
+                    .any(|r| serde_json::to_value(r).is_ok_and(|v| v.get("bearer").is_some()));
+                let mut common = Vec::new();
+                if secured {
+                    common.push(("401", "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired"));
+                }
+                if secured || UNAUTHENTICATED_STORE_ROUTES.contains(&path.as_str()) {
+                    common.push(("500", "`internal`: a bug on the server side"));
+                    common.push((
+                        "503",
+                        "`unavailable`: NATS or the store is unreachable right now; retry",
+                    ));
+                }
+                for (status, description) in common {
+                    op.responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| error(description).into());
+                }
+            }
+        }
     }
 }
 
@@ -263,8 +323,6 @@ fn json<T: Serialize>(status: StatusCode, body: T) -> Response {
         (status = 400, description = "`bad_request`, `invalid_username`, `invalid_password`, `invalid_profile`", body = ApiError),
         (status = 409, description = "`username_taken`", body = ApiError),
         (status = 429, description = "`rate_limited`: too many requests; wait `retry_after_ms`", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
-        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
-        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
     )
 )]
 async fn signup(
@@ -297,8 +355,6 @@ async fn signup(
         (status = 400, description = "`bad_request`", body = ApiError),
         (status = 401, description = "`invalid_credentials`: unknown username or wrong password", body = ApiError),
         (status = 429, description = "`rate_limited`: too many requests; wait `retry_after_ms`", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
-        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
-        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
     )
 )]
 async fn login(
@@ -328,10 +384,7 @@ async fn login(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The profile", body = Profile),
-        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
         (status = 404, description = "`user_not_found`", body = ApiError),
-        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
-        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
     )
 )]
 async fn me(State(edge): State<Arc<Edge>>, Caller(user_id): Caller) -> HttpResult<Response> {
@@ -348,10 +401,7 @@ async fn me(State(edge): State<Arc<Edge>>, Caller(user_id): Caller) -> HttpResul
     responses(
         (status = 200, description = "The updated profile", body = Profile),
         (status = 400, description = "`bad_request`, `invalid_profile`", body = ApiError),
-        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
         (status = 404, description = "`user_not_found`", body = ApiError),
-        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
-        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
     )
 )]
 async fn update_me(
@@ -368,15 +418,12 @@ async fn update_me(
     path = "/v1/users/{id}",
     tag = "users",
     summary = "A user's public profile with presence",
-    params(("id" = String, Path, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$", description = "User id (decimal)")),
+    params(("id" = IdSchema, Path, description = "User id (decimal)")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The profile", body = Profile),
         (status = 400, description = "`bad_request`: a path id is not a decimal u64", body = ApiError),
-        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
         (status = 404, description = "`user_not_found`; `not_found` for an empty id", body = ApiError),
-        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
-        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
     )
 )]
 async fn get_user(
@@ -405,9 +452,6 @@ async fn get_user(
     responses(
         (status = 200, description = "The device", body = DeviceInfo),
         (status = 400, description = "`bad_request`, `invalid_device_id`", body = ApiError),
-        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
-        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
-        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
     )
 )]
 async fn register_push(
@@ -436,9 +480,6 @@ async fn register_push(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Devices by id", body = DeviceList),
-        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
-        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
-        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
     )
 )]
 async fn list_devices(
@@ -460,10 +501,7 @@ async fn list_devices(
     responses(
         (status = 200, description = "The device, without push target", body = DeviceInfo),
         (status = 400, description = "`invalid_device_id`", body = ApiError),
-        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
         (status = 404, description = "`not_found`: an empty path segment matches no route", body = ApiError),
-        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
-        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
     )
 )]
 async fn unregister_push(
@@ -488,17 +526,14 @@ async fn unregister_push(
     path = "/v1/channels/{id}/mute",
     tag = "channels",
     summary = "Mute or unmute push notifications of a channel",
-    params(("id" = String, Path, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$", description = "Channel id (decimal)")),
+    params(("id" = IdSchema, Path, description = "Channel id (decimal)")),
     request_body = MuteRequest,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The new setting", body = MuteRequest),
         (status = 400, description = "`bad_request`", body = ApiError),
-        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
         (status = 403, description = "`not_a_member`", body = ApiError),
         (status = 404, description = "`not_found`: an empty path segment matches no route", body = ApiError),
-        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
-        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
     )
 )]
 async fn mute_channel(
@@ -530,8 +565,6 @@ async fn mute_channel(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The edge", body = DiscoverResponse),
-        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
-        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
         (status = 503, description = "`unavailable`: no edge takes new sockets; retry with backoff", body = ApiError),
     )
 )]
@@ -574,9 +607,6 @@ async fn webpush_key(State(edge): State<Arc<Edge>>) -> HttpResult<Response> {
     responses(
         (status = 200, description = "Matching users, by username", body = UserList),
         (status = 400, description = "`bad_request`: `q` missing or not 1-32 characters, bad `limit`", body = ApiError),
-        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
-        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
-        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
     )
 )]
 async fn search_users(
@@ -611,10 +641,7 @@ async fn search_users(
     responses(
         (status = 200, description = "The channel", body = Channel),
         (status = 400, description = "`bad_request`, `cannot_dm_self`", body = ApiError),
-        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
         (status = 404, description = "`user_not_found`", body = ApiError),
-        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
-        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
     )
 )]
 async fn open_dm(
@@ -639,16 +666,13 @@ async fn open_dm(
     path = "/v1/channels/{id}/messages",
     tag = "channels",
     summary = "A page of history, ascending by seq",
-    params(("id" = String, Path, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$", description = "Channel id (decimal)"), HistoryQuery),
+    params(("id" = IdSchema, Path, description = "Channel id (decimal)"), HistoryQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of messages", body = HistoryPage),
         (status = 400, description = "`bad_request`: bad id, query or `limit` outside 1-200", body = ApiError),
-        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
         (status = 403, description = "`not_a_member`", body = ApiError),
         (status = 404, description = "`not_found`: an empty path segment matches no route", body = ApiError),
-        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
-        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
     )
 )]
 async fn history(
@@ -688,9 +712,6 @@ async fn history(
     responses(
         (status = 200, description = "A page of channels", body = ChannelList),
         (status = 400, description = "`bad_request`: bad `limit` or `before`", body = ApiError),
-        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
-        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
-        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
     )
 )]
 async fn list_channels(
@@ -707,16 +728,13 @@ async fn list_channels(
     path = "/v1/channels/{id}",
     tag = "channels",
     summary = "A channel (current members only)",
-    params(("id" = String, Path, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$", description = "Channel id (decimal)")),
+    params(("id" = IdSchema, Path, description = "Channel id (decimal)")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The channel", body = Channel),
         (status = 400, description = "`bad_request`: a path id is not a decimal u64", body = ApiError),
-        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
         (status = 403, description = "`not_a_member`: no such channel or not a member", body = ApiError),
         (status = 404, description = "`not_found`: an empty path segment matches no route", body = ApiError),
-        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
-        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
     )
 )]
 async fn get_channel(
@@ -741,16 +759,13 @@ async fn get_channel(
     path = "/v1/channels/{id}/members",
     tag = "channels",
     summary = "A channel's members with their roles",
-    params(("id" = String, Path, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$", description = "Channel id (decimal)")),
+    params(("id" = IdSchema, Path, description = "Channel id (decimal)")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Members by user id", body = MemberList),
         (status = 400, description = "`bad_request`: a path id is not a decimal u64", body = ApiError),
-        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
         (status = 403, description = "`not_a_member`", body = ApiError),
         (status = 404, description = "`not_found`: an empty path segment matches no route", body = ApiError),
-        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
-        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
     )
 )]
 async fn list_members(
@@ -793,12 +808,9 @@ async fn group_command(
     responses(
         (status = 201, description = "The group", body = Channel),
         (status = 400, description = "`bad_request`, `invalid_group_name`", body = ApiError),
-        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
         (status = 404, description = "`user_not_found`", body = ApiError),
         (status = 409, description = "`group_full`: more than 100 members", body = ApiError),
         (status = 429, description = "`rate_limited`: group changes count against the caller's send rate", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
-        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
-        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
     )
 )]
 async fn create_group(
@@ -831,18 +843,15 @@ async fn create_group(
     path = "/v1/groups/{id}",
     tag = "groups",
     summary = "Rename a group (owner or admin)",
-    params(("id" = String, Path, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$", description = "Group (channel) id (decimal)")),
+    params(("id" = IdSchema, Path, description = "Group (channel) id (decimal)")),
     request_body = RenameGroupRequest,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The group", body = Channel),
         (status = 400, description = "`bad_request`, `invalid_group_name`, `not_a_group`", body = ApiError),
-        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
         (status = 403, description = "`forbidden`, `not_a_member`", body = ApiError),
         (status = 404, description = "`not_found`: an empty path segment matches no route", body = ApiError),
         (status = 429, description = "`rate_limited`: group changes count against the caller's send rate", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
-        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
-        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
     )
 )]
 async fn rename_group(
@@ -867,19 +876,16 @@ async fn rename_group(
     path = "/v1/groups/{id}/members",
     tag = "groups",
     summary = "Add members, all or nothing (owner or admin)",
-    params(("id" = String, Path, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$", description = "Group (channel) id (decimal)")),
+    params(("id" = IdSchema, Path, description = "Group (channel) id (decimal)")),
     request_body = AddMembersRequest,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The group", body = Channel),
         (status = 400, description = "`bad_request`, `not_a_group`", body = ApiError),
-        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
         (status = 403, description = "`forbidden`, `not_a_member`", body = ApiError),
         (status = 404, description = "`user_not_found`; `not_found` for an empty id", body = ApiError),
         (status = 409, description = "`group_full`: the group would exceed 100 members", body = ApiError),
         (status = 429, description = "`rate_limited`: group changes count against the caller's send rate", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
-        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
-        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
     )
 )]
 async fn add_members(
@@ -907,17 +913,14 @@ async fn add_members(
     path = "/v1/groups/{id}/members/{user}",
     tag = "groups",
     summary = "Remove a member (oneself: leave)",
-    params(("id" = String, Path, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$", description = "Group (channel) id (decimal)"), ("user" = String, Path, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$", description = "User id (decimal)")),
+    params(("id" = IdSchema, Path, description = "Group (channel) id (decimal)"), ("user" = IdSchema, Path, description = "User id (decimal)")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The group", body = Channel),
         (status = 400, description = "`bad_request`, `not_a_group`", body = ApiError),
-        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
         (status = 403, description = "`forbidden`, `not_a_member`", body = ApiError),
         (status = 404, description = "`user_not_found`; `not_found` for an empty id", body = ApiError),
         (status = 429, description = "`rate_limited`: group changes count against the caller's send rate", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
-        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
-        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
     )
 )]
 async fn remove_member(
@@ -941,17 +944,14 @@ async fn remove_member(
     path = "/v1/groups/{id}/leave",
     tag = "groups",
     summary = "Leave a group",
-    params(("id" = String, Path, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$", description = "Group (channel) id (decimal)")),
+    params(("id" = IdSchema, Path, description = "Group (channel) id (decimal)")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The group", body = Channel),
         (status = 400, description = "`bad_request`, `not_a_group`", body = ApiError),
-        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
         (status = 403, description = "`not_a_member`", body = ApiError),
         (status = 404, description = "`not_found`: an empty path segment matches no route", body = ApiError),
         (status = 429, description = "`rate_limited`: group changes count against the caller's send rate", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
-        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
-        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
     )
 )]
 async fn leave_group(
@@ -974,18 +974,15 @@ async fn leave_group(
     path = "/v1/groups/{id}/members/{user}/role",
     tag = "groups",
     summary = "Set a member's role (owner only)",
-    params(("id" = String, Path, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$", description = "Group (channel) id (decimal)"), ("user" = String, Path, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$", description = "User id (decimal)")),
+    params(("id" = IdSchema, Path, description = "Group (channel) id (decimal)"), ("user" = IdSchema, Path, description = "User id (decimal)")),
     request_body = SetRoleRequest,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The group", body = Channel),
         (status = 400, description = "`bad_request` (role `owner`, oneself, bad id), `not_a_group`", body = ApiError),
-        (status = 401, description = "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired", body = ApiError),
         (status = 403, description = "`forbidden`, `not_a_member`", body = ApiError),
         (status = 404, description = "`user_not_found`: not a member; `not_found` for an empty id", body = ApiError),
         (status = 429, description = "`rate_limited`: group changes count against the caller's send rate", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
-        (status = 500, description = "`internal`: a bug on the server side", body = ApiError),
-        (status = 503, description = "`unavailable`: NATS or the store is unreachable right now; retry", body = ApiError),
     )
 )]
 async fn set_role(

@@ -54,7 +54,7 @@ pub struct AuthResponse {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Profile {
     /// User id.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::ids::IdSchema))]
     #[serde(with = "ids")]
     pub id: u64,
     /// Username as normalized (lowercase).
@@ -75,7 +75,7 @@ pub struct Profile {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Presence {
     /// Whose.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::ids::IdSchema))]
     #[serde(with = "ids")]
     pub user: u64,
     /// Online while any of their devices is.
@@ -140,7 +140,7 @@ pub struct UserList {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OpenDmRequest {
     /// The other user.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::ids::IdSchema))]
     #[serde(with = "ids")]
     pub peer: u64,
 }
@@ -181,7 +181,7 @@ pub enum Role {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Channel {
     /// Channel id.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::ids::IdSchema))]
     #[serde(with = "ids")]
     pub id: u64,
     /// Kind.
@@ -223,7 +223,7 @@ pub struct HistoryQuery {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HistoryPage {
     /// Channel id.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::ids::IdSchema))]
     #[serde(with = "ids")]
     pub channel: u64,
     /// Messages, ascending by seq.
@@ -293,7 +293,7 @@ pub struct SetRoleRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Member {
     /// User id.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::ids::IdSchema))]
     #[serde(with = "ids")]
     pub user: u64,
     /// Role (always `member` in 1:1 channels).
@@ -335,7 +335,7 @@ pub struct MessagePreview {
     /// Its seq.
     pub seq: u64,
     /// Its author (the acting user for system events).
-    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::ids::IdSchema))]
     #[serde(with = "ids")]
     pub sender: u64,
     /// The first 100 characters of the text ("" for system events).
@@ -352,7 +352,7 @@ pub struct MessagePreview {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChannelSummary {
     /// Channel id.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^([0-9]{1,19}|1[0-7][0-9]{18})$"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::ids::IdSchema))]
     #[serde(with = "ids")]
     pub id: u64,
     /// Kind.

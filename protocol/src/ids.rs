@@ -23,8 +23,8 @@ pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     }
 }
 
-/// The OpenAPI schema `Id`: an id on the wire, a decimal string of a u64 (used for
-/// lists of ids; single ids carry the same pattern inline). The pattern stops at
+/// The OpenAPI schema `Id`: an id on the wire, a decimal string of a u64 (every id
+/// field and path parameter refers to it, so the pattern is written once). It stops at
 /// 1.8e19 so that a schema-valid id always parses; Snowflake ids stay below 2^63.
 #[cfg(feature = "openapi")]
 pub struct IdSchema;
