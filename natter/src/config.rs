@@ -156,22 +156,27 @@ impl ConfigFile {
     }
 }
 
-/// The config file named by `--config FILE` in `args` or by `NATTER_CONFIG`.
-pub fn path_from(args: &[OsString]) -> Option<PathBuf> {
-    let mut it = args.iter().skip(1);
+/// What the command line names before clap parses it: the config file (`--config
+/// FILE`, `--config=FILE`, else `NATTER_CONFIG`) and the subcommand (the first word
+/// that is neither a flag nor the value of `--config`).
+pub fn scan(args: &[OsString]) -> (Option<PathBuf>, Option<String>) {
+    let (mut config, mut service) = (None, None);
+    let mut it = args.iter().skip(1).map(|a| a.to_string_lossy());
     while let Some(a) = it.next() {
-        let a = a.to_string_lossy();
         if a == "--" {
             break;
-        }
-        if let Some(v) = a.strip_prefix("--config=") {
-            return Some(PathBuf::from(v));
-        }
-        if a == "--config" {
-            return it.next().map(PathBuf::from);
+        } else if let Some(v) = a.strip_prefix("--config=") {
+            config = Some(PathBuf::from(v));
+        } else if a == "--config" {
+            config = it.next().map(|v| PathBuf::from(v.as_ref()));
+        } else if service.is_none() && !a.starts_with('-') {
+            service = Some(a.into_owned());
         }
     }
-    std::env::var_os(CONFIG_ENV).map(PathBuf::from)
+    (
+        config.or_else(|| std::env::var_os(CONFIG_ENV).map(PathBuf::from)),
+        service,
+    )
 }
 
 /// `cli` with the file's settings as the defaults of the flags of `service` (the

@@ -72,18 +72,21 @@ fn parse_cli() -> Result<Cli, ExitCode> {
     use clap::{CommandFactory, FromArgMatches};
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let mut cmd = Cli::command();
-    if let Some(path) = config::path_from(&args) {
+    let (path, service) = config::scan(&args);
+    let mut file = config::ConfigFile::default();
+    if let Some(path) = path {
         // The whole file is checked, not just the chosen service's part: a typo
         // anywhere is refused before anything starts.
-        let applied = config::ConfigFile::load(&path).and_then(|file| {
-            file.check(&cmd)?;
-            match subcommand_of(&args) {
-                Some(service) => config::apply(cmd.clone(), &file, &service),
-                None => Ok(cmd.clone()),
-            }
+        let applied = config::ConfigFile::load(&path).and_then(|loaded| {
+            loaded.check(&cmd)?;
+            let cmd = match &service {
+                Some(service) => config::apply(cmd.clone(), &loaded, service)?,
+                None => cmd.clone(),
+            };
+            Ok((loaded, cmd))
         });
         match applied {
-            Ok(c) => cmd = c,
+            Ok((loaded, applied)) => (file, cmd) = (loaded, applied),
             Err(e) => {
                 eprintln!("natter: {e:#}");
                 return Err(ExitCode::from(2));
@@ -94,9 +97,6 @@ fn parse_cli() -> Result<Cli, ExitCode> {
     if matches.get_flag("print_config")
         && let Some((name, sub)) = matches.subcommand()
     {
-        let file = config::path_from(&args)
-            .and_then(|p| config::ConfigFile::load(&p).ok())
-            .unwrap_or_default();
         print!("{}", config::effective(&Cli::command(), &file, name, sub));
         return Err(ExitCode::SUCCESS);
     }
@@ -104,20 +104,6 @@ fn parse_cli() -> Result<Cli, ExitCode> {
         let _ = e.print();
         ExitCode::from(2)
     })
-}
-
-/// The subcommand named in `args`: the first word that is not a flag or the value
-/// of `--config`.
-fn subcommand_of(args: &[std::ffi::OsString]) -> Option<String> {
-    let mut it = args.iter().skip(1).map(|a| a.to_string_lossy());
-    while let Some(a) = it.next() {
-        if a == "--config" {
-            it.next();
-        } else if !a.starts_with('-') {
-            return Some(a.into_owned());
-        }
-    }
-    None
 }
 
 /// Parses arguments and runs the chosen subcommand; the process's exit code.
