@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use async_nats::jetstream::{self, consumer};
+use async_nats::jetstream;
 use clap::{Args, Subcommand};
 use futures::StreamExt;
 use natter_nats::layout;
@@ -400,19 +400,16 @@ async fn presence(
     Ok(())
 }
 
-/// Reads partition `partition`'s unacknowledged messages by sequence (the message
-/// get API: a work-queue stream allows no second consumer on the same subjects, and
-/// the store worker's durable consumer is left alone).
+/// Reads partition `partition`'s unacknowledged messages by sequence with the
+/// message-get API. The stream is a work queue, so every message still in it is one
+/// its partition's store worker has not acknowledged: no consumer state is needed
+/// (and the store worker's consumer, which may be between incarnations, is not
+/// touched; a work-queue stream allows no second consumer on its subjects).
 async fn pending(js: &jetstream::Context, partition: u32, limit: usize) -> anyhow::Result<Table> {
-    let stream = js.get_stream(layout::MESSAGE_STREAM).await?;
-    let mut durable: consumer::PullConsumer = stream
-        .get_consumer(&layout::partition_consumer_name(partition))
-        .await
-        .map_err(|e| anyhow::anyhow!("partition {partition}'s consumer: {e}"))?;
-    let info = durable.info().await?.clone();
-    let last = stream_last_seq(js).await?;
+    let mut stream = js.get_stream(layout::MESSAGE_STREAM).await?;
+    let state = stream.info().await?.state.clone();
+    let (mut next, last) = (state.first_sequence, state.last_sequence);
     let filter = subjects::partition_filter(partition);
-    let mut next = info.ack_floor.stream_sequence + 1;
     let mut rows = Vec::new();
     while rows.len() < limit && next <= last {
         let m = match stream
@@ -466,11 +463,6 @@ async fn pending(js: &jetstream::Context, partition: u32, limit: usize) -> anyho
         ],
         rows,
     ))
-}
-
-async fn stream_last_seq(js: &jetstream::Context) -> anyhow::Result<u64> {
-    let mut s = js.get_stream(layout::MESSAGE_STREAM).await?;
-    Ok(s.info().await?.state.last_sequence)
 }
 
 /// How `value` (an enum such as a role or a platform) is spelled on the wire.
