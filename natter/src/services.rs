@@ -8,8 +8,9 @@ use clap::Args;
 use natter_edge::auth::{TokenKey, Tokens};
 use natter_edge::{EdgeConfig, RateLimits};
 use natter_nats::layout::LayoutConfig;
-use natter_store::{EmbeddedStore, SharedStore, StoreSpec, TikvConfig, TikvTls};
+use natter_store::{EmbeddedStore, SharedStore};
 use natter_store_worker::StoreWorkerConfig;
+use natter_tikv::{StoreSpec, TikvConfig, TikvTls};
 
 /// Flags every service shares.
 #[derive(Args, Clone)]

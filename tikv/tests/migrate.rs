@@ -2,7 +2,8 @@
 //! and back, byte for byte.
 
 use natter_store::kv::{Store, WriteBatch};
-use natter_store::{EmbeddedStore, TikvConfig, TikvStore, keys, migrate, value};
+use natter_store::{EmbeddedStore, keys, migrate, value};
+use natter_tikv::{TikvConfig, TikvStore};
 use natter_tikv_testserver::{Options, TestCluster};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -38,7 +38,7 @@ use tikv_client::{
     TransactionClient, TransactionOptions,
 };
 
-use crate::kv::{
+use natter_store::kv::{
     BatchOp, CasOutcome, KeyValue, ScanRange, Store, StoreError, WriteBatch, prefix_end,
 };
 

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::EmbeddedStore;
-use crate::kv::{SharedStore, StoreError};
+use natter_store::{EmbeddedStore, SharedStore, StoreError};
+
 use crate::tikv::{TikvConfig, TikvStore};
 
 /// Which backend to open, and where.

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use natter_store::kv::{Store, WriteBatch};
-use natter_store::{SharedStore, StoreError, TikvConfig, TikvStore, contract};
+use natter_store::{SharedStore, StoreError, contract};
+use natter_tikv::{TikvConfig, TikvStore};
 use natter_tikv_testserver::{Faults, Options, TestCluster};
 
 /// Faults injected while the contract runs against the test server.
