@@ -21,7 +21,6 @@ pub const VALUE_VERSION: u8 = 1;
 /// error, so this depends on the type (a programming bug), never on input
 /// bytes. Use [`try_encode`] for types with hand-written impls.
 pub fn encode<T: Serialize>(v: &T) -> Vec<u8> {
-    #[allow(clippy::expect_used)]
     try_encode(v).expect("serializing a value type into a Vec cannot fail")
 }
 

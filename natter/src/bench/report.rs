@@ -26,7 +26,6 @@ pub struct Percentiles {
 /// A histogram of microseconds, 1 µs to 10 min, 3 significant digits.
 pub fn histogram() -> Histogram<u64> {
     // Bounds and precision are constants that `new_with_bounds` accepts.
-    #[allow(clippy::expect_used)]
     Histogram::new_with_bounds(1, 600_000_000, 3).expect("valid histogram bounds")
 }
 
