@@ -12,9 +12,13 @@
 //! - [`hub`]: sockets by subject and the relay of `user.<id>` and `presence.<id>` to them.
 //! - [`presence`]: device keys in the presence buckets; presence queries.
 //! - [`discovery`]: registration in the `edges` bucket, `GET /v1/discover`, draining.
+//! - [`health`]: `/readyz`, whether this edge should get new clients.
 //! - `http`: the HTTP JSON API; `ws`: the WebSocket protocol; `delivery`: what each
-//!   socket was sent, catch-up on connect and gap fill; `rpc`: requests to store
-//!   workers; `members`: the membership cache; `limits`: rate limiters.
+//!   socket was sent, catch-up on connect and gap fill; `cursors`: every socket's
+//!   cursor acks, written in edge-wide batches; `rpc`: requests to store workers;
+//!   `members`: the membership cache; `limits`: rate limiters.
+//! - `serve`: the HTTP accept loop (header-read timeout, graceful stop); `web`: the
+//!   web app's static files; `request_log`: the request and connection ids in logs.
 #![deny(missing_docs)]
 
 pub mod auth;

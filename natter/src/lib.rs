@@ -9,7 +9,10 @@
 //!
 //! # Layout
 //! - [`main_entry`]: argument parsing and the runtime (shared with the test binary).
-//! - `services`: starting each service from its flags; `chat`: the CLI client.
+//! - [`config`]: the TOML config file under the flags and environment.
+//! - `services`: starting each service from its flags; `chat`: the CLI client;
+//!   `admin`: `natter admin`, the operators' CLI.
+//! - [`bench`]: `natter bench`, the load generator.
 #![deny(missing_docs)]
 
 mod admin;

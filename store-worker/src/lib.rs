@@ -12,10 +12,15 @@
 //! - [`run`]: the entry point shared by `natter store-worker`, `natter dev` and tests.
 //! - `ingest`: one task per partition: consume, dedupe, sequence, persist, ack; it
 //!   also applies the partition's channel commands.
+//! - `leases`: partition ownership (leases shared by the live workers) and the
+//!   fence each new owner raises.
 //! - `groups`: channel commands (groups, membership, roles, read seqs).
 //! - `fanout`: publishing events to members' user subjects.
 //! - `accounts`, `channels`, `sync`: the storage-backed requests; `rpc` dispatches
 //!   to them.
+//! - `push`: the storage side of push notifications (jobs after messages are
+//!   stored, device push targets, muted channels).
+//! - `admin`: operator requests (`admin.*`) for `natter admin`.
 //! - `records`: the values kept in the store.
 #![deny(missing_docs)]
 
