@@ -1,0 +1,183 @@
+//! `natter dev`: the whole system on one machine. A nats-server child process, and
+//! an edge, a store worker, a presence watcher and a push worker in this process on
+//! the embedded store, all under one data folder; Ctrl-C stops them together.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use natter_nats::layout::LayoutConfig;
+use natter_store::{EmbeddedStore, SharedStore};
+use natter_store_worker::StoreWorkerConfig;
+
+use super::flags::{DevArgs, NatsArgs};
+use super::run::{edge_config, push_config};
+use super::{install_metrics, shutdown_signal};
+
+/// `natter dev`.
+pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&args.data)?;
+    let data = args.data.canonicalize()?;
+    let port = (args.nats_port != 0).then_some(args.nats_port);
+    let nats_dir = data.join("nats");
+    // Not spawn_blocking: nats-server dies with the thread that started it
+    // (PR_SET_PDEATHSIG), and tokio retires idle blocking threads after 10 s. A
+    // runtime worker thread lives as long as the runtime.
+    let server =
+        tokio::task::block_in_place(|| natter_nats::NatsServer::start_in(&nats_dir, port))?;
+    let keys_file = args
+        .edge
+        .token_keys_file
+        .clone()
+        .unwrap_or_else(|| data.join("token-keys"));
+    ensure_dev_token_keys(&keys_file)?;
+    let nats_args = NatsArgs {
+        nats_url: server.url().to_string(),
+        partitions: args.partitions,
+        replicas: 1,
+        presence_shards: LayoutConfig::default().presence_shards,
+    };
+    let mut config = edge_config(&args.edge, &nats_args, &keys_file, install_metrics())?;
+    // One local edge has nowhere to send its clients: Ctrl-C should not wait long.
+    config.drain_timeout = config.drain_timeout.min(std::time::Duration::from_secs(2));
+    let mut push = push_config(&args.push, &nats_args)?;
+    if push.providers.webpush.is_none() {
+        push.providers.webpush = Some(dev_vapid(&data)?);
+    }
+    if config.webpush_public_key.is_none() {
+        config.webpush_public_key = push
+            .providers
+            .webpush
+            .as_ref()
+            .map(natter_push::VapidConfig::public_key)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("VAPID key: {e}"))?;
+    }
+
+    let store: SharedStore = Arc::new(EmbeddedStore::open(data.join("store"))?);
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("binding {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+
+    let worker_nats = natter_nats::connect(server.url(), "natter-store-worker").await?;
+    let worker_cfg = StoreWorkerConfig {
+        layout: nats_args.layout(),
+        ..Default::default()
+    };
+    let mut worker = tokio::spawn(natter_store_worker::run(
+        worker_cfg,
+        store,
+        worker_nats,
+        stopped(stop_rx.clone()),
+    ));
+    let presence_nats = natter_nats::connect(server.url(), "natter-presence").await?;
+    let mut presence = tokio::spawn(natter_presence::run(
+        natter_presence::PresenceConfig {
+            layout: nats_args.layout(),
+            shards: None,
+        },
+        presence_nats,
+        stopped(stop_rx.clone()),
+    ));
+    let push_nats = natter_nats::connect(server.url(), "natter-push-worker").await?;
+    let mut pusher = tokio::spawn(natter_push::worker::run(
+        push,
+        push_nats,
+        stopped(stop_rx.clone()),
+    ));
+    let edge_nats = natter_nats::connect(server.url(), "natter-edge").await?;
+    let edge_events = natter_nats::connect(server.url(), "natter-edge-events").await?;
+    let mut edge = tokio::spawn(natter_edge::run(
+        listener,
+        config,
+        edge_nats,
+        edge_events,
+        stopped(stop_rx),
+    ));
+
+    println!("Natter is running.");
+    println!("  HTTP:      http://{addr}  (API under /v1, see docs/protocol.md)");
+    println!("  WebSocket: ws://{addr}/v1/ws");
+    println!(
+        "  NATS:      {}  (JetStream data in {})",
+        server.url(),
+        server.store_dir().display()
+    );
+    println!("  Store:     {}", data.join("store").display());
+    println!(
+        "  Try:       natter chat --url http://{addr} --user alice --password secret-pass --signup --to bob"
+    );
+    println!("Press Ctrl-C to stop.");
+
+    // Run until asked to stop, or until a service fails on its own.
+    tokio::select! {
+        _ = shutdown_signal() => {}
+        r = &mut worker => return r?.context("store worker stopped"),
+        r = &mut edge => return r?.context("edge stopped"),
+        r = &mut presence => return r?.context("presence watcher stopped"),
+        r = &mut pusher => return r?.context("push worker stopped"),
+    }
+    let _ = stop_tx.send(true);
+    // The edge drains its sockets (bounded by --drain-secs); do not wait forever.
+    match tokio::time::timeout(SHUTDOWN_GRACE, async {
+        tokio::join!(worker, edge, presence)
+    })
+    .await
+    {
+        Ok((w, e, p)) => {
+            w??;
+            e??;
+            p??;
+        }
+        Err(_) => tracing::warn!("services did not stop within {SHUTDOWN_GRACE:?}; exiting"),
+    }
+    drop(server);
+    Ok(())
+}
+
+/// How long services get to stop after Ctrl-C / SIGTERM.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Creates a token key file with one random key if none exists (for `dev`).
+fn ensure_dev_token_keys(path: &Path) -> anyhow::Result<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    let secret: String = (0..32)
+        .map(|_| format!("{:02x}", rand::random::<u8>()))
+        .collect();
+    std::fs::write(
+        path,
+        format!("# kid secret-hex; the first line signs\ndev-1 {secret}\n"),
+    )?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+/// The dev VAPID key (`<data>/vapid-key`, made on first start): Web Push works
+/// locally without configuration. Returns the provider config using it.
+fn dev_vapid(data: &Path) -> anyhow::Result<natter_push::VapidConfig> {
+    let path = data.join("vapid-key");
+    if !path.exists() {
+        std::fs::write(&path, natter_push::VapidConfig::generate_private_key())?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(natter_push::VapidConfig {
+        private_key: std::fs::read_to_string(&path)?.trim().to_string(),
+        subject: "mailto:dev@localhost".into(),
+        ..Default::default()
+    })
+}

@@ -1,0 +1,265 @@
+//! The flags of each service command (clap `Args`, each with its `NATTER_*`
+//! environment variable), and what they mean for the libraries' settings: the NATS
+//! layout, and the store a `--store`/`--from`/`--to` spec opens. Starting the
+//! services from them is in `run` and `dev`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use natter_nats::layout::LayoutConfig;
+use natter_tikv::{StoreSpec, TikvConfig, TikvTls};
+
+/// Flags every service shares.
+#[derive(Args, Clone)]
+pub struct NatsArgs {
+    /// NATS server URL.
+    #[arg(long, env = "NATTER_NATS_URL", default_value = "nats://127.0.0.1:4222")]
+    pub(super) nats_url: String,
+    /// Partitions of the message stream (used only when this process creates it).
+    #[arg(long, env = "NATTER_PARTITIONS", default_value_t = 8)]
+    pub(super) partitions: u32,
+    /// Replicas of streams and KV buckets (1 for one node, 3 for a cluster).
+    #[arg(long, env = "NATTER_REPLICAS", default_value_t = 1)]
+    pub(super) replicas: usize,
+    /// Presence shards (KV buckets; used only when this process creates the layout).
+    #[arg(long, env = "NATTER_PRESENCE_SHARDS", default_value_t = 4)]
+    pub(super) presence_shards: u32,
+}
+
+impl NatsArgs {
+    pub(super) fn layout(&self) -> LayoutConfig {
+        LayoutConfig {
+            partitions: self.partitions,
+            replicas: self.replicas,
+            presence_shards: self.presence_shards,
+        }
+    }
+}
+
+/// Flags of the edge (also used by `dev`).
+#[derive(Args, Clone)]
+pub struct EdgeFlags {
+    /// File of token keys, one `kid secret` per line (secret: 64+ hex digits); the
+    /// first line signs, all verify. Secrets are never taken from flags.
+    #[arg(long, env = "NATTER_TOKEN_KEYS_FILE")]
+    pub(super) token_keys_file: Option<PathBuf>,
+    /// Token lifetime in seconds.
+    #[arg(long, env = "NATTER_TOKEN_TTL_SECS", default_value_t = 7 * 24 * 3600)]
+    pub(super) token_ttl_secs: u64,
+    /// Sends per second per user (sustained, burst).
+    #[arg(long, env = "NATTER_SEND_RATE", value_parser = parse_rate, default_value = "50,200")]
+    pub(super) send_rate: (u32, u32),
+    /// Frames per second per connection (sustained, burst).
+    #[arg(long, env = "NATTER_FRAME_RATE", value_parser = parse_rate, default_value = "200,400")]
+    pub(super) frame_rate: (u32, u32),
+    /// Sign-up and login attempts per second per IP (sustained, burst).
+    #[arg(long, env = "NATTER_AUTH_RATE", value_parser = parse_rate, default_value = "20,200")]
+    pub(super) auth_rate: (u32, u32),
+    /// Typing notices per second per user (sustained, burst).
+    #[arg(long, env = "NATTER_TYPING_RATE", value_parser = parse_rate, default_value = "1,5")]
+    pub(super) typing_rate: (u32, u32),
+    /// Life of a device's presence key without a heartbeat, in seconds.
+    #[arg(long, env = "NATTER_PRESENCE_TTL_SECS", default_value_t = 30)]
+    pub(super) presence_ttl_secs: u64,
+    /// This edge's id for discovery (default: edge-<idgen worker id>).
+    #[arg(long, env = "NATTER_EDGE_ID")]
+    pub(super) edge_id: Option<String>,
+    /// Base URL clients reach this edge at (default: http://<listen address>).
+    #[arg(long, env = "NATTER_PUBLIC_URL")]
+    pub(super) public_url: Option<String>,
+    /// Discovery registration renewal period, in milliseconds (TTL: three periods).
+    #[arg(long, env = "NATTER_REGISTER_MS", default_value_t = 3000)]
+    pub(super) register_ms: u64,
+    /// On SIGTERM, how long to wait for clients to move before closing them, seconds.
+    #[arg(long, env = "NATTER_DRAIN_SECS", default_value_t = 30)]
+    pub(super) drain_secs: u64,
+    /// Close a socket that sends nothing (not even a heartbeat) for this many seconds.
+    #[arg(long, env = "NATTER_IDLE_SECS", default_value_t = 90)]
+    pub(super) idle_secs: u64,
+    /// VAPID public key (base64url) offered to browsers at `/v1/push/webpush-key`;
+    /// the push workers must hold its private key. `natter dev` makes its own.
+    #[arg(long, env = "NATTER_WEBPUSH_PUBLIC_KEY")]
+    pub(super) webpush_public_key: Option<String>,
+    /// Drop a connection whose request headers are not complete within this many
+    /// seconds (slow-loris clients).
+    #[arg(long, env = "NATTER_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub(super) header_timeout_secs: u64,
+}
+
+fn parse_rate(s: &str) -> Result<(u32, u32), String> {
+    let (a, b) = s.split_once(',').ok_or("expected PER_SECOND,BURST")?;
+    Ok((
+        a.trim().parse().map_err(|_| "bad rate")?,
+        b.trim().parse().map_err(|_| "bad burst")?,
+    ))
+}
+
+/// `natter edge`.
+#[derive(Args)]
+pub struct EdgeArgs {
+    #[command(flatten)]
+    pub(super) nats: NatsArgs,
+    #[command(flatten)]
+    pub(super) edge: EdgeFlags,
+    /// Address to serve HTTP and WebSocket on.
+    #[arg(long, env = "NATTER_LISTEN", default_value = "127.0.0.1:8080")]
+    pub(super) listen: String,
+}
+
+/// `natter presence`.
+#[derive(Args)]
+pub struct PresenceArgs {
+    #[command(flatten)]
+    pub(super) nats: NatsArgs,
+    /// Presence shards this process follows, comma-separated (default: all).
+    #[arg(long, env = "NATTER_PRESENCE_FOLLOW", value_delimiter = ',')]
+    pub(super) shards: Option<Vec<u32>>,
+    /// Serve /metrics and /healthz on this address.
+    #[arg(long, env = "NATTER_METRICS_LISTEN")]
+    pub(super) metrics_listen: Option<String>,
+}
+
+/// `natter push-worker`.
+#[derive(Args)]
+pub struct PushWorkerArgs {
+    #[command(flatten)]
+    pub(super) nats: NatsArgs,
+    #[command(flatten)]
+    pub(super) push: PushFlags,
+    /// Serve /metrics and /healthz on this address.
+    #[arg(long, env = "NATTER_METRICS_LISTEN")]
+    pub(super) metrics_listen: Option<String>,
+}
+
+/// Push worker flags (also used by `dev`).
+#[derive(Args, Clone)]
+pub struct PushFlags {
+    /// JSON file configuring the providers (see docs/operations.md); without it only
+    /// webhooks are sent.
+    #[arg(long, env = "NATTER_PUSH_CONFIG")]
+    pub(super) push_config: Option<PathBuf>,
+    /// At most one push per device and channel per this many seconds.
+    #[arg(long, env = "NATTER_PUSH_COLLAPSE_SECS", default_value_t = 30)]
+    pub(super) push_collapse_secs: u64,
+    /// Attempts of one push (5xx, timeouts) before it is dead-lettered.
+    #[arg(long, env = "NATTER_PUSH_ATTEMPTS", default_value_t = 4)]
+    pub(super) push_attempts: u32,
+}
+
+/// Settings of the TiKV backend (used when a store is `tikv://...`).
+#[derive(Args, Clone)]
+pub struct TikvFlags {
+    /// Prefix of every key this deployment writes (several deployments can share a cluster).
+    #[arg(long, env = "NATTER_TIKV_PREFIX", default_value = "")]
+    pub(super) tikv_prefix: String,
+    /// CA certificate (PEM) for TLS to PD and TiKV; needs --tikv-cert and --tikv-key.
+    #[arg(long, env = "NATTER_TIKV_CA", requires_all = ["tikv_cert", "tikv_key"])]
+    pub(super) tikv_ca: Option<PathBuf>,
+    /// Client certificate (PEM) for TLS to PD and TiKV.
+    #[arg(long, env = "NATTER_TIKV_CERT", requires = "tikv_ca")]
+    pub(super) tikv_cert: Option<PathBuf>,
+    /// Client private key (PEM) for TLS to PD and TiKV.
+    #[arg(long, env = "NATTER_TIKV_KEY", requires = "tikv_ca")]
+    pub(super) tikv_key: Option<PathBuf>,
+    /// Timeout of each request to PD or TiKV, in milliseconds.
+    #[arg(long, env = "NATTER_TIKV_TIMEOUT_MS", default_value_t = 2000)]
+    pub(super) tikv_timeout_ms: u64,
+    /// How often to run TiKV's MVCC garbage collection (keeping 10 minutes of
+    /// history), in seconds; 0 = never (another tool advances the GC safe point).
+    #[arg(long, env = "NATTER_TIKV_GC_INTERVAL_SECS", default_value_t = 600)]
+    pub(super) tikv_gc_interval_secs: u64,
+}
+
+impl TikvFlags {
+    /// Applies these flags to a `tikv://` spec; an embedded spec is unchanged.
+    fn apply(&self, spec: StoreSpec) -> StoreSpec {
+        match spec {
+            StoreSpec::Tikv(config) => StoreSpec::Tikv(TikvConfig {
+                prefix: self.tikv_prefix.clone().into_bytes(),
+                tls: match (&self.tikv_ca, &self.tikv_cert, &self.tikv_key) {
+                    (Some(ca), Some(cert), Some(key)) => Some(TikvTls {
+                        ca: ca.clone(),
+                        cert: cert.clone(),
+                        key: key.clone(),
+                    }),
+                    _ => None,
+                },
+                timeout: std::time::Duration::from_millis(self.tikv_timeout_ms.max(1)),
+                gc_interval: (self.tikv_gc_interval_secs > 0)
+                    .then(|| std::time::Duration::from_secs(self.tikv_gc_interval_secs)),
+                ..config
+            }),
+            embedded => embedded,
+        }
+    }
+}
+
+/// Parses a store spec (`embedded:<dir>` or `tikv://pd,...`) given with these flags.
+pub(super) fn store_spec(spec: &str, tikv: &TikvFlags) -> anyhow::Result<StoreSpec> {
+    Ok(tikv.apply(StoreSpec::parse(spec)?))
+}
+
+/// `natter store-worker`.
+#[derive(Args)]
+pub struct StoreWorkerArgs {
+    #[command(flatten)]
+    pub(super) nats: NatsArgs,
+    /// Which store: `embedded` (the folder of --store-dir; one store worker
+    /// only) or `tikv://pd1:2379,pd2:2379` (a TiKV cluster; any number of workers).
+    #[arg(long, env = "NATTER_STORE", default_value = "embedded")]
+    pub(super) store: String,
+    /// Folder of the embedded store.
+    #[arg(long, env = "NATTER_STORE_DIR", default_value = "./data/store")]
+    pub(super) store_dir: PathBuf,
+    #[command(flatten)]
+    pub(super) tikv: TikvFlags,
+    /// Serve /metrics and /healthz on this address.
+    #[arg(long, env = "NATTER_METRICS_LISTEN")]
+    pub(super) metrics_listen: Option<String>,
+    /// Life of a partition lease without renewal, in seconds (a dead worker's
+    /// partitions move after this long).
+    #[arg(long, env = "NATTER_LEASE_TTL_SECS", default_value_t = 10)]
+    pub(super) lease_ttl_secs: u64,
+    /// Write store batches without fsync. Only for measuring what fsync costs: a
+    /// machine crash can then lose acked messages.
+    #[arg(long, env = "NATTER_UNSAFE_NO_FSYNC")]
+    pub(super) unsafe_no_fsync: bool,
+}
+
+/// `natter migrate-store`.
+#[derive(Args)]
+pub struct MigrateStoreArgs {
+    /// Source store: `embedded:<dir>` or `tikv://pd1:2379,...`.
+    #[arg(long)]
+    pub(super) from: String,
+    /// Destination store: `embedded:<dir>` or `tikv://pd1:2379,...`; must be empty.
+    #[arg(long)]
+    pub(super) to: String,
+    /// Settings for whichever side is TiKV (the prefix applies to both TiKV sides).
+    #[command(flatten)]
+    pub(super) tikv: TikvFlags,
+    /// Copy into a destination that already holds keys (they are overwritten or kept).
+    #[arg(long)]
+    pub(super) allow_nonempty: bool,
+}
+
+/// `natter dev`.
+#[derive(Args)]
+pub struct DevArgs {
+    /// Folder for all data (NATS, store, token keys); kept across restarts.
+    #[arg(long, default_value = "./data")]
+    pub(super) data: PathBuf,
+    /// Address to serve HTTP and WebSocket on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub(super) listen: String,
+    /// Port of the local nats-server (0: any free port).
+    #[arg(long, default_value_t = 4222)]
+    pub(super) nats_port: u16,
+    /// Partitions of the message stream when it is first created.
+    #[arg(long, default_value_t = 8)]
+    pub(super) partitions: u32,
+    #[command(flatten)]
+    pub(super) edge: EdgeFlags,
+    #[command(flatten)]
+    pub(super) push: PushFlags,
+}

@@ -1,0 +1,217 @@
+//! `natter edge`, `natter store-worker`, `natter presence`, `natter push-worker` and
+//! `natter migrate-store`: the libraries' configs built from the flags, and each
+//! service started with them until a shutdown signal.
+
+use std::path::Path;
+
+use anyhow::Context;
+use natter_edge::auth::{TokenKey, Tokens};
+use natter_edge::{EdgeConfig, RateLimits};
+use natter_store_worker::StoreWorkerConfig;
+use natter_tikv::StoreSpec;
+
+use super::flags::{
+    EdgeArgs, EdgeFlags, MigrateStoreArgs, NatsArgs, PresenceArgs, PushFlags, PushWorkerArgs,
+    StoreWorkerArgs, store_spec,
+};
+use super::{install_metrics, serve_metrics, shutdown_signal};
+
+/// `natter edge`.
+pub async fn edge(args: EdgeArgs) -> anyhow::Result<()> {
+    let keys = args
+        .edge
+        .token_keys_file
+        .clone()
+        .context("--token-keys-file (or NATTER_TOKEN_KEYS_FILE) is required")?;
+    let config = edge_config(&args.edge, &args.nats, &keys, install_metrics())?;
+    let nats = natter_nats::connect(&args.nats.nats_url, "natter-edge").await?;
+    let events = natter_nats::connect(&args.nats.nats_url, "natter-edge-events").await?;
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("binding {}", args.listen))?;
+    println!("natter edge listening on http://{}", listener.local_addr()?);
+    natter_edge::run(listener, config, nats, events, shutdown_signal()).await
+}
+
+pub(super) fn edge_config(
+    flags: &EdgeFlags,
+    nats: &NatsArgs,
+    keys_file: &Path,
+    metrics: Option<natter_edge::MetricsRender>,
+) -> anyhow::Result<EdgeConfig> {
+    let tokens = Tokens::new(load_token_keys(keys_file)?, flags.token_ttl_secs)
+        .map_err(anyhow::Error::msg)?;
+    Ok(EdgeConfig {
+        tokens,
+        layout: nats.layout(),
+        limits: RateLimits {
+            sends_per_user: flags.send_rate,
+            frames_per_connection: flags.frame_rate,
+            auth_per_ip: flags.auth_rate,
+            typing_per_user: flags.typing_rate,
+        },
+        metrics,
+        presence: natter_edge::presence::PresenceSettings {
+            ttl: std::time::Duration::from_secs(flags.presence_ttl_secs),
+        },
+        edge_id: flags.edge_id.clone(),
+        public_url: flags.public_url.clone(),
+        register_every: std::time::Duration::from_millis(flags.register_ms.max(100)),
+        drain_timeout: std::time::Duration::from_secs(flags.drain_secs),
+        idle_timeout: std::time::Duration::from_secs(flags.idle_secs.max(1)),
+        webpush_public_key: flags.webpush_public_key.clone(),
+        header_timeout: std::time::Duration::from_secs(flags.header_timeout_secs.max(1)),
+    })
+}
+
+pub(crate) fn load_token_keys(path: &Path) -> anyhow::Result<Vec<TokenKey>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading token keys {}", path.display()))?;
+    let mut keys = Vec::new();
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let (kid, hex) = line
+            .split_once(char::is_whitespace)
+            .context("token key line: `kid secret-hex`")?;
+        let secret = decode_hex(hex.trim()).context("token key secret must be hex")?;
+        keys.push(TokenKey {
+            kid: kid.to_string(),
+            secret,
+        });
+    }
+    Ok(keys)
+}
+
+fn decode_hex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// `natter store-worker`.
+pub async fn store_worker(args: StoreWorkerArgs) -> anyhow::Result<()> {
+    let spec = if args.store == "embedded" {
+        StoreSpec::Embedded(args.store_dir.clone())
+    } else {
+        store_spec(&args.store, &args.tikv)?
+    };
+    let store = spec
+        .open()
+        .await
+        .with_context(|| format!("opening store {spec}"))?;
+    let nats = natter_nats::connect(&args.nats.nats_url, "natter-store-worker").await?;
+    let config = StoreWorkerConfig {
+        layout: args.nats.layout(),
+        lease_ttl: std::time::Duration::from_secs(args.lease_ttl_secs.max(1)),
+        durability: if args.unsafe_no_fsync {
+            tracing::warn!("--unsafe-no-fsync: acked messages can be lost in a machine crash");
+            natter_store::Durability::Buffered
+        } else {
+            natter_store::Durability::Sync
+        },
+        ..Default::default()
+    };
+    serve_metrics(
+        args.metrics_listen.as_deref(),
+        nats.clone(),
+        config.health.clone(),
+    )
+    .await?;
+    println!("natter store-worker running (store {spec})");
+    natter_store_worker::run(config, store, nats, shutdown_signal()).await
+}
+
+/// `natter presence`.
+pub async fn presence(args: PresenceArgs) -> anyhow::Result<()> {
+    let nats = natter_nats::connect(&args.nats.nats_url, "natter-presence").await?;
+    serve_metrics(
+        args.metrics_listen.as_deref(),
+        nats.clone(),
+        Default::default(),
+    )
+    .await?;
+    let config = natter_presence::PresenceConfig {
+        layout: args.nats.layout(),
+        shards: args.shards,
+    };
+    println!("natter presence running");
+    natter_presence::run(config, nats, shutdown_signal()).await
+}
+
+/// `natter push-worker`.
+pub async fn push_worker(args: PushWorkerArgs) -> anyhow::Result<()> {
+    let config = push_config(&args.push, &args.nats)?;
+    let nats = natter_nats::connect(&args.nats.nats_url, "natter-push-worker").await?;
+    serve_metrics(
+        args.metrics_listen.as_deref(),
+        nats.clone(),
+        Default::default(),
+    )
+    .await?;
+    println!("natter push-worker running");
+    natter_push::worker::run(config, nats, shutdown_signal()).await
+}
+
+pub(super) fn push_config(
+    flags: &PushFlags,
+    nats: &NatsArgs,
+) -> anyhow::Result<natter_push::worker::PushWorkerConfig> {
+    let providers = match &flags.push_config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?
+        }
+        None => natter_push::PushConfig::default(),
+    };
+    Ok(natter_push::worker::PushWorkerConfig {
+        providers,
+        layout: nats.layout(),
+        collapse: std::time::Duration::from_secs(flags.push_collapse_secs),
+        max_attempts: flags.push_attempts.max(1),
+        ..Default::default()
+    })
+}
+
+/// `natter migrate-store`: copies every key, then compares both stores key by key.
+pub async fn migrate_store(args: MigrateStoreArgs) -> anyhow::Result<()> {
+    let from_spec = store_spec(&args.from, &args.tikv)?;
+    let to_spec = store_spec(&args.to, &args.tikv)?;
+    anyhow::ensure!(from_spec != to_spec, "--from and --to are the same store");
+    let from = from_spec
+        .open()
+        .await
+        .with_context(|| format!("opening {from_spec}"))?;
+    let to = to_spec
+        .open()
+        .await
+        .with_context(|| format!("opening {to_spec}"))?;
+    if !args.allow_nonempty && !natter_store::migrate::is_empty(to.as_ref()).await? {
+        anyhow::bail!("{to_spec} is not empty (pass --allow-nonempty to copy anyway)");
+    }
+    println!("copying {from_spec} -> {to_spec} (stop every store worker first)");
+    let mut last_print = std::time::Instant::now();
+    let copied = natter_store::migrate::copy_all(from.as_ref(), to.as_ref(), |r| {
+        if last_print.elapsed() >= std::time::Duration::from_secs(2) {
+            println!("  {} keys, {} bytes", r.keys, r.bytes);
+            last_print = std::time::Instant::now();
+        }
+    })
+    .await?;
+    println!(
+        "copied {} keys ({} bytes); verifying",
+        copied.keys, copied.bytes
+    );
+    let verified = natter_store::migrate::verify(from.as_ref(), to.as_ref())
+        .await
+        .map_err(anyhow::Error::msg)?;
+    println!("verified {} keys: the stores are identical", verified.keys);
+    Ok(())
+}
