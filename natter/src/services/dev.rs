@@ -125,14 +125,15 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
     let _ = stop_tx.send(true);
     // The edge drains its sockets (bounded by --drain-secs); do not wait forever.
     match tokio::time::timeout(SHUTDOWN_GRACE, async {
-        tokio::join!(worker, edge, presence)
+        tokio::join!(worker, edge, presence, pusher)
     })
     .await
     {
-        Ok((w, e, p)) => {
+        Ok((w, e, p, u)) => {
             w??;
             e??;
             p??;
+            u??;
         }
         Err(_) => tracing::warn!("services did not stop within {SHUTDOWN_GRACE:?}; exiting"),
     }
