@@ -51,6 +51,7 @@ pub async fn run_all(store: &dyn Store) {
     scan_pagination(store).await;
     large_values(store).await;
     many_keys(store).await;
+    buffered_writes_are_visible_at_once(store).await;
 }
 
 /// get / put / overwrite / delete round trip.
@@ -590,4 +591,67 @@ pub async fn many_keys(store: &dyn Store) {
         .await
         .expect("scan last");
     assert_eq!(keys_of(&last), vec![k(N - 1)]);
+}
+
+/// Buffered writes are seen by every read at once (a log's projection is read
+/// before its checkpoint), keep their conditions, and `sync` keeps them.
+pub async fn buffered_writes_are_visible_at_once(store: &dyn Store) {
+    let ns = namespace();
+    let (a, b, c) = (key(&ns, b"a"), key(&ns, b"b"), key(&ns, b"c"));
+    store
+        .write(
+            WriteBatch::new()
+                .put(a.clone(), b"1")
+                .put(b.clone(), b"2")
+                .put(c.clone(), b"3"),
+        )
+        .await
+        .expect("synced setup");
+    store
+        .write(
+            WriteBatch::new()
+                .expect(a.clone(), Some(b"1".to_vec()))
+                .put(a.clone(), b"10")
+                .delete(b.clone())
+                .durability(Durability::Buffered),
+        )
+        .await
+        .expect("buffered write");
+    assert_eq!(store.get(&a).await.expect("get"), Some(b"10".to_vec()));
+    assert_eq!(
+        store
+            .batch_get(&[a.clone(), b.clone(), c.clone()])
+            .await
+            .expect("batch_get"),
+        vec![Some(b"10".to_vec()), None, Some(b"3".to_vec())]
+    );
+    let all = store
+        .scan(ScanRange::prefix(ns.clone()), 10)
+        .await
+        .expect("scan");
+    assert_eq!(
+        all,
+        vec![(a.clone(), b"10".to_vec()), (c.clone(), b"3".to_vec())]
+    );
+    let last = store
+        .scan(ScanRange::prefix(ns.clone()).reversed(), 1)
+        .await
+        .expect("reverse scan");
+    assert_eq!(last, vec![(c.clone(), b"3".to_vec())]);
+    let stale = store
+        .write(
+            WriteBatch::new()
+                .expect(a.clone(), Some(b"1".to_vec()))
+                .put(c.clone(), b"x")
+                .durability(Durability::Buffered),
+        )
+        .await;
+    assert!(
+        matches!(stale, Err(StoreError::ConditionFailed { .. })),
+        "a condition sees buffered writes: {stale:?}"
+    );
+    store.sync().await.expect("sync");
+    assert_eq!(store.get(&a).await.expect("get"), Some(b"10".to_vec()));
+    assert_eq!(store.get(&b).await.expect("get"), None);
+    assert_eq!(store.get(&c).await.expect("get"), Some(b"3".to_vec()));
 }

@@ -3,6 +3,12 @@
 //! fjall is synchronous, so every call runs on tokio's blocking pool. The
 //! store is meant to be opened by one process only (fjall locks the directory),
 //! which is what lets a process-local mutex make conditional writes atomic.
+//!
+//! Durability: a commit reaches fjall's journal buffer; a sync flushes that buffer
+//! to the OS (under fjall's journal lock, a memory copy) and then fsyncs the
+//! filesystem with `syncfs(2)` *outside* that lock, so commits go on while the
+//! disk works. fjall's own `persist(SyncAll)` would hold the journal lock across
+//! the fsync and stall every commit behind it.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -25,6 +31,8 @@ pub struct EmbeddedStore {
 struct Inner {
     db: Database,
     ks: Keyspace,
+    /// The store's directory, for `syncfs` (fsync of everything on its filesystem).
+    dir: std::fs::File,
     /// Serialises check-then-commit of `write` and `compare_and_set`; holds the
     /// number of commits so far (each commit's place in the journal).
     write_lock: Mutex<u64>,
@@ -101,10 +109,22 @@ impl Inner {
         }
         let upto = *self.lock();
         let started = std::time::Instant::now();
-        self.db.persist(PersistMode::SyncAll).map_err(backend)?;
+        // Every commit up to `upto` is in the journal's buffer: move it to the OS
+        // (brief, under fjall's journal lock), then fsync without that lock.
+        self.db.persist(PersistMode::Buffer).map_err(backend)?;
+        rustix::fs::syncfs(&self.dir).map_err(|e| StoreError::Backend {
+            message: format!("syncfs: {e}"),
+            retryable: true,
+        })?;
         metrics::histogram!("natter_store_fsync_seconds").record(started.elapsed().as_secs_f64());
         *synced = upto;
         Ok(())
+    }
+
+    /// Makes every commit so far durable.
+    fn sync_all(&self) -> Result<(), StoreError> {
+        let upto = *self.lock();
+        self.sync(upto)
     }
 
     fn write(&self, batch: WriteBatch) -> Result<(), StoreError> {
@@ -156,11 +176,16 @@ impl EmbeddedStore {
         let ks = db
             .keyspace(KEYSPACE, KeyspaceCreateOptions::default)
             .map_err(backend)?;
+        let dir = std::fs::File::open(path.as_ref()).map_err(|e| StoreError::Backend {
+            message: format!("open {}: {e}", path.as_ref().display()),
+            retryable: false,
+        })?;
         tracing::debug!(path = %path.as_ref().display(), "opened embedded store");
         Ok(Self {
             inner: Arc::new(Inner {
                 db,
                 ks,
+                dir,
                 write_lock: Mutex::new(0),
                 synced: Mutex::new(0),
             }),
@@ -242,5 +267,9 @@ impl Store for EmbeddedStore {
             Ok(CasOutcome::Swapped)
         })
         .await
+    }
+
+    async fn sync(&self) -> Result<(), StoreError> {
+        self.blocking(Inner::sync_all).await
     }
 }

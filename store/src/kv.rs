@@ -44,6 +44,12 @@ pub trait Store: Send + Sync + 'static {
         expected: Option<&[u8]>,
         new: Option<Vec<u8>>,
     ) -> Result<CasOutcome, StoreError>;
+
+    /// Makes every write that returned before this call durable: the checkpoint
+    /// after [`Durability::Buffered`] writes, which are visible at once but may be
+    /// lost on a crash until synced. Backends whose every commit is durable (TiKV)
+    /// return at once.
+    async fn sync(&self) -> Result<(), StoreError>;
 }
 
 /// Result of [`Store::compare_and_set`].
@@ -64,8 +70,9 @@ pub enum Durability {
     /// Fsynced to disk before returning: survives power loss.
     #[default]
     Sync,
-    /// Handed to the OS (embedded) or not explicitly synced: survives a process
-    /// crash but may be lost on power loss. For data that can be rebuilt.
+    /// Visible at once, durable only after a later [`Store::sync`] (or a later
+    /// `Sync` write): a crash may lose it. For data that can be rebuilt, such as
+    /// the projection of a durable log.
     Buffered,
 }
 

@@ -20,10 +20,13 @@
 //! - [`migrate`] — copying a whole store into another (any two backends), and
 //!   verifying the copy.
 //! - [`contract`] — the shared behavioural test suite any backend must pass.
+//! - [`failpoint`] — a wrapper whose unsynced writes die with the process, for
+//!   crash tests that must really lose the store's unsynced tail.
 #![deny(missing_docs)]
 
 pub mod contract;
 pub mod embedded;
+pub mod failpoint;
 pub mod keys;
 pub mod kv;
 pub mod migrate;

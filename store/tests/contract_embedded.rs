@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use natter_store::failpoint::LoseUnsyncedTail;
 use natter_store::kv::{Durability, Store, WriteBatch};
 use natter_store::{EmbeddedStore, SharedStore, contract, keys, value};
 
@@ -64,6 +65,48 @@ async fn synced_data_survives_reopen() {
     )
     .expect("decode");
     assert_eq!(head, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_failpoint_wrapper_keeps_the_contract() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inner: SharedStore = Arc::new(EmbeddedStore::open(dir.path()).expect("open"));
+    let store = LoseUnsyncedTail::new(inner);
+    contract::run_all(&store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_failpoint_wrapper_loses_exactly_the_unsynced_tail() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let inner: SharedStore = Arc::new(EmbeddedStore::open(dir.path()).expect("open"));
+        let store = LoseUnsyncedTail::new(inner);
+        let buffered = |k: u64| {
+            WriteBatch::new()
+                .put(keys::message(9, k), vec![k as u8])
+                .durability(Durability::Buffered)
+        };
+        store.write(buffered(1)).await.expect("write");
+        store.write(buffered(2)).await.expect("write");
+        store.sync().await.expect("checkpoint");
+        store.write(buffered(3)).await.expect("write");
+        assert_eq!(
+            store.get(&keys::message(9, 3)).await.expect("get"),
+            Some(vec![3]),
+            "visible before the checkpoint"
+        );
+        // Dropped without a sync: the process "dies" here.
+    }
+    let store = EmbeddedStore::open(dir.path()).expect("reopen");
+    let kept = store
+        .scan(natter_store::ScanRange::prefix(keys::messages_of(9)), 10)
+        .await
+        .expect("scan");
+    assert_eq!(
+        kept.iter().map(|(_, v)| v[0]).collect::<Vec<_>>(),
+        vec![1, 2],
+        "the synced prefix survives, the unsynced tail is gone"
+    );
 }
 
 #[tokio::test]
