@@ -52,6 +52,11 @@ pub fn last_seen_bucket(shard: u32) -> String {
     format!("last_seen_{shard}")
 }
 
+/// `KV_<bucket>`: the stream JetStream keeps a KV bucket in.
+pub fn kv_stream_name(bucket: &str) -> String {
+    format!("KV_{bucket}")
+}
+
 /// The presence shard of a user (same stable mix as partitions).
 pub fn presence_shard_of(user_id: u64, shards: u32) -> u32 {
     partition_of(user_id, shards)
@@ -423,5 +428,14 @@ mod tests {
         for c in counts {
             assert!((8_000..12_000).contains(&c), "uneven spread: {counts:?}");
         }
+    }
+
+    #[test]
+    fn a_kv_bucket_lives_in_its_kv_stream() {
+        assert_eq!(kv_stream_name(&presence_bucket(2)), "KV_presence_2");
+        assert_eq!(
+            kv_stream_name(PARTITION_LEASE_BUCKET),
+            "KV_partition_leases"
+        );
     }
 }

@@ -15,7 +15,9 @@
 //! | `presence-query.<shard>` | current presence of users of a shard (request/reply) | edge | presence watcher of the shard, queue group `presence` |
 //!
 //! KV keys: presence buckets hold `<user_id>.<device>` ([`presence_key`]); the edges
-//! bucket holds edge ids; affinity and last-seen buckets hold user ids.
+//! bucket holds edge ids; affinity and last-seen buckets hold user ids. A bucket's
+//! keys are the subjects `$KV.<bucket>.<key>` ([`kv_put`], [`kv_subjects`], [`kv_key`])
+//! of its stream (`KV_<bucket>`, [`crate::layout::kv_stream_name`]).
 
 /// Stream subjects: every partition, every channel.
 pub const MESSAGES_ALL: &str = "msg.>";
@@ -116,6 +118,20 @@ pub fn kv_put(bucket: &str, key: &str) -> String {
     format!("$KV.{bucket}.{key}")
 }
 
+/// `$KV.<bucket>.<prefix>.>`: the subjects of every key of `bucket` under `<prefix>.`
+/// (a filter on the bucket's stream).
+pub fn kv_subjects(bucket: &str, prefix: &str) -> String {
+    format!("$KV.{bucket}.{prefix}.>")
+}
+
+/// The key a `$KV.<bucket>.<key>` subject of `bucket` is for.
+pub fn kv_key<'a>(bucket: &str, subject: &'a str) -> Option<&'a str> {
+    subject
+        .strip_prefix("$KV.")?
+        .strip_prefix(bucket)?
+        .strip_prefix('.')
+}
+
 /// The user id of a presence key.
 pub fn presence_key_user(key: &str) -> Option<u64> {
     key.split_once('.')?.0.parse().ok()
@@ -195,5 +211,10 @@ mod tests {
         assert_eq!(presence_key_user("7.a=2Eb"), Some(7));
         assert_eq!(presence_changes(7), "presence.7");
         assert_eq!(presence_query(2), "presence-query.2");
+        assert_eq!(kv_put("presence_1", "7.d"), "$KV.presence_1.7.d");
+        assert_eq!(kv_subjects("presence_1", "7"), "$KV.presence_1.7.>");
+        assert_eq!(kv_key("presence_1", "$KV.presence_1.7.d"), Some("7.d"));
+        assert_eq!(kv_key("presence_1", "$KV.presence_10.7.d"), None);
+        assert_eq!(kv_key("presence_1", "msg.1.2"), None);
     }
 }

@@ -46,7 +46,7 @@ impl TtlKv {
     /// The bucket's stream cannot be read.
     pub async fn open(js: &jetstream::Context, bucket: &str) -> Result<Self, TtlKvError> {
         let stream = js
-            .get_stream(format!("KV_{bucket}"))
+            .get_stream(crate::layout::kv_stream_name(bucket))
             .await
             .map_err(|e| TtlKvError {
                 bucket: bucket.into(),

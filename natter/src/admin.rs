@@ -336,14 +336,14 @@ async fn presence(
     let bucket = layout::presence_bucket(shard);
     let kv = js.get_key_value(&bucket).await?;
     // The bucket's subjects under this user are its device keys.
-    let filter = format!("$KV.{bucket}.{user}.>");
-    let s = js.get_stream(format!("KV_{bucket}")).await?;
-    let mut subjects = s.info_with_subjects(&filter).await?;
+    let filter = subjects::kv_subjects(&bucket, &user.to_string());
+    let s = js.get_stream(layout::kv_stream_name(&bucket)).await?;
+    let mut listed = s.info_with_subjects(&filter).await?;
     let mut devices = Vec::new();
-    while let Some(subject) = subjects.next().await {
+    while let Some(subject) = listed.next().await {
         let (subject, _) = subject?;
-        let key = subject
-            .trim_start_matches(&format!("$KV.{bucket}."))
+        let key = subjects::kv_key(&bucket, &subject)
+            .unwrap_or(&subject)
             .to_string();
         if let Some(v) = kv.get(&key).await?
             && let Ok(beat) = serde_json::from_slice::<PresenceBeat>(&v)
