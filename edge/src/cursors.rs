@@ -1,20 +1,21 @@
 //! Cursor acks of every socket on this edge, written in batches.
 //!
-//! A device acks what it has shown, which moves its cursors. Writing each socket's
-//! acks on its own cost the store one synced write per socket per burst (thousands
-//! a second at a thousand busy sockets, which stalled the partition writes behind
-//! them). Sockets record their acks here instead, and one flusher task writes
-//! everything pending as one `rpc.sync.ack` request per round, rounds at least
-//! [`ROUND_EVERY`] apart. A closing socket waits for the round that carries its
-//! last acks, so a client that closes cleanly and reconnects resumes exactly where
-//! it acked.
+//! A device acks what it has shown, which moves its cursors. A channel's cursors
+//! are moved by the owner of the channel's partition (the only writer of them, so
+//! no read-compare-write). Writing each socket's acks on its own would cost one
+//! request and store write per socket per burst; sockets record their acks here
+//! instead, and one flusher task sends everything pending as one `cursor.<p>`
+//! request per partition per round (the partitions' requests side by side), rounds
+//! at least [`ROUND_EVERY`] apart. A closing socket waits for the round that
+//! carries its last acks, so a client that closes cleanly and reconnects resumes
+//! exactly where it acked.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use natter_nats::subjects::rpc;
-use natter_protocol::internal::{CURSOR_ACK_DEVICES_MAX, CursorAckReq, CursorAcksReq};
+use natter_nats::{layout, subjects};
+use natter_protocol::internal::{CURSOR_MOVES_MAX, CursorMovesReq};
 use tokio::sync::{Notify, watch};
 
 /// Shortest time between two rounds: the batching window.
@@ -97,7 +98,7 @@ impl Cursors {
     }
 
     /// The flusher: writes what is pending, one round at a time, for the edge's life.
-    pub(crate) async fn run(self: Arc<Self>, nats: async_nats::Client) {
+    pub(crate) async fn run(self: Arc<Self>, nats: async_nats::Client, partitions: u32) {
         loop {
             let round = {
                 let mut s = self.state();
@@ -115,20 +116,28 @@ impl Cursors {
                 continue;
             };
             let next = tokio::time::Instant::now() + ROUND_EVERY;
-            let mut devices: Vec<CursorAckReq> = taken
-                .into_iter()
-                .map(|((user_id, device), acks)| CursorAckReq {
-                    user_id,
-                    device_id: device.to_string(),
-                    acks: acks.into_iter().collect(),
-                })
-                .collect();
-            metrics::histogram!("natter_edge_cursor_round_devices").record(devices.len() as f64);
-            while !devices.is_empty() {
-                let rest = devices.split_off(devices.len().min(CURSOR_ACK_DEVICES_MAX));
-                write(&nats, &CursorAcksReq { devices }).await;
-                devices = rest;
+            let mut by_partition: HashMap<u32, Vec<(u64, String, u64, u64)>> = HashMap::new();
+            for ((user_id, device), acks) in taken {
+                for (channel, seq) in acks {
+                    by_partition
+                        .entry(layout::partition_of(channel, partitions))
+                        .or_default()
+                        .push((user_id, device.to_string(), channel, seq));
+                }
             }
+            metrics::histogram!("natter_edge_cursor_round_partitions")
+                .record(by_partition.len() as f64);
+            let requests = by_partition.into_iter().flat_map(|(p, moves)| {
+                moves
+                    .chunks(CURSOR_MOVES_MAX)
+                    .map(|c| (p, CursorMovesReq { moves: c.to_vec() }))
+                    .collect::<Vec<_>>()
+            });
+            futures::future::join_all(requests.map(|(p, req)| {
+                let nats = &nats;
+                async move { write(nats, p, &req).await }
+            }))
+            .await;
             self.state().in_flight.clear();
             self.finished.send_replace(number);
             tokio::time::sleep_until(next).await;
@@ -136,10 +145,11 @@ impl Cursors {
     }
 }
 
-/// Writes one request, retrying while the store says a retry may succeed.
-async fn write(nats: &async_nats::Client, req: &CursorAcksReq) {
+/// Sends one partition's moves to its owner, retrying while a retry may succeed.
+async fn write(nats: &async_nats::Client, p: u32, req: &CursorMovesReq) {
+    let subject = subjects::partition_cursors(p);
     for attempt in 1..=ATTEMPTS {
-        match crate::rpc::call::<_, ()>(nats, rpc::SYNC_ACK, req).await {
+        match crate::rpc::call::<_, ()>(nats, &subject, req).await {
             Ok(()) => return,
             Err(e) if e.code.retryable() && attempt < ATTEMPTS => {
                 tokio::time::sleep(Duration::from_millis(200) * attempt).await;
@@ -148,8 +158,8 @@ async fn write(nats: &async_nats::Client, req: &CursorAcksReq) {
             // them by seq.
             Err(e) => {
                 metrics::counter!("natter_edge_cursor_acks_dropped_total")
-                    .increment(req.devices.len() as u64);
-                tracing::warn!(error = %e, devices = req.devices.len(), "cursor acks dropped");
+                    .increment(req.moves.len() as u64);
+                tracing::warn!(error = %e, moves = req.moves.len(), partition = p, "cursor acks dropped");
                 return;
             }
         }

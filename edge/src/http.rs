@@ -785,7 +785,7 @@ async fn list_members(
     .await
 }
 
-/// Applies a group change through the owner of the group's partition.
+/// Applies a group change through the group's partition log.
 async fn group_command(
     edge: &Edge,
     user_id: u64,
@@ -793,8 +793,7 @@ async fn group_command(
     action: ChannelAction,
 ) -> HttpResult<Response> {
     edge.limiters.send(user_id)?;
-    let channel: Channel =
-        crate::rpc::command(&edge.nats, edge.partitions, user_id, channel_id, action).await?;
+    let channel: Channel = edge.commands.run(edge, user_id, channel_id, action).await?;
     Ok(json(StatusCode::OK, channel))
 }
 

@@ -22,6 +22,7 @@
 #![deny(missing_docs)]
 
 pub mod auth;
+mod commands;
 pub mod discovery;
 pub mod hub;
 pub mod presence;
@@ -100,8 +101,6 @@ pub(crate) struct Edge {
     pub(crate) publisher: publisher::Publisher,
     pub(crate) hub: hub::Hub,
     pub(crate) members: Arc<members::MembershipCache>,
-    /// P of the message stream (from its metadata).
-    pub(crate) partitions: u32,
     pub(crate) limiters: limits::Limiters,
     pub(crate) config: EdgeConfig,
     pub(crate) next_socket: std::sync::atomic::AtomicU64,
@@ -112,6 +111,8 @@ pub(crate) struct Edge {
     pub(crate) phase: tokio::sync::watch::Sender<Phase>,
     /// Every socket's cursor acks, written in batches.
     pub(crate) cursors: Arc<cursors::Cursors>,
+    /// Channel commands through the log, and their callers waiting for outcomes.
+    pub(crate) commands: Arc<commands::Commands>,
 }
 
 /// Serves HTTP and WebSocket clients on `listener` until `shutdown` completes.
@@ -160,11 +161,15 @@ pub async fn run(
         presence::PresenceWriter::new(js.clone(), layout.presence_shards, config.presence, edge_id)
             .await?;
     let cursors = cursors::Cursors::new();
+    let (commands, outcomes) = commands::Commands::start(&nats)
+        .await
+        .map_err(|e| anyhow::anyhow!("command outcomes: {e}"))?;
     let background = [
+        outcomes,
         tokio::spawn(discovery.clone().renew()),
         tokio::spawn(discovery.clone().follow()),
         watcher,
-        tokio::spawn(cursors.clone().run(nats.clone())),
+        tokio::spawn(cursors.clone().run(nats.clone(), layout.partitions)),
     ];
     let edge = Arc::new(Edge {
         publisher: publisher::Publisher::start(js.clone(), layout.partitions),
@@ -173,9 +178,9 @@ pub async fn run(
         discovery: discovery.clone(),
         phase: tokio::sync::watch::Sender::new(Phase::Running),
         cursors,
+        commands,
         hub: hub::Hub::new(events),
         members,
-        partitions: layout.partitions,
         limiters: limits::Limiters::new(&config.limits),
         nats,
         ids: ids.clone(),

@@ -1,8 +1,6 @@
 //! Requests to store workers over NATS request-reply (MessagePack).
 
-use natter_nats::layout::partition_of;
-use natter_nats::subjects;
-use natter_protocol::internal::{self, ChannelAction, ChannelCommand, RpcReply};
+use natter_protocol::internal::{self, RpcReply};
 use natter_protocol::{ApiError, ErrorCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -24,25 +22,4 @@ pub(crate) async fn call<Req: Serialize, Resp: DeserializeOwned>(
             ))
         }
     }
-}
-
-/// Sends a channel command to the owner of the channel's partition.
-pub(crate) async fn command<Resp: DeserializeOwned>(
-    nats: &async_nats::Client,
-    partitions: u32,
-    user_id: u64,
-    channel_id: u64,
-    action: ChannelAction,
-) -> RpcReply<Resp> {
-    let subject = subjects::partition_commands(partition_of(channel_id, partitions));
-    call(
-        nats,
-        &subject,
-        &ChannelCommand {
-            user_id,
-            channel_id,
-            action,
-        },
-    )
-    .await
 }

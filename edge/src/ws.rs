@@ -19,7 +19,7 @@ use fastwebsockets::{
     FragmentCollectorRead, Frame, OpCode, Payload, WebSocketError, WebSocketWrite,
 };
 use natter_nats::subjects;
-use natter_protocol::internal::{ChannelAction, StreamSend};
+use natter_protocol::internal::{ChannelAction, LogEntry, StreamSend};
 use natter_protocol::ws::{ClientOp, ServerEvent};
 use natter_protocol::{ApiError, ErrorCode, limits};
 use serde::Deserialize;
@@ -385,14 +385,10 @@ async fn handle(
             // Answered by a `read` event on every device of the user, this one included.
             let (edge, tx, user) = (edge.clone(), tx.clone(), s.user_id);
             tokio::spawn(async move {
-                let r: Result<u64, ApiError> = crate::rpc::command(
-                    &edge.nats,
-                    edge.partitions,
-                    user,
-                    channel,
-                    ChannelAction::Read { seq },
-                )
-                .await;
+                let r: Result<u64, ApiError> = edge
+                    .commands
+                    .run(&edge, user, channel, ChannelAction::Read { seq })
+                    .await;
                 if let Err(e) = r {
                     let _ = tx.send(Outbound::Direct(ServerEvent::error(e, None))).await;
                 }
@@ -541,7 +537,7 @@ async fn accept_send(
         text,
         sent_at_ms: natter_idgen::timestamp_ms(message_id),
     };
-    let ack = edge.publisher.submit(send).await?;
+    let ack = edge.publisher.submit(LogEntry::Send(send)).await?;
     metrics::counter!("natter_edge_sends_total").increment(1);
     Ok(async move {
         ack.await

@@ -13,7 +13,7 @@ use serde::Serialize;
 /// The checks of one service (cheap to clone; clones share the checks).
 #[derive(Debug, Clone, Default)]
 pub struct Health {
-    checks: Arc<Mutex<BTreeMap<&'static str, Result<(), String>>>>,
+    checks: Arc<Mutex<BTreeMap<String, Result<(), String>>>>,
 }
 
 /// What `/readyz` answers (JSON): ready when every check is `ok`.
@@ -43,15 +43,20 @@ impl Readiness {
 
 impl Health {
     /// Declares `check`, failing with "starting" until it is first set.
-    pub fn expect(&self, check: &'static str) {
+    pub fn expect(&self, check: impl Into<String>) {
         self.lock()
-            .entry(check)
+            .entry(check.into())
             .or_insert_with(|| Err("starting".into()));
     }
 
     /// Records the current state of `check`.
-    pub fn set(&self, check: &'static str, state: Result<(), String>) {
-        self.lock().insert(check, state);
+    pub fn set(&self, check: impl Into<String>, state: Result<(), String>) {
+        self.lock().insert(check.into(), state);
+    }
+
+    /// Drops `check` (what it watched is gone, such as a partition handed over).
+    pub fn forget(&self, check: &str) {
+        self.lock().remove(check);
     }
 
     /// The checks now, plus whether `nats` is connected.
@@ -64,7 +69,7 @@ impl Health {
                     Ok(()) => "ok".to_string(),
                     Err(why) => why.clone(),
                 };
-                (k.to_string(), state)
+                (k.clone(), state)
             })
             .collect();
         let nats_state = match nats.connection_state() {
@@ -78,7 +83,7 @@ impl Health {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<&'static str, Result<(), String>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Result<(), String>>> {
         self.checks.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

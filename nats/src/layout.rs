@@ -1,10 +1,11 @@
-//! The JetStream layout: the partitioned message stream, its consumers, the KV buckets.
+//! The JetStream layout: the partition log, its owners' consumers, the KV buckets.
 //!
 //! [`ensure`] creates whatever is missing and leaves what exists alone, so every
 //! service calls it at start-up and whichever starts first creates the layout. The
-//! partition count is fixed when the stream is created and is read back from the
+//! partition count is fixed when the log is created and is read back from the
 //! stream's metadata afterwards: a later process configured with another count uses
-//! the stream's.
+//! the stream's. A log created beside the work-queue stream of earlier versions
+//! (`MSGS`) takes that stream's partition count, so channels keep their partitions.
 
 use std::time::Duration;
 
@@ -12,8 +13,12 @@ use async_nats::jetstream::{self, consumer, kv, stream};
 
 use crate::subjects;
 
-/// The message sync queue: every send, partitioned by channel.
-pub const MESSAGE_STREAM: &str = "MSGS";
+/// The partition log: every change to a channel (sends, group changes, read marks),
+/// partitioned by channel, kept until a checkpoint of its partition's owner trims it.
+pub const LOG_STREAM: &str = "LOG";
+/// The work-queue stream of earlier versions; drained into [`LOG_STREAM`] by each
+/// partition's owner when it claims the partition.
+pub const LEGACY_MESSAGE_STREAM: &str = "MSGS";
 /// Stream metadata key holding the partition count fixed at creation.
 pub const PARTITIONS_METADATA_KEY: &str = "natter.partitions";
 /// The push job queue: messages whose offline recipients may need a notification.
@@ -70,8 +75,11 @@ pub const IDGEN_LEASE_TTL: Duration = Duration::from_secs(10);
 pub const IDGEN_HWM_BUCKET: &str = "idgen_hwm";
 /// How long JetStream remembers `Nats-Msg-Id`s of the message stream for dedupe.
 pub const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
-/// Largest JetStream message the stream accepts (a batch of sends).
+/// Largest JetStream message the stream accepts (a batch of entries).
 pub const MAX_STREAM_MESSAGE_BYTES: i32 = 8 * 1024 * 1024;
+/// Default cap on the log's size: past it appends are refused (back-pressure while
+/// owners are down), never old entries dropped.
+pub const DEFAULT_LOG_MAX_BYTES: i64 = 16 * 1024 * 1024 * 1024;
 
 /// What [`ensure`] needs to create the layout.
 #[derive(Debug, Clone)]
@@ -82,6 +90,8 @@ pub struct LayoutConfig {
     pub replicas: usize,
     /// Presence shards (buckets), used only if the message stream does not exist yet.
     pub presence_shards: u32,
+    /// Most bytes the log may hold (entries not yet trimmed by a checkpoint).
+    pub log_max_bytes: i64,
 }
 
 impl Default for LayoutConfig {
@@ -90,6 +100,7 @@ impl Default for LayoutConfig {
             partitions: 8,
             replicas: 1,
             presence_shards: 4,
+            log_max_bytes: DEFAULT_LOG_MAX_BYTES,
         }
     }
 }
@@ -101,6 +112,9 @@ pub struct Layout {
     pub partitions: u32,
     /// Presence shard count (fixed with the message stream).
     pub presence_shards: u32,
+    /// When the log stream was created (ns since the epoch): its identity, kept
+    /// with each partition's applied position so that a recreated log is noticed.
+    pub log_created_ns: u64,
 }
 
 /// Failures while creating or reading the layout.
@@ -110,7 +124,7 @@ pub enum LayoutError {
     #[error("jetstream: {0}")]
     JetStream(String),
     /// The stream exists but its partition metadata is missing or malformed.
-    #[error("stream {MESSAGE_STREAM} has no valid {PARTITIONS_METADATA_KEY} metadata: {0:?}")]
+    #[error("stream {LOG_STREAM} has no valid {PARTITIONS_METADATA_KEY} metadata: {0:?}")]
     BadMetadata(Option<String>),
     /// Partition count must be at least 1.
     #[error("partition count must be at least 1")]
@@ -129,7 +143,7 @@ pub async fn ensure(js: &jetstream::Context, cfg: &LayoutConfig) -> Result<Layou
     if cfg.partitions == 0 {
         return Err(LayoutError::NoPartitions);
     }
-    let info = ensure_message_stream(js, cfg).await?;
+    let info = ensure_log_stream(js, cfg).await?;
     let layout = Layout::of_stream(&info)?;
     ensure_push_stream(js, cfg).await?;
     for (bucket, description, expiry) in buckets(layout.presence_shards) {
@@ -150,14 +164,14 @@ pub async fn ensure(js: &jetstream::Context, cfg: &LayoutConfig) -> Result<Layou
     Ok(layout)
 }
 
-/// The layout in force, read from the message stream without creating anything
+/// The layout in force, read from the log stream without creating anything
 /// (for tools that only look, such as `natter admin`).
 ///
 /// # Errors
 /// Fails if JetStream is unreachable, the stream does not exist, or its metadata is
 /// invalid.
 pub async fn read(js: &jetstream::Context) -> Result<Layout, LayoutError> {
-    let mut stream = js.get_stream(MESSAGE_STREAM).await.map_err(js_err)?;
+    let mut stream = js.get_stream(LOG_STREAM).await.map_err(js_err)?;
     let info = stream.info().await.map_err(js_err)?;
     Layout::of_stream(info)
 }
@@ -179,6 +193,7 @@ impl Layout {
             partitions,
             // Streams created before presence existed have one shard.
             presence_shards: number(PRESENCE_SHARDS_METADATA_KEY).unwrap_or(1),
+            log_created_ns: u64::try_from(info.created.unix_timestamp_nanos()).unwrap_or(0),
         })
     }
 }
@@ -273,19 +288,25 @@ pub async fn ensure_patiently(
 /// How long services wait for JetStream at start-up.
 pub const STARTUP_PATIENCE: Duration = Duration::from_secs(120);
 
-/// The message stream's definition for a new deployment.
-pub fn message_stream_config(cfg: &LayoutConfig) -> stream::Config {
+/// The log's definition for a new deployment.
+pub fn log_stream_config(cfg: &LayoutConfig) -> stream::Config {
     stream::Config {
-        name: MESSAGE_STREAM.into(),
-        description: Some("Natter message sync queue: batches of sends, by partition".into()),
-        subjects: vec![subjects::MESSAGES_ALL.into()],
-        // The stream is a queue, not the archive: a batch leaves once its store
-        // worker has persisted it and acked; history lives in the store.
-        retention: stream::RetentionPolicy::WorkQueue,
+        name: LOG_STREAM.into(),
+        description: Some(
+            "Natter partition log: every change to a channel, by partition; trimmed below each owner's checkpoint"
+                .into(),
+        ),
+        subjects: vec![subjects::LOG_ALL.into()],
+        // The log is the source of truth until a checkpoint: nothing may leave it by
+        // age or count. A full log refuses appends (discard new): back-pressure.
+        retention: stream::RetentionPolicy::Limits,
+        discard: stream::DiscardPolicy::New,
+        max_bytes: cfg.log_max_bytes,
         storage: stream::StorageType::File,
         num_replicas: cfg.replicas,
         duplicate_window: DUPLICATE_WINDOW,
         max_message_size: MAX_STREAM_MESSAGE_BYTES,
+        allow_direct: true,
         metadata: [
             (
                 PARTITIONS_METADATA_KEY.to_string(),
@@ -301,17 +322,26 @@ pub fn message_stream_config(cfg: &LayoutConfig) -> stream::Config {
     }
 }
 
-async fn ensure_message_stream(
+async fn ensure_log_stream(
     js: &jetstream::Context,
     cfg: &LayoutConfig,
 ) -> Result<stream::Info, LayoutError> {
-    if let Ok(mut s) = js.get_stream(MESSAGE_STREAM).await {
+    if let Ok(mut s) = js.get_stream(LOG_STREAM).await {
         return s.info().await.cloned().map_err(js_err);
     }
-    match js.create_stream(message_stream_config(cfg)).await {
+    // Beside an earlier version's work-queue stream, the log keeps its partition
+    // and shard counts: a channel's partition must never change.
+    let mut cfg = cfg.clone();
+    if let Ok(mut legacy) = js.get_stream(LEGACY_MESSAGE_STREAM).await {
+        let info = legacy.info().await.map_err(js_err)?;
+        let legacy = Layout::of_stream(info)?;
+        cfg.partitions = legacy.partitions;
+        cfg.presence_shards = legacy.presence_shards;
+    }
+    match js.create_stream(log_stream_config(&cfg)).await {
         Ok(mut s) => s.info().await.cloned().map_err(js_err),
         // Another process created it between our get and create: use theirs.
-        Err(create_err) => match js.get_stream(MESSAGE_STREAM).await {
+        Err(create_err) => match js.get_stream(LOG_STREAM).await {
             Ok(mut s) => s.info().await.cloned().map_err(js_err),
             Err(_) => Err(js_err(create_err)),
         },
@@ -377,23 +407,44 @@ async fn ensure_bucket(
     }
 }
 
-/// Durable name of the consumer through which a store worker reads one partition.
-pub fn partition_consumer_name(partition: u32) -> String {
+/// The consumer through which a partition's owner reads its log from `start_sequence`:
+/// ephemeral, in memory, without acks (the owner's applied position in the store is
+/// its progress), so reading costs the server no writes. Named after the partition
+/// and owner epoch, so a stale one is recognisable and replaced.
+pub fn owner_consumer_config(
+    partition: u32,
+    epoch: u64,
+    start_sequence: u64,
+) -> consumer::pull::Config {
+    consumer::pull::Config {
+        name: Some(format!("owner-p{partition}-e{epoch}")),
+        description: Some(format!("owner of partition {partition}")),
+        filter_subject: subjects::partition_log(partition),
+        deliver_policy: consumer::DeliverPolicy::ByStartSequence { start_sequence },
+        ack_policy: consumer::AckPolicy::None,
+        memory_storage: true,
+        num_replicas: 1,
+        inactive_threshold: Duration::from_secs(30),
+        ..Default::default()
+    }
+}
+
+/// Durable name of an earlier version's consumer of one partition of `MSGS`.
+pub fn legacy_partition_consumer_name(partition: u32) -> String {
     format!("store-p{partition}")
 }
 
-/// The pull consumer of one partition: explicit acks (the work-queue stream needs
-/// them), every message in order from the oldest unacked one.
-pub fn partition_consumer_config(partition: u32) -> consumer::pull::Config {
+/// The consumer that drains one partition of the earlier work-queue stream: explicit
+/// acks (a work queue needs them), every message in order from the oldest.
+pub fn legacy_drain_consumer_config(partition: u32) -> consumer::pull::Config {
     consumer::pull::Config {
-        durable_name: Some(partition_consumer_name(partition)),
-        description: Some(format!("store worker of partition {partition}")),
-        filter_subject: subjects::partition_filter(partition),
+        durable_name: Some(legacy_partition_consumer_name(partition)),
+        description: Some(format!("drains partition {partition} into the log")),
+        filter_subject: subjects::legacy_partition_filter(partition),
         deliver_policy: consumer::DeliverPolicy::All,
         ack_policy: consumer::AckPolicy::Explicit,
         ack_wait: Duration::from_secs(30),
         max_deliver: -1,
-        max_ack_pending: 20_000,
         ..Default::default()
     }
 }

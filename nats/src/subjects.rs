@@ -2,12 +2,14 @@
 //!
 //! | subject | carries | who publishes | who listens |
 //! | --- | --- | --- | --- |
-//! | `msg.<partition>.<channel_id>` | a batch of sends for one channel (JetStream) | edge | the store worker owning the partition |
-//! | `msg.<partition>.multi` | a batch of sends for several channels of one partition | edge | same |
+//! | `log.<partition>.<channel_id>` | a batch of log entries (sends, channel commands) for one channel (JetStream stream `LOG`) | edge | the store worker owning the partition |
+//! | `log.<partition>.multi` | a batch of log entries for several channels of one partition | edge | same |
+//! | `msg.<partition>.…` | the work-queue stream `MSGS` of earlier versions, drained into the log on first start | (edges of earlier versions) | the owner, once |
 //! | `user.<user_id>` | events for one user's devices (core NATS) | store worker | edges with that user's sockets |
 //! | `rpc.<service>.<method>` | storage-backed request/reply | edge | store workers, queue group `store-worker` |
 //! | `admin.<what>.<method>` | operator requests (bulk accounts) | admin tools (`natter bench`) | store workers, queue group `store-worker` |
-//! | `cmd.<partition>` | channel changes (groups, read seqs) request/reply | edge | the store worker owning the partition |
+//! | `cursor.<partition>` | devices' cursor moves in the partition's channels (request/reply) | edge | the store worker owning the partition, queue group `partition-owner` |
+//! | `<inbox>` (an edge's `_INBOX.…`) | the outcome of a channel command, once applied | store worker | the edge that appended it |
 //! | `membership.<channel_id>` | "this channel's members changed" (core NATS) | store worker | every edge (membership caches) |
 //! | `presence.<user_id>` | a user went online / offline (JSON `presence` event) | presence watcher | edges with sockets watching that user |
 //! | `pushjobs.<partition>` | messages that may need push notifications (JetStream work queue `PUSH`) | store worker | push workers |
@@ -19,23 +21,32 @@
 //! keys are the subjects `$KV.<bucket>.<key>` ([`kv_put`], [`kv_subjects`], [`kv_key`])
 //! of its stream (`KV_<bucket>`, [`crate::layout::kv_stream_name`]).
 
-/// Stream subjects: every partition, every channel.
-pub const MESSAGES_ALL: &str = "msg.>";
-/// Last token of a partition subject whose batch spans several channels.
+/// Subjects of the partition log: every partition, every channel.
+pub const LOG_ALL: &str = "log.>";
+/// Last token of a log subject whose batch spans several channels.
 pub const MULTI_CHANNEL_TOKEN: &str = "multi";
 
-/// `msg.<partition>.<channel_id>`: a batch of sends bound for one channel.
-pub fn channel_messages(partition: u32, channel_id: u64) -> String {
-    format!("msg.{partition}.{channel_id}")
+/// `log.<partition>.<channel_id>`: a batch of log entries for one channel.
+pub fn channel_log(partition: u32, channel_id: u64) -> String {
+    format!("log.{partition}.{channel_id}")
 }
 
-/// `msg.<partition>.multi`: a batch of sends bound for several channels of one partition.
-pub fn partition_multi(partition: u32) -> String {
-    format!("msg.{partition}.{MULTI_CHANNEL_TOKEN}")
+/// `log.<partition>.multi`: a batch of log entries for several channels of one partition.
+pub fn partition_log_multi(partition: u32) -> String {
+    format!("log.{partition}.{MULTI_CHANNEL_TOKEN}")
 }
 
-/// `msg.<partition>.>`: the filter of a partition's consumer.
-pub fn partition_filter(partition: u32) -> String {
+/// `log.<partition>.>`: every entry of one partition (its owner's filter, and the
+/// filter of a trim below a checkpoint).
+pub fn partition_log(partition: u32) -> String {
+    format!("log.{partition}.>")
+}
+
+/// Subjects of the work-queue stream of earlier versions (`MSGS`).
+pub const LEGACY_MESSAGES_ALL: &str = "msg.>";
+
+/// `msg.<partition>.>`: one partition of the earlier work-queue stream.
+pub fn legacy_partition_filter(partition: u32) -> String {
     format!("msg.{partition}.>")
 }
 
@@ -47,14 +58,14 @@ pub fn user_events(user_id: u64) -> String {
     format!("user.{user_id}")
 }
 
-/// `cmd.<partition>`: changes to the channels of a partition, applied by its owner.
-pub fn partition_commands(partition: u32) -> String {
-    format!("cmd.{partition}")
+/// `cursor.<partition>`: cursor moves in the channels of a partition, applied by its owner.
+pub fn partition_cursors(partition: u32) -> String {
+    format!("cursor.{partition}")
 }
 
-/// Queue group of partition command subscribers (only the owner subscribes; the
+/// Queue group of partition owners' subscriptions (only the owner subscribes; the
 /// group guards against two during a hand-over).
-pub const COMMAND_QUEUE_GROUP: &str = "partition-owner";
+pub const OWNER_QUEUE_GROUP: &str = "partition-owner";
 
 /// Every membership-change notice (edges subscribe to all).
 pub const MEMBERSHIP_ALL: &str = "membership.>";
@@ -153,6 +164,8 @@ pub mod admin {
     pub const CHANNEL_INSPECT: &str = "admin.channel.inspect";
     /// One user's devices and their cursors.
     pub const USER_INSPECT: &str = "admin.user.inspect";
+    /// How far each partition's log is applied to the store.
+    pub const LOG_APPLIED: &str = "admin.log.applied";
 }
 
 /// Storage-backed request/reply subjects (edge → store worker).
@@ -163,6 +176,9 @@ pub mod rpc {
     pub const LOGIN: &str = "rpc.account.login";
     /// Read a user's profile.
     pub const USER_GET: &str = "rpc.user.get";
+    /// Which of some user ids have no account (checked before a group change is
+    /// appended to the log).
+    pub const USERS_MISSING: &str = "rpc.user.missing";
     /// Update one's own profile.
     pub const USER_UPDATE: &str = "rpc.user.update";
     /// Find users by username prefix.
@@ -181,8 +197,6 @@ pub mod rpc {
     pub const CHANNEL_LIST: &str = "rpc.channel.list";
     /// Register a device and get its cursors and the heads.
     pub const SYNC_START: &str = "rpc.sync.start";
-    /// Move device cursors.
-    pub const SYNC_ACK: &str = "rpc.sync.ack";
     /// Push targets of (user, channel) pairs, with the names a notification shows.
     pub const PUSH_TARGETS: &str = "rpc.push.targets";
     /// Set or clear a device's push target.
@@ -199,11 +213,12 @@ mod tests {
 
     #[test]
     fn subjects_are_readable_and_partitioned() {
-        assert_eq!(channel_messages(3, 42), "msg.3.42");
-        assert_eq!(partition_multi(3), "msg.3.multi");
-        assert_eq!(partition_filter(3), "msg.3.>");
+        assert_eq!(channel_log(3, 42), "log.3.42");
+        assert_eq!(partition_log_multi(3), "log.3.multi");
+        assert_eq!(partition_log(3), "log.3.>");
+        assert_eq!(legacy_partition_filter(3), "msg.3.>");
+        assert_eq!(partition_cursors(3), "cursor.3");
         assert_eq!(user_events(7), "user.7");
-        assert_eq!(partition_commands(3), "cmd.3");
         assert_eq!(membership_changed(9), "membership.9");
         assert_eq!(parse_membership_changed("membership.9"), Some(9));
         assert_eq!(parse_membership_changed("membership.x"), None);

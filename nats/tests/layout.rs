@@ -15,6 +15,7 @@ async fn ensure_is_idempotent_and_partitions_are_fixed_at_creation() {
             partitions: 8,
             replicas: 1,
             presence_shards: 2,
+            ..Default::default()
         },
     )
     .await
@@ -27,6 +28,7 @@ async fn ensure_is_idempotent_and_partitions_are_fixed_at_creation() {
             partitions: 4,
             replicas: 1,
             presence_shards: 5,
+            ..Default::default()
         },
     )
     .await
@@ -44,26 +46,53 @@ async fn ensure_is_idempotent_and_partitions_are_fixed_at_creation() {
     let server2 = NatsServer::start().unwrap();
     let js2 =
         async_nats::jetstream::new(natter_nats::connect(server2.url(), "test").await.unwrap());
-    let (a, b) = tokio::join!(
-        layout::ensure(
-            &js2,
-            &LayoutConfig {
-                partitions: 3,
-                replicas: 1,
-                presence_shards: 5,
-            }
-        ),
-        layout::ensure(
-            &js2,
-            &LayoutConfig {
-                partitions: 3,
-                replicas: 1,
-                presence_shards: 5,
-            }
-        )
-    );
+    let three = LayoutConfig {
+        partitions: 3,
+        replicas: 1,
+        presence_shards: 5,
+        ..Default::default()
+    };
+    let (a, b) = tokio::join!(layout::ensure(&js2, &three), layout::ensure(&js2, &three));
     assert_eq!(a.unwrap().partitions, 3);
     assert_eq!(b.unwrap().partitions, 3);
+}
+
+#[tokio::test]
+async fn a_log_created_beside_an_earlier_work_queue_keeps_its_partitions() {
+    let server = NatsServer::start().expect("start nats-server");
+    let js = async_nats::jetstream::new(natter_nats::connect(server.url(), "test").await.unwrap());
+    // What an earlier version created: the work queue, with its partition count.
+    js.create_stream(async_nats::jetstream::stream::Config {
+        name: layout::LEGACY_MESSAGE_STREAM.into(),
+        subjects: vec![natter_nats::subjects::LEGACY_MESSAGES_ALL.into()],
+        retention: async_nats::jetstream::stream::RetentionPolicy::WorkQueue,
+        metadata: [
+            (layout::PARTITIONS_METADATA_KEY.to_string(), "5".to_string()),
+            (
+                layout::PRESENCE_SHARDS_METADATA_KEY.to_string(),
+                "3".to_string(),
+            ),
+        ]
+        .into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let l = layout::ensure(&js, &LayoutConfig::default()).await.unwrap();
+    assert_eq!((l.partitions, l.presence_shards), (5, 3));
+    let mut log = js.get_stream(layout::LOG_STREAM).await.unwrap();
+    let config = log.info().await.unwrap().config.clone();
+    assert_eq!(
+        config.retention,
+        async_nats::jetstream::stream::RetentionPolicy::Limits
+    );
+    assert_eq!(
+        config.discard,
+        async_nats::jetstream::stream::DiscardPolicy::New,
+        "a full log refuses appends, never drops entries"
+    );
+    assert_eq!(config.max_age, std::time::Duration::ZERO);
+    assert_eq!(config.max_messages, -1);
 }
 
 #[test]
@@ -93,13 +122,14 @@ async fn a_three_node_cluster_keeps_replicated_streams_available_when_a_node_die
         partitions: 2,
         replicas: 3,
         presence_shards: 1,
+        ..Default::default()
     };
     // The cluster elects its JetStream meta leader first.
     let layout = layout::ensure_patiently(&js, &cfg, std::time::Duration::from_secs(30))
         .await
         .expect("layout on the cluster");
     assert_eq!(layout.partitions, 2);
-    let mut stream = js.get_stream(layout::MESSAGE_STREAM).await.unwrap();
+    let mut stream = js.get_stream(layout::LOG_STREAM).await.unwrap();
     assert_eq!(stream.info().await.unwrap().config.num_replicas, 3);
 
     // With one node of three down, publishes are still acked (after a re-election).
@@ -107,7 +137,7 @@ async fn a_three_node_cluster_keeps_replicated_streams_available_when_a_node_die
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
         let sent = async {
-            js.publish(natter_nats::subjects::channel_messages(0, 1), "x".into())
+            js.publish(natter_nats::subjects::channel_log(0, 1), "x".into())
                 .await?
                 .await
         }

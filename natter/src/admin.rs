@@ -12,8 +12,8 @@ use natter_nats::layout;
 use natter_nats::subjects;
 use natter_protocol::http::Presence;
 use natter_protocol::internal::{
-    self, AdminChannel, AdminChannelReq, AdminUser, AdminUserReq, PresenceBeat, PresenceQuery,
-    RpcReply, SendBatch,
+    self, AdminChannel, AdminChannelReq, AdminLogApplied, AdminLogAppliedReq, AdminUser,
+    AdminUserReq, LogBatch, LogEntry, PresenceBeat, PresenceQuery, RpcReply,
 };
 use serde::Serialize;
 
@@ -181,7 +181,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
             }
         }
         AdminCommand::Pending { partition, limit } => {
-            out.table(pending(&js, partition, limit).await?)
+            out.table(pending(&nats, &js, partition, limit).await?)
         }
     }
     Ok(())
@@ -208,11 +208,17 @@ async fn request<Q: Serialize, A: serde::de::DeserializeOwned>(
 
 async fn streams(js: &jetstream::Context) -> anyhow::Result<Table> {
     let mut rows = Vec::new();
-    for name in [layout::MESSAGE_STREAM, layout::PUSH_STREAM] {
-        let mut s = js
-            .get_stream(name)
-            .await
-            .with_context(|| format!("stream {name}"))?;
+    for name in [
+        layout::LOG_STREAM,
+        layout::PUSH_STREAM,
+        layout::LEGACY_MESSAGE_STREAM,
+    ] {
+        let mut s = match js.get_stream(name).await {
+            Ok(s) => s,
+            // The earlier work queue exists only on upgraded deployments.
+            Err(_) if name == layout::LEGACY_MESSAGE_STREAM => continue,
+            Err(e) => return Err(e).with_context(|| format!("stream {name}")),
+        };
         let info = s.info().await?.clone();
         rows.push(vec![
             name.to_string(),
@@ -236,7 +242,14 @@ async fn streams(js: &jetstream::Context) -> anyhow::Result<Table> {
                 c.name.clone(),
                 "-".into(),
                 "-".into(),
-                c.ack_floor.stream_sequence.to_string(),
+                // Owners read the log without acks: where they are is what was
+                // delivered; an acking consumer is where its acks are.
+                if c.config.ack_policy == jetstream::consumer::AckPolicy::None {
+                    c.delivered.stream_sequence
+                } else {
+                    c.ack_floor.stream_sequence
+                }
+                .to_string(),
                 c.num_pending.to_string(),
                 c.num_ack_pending.to_string(),
                 c.num_redelivered.to_string(),
@@ -249,7 +262,7 @@ async fn streams(js: &jetstream::Context) -> anyhow::Result<Table> {
             "consumer",
             "messages",
             "bytes",
-            "last_seq/ack_floor",
+            "last_seq/position",
             "pending",
             "ack_pending",
             "redelivered",
@@ -400,16 +413,37 @@ async fn presence(
     Ok(())
 }
 
-/// Reads partition `partition`'s unacknowledged messages by sequence with the
-/// message-get API. The stream is a work queue, so every message still in it is one
-/// its partition's store worker has not acknowledged: no consumer state is needed
-/// (and the store worker's consumer, which may be between incarnations, is not
-/// touched; a work-queue stream allows no second consumer on its subjects).
-async fn pending(js: &jetstream::Context, partition: u32, limit: usize) -> anyhow::Result<Table> {
-    let mut stream = js.get_stream(layout::MESSAGE_STREAM).await?;
+/// Lists partition `partition`'s log entries not yet applied to the store, read by
+/// sequence with the message-get API (no consumer is touched). The applied position
+/// comes from a store worker; when none answers, every entry the log still holds is
+/// listed (applied ones stay until their owner's next checkpoint trims them).
+async fn pending(
+    nats: &async_nats::Client,
+    js: &jetstream::Context,
+    partition: u32,
+    limit: usize,
+) -> anyhow::Result<Table> {
+    let applied = match request::<_, AdminLogApplied>(
+        nats,
+        subjects::admin::LOG_APPLIED,
+        &AdminLogAppliedReq {},
+    )
+    .await
+    {
+        Ok(a) => a
+            .applied
+            .into_iter()
+            .find(|(p, _)| *p == partition)
+            .map_or(0, |(_, s)| s),
+        Err(e) => {
+            eprintln!("applied position unknown ({e}); listing every entry the log holds");
+            0
+        }
+    };
+    let mut stream = js.get_stream(layout::LOG_STREAM).await?;
     let state = stream.info().await?.state.clone();
-    let (mut next, last) = (state.first_sequence, state.last_sequence);
-    let filter = subjects::partition_filter(partition);
+    let (mut next, last) = (state.first_sequence.max(applied + 1), state.last_sequence);
+    let filter = subjects::partition_log(partition);
     let mut rows = Vec::new();
     while rows.len() < limit && next <= last {
         let m = match stream
@@ -420,43 +454,45 @@ async fn pending(js: &jetstream::Context, partition: u32, limit: usize) -> anyho
             .await
         {
             Ok(m) => m,
-            // No message of the partition at or after `next`.
+            // No entry of the partition at or after `next`.
             Err(e) if e.kind() == jetstream::stream::RawMessageErrorKind::NoMessageFound => break,
             Err(e) => return Err(e.into()),
         };
         next = m.sequence + 1;
-        match internal::decode::<SendBatch>(&m.payload) {
-            Ok(batch) => {
-                for s in &batch.sends {
-                    rows.push(vec![
-                        m.sequence.to_string(),
-                        m.subject.to_string(),
-                        s.channel_id.to_string(),
-                        s.message_id.to_string(),
-                        s.sender_id.to_string(),
-                        s.client_msg_id.clone(),
-                        s.text.chars().count().to_string(),
-                    ]);
-                }
-            }
-            // Commands (membership changes) share the partition's subjects.
-            Err(_) => rows.push(vec![
-                m.sequence.to_string(),
-                m.subject.to_string(),
-                "-".into(),
-                "-".into(),
-                "-".into(),
-                "-".into(),
-                "-".into(),
-            ]),
+        let entries = internal::decode::<LogBatch>(&m.payload)
+            .map(|b| b.entries)
+            .unwrap_or_default();
+        for e in &entries {
+            let row = match e {
+                LogEntry::Send(s) => vec![
+                    "send".to_string(),
+                    s.channel_id.to_string(),
+                    s.message_id.to_string(),
+                    s.sender_id.to_string(),
+                    s.client_msg_id.clone(),
+                    s.text.chars().count().to_string(),
+                ],
+                LogEntry::Command(c) => vec![
+                    "command".to_string(),
+                    c.channel_id.to_string(),
+                    c.id.to_string(),
+                    c.user_id.to_string(),
+                    "-".into(),
+                    "-".into(),
+                ],
+            };
+            let mut full = vec![m.sequence.to_string(), m.subject.to_string()];
+            full.extend(row);
+            rows.push(full);
         }
     }
     Ok(Table::new(
         &[
             "stream_seq",
             "subject",
+            "entry",
             "channel",
-            "message_id",
+            "id",
             "sender",
             "client_msg_id",
             "text_chars",

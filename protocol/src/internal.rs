@@ -26,13 +26,83 @@ pub struct StreamSend {
     pub sent_at_ms: u64,
 }
 
-/// One JetStream message on `msg.<partition>.…`: the sends an edge coalesced for one
-/// partition while its previous publish was in flight.
+/// One JetStream message of the work-queue stream of earlier versions
+/// (`msg.<partition>.…`): read only to move what is left of it into the log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SendBatch {
     /// The sends in the order the edge accepted them.
     pub sends: Vec<StreamSend>,
 }
+
+/// One entry of a partition's log (stream `LOG`, subject `log.<partition>.…`): every
+/// change to a channel goes through its partition's log in order, and the store is
+/// the projection of the log. An entry carries everything its application decides
+/// on that is not the partition's own state (the edge resolves it before appending),
+/// so replaying the log from a checkpoint decides exactly as the first run did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LogEntry {
+    /// A message sent by a member.
+    Send(StreamSend),
+    /// A change to a channel: group changes and read marks.
+    Command(CommandEntry),
+}
+
+impl LogEntry {
+    /// The channel the entry changes.
+    pub fn channel_id(&self) -> u64 {
+        match self {
+            LogEntry::Send(s) => s.channel_id,
+            LogEntry::Command(c) => c.channel_id,
+        }
+    }
+}
+
+/// A channel command in the log. Its outcome goes to `reply_to` once applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandEntry {
+    /// Idempotency key (from idgen, by the edge): a command whose id was applied
+    /// before is answered with the first outcome and not applied again.
+    pub id: u64,
+    /// When the edge accepted it (ms since the epoch): the time of every row and
+    /// event it writes, so that a replay writes the same.
+    pub at_ms: u64,
+    /// The authenticated user acting.
+    pub user_id: u64,
+    /// The channel (for `CreateGroup`, the id the edge drew for it).
+    pub channel_id: u64,
+    /// What to do. Users it names were checked to exist by the edge.
+    pub action: ChannelAction,
+    /// Message ids for the system events the change appends (at most
+    /// [`COMMAND_EVENT_IDS`]), drawn by the edge so a replay appends the same ones.
+    pub event_ids: Vec<u64>,
+    /// Core NATS subject for the outcome (an [`RpcReply`]), if someone waits.
+    #[serde(default)]
+    pub reply_to: Option<String>,
+}
+
+/// System events one command can append (a removal of the owner appends the
+/// removal and the heir's new role).
+pub const COMMAND_EVENT_IDS: usize = 2;
+
+/// One JetStream message on the log: the entries an edge coalesced for one
+/// partition while its previous write was in flight, in the order it accepted them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogBatch {
+    /// The entries.
+    pub entries: Vec<LogEntry>,
+}
+
+/// `cursor.<partition>`: devices' cursor moves in the partition's channels, applied
+/// by the partition's owner (the only writer of its channels' cursors).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CursorMovesReq {
+    /// (user, device, channel, seq): the device has everything up to seq.
+    pub moves: Vec<(u64, String, u64, u64)>,
+}
+
+/// Most moves in one [`CursorMovesReq`] (keeps a request well under NATS's
+/// payload limit).
+pub const CURSOR_MOVES_MAX: usize = 2_000;
 
 /// Encodes a NATS payload (MessagePack with field names, so fields can be added).
 pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
@@ -95,6 +165,17 @@ pub struct UserGetReq {
     pub user_id: u64,
 }
 
+/// `rpc.user.missing`: which of these users have no account. Replies with the
+/// missing ids.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UsersMissingReq {
+    /// At most [`USERS_MISSING_MAX`] ids.
+    pub user_ids: Vec<u64>,
+}
+
+/// Most ids one [`UsersMissingReq`] may ask about (a group's worth).
+pub const USERS_MISSING_MAX: usize = 128;
+
 /// `rpc.user.update`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UserUpdateReq {
@@ -150,21 +231,9 @@ pub struct HistoryReq {
     pub max_bytes: Option<u32>,
 }
 
-/// `cmd.<partition>`: a change to a channel, applied by the owner of the channel's
-/// partition (the only writer of its seqs, membership and read seqs).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ChannelCommand {
-    /// The authenticated user acting.
-    pub user_id: u64,
-    /// The channel (for `CreateGroup`, the id the edge drew for it).
-    pub channel_id: u64,
-    /// What to do.
-    pub action: ChannelAction,
-}
-
-/// The changes a [`ChannelCommand`] can make. Group actions reply with the
+/// The changes a [`CommandEntry`] can make. Group actions reply with the
 /// [`crate::http::Channel`]; `Read` replies with the user's read seq.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ChannelAction {
     /// Create a group owned by the user (a retry with the same id returns it).
     CreateGroup {
@@ -246,29 +315,6 @@ pub struct SyncPosition {
 pub struct SyncPlan {
     /// One entry per channel.
     pub channels: Vec<SyncPosition>,
-}
-
-/// `rpc.sync.ack`: moves the cursors of many devices (an edge batches every
-/// socket's acks into one request).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct CursorAcksReq {
-    /// One entry per device.
-    pub devices: Vec<CursorAckReq>,
-}
-
-/// Most devices in one [`CursorAcksReq`] (keeps a request well under NATS's
-/// payload limit).
-pub const CURSOR_ACK_DEVICES_MAX: usize = 500;
-
-/// One device's cursor moves (never backwards).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CursorAckReq {
-    /// The user.
-    pub user_id: u64,
-    /// The device.
-    pub device_id: String,
-    /// (channel, seq) pairs.
-    pub acks: Vec<(u64, u64)>,
 }
 
 /// `presence-query.<shard>`: the presence of users of one shard.
@@ -399,6 +445,17 @@ pub struct AdminChannel {
     pub head_seq: u64,
     /// Its members with roles.
     pub members: Vec<crate::http::Member>,
+}
+
+/// `admin.log.applied`: how far each partition's log is applied (operators only).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct AdminLogAppliedReq {}
+
+/// Reply to `admin.log.applied`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AdminLogApplied {
+    /// Per partition: the stream sequence of the last log entry applied to the store.
+    pub applied: Vec<(u32, u64)>,
 }
 
 /// `admin.user.inspect`: a user's devices and their cursors (operators only).

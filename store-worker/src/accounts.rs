@@ -5,7 +5,8 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use natter_protocol::http::{LoginRequest, Profile, SignupRequest};
 use natter_protocol::internal::{
-    BULK_USERS_MAX, BulkUsersReq, RpcReply, UserGetReq, UserSearchReq, UserUpdateReq,
+    BULK_USERS_MAX, BulkUsersReq, RpcReply, USERS_MISSING_MAX, UserGetReq, UserSearchReq,
+    UserUpdateReq, UsersMissingReq,
 };
 use natter_protocol::{ApiError, ErrorCode, limits};
 use natter_store::{ScanRange, StoreError, WriteBatch, keys, value};
@@ -191,6 +192,25 @@ pub(crate) async fn get(w: &Worker, req: UserGetReq) -> RpcReply<Profile> {
         .await?
         .map(|u| u.profile())
         .ok_or_else(|| invalid(ErrorCode::UserNotFound, "no such user"))
+}
+
+/// Which of `req.user_ids` have no account (checked before a group change is appended).
+pub(crate) async fn missing(w: &Worker, req: UsersMissingReq) -> RpcReply<Vec<u64>> {
+    if req.user_ids.len() > USERS_MISSING_MAX {
+        return Err(invalid(
+            ErrorCode::BadRequest,
+            "too many users in one request",
+        ));
+    }
+    let keys: Vec<Vec<u8>> = req.user_ids.iter().map(|u| keys::user(*u)).collect();
+    let found = w.store.batch_get(&keys).await.map_err(store_err)?;
+    Ok(req
+        .user_ids
+        .into_iter()
+        .zip(found)
+        .filter(|(_, v)| v.is_none())
+        .map(|(u, _)| u)
+        .collect())
 }
 
 pub(crate) async fn update(w: &Worker, req: UserUpdateReq) -> RpcReply<Profile> {

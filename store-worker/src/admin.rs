@@ -2,9 +2,11 @@
 //! store holds about a channel or a user, for `natter admin`.
 
 use natter_protocol::internal::{
-    AdminChannel, AdminChannelReq, AdminDevice, AdminUser, AdminUserReq, RpcReply, UserGetReq,
+    AdminChannel, AdminChannelReq, AdminDevice, AdminLogApplied, AdminLogAppliedReq, AdminUser,
+    AdminUserReq, RpcReply, UserGetReq,
 };
 use natter_protocol::{ApiError, ErrorCode};
+use natter_store::{keys, value};
 
 use crate::accounts::store_err;
 use crate::{Worker, accounts, channels, push, sync};
@@ -48,4 +50,23 @@ pub(crate) async fn user(w: &Worker, req: AdminUserReq) -> RpcReply<AdminUser> {
         });
     }
     Ok(AdminUser { profile, devices })
+}
+
+/// Each partition's applied log position, as the store holds it.
+pub(crate) async fn log_applied(w: &Worker, _: AdminLogAppliedReq) -> RpcReply<AdminLogApplied> {
+    let keys: Vec<Vec<u8>> = (0..w.partitions).map(keys::log_applied).collect();
+    let found = w.store.batch_get(&keys).await.map_err(store_err)?;
+    let mut applied = Vec::with_capacity(found.len());
+    for (p, v) in (0..w.partitions).zip(found) {
+        let seq = match v {
+            Some(v) => {
+                value::decode::<crate::records::LogApplied>(&v)
+                    .map_err(store_err)?
+                    .seq
+            }
+            None => 0,
+        };
+        applied.push((p, seq));
+    }
+    Ok(AdminLogApplied { applied })
 }

@@ -12,56 +12,24 @@
 //! group, when the batch holds only that group's messages) share one payload.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use bytes::Bytes;
 use natter_nats::{headers as h, subjects};
-use natter_protocol::ws::{MessageEvent, ServerEvent};
-use natter_store::{SharedStore, StoreError};
+use natter_protocol::ws::ServerEvent;
+
+use crate::partition::apply::Stored;
 
 pub(crate) struct Fanout {
-    store: SharedStore,
     nats: async_nats::Client,
-    /// Members per channel (sorted); the partition owner is the only writer of its
-    /// channels' membership and updates entries as it writes, so they are exact.
-    members: quick_cache::sync::Cache<u64, Arc<Vec<u64>>>,
 }
 
 impl Fanout {
-    pub(crate) fn new(store: SharedStore, nats: async_nats::Client) -> Self {
-        Self {
-            store,
-            nats,
-            members: quick_cache::sync::Cache::new(100_000),
-        }
+    pub(crate) fn new(nats: async_nats::Client) -> Self {
+        Self { nats }
     }
 
-    /// Current members of a channel, sorted (empty if it does not exist).
-    pub(crate) async fn members(&self, channel_id: u64) -> Result<Arc<Vec<u64>>, StoreError> {
-        if let Some(m) = self.members.get(&channel_id) {
-            return Ok(m);
-        }
-        let rows = self
-            .store
-            .scan(
-                natter_store::ScanRange::prefix(natter_store::keys::members_of(channel_id)),
-                1_000,
-            )
-            .await?;
-        let ids: Arc<Vec<u64>> = Arc::new(
-            rows.iter()
-                .filter_map(|(k, _)| natter_store::keys::trailing_u64(k))
-                .collect(),
-        );
-        self.members.insert(channel_id, ids.clone());
-        Ok(ids)
-    }
-
-    /// Records a channel's new member list (after the write that changed it) and tells
-    /// every edge to drop its cached copy.
-    pub(crate) async fn set_members(&self, channel_id: u64, mut members: Vec<u64>) {
-        members.sort_unstable();
-        self.members.insert(channel_id, Arc::new(members));
+    /// Tells every edge to drop its cached member list of a channel.
+    pub(crate) async fn membership_changed(&self, channel_id: u64) {
         if let Err(e) = self
             .nats
             .publish(subjects::membership_changed(channel_id), Bytes::new())
@@ -71,22 +39,17 @@ impl Fanout {
         }
     }
 
-    /// Publishes a message event to every current member (the sender's devices too).
-    pub(crate) async fn message(&self, event: MessageEvent) -> Result<(), StoreError> {
-        let members = self.members(event.channel).await?;
-        self.message_to(event, &members).await;
-        Ok(())
-    }
-
-    /// Publishes the message events of one batch, each to its users, as one NATS
-    /// message per user.
-    pub(crate) async fn messages(&self, batch: Vec<(MessageEvent, Arc<Vec<u64>>)>) {
+    /// Publishes the messages and events of one batch, each to its audience, as one
+    /// NATS message per user.
+    pub(crate) async fn messages(&self, batch: Vec<Stored>) {
         let now = crate::records::now_ms();
         let mut events: Vec<(u64, u64, Bytes)> = Vec::with_capacity(batch.len());
         // User → indexes into `events`, in order.
         let mut per_user: HashMap<u64, Vec<u32>> = HashMap::new();
         let mut deliveries = 0u64;
-        for (i, (event, users)) in batch.into_iter().enumerate() {
+        for (i, stored) in batch.into_iter().enumerate() {
+            let users = stored.audience;
+            let event = stored.record.into_event(stored.channel, stored.seq);
             // Accepted by the edge → persisted and about to be fanned out.
             let age_ms = now.saturating_sub(event.sent_at);
             metrics::histogram!("natter_store_accept_to_fanout_seconds")
@@ -120,32 +83,6 @@ impl Fanout {
         }
         metrics::counter!("natter_fanout_events_total").increment(deliveries);
         metrics::counter!("natter_fanout_publishes_total").increment(publishes);
-    }
-
-    /// Publishes a message event to the given users.
-    pub(crate) async fn message_to(&self, event: MessageEvent, users: &[u64]) {
-        let mut headers = natter_nats::headers::json_event("message");
-        headers.insert(h::CHANNEL, event.channel.to_string().as_str());
-        headers.insert(h::SEQ, event.seq.to_string().as_str());
-        // Accepted by the edge → persisted and about to be fanned out.
-        let age_ms = crate::records::now_ms().saturating_sub(event.sent_at);
-        metrics::histogram!("natter_store_accept_to_fanout_seconds").record(age_ms as f64 / 1000.0);
-        let payload = Bytes::from(ServerEvent::Message(event).to_json());
-        for uid in users {
-            // Core NATS: an edge that misses an event fills the gap from the store.
-            if let Err(e) = self
-                .nats
-                .publish_with_headers(
-                    subjects::user_events(*uid),
-                    headers.clone(),
-                    payload.clone(),
-                )
-                .await
-            {
-                tracing::warn!(error = %e, user = uid, "fan-out publish failed");
-            }
-        }
-        metrics::counter!("natter_fanout_events_total").increment(users.len() as u64);
     }
 
     /// Publishes an event that is not a message (read seq moved, a send refused) to

@@ -1,20 +1,22 @@
 //! Natter's store worker: the only service that opens the store.
 //!
-//! It consumes the message stream partition by partition, drops duplicate sends by
-//! (sender, client_msg_id), assigns each channel's next seq, writes each consumed
-//! batch to the store in one atomic synced write, acks the batch to JetStream, then
-//! fans the new messages out on `user.<id>`. It also answers the storage-backed
-//! requests of the edges (accounts, profiles, channels, history, device sync) over
-//! NATS request-reply in the `store-worker` queue group, and the channel commands of
-//! the partitions it owns (groups, read seqs) on `cmd.<partition>`.
+//! Each partition of the log has one owner among the live store workers. The owner
+//! reads its partition's log in order, applies each batch of entries (sends, group
+//! changes, read marks) to the state it holds in memory, drops duplicate sends by
+//! (sender, client_msg_id), assigns each channel's next seq, writes the batch's
+//! rows to the store without waiting for an fsync, then fans out on `user.<id>`
+//! and answers the commands' callers; at checkpoints it syncs the store and trims
+//! the log. It also moves device cursors of its channels (`cursor.<partition>`).
+//! Any worker answers the storage-backed requests of the edges (accounts,
+//! profiles, channels, history, device sync) over NATS request-reply in the
+//! `store-worker` queue group.
 //!
 //! # Layout
 //! - [`run`]: the entry point shared by `natter store-worker`, `natter dev` and tests.
-//! - `ingest`: one task per partition: consume, dedupe, sequence, persist, ack; it
-//!   also applies the partition's channel commands.
+//! - `partition`: a partition's owner: its in-memory state, applying log entries,
+//!   group and role rules, checkpoints, cursor moves, the earlier work queue's drain.
 //! - `leases`: partition ownership (leases shared by the live workers) and the
 //!   fence each new owner raises.
-//! - `groups`: channel commands (groups, membership, roles, read seqs).
 //! - `fanout`: publishing events to members' user subjects.
 //! - `accounts`, `channels`, `sync`: the storage-backed requests; `rpc` dispatches
 //!   to them.
@@ -28,9 +30,8 @@ mod accounts;
 mod admin;
 mod channels;
 mod fanout;
-mod groups;
-mod ingest;
 mod leases;
+mod partition;
 mod push;
 mod records;
 mod rpc;
@@ -48,14 +49,12 @@ use natter_store::SharedStore;
 pub struct StoreWorkerConfig {
     /// The NATS layout to create if missing (partitions, replicas, presence shards).
     pub layout: LayoutConfig,
-    /// Most JetStream messages consumed and written as one store batch.
+    /// Most log messages (each a batch of entries) applied and written as one store batch.
     pub max_batch: usize,
     /// Life of a partition lease without renewal (renewed every third of it).
     pub lease_ttl: std::time::Duration,
-    /// Durability of partition batches and cursor writes: `Sync` (fsync before
-    /// the batch's messages are acked, the default) or `Buffered` (only to measure
-    /// what fsync costs: a machine crash can lose acked messages).
-    pub durability: natter_store::Durability,
+    /// How often each partition's owner syncs the store and trims its log.
+    pub checkpoint_every: std::time::Duration,
     /// Readiness checks this worker keeps current (`leases`, `store`) for `/readyz`.
     pub health: natter_nats::health::Health,
 }
@@ -66,7 +65,7 @@ impl Default for StoreWorkerConfig {
             layout: LayoutConfig::default(),
             max_batch: 256,
             lease_ttl: std::time::Duration::from_secs(10),
-            durability: natter_store::Durability::Sync,
+            checkpoint_every: std::time::Duration::from_secs(1),
             health: natter_nats::health::Health::default(),
         }
     }
@@ -82,7 +81,15 @@ pub(crate) struct Worker {
     /// P of the message stream (from its metadata, not the configured value).
     pub(crate) partitions: u32,
     pub(crate) fanout: fanout::Fanout,
+    /// Held (shared) by every partition owner while it runs: stopping waits for
+    /// them to checkpoint by taking it exclusively.
+    pub(crate) running: Arc<tokio::sync::RwLock<()>>,
+    /// Set when the worker stops: owners checkpoint and end.
+    pub(crate) stopping: tokio::sync::watch::Sender<bool>,
 }
+
+/// How long a stopping worker waits for its partition owners to checkpoint.
+const STOP_CHECKPOINT_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Runs a store worker until `shutdown` completes or a fatal error occurs.
 ///
@@ -99,7 +106,9 @@ pub async fn run(
     let layout = layout::ensure_patiently(&js, &config.layout, layout::STARTUP_PATIENCE).await?;
     let ids = IdGenerator::start_patiently(js.clone(), layout::STARTUP_PATIENCE).await?;
     let worker = Arc::new(Worker {
-        fanout: fanout::Fanout::new(store.clone(), nats.clone()),
+        fanout: fanout::Fanout::new(nats.clone()),
+        running: Arc::default(),
+        stopping: tokio::sync::watch::Sender::new(false),
         store,
         nats,
         js,
@@ -139,6 +148,14 @@ pub async fn run(
 
     shutdown.await;
     tracing::info!("store worker stopping");
+    // Owners finish their batch, checkpoint (so only a crash ever replays) and end.
+    worker.stopping.send_replace(true);
+    if tokio::time::timeout(STOP_CHECKPOINT_GRACE, worker.running.write())
+        .await
+        .is_err()
+    {
+        tracing::warn!("partition owners did not checkpoint in time; the next owner replays");
+    }
     tasks.shutdown().await;
     // Free the partitions at once rather than after the lease TTL; anything persisted
     // but not acked is redelivered to the next owner and recognized as applied.

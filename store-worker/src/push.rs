@@ -14,34 +14,32 @@ use natter_store::{ScanRange, StoreError, WriteBatch, keys, value};
 
 use crate::Worker;
 use crate::accounts::store_err;
-use crate::records::{ChannelRecord, DeviceRecord, MessageRecord, UserRecord, now_ms};
+use crate::partition::apply::Stored;
+use crate::records::{ChannelRecord, DeviceRecord, UserRecord, now_ms};
 
 /// Most devices one user may have notified.
 const MAX_DEVICES: usize = 100;
 
 /// Queues push jobs for freshly stored messages (best effort: a worker crash between
-/// the store write and this publish loses the notifications, never messages).
-pub(crate) fn enqueue(
-    w: &Worker,
-    partition: u32,
-    batch_id: u64,
-    stored: &[(u64, u64, MessageRecord)],
-    members: &HashMap<u64, std::sync::Arc<Vec<u64>>>,
-) {
+/// the store write and this publish loses the notifications, never messages). The
+/// JetStream message id is the partition and log position of the batch, so a
+/// replayed batch within JetStream's window adds no second job.
+pub(crate) fn enqueue(w: &Worker, partition: u32, batch_id: u64, stored: &[Stored]) {
     let mut jobs = Vec::with_capacity(stored.len());
-    for (channel, seq, rec) in stored {
-        let Some(members) = members.get(channel) else {
+    for s in stored {
+        if s.record.system.is_some() {
             continue;
-        };
+        }
         jobs.push(PushJob {
-            channel_id: *channel,
-            seq: *seq,
-            sender_id: rec.sender_id,
-            preview: rec.text.chars().take(limits::PREVIEW_CHARS).collect(),
-            recipients: members
+            channel_id: s.channel,
+            seq: s.seq,
+            sender_id: s.record.sender_id,
+            preview: s.record.text.chars().take(limits::PREVIEW_CHARS).collect(),
+            recipients: s
+                .audience
                 .iter()
                 .copied()
-                .filter(|u| *u != rec.sender_id)
+                .filter(|u| *u != s.record.sender_id)
                 .collect(),
         });
     }

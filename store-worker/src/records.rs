@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A user account.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct UserRecord {
     pub id: u64,
     pub username: String,
@@ -28,7 +28,7 @@ impl UserRecord {
 }
 
 /// A channel's metadata.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct ChannelRecord {
     pub id: u64,
     pub kind: natter_protocol::http::ChannelKind,
@@ -42,7 +42,7 @@ pub(crate) struct ChannelRecord {
 }
 
 /// A member of a channel (key: channel, user).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct MemberRecord {
     pub joined_at: u64,
     pub role: natter_protocol::http::Role,
@@ -50,7 +50,7 @@ pub(crate) struct MemberRecord {
 
 /// A channel in a user's list (key: user, channel). Kept after the user leaves or is
 /// removed, so their devices can still sync up to the removal event.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct UserChannelRecord {
     pub joined_at: u64,
     /// Seq of the event that ended the membership; the user sees nothing after it.
@@ -66,7 +66,7 @@ impl UserChannelRecord {
 }
 
 /// A device of a user (key: user, device id).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct DeviceRecord {
     pub registered_at: u64,
     /// Where its push notifications go.
@@ -75,7 +75,7 @@ pub(crate) struct DeviceRecord {
 }
 
 /// A stored message (key: channel, seq).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct MessageRecord {
     pub message_id: u64,
     pub sender_id: u64,
@@ -103,7 +103,7 @@ impl MessageRecord {
 }
 
 /// Where the first send with a (sender, client_msg_id) went (key: sender, client_msg_id).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct DedupeRecord {
     pub channel_id: u64,
     pub seq: u64,
@@ -111,3 +111,24 @@ pub(crate) struct DedupeRecord {
 }
 
 pub(crate) use natter_protocol::now_ms;
+
+/// Where a partition's log is applied up to (key: `log_applied(p)`), written in the
+/// same batch as what the entries changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct LogApplied {
+    /// The log stream's creation time (ns): a recreated log is a different one.
+    pub log: u64,
+    /// Stream sequence of the last entry applied.
+    pub seq: u64,
+}
+
+/// A channel command that was applied (key: channel, command id): its outcome for a
+/// retry, and the seqs of the events it appended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct CommandRecord {
+    /// The encoded `RpcReply` its caller got.
+    pub reply: Vec<u8>,
+    /// Seqs of the system events it appended (`first..=last`; none when `last` is 0).
+    pub first_seq: u64,
+    pub last_seq: u64,
+}

@@ -54,6 +54,7 @@ async fn dispatch(w: &Worker, subject: &str, payload: &[u8]) -> Vec<u8> {
         rpc::SIGNUP => call(payload, |r| accounts::signup(w, r)).await,
         rpc::LOGIN => call(payload, |r| accounts::login(w, r)).await,
         rpc::USER_GET => call(payload, |r| accounts::get(w, r)).await,
+        rpc::USERS_MISSING => call(payload, |r| accounts::missing(w, r)).await,
         rpc::USER_UPDATE => call(payload, |r| accounts::update(w, r)).await,
         rpc::USER_SEARCH => call(payload, |r| accounts::search(w, r)).await,
         rpc::DM_OPEN => call(payload, |r| channels::open_dm(w, r)).await,
@@ -63,7 +64,6 @@ async fn dispatch(w: &Worker, subject: &str, payload: &[u8]) -> Vec<u8> {
         rpc::MEMBER_LIST => call(payload, |r| channels::member_list(w, r)).await,
         rpc::CHANNEL_LIST => call(payload, |r| channels::list(w, r)).await,
         rpc::SYNC_START => call(payload, |r| sync::start(w, r)).await,
-        rpc::SYNC_ACK => call(payload, |r| sync::ack(w, r)).await,
         rpc::PUSH_TARGETS => call(payload, |r| push::targets(w, r)).await,
         rpc::DEVICE_PUSH => call(payload, |r| push::device_push(w, r)).await,
         rpc::DEVICE_LIST => call(payload, |r| push::device_list(w, r)).await,
@@ -71,6 +71,7 @@ async fn dispatch(w: &Worker, subject: &str, payload: &[u8]) -> Vec<u8> {
         admin::USERS_CREATE => call(payload, |r| accounts::create_many(w, r)).await,
         admin::CHANNEL_INSPECT => call(payload, |r| crate::admin::channel(w, r)).await,
         admin::USER_INSPECT => call(payload, |r| crate::admin::user(w, r)).await,
+        admin::LOG_APPLIED => call(payload, |r| crate::admin::log_applied(w, r)).await,
         other => internal::encode(&RpcReply::<()>::Err(ApiError::new(
             ErrorCode::NotFound,
             format!("no rpc {other}"),

@@ -2,12 +2,13 @@
 //! cursors as the device acks what it has shown.
 //!
 //! A cursor is the last seq the device acked in a channel (absent: 0). The edge asks
-//! for the plan on connect, pages everything after the cursors through `history`,
-//! and forwards the device's acks here in batches.
+//! for the plan on connect and pages everything after the cursors through
+//! `history`; the device's acks move its cursors through the channels' partition
+//! owners (`cursor.<partition>`).
 
 use std::collections::HashMap;
 
-use natter_protocol::internal::{CursorAcksReq, RpcReply, SyncPlan, SyncPosition, SyncStartReq};
+use natter_protocol::internal::{RpcReply, SyncPlan, SyncPosition, SyncStartReq};
 use natter_protocol::{ApiError, ErrorCode, limits};
 use natter_store::{ScanRange, StoreError, WriteBatch, keys, value};
 
@@ -17,8 +18,6 @@ use crate::records::{DeviceRecord, UserChannelRecord, now_ms};
 
 /// Most channels considered for one user (as in the channel list).
 const MAX_USER_CHANNELS: usize = 10_000;
-/// Attempts of a cursor write that lost a race with another write of the same cursor.
-const ACK_ATTEMPTS: usize = 5;
 
 fn check_device(device: &str) -> RpcReply<()> {
     if limits::is_valid_client_id(device) {
@@ -122,87 +121,4 @@ pub(crate) async fn start(w: &Worker, req: SyncStartReq) -> RpcReply<SyncPlan> {
         .map(|(p, _)| p)
         .collect();
     Ok(SyncPlan { channels })
-}
-
-/// Moves devices' cursors forward (never back, never past what the user may see;
-/// channels the user never belonged to and invalid device ids are ignored). One
-/// request carries the acks of many devices (an edge's batch), read with three
-/// batched reads and written as one synced batch.
-pub(crate) async fn ack(w: &Worker, req: CursorAcksReq) -> RpcReply<()> {
-    // (user, device) → channel → highest seq acked.
-    let mut wanted: HashMap<(u64, String), HashMap<u64, u64>> = HashMap::new();
-    for d in req.devices {
-        if check_device(&d.device_id).is_err() {
-            continue;
-        }
-        let per = wanted.entry((d.user_id, d.device_id)).or_default();
-        for (c, s) in d.acks {
-            let e = per.entry(c).or_insert(0);
-            *e = (*e).max(s);
-        }
-    }
-    // One row per (user, device, channel), in a fixed order for the reads below.
-    let rows: Vec<(u64, &str, u64, u64)> = wanted
-        .iter()
-        .flat_map(|((u, d), per)| per.iter().map(move |(c, s)| (*u, d.as_str(), *c, *s)))
-        .collect();
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let listed = w
-        .store
-        .batch_get(
-            &rows
-                .iter()
-                .map(|(u, _, c, _)| keys::user_channel(*u, *c))
-                .collect::<Vec<_>>(),
-        )
-        .await
-        .map_err(store_err)?;
-    let heads = w
-        .store
-        .batch_get(
-            &rows
-                .iter()
-                .map(|(_, _, c, _)| keys::channel_head(*c))
-                .collect::<Vec<_>>(),
-        )
-        .await
-        .map_err(store_err)?;
-    // (cursor key, target) of the rows the user may move.
-    let mut targets: Vec<(Vec<u8>, u64)> = Vec::new();
-    for (((u, d, c, s), uc), head) in rows.iter().zip(listed).zip(heads) {
-        let Some(uc) = uc else { continue };
-        let uc: UserChannelRecord = value::decode(&uc).map_err(store_err)?;
-        let head = uc.visible_head(decode_u64(head.as_deref()).map_err(store_err)?);
-        targets.push((keys::device_cursor(*u, d, *c), (*s).min(head)));
-    }
-    let keys_: Vec<Vec<u8>> = targets.iter().map(|(k, _)| k.clone()).collect();
-    for _ in 0..ACK_ATTEMPTS {
-        let old = w.store.batch_get(&keys_).await.map_err(store_err)?;
-        let mut batch = WriteBatch::new().durability(w.config.durability);
-        let mut moved = 0;
-        for ((key, target), old) in targets.iter().zip(old) {
-            if *target > decode_u64(old.as_deref()).map_err(store_err)? {
-                batch = batch
-                    .expect(key.clone(), old)
-                    .put(key.clone(), value::encode(target));
-                moved += 1;
-            }
-        }
-        if moved == 0 {
-            return Ok(());
-        }
-        match w.store.write(batch).await {
-            Ok(()) => {
-                metrics::counter!("natter_store_cursor_moves_total").increment(moved);
-                return Ok(());
-            }
-            // A connection of one of the devices on another edge moved a cursor
-            // meanwhile: re-read.
-            Err(StoreError::ConditionFailed { .. }) => continue,
-            Err(e) => return Err(store_err(e)),
-        }
-    }
-    Err(ApiError::new(ErrorCode::Unavailable, "cursor busy, retry"))
 }

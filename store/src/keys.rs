@@ -22,6 +22,8 @@
 //! | `0x0D` | device cursor       | `uid` device id (UTF-8) `0x00` `cid`     |
 //! | `0x0E` | device              | `uid` device id (UTF-8)                  |
 //! | `0x0F` | muted channel       | `uid` `cid`                              |
+//! | `0x10` | log applied         | `partition` (u32)                        |
+//! | `0x11` | command applied     | `cid` `command id`                       |
 //!
 //! Device ids never contain `0x00` (they are 1–64 of `A-Z a-z 0-9 - _ . :`), so the
 //! `0x00` after one ends it: one device's cursors never share a prefix with another's.
@@ -60,6 +62,11 @@ pub const TAG_DEVICE: u8 = 0x0E;
 
 /// Tag of muted channels: `mute(uid, cid)`.
 pub const TAG_MUTE: u8 = 0x0F;
+
+/// Tag of each partition's applied log position: `log_applied(p)`.
+pub const TAG_LOG_APPLIED: u8 = 0x10;
+/// Tag of applied channel commands and their outcomes: `command(cid, id)`.
+pub const TAG_COMMAND: u8 = 0x11;
 
 fn tagged(tag: u8, capacity: usize) -> Vec<u8> {
     let mut k = Vec::with_capacity(1 + capacity);
@@ -166,6 +173,18 @@ pub fn dedupe(sender_uid: u64, client_msg_id: &str) -> Vec<u8> {
 /// Key of the last applied offset of partition `p`.
 pub fn partition_applied(p: u32) -> Vec<u8> {
     tag_u32(TAG_PARTITION_APPLIED, p)
+}
+
+/// Key of the position in the partition log (stream `LOG`) up to which partition
+/// `p` is applied to the store. (`partition_applied` is the same for the work-queue
+/// stream of earlier versions, read only while migrating from it.)
+pub fn log_applied(p: u32) -> Vec<u8> {
+    tag_u32(TAG_LOG_APPLIED, p)
+}
+
+/// Key of the record of command `id` applied to channel `cid` (its outcome).
+pub fn command(cid: u64, id: u64) -> Vec<u8> {
+    tag_u64_u64(TAG_COMMAND, cid, id)
 }
 
 /// Key of the writer fence (owner epoch) of partition `p`.
@@ -297,5 +316,8 @@ mod tests {
             vec![TAG_PARTITION_APPLIED, 0, 0, 0, 3]
         );
         assert_eq!(partition_fence(3), vec![TAG_PARTITION_FENCE, 0, 0, 0, 3]);
+        assert_eq!(log_applied(3), vec![TAG_LOG_APPLIED, 0, 0, 0, 3]);
+        assert_eq!(command(1, 2)[0], TAG_COMMAND);
+        assert_eq!(command(1, 2).len(), 17);
     }
 }

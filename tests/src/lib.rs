@@ -143,6 +143,22 @@ impl Proc {
             .unwrap_or_default()
     }
 
+    /// The sum of a counter or gauge (all label sets) from the process's
+    /// `/metrics` (processes started with a metrics port), 0 when not yet recorded.
+    pub async fn metric(&self, name: &str) -> f64 {
+        let Ok(r) = reqwest::get(format!("{}/metrics", self.url)).await else {
+            return 0.0;
+        };
+        let text = r.text().await.unwrap_or_default();
+        text.lines()
+            .filter(|l| {
+                l.strip_prefix(name)
+                    .is_some_and(|rest| rest.starts_with(' ') || rest.starts_with('{'))
+            })
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    }
+
     /// Whether the process has exited.
     pub fn exited(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(Some(_)))
@@ -333,7 +349,12 @@ impl System {
 
     /// Starts a store worker on the system's store (its folder, or TiKV).
     pub fn start_worker(&mut self) {
-        let child = self.spawn_worker();
+        self.start_worker_with(&[]);
+    }
+
+    /// Starts a store worker with extra flags (e.g. a failpoint).
+    pub fn start_worker_with(&mut self, flags: &[&str]) {
+        let child = self.spawn_worker(flags);
         self.worker = Some(child);
     }
 
@@ -343,12 +364,12 @@ impl System {
             self.tikv.is_some(),
             "only a TiKV store is shared between workers"
         );
-        let child = self.spawn_worker();
+        let child = self.spawn_worker(&[]);
         self.more_workers.push(child);
         self.more_workers.len() - 1
     }
 
-    fn spawn_worker(&mut self) -> Proc {
+    fn spawn_worker(&mut self, flags: &[&str]) -> Proc {
         let store = self.dir.path().join("store");
         let pd = self.tikv.as_ref().map(|t| t.pd_endpoint());
         let (mut cmd, url) = self.command_with_metrics("store-worker");
@@ -360,6 +381,7 @@ impl System {
             Some(pd) => cmd.arg("--store").arg(format!("tikv://{pd}")),
             None => cmd.arg("--store-dir").arg(store),
         };
+        cmd.args(flags);
         let child = cmd.spawn().expect("spawn store worker");
         Proc {
             child,

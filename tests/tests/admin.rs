@@ -103,18 +103,31 @@ async fn the_admin_cli_answers_each_operator_question() {
         "{leases:?}"
     );
 
-    // Streams: one consumer per partition, nothing pending.
+    // Streams: one owner's consumer per partition, and the log trimmed below what
+    // the store holds at the owners' checkpoints.
     let streams = admin(&url, &["streams"]).await.expect("streams");
     let consumers: Vec<&Value> = streams
         .as_array()
         .expect("rows")
         .iter()
-        .filter(|r| r["stream"] == "MSGS" && r["consumer"] != "-")
+        .filter(|r| r["stream"] == "LOG" && r["consumer"] != "-")
         .collect();
     assert_eq!(consumers.len(), leases.len());
+    eventually(Duration::from_secs(10), "the log is trimmed", || {
+        let url = url.clone();
+        async move {
+            let streams = admin(&url, &["streams"]).await.expect("streams");
+            streams
+                .as_array()
+                .expect("rows")
+                .iter()
+                .any(|r| r["stream"] == "LOG" && r["consumer"] == "-" && r["messages"] == 0)
+        }
+    })
+    .await;
 
-    // With the store worker down, acked sends wait in the stream: `pending` shows
-    // them (lengths, never text), and they drain once a worker is back.
+    // With the store worker down, acked sends wait in the log: `pending` shows them
+    // (lengths, never text), and they are applied once a worker is back.
     sys.kill_worker();
     for i in 3..5 {
         a.send(dm, &format!("m{i}"), "while down").await;

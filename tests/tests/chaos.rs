@@ -157,6 +157,81 @@ async fn a_store_worker_stopped_gracefully_hands_over_at_once() {
     sum.assert_clean();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_only_nats_server_killed_and_restarted_mid_traffic() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let mut sys = System::start(BIN, 1).await;
+    let (n_pairs, n_msgs) = (6 * scale(), 20 * scale());
+    let all = pairs(&sys, n_pairs, "k").await;
+    let (tasks, acked) = traffic(all, n_msgs);
+    reached(&acked, n_pairs * n_msgs / 3, "a third acked").await;
+    // SIGKILL: what JetStream acked was fsynced (sync_interval: always).
+    sys.nats.restart();
+    let mut done = finish(tasks).await;
+    let sum = settle("the only nats-server SIGKILL + restart", &mut done).await;
+    sum.print();
+    sum.assert_clean();
+}
+
+/// A kill -9 keeps the OS page cache, so on its own it rarely loses a store write.
+/// Here the store worker runs with a failpoint that keeps every unsynced write in
+/// process memory and checkpoints rarely: killing it loses every message it applied
+/// since the run began, and its successor must rebuild them from the log, with the
+/// same seqs, while receivers (who got them live) see each once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_that_loses_the_stores_unsynced_tail_is_replayed_from_the_log() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let mut sys = System::start(BIN, 1).await;
+    let (n_pairs, n_msgs) = (6 * scale(), 20 * scale());
+    let all = pairs(&sys, n_pairs, "t").await;
+    sys.kill_worker();
+    sys.start_worker_with(&[
+        "--unsafe-failpoint",
+        "lose-unsynced-tail",
+        "--checkpoint-ms",
+        "3600000",
+    ]);
+    let worker = sys.worker.as_ref().expect("worker");
+    // Every owner has raised its fence (a synced write) and reads its log: from
+    // here on, what the worker applies stays unsynced.
+    eventually(
+        Duration::from_secs(30),
+        "the worker reads every partition",
+        || async { worker.metric("natter_store_partitions_consuming").await == 4.0 },
+    )
+    .await;
+    let (tasks, _acked) = traffic(all, n_msgs);
+    let total = n_pairs * n_msgs;
+    eventually(
+        Duration::from_secs(60),
+        "the worker applied a third of the messages",
+        || async {
+            worker.metric("natter_store_messages_persisted_total").await >= (total / 3) as f64
+        },
+    )
+    .await;
+    let applied_before = worker.metric("natter_store_messages_persisted_total").await;
+    sys.kill_worker();
+    sys.start_worker();
+    let mut done = finish(tasks).await;
+    let sum = settle("store's unsynced tail lost, log replayed", &mut done).await;
+    sum.print();
+    sum.assert_clean();
+    // The successor applied everything again: what the first one applied was lost
+    // with it (nothing was checkpointed), and came back from the log.
+    let again = sys
+        .worker
+        .as_ref()
+        .expect("worker")
+        .metric("natter_store_messages_persisted_total")
+        .await;
+    assert_eq!(
+        again as usize, sum.stored,
+        "the successor re-applied every message, the lost ones included"
+    );
+    assert!(again >= applied_before, "{again} < {applied_before}");
+}
+
 /// `text` without ANSI colour codes (the logs are coloured).
 fn plain(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -245,4 +320,44 @@ async fn a_store_worker_frozen_past_its_lease_is_fenced_out() {
         log.contains("lease lost") || log.contains("fenced out"),
         "the resumed worker noticed it lost its partitions"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partitions_handed_over_to_a_second_worker_under_load() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let mut sys = System::start_on_tikv(BIN, 1, natter_tikv_testserver::Faults::default()).await;
+    let first = sys.worker.as_ref().expect("worker");
+    eventually(
+        Duration::from_secs(30),
+        "the first worker owns every partition",
+        || {
+            let n = claimed(&first.log()).len();
+            async move { n == 4 }
+        },
+    )
+    .await;
+    let (n_pairs, n_msgs) = (6 * scale(), 24 * scale());
+    let all = pairs(&sys, n_pairs, "h").await;
+    let (tasks, acked) = traffic(all, n_msgs);
+    let total = n_pairs * n_msgs;
+    reached(&acked, total / 4, "a quarter acked").await;
+    // A second live worker joins and takes the partitions it ranks first for; then
+    // the first stops (SIGTERM): its owners checkpoint and free their leases, and
+    // the second claims every partition while the traffic goes on.
+    let other = sys.start_another_worker();
+    sys.worker.as_ref().expect("worker").terminate();
+    let taker = &sys.more_workers[other];
+    eventually(
+        Duration::from_secs(60),
+        "the second worker owns every partition",
+        || {
+            let n = claimed(&taker.log()).len();
+            async move { n == 4 }
+        },
+    )
+    .await;
+    let mut done = finish(tasks).await;
+    let sum = settle("partitions handed over under load (TiKV)", &mut done).await;
+    sum.print();
+    sum.assert_clean();
 }

@@ -137,8 +137,8 @@ pub async fn groups(users: &[BenchUser], size: usize) -> anyhow::Result<Vec<(u64
         .await
 }
 
-/// Waits (up to `patience`) until the message stream holds nothing unapplied, so a
-/// run does not measure the backlog an earlier run left; returns what was left.
+/// Waits (up to `patience`) until the log holds nothing unapplied, so a run does not
+/// measure the backlog an earlier run left; returns what was left.
 pub async fn wait_drained(nats_url: &str, patience: std::time::Duration) -> anyhow::Result<u64> {
     let nats = natter_nats::connect(nats_url, "natter-bench").await?;
     let js = async_nats::jetstream::new(nats);
@@ -146,16 +146,26 @@ pub async fn wait_drained(nats_url: &str, patience: std::time::Duration) -> anyh
     let mut told = false;
     loop {
         let mut stream = js
-            .get_stream(natter_nats::layout::MESSAGE_STREAM)
+            .get_stream(natter_nats::layout::LOG_STREAM)
             .await
-            .context("message stream")?;
-        // Work-queue retention: a message leaves the stream when its batch is applied.
-        let left = stream
+            .context("log stream")?;
+        // What the owners have not read yet (applied entries leave the log at the
+        // next checkpoint; what is delivered is applied within a batch).
+        let mut left = 0;
+        let mut consumers = stream.consumers();
+        while let Some(c) = futures::StreamExt::next(&mut consumers).await {
+            left += c.context("log consumers")?.num_pending;
+        }
+        if stream
             .info()
             .await
-            .context("message stream info")?
+            .context("log stream info")?
             .state
-            .messages;
+            .messages
+            == 0
+        {
+            left = 0;
+        }
         if left == 0 || tokio::time::Instant::now() >= deadline {
             return Ok(left);
         }

@@ -36,6 +36,7 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
         partitions: args.partitions,
         replicas: 1,
         presence_shards: LayoutConfig::default().presence_shards,
+        log_max_bytes: LayoutConfig::default().log_max_bytes,
     };
     let mut config = edge_config(&args.edge, &nats_args, &keys_file, install_metrics())?;
     // One local edge has nowhere to send its clients: Ctrl-C should not wait long.

@@ -24,6 +24,10 @@ pub struct NatsArgs {
     /// Presence shards (KV buckets; used only when this process creates the layout).
     #[arg(long, env = "NATTER_PRESENCE_SHARDS", default_value_t = 4)]
     pub(super) presence_shards: u32,
+    /// Most bytes the partition log may hold before appends are refused (used only
+    /// when this process creates the log; entries leave it at their owner's checkpoints).
+    #[arg(long, env = "NATTER_LOG_MAX_BYTES", default_value_t = natter_nats::layout::DEFAULT_LOG_MAX_BYTES)]
+    pub(super) log_max_bytes: i64,
 }
 
 impl NatsArgs {
@@ -32,6 +36,7 @@ impl NatsArgs {
             partitions: self.partitions,
             replicas: self.replicas,
             presence_shards: self.presence_shards,
+            log_max_bytes: self.log_max_bytes,
         }
     }
 }
@@ -220,10 +225,23 @@ pub struct StoreWorkerArgs {
     /// partitions move after this long).
     #[arg(long, env = "NATTER_LEASE_TTL_SECS", default_value_t = 10)]
     pub(super) lease_ttl_secs: u64,
-    /// Write store batches without fsync. Only for measuring what fsync costs: a
-    /// machine crash can then lose acked messages.
-    #[arg(long, env = "NATTER_UNSAFE_NO_FSYNC")]
-    pub(super) unsafe_no_fsync: bool,
+    /// How often each partition's owner checkpoints, in milliseconds: syncs the
+    /// store and trims the log below what it holds (a crash replays at most this
+    /// much of the log).
+    #[arg(long, env = "NATTER_CHECKPOINT_MS", default_value_t = 1000)]
+    pub(super) checkpoint_ms: u64,
+    /// A fault to inject, for crash tests only: `lose-unsynced-tail` keeps every
+    /// unsynced store write in memory until the next checkpoint, so that killing
+    /// the process really loses them (as a power loss could).
+    #[arg(long, env = "NATTER_UNSAFE_FAILPOINT", value_enum)]
+    pub(super) unsafe_failpoint: Option<Failpoint>,
+}
+
+/// Faults `--unsafe-failpoint` can inject.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Failpoint {
+    /// Unsynced store writes die with the process.
+    LoseUnsyncedTail,
 }
 
 /// `natter migrate-store`.

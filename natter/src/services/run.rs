@@ -102,20 +102,21 @@ pub async fn store_worker(args: StoreWorkerArgs) -> anyhow::Result<()> {
     } else {
         store_spec(&args.store, &args.tikv)?
     };
-    let store = spec
+    let mut store = spec
         .open()
         .await
         .with_context(|| format!("opening store {spec}"))?;
+    if args.unsafe_failpoint == Some(super::flags::Failpoint::LoseUnsyncedTail) {
+        tracing::warn!(
+            "--unsafe-failpoint lose-unsynced-tail: unsynced writes die with the process"
+        );
+        store = std::sync::Arc::new(natter_store::failpoint::LoseUnsyncedTail::new(store));
+    }
     let nats = natter_nats::connect(&args.nats.nats_url, "natter-store-worker").await?;
     let config = StoreWorkerConfig {
         layout: args.nats.layout(),
         lease_ttl: std::time::Duration::from_secs(args.lease_ttl_secs.max(1)),
-        durability: if args.unsafe_no_fsync {
-            tracing::warn!("--unsafe-no-fsync: acked messages can be lost in a machine crash");
-            natter_store::Durability::Buffered
-        } else {
-            natter_store::Durability::Sync
-        },
+        checkpoint_every: std::time::Duration::from_millis(args.checkpoint_ms.max(1)),
         ..Default::default()
     };
     serve_metrics(

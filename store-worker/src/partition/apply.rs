@@ -1,0 +1,328 @@
+//! Applying log entries: a pure function of the working set and the entries.
+//!
+//! Everything a decision depends on is in the [`Working`] set (gathered from the
+//! partition's state and the store before the call) or in the entry itself (times,
+//! ids, users the edge checked), never the clock or another service. So applying
+//! the same entries to the same state gives the same rows, seqs and events, which
+//! is what makes replaying the log after a crash safe.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use natter_protocol::internal::{
+    self, ChannelAction, CommandEntry, LogEntry, RpcReply, StreamSend,
+};
+use natter_protocol::{ApiError, ErrorCode};
+use natter_store::{WriteBatch, keys, value};
+
+use super::rules::{self, ChannelState, GroupChange};
+use super::state::Working;
+use crate::records::{CommandRecord, DedupeRecord, MessageRecord, UserChannelRecord};
+
+/// A stored message or event and who gets it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Stored {
+    pub(crate) channel: u64,
+    pub(crate) seq: u64,
+    pub(crate) record: MessageRecord,
+    /// Users whose devices get it (members, and for a membership change those
+    /// before and after it).
+    pub(crate) audience: Arc<Vec<u64>>,
+}
+
+/// What applying a batch of entries writes and tells.
+#[derive(Debug, Default)]
+pub(crate) struct Applied {
+    /// Rows to write (the caller adds the applied position and the fence).
+    pub(crate) rows: WriteBatch,
+    /// New messages and system events, in order.
+    pub(crate) stored: Vec<Stored>,
+    /// Sends refused because their author is not (or no longer) a member.
+    pub(crate) refused: Vec<(u64, String)>,
+    /// Command outcomes for their callers: (reply subject, encoded reply).
+    pub(crate) replies: Vec<(String, Vec<u8>)>,
+    /// Read seqs moved: (user, channel, seq), for the user's devices.
+    pub(crate) reads: Vec<(u64, u64, u64)>,
+    /// Channels whose member list changed.
+    pub(crate) membership: Vec<u64>,
+    /// Sends dropped as repeats of earlier ones.
+    pub(crate) duplicates: u64,
+    /// Entries that do not belong to this partition (dropped).
+    pub(crate) misplaced: u64,
+}
+
+/// Applies `entries` in order to `w`; `owns` tells whether a channel belongs to
+/// this partition.
+pub(crate) fn apply(
+    w: &mut Working,
+    entries: Vec<LogEntry>,
+    owns: impl Fn(u64) -> bool,
+) -> Applied {
+    let mut out = Applied::default();
+    let mut heads: BTreeSet<u64> = BTreeSet::new();
+    // Member lists shared by the messages of one channel in this batch.
+    let mut audiences: HashMap<u64, Arc<Vec<u64>>> = HashMap::new();
+    for entry in entries {
+        if !owns(entry.channel_id()) {
+            out.misplaced += 1;
+            continue;
+        }
+        match entry {
+            LogEntry::Send(s) => send(w, s, &mut out, &mut heads, &mut audiences),
+            LogEntry::Command(c) => {
+                audiences.remove(&c.channel_id);
+                command(w, c, &mut out, &mut heads);
+            }
+        }
+    }
+    for cid in heads {
+        if let Some(ch) = w.channels.get(&cid) {
+            out.rows =
+                std::mem::take(&mut out.rows).put(keys::channel_head(cid), value::encode(&ch.head));
+        }
+    }
+    out
+}
+
+fn put(out: &mut Applied, key: Vec<u8>, v: Vec<u8>) {
+    out.rows = std::mem::take(&mut out.rows).put(key, v);
+}
+
+fn send(
+    w: &mut Working,
+    s: StreamSend,
+    out: &mut Applied,
+    heads: &mut BTreeSet<u64>,
+    audiences: &mut HashMap<u64, Arc<Vec<u64>>>,
+) {
+    let key = (s.sender_id, s.client_msg_id);
+    let known = w.dedupe.get(&key).cloned().flatten();
+    if known.as_ref().is_some_and(|r| r.channel_id == s.channel_id) {
+        out.duplicates += 1;
+        return;
+    }
+    let Some(ch) = w
+        .channels
+        .get_mut(&s.channel_id)
+        .filter(|ch| ch.members.contains_key(&s.sender_id))
+    else {
+        out.refused.push((s.sender_id, key.1));
+        return;
+    };
+    ch.head += 1;
+    let (channel, seq) = (s.channel_id, ch.head);
+    heads.insert(channel);
+    let audience = audiences
+        .entry(channel)
+        .or_insert_with(|| Arc::new(ch.member_ids()))
+        .clone();
+    // A client_msg_id first used in another channel keeps that channel's record;
+    // this send is stored without one (clients use a fresh id per message).
+    if known.is_none() {
+        let rec = DedupeRecord {
+            channel_id: channel,
+            seq,
+            message_id: s.message_id,
+        };
+        put(out, keys::dedupe(key.0, &key.1), value::encode(&rec));
+        w.recorded.push((key.clone(), s.sent_at_ms));
+        w.dedupe.insert(key.clone(), Some(rec));
+    }
+    let record = MessageRecord {
+        message_id: s.message_id,
+        sender_id: s.sender_id,
+        client_msg_id: key.1,
+        text: s.text,
+        sent_at_ms: s.sent_at_ms,
+        system: None,
+    };
+    put(out, keys::message(channel, seq), value::encode(&record));
+    // Sending reads the channel up to one's own message.
+    put(
+        out,
+        keys::read_seq(s.sender_id, channel),
+        value::encode(&seq),
+    );
+    w.reads.insert((s.sender_id, channel), seq);
+    out.stored.push(Stored {
+        channel,
+        seq,
+        record,
+        audience,
+    });
+}
+
+fn command(w: &mut Working, c: CommandEntry, out: &mut Applied, heads: &mut BTreeSet<u64>) {
+    let key = (c.channel_id, c.id);
+    if let Some(Some(done)) = w.commands.get(&key) {
+        // A retry of a command applied before: the first outcome, nothing applied.
+        if let Some(to) = c.reply_to {
+            out.replies.push((to, done.reply.clone()));
+        }
+        return;
+    }
+    let reply = match &c.action {
+        ChannelAction::Read { seq } => {
+            let r = read(w, c.user_id, c.channel_id, *seq, out);
+            internal::encode(&r)
+        }
+        _ => {
+            let (reply, first_seq, last_seq) = match group(w, &c, out, heads) {
+                Ok((view, first, last)) => (internal::encode(&RpcReply::Ok(view)), first, last),
+                Err(e) => (internal::encode(&RpcReply::<()>::Err(e)), 0, 0),
+            };
+            let rec = CommandRecord {
+                reply: reply.clone(),
+                first_seq,
+                last_seq,
+            };
+            put(out, keys::command(c.channel_id, c.id), value::encode(&rec));
+            w.commands.insert(key, Some(rec));
+            reply
+        }
+    };
+    if let Some(to) = c.reply_to {
+        out.replies.push((to, reply));
+    }
+}
+
+/// Moves `user`'s read seq of `cid` to `seq`, clamped to what they may see and never
+/// backwards; returns the read seq.
+fn read(w: &mut Working, user: u64, cid: u64, seq: u64, out: &mut Applied) -> RpcReply<u64> {
+    let ch = w.channels.get(&cid);
+    let visible = match ch {
+        Some(ch) if ch.members.contains_key(&user) => ch.head,
+        _ => match w.listed.get(&(user, cid)) {
+            Some(Some(uc)) => uc.visible_head(ch.map_or(0, |ch| ch.head)),
+            _ => return Err(rules::not_member()),
+        },
+    };
+    let target = seq.min(visible);
+    let old = w.reads.get(&(user, cid)).copied().unwrap_or(0);
+    if target <= old {
+        return Ok(old);
+    }
+    w.reads.insert((user, cid), target);
+    put(out, keys::read_seq(user, cid), value::encode(&target));
+    out.reads.push((user, cid, target));
+    Ok(target)
+}
+
+/// Applies a group command; returns the channel as it now stands and the seqs of
+/// the events it appended.
+fn group(
+    w: &mut Working,
+    c: &CommandEntry,
+    out: &mut Applied,
+    heads: &mut BTreeSet<u64>,
+) -> Result<(natter_protocol::http::Channel, u64, u64), ApiError> {
+    let cid = c.channel_id;
+    // Decided on a copy: a refused command leaves the channel as it was.
+    let (next, change): (ChannelState, GroupChange) = match &c.action {
+        ChannelAction::CreateGroup { name, members } => {
+            rules::create(w.channels.get(&cid), cid, c.user_id, name, members, c.at_ms)?
+        }
+        action => {
+            let Some(ch) = w.channels.get(&cid) else {
+                return Err(rules::not_member());
+            };
+            let mut next = ch.clone();
+            let change = rules::change(&mut next, c.user_id, action, c.at_ms)?;
+            (next, change)
+        }
+    };
+    if change.events.len() > c.event_ids.len() {
+        return Err(ApiError::new(
+            ErrorCode::Internal,
+            "command carries too few event ids",
+        ));
+    }
+    let ch = w.channels.entry(cid).insert_entry(next).into_mut();
+    let first = ch.head + 1;
+    if let Some(rec) = &change.record {
+        put(out, keys::channel(cid), value::encode(rec));
+    }
+    for (u, m) in &change.put_members {
+        put(out, keys::member(cid, *u), value::encode(m));
+    }
+    for u in &change.joined {
+        let joined_at = ch.members.get(u).map_or(c.at_ms, |m| m.joined_at);
+        put(
+            out,
+            keys::user_channel(*u, cid),
+            value::encode(&UserChannelRecord {
+                joined_at,
+                left_seq: None,
+            }),
+        );
+    }
+    for (u, m) in &change.removed {
+        // The removal is the change's first event: the user sees up to it.
+        out.rows = std::mem::take(&mut out.rows).delete(keys::member(cid, *u));
+        put(
+            out,
+            keys::user_channel(*u, cid),
+            value::encode(&UserChannelRecord {
+                joined_at: m.joined_at,
+                left_seq: Some(first),
+            }),
+        );
+    }
+    let audience = Arc::new(change.audience.clone());
+    for (event, id) in change.events.iter().zip(&c.event_ids) {
+        ch.head += 1;
+        let record = MessageRecord {
+            message_id: *id,
+            sender_id: c.user_id,
+            client_msg_id: String::new(),
+            text: String::new(),
+            sent_at_ms: c.at_ms,
+            system: Some(event.clone()),
+        };
+        put(out, keys::message(cid, ch.head), value::encode(&record));
+        out.stored.push(Stored {
+            channel: cid,
+            seq: ch.head,
+            record,
+            audience: audience.clone(),
+        });
+    }
+    if change.events.is_empty() {
+        return Ok((ch.view(), 0, 0));
+    }
+    let last = ch.head;
+    heads.insert(cid);
+    put(out, keys::read_seq(c.user_id, cid), value::encode(&last));
+    w.reads.insert((c.user_id, cid), last);
+    if !change.joined.is_empty() || !change.removed.is_empty() {
+        out.membership.push(cid);
+    }
+    Ok((w.channels[&cid].view(), first, last))
+}
+
+/// Moves device cursors (never back, never past what the user may see; users who
+/// never belonged to a channel are ignored). Returns the rows to write.
+pub(crate) fn move_cursors(w: &mut Working, moves: Vec<(u64, String, u64, u64)>) -> WriteBatch {
+    let mut rows = WriteBatch::new();
+    for (user, device, cid, seq) in moves {
+        let ch = w.channels.get(&cid);
+        let visible = match ch {
+            Some(ch) if ch.members.contains_key(&user) => ch.head,
+            _ => match w.listed.get(&(user, cid)) {
+                Some(Some(uc)) => uc.visible_head(ch.map_or(0, |ch| ch.head)),
+                _ => continue,
+            },
+        };
+        let target = seq.min(visible);
+        let key = (user, device, cid);
+        let old = w.cursors.get(&key).copied().unwrap_or(0);
+        if target > old {
+            rows = rows.put(
+                keys::device_cursor(user, &key.1, cid),
+                value::encode(&target),
+            );
+            w.cursors.insert(key, target);
+        }
+    }
+    rows
+}

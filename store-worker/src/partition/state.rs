@@ -1,0 +1,390 @@
+//! What a partition's owner holds in memory, and how it is filled.
+//!
+//! The owner is the only writer of its channels' heads, membership, read seqs and
+//! cursors, so what it caches is exact. The caches are bounded and filled lazily:
+//! before a batch is applied, everything it will decide with is gathered into a
+//! [`Working`] set, from the caches or (on a miss) from the store, in a few batched
+//! reads; the batch is applied to the working set without I/O; after its write the
+//! working set goes back into the caches. Entries a batch changes are out of the
+//! caches while it runs, so an eviction can never drop a change not yet written.
+//! The state is created afresh on every claim of the partition (a partition that
+//! moved away and back must not decide with what it knew before).
+//!
+//! Negative answers are not cached: a channel that does not exist is read again
+//! next time (1:1 channels are created outside the log, synced before they are
+//! used).
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use natter_protocol::internal::{ChannelAction, LogEntry};
+use natter_store::{ScanRange, Store, StoreError, keys, value};
+
+use super::rules::ChannelState;
+use crate::records::{ChannelRecord, CommandRecord, DedupeRecord, MemberRecord, UserChannelRecord};
+
+/// Channels whose state is kept per partition.
+const CHANNELS_CACHED: usize = 20_000;
+/// Read seqs kept per partition.
+const READS_CACHED: usize = 50_000;
+/// Device cursors kept per partition.
+const CURSORS_CACHED: usize = 100_000;
+/// How far back, in log time, the dedupe window reaches; older sends are looked up
+/// in the store (the dedupe records there are kept for ever).
+const DEDUPE_WINDOW_MS: u64 = 120_000;
+/// Most sends in the dedupe window of one partition.
+const DEDUPE_WINDOW_MAX: usize = 50_000;
+/// Members read per channel: groups hold at most 100.
+const MEMBERS_SCAN_LIMIT: usize = 1_000;
+
+/// A send's dedupe key: (sender, client_msg_id).
+pub(crate) type SendKey = (u64, String);
+/// A device cursor's key: (user, device, channel).
+pub(crate) type CursorKey = (u64, String, u64);
+
+/// The recent sends of a partition, by log time.
+#[derive(Default)]
+struct DedupeWindow {
+    map: HashMap<SendKey, DedupeRecord>,
+    order: VecDeque<(u64, SendKey)>,
+}
+
+impl DedupeWindow {
+    fn insert(&mut self, key: SendKey, rec: DedupeRecord, at_ms: u64) {
+        self.order.push_back((at_ms, key.clone()));
+        self.map.insert(key, rec);
+        // Evicted by log time (not the clock) and by count, so a replay keeps the
+        // same window; what leaves it is still found in the store.
+        while let Some((at, _)) = self.order.front() {
+            let old = at.saturating_add(DEDUPE_WINDOW_MS) < at_ms;
+            if !old && self.order.len() <= DEDUPE_WINDOW_MAX {
+                break;
+            }
+            if let Some((_, k)) = self.order.pop_front() {
+                self.map.remove(&k);
+            }
+        }
+    }
+}
+
+/// The in-memory state of one partition's owner.
+pub(crate) struct State {
+    channels: quick_cache::unsync::Cache<u64, ChannelState>,
+    dedupe: DedupeWindow,
+    reads: quick_cache::unsync::Cache<(u64, u64), u64>,
+    cursors: quick_cache::unsync::Cache<CursorKey, u64>,
+}
+
+/// Everything one batch decides with, and changes.
+#[derive(Default)]
+pub(crate) struct Working {
+    /// Channels that exist.
+    pub(crate) channels: HashMap<u64, ChannelState>,
+    /// Dedupe records of the batch's sends (`None`: never sent before).
+    pub(crate) dedupe: HashMap<SendKey, Option<DedupeRecord>>,
+    /// Records of the batch's commands (`None`: not applied before).
+    pub(crate) commands: HashMap<(u64, u64), Option<CommandRecord>>,
+    /// Read seqs of (user, channel) pairs the batch reads or moves.
+    pub(crate) reads: HashMap<(u64, u64), u64>,
+    /// List rows of users who act on a channel they are not a member of (a former
+    /// member reading up to their removal).
+    pub(crate) listed: HashMap<(u64, u64), Option<UserChannelRecord>>,
+    /// Device cursors a cursor request moves.
+    pub(crate) cursors: HashMap<CursorKey, u64>,
+    /// Sends first recorded by this batch, for the dedupe window: (key, at_ms).
+    pub(crate) recorded: Vec<(SendKey, u64)>,
+}
+
+impl State {
+    /// An empty state (a fresh claim).
+    pub(crate) fn new() -> Self {
+        Self {
+            channels: quick_cache::unsync::Cache::new(CHANNELS_CACHED),
+            dedupe: DedupeWindow::default(),
+            reads: quick_cache::unsync::Cache::new(READS_CACHED),
+            cursors: quick_cache::unsync::Cache::new(CURSORS_CACHED),
+        }
+    }
+
+    /// Gathers what `entries` decide with.
+    ///
+    /// # Errors
+    /// A store read failed; the caches are as they were, less what was taken out.
+    pub(crate) async fn prefetch(
+        &mut self,
+        store: &dyn Store,
+        entries: &[LogEntry],
+    ) -> Result<Working, StoreError> {
+        let mut w = Working::default();
+        let cids: HashSet<u64> = entries.iter().map(LogEntry::channel_id).collect();
+        self.take_channels(store, &mut w, cids).await?;
+
+        let mut missing = Vec::new();
+        for e in entries {
+            if let LogEntry::Send(s) = e {
+                let key = (s.sender_id, s.client_msg_id.clone());
+                if w.dedupe.contains_key(&key) {
+                    continue;
+                }
+                match self.dedupe.map.get(&key) {
+                    Some(rec) => {
+                        w.dedupe.insert(key, Some(rec.clone()));
+                    }
+                    None => {
+                        w.dedupe.insert(key.clone(), None);
+                        missing.push(key);
+                    }
+                }
+            }
+        }
+        if !missing.is_empty() {
+            let found = store
+                .batch_get(
+                    &missing
+                        .iter()
+                        .map(|(u, c)| keys::dedupe(*u, c))
+                        .collect::<Vec<_>>(),
+                )
+                .await?;
+            for (key, v) in missing.into_iter().zip(found) {
+                if let Some(v) = v {
+                    w.dedupe.insert(key, Some(value::decode(&v)?));
+                }
+            }
+        }
+
+        let commands: Vec<(u64, u64)> = entries
+            .iter()
+            .filter_map(|e| match e {
+                LogEntry::Command(c) if !matches!(c.action, ChannelAction::Read { .. }) => {
+                    Some((c.channel_id, c.id))
+                }
+                _ => None,
+            })
+            .collect();
+        if !commands.is_empty() {
+            let found = store
+                .batch_get(
+                    &commands
+                        .iter()
+                        .map(|(c, id)| keys::command(*c, *id))
+                        .collect::<Vec<_>>(),
+                )
+                .await?;
+            for (k, v) in commands.into_iter().zip(found) {
+                let rec = v.map(|v| value::decode(&v)).transpose()?;
+                w.commands.insert(k, rec);
+            }
+        }
+
+        let readers: Vec<(u64, u64)> = entries
+            .iter()
+            .filter_map(|e| match e {
+                LogEntry::Command(c) if matches!(c.action, ChannelAction::Read { .. }) => {
+                    Some((c.user_id, c.channel_id))
+                }
+                _ => None,
+            })
+            .collect();
+        self.take_reads(store, &mut w, readers).await?;
+        Ok(w)
+    }
+
+    /// Gathers what moving these cursors decides with: channels, current cursors,
+    /// and list rows of users who are not members.
+    ///
+    /// # Errors
+    /// A store read failed.
+    pub(crate) async fn prefetch_cursors(
+        &mut self,
+        store: &dyn Store,
+        moves: &[(u64, String, u64, u64)],
+    ) -> Result<Working, StoreError> {
+        let mut w = Working::default();
+        let cids: HashSet<u64> = moves.iter().map(|(_, _, c, _)| *c).collect();
+        self.take_channels(store, &mut w, cids).await?;
+        let mut missing = Vec::new();
+        for (u, d, c, _) in moves {
+            let key = (*u, d.clone(), *c);
+            if w.cursors.contains_key(&key) {
+                continue;
+            }
+            match self.cursors.remove(&key) {
+                Some((_, v)) => {
+                    w.cursors.insert(key, v);
+                }
+                None => missing.push(key),
+            }
+        }
+        missing.sort_unstable();
+        missing.dedup();
+        if !missing.is_empty() {
+            let found = store
+                .batch_get(
+                    &missing
+                        .iter()
+                        .map(|(u, d, c)| keys::device_cursor(*u, d, *c))
+                        .collect::<Vec<_>>(),
+                )
+                .await?;
+            for (key, v) in missing.into_iter().zip(found) {
+                let seq = v.map(|v| value::decode::<u64>(&v)).transpose()?;
+                w.cursors.insert(key, seq.unwrap_or(0));
+            }
+        }
+        self.take_listed(
+            store,
+            &mut w,
+            moves.iter().map(|(u, _, c, _)| (*u, *c)).collect(),
+        )
+        .await?;
+        Ok(w)
+    }
+
+    /// Puts a batch's working set back after its write.
+    pub(crate) fn restore(&mut self, w: Working) {
+        for (cid, ch) in w.channels {
+            self.channels.insert(cid, ch);
+        }
+        for (key, at_ms) in w.recorded {
+            if let Some(Some(rec)) = w.dedupe.get(&key) {
+                self.dedupe.insert(key, rec.clone(), at_ms);
+            }
+        }
+        for (k, v) in w.reads {
+            self.reads.insert(k, v);
+        }
+        for (k, v) in w.cursors {
+            self.cursors.insert(k, v);
+        }
+    }
+
+    async fn take_channels(
+        &mut self,
+        store: &dyn Store,
+        w: &mut Working,
+        cids: HashSet<u64>,
+    ) -> Result<(), StoreError> {
+        let mut missing = Vec::new();
+        for cid in cids {
+            match self.channels.remove(&cid) {
+                Some((_, ch)) => {
+                    w.channels.insert(cid, ch);
+                }
+                None => missing.push(cid),
+            }
+        }
+        for (cid, ch) in load_channels(store, &missing).await? {
+            w.channels.insert(cid, ch);
+        }
+        Ok(())
+    }
+
+    async fn take_reads(
+        &mut self,
+        store: &dyn Store,
+        w: &mut Working,
+        pairs: Vec<(u64, u64)>,
+    ) -> Result<(), StoreError> {
+        let mut missing = Vec::new();
+        for pair in &pairs {
+            if w.reads.contains_key(pair) {
+                continue;
+            }
+            match self.reads.remove(pair) {
+                Some((_, v)) => {
+                    w.reads.insert(*pair, v);
+                }
+                None => missing.push(*pair),
+            }
+        }
+        missing.sort_unstable();
+        missing.dedup();
+        if !missing.is_empty() {
+            let found = store
+                .batch_get(
+                    &missing
+                        .iter()
+                        .map(|(u, c)| keys::read_seq(*u, *c))
+                        .collect::<Vec<_>>(),
+                )
+                .await?;
+            for (pair, v) in missing.into_iter().zip(found) {
+                let seq = v.map(|v| value::decode::<u64>(&v)).transpose()?;
+                w.reads.insert(pair, seq.unwrap_or(0));
+            }
+        }
+        self.take_listed(store, w, pairs).await
+    }
+
+    /// List rows of (user, channel) pairs where the user is not a current member.
+    async fn take_listed(
+        &mut self,
+        store: &dyn Store,
+        w: &mut Working,
+        pairs: Vec<(u64, u64)>,
+    ) -> Result<(), StoreError> {
+        let mut strangers: Vec<(u64, u64)> = pairs
+            .into_iter()
+            .filter(|(u, c)| {
+                !w.channels
+                    .get(c)
+                    .is_some_and(|ch| ch.members.contains_key(u))
+            })
+            .collect();
+        strangers.sort_unstable();
+        strangers.dedup();
+        if strangers.is_empty() {
+            return Ok(());
+        }
+        let found = store
+            .batch_get(
+                &strangers
+                    .iter()
+                    .map(|(u, c)| keys::user_channel(*u, *c))
+                    .collect::<Vec<_>>(),
+            )
+            .await?;
+        for (pair, v) in strangers.into_iter().zip(found) {
+            w.listed
+                .insert(pair, v.map(|v| value::decode(&v)).transpose()?);
+        }
+        Ok(())
+    }
+}
+
+/// Reads channels as stored: record, members, head. Absent channels are left out.
+pub(crate) async fn load_channels(
+    store: &dyn Store,
+    cids: &[u64],
+) -> Result<Vec<(u64, ChannelState)>, StoreError> {
+    if cids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut wanted = Vec::with_capacity(cids.len() * 2);
+    for cid in cids {
+        wanted.push(keys::channel(*cid));
+        wanted.push(keys::channel_head(*cid));
+    }
+    let found = store.batch_get(&wanted).await?;
+    let mut out = Vec::with_capacity(cids.len());
+    for (cid, pair) in cids.iter().zip(found.chunks(2)) {
+        let [rec, head] = pair else { continue };
+        let Some(rec) = rec else { continue };
+        let rec: ChannelRecord = value::decode(rec)?;
+        let head: u64 = head.as_deref().map(value::decode).transpose()?.unwrap_or(0);
+        let rows = store
+            .scan(
+                ScanRange::prefix(keys::members_of(*cid)),
+                MEMBERS_SCAN_LIMIT,
+            )
+            .await?;
+        let mut members = std::collections::BTreeMap::new();
+        for (k, v) in rows {
+            if let Some(uid) = keys::trailing_u64(&k) {
+                members.insert(uid, value::decode::<MemberRecord>(&v)?);
+            }
+        }
+        out.push((*cid, ChannelState { rec, members, head }));
+    }
+    Ok(out)
+}
