@@ -8,14 +8,15 @@
 //! # Layout
 //! - [`run`]: the entry point shared by `natter edge`, `natter dev` and tests.
 //! - [`auth`]: token issue and verification (with key rotation).
-//! - [`publisher`]: group commit of sends onto the partitioned stream.
+//! - [`publisher`]: group commit of log entries (sends, commands) onto the partition log.
 //! - [`hub`]: sockets by subject and the relay of `user.<id>` and `presence.<id>` to them.
 //! - [`presence`]: device keys in the presence buckets; presence queries.
 //! - [`discovery`]: registration in the `edges` bucket, `GET /v1/discover`, draining.
 //! - [`health`]: `/readyz`, whether this edge should get new clients.
+//! - `commands`: channel commands through the partition log, and their outcomes.
 //! - `http`: the HTTP JSON API; `ws`: the WebSocket protocol; `delivery`: what each
 //!   socket was sent, catch-up on connect and gap fill; `cursors`: every socket's
-//!   cursor acks, written in edge-wide batches; `rpc`: requests to store workers;
+//!   cursor acks, sent to the partitions' owners in edge-wide batches; `rpc`: requests to store workers;
 //!   `members`: the membership cache; `limits`: rate limiters.
 //! - `serve`: the HTTP accept loop (header-read timeout, graceful stop); `web`: the
 //!   web app's static files; `request_log`: the request and connection ids in logs.
