@@ -18,6 +18,7 @@
 //! the run waits for acked messages to reach every member device, and counts what
 //! never arrived (lost) and what arrived twice (duplicates).
 
+mod log;
 pub mod procstat;
 pub mod report;
 mod setup;
@@ -49,6 +50,8 @@ pub enum Workload {
     Idle,
     /// Devices away while messages arrive, then reconnecting at once.
     Sync,
+    /// The durable hop alone: appends to a scratch copy of the log at `--rate`.
+    Log,
 }
 
 /// `natter bench` flags.
@@ -617,6 +620,15 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Report> {
     let mut pids = procstat::parse_pids(&args.pids)?;
     // The generator shares the machine: its own CPU belongs in the picture.
     pids.push(("bench".into(), std::process::id()));
+    if args.workload == Workload::Log {
+        let mut report = log::run(&args, &pids).await?;
+        report.cpu_per_message();
+        report.print();
+        if let Some(path) = &args.json {
+            std::fs::write(path, serde_json::to_vec_pretty(&report)?)?;
+        }
+        return Ok(report);
+    }
     let prefix = args
         .prefix
         .clone()
@@ -673,8 +685,12 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Report> {
         }
         Workload::Idle => idle(&users, &args, &pids).await?,
         Workload::Sync => sync(&users, &args, &pids).await?,
+        Workload::Log => log::run(&args, &pids).await?,
     };
     report.users = users.len();
+    if matches!(args.workload, Workload::Dm | Workload::Group) {
+        report.cpu_per_message();
+    }
     report.print();
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_vec_pretty(&report)?)?;

@@ -50,6 +50,10 @@ pub struct ProcUsage {
     pub pid: u32,
     /// CPU cores used on average (1.0 = one core busy).
     pub cpu_cores: f64,
+    /// CPU seconds used in all.
+    pub cpu_secs: f64,
+    /// CPU microseconds per acked message (traffic runs).
+    pub cpu_us_per_message: Option<f64>,
     /// Resident memory at the end, MiB.
     pub rss_mib: f64,
     /// Peak resident memory, MiB.
@@ -64,6 +68,8 @@ impl ProcUsage {
             name: name.to_string(),
             pid,
             cpu_cores: (after.cpu_secs - before.cpu_secs) / wall,
+            cpu_secs: after.cpu_secs - before.cpu_secs,
+            cpu_us_per_message: None,
             rss_mib: after.rss_kib as f64 / 1024.0,
             peak_rss_mib: after.peak_rss_kib as f64 / 1024.0,
         }

@@ -81,13 +81,36 @@ pub struct Report {
     pub end_to_end_latency_ms: Percentiles,
     /// The servers' (and the generator's) CPU and memory.
     pub processes: Vec<ProcUsage>,
+    /// CPU of the servers (edge, store worker, nats-server) per acked message, µs.
+    pub server_cpu_us_per_message: Option<f64>,
     /// `idle`: edge RSS added per open connection, KiB.
     pub rss_per_connection_kib: Option<f64>,
     /// `sync`: seconds from reconnecting to every device caught up.
     pub catch_up_secs: Option<f64>,
+    /// `log`: appends (JetStream writes) per second; `acked` counts entries.
+    pub log_appends_per_sec: Option<f64>,
 }
 
+/// Processes that are the system under test (the rest, the generator, is not).
+const SERVERS: [&str; 3] = ["edge", "store", "nats"];
+
 impl Report {
+    /// Divides each process's CPU by the acked messages (traffic runs).
+    pub fn cpu_per_message(&mut self) {
+        if self.acked == 0 {
+            return;
+        }
+        let per = |secs: f64| secs * 1e6 / self.acked as f64;
+        let mut servers = 0.0;
+        for p in &mut self.processes {
+            p.cpu_us_per_message = Some(per(p.cpu_secs));
+            if SERVERS.contains(&p.name.as_str()) {
+                servers += p.cpu_secs;
+            }
+        }
+        self.server_cpu_us_per_message = Some(per(servers));
+    }
+
     /// Prints the report as a table.
     pub fn print(&self) {
         println!();
@@ -140,18 +163,34 @@ impl Report {
         }
         if !self.processes.is_empty() {
             println!();
-            println!("| process | pid | CPU (cores) | RSS (MiB) | peak RSS (MiB) |");
-            println!("| --- | ---: | ---: | ---: | ---: |");
+            println!(
+                "| process | pid | CPU (cores) | CPU per message (µs) | RSS (MiB) | peak RSS (MiB) |"
+            );
+            println!("| --- | ---: | ---: | ---: | ---: | ---: |");
             for p in &self.processes {
+                let per = p
+                    .cpu_us_per_message
+                    .map_or_else(|| "-".to_string(), |us| format!("{us:.0}"));
                 println!(
-                    "| {} | {} | {:.2} | {:.1} | {:.1} |",
+                    "| {} | {} | {:.2} | {per} | {:.1} | {:.1} |",
                     p.name, p.pid, p.cpu_cores, p.rss_mib, p.peak_rss_mib
                 );
+            }
+            if let Some(us) = self.server_cpu_us_per_message {
+                println!();
+                println!("server CPU per message (edge + store + nats): {us:.0} µs");
             }
         }
         if let Some(kib) = self.rss_per_connection_kib {
             println!();
             println!("edge RSS per idle connection: {kib:.2} KiB");
+        }
+        if let Some(w) = self.log_appends_per_sec {
+            println!();
+            println!(
+                "log floor: {w:.0} appends/s, {:.1} entries per append (send → ack is entry arrival → its append's ack)",
+                self.acked_per_sec / w.max(1e-9)
+            );
         }
         if let Some(secs) = self.catch_up_secs {
             println!();
