@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use bytes::Bytes;
 use futures::StreamExt;
 use natter_nats::headers as h;
-use natter_protocol::ws::ServerEvent;
-use tokio::sync::mpsc;
+
+use crate::socket::Inbox;
 
 /// Wire format chosen by a socket at connect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +60,22 @@ impl UserEvent {
         }]
     }
 
+    /// Bytes it holds (its JSON): what it costs a socket's inbox.
+    pub fn len(&self) -> usize {
+        self.json.len()
+    }
+
+    /// Whether it is empty (never, for a decoded event).
+    pub fn is_empty(&self) -> bool {
+        self.json.is_empty()
+    }
+
+    /// Whether its JSON contains `needle` (finding a sender's own message by id
+    /// without parsing the event).
+    pub fn contains(&self, needle: &[u8]) -> bool {
+        !needle.is_empty() && self.json.windows(needle.len()).any(|w| w == needle)
+    }
+
     /// The event in a socket's format (MessagePack transcoded once, on first need).
     pub fn encoded(&self, format: Format) -> Bytes {
         match format {
@@ -102,22 +118,9 @@ fn split_batch(payload: &Bytes, positions: &str) -> Option<Vec<UserEvent>> {
     (at == payload.len()).then_some(events)
 }
 
-/// What a socket's reader asks its writer task to write (relayed events come on a
-/// queue of their own).
-pub enum Outbound {
-    /// An event for this socket only (ack, pong, error).
-    Direct(ServerEvent),
-    /// A control frame the reader owes the peer (pong, close echo).
-    Control(fastwebsockets::OpCode, Vec<u8>),
-    /// Close the socket with a code and reason.
-    Close(u16, String),
-}
-
 struct Socket {
     id: u64,
-    tx: mpsc::Sender<Arc<UserEvent>>,
-    /// Woken when the socket's queue overflowed: its writer closes it.
-    lagged: Arc<tokio::sync::Notify>,
+    inbox: Arc<Inbox>,
 }
 
 struct SubjectEntry {
@@ -146,17 +149,15 @@ impl Hub {
     ///
     /// # Errors
     /// The subscription failed (NATS down).
-    pub async fn join(
+    pub(crate) async fn join(
         &self,
         subject: String,
         socket_id: u64,
-        tx: mpsc::Sender<Arc<UserEvent>>,
-        lagged: Arc<tokio::sync::Notify>,
+        inbox: Arc<Inbox>,
     ) -> Result<(), async_nats::Error> {
         let socket = Socket {
             id: socket_id,
-            tx,
-            lagged,
+            inbox,
         };
         {
             let mut subs = self.lock();
@@ -221,10 +222,8 @@ async fn relay(
         };
         for s in &entry.sockets {
             for event in &events {
-                if let Err(mpsc::error::TrySendError::Full(_)) = s.tx.try_send(event.clone()) {
+                if !s.inbox.relay(event.clone()) {
                     // A socket this far behind is closed; it reconnects and syncs.
-                    s.lagged.notify_one();
-                    metrics::counter!("natter_edge_slow_consumers_total").increment(1);
                     break;
                 }
             }

@@ -14,8 +14,8 @@
 //! - [`discovery`]: registration in the `edges` bucket, `GET /v1/discover`, draining.
 //! - [`health`]: `/readyz`, whether this edge should get new clients.
 //! - `commands`: channel commands through the partition log, and their outcomes.
-//! - `http`: the HTTP JSON API; `ws`: the WebSocket protocol; `delivery`: what each
-//!   socket was sent, catch-up on connect and gap fill; `cursors`: every socket's
+//! - `http`: the HTTP JSON API; `socket`: the WebSocket protocol, one task per
+//!   socket (its ops, its inbox, what it was sent, catch-up and gap fill); `cursors`: every socket's
 //!   cursor acks, sent to the partitions' owners in edge-wide batches; `rpc`: requests to store workers;
 //!   `members`: the membership cache; `limits`: rate limiters.
 //! - `serve`: the HTTP accept loop (header-read timeout, graceful stop); `web`: the
@@ -30,7 +30,6 @@ pub mod presence;
 pub mod publisher;
 
 mod cursors;
-mod delivery;
 pub mod health;
 mod http;
 mod limits;
@@ -38,8 +37,8 @@ mod members;
 mod request_log;
 mod rpc;
 mod serve;
+mod socket;
 mod web;
-mod ws;
 
 use std::future::Future;
 use std::sync::Arc;

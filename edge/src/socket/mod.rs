@@ -1,0 +1,150 @@
+//! The WebSocket protocol at `/v1/ws`, one task per socket.
+//!
+//! - this module: the upgrade (token, device and format checked before it);
+//! - `conn`: the socket's task: reads the client's frames, writes `hello`, the
+//!   device's catch-up, live events and answers, coalesced into few writes;
+//! - `ops`: what each client op does;
+//! - `delivery`: what the socket was sent, catch-up on connect and gap fill;
+//! - `inbox`: what waits to be written, bounded in bytes.
+
+mod conn;
+mod delivery;
+mod inbox;
+mod ops;
+
+use std::sync::Arc;
+
+use axum::extract::{RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use fastwebsockets::upgrade::IncomingUpgrade;
+use natter_protocol::{ApiError, ErrorCode, limits};
+use serde::Deserialize;
+use tracing::Instrument;
+
+use crate::http::HttpError;
+use crate::hub::Format;
+use crate::{Edge, Phase};
+
+pub(crate) use inbox::Inbox;
+
+#[derive(Deserialize)]
+struct ConnectParams {
+    token: Option<String>,
+    device: Option<String>,
+    format: Option<String>,
+}
+
+/// Who is on a socket, and in which format.
+struct Session {
+    user_id: u64,
+    device_id: String,
+    format: Format,
+}
+
+/// Checks the token (query `token` or `Authorization: Bearer`), device id and
+/// format before upgrading, so a refused client gets an HTTP error body.
+fn accept(edge: &Edge, headers: &HeaderMap, query: Option<String>) -> Result<Session, ApiError> {
+    let params: ConnectParams = serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
+        .map_err(|e| ApiError::new(ErrorCode::BadRequest, format!("invalid query: {e}")))?;
+    let header_token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string);
+    let token = params
+        .token
+        .or(header_token)
+        .ok_or_else(|| ApiError::new(ErrorCode::TokenInvalid, "missing token"))?;
+    let user_id = edge.config.tokens.verify(&token)?;
+    let device_id = match params.device {
+        Some(d) if limits::is_valid_client_id(&d) => d,
+        Some(_) => {
+            return Err(ApiError::new(
+                ErrorCode::InvalidDeviceId,
+                "device: 1-64 of A-Z a-z 0-9 - _ . :",
+            ));
+        }
+        None => format!("d-{:016x}", rand::random::<u64>()),
+    };
+    let format = match params.format.as_deref() {
+        None | Some("json") => Format::Json,
+        Some("msgpack") => Format::Msgpack,
+        Some(other) => {
+            return Err(ApiError::new(
+                ErrorCode::BadRequest,
+                format!("format {other:?}: json or msgpack"),
+            ));
+        }
+    };
+    Ok(Session {
+        user_id,
+        device_id,
+        format,
+    })
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/ws",
+    tag = "websocket",
+    summary = "Open the WebSocket (protocol in docs/asyncapi.yaml)",
+    description = "An HTTP/1.1 upgrade (`Connection: Upgrade`, `Upgrade: websocket`). \
+        Authenticated by the `token` parameter or an `Authorization: Bearer` header.",
+    params(
+        ("token" = Option<String>, Query, description = "The bearer token (unless sent as a header)"),
+        ("device" = Option<String>, Query, description = "This device's stable id, 1-64 of `A-Z a-z 0-9 - _ . :`; assigned if left out"),
+        ("format" = Option<String>, Query, description = "`json` (text frames, the default) or `msgpack` (binary frames)"),
+    ),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 101, description = "Switching protocols: the socket is open"),
+        (status = 400, description = "`bad_request` (not a WebSocket upgrade, bad query), `invalid_device_id`", body = natter_protocol::ApiError),
+        (status = 401, description = "`token_invalid`, `token_expired`", body = natter_protocol::ApiError),
+        (status = 503, description = "`draining`: this edge takes no new sockets; discover another", body = natter_protocol::ApiError),
+    )
+)]
+pub(crate) async fn upgrade(
+    State(edge): State<Arc<Edge>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    // Taken as a Result so that a plain GET gets a JSON `bad_request` like every other
+    // error, after the token is checked, rather than the extractor's bare 400.
+    ws: Result<IncomingUpgrade, axum::http::StatusCode>,
+) -> Response {
+    if *edge.phase.borrow() != Phase::Running {
+        return HttpError(ApiError::new(
+            ErrorCode::Draining,
+            "this edge is shutting down: discover another",
+        ))
+        .into_response();
+    }
+    let session = match accept(&edge, &headers, query) {
+        Ok(s) => s,
+        Err(e) => return HttpError(e).into_response(),
+    };
+    let Ok(ws) = ws else {
+        return HttpError(ApiError::new(
+            ErrorCode::BadRequest,
+            "not a WebSocket upgrade (Connection: Upgrade, Upgrade: websocket, Sec-WebSocket-Key)",
+        ))
+        .into_response();
+    };
+    match ws.upgrade() {
+        Ok((response, fut)) => {
+            // Inside the upgrade request's span, so the request id stays on it.
+            let span = tracing::info_span!(
+                "conn",
+                user = session.user_id,
+                device = %session.device_id
+            );
+            tokio::spawn(conn::serve(edge, fut, session).instrument(span));
+            response.map(axum::body::Body::new).into_response()
+        }
+        Err(e) => HttpError(ApiError::new(
+            ErrorCode::BadRequest,
+            format!("websocket upgrade: {e}"),
+        ))
+        .into_response(),
+    }
+}

@@ -1,0 +1,148 @@
+//! What each client op does (the socket's task calls these; their answers go to its
+//! inbox or come back as values).
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use natter_nats::subjects;
+use natter_protocol::internal::{ChannelAction, LogEntry, StreamSend};
+use natter_protocol::ws::ServerEvent;
+use natter_protocol::{ApiError, ErrorCode, limits};
+
+use super::Inbox;
+use crate::Edge;
+
+/// A send on its way to the log: resolves with its message id once durable.
+pub(super) type Appending = BoxFuture<'static, Result<u64, ApiError>>;
+
+/// Validates a send and queues it for the log; the returned future resolves with
+/// the message id once JetStream has acked it.
+pub(super) async fn send(
+    edge: &Arc<Edge>,
+    user_id: u64,
+    channel: u64,
+    client_msg_id: String,
+    text: String,
+) -> Result<(u64, Appending), ApiError> {
+    if !limits::is_valid_client_id(&client_msg_id) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidClientMsgId,
+            "client_msg_id: 1-64 of A-Z a-z 0-9 - _ . :",
+        ));
+    }
+    limits::check_text(&text).map_err(|code| match code {
+        ErrorCode::MessageEmpty => ApiError::new(code, "text is empty"),
+        _ => ApiError::new(
+            code,
+            format!(
+                "text must have fewer than 100,000 characters (at most {})",
+                limits::MAX_TEXT_CHARS
+            ),
+        ),
+    })?;
+    edge.limiters.send(user_id)?;
+    edge.members.check(channel, user_id).await?;
+    let message_id = edge
+        .ids
+        .next_id()
+        .map_err(|e| ApiError::new(ErrorCode::Unavailable, e.to_string()))?;
+    let send = StreamSend {
+        message_id,
+        channel_id: channel,
+        sender_id: user_id,
+        client_msg_id,
+        text,
+        sent_at_ms: natter_idgen::timestamp_ms(message_id),
+    };
+    let ack = edge.publisher.submit(LogEntry::Send(send)).await?;
+    metrics::counter!("natter_edge_sends_total").increment(1);
+    Ok((
+        message_id,
+        Box::pin(async move {
+            ack.await
+                .map_err(|_| ApiError::new(ErrorCode::Unavailable, "retry"))?
+                .map(|()| message_id)
+        }),
+    ))
+}
+
+/// Moves the user's read seq; answered by a `read` event on every device of the
+/// user (this one included), or an error in this socket's inbox.
+pub(super) fn read(edge: &Arc<Edge>, user: u64, channel: u64, seq: u64, inbox: &Arc<Inbox>) {
+    let (edge, inbox) = (edge.clone(), inbox.clone());
+    tokio::spawn(async move {
+        let r: Result<u64, ApiError> = edge
+            .commands
+            .run(&edge, user, channel, ChannelAction::Read { seq })
+            .await;
+        if let Err(e) = r {
+            inbox.direct(ServerEvent::error(e, None));
+        }
+    });
+}
+
+/// Subscribes the socket to the presence of `users`, then queues their current state.
+///
+/// # Errors
+/// `presence_limit` past the watch limit; `unavailable` when NATS fails.
+pub(super) async fn watch_presence(
+    edge: &Edge,
+    socket_id: u64,
+    watched: &mut HashSet<u64>,
+    users: Vec<u64>,
+    inbox: &Arc<Inbox>,
+) -> Result<(), ApiError> {
+    let mut new: Vec<u64> = users.into_iter().filter(|u| !watched.contains(u)).collect();
+    new.sort_unstable();
+    new.dedup();
+    if watched.len() + new.len() > limits::MAX_PRESENCE_WATCH {
+        return Err(ApiError::new(
+            ErrorCode::PresenceLimit,
+            format!(
+                "a connection watches at most {} users",
+                limits::MAX_PRESENCE_WATCH
+            ),
+        ));
+    }
+    // Subscribed first, so no change between the query and the subscription is lost;
+    // a client keeps the state with the later `changed_at`.
+    for u in &new {
+        edge.hub
+            .join(subjects::presence_changes(*u), socket_id, inbox.clone())
+            .await
+            .map_err(|_| ApiError::new(ErrorCode::Unavailable, "retry"))?;
+        watched.insert(*u);
+    }
+    for p in crate::presence::query(&edge.nats, edge.presence_shards, &new).await? {
+        inbox.direct(ServerEvent::Presence(p));
+    }
+    Ok(())
+}
+
+/// Tells the channel's other members that `user` is typing: core NATS on their user
+/// subjects, so only members with a socket somewhere get it, and nothing is stored.
+///
+/// # Errors
+/// `rate_limited`, `not_a_member`, `unavailable`.
+pub(super) async fn typing(edge: &Edge, user: u64, channel: u64) -> Result<(), ApiError> {
+    edge.limiters.typing(user)?;
+    let members = edge.members.check(channel, user).await?;
+    let headers = natter_nats::headers::json_event("typing");
+    let payload = bytes::Bytes::from(ServerEvent::Typing { channel, user }.to_json());
+    for m in members.iter().filter(|m| **m != user) {
+        if let Err(e) = edge
+            .nats
+            .publish_with_headers(
+                natter_nats::subjects::user_events(*m),
+                headers.clone(),
+                payload.clone(),
+            )
+            .await
+        {
+            tracing::debug!(error = %e, "typing publish failed");
+        }
+    }
+    metrics::counter!("natter_edge_typing_total").increment(1);
+    Ok(())
+}
