@@ -1,9 +1,11 @@
 //! The push worker: turns push jobs into notifications for members with no online
 //! device.
 //!
-//! Store workers queue a [`PushBatch`] on the `PUSH` work-queue stream after each
-//! stored batch. Push workers share one durable consumer. For each batch a worker
-//! asks the presence watchers who is online (online users get nothing), asks a store
+//! Store workers queue [`PushBatch`]es on the `PUSH` work-queue stream for recipients
+//! they know to be offline (gathered over a few milliseconds). Push workers share
+//! one durable consumer. A job already handled (user, channel, seq) is dropped, so a
+//! job queued twice (a replayed log) goes out once. For each batch a worker asks
+//! the presence watchers who is online (online users get nothing), asks a store
 //! worker for the offline members' push devices (muted channels left out) and the
 //! names to show, collapses bursts (at most one push per device and channel per
 //! interval), and sends through [`Providers`], retrying transient failures with
@@ -73,6 +75,7 @@ pub async fn run(
         providers,
         presence_shards: layout.presence_shards,
         collapsed: Mutex::default(),
+        handled: Mutex::default(),
         config,
     };
     tracing::info!("push worker running");
@@ -88,7 +91,33 @@ struct Worker {
     presence_shards: u32,
     /// Last push per (user, device, channel).
     collapsed: Mutex<HashMap<(u64, String, u64), Instant>>,
+    /// (user, channel, seq) of jobs handled lately: a job queued again (a replayed
+    /// log, a redelivered batch) is not sent twice.
+    handled: Mutex<Handled>,
     config: PushWorkerConfig,
+}
+
+/// Recently handled (user, channel, seq), oldest dropped first.
+#[derive(Default)]
+struct Handled {
+    seen: std::collections::HashSet<(u64, u64, u64)>,
+    order: std::collections::VecDeque<(u64, u64, u64)>,
+}
+
+impl Handled {
+    /// Most remembered.
+    const MAX: usize = 200_000;
+
+    fn insert(&mut self, key: (u64, u64, u64)) {
+        if self.seen.insert(key) {
+            self.order.push_back(key);
+            if self.order.len() > Self::MAX
+                && let Some(old) = self.order.pop_front()
+            {
+                self.seen.remove(&old);
+            }
+        }
+    }
 }
 
 /// A batch could not be handled now: deliver it again later.
@@ -146,7 +175,31 @@ impl Worker {
         }
     }
 
-    async fn process(&self, batch: PushBatch) -> Result<(), Later> {
+    async fn process(&self, mut batch: PushBatch) -> Result<(), Later> {
+        {
+            let handled = self.handled.lock().unwrap_or_else(|e| e.into_inner());
+            for j in &mut batch.jobs {
+                let before = j.recipients.len();
+                j.recipients
+                    .retain(|u| !handled.seen.contains(&(*u, j.channel_id, j.seq)));
+                metrics::counter!("natter_push_repeats_dropped_total")
+                    .increment((before - j.recipients.len()) as u64);
+            }
+        }
+        let done: Vec<(u64, u64, u64)> = batch
+            .jobs
+            .iter()
+            .flat_map(|j| j.recipients.iter().map(move |u| (*u, j.channel_id, j.seq)))
+            .collect();
+        self.deliver_batch(batch).await?;
+        let mut handled = self.handled.lock().unwrap_or_else(|e| e.into_inner());
+        for key in done {
+            handled.insert(key);
+        }
+        Ok(())
+    }
+
+    async fn deliver_batch(&self, batch: PushBatch) -> Result<(), Later> {
         let recipients: Vec<u64> = batch
             .jobs
             .iter()

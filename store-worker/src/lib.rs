@@ -21,7 +21,8 @@
 //! - `accounts`, `channels`, `sync`: the storage-backed requests; `rpc` dispatches
 //!   to them.
 //! - `push`: the storage side of push notifications (jobs after messages are
-//!   stored, device push targets, muted channels).
+//!   stored, device push targets, muted channels); `online`: who is online, so
+//!   that jobs go only to recipients with no online device.
 //! - `admin`: operator requests (`admin.*`) for `natter admin`.
 //! - `records`: the values kept in the store.
 #![deny(missing_docs)]
@@ -31,6 +32,7 @@ mod admin;
 mod channels;
 mod fanout;
 mod leases;
+mod online;
 mod partition;
 mod push;
 mod records;
@@ -86,6 +88,8 @@ pub(crate) struct Worker {
     pub(crate) running: Arc<tokio::sync::RwLock<()>>,
     /// Set when the worker stops: owners checkpoint and end.
     pub(crate) stopping: tokio::sync::watch::Sender<bool>,
+    /// Push jobs for the queuer (`push::queue_jobs`).
+    pub(crate) push_jobs: tokio::sync::mpsc::Sender<Vec<natter_protocol::internal::PushJob>>,
 }
 
 /// How long a stopping worker waits for its partition owners to checkpoint.
@@ -105,7 +109,18 @@ pub async fn run(
     let js = async_nats::jetstream::new(nats.clone());
     let layout = layout::ensure_patiently(&js, &config.layout, layout::STARTUP_PATIENCE).await?;
     let ids = IdGenerator::start_patiently(js.clone(), layout::STARTUP_PATIENCE).await?;
+    let (online, following) = online::Online::start(nats.clone(), layout.presence_shards)
+        .await
+        .map_err(|e| anyhow::anyhow!("presence changes: {e}"))?;
+    let (push_jobs, jobs) = tokio::sync::mpsc::channel(push::PUSH_BACKLOG);
+    let queuer = tokio::spawn(push::queue_jobs(
+        js.clone(),
+        online,
+        layout.partitions,
+        jobs,
+    ));
     let worker = Arc::new(Worker {
+        push_jobs,
         fanout: fanout::Fanout::new(nats.clone()),
         running: Arc::default(),
         stopping: tokio::sync::watch::Sender::new(false),
@@ -157,6 +172,8 @@ pub async fn run(
         tracing::warn!("partition owners did not checkpoint in time; the next owner replays");
     }
     tasks.shutdown().await;
+    following.abort();
+    queuer.abort();
     // Free the partitions at once rather than after the lease TTL; anything persisted
     // but not acked is redelivered to the next owner and recognized as applied.
     leases::release_all(&worker, &me).await;

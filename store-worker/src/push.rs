@@ -20,17 +20,20 @@ use crate::records::{ChannelRecord, DeviceRecord, UserRecord, now_ms};
 /// Most devices one user may have notified.
 const MAX_DEVICES: usize = 100;
 
-/// Queues push jobs for freshly stored messages (best effort: a worker crash between
-/// the store write and this publish loses the notifications, never messages). The
-/// JetStream message id is the partition and log position of the batch, so a
-/// replayed batch within JetStream's window adds no second job.
-pub(crate) fn enqueue(w: &Worker, partition: u32, batch_id: u64, stored: &[Stored]) {
-    let mut jobs = Vec::with_capacity(stored.len());
-    for s in stored {
-        if s.record.system.is_some() {
-            continue;
-        }
-        jobs.push(PushJob {
+/// How long push jobs are gathered before they are queued as one batch.
+const PUSH_WINDOW: std::time::Duration = std::time::Duration::from_millis(20);
+/// Most jobs in one queued batch.
+const PUSH_BATCH_JOBS: usize = 512;
+/// Batches of jobs waiting for the queuer; past this, jobs are dropped (counted).
+pub(crate) const PUSH_BACKLOG: usize = 1024;
+
+/// Hands the jobs for freshly stored messages to the queuer (best effort: a worker
+/// crash before they are queued loses the notifications, never messages).
+pub(crate) fn enqueue(w: &Worker, stored: &[Stored]) {
+    let jobs: Vec<PushJob> = stored
+        .iter()
+        .filter(|s| s.record.system.is_none())
+        .map(|s| PushJob {
             channel_id: s.channel,
             seq: s.seq,
             sender_id: s.record.sender_id,
@@ -41,18 +44,51 @@ pub(crate) fn enqueue(w: &Worker, partition: u32, batch_id: u64, stored: &[Store
                 .copied()
                 .filter(|u| *u != s.record.sender_id)
                 .collect(),
-        });
+        })
+        .filter(|j| !j.recipients.is_empty())
+        .collect();
+    if !jobs.is_empty() && w.push_jobs.try_send(jobs).is_err() {
+        metrics::counter!("natter_store_push_jobs_dropped_total").increment(1);
     }
-    if jobs.is_empty() {
-        return;
-    }
-    let payload = internal::encode(&PushBatch { jobs });
-    let msg = async_nats::jetstream::message::PublishMessage::build()
-        .payload(payload.into())
-        .message_id(format!("push-{partition}-{batch_id}"));
-    let js = w.js.clone();
-    // Off the ingest path: a slow push queue must not slow message delivery.
-    tokio::spawn(async move {
+}
+
+/// The queuer: gathers jobs over [`PUSH_WINDOW`], keeps only recipients with no
+/// online device, and queues what is left on `pushjobs.<p>` as one JetStream
+/// message, off the message path.
+pub(crate) async fn queue_jobs(
+    js: async_nats::jetstream::Context,
+    online: std::sync::Arc<crate::online::Online>,
+    partitions: u32,
+    mut rx: tokio::sync::mpsc::Receiver<Vec<PushJob>>,
+) {
+    while let Some(mut jobs) = rx.recv().await {
+        let until = tokio::time::Instant::now() + PUSH_WINDOW;
+        while jobs.len() < PUSH_BATCH_JOBS {
+            match tokio::time::timeout_at(until, rx.recv()).await {
+                Ok(Some(more)) => jobs.extend(more),
+                _ => break,
+            }
+        }
+        let mut recipients: Vec<u64> = jobs.iter().flat_map(|j| j.recipients.clone()).collect();
+        recipients.sort_unstable();
+        recipients.dedup();
+        let offline: std::collections::HashSet<u64> =
+            online.offline(&recipients).await.into_iter().collect();
+        metrics::counter!("natter_store_push_skipped_online_total")
+            .increment((recipients.len() - offline.len()) as u64);
+        for j in &mut jobs {
+            j.recipients.retain(|u| offline.contains(u));
+        }
+        jobs.retain(|j| !j.recipients.is_empty());
+        let Some(first) = jobs.first() else { continue };
+        let partition = natter_nats::layout::partition_of(first.channel_id, partitions);
+        // The first job's message names the batch: a batch queued twice within
+        // JetStream's window is kept once (the push worker also drops a job it
+        // already sent).
+        let msg_id = format!("push-{}-{}", first.channel_id, first.seq);
+        let msg = async_nats::jetstream::message::PublishMessage::build()
+            .payload(internal::encode(&PushBatch { jobs }).into())
+            .message_id(msg_id);
         match js.send_publish(subjects::push_jobs(partition), msg).await {
             Ok(ack) => {
                 if let Err(e) = ack.await {
@@ -61,7 +97,7 @@ pub(crate) fn enqueue(w: &Worker, partition: u32, batch_id: u64, stored: &[Store
             }
             Err(e) => tracing::warn!(error = %e, "push jobs not sent"),
         }
-    });
+    }
 }
 
 /// Devices to notify for each (user, channel) pair not muted, and the names to show.

@@ -403,6 +403,11 @@ impl System {
 
     /// (Re)starts the push worker, with a provider config (JSON) if given.
     pub fn start_push_worker(&mut self, config: Option<&serde_json::Value>) {
+        self.start_push_worker_with(config, &[]);
+    }
+
+    /// Starts the push worker with extra flags.
+    pub fn start_push_worker_with(&mut self, config: Option<&serde_json::Value>, flags: &[&str]) {
         self.push = None;
         let (mut cmd, url) = self.command_with_metrics("push-worker");
         if let Some(c) = config {
@@ -410,6 +415,7 @@ impl System {
             std::fs::write(&path, c.to_string()).expect("push config");
             cmd.arg("--push-config").arg(path);
         }
+        cmd.args(flags);
         let child = cmd.spawn().expect("spawn push worker");
         self.push = Some(Proc {
             child,

@@ -249,3 +249,110 @@ async fn offline_members_get_one_push_per_provider_and_online_or_muted_ones_none
     // Nothing went to Carol (online) or Frank (muted), nor more to Bob's webhook.
     hook.assert_idle();
 }
+
+/// The store worker queues push jobs only for recipients with no online device: a
+/// conversation between two online users adds nothing to the push queue, and a
+/// message to an offline user does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_jobs_are_queued_only_for_offline_recipients() {
+    let sys = System::start(BIN, 1).await;
+    let c0 = sys.client(0);
+    let (alice, _) = user(&c0, "alice").await;
+    let (bob, bob_id) = user(&c0, "bob").await;
+    let (_carol, carol_id) = user(&c0, "carol").await;
+    let (mut a, _) = Device::connect(&alice, "a").await;
+    let (mut b, _) = Device::connect(&bob, "b").await;
+    let a2 = alice.clone();
+    eventually(WAIT, "bob online", move || {
+        let a2 = a2.clone();
+        async move { online(&a2, bob_id).await }
+    })
+    .await;
+    let dm = alice.open_dm(bob_id).await.unwrap().id;
+    for i in 0..5 {
+        a.send(dm, &format!("m{i}"), "both online").await;
+    }
+    b.messages(5).await;
+    let nats = natter_nats::connect(&sys.nats.url(), "test").await.unwrap();
+    let js = async_nats::jetstream::new(nats);
+    let queued = || {
+        let js = js.clone();
+        async move {
+            let mut s = js
+                .get_stream(natter_nats::layout::PUSH_STREAM)
+                .await
+                .expect("push stream");
+            s.info().await.expect("info").state.last_sequence
+        }
+    };
+    // The messages are applied (delivered) and the queuer's window has passed.
+    let worker = sys.worker.as_ref().expect("worker");
+    eventually(WAIT, "the online recipient skipped", || async {
+        worker
+            .metric("natter_store_push_skipped_online_total")
+            .await
+            >= 1.0
+    })
+    .await;
+    assert_eq!(queued().await, 0, "no job for an online recipient");
+    let dm2 = alice.open_dm(carol_id).await.unwrap().id;
+    a.send(dm2, "c1", "carol is away").await;
+    eventually(WAIT, "a job for the offline recipient", || async {
+        queued().await == 1
+    })
+    .await;
+}
+
+/// A push job queued twice (a replayed log, a batch queued again) is delivered once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_queued_twice_is_pushed_once() {
+    let mut sys = System::start(BIN, 1).await;
+    let mut hook = serve(|_| (200, "{}".into())).await;
+    // Without collapsing, only the dedupe of jobs can keep a repeat from going out.
+    sys.start_push_worker_with(
+        Some(&json!({ "webhook": {}, "timeout_ms": 5000 })),
+        &["--push-collapse-secs", "0"],
+    );
+    let c0 = sys.client(0);
+    let (alice, alice_id) = user(&c0, "alice").await;
+    let (bob, bob_id) = user(&c0, "bob").await;
+    bob.register_push(
+        "b",
+        target(PushPlatform::Webhook, format!("{}/bob", hook.base)),
+    )
+    .await
+    .unwrap();
+    let dm = alice.open_dm(bob_id).await.unwrap().id;
+    let nats = natter_nats::connect(&sys.nats.url(), "test").await.unwrap();
+    let js = async_nats::jetstream::new(nats);
+    let job = |channel: u64, seq: u64| natter_protocol::internal::PushBatch {
+        jobs: vec![natter_protocol::internal::PushJob {
+            channel_id: channel,
+            seq,
+            sender_id: alice_id,
+            preview: format!("message {seq}"),
+            recipients: vec![bob_id],
+        }],
+    };
+    for (n, channel, seq) in [(1, dm, 7), (2, dm, 7), (3, dm, 8)] {
+        js.send_publish(
+            natter_nats::subjects::push_jobs(0),
+            async_nats::jetstream::message::PublishMessage::build()
+                .payload(natter_protocol::internal::encode(&job(channel, seq)).into())
+                .message_id(format!("test-{n}")),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    }
+    let first = hook.wait(WAIT).await.expect("the first job");
+    assert_eq!(first.json()["body"], "message 7");
+    let second = hook.wait(WAIT).await.expect("the next job");
+    assert_eq!(
+        second.json()["body"],
+        "message 8",
+        "seq 7 was not pushed twice"
+    );
+    hook.assert_idle();
+}

@@ -368,7 +368,7 @@ impl Owner<'_> {
         metrics::counter!("natter_store_duplicates_dropped_total").increment(applied.duplicates);
         metrics::histogram!("natter_store_batch_messages").record(applied.stored.len() as f64);
 
-        crate::push::enqueue(self.w, self.p, last, &applied.stored);
+        crate::push::enqueue(self.w, &applied.stored);
         self.w.fanout.messages(applied.stored).await;
         for (sender, cmid) in applied.refused {
             let err = ApiError::new(
