@@ -3,14 +3,20 @@
 //! user's presence (`presence.<id>`) to the sockets watching it.
 //!
 //! One NATS subscription per subject on this edge (not per socket): a user with
-//! three devices here costs one subscription, and each event is decoded once.
+//! three devices here costs one subscription, and each event is decoded once. One
+//! task relays every subscription (not a task each): under load it hands a whole
+//! burst to the sockets' inboxes per wake-up, and an idle user costs no task.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use bytes::Bytes;
+use std::pin::Pin;
+
 use futures::StreamExt;
+use futures::stream::{AbortHandle, SelectAll, Stream};
 use natter_nats::headers as h;
+use tokio::sync::mpsc;
 
 use crate::socket::Inbox;
 
@@ -125,22 +131,32 @@ struct Socket {
 
 struct SubjectEntry {
     sockets: Vec<Socket>,
-    relay: tokio::task::JoinHandle<()>,
+    /// Ends the subscription's stream in the relay (and so the subscription).
+    stop: AbortHandle,
 }
+
+/// A subscription as the relay reads it: its subject with each message.
+type Relayed = Pin<Box<dyn Stream<Item = (Arc<str>, async_nats::Message)> + Send>>;
 
 /// The registry of this edge's sockets by subject.
 #[derive(Clone)]
 pub struct Hub {
     nats: async_nats::Client,
     subjects: Arc<Mutex<HashMap<String, SubjectEntry>>>,
+    /// New subscriptions for the relay task.
+    relay: mpsc::UnboundedSender<Relayed>,
 }
 
 impl Hub {
-    /// An empty hub relaying from `nats`.
+    /// An empty hub relaying from `nats` (starts its relay task).
     pub fn new(nats: async_nats::Client) -> Self {
+        let subjects: Arc<Mutex<HashMap<String, SubjectEntry>>> = Arc::default();
+        let (relay, added) = mpsc::unbounded_channel();
+        tokio::spawn(relay_all(subjects.clone(), added));
         Self {
             nats,
-            subjects: Arc::default(),
+            subjects,
+            relay,
         }
     }
 
@@ -175,12 +191,16 @@ impl Hub {
             // Another socket subscribed meanwhile: ours is dropped.
             Some(entry) => entry.sockets.push(socket),
             None => {
-                let relay = tokio::spawn(relay(self.subjects.clone(), subject.clone(), sub));
+                let (sub, stop) = futures::stream::abortable(sub);
+                let name: Arc<str> = Arc::from(subject.as_str());
+                let relayed: Relayed = Box::pin(sub.map(move |m| (name.clone(), m)));
+                // Messages wait in the subscription until the relay reads it.
+                let _ = self.relay.send(relayed);
                 subs.insert(
                     subject,
                     SubjectEntry {
                         sockets: vec![socket],
-                        relay,
+                        stop,
                     },
                 );
             }
@@ -194,7 +214,7 @@ impl Hub {
         if let Some(entry) = subs.get_mut(subject) {
             entry.sockets.retain(|s| s.id != socket_id);
             if entry.sockets.is_empty() {
-                entry.relay.abort();
+                entry.stop.abort();
                 subs.remove(subject);
             }
         }
@@ -206,18 +226,30 @@ impl Hub {
     }
 }
 
-async fn relay(
+/// The relay: reads every subscription and hands each event to the inboxes of the
+/// subject's sockets.
+async fn relay_all(
     subs: Arc<Mutex<HashMap<String, SubjectEntry>>>,
-    subject: String,
-    mut sub: async_nats::Subscriber,
+    mut added: mpsc::UnboundedReceiver<Relayed>,
 ) {
-    while let Some(msg) = sub.next().await {
+    let mut all: SelectAll<Relayed> = SelectAll::new();
+    loop {
+        let (subject, msg) = tokio::select! {
+            new = added.recv() => match new {
+                Some(s) => {
+                    all.push(s);
+                    continue;
+                }
+                None => return,
+            },
+            Some(next) = all.next(), if !all.is_empty() => next,
+        };
         let events: Vec<Arc<UserEvent>> = UserEvent::from_nats(&msg)
             .into_iter()
             .map(Arc::new)
             .collect();
         let subs = subs.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(entry) = subs.get(&subject) else {
+        let Some(entry) = subs.get(&*subject) else {
             continue;
         };
         for s in &entry.sockets {

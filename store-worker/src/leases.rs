@@ -161,7 +161,7 @@ async fn manage(w: &Arc<Worker>, me: &str, owned: &mut HashMap<u32, Owned>) -> a
                 (true, false) => match leases.claim(&key, value.clone(), ttl).await {
                     Ok(Some(epoch)) => {
                         tracing::info!(partition = p, epoch, "partition claimed");
-                        let task = tokio::spawn(crate::partition::run(w.clone(), p, epoch));
+                        let task = w.owners.spawn(crate::partition::run(w.clone(), p, epoch));
                         owned.insert(p, Owned { rev: epoch, task });
                     }
                     Ok(None) => {}

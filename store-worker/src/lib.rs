@@ -76,6 +76,11 @@ impl Default for StoreWorkerConfig {
 /// Shared state of one store worker process.
 pub(crate) struct Worker {
     pub(crate) store: SharedStore,
+    /// The store as the partition owners use it: on their own thread, calls run
+    /// there instead of hopping to a blocking pool ([`natter_store::Store::inline`]).
+    pub(crate) owner_store: SharedStore,
+    /// The runtime of the partition owners: a thread of their own.
+    pub(crate) owners: tokio::runtime::Handle,
     pub(crate) nats: async_nats::Client,
     pub(crate) js: async_nats::jetstream::Context,
     pub(crate) ids: Arc<IdGenerator>,
@@ -90,6 +95,44 @@ pub(crate) struct Worker {
     pub(crate) stopping: tokio::sync::watch::Sender<bool>,
     /// Push jobs for the queuer (`push::queue_jobs`).
     pub(crate) push_jobs: tokio::sync::mpsc::Sender<Vec<natter_protocol::internal::PushJob>>,
+}
+
+/// The thread the partition owners run on, with a runtime of its own: their store
+/// calls may block it briefly (a memtable write, a cached read) without holding up
+/// anything else, and without a hop to a blocking pool per call.
+struct OwnerThread {
+    handle: tokio::runtime::Handle,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl OwnerThread {
+    fn start() -> std::io::Result<Self> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let handle = rt.handle().clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name("partition-owners".into())
+            .spawn(move || {
+                rt.block_on(async {
+                    let _ = stopped.await;
+                });
+                rt.shutdown_background();
+            })?;
+        Ok(Self {
+            handle,
+            stop: Some(stop),
+        })
+    }
+}
+
+impl Drop for OwnerThread {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
 }
 
 /// How long a stopping worker waits for its partition owners to checkpoint.
@@ -119,7 +162,10 @@ pub async fn run(
         layout.partitions,
         jobs,
     ));
+    let owners = OwnerThread::start()?;
     let worker = Arc::new(Worker {
+        owner_store: store.clone().inline(),
+        owners: owners.handle.clone(),
         push_jobs,
         fanout: fanout::Fanout::new(nats.clone()),
         running: Arc::default(),
@@ -174,6 +220,7 @@ pub async fn run(
     tasks.shutdown().await;
     following.abort();
     queuer.abort();
+    drop(owners);
     // Free the partitions at once rather than after the lease TTL; anything persisted
     // but not acked is redelivered to the next owner and recognized as applied.
     leases::release_all(&worker, &me).await;

@@ -1,6 +1,7 @@
 //! The embedded backend: one fjall database in a local directory.
 //!
-//! fjall is synchronous, so every call runs on tokio's blocking pool. The
+//! fjall is synchronous, so every call runs on tokio's blocking pool, unless made
+//! through an [`Store::inline`] handle by a caller on a thread of its own. The
 //! store is meant to be opened by one process only (fjall locks the directory),
 //! which is what lets a process-local mutex make conditional writes atomic.
 //!
@@ -16,7 +17,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode};
 
 use crate::kv::{
-    BatchOp, CasOutcome, Condition, Durability, KeyValue, ScanRange, Store, StoreError, WriteBatch,
+    BatchOp, CasOutcome, Condition, Durability, KeyValue, ScanRange, SharedStore, Store,
+    StoreError, WriteBatch,
 };
 
 /// Name of the single fjall keyspace holding all tables (the key tag separates them).
@@ -26,6 +28,9 @@ const KEYSPACE: &str = "natter";
 #[derive(Clone)]
 pub struct EmbeddedStore {
     inner: Arc<Inner>,
+    /// Calls run on the caller's thread (see [`Store::inline`]) instead of tokio's
+    /// blocking pool.
+    inline: bool,
 }
 
 struct Inner {
@@ -182,6 +187,7 @@ impl EmbeddedStore {
         })?;
         tracing::debug!(path = %path.as_ref().display(), "opened embedded store");
         Ok(Self {
+            inline: false,
             inner: Arc::new(Inner {
                 db,
                 ks,
@@ -198,6 +204,9 @@ impl EmbeddedStore {
         T: Send + 'static,
         F: FnOnce(&Inner) -> Result<T, StoreError> + Send + 'static,
     {
+        if self.inline {
+            return f(&self.inner);
+        }
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || f(&inner))
             .await
@@ -270,6 +279,20 @@ impl Store for EmbeddedStore {
     }
 
     async fn sync(&self) -> Result<(), StoreError> {
-        self.blocking(Inner::sync_all).await
+        // An fsync takes milliseconds: always off the caller's thread.
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || inner.sync_all())
+            .await
+            .map_err(|e| StoreError::Backend {
+                message: format!("blocking store task failed: {e}"),
+                retryable: false,
+            })?
+    }
+
+    fn inline(self: Arc<Self>) -> SharedStore {
+        Arc::new(Self {
+            inner: Arc::clone(&self.inner),
+            inline: true,
+        })
     }
 }

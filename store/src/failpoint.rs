@@ -186,4 +186,8 @@ impl Store for LoseUnsyncedTail {
         self.flush(Vec::new()).await?;
         self.inner.sync().await
     }
+
+    fn inline(self: std::sync::Arc<Self>) -> SharedStore {
+        self
+    }
 }

@@ -50,6 +50,12 @@ pub trait Store: Send + Sync + 'static {
     /// lost on a crash until synced. Backends whose every commit is durable (TiKV)
     /// return at once.
     async fn sync(&self) -> Result<(), StoreError>;
+
+    /// The same store, for a caller on a thread of its own: its calls may do their
+    /// (brief) blocking work on the caller's thread instead of handing it to another
+    /// (tokio's blocking pool), which saves two thread switches per call. Syncs still
+    /// leave the thread. Backends that never block return themselves.
+    fn inline(self: Arc<Self>) -> SharedStore;
 }
 
 /// Result of [`Store::compare_and_set`].

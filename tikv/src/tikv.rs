@@ -583,4 +583,9 @@ impl Store for TikvStore {
     async fn sync(&self) -> Result<(), StoreError> {
         Ok(())
     }
+
+    /// Network calls never block a thread: the same handle.
+    fn inline(self: std::sync::Arc<Self>) -> natter_store::SharedStore {
+        self
+    }
 }

@@ -336,7 +336,7 @@ impl Owner<'_> {
         let (p, partitions, log, epoch) = (self.p, self.w.partitions, self.log, self.epoch);
         let applied = apply_entries(
             &mut self.state,
-            self.w.store.as_ref(),
+            self.w.owner_store.as_ref(),
             entries,
             |c| layout::partition_of(c, partitions) == p,
             |rows| {
@@ -482,13 +482,16 @@ impl Owner<'_> {
                     .collect();
                 let mut working = self
                     .state
-                    .prefetch_cursors(self.w.store.as_ref(), &moves)
+                    .prefetch_cursors(self.w.owner_store.as_ref(), &moves)
                     .await?;
                 let rows = apply::move_cursors(&mut working, moves);
                 if !rows.is_empty() {
                     metrics::counter!("natter_store_cursor_moves_total")
                         .increment(rows.len() as u64);
-                    self.w.store.write(fenced(self.p, self.epoch, rows)).await?;
+                    self.w
+                        .owner_store
+                        .write(fenced(self.p, self.epoch, rows))
+                        .await?;
                 }
                 self.state.restore(working);
                 Ok(())
