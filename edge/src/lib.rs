@@ -81,6 +81,9 @@ pub struct EdgeConfig {
     /// A connection whose request headers are not complete this long after it
     /// opened (or after its previous response) is dropped (slow-loris).
     pub header_timeout: Duration,
+    /// Appends to the log this edge keeps in flight at once (each carries what its
+    /// partition gathered meanwhile): fewer means more entries per JetStream write.
+    pub log_appends_in_flight: usize,
 }
 
 /// Lifecycle of an edge, watched by every socket.
@@ -172,7 +175,11 @@ pub async fn run(
         tokio::spawn(cursors.clone().run(nats.clone(), layout.partitions)),
     ];
     let edge = Arc::new(Edge {
-        publisher: publisher::Publisher::start(js.clone(), layout.partitions),
+        publisher: publisher::Publisher::start(
+            js.clone(),
+            layout.partitions,
+            config.log_appends_in_flight,
+        ),
         presence,
         presence_shards: layout.presence_shards,
         discovery: discovery.clone(),

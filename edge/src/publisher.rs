@@ -17,7 +17,9 @@ use bytes::Bytes;
 use natter_nats::{headers as h, layout, subjects};
 use natter_protocol::internal::{self, LogBatch, LogEntry};
 use natter_protocol::{ApiError, ErrorCode};
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
+
+use tokio::sync::{Semaphore, mpsc, oneshot};
 
 /// Most entries in one JetStream message.
 const MAX_BATCH_ENTRIES: usize = 512;
@@ -46,12 +48,14 @@ pub struct Publisher {
 }
 
 impl Publisher {
-    /// Starts one batching task per partition.
-    pub fn start(js: async_nats::jetstream::Context, partitions: u32) -> Self {
+    /// Starts one batching task per partition; at most `in_flight` appends (of any
+    /// partitions) wait for JetStream at once, the partition waiting longest first.
+    pub fn start(js: async_nats::jetstream::Context, partitions: u32, in_flight: usize) -> Self {
+        let slots = Arc::new(Semaphore::new(in_flight.max(1)));
         let queues = (0..partitions)
             .map(|p| {
                 let (tx, rx) = mpsc::channel(8 * MAX_BATCH_ENTRIES);
-                tokio::spawn(run_partition(js.clone(), p, rx));
+                tokio::spawn(run_partition(js.clone(), p, rx, slots.clone()));
                 tx
             })
             .collect();
@@ -86,8 +90,13 @@ async fn run_partition(
     js: async_nats::jetstream::Context,
     p: u32,
     mut rx: mpsc::Receiver<Pending>,
+    slots: Arc<Semaphore>,
 ) {
     while let Some(first) = rx.recv().await {
+        // What arrives while this partition waits for a slot joins its append.
+        let Ok(_slot) = slots.acquire().await else {
+            return;
+        };
         let mut bytes = weight(&first.entry);
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH_ENTRIES && bytes < MAX_BATCH_BYTES {

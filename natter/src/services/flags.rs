@@ -89,6 +89,12 @@ pub struct EdgeFlags {
     /// seconds (slow-loris clients).
     #[arg(long, env = "NATTER_HEADER_TIMEOUT_SECS", default_value_t = 10)]
     pub(super) header_timeout_secs: u64,
+    /// Appends to the partition log in flight at once from this edge (each carries
+    /// what its partition gathered while it waited): fewer means more entries per
+    /// JetStream write and fewer fsyncs; more suits a cluster that spreads the log's
+    /// writes over many disks.
+    #[arg(long, env = "NATTER_LOG_APPENDS_IN_FLIGHT", default_value_t = 8)]
+    pub(super) log_appends_in_flight: usize,
 }
 
 fn parse_rate(s: &str) -> Result<(u32, u32), String> {

@@ -61,6 +61,7 @@ pub(super) fn edge_config(
         idle_timeout: std::time::Duration::from_secs(flags.idle_secs.max(1)),
         webpush_public_key: flags.webpush_public_key.clone(),
         header_timeout: std::time::Duration::from_secs(flags.header_timeout_secs.max(1)),
+        log_appends_in_flight: flags.log_appends_in_flight.max(1),
     })
 }
 
