@@ -3,8 +3,9 @@
 //!
 //! After `hello` it writes the device's catch-up (pages fetched ahead by a short-lived
 //! task), then live events in seq order per channel without duplicates or gaps,
-//! interleaved with answers to the client's ops. Frames go into a small write
-//! buffer that is flushed once nothing more is ready, so a burst is one write. A
+//! interleaved with answers to the client's ops. Frames are gathered and flushed
+//! once nothing more is ready, so a burst is one write (and an idle socket holds no
+//! write buffer). A
 //! send's `ack` waits a moment for the sender's own copy of the message, which
 //! follows it through the log a few milliseconds later, so both go out in one write
 //! (seeing its own copy also proves a send durable, so that can answer it first).
@@ -25,18 +26,16 @@ use futures::stream::FuturesUnordered;
 use natter_nats::subjects;
 use natter_protocol::ws::{ClientOp, ServerEvent};
 use natter_protocol::{ApiError, ErrorCode, limits};
-use tokio::io::{AsyncWrite, BufWriter};
+use tokio::io::AsyncWrite;
 use tokio::time::Instant;
 
 use super::delivery::{self, Delivery, Verdict};
 use super::ops::{self, Appending};
+use super::write_buffer::WriteBuffer;
 use super::{Inbox, Session};
 use crate::hub::{Format, UserEvent};
 use crate::{Edge, Phase};
 
-/// Bytes of a socket's write buffer (small: an idle socket holds it for its life;
-/// a larger frame bypasses it).
-const WRITE_BUFFER: usize = 2048;
 /// How long one write to the socket may take before the client counts as gone.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long an acked send's `ack` waits for the sender's own copy to go with it.
@@ -61,7 +60,7 @@ pub(super) async fn serve(edge: Arc<Edge>, fut: UpgradeFut, s: Session) {
     ws.set_auto_close(true);
     let (read, write) = ws.split(|io| {
         let (r, w) = tokio::io::split(io);
-        (r, BufWriter::with_capacity(WRITE_BUFFER, w))
+        (r, WriteBuffer::new(w))
     });
     let mut reader = FragmentCollectorRead::new(read);
     let mut conn = Conn {
@@ -80,15 +79,12 @@ pub(super) async fn serve(edge: Arc<Edge>, fut: UpgradeFut, s: Session) {
     };
     // Subscribed before the sync plan is read: every message persisted after the
     // plan reaches this socket live.
-    let joined = conn
-        .edge
-        .hub
-        .join(
-            subjects::user_events(conn.s.user_id),
-            conn.id,
-            conn.inbox.clone(),
-        )
-        .await;
+    let joined = Box::pin(conn.edge.hub.join(
+        subjects::user_events(conn.s.user_id),
+        conn.id,
+        conn.inbox.clone(),
+    ))
+    .await;
     if let Err(e) = joined {
         tracing::warn!(error = %e, "subscribe failed");
         conn.fail(ApiError::new(ErrorCode::Unavailable, "retry"))
@@ -100,11 +96,8 @@ pub(super) async fn serve(edge: Arc<Edge>, fut: UpgradeFut, s: Session) {
         .discovery
         .connections
         .fetch_add(1, Ordering::Relaxed);
-    let mut device_key = conn
-        .edge
-        .presence
-        .online(conn.s.user_id, &conn.s.device_id)
-        .await;
+    let mut device_key =
+        Box::pin(conn.edge.presence.online(conn.s.user_id, &conn.s.device_id)).await;
     {
         let (edge, user) = (conn.edge.clone(), conn.s.user_id);
         tokio::spawn(async move { edge.discovery.remember(user).await });
@@ -116,7 +109,7 @@ pub(super) async fn serve(edge: Arc<Edge>, fut: UpgradeFut, s: Session) {
     for u in conn.watched.drain() {
         conn.edge.hub.leave(&subjects::presence_changes(u), conn.id);
     }
-    conn.edge.presence.offline(device_key).await;
+    Box::pin(conn.edge.presence.offline(device_key)).await;
     conn.edge
         .discovery
         .connections
@@ -126,7 +119,7 @@ pub(super) async fn serve(edge: Arc<Edge>, fut: UpgradeFut, s: Session) {
         // The peer's close is echoed only after its acks are written, so a client
         // that closes cleanly and reconnects resumes exactly where it acked.
         let flushed = conn.edge.cursors.flushed(conn.s.user_id, &conn.device);
-        if tokio::time::timeout(ACK_FLUSH_GRACE, flushed)
+        if tokio::time::timeout(ACK_FLUSH_GRACE, Box::pin(flushed))
             .await
             .is_err()
         {
@@ -224,11 +217,13 @@ impl Conn {
         >,
         device_key: &mut crate::presence::DeviceKey,
     ) -> End {
-        let (mut delivery, behind) = match Delivery::start(
+        // Rarely-taken awaits are boxed: the task holds its largest state for its
+        // whole life, so only what an idle socket waits on should be inline.
+        let (mut delivery, behind) = match Box::pin(Delivery::start(
             self.edge.nats.clone(),
             self.s.user_id,
             &self.s.device_id,
-        )
+        ))
         .await
         {
             Ok(started) => started,
@@ -262,7 +257,7 @@ impl Conn {
                 }
                 if !syncing {
                     while let Some(ev) = self.inbox.take_live() {
-                        self.live(&mut delivery, &ev).await?;
+                        Box::pin(self.live(&mut delivery, &ev)).await?;
                     }
                 }
                 Ok(())
@@ -347,8 +342,8 @@ impl Conn {
                             .await?;
                         Ok(())
                     }
-                    Step::Appended(id, r) => self.appended(id, r).await,
-                    Step::HoldOver => self.acks_due().await,
+                    Step::Appended(id, r) => Box::pin(self.appended(id, r)).await,
+                    Step::HoldOver => Box::pin(self.acks_due()).await,
                     Step::Idle => {
                         // Nothing, not even a heartbeat: gone or half-open.
                         metrics::counter!("natter_edge_idle_closes_total").increment(1);
@@ -404,7 +399,7 @@ impl Conn {
                             return Ok(());
                         }
                         match op {
-                            Ok(op) => self.op(op).await,
+                            Ok(op) => Box::pin(self.op(op)).await,
                             Err(e) => {
                                 self.w.event(&ServerEvent::error(e, None)).await?;
                                 Ok(())
@@ -591,7 +586,7 @@ async fn waiting(message_id: u64, appending: Appending) -> (u64, Result<u64, Api
 
 /// A socket's write half and format; every write is bounded by [`WRITE_TIMEOUT`].
 struct Writer<W: AsyncWrite + Unpin> {
-    ws: WebSocketWrite<BufWriter<W>>,
+    ws: WebSocketWrite<WriteBuffer<W>>,
     format: Format,
 }
 

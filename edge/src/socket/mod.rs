@@ -5,12 +5,14 @@
 //!   device's catch-up, live events and answers, coalesced into few writes;
 //! - `ops`: what each client op does;
 //! - `delivery`: what the socket was sent, catch-up on connect and gap fill;
-//! - `inbox`: what waits to be written, bounded in bytes.
+//! - `inbox`: what waits to be written, bounded in bytes;
+//! - `write_buffer`: frames gathered into one write, no memory held when idle.
 
 mod conn;
 mod delivery;
 mod inbox;
 mod ops;
+mod write_buffer;
 
 use std::sync::Arc;
 
