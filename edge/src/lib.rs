@@ -84,6 +84,8 @@ pub struct EdgeConfig {
     /// Appends to the log this edge keeps in flight at once (each carries what its
     /// partition gathered meanwhile): fewer means more entries per JetStream write.
     pub log_appends_in_flight: usize,
+    /// Bytes of events one socket may have waiting before it is closed as too slow.
+    pub socket_queue_bytes: usize,
 }
 
 /// Lifecycle of an edge, watched by every socket.

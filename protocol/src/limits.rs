@@ -27,6 +27,10 @@ pub const PREVIEW_CHARS: usize = 100;
 pub const SYNC_PAGE_MESSAGES: u32 = 200;
 /// Text bytes in one sync page before it is cut (at least one message per page).
 pub const SYNC_PAGE_BYTES: usize = 512 * 1024;
+/// Most bytes of stored messages in any history page (a page of long texts stops
+/// early, with `has_more`): a page travels as one NATS reply, which must stay well
+/// below NATS's payload limit.
+pub const HISTORY_PAGE_BYTES: usize = 4 * 1024 * 1024;
 /// Most users one connection watches the presence of.
 pub const MAX_PRESENCE_WATCH: usize = 500;
 /// Most users returned by one search.

@@ -167,7 +167,8 @@ pub(crate) async fn head_seq(w: &Worker, channel_id: u64) -> Result<u64, StoreEr
 }
 
 /// A page of history: `after` pages forward, `before` backward, neither gives the latest.
-/// A former member reads up to their removal; `max_bytes` cuts a page of long texts.
+/// A former member reads up to their removal; a page of long texts is cut at
+/// `max_bytes` (at most [`limits::HISTORY_PAGE_BYTES`]), with `has_more`.
 pub(crate) async fn history(w: &Worker, req: HistoryReq) -> RpcReply<HistoryPage> {
     let head = visible_head(w, req.channel_id, req.user_id).await?;
     let q = req.query;
@@ -192,16 +193,17 @@ pub(crate) async fn history(w: &Worker, req: HistoryReq) -> RpcReply<HistoryPage
     let mut rows = w.store.scan(range, limit + 1).await.map_err(store_err)?;
     let mut has_more = rows.len() > limit;
     rows.truncate(limit);
-    if let Some(max) = req.max_bytes {
-        let mut bytes = 0usize;
-        if let Some(cut) = rows.iter().position(|(_, v)| {
-            bytes += v.len();
-            bytes > max as usize
-        }) {
-            let keep = cut.max(1);
-            has_more |= keep < rows.len();
-            rows.truncate(keep);
-        }
+    let max = req.max_bytes.map_or(limits::HISTORY_PAGE_BYTES, |m| {
+        (m as usize).min(limits::HISTORY_PAGE_BYTES)
+    });
+    let mut bytes = 0usize;
+    if let Some(cut) = rows.iter().position(|(_, v)| {
+        bytes += v.len();
+        bytes > max
+    }) {
+        let keep = cut.max(1);
+        has_more |= keep < rows.len();
+        rows.truncate(keep);
     }
     if !forward {
         rows.reverse();

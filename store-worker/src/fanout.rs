@@ -66,19 +66,22 @@ impl Fanout {
             ));
         }
         let mut built: HashMap<Vec<u32>, (async_nats::HeaderMap, Bytes)> = HashMap::new();
-        let publishes = per_user.len() as u64;
+        let mut publishes = 0u64;
         for (uid, list) in per_user {
-            let (headers, payload) = built
-                .entry(list)
-                .or_insert_with_key(|list| encode_list(&events, list))
-                .clone();
-            // Core NATS: an edge that misses an event fills the gap from the store.
-            if let Err(e) = self
-                .nats
-                .publish_with_headers(subjects::user_events(uid), headers, payload)
-                .await
-            {
-                tracing::warn!(error = %e, user = uid, "fan-out publish failed");
+            for part in split(&events, &list) {
+                let (headers, payload) = built
+                    .entry(part.to_vec())
+                    .or_insert_with_key(|list| encode_list(&events, list))
+                    .clone();
+                publishes += 1;
+                // Core NATS: an edge that misses an event fills the gap from the store.
+                if let Err(e) = self
+                    .nats
+                    .publish_with_headers(subjects::user_events(uid), headers, payload)
+                    .await
+                {
+                    tracing::warn!(error = %e, user = uid, "fan-out publish failed");
+                }
             }
         }
         metrics::counter!("natter_fanout_events_total").increment(deliveries);
@@ -101,6 +104,31 @@ impl Fanout {
             tracing::warn!(error = %e, user = user_id, "user event publish failed");
         }
     }
+}
+
+/// Most bytes of events in one fan-out message (NATS refuses payloads past its
+/// limit, 8 MiB here; one event is at most about 600 KB of JSON).
+const FANOUT_MAX_BYTES: usize = 1024 * 1024;
+/// Most events in one fan-out message (its positions header grows with them).
+const FANOUT_MAX_EVENTS: usize = 512;
+
+/// `list` cut into runs that each fit one fan-out message.
+fn split<'a>(events: &[(u64, u64, Bytes)], list: &'a [u32]) -> Vec<&'a [u32]> {
+    let mut parts = Vec::new();
+    let (mut start, mut bytes) = (0usize, 0usize);
+    for (k, i) in list.iter().enumerate() {
+        let n = events[*i as usize].2.len() + 1;
+        if k > start && (bytes + n > FANOUT_MAX_BYTES || k - start >= FANOUT_MAX_EVENTS) {
+            parts.push(&list[start..k]);
+            start = k;
+            bytes = 0;
+        }
+        bytes += n;
+    }
+    if start < list.len() {
+        parts.push(&list[start..]);
+    }
+    parts
 }
 
 /// Headers and payload of the events `list` of `events` for one user: the single
@@ -130,4 +158,36 @@ fn encode_list(events: &[(u64, u64, Bytes)], list: &[u32]) -> (async_nats::Heade
     let mut headers = natter_nats::headers::json_event("messages");
     headers.insert(h::POSITIONS, positions.as_str());
     (headers, Bytes::from(payload))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn events(sizes: &[usize]) -> Vec<(u64, u64, Bytes)> {
+        sizes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (1, i as u64 + 1, Bytes::from(vec![b'x'; *n])))
+            .collect()
+    }
+
+    #[test]
+    fn a_users_events_are_split_below_the_payload_limit_in_order() {
+        let big = 600_000;
+        let ev = events(&[big, big, 10, big, 10]);
+        let list: Vec<u32> = (0..5).collect();
+        let parts = split(&ev, &list);
+        assert_eq!(parts, vec![&[0u32][..], &[1, 2][..], &[3, 4][..]]);
+        for p in &parts {
+            let bytes: usize = p.iter().map(|i| ev[*i as usize].2.len() + 1).sum();
+            assert!(bytes <= FANOUT_MAX_BYTES || p.len() == 1);
+        }
+        let many = events(&vec![10; FANOUT_MAX_EVENTS + 3]);
+        let all: Vec<u32> = (0..many.len() as u32).collect();
+        let parts = split(&many, &all);
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].len(), FANOUT_MAX_EVENTS);
+        assert!(split(&ev, &[]).is_empty());
+    }
 }

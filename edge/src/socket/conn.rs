@@ -66,7 +66,7 @@ pub(super) async fn serve(edge: Arc<Edge>, fut: UpgradeFut, s: Session) {
     let mut conn = Conn {
         id: edge.next_socket.fetch_add(1, Ordering::Relaxed),
         device: Arc::from(s.device_id.as_str()),
-        inbox: Inbox::new(),
+        inbox: Inbox::new(edge.config.socket_queue_bytes),
         w: Writer {
             ws: write,
             format: s.format,

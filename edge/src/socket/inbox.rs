@@ -1,9 +1,9 @@
 //! What waits to be written to one socket: events relayed from the NATS subjects it
 //! listens to, and events for it alone (answers of work done off its task).
 //!
-//! Bounded in bytes, not in events (one event can be a 99,999-character message):
-//! past [`INBOX_BYTES`] the socket counts as too slow and is closed; it reconnects
-//! and resumes from its cursors. The queues allocate only while something waits,
+//! Bounded in bytes, not in events (one event can be a 99,999-character message,
+//! ~600 KB of JSON): past its budget (`--socket-queue-bytes`) the socket counts as
+//! too slow and is closed; it reconnects and resumes from its cursors. The queues allocate only while something waits,
 //! so an idle socket holds none.
 
 use std::collections::VecDeque;
@@ -14,18 +14,17 @@ use tokio::sync::Notify;
 
 use crate::hub::UserEvent;
 
-/// Bytes of relayed events one socket may have waiting.
-pub(crate) const INBOX_BYTES: usize = 4 * 1024 * 1024;
 /// Events for the socket alone that may wait (answers, errors, presence states).
 const DIRECT_MAX: usize = 1024;
 /// Capacity a drained queue may keep (a burst's larger one is freed).
 const KEEP_CAPACITY: usize = 32;
 
 /// One socket's waiting events.
-#[derive(Default)]
 pub(crate) struct Inbox {
     state: Mutex<State>,
     ready: Notify,
+    /// Bytes of relayed events that may wait.
+    budget: usize,
 }
 
 #[derive(Default)]
@@ -37,9 +36,13 @@ struct State {
 }
 
 impl Inbox {
-    /// An empty inbox.
-    pub(crate) fn new() -> Arc<Self> {
-        Arc::default()
+    /// An empty inbox holding at most `budget` bytes of relayed events.
+    pub(crate) fn new(budget: usize) -> Arc<Self> {
+        Arc::new(Self {
+            state: Mutex::default(),
+            ready: Notify::new(),
+            budget,
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -54,7 +57,7 @@ impl Inbox {
             return false;
         }
         let n = event.len();
-        if s.bytes + n > INBOX_BYTES && !s.live.is_empty() {
+        if s.bytes + n > self.budget && !s.live.is_empty() {
             s.overflowed = true;
             s.live = VecDeque::new();
             s.bytes = 0;

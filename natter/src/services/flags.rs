@@ -95,6 +95,11 @@ pub struct EdgeFlags {
     /// writes over many disks.
     #[arg(long, env = "NATTER_LOG_APPENDS_IN_FLIGHT", default_value_t = 8)]
     pub(super) log_appends_in_flight: usize,
+    /// Bytes of events one socket may have waiting before it is closed as too slow
+    /// (`slow_consumer`; it reconnects and catches up): what one slow client can cost
+    /// this edge. A message is up to ~600 KB of JSON.
+    #[arg(long, env = "NATTER_SOCKET_QUEUE_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub(super) socket_queue_bytes: usize,
 }
 
 fn parse_rate(s: &str) -> Result<(u32, u32), String> {
