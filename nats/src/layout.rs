@@ -407,17 +407,25 @@ async fn ensure_bucket(
     }
 }
 
+/// Name of the consumer of run `run` of partition `partition`'s owner of `epoch`.
+pub fn owner_consumer_name(partition: u32, epoch: u64, run: u64) -> String {
+    format!("owner-p{partition}-e{epoch}-r{run}")
+}
+
 /// The consumer through which a partition's owner reads its log from `start_sequence`:
 /// ephemeral, in memory, without acks (the owner's applied position in the store is
-/// its progress), so reading costs the server no writes. Named after the partition
-/// and owner epoch, so a stale one is recognisable and replaced.
+/// its progress), so reading costs the server no writes. Every run of an owner has
+/// a consumer of its own (named after the partition, epoch and run): a run that
+/// restarts after a failure must read again from the store's position, never from
+/// where an earlier run's consumer had got to.
 pub fn owner_consumer_config(
     partition: u32,
     epoch: u64,
+    run: u64,
     start_sequence: u64,
 ) -> consumer::pull::Config {
     consumer::pull::Config {
-        name: Some(format!("owner-p{partition}-e{epoch}")),
+        name: Some(owner_consumer_name(partition, epoch, run)),
         description: Some(format!("owner of partition {partition}")),
         filter_subject: subjects::partition_log(partition),
         deliver_policy: consumer::DeliverPolicy::ByStartSequence { start_sequence },

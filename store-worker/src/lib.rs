@@ -57,6 +57,9 @@ pub struct StoreWorkerConfig {
     pub lease_ttl: std::time::Duration,
     /// How often each partition's owner syncs the store and trims its log.
     pub checkpoint_every: std::time::Duration,
+    /// Crash tests only: each owner's first run fails right after reading its first
+    /// batch of entries, before applying it (the next run must read them again).
+    pub fail_first_read: bool,
     /// Readiness checks this worker keeps current (`leases`, `store`) for `/readyz`.
     pub health: natter_nats::health::Health,
 }
@@ -68,6 +71,7 @@ impl Default for StoreWorkerConfig {
             max_batch: 256,
             lease_ttl: std::time::Duration::from_secs(10),
             checkpoint_every: std::time::Duration::from_secs(1),
+            fail_first_read: false,
             health: natter_nats::health::Health::default(),
         }
     }

@@ -232,6 +232,28 @@ async fn a_crash_that_loses_the_stores_unsynced_tail_is_replayed_from_the_log() 
     assert!(again >= applied_before, "{again} < {applied_before}");
 }
 
+/// An owner that fails after reading entries it has not applied yet restarts and
+/// reads them again from the store's position (a restarted run must never continue
+/// from where the failed run's consumer had got to: those entries would be skipped).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_owner_that_fails_after_a_read_reads_the_entries_again() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let mut sys = System::start(BIN, 1).await;
+    let (n_pairs, n_msgs) = (4 * scale(), 10 * scale());
+    let all = pairs(&sys, n_pairs, "o").await;
+    sys.kill_worker();
+    sys.start_worker_with(&["--unsafe-failpoint", "owner-fails-after-read"]);
+    let (tasks, _acked) = traffic(all, n_msgs);
+    let mut done = finish(tasks).await;
+    let sum = settle("owners fail after a read, restart", &mut done).await;
+    sum.print();
+    sum.assert_clean();
+    assert!(
+        plain(&sys.worker.as_ref().expect("worker").log()).contains("failpoint"),
+        "the failpoint fired"
+    );
+}
+
 /// `text` without ANSI colour codes (the logs are coloured).
 fn plain(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

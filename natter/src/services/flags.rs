@@ -243,7 +243,8 @@ pub struct StoreWorkerArgs {
     pub(super) checkpoint_ms: u64,
     /// A fault to inject, for crash tests only: `lose-unsynced-tail` keeps every
     /// unsynced store write in memory until the next checkpoint, so that killing
-    /// the process really loses them (as a power loss could).
+    /// the process really loses them (as a power loss could); `owner-fails-after-read`
+    /// makes each partition owner's first run fail after reading its first entries.
     #[arg(long, env = "NATTER_UNSAFE_FAILPOINT", value_enum)]
     pub(super) unsafe_failpoint: Option<Failpoint>,
 }
@@ -253,6 +254,8 @@ pub struct StoreWorkerArgs {
 pub enum Failpoint {
     /// Unsynced store writes die with the process.
     LoseUnsyncedTail,
+    /// Each partition owner's first run fails after reading, before applying.
+    OwnerFailsAfterRead,
 }
 
 /// `natter migrate-store`.

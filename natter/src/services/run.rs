@@ -119,6 +119,8 @@ pub async fn store_worker(args: StoreWorkerArgs) -> anyhow::Result<()> {
         layout: args.nats.layout(),
         lease_ttl: std::time::Duration::from_secs(args.lease_ttl_secs.max(1)),
         checkpoint_every: std::time::Duration::from_millis(args.checkpoint_ms.max(1)),
+        fail_first_read: args.unsafe_failpoint
+            == Some(super::flags::Failpoint::OwnerFailsAfterRead),
         ..Default::default()
     };
     serve_metrics(

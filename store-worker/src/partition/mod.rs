@@ -63,8 +63,10 @@ pub(crate) async fn run(w: Arc<Worker>, p: u32, epoch: u64) {
         backoff = (backoff * 2).min(Duration::from_secs(5));
     }
     let health = format!("partition-{p}");
+    let mut run = 0u64;
     loop {
-        match own(&w, p, epoch).await {
+        run += 1;
+        match own(&w, p, epoch, run).await {
             Ok(Ended::Stopping) => {
                 w.config.health.forget(&health);
                 return;
@@ -148,10 +150,19 @@ struct Owner<'w> {
     state: State,
     /// Last stream sequence seen from the consumer: entries come in order.
     last_seen: u64,
+    /// Last consumer sequence seen: without acks nothing is redelivered, so a jump
+    /// means a delivery was lost in transit (a failover) and the run must restart.
+    last_delivery: u64,
 }
 
-async fn own(w: &Worker, p: u32, epoch: u64) -> anyhow::Result<Ended> {
+async fn own(w: &Worker, p: u32, epoch: u64, run: u64) -> anyhow::Result<Ended> {
     let stream = w.js.get_stream(layout::LOG_STREAM).await?;
+    if run > 1 {
+        // The last run's consumer would expire by itself; it is of no more use.
+        let _ = stream
+            .delete_consumer(&layout::owner_consumer_name(p, epoch, run - 1))
+            .await;
+    }
     let info = stream.cached_info().clone();
     let log = u64::try_from(info.created.unix_timestamp_nanos()).unwrap_or(0);
     let applied = match w.store.get(&keys::log_applied(p)).await? {
@@ -184,11 +195,12 @@ async fn own(w: &Worker, p: u32, epoch: u64) -> anyhow::Result<Ended> {
         checkpointed: applied,
         state: State::new(),
         last_seen: 0,
+        last_delivery: 0,
     };
     // From the oldest entry the log still holds: what is at or below `applied` was
     // applied but perhaps not fanned out before the last owner stopped.
     let consumer: PullConsumer = stream
-        .create_consumer(layout::owner_consumer_config(p, epoch, 1))
+        .create_consumer(layout::owner_consumer_config(p, epoch, run, 1))
         .await?;
     let mut batches = consumer
         .stream()
@@ -223,6 +235,9 @@ async fn own(w: &Worker, p: u32, epoch: u64) -> anyhow::Result<Ended> {
             chunk = batches.next() => {
                 let Some(chunk) = chunk else { anyhow::bail!("log consumer ended") };
                 let msgs = chunk.into_iter().collect::<Result<Vec<_>, _>>()?;
+                if w.config.fail_first_read && run == 1 {
+                    anyhow::bail!("failpoint: the owner's first run fails after a read");
+                }
                 owner.batch(msgs).await?;
             }
             req = cursors.next() => {
@@ -296,6 +311,14 @@ impl Owner<'_> {
             let info = m
                 .info()
                 .map_err(|e| anyhow::anyhow!("bad jetstream reply subject: {e}"))?;
+            if info.consumer_sequence != self.last_delivery + 1 {
+                anyhow::bail!(
+                    "log delivery lost: consumer sequence {} after {}",
+                    info.consumer_sequence,
+                    self.last_delivery
+                );
+            }
+            self.last_delivery = info.consumer_sequence;
             if info.stream_sequence <= self.last_seen {
                 anyhow::bail!(
                     "log out of order: {} after {}",
