@@ -10,7 +10,7 @@ use hyper_util::rt::TokioIo;
 use natter_protocol::ApiError;
 use natter_protocol::ws::{ClientOp, ServerEvent};
 use tokio::io::WriteHalf;
-use tokio::sync::{Mutex, mpsc};
+use tokio::sync::Mutex;
 
 use crate::{Client, ClientError};
 
@@ -33,12 +33,21 @@ pub enum Incoming {
     Garbage(String),
 }
 
-/// An open WebSocket: send ops, receive events in order.
+/// The socket's read half.
+type Reader = fastwebsockets::FragmentCollectorRead<tokio::io::ReadHalf<Io>>;
+
+/// An open WebSocket: send ops, receive events in order. Events are read from the
+/// socket when asked for ([`Connection::next`]), not by a task of their own: one
+/// wake-up per event, and a caller that stops reading pushes back on the server.
 pub struct Connection {
     writer: Writer,
     /// Dropped with the connection: stops its heartbeat task.
     _heartbeat: tokio::sync::oneshot::Sender<()>,
-    events: mpsc::UnboundedReceiver<Incoming>,
+    /// Only used through `&mut self` (the mutex is never locked: it only makes the
+    /// connection shareable between tasks, which the read half alone is not).
+    reader: std::sync::Mutex<Reader>,
+    /// The socket ended (closed or failed): nothing more to read.
+    ended: bool,
     msgpack: bool,
     /// The `hello` event's user id.
     pub user_id: u64,
@@ -151,13 +160,7 @@ impl Connection {
         let ws = WebSocket::after_handshake(TokioIo::new(upgraded), Role::Client);
         let (read, write) = ws.split(tokio::io::split);
         let writer: Writer = Arc::new(Mutex::new(write));
-        let (tx, events) = mpsc::unbounded_channel();
-        tokio::spawn(read_loop(
-            fastwebsockets::FragmentCollectorRead::new(read),
-            writer.clone(),
-            tx,
-            msgpack,
-        ));
+        let reader = fastwebsockets::FragmentCollectorRead::new(read);
         let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
         let (hb_writer, every) = (writer.clone(), client.heartbeat());
         tokio::spawn(async move {
@@ -178,7 +181,8 @@ impl Connection {
         let mut conn = Self {
             _heartbeat: stop,
             writer,
-            events,
+            reader: std::sync::Mutex::new(reader),
+            ended: false,
             msgpack,
             user_id: 0,
             device_id: String::new(),
@@ -272,10 +276,65 @@ impl Connection {
     /// # Errors
     /// [`ClientError::Timeout`], or the socket ended without a close frame.
     pub async fn next(&mut self, timeout: Duration) -> Result<Incoming, ClientError> {
-        match tokio::time::timeout(timeout, self.events.recv()).await {
-            Ok(Some(i)) => Ok(i),
-            Ok(None) => Err(ClientError::WebSocket("connection ended".into())),
-            Err(_) => Err(ClientError::Timeout),
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if self.ended {
+                return Err(ClientError::WebSocket("connection ended".into()));
+            }
+            // A frame the protocol obliges us to answer (a close echo, a pong).
+            let mut owed: Option<(OpCode, Vec<u8>)> = None;
+            let read = {
+                let mut note = |f: Frame<'_>| {
+                    owed = Some((f.opcode, f.payload.to_vec()));
+                    std::future::ready(Ok::<(), std::convert::Infallible>(()))
+                };
+                let reader = self.reader.get_mut().unwrap_or_else(|e| e.into_inner());
+                tokio::time::timeout_at(deadline, reader.read_frame(&mut note)).await
+            };
+            if let Some((op, payload)) = owed {
+                let _ = self
+                    .writer
+                    .lock()
+                    .await
+                    .write_frame(Frame::new(true, op, None, Payload::Owned(payload)))
+                    .await;
+            }
+            let frame = match read {
+                Err(_) => return Err(ClientError::Timeout),
+                Ok(Ok(frame)) => frame,
+                Ok(Err(_)) => {
+                    self.ended = true;
+                    continue;
+                }
+            };
+            match frame.opcode {
+                OpCode::Text | OpCode::Binary => {
+                    let parsed = if self.msgpack {
+                        rmp_serde::from_slice::<ServerEvent>(&frame.payload)
+                            .map_err(|e| e.to_string())
+                    } else {
+                        serde_json::from_slice::<ServerEvent>(&frame.payload)
+                            .map_err(|e| e.to_string())
+                    };
+                    return Ok(match parsed {
+                        Ok(ev) => Incoming::Event(ev),
+                        Err(e) => Incoming::Garbage(e),
+                    });
+                }
+                OpCode::Close => {
+                    self.ended = true;
+                    let p = &frame.payload;
+                    let code = if p.len() >= 2 {
+                        u16::from_be_bytes([p[0], p[1]])
+                    } else {
+                        1005
+                    };
+                    let reason =
+                        String::from_utf8_lossy(p.get(2..).unwrap_or_default()).to_string();
+                    return Ok(Incoming::Closed { code, reason });
+                }
+                _ => continue,
+            }
         }
     }
 
@@ -297,9 +356,11 @@ impl Connection {
             return;
         }
         let deadline = tokio::time::Instant::now() + timeout;
-        while let Ok(Some(i)) = tokio::time::timeout_at(deadline, self.events.recv()).await {
-            if matches!(i, Incoming::Closed { .. }) {
-                return;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next(left).await {
+                Ok(Incoming::Closed { .. }) | Err(_) => return,
+                Ok(_) => {}
             }
         }
     }
@@ -318,56 +379,4 @@ fn urlencode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
-}
-
-async fn read_loop(
-    mut read: fastwebsockets::FragmentCollectorRead<tokio::io::ReadHalf<Io>>,
-    writer: Writer,
-    tx: mpsc::UnboundedSender<Incoming>,
-    msgpack: bool,
-) {
-    loop {
-        let w = writer.clone();
-        let frame = read
-            .read_frame(&mut move |f: Frame<'_>| {
-                let w = w.clone();
-                let (op, payload) = (f.opcode, f.payload.to_vec());
-                async move {
-                    w.lock()
-                        .await
-                        .write_frame(Frame::new(true, op, None, Payload::Owned(payload)))
-                        .await
-                }
-            })
-            .await;
-        let Ok(frame) = frame else { return };
-        let item = match frame.opcode {
-            OpCode::Text | OpCode::Binary => {
-                let parsed = if msgpack {
-                    rmp_serde::from_slice::<ServerEvent>(&frame.payload).map_err(|e| e.to_string())
-                } else {
-                    serde_json::from_slice::<ServerEvent>(&frame.payload).map_err(|e| e.to_string())
-                };
-                match parsed {
-                    Ok(ev) => Incoming::Event(ev),
-                    Err(e) => Incoming::Garbage(e),
-                }
-            }
-            OpCode::Close => {
-                let p = &frame.payload;
-                let code = if p.len() >= 2 {
-                    u16::from_be_bytes([p[0], p[1]])
-                } else {
-                    1005
-                };
-                let reason = String::from_utf8_lossy(p.get(2..).unwrap_or_default()).to_string();
-                let _ = tx.send(Incoming::Closed { code, reason });
-                return;
-            }
-            _ => continue,
-        };
-        if tx.send(item).is_err() {
-            return;
-        }
-    }
 }
