@@ -6,9 +6,41 @@ use std::time::Duration;
 
 use natter_protocol::http::HistoryQuery;
 use natter_protocol::limits::MAX_TEXT_CHARS;
+use natter_protocol::ws::{ClientOp, ServerEvent};
 use natter_tests::{Device, System, eventually, user};
 
 const BIN: &str = env!("CARGO_BIN_EXE_natter-under-test");
+
+/// Sends `n` copies of `text` from `from` while reading what comes back (its acks
+/// and its own copies), as an app does; returns once every send is acked.
+async fn send_all(from: &mut Device, channel: u64, prefix: &str, n: usize, text: &str) {
+    let sender = from.conn.sender();
+    let (prefix, text) = (prefix.to_string(), text.to_string());
+    let writing = tokio::spawn(async move {
+        for i in 0..n {
+            let op = ClientOp::Send {
+                channel,
+                client_msg_id: format!("{prefix}{i}"),
+                text: text.clone(),
+            };
+            sender.op(&op).await.expect("send");
+        }
+    });
+    let mut acked = 0;
+    while acked < n {
+        match from
+            .conn
+            .next_event(Duration::from_secs(30))
+            .await
+            .expect("event")
+        {
+            ServerEvent::Ack { .. } => acked += 1,
+            ServerEvent::Error { code, message, .. } => panic!("send failed: {code}: {message}"),
+            _ => {}
+        }
+    }
+    writing.await.expect("writer");
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_of_the_longest_messages_reaches_members_live_and_pages_in_bytes() {
@@ -17,7 +49,7 @@ async fn a_burst_of_the_longest_messages_reaches_members_live_and_pages_in_bytes
     let (alice, _) = user(&c, "alice").await;
     let (bob, bob_id) = user(&c, "bob").await;
     let dm = alice.open_dm(bob_id).await.expect("dm").id;
-    let (a, _) = Device::connect(&alice, "a").await;
+    let (mut a, _) = Device::connect(&alice, "a").await;
     let (mut b, _) = Device::connect(&bob, "b").await;
     // \u{1} is six bytes of JSON: each event is ~600 KB, 20 of them ~12 MB, past
     // NATS's 8 MiB payload limit if one fan-out message carried them (the edge lets
@@ -29,12 +61,7 @@ async fn a_burst_of_the_longest_messages_reaches_members_live_and_pages_in_bytes
         let got = b.messages(N).await;
         (b, got)
     });
-    for i in 0..N {
-        a.conn
-            .send(dm, &format!("c{i}"), &control)
-            .await
-            .expect("send");
-    }
+    send_all(&mut a, dm, "c", N, &control).await;
     let (mut b, got) = reading.await.expect("reader");
     assert_eq!(
         got.iter().map(|m| m.seq).collect::<Vec<_>>(),
@@ -47,12 +74,7 @@ async fn a_burst_of_the_longest_messages_reaches_members_live_and_pages_in_bytes
     // reply; the default page stops early and says there is more.
     let emoji = "😀".repeat(MAX_TEXT_CHARS);
     let reading = tokio::spawn(async move { b.messages(25).await.len() });
-    for i in 0..25 {
-        a.conn
-            .send(dm, &format!("e{i}"), &emoji)
-            .await
-            .expect("send");
-    }
+    send_all(&mut a, dm, "e", 25, &emoji).await;
     assert_eq!(reading.await.expect("reader"), 25);
     let page = bob
         .history(dm, &HistoryQuery::default())
