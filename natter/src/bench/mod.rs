@@ -232,8 +232,9 @@ struct Link {
     in_flight: Arc<AtomicU64>,
     window: Arc<Semaphore>,
     /// Free a window slot when the send comes back to its sender through the
-    /// fan-out (`group`), not when it is acked: in a group a send is a hundred
-    /// deliveries, and a loop on acks alone would outrun them without bound.
+    /// fan-out, not when it is acked: a loop on acks alone outruns the deliveries
+    /// (JetStream takes sends faster than they are applied and delivered, and in
+    /// a group a send is a hundred deliveries), so it would measure a backlog.
     on_echo: bool,
 }
 
@@ -528,7 +529,7 @@ async fn traffic(
     args: &BenchArgs,
     pids: &[(String, u32)],
 ) -> (Histogram<u64>, f64, Vec<procstat::ProcUsage>) {
-    let on_echo = args.workload == Workload::Group;
+    let on_echo = matches!(args.workload, Workload::Group | Workload::Dm);
     let readers = spawn_readers(run, conns, users, args.window, on_echo);
     let every = (args.rate > 0 && !senders.is_empty())
         .then(|| Duration::from_secs_f64(senders.len() as f64 / args.rate as f64));
