@@ -76,10 +76,16 @@ impl UserEvent {
         self.json.is_empty()
     }
 
+    /// Whether it may be an event of `channel` (events without a position may be of
+    /// any): a cheap test before [`Self::contains`].
+    pub fn is_in(&self, channel: u64) -> bool {
+        self.position.is_none_or(|(c, _)| c == channel)
+    }
+
     /// Whether its JSON contains `needle` (finding a sender's own message by id
     /// without parsing the event).
     pub fn contains(&self, needle: &[u8]) -> bool {
-        !needle.is_empty() && self.json.windows(needle.len()).any(|w| w == needle)
+        !needle.is_empty() && memchr::memmem::find(&self.json, needle).is_some()
     }
 
     /// The event in a socket's format (MessagePack transcoded once, on first need).

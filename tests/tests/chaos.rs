@@ -383,3 +383,99 @@ async fn partitions_handed_over_to_a_second_worker_under_load() {
     sum.print();
     sum.assert_clean();
 }
+
+/// Lines of a store worker's log that say it claimed a partition (each claim, not
+/// each partition: a partition claimed twice counts twice).
+fn claims(log: &str) -> usize {
+    plain(log)
+        .lines()
+        .filter(|l| l.contains("partition claimed"))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partition_that_moves_a_to_b_and_back_to_a_fans_out_with_b_s_members() {
+    use natter_protocol::ws::SystemEvent;
+    use natter_tests::{Device, user};
+
+    let _turn = ONE_AT_A_TIME.lock().await;
+    // Two store-worker processes share one store: TiKV (the in-process test server).
+    let mut sys = System::start_on_tikv(BIN, 1, natter_tikv_testserver::Faults::default()).await;
+    let a = sys.worker.as_ref().expect("worker");
+    eventually(Duration::from_secs(30), "A owns every partition", || {
+        let n = claimed(&a.log()).len();
+        async move { n == 4 }
+    })
+    .await;
+    let (owner, _) = user(&sys.client(0), "owner").await;
+    let (bob, bob_id) = user(&sys.client(0), "bob").await;
+    let (carol, carol_id) = user(&sys.client(0), "carol").await;
+    let group = owner
+        .create_group("Moving", &[bob_id, carol_id])
+        .await
+        .unwrap();
+    let (mut o, _) = Device::connect(&owner, "o").await;
+    let (mut b, _) = Device::connect(&bob, "b").await;
+    let (mut c, _) = Device::connect(&carol, "c").await;
+    // A applies a send to the group: its owner now knows the members, Carol among them.
+    o.send(group.id, "o-1", "all three").await;
+    for d in [&mut o, &mut b, &mut c] {
+        assert_eq!(d.messages(1).await[0].client_msg_id, "o-1");
+    }
+
+    // A freezes past its leases; B claims every partition and applies the removal.
+    sys.worker.as_ref().expect("worker").pause();
+    let other = sys.start_another_worker();
+    let taker = &sys.more_workers[other];
+    eventually(Duration::from_secs(60), "B claims every partition", || {
+        let n = claimed(&taker.log()).len();
+        async move { n == 4 }
+    })
+    .await;
+    owner.remove_member(group.id, carol_id).await.unwrap();
+    let removal = c.messages(1).await.remove(0);
+    assert_eq!(
+        removal.system,
+        Some(SystemEvent::MemberRemoved { user: carol_id })
+    );
+    for d in [&mut o, &mut b] {
+        assert_eq!(d.messages(1).await[0].system, removal.system);
+    }
+
+    // A resumes (its leases are gone), B stops: A claims every partition again.
+    let a = sys.worker.as_ref().expect("worker");
+    a.resume();
+    eventually(
+        Duration::from_secs(60),
+        "A notices it lost its leases",
+        || {
+            let log = a.log();
+            async move { log.contains("lease lost") || log.contains("fenced out") }
+        },
+    )
+    .await;
+    sys.more_workers[other].terminate();
+    eventually(
+        Duration::from_secs(60),
+        "A claims every partition again",
+        || {
+            let n = claims(&a.log());
+            async move { n >= 8 }
+        },
+    )
+    .await;
+
+    // A must fan out with the members B left, not those it knew before: a message to
+    // the group reaches Bob, and Carol's next event is a 1:1 message sent after it
+    // (one publisher, one subscription: the group message would have come first).
+    o.send(group.id, "o-2", "without carol").await;
+    assert_eq!(b.messages(1).await[0].client_msg_id, "o-2");
+    let dm = owner.open_dm(carol_id).await.unwrap();
+    o.send(dm.id, "dm-1", "sorry").await;
+    let next = c.messages(1).await.remove(0);
+    assert_eq!(
+        (next.channel, next.client_msg_id.as_str()),
+        (dm.id, "dm-1"),
+        "a removed member got the group's message from an owner with a stale member list"
+    );
+}

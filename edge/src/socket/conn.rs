@@ -526,7 +526,7 @@ impl Conn {
             && let Some(i) = self
                 .sends
                 .iter()
-                .position(|s| !s.answered && ev.contains(&s.needle))
+                .position(|s| !s.answered && ev.is_in(s.channel) && ev.contains(&s.needle))
         {
             // Its own copy went through the log, so the send is durable: answer it now.
             let ack = self.sends[i].ack();

@@ -621,6 +621,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Report> {
     let mut pids = procstat::parse_pids(&args.pids)?;
     // The generator shares the machine: its own CPU belongs in the picture.
     pids.push(("bench".into(), std::process::id()));
+    // And what the host took: a noisy neighbour shows here, not as our cost.
+    pids.push(("steal".into(), procstat::STEAL));
     if args.workload == Workload::Log {
         let mut report = log::run(&args, &pids).await?;
         report.cpu_per_message();

@@ -14,16 +14,24 @@ pub struct Sample {
     at: std::time::Instant,
 }
 
-/// Reads `pid`'s CPU time and memory; `None` if it is gone (or not Linux).
+/// The pseudo-pid of the CPU time the host took from this machine (steal, from
+/// `/proc/stat`): on a shared VM it explains runs that differ for no reason of
+/// their own.
+pub const STEAL: u32 = 0;
+
+/// Reads `pid`'s CPU time and memory ([`STEAL`]: the machine's stolen time); `None`
+/// if it is gone (or not Linux).
 pub fn sample(pid: u32) -> Option<Sample> {
+    if pid == STEAL {
+        return steal();
+    }
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name (field 2) may contain spaces; fields resume after its ')'.
     let rest = &stat[stat.rfind(')')? + 2..];
     let fields: Vec<&str> = rest.split_whitespace().collect();
     // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
     let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    // SAFETY: sysconf has no memory effects.
-    let per_sec = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    let per_sec = clock_ticks();
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let kib = |key: &str| {
         status
@@ -39,6 +47,26 @@ pub fn sample(pid: u32) -> Option<Sample> {
         peak_rss_kib: kib("VmHWM:"),
         at: std::time::Instant::now(),
     })
+}
+
+/// CPU time stolen by the host from every core so far.
+fn steal() -> Option<Sample> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let cpu = stat.lines().find(|l| l.starts_with("cpu "))?;
+    // cpu user nice system idle iowait irq softirq steal …
+    let ticks: u64 = cpu.split_whitespace().nth(8)?.parse().ok()?;
+    Some(Sample {
+        cpu_secs: ticks as f64 / clock_ticks(),
+        rss_kib: 0,
+        peak_rss_kib: 0,
+        at: std::time::Instant::now(),
+    })
+}
+
+/// Clock ticks per second (the unit of `/proc`'s CPU times).
+fn clock_ticks() -> f64 {
+    // SAFETY: sysconf has no memory effects.
+    unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64
 }
 
 /// What a process used between two samples.
