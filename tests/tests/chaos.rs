@@ -423,7 +423,9 @@ async fn a_partition_that_moves_a_to_b_and_back_to_a_fans_out_with_b_s_members()
         assert_eq!(d.messages(1).await[0].client_msg_id, "o-1");
     }
 
-    // A freezes past its leases; B claims every partition and applies the removal.
+    // A freezes past its leases and B claims every partition; A resumes and its
+    // owners stop (their leases are gone) before anything else reaches the log, so
+    // what they knew is the membership before the removal.
     sys.worker.as_ref().expect("worker").pause();
     let other = sys.start_another_worker();
     let taker = &sys.more_workers[other];
@@ -432,6 +434,18 @@ async fn a_partition_that_moves_a_to_b_and_back_to_a_fans_out_with_b_s_members()
         async move { n == 4 }
     })
     .await;
+    let a = sys.worker.as_ref().expect("worker");
+    a.resume();
+    eventually(Duration::from_secs(60), "A's owners stop", || {
+        let n = plain(&a.log())
+            .lines()
+            .filter(|l| l.contains("lease lost partition="))
+            .count();
+        async move { n >= 4 }
+    })
+    .await;
+
+    // B applies the removal; then B stops and A claims every partition again.
     owner.remove_member(group.id, carol_id).await.unwrap();
     let removal = c.messages(1).await.remove(0);
     assert_eq!(
@@ -441,19 +455,6 @@ async fn a_partition_that_moves_a_to_b_and_back_to_a_fans_out_with_b_s_members()
     for d in [&mut o, &mut b] {
         assert_eq!(d.messages(1).await[0].system, removal.system);
     }
-
-    // A resumes (its leases are gone), B stops: A claims every partition again.
-    let a = sys.worker.as_ref().expect("worker");
-    a.resume();
-    eventually(
-        Duration::from_secs(60),
-        "A notices it lost its leases",
-        || {
-            let log = a.log();
-            async move { log.contains("lease lost") || log.contains("fenced out") }
-        },
-    )
-    .await;
     sys.more_workers[other].terminate();
     eventually(
         Duration::from_secs(60),
@@ -469,6 +470,32 @@ async fn a_partition_that_moves_a_to_b_and_back_to_a_fans_out_with_b_s_members()
     // the group reaches Bob, and Carol's next event is a 1:1 message sent after it
     // (one publisher, one subscription: the group message would have come first).
     o.send(group.id, "o-2", "without carol").await;
+    // Stored after the removal (an owner with the old head would put it in the
+    // removal's place).
+    let stored = |owner: &natter_client::Client| {
+        let owner = owner.clone();
+        async move {
+            let page = owner.history(group.id, &Default::default()).await.unwrap();
+            page.messages
+                .iter()
+                .map(|m| (m.seq, m.client_msg_id.clone(), m.system.clone()))
+                .collect::<Vec<_>>()
+        }
+    };
+    eventually(Duration::from_secs(30), "o-2 is stored", || {
+        let got = stored(&owner);
+        async move { got.await.iter().any(|(_, cmid, _)| cmid == "o-2") }
+    })
+    .await;
+    let rows = stored(&owner).await;
+    assert_eq!(
+        rows.iter()
+            .map(|(seq, cmid, _)| (*seq, cmid.as_str()))
+            .collect::<Vec<_>>()[1..],
+        [(2, "o-1"), (3, removal.client_msg_id.as_str()), (4, "o-2")],
+        "the group's history after A took it back"
+    );
+    assert_eq!(rows[2].2, removal.system);
     assert_eq!(b.messages(1).await[0].client_msg_id, "o-2");
     let dm = owner.open_dm(carol_id).await.unwrap();
     o.send(dm.id, "dm-1", "sorry").await;
