@@ -46,7 +46,7 @@ enum Command {
     Dev(services::DevArgs),
     /// Run an edge (HTTP + WebSocket front door).
     Edge(services::EdgeArgs),
-    /// Run a store worker (consumes the message stream, owns the store).
+    /// Run a store worker (owns partitions: applies their logs to the store, fans out).
     StoreWorker(services::StoreWorkerArgs),
     /// Run a presence watcher (online/offline from the presence buckets).
     Presence(services::PresenceArgs),

@@ -89,7 +89,7 @@ pub(crate) struct Worker {
     pub(crate) js: async_nats::jetstream::Context,
     pub(crate) ids: Arc<IdGenerator>,
     pub(crate) config: StoreWorkerConfig,
-    /// P of the message stream (from its metadata, not the configured value).
+    /// P of the log (from its metadata, not the configured value).
     pub(crate) partitions: u32,
     pub(crate) fanout: fanout::Fanout,
     /// Held (shared) by every partition owner while it runs: stopping waits for

@@ -473,19 +473,47 @@ impl System {
     pub async fn wait_ready(&self) {
         for edge in &self.edges {
             let client = Client::new(&edge.url);
-            eventually(Duration::from_secs(90), "edge and store worker answer", || {
-                let client = client.clone();
-                async move {
-                    // A wrong login only comes back as invalid_credentials once a
-                    // store worker has answered.
-                    matches!(
-                        client.login("nobody_here", "not-a-password").await,
-                        Err(e) if e.code() == Some(natter_protocol::ErrorCode::InvalidCredentials)
-                    )
+            let deadline = Instant::now() + Duration::from_secs(90);
+            loop {
+                // A wrong login only comes back as invalid_credentials once a
+                // store worker has answered.
+                let answered = matches!(
+                    client.login("nobody_here", "not-a-password").await,
+                    Err(e) if e.code() == Some(natter_protocol::ErrorCode::InvalidCredentials)
+                );
+                if answered {
+                    break;
                 }
-            })
-            .await;
+                if Instant::now() >= deadline {
+                    panic!(
+                        "timed out after 90s waiting for: edge and store worker answer\n{}",
+                        self.logs()
+                    );
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
         }
+    }
+
+    /// The last lines of every log the system's processes wrote (for a failure).
+    pub fn logs(&self) -> String {
+        let mut out = String::new();
+        let mut files: Vec<_> = std::fs::read_dir(self.dir.path())
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        for path in files {
+            if path.extension().is_some_and(|e| e == "log") {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                let lines: Vec<&str> = text.lines().collect();
+                out.push_str(&format!("--- {}\n", path.display()));
+                for l in &lines[lines.len().saturating_sub(40)..] {
+                    out.push_str(l);
+                    out.push('\n');
+                }
+            }
+        }
+        out
     }
 
     /// A client for edge `i` (its connections heartbeat every second).

@@ -15,7 +15,7 @@ pub struct NatsArgs {
     /// NATS server URL.
     #[arg(long, env = "NATTER_NATS_URL", default_value = "nats://127.0.0.1:4222")]
     pub(super) nats_url: String,
-    /// Partitions of the message stream (used only when this process creates it).
+    /// Partitions of the log (used only when this process creates it).
     #[arg(long, env = "NATTER_PARTITIONS", default_value_t = 8)]
     pub(super) partitions: u32,
     /// Replicas of streams and KV buckets (1 for one node, 3 for a cluster).
@@ -287,7 +287,7 @@ pub struct DevArgs {
     /// Port of the local nats-server (0: any free port).
     #[arg(long, default_value_t = 4222)]
     pub(super) nats_port: u16,
-    /// Partitions of the message stream when it is first created.
+    /// Partitions of the log when it is first created.
     #[arg(long, default_value_t = 8)]
     pub(super) partitions: u32,
     #[command(flatten)]
