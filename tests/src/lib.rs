@@ -315,9 +315,7 @@ impl System {
     /// A command for `role` that also serves `/metrics`, `/healthz` and `/readyz` on
     /// a free port; the second value is that base URL (for [`Proc::url`]).
     fn command_with_metrics(&mut self, role: &str) -> (Command, String) {
-        let addr = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port");
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], listener_port()));
         let mut cmd = self.command(role);
         cmd.env("NATTER_METRICS_LISTEN", addr.to_string());
         (cmd, format!("http://{addr}"))
@@ -339,7 +337,11 @@ impl System {
             .env("NATTER_DRAIN_SECS", "15")
             .env("NATTER_IDLE_SECS", IDLE_SECS.to_string())
             .env("NATTER_LEASE_TTL_SECS", LEASE_TTL_SECS.to_string())
-            .env("NATTER_LOG", "info,async_nats=warn")
+            // Sockets at debug: why a socket ended is in the log a failure prints.
+            .env(
+                "NATTER_LOG",
+                "info,async_nats=warn,natter_edge::socket=debug",
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log);
@@ -473,25 +475,18 @@ impl System {
     pub async fn wait_ready(&self) {
         for edge in &self.edges {
             let client = Client::new(&edge.url);
-            let deadline = Instant::now() + Duration::from_secs(90);
-            loop {
-                // A wrong login only comes back as invalid_credentials once a
-                // store worker has answered.
-                let answered = matches!(
-                    client.login("nobody_here", "not-a-password").await,
-                    Err(e) if e.code() == Some(natter_protocol::ErrorCode::InvalidCredentials)
-                );
-                if answered {
-                    break;
+            eventually(Duration::from_secs(90), "edge and store worker answer", || {
+                let client = client.clone();
+                async move {
+                    // A wrong login only comes back as invalid_credentials once a
+                    // store worker has answered.
+                    matches!(
+                        client.login("nobody_here", "not-a-password").await,
+                        Err(e) if e.code() == Some(natter_protocol::ErrorCode::InvalidCredentials)
+                    )
                 }
-                if Instant::now() >= deadline {
-                    panic!(
-                        "timed out after 90s waiting for: edge and store worker answer\n{}",
-                        self.logs()
-                    );
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
+            })
+            .await;
         }
     }
 
@@ -563,6 +558,29 @@ fn nats_user(role: &str) -> &'static str {
     }
 }
 
+/// A loopback port for a child process to listen on. A port bound to 0 and released
+/// comes from the kernel's ephemeral range, where any other socket (another system's
+/// processes start beside this one) may take it before the child binds it: a store
+/// worker then exits with "address in use" and the system never becomes ready. These
+/// come from below that range (which starts at 32768), each handed out once per test
+/// process.
+fn listener_port() -> u16 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    const FIRST: u32 = 20_000;
+    const COUNT: u32 = 12_000;
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    // Test processes that run at once (nextest) start at different places.
+    let start = std::process::id().wrapping_mul(7_919) % COUNT;
+    for _ in 0..COUNT {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = u16::try_from(FIRST + (start + n) % COUNT).expect("port below 32000");
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free loopback port in {FIRST}..{}", FIRST + COUNT);
+}
+
 /// Polls `cond` until it is true, failing the test after `patience`.
 pub async fn eventually<F, Fut>(patience: Duration, what: &str, mut cond: F)
 where
@@ -594,6 +612,10 @@ pub async fn user(client: &Client, name: &str) -> (Client, u64) {
 
 impl Drop for System {
     fn drop(&mut self) {
+        // A failing test shows what the processes said (their logs go with the folder).
+        if std::thread::panicking() {
+            eprintln!("logs of the system's processes:\n{}", self.logs());
+        }
         // Services first, then NATS, then the folder.
         self.edges.clear();
         self.kill_worker();

@@ -268,6 +268,7 @@ impl Conn {
             }
             if self.inbox.overflowed() {
                 metrics::counter!("natter_edge_slow_consumers_total").increment(1);
+                tracing::debug!("socket's queue overflowed: closing (slow_consumer)");
                 self.w.close(1008, "slow_consumer").await;
                 return End::Over;
             }
@@ -593,7 +594,11 @@ struct Writer<W: AsyncWrite + Unpin> {
 impl<W: AsyncWrite + Unpin> Writer<W> {
     async fn write(&mut self, frame: Frame<'_>) -> Result<(), Stop> {
         match tokio::time::timeout(WRITE_TIMEOUT, self.ws.write_frame(frame)).await {
-            Ok(r) => Ok(r?),
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => {
+                tracing::debug!(error = %e, "socket write failed");
+                Err(Stop::Socket)
+            }
             Err(_) => {
                 metrics::counter!("natter_edge_write_timeouts_total").increment(1);
                 Err(Stop::Socket)
@@ -603,7 +608,11 @@ impl<W: AsyncWrite + Unpin> Writer<W> {
 
     async fn flush(&mut self) -> Result<(), Stop> {
         match tokio::time::timeout(WRITE_TIMEOUT, self.ws.flush()).await {
-            Ok(r) => Ok(r?),
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => {
+                tracing::debug!(error = %e, "socket flush failed");
+                Err(Stop::Socket)
+            }
             Err(_) => {
                 metrics::counter!("natter_edge_write_timeouts_total").increment(1);
                 Err(Stop::Socket)
