@@ -141,17 +141,22 @@ async fn follow_once(shard: &Shard) -> anyhow::Result<()> {
             kv::Operation::Purge => device_down(shard, user, &entry.key, true),
         };
         if let Some(p) = change {
-            if !p.online
-                && let Some(seen) = p.last_seen
+            // Announced first: the store workers decide from these announcements
+            // whether a new message needs a push, and this watcher already answers
+            // queries with the new state; keeping last seen (a JetStream write)
+            // before announcing left a window in which a message to a user just gone
+            // offline was taken as delivered live and never notified.
+            let seen = (!p.online).then_some(p.last_seen).flatten();
+            if publish {
+                announce(shard, p).await;
+            }
+            if let Some(seen) = seen
                 && let Err(e) = shard
                     .last_seen
                     .put(user.to_string(), Bytes::from(seen.to_string()))
                     .await
             {
                 tracing::warn!(error = %e, "last seen not kept");
-            }
-            if publish {
-                announce(shard, p).await;
             }
         }
     }

@@ -99,15 +99,15 @@ async fn services_work_under_their_own_nats_users_and_an_edge_cannot_act_as_a_st
     })
     .await;
     a.send(g.id, "m2", "are you there?").await;
-    // (A push for m1 may come first: presence is asked when a job is handled, and
-    // under load Bob's going online can be seen late.)
-    loop {
-        let req = hook.wait(Duration::from_secs(30)).await.expect("a push");
-        if req.json()["body"] == "are you there?" {
-            break;
-        }
-        assert_eq!(req.json()["body"], "hello under permissions");
-    }
+    // The push for m2; or, when Bob's coming online was seen late, a push for m1
+    // (presence is asked when a job is handled), into which m2's then collapses (one
+    // notification per device and channel within the collapse interval).
+    let req = hook.wait(Duration::from_secs(30)).await.expect("a push");
+    let body = req.json()["body"].as_str().unwrap_or_default().to_string();
+    assert!(
+        ["are you there?", "hello under permissions"].contains(&body.as_str()),
+        "push body {body:?}"
+    );
 
     // The edge's user may not listen where store workers answer ...
     let (edge, mut errors) = connect_watching(&sys.nats_url_as("edge")).await;
