@@ -69,10 +69,15 @@ impl Fanout {
         let mut publishes = 0u64;
         for (uid, list) in per_user {
             for part in split(&events, &list) {
-                let (headers, payload) = built
-                    .entry(part.to_vec())
-                    .or_insert_with_key(|list| encode_list(&events, list))
-                    .clone();
+                // Looked up by slice: a key is allocated only for a new list.
+                let (headers, payload) = match built.get(part) {
+                    Some(done) => done.clone(),
+                    None => {
+                        let done = encode_list(&events, part);
+                        built.insert(part.to_vec(), done.clone());
+                        done
+                    }
+                };
                 publishes += 1;
                 // Core NATS: an edge that misses an event fills the gap from the store.
                 if let Err(e) = self
@@ -112,23 +117,31 @@ const FANOUT_MAX_BYTES: usize = 1024 * 1024;
 /// Most events in one fan-out message (its positions header grows with them).
 const FANOUT_MAX_EVENTS: usize = 512;
 
-/// `list` cut into runs that each fit one fan-out message.
-fn split<'a>(events: &[(u64, u64, Bytes)], list: &'a [u32]) -> Vec<&'a [u32]> {
-    let mut parts = Vec::new();
-    let (mut start, mut bytes) = (0usize, 0usize);
-    for (k, i) in list.iter().enumerate() {
-        let n = events[*i as usize].2.len() + 1;
-        if k > start && (bytes + n > FANOUT_MAX_BYTES || k - start >= FANOUT_MAX_EVENTS) {
-            parts.push(&list[start..k]);
-            start = k;
-            bytes = 0;
+/// `list` cut into runs that each fit one fan-out message, in order (no allocation:
+/// this runs for every member of every batch, and nearly always yields `list` whole).
+fn split<'a>(
+    events: &'a [(u64, u64, Bytes)],
+    list: &'a [u32],
+) -> impl Iterator<Item = &'a [u32]> + 'a {
+    let mut start = 0usize;
+    std::iter::from_fn(move || {
+        if start >= list.len() {
+            return None;
         }
-        bytes += n;
-    }
-    if start < list.len() {
-        parts.push(&list[start..]);
-    }
-    parts
+        let mut bytes = 0usize;
+        let mut end = start;
+        while end < list.len() {
+            let n = events[list[end] as usize].2.len() + 1;
+            if end > start && (bytes + n > FANOUT_MAX_BYTES || end - start >= FANOUT_MAX_EVENTS) {
+                break;
+            }
+            bytes += n;
+            end += 1;
+        }
+        let part = &list[start..end];
+        start = end;
+        Some(part)
+    })
 }
 
 /// Headers and payload of the events `list` of `events` for one user: the single
@@ -177,7 +190,7 @@ mod tests {
         let big = 600_000;
         let ev = events(&[big, big, 10, big, 10]);
         let list: Vec<u32> = (0..5).collect();
-        let parts = split(&ev, &list);
+        let parts: Vec<&[u32]> = split(&ev, &list).collect();
         assert_eq!(parts, vec![&[0u32][..], &[1, 2][..], &[3, 4][..]]);
         for p in &parts {
             let bytes: usize = p.iter().map(|i| ev[*i as usize].2.len() + 1).sum();
@@ -185,9 +198,9 @@ mod tests {
         }
         let many = events(&vec![10; FANOUT_MAX_EVENTS + 3]);
         let all: Vec<u32> = (0..many.len() as u32).collect();
-        let parts = split(&many, &all);
+        let parts: Vec<&[u32]> = split(&many, &all).collect();
         assert_eq!(parts.len(), 2);
         assert_eq!(parts[0].len(), FANOUT_MAX_EVENTS);
-        assert!(split(&ev, &[]).is_empty());
+        assert!(split(&ev, &[]).next().is_none());
     }
 }

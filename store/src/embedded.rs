@@ -198,7 +198,8 @@ impl EmbeddedStore {
         })
     }
 
-    /// Runs `f` on the blocking pool, since fjall calls may block on disk I/O.
+    /// Runs `f` on the blocking pool, since fjall calls may block on disk I/O (on the
+    /// caller's thread for an inline handle).
     async fn blocking<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -207,6 +208,15 @@ impl EmbeddedStore {
         if self.inline {
             return f(&self.inner);
         }
+        self.off_thread(f).await
+    }
+
+    /// Runs `f` on the blocking pool, inline handle or not.
+    async fn off_thread<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Inner) -> Result<T, StoreError> + Send + 'static,
+    {
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || f(&inner))
             .await
@@ -280,13 +290,7 @@ impl Store for EmbeddedStore {
 
     async fn sync(&self) -> Result<(), StoreError> {
         // An fsync takes milliseconds: always off the caller's thread.
-        let inner = Arc::clone(&self.inner);
-        tokio::task::spawn_blocking(move || inner.sync_all())
-            .await
-            .map_err(|e| StoreError::Backend {
-                message: format!("blocking store task failed: {e}"),
-                retryable: false,
-            })?
+        self.off_thread(Inner::sync_all).await
     }
 
     fn inline(self: Arc<Self>) -> SharedStore {

@@ -5,10 +5,10 @@
 //! task), then live events in seq order per channel without duplicates or gaps,
 //! interleaved with answers to the client's ops. Frames are gathered and flushed
 //! once nothing more is ready, so a burst is one write (and an idle socket holds no
-//! write buffer). A
-//! send's `ack` waits a moment for the sender's own copy of the message, which
-//! follows it through the log a few milliseconds later, so both go out in one write
-//! (seeing its own copy also proves a send durable, so that can answer it first).
+//! write buffer). A send's `ack` waits a moment for the sender's own copy of the
+//! message, which follows it through the log a few milliseconds later, so both go
+//! out in one write (seeing its own copy also proves a send durable, so that can
+//! answer it first).
 //! A socket whose writes stall past [`WRITE_TIMEOUT`], or whose inbox overflows, is
 //! dropped: it reconnects and resumes from its cursors.
 

@@ -3,8 +3,8 @@
 //!
 //! Bounded in bytes, not in events (one event can be a 99,999-character message,
 //! ~600 KB of JSON): past its budget (`--socket-queue-bytes`) the socket counts as
-//! too slow and is closed; it reconnects and resumes from its cursors. The queues allocate only while something waits,
-//! so an idle socket holds none.
+//! too slow and is closed; it reconnects and resumes from its cursors. The queues
+//! allocate only while something waits, so an idle socket holds none.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
