@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures::StreamExt;
-use natter_nats::subjects::rpc;
+use natter_nats::rpc;
 use natter_protocol::internal::{
     self, COMMAND_EVENT_IDS, ChannelAction, CommandEntry, LogEntry, RpcReply, UsersMissingReq,
 };
@@ -105,14 +105,14 @@ impl Commands {
             _ => &[],
         };
         if !named.is_empty() {
-            let missing: Vec<u64> = crate::rpc::call(
-                &edge.nats,
-                rpc::USERS_MISSING,
-                &UsersMissingReq {
-                    user_ids: named.to_vec(),
-                },
-            )
-            .await?;
+            let missing: Vec<u64> = rpc::USERS_MISSING
+                .call(
+                    &edge.nats,
+                    &UsersMissingReq {
+                        user_ids: named.to_vec(),
+                    },
+                )
+                .await?;
             if let Some(u) = missing.first() {
                 return Err(ApiError::new(
                     ErrorCode::UserNotFound,

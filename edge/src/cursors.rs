@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use natter_nats::{layout, subjects};
+use natter_nats::{layout, rpc};
 use natter_protocol::internal::{CURSOR_MOVES_MAX, CursorMovesReq};
 use tokio::sync::{Notify, watch};
 
@@ -150,9 +150,8 @@ impl Cursors {
 
 /// Sends one partition's moves to its owner, retrying while a retry may succeed.
 async fn write(nats: &async_nats::Client, p: u32, req: &CursorMovesReq) {
-    let subject = subjects::partition_cursors(p);
     for attempt in 1..=ATTEMPTS {
-        match crate::rpc::call::<_, ()>(nats, &subject, req).await {
+        match rpc::CURSOR_MOVES.call_shard(nats, p, req).await {
             Ok(()) => return,
             Err(e) if e.code.retryable() && attempt < ATTEMPTS => {
                 tokio::time::sleep(Duration::from_millis(200) * attempt).await;

@@ -11,7 +11,7 @@ use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter};
-use natter_nats::subjects::rpc;
+use natter_nats::rpc;
 use natter_protocol::http::{
     AddMembersRequest, AuthResponse, Channel, ChannelList, ChannelListQuery, CreateGroupRequest,
     DeviceInfo, DeviceList, DiscoverResponse, HistoryPage, HistoryQuery, LoginRequest, MemberList,
@@ -301,10 +301,10 @@ fn authenticate(edge: &Edge, headers: &HeaderMap) -> Result<u64, ApiError> {
 /// Asks the store workers and answers 200 with their reply as JSON.
 async fn answer<Req: Serialize, Resp: Serialize + DeserializeOwned>(
     edge: &Edge,
-    subject: &str,
+    call: &rpc::Rpc<Req, Resp>,
     req: &Req,
 ) -> HttpResult<Response> {
-    let resp: Resp = crate::rpc::call(&edge.nats, subject, req).await?;
+    let resp = call.call(&edge.nats, req).await?;
     Ok(json(StatusCode::OK, resp))
 }
 
@@ -332,7 +332,7 @@ async fn signup(
 ) -> HttpResult<Response> {
     edge.limiters.auth(peer.ip())?;
     let req: SignupRequest = parse_body(&body)?;
-    let profile: Profile = crate::rpc::call(&edge.nats, rpc::SIGNUP, &req).await?;
+    let profile: Profile = rpc::SIGNUP.call(&edge.nats, &req).await?;
     let (token, expires_at) = edge.config.tokens.issue(profile.id)?;
     Ok(json(
         StatusCode::CREATED,
@@ -364,7 +364,7 @@ async fn login(
 ) -> HttpResult<Response> {
     edge.limiters.auth(peer.ip())?;
     let req: LoginRequest = parse_body(&body)?;
-    let profile: Profile = crate::rpc::call(&edge.nats, rpc::LOGIN, &req).await?;
+    let profile: Profile = rpc::LOGIN.call(&edge.nats, &req).await?;
     let (token, expires_at) = edge.config.tokens.issue(profile.id)?;
     Ok(json(
         StatusCode::OK,
@@ -388,7 +388,7 @@ async fn login(
     )
 )]
 async fn me(State(edge): State<Arc<Edge>>, Caller(user_id): Caller) -> HttpResult<Response> {
-    answer::<_, Profile>(&edge, rpc::USER_GET, &UserGetReq { user_id }).await
+    answer(&edge, &rpc::USER_GET, &UserGetReq { user_id }).await
 }
 
 #[utoipa::path(
@@ -410,7 +410,7 @@ async fn update_me(
     body: Bytes,
 ) -> HttpResult<Response> {
     let update: UpdateProfileRequest = parse_body(&body)?;
-    answer::<_, Profile>(&edge, rpc::USER_UPDATE, &UserUpdateReq { user_id, update }).await
+    answer(&edge, &rpc::USER_UPDATE, &UserUpdateReq { user_id, update }).await
 }
 
 #[utoipa::path(
@@ -432,8 +432,9 @@ async fn get_user(
     Path(id): Path<String>,
 ) -> HttpResult<Response> {
     let user_id = parse_id(&id)?;
-    let mut profile: Profile =
-        crate::rpc::call(&edge.nats, rpc::USER_GET, &UserGetReq { user_id }).await?;
+    let mut profile: Profile = rpc::USER_GET
+        .call(&edge.nats, &UserGetReq { user_id })
+        .await?;
     // Presence is best effort: a profile without it beats no profile.
     profile.presence = crate::presence::query(&edge.nats, edge.presence_shards, &[user_id])
         .await
@@ -460,9 +461,9 @@ async fn register_push(
     body: Bytes,
 ) -> HttpResult<Response> {
     let req: RegisterPushRequest = parse_body(&body)?;
-    answer::<_, DeviceInfo>(
+    answer(
         &edge,
-        rpc::DEVICE_PUSH,
+        &rpc::DEVICE_PUSH,
         &DevicePushReq {
             user_id,
             device_id: req.device_id,
@@ -486,8 +487,9 @@ async fn list_devices(
     State(edge): State<Arc<Edge>>,
     Caller(user_id): Caller,
 ) -> HttpResult<Response> {
-    let devices: Vec<DeviceInfo> =
-        crate::rpc::call(&edge.nats, rpc::DEVICE_LIST, &UserGetReq { user_id }).await?;
+    let devices: Vec<DeviceInfo> = rpc::DEVICE_LIST
+        .call(&edge.nats, &UserGetReq { user_id })
+        .await?;
     Ok(json(StatusCode::OK, DeviceList { devices }))
 }
 
@@ -509,9 +511,9 @@ async fn unregister_push(
     Caller(user_id): Caller,
     Path(device_id): Path<String>,
 ) -> HttpResult<Response> {
-    answer::<_, DeviceInfo>(
+    answer(
         &edge,
-        rpc::DEVICE_PUSH,
+        &rpc::DEVICE_PUSH,
         &DevicePushReq {
             user_id,
             device_id,
@@ -544,16 +546,16 @@ async fn mute_channel(
 ) -> HttpResult<Response> {
     let channel_id = parse_id(&id)?;
     let req: MuteRequest = parse_body(&body)?;
-    crate::rpc::call::<_, ()>(
-        &edge.nats,
-        rpc::CHANNEL_MUTE,
-        &MuteReq {
-            user_id,
-            channel_id,
-            muted: req.muted,
-        },
-    )
-    .await?;
+    rpc::CHANNEL_MUTE
+        .call(
+            &edge.nats,
+            &MuteReq {
+                user_id,
+                channel_id,
+                muted: req.muted,
+            },
+        )
+        .await?;
     Ok(json(StatusCode::OK, req))
 }
 
@@ -622,12 +624,9 @@ async fn search_users(
         return Err(ApiError::new(ErrorCode::BadRequest, "q: 1-32 characters").into());
     }
     let limit = q.limit.unwrap_or(20).clamp(1, limits::MAX_SEARCH_RESULTS);
-    let users: Vec<Profile> = crate::rpc::call(
-        &edge.nats,
-        rpc::USER_SEARCH,
-        &UserSearchReq { prefix, limit },
-    )
-    .await?;
+    let users: Vec<Profile> = rpc::USER_SEARCH
+        .call(&edge.nats, &UserSearchReq { prefix, limit })
+        .await?;
     Ok(json(StatusCode::OK, UserList { users }))
 }
 
@@ -650,9 +649,9 @@ async fn open_dm(
     body: Bytes,
 ) -> HttpResult<Response> {
     let req: OpenDmRequest = parse_body(&body)?;
-    answer::<_, Channel>(
+    answer(
         &edge,
-        rpc::DM_OPEN,
+        &rpc::DM_OPEN,
         &DmOpenReq {
             user_id,
             peer_id: req.peer,
@@ -689,9 +688,9 @@ async fn history(
     {
         return Err(ApiError::new(ErrorCode::BadRequest, "limit: 1-200").into());
     }
-    answer::<_, HistoryPage>(
+    answer(
         &edge,
-        rpc::HISTORY,
+        &rpc::HISTORY,
         &HistoryReq {
             user_id,
             channel_id,
@@ -720,7 +719,12 @@ async fn list_channels(
     RawQuery(q): RawQuery,
 ) -> HttpResult<Response> {
     let query: ChannelListQuery = parse_query(q)?;
-    answer::<_, ChannelList>(&edge, rpc::CHANNEL_LIST, &ChannelListReq { user_id, query }).await
+    answer(
+        &edge,
+        &rpc::CHANNEL_LIST,
+        &ChannelListReq { user_id, query },
+    )
+    .await
 }
 
 #[utoipa::path(
@@ -743,9 +747,9 @@ async fn get_channel(
     Path(id): Path<String>,
 ) -> HttpResult<Response> {
     let channel_id = parse_id(&id)?;
-    answer::<_, Channel>(
+    answer(
         &edge,
-        rpc::CHANNEL_GET,
+        &rpc::CHANNEL_GET,
         &ChannelReq {
             user_id,
             channel_id,
@@ -774,9 +778,9 @@ async fn list_members(
     Path(id): Path<String>,
 ) -> HttpResult<Response> {
     let channel_id = parse_id(&id)?;
-    answer::<_, MemberList>(
+    answer(
         &edge,
-        rpc::MEMBER_LIST,
+        &rpc::MEMBER_LIST,
         &ChannelReq {
             user_id,
             channel_id,

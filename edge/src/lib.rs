@@ -35,7 +35,6 @@ mod http;
 mod limits;
 mod members;
 mod request_log;
-mod rpc;
 mod serve;
 mod socket;
 mod web;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use natter_nats::subjects::{self, rpc};
+use natter_nats::{rpc, subjects};
 use natter_protocol::internal::{Members, MembersReq};
 use natter_protocol::{ApiError, ErrorCode};
 
@@ -62,9 +62,9 @@ impl MembershipCache {
         {
             Some((_, m)) => m,
             None => {
-                let m: Members =
-                    crate::rpc::call(&self.nats, rpc::CHANNEL_MEMBERS, &MembersReq { channel_id })
-                        .await?;
+                let m: Members = rpc::CHANNEL_MEMBERS
+                    .call(&self.nats, &MembersReq { channel_id })
+                    .await?;
                 let m = Arc::new(m.user_ids);
                 // Unknown channels are not cached: they would pin memory for strangers.
                 if !m.is_empty() {

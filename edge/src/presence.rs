@@ -161,8 +161,9 @@ pub(crate) async fn query(
     }
     let mut out = Vec::with_capacity(users.len());
     for (k, users) in by_shard {
-        let got: Vec<Presence> =
-            crate::rpc::call(nats, &subjects::presence_query(k), &PresenceQuery { users }).await?;
+        let got: Vec<Presence> = natter_nats::rpc::PRESENCE_QUERY
+            .call_shard(nats, k, &PresenceQuery { users })
+            .await?;
         out.extend(got);
     }
     Ok(out)

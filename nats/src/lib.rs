@@ -9,6 +9,8 @@
 //!   `user.<user_id>`, `rpc.<service>.<method>`).
 //! - [`layout`]: the message stream, its per-partition consumers and the KV buckets,
 //!   created idempotently by whichever service starts first ([`layout::ensure`]).
+//! - [`rpc`]: every request-reply between services (subject, request and reply
+//!   types, timeout) and the one client that calls them.
 //! - [`connect`]: how services connect to NATS.
 //! - [`ttl_kv`]: KV keys with a per-key TTL, claimed and renewed conditionally (leases).
 //! - [`server`]: finding a `nats-server` binary (2.11 or later) and running it as a
@@ -21,6 +23,7 @@
 pub mod connect;
 pub mod health;
 pub mod layout;
+pub mod rpc;
 pub mod server;
 pub mod subjects;
 pub mod ttl_kv;

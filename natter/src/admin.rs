@@ -2,18 +2,16 @@
 //! over NATS (the JetStream API, the KV buckets, and `admin.*` requests answered by
 //! the store workers), so it needs only a NATS URL with the admin user's credentials.
 
-use std::time::Duration;
-
 use anyhow::Context;
 use async_nats::jetstream;
 use clap::{Args, Subcommand};
 use futures::StreamExt;
-use natter_nats::layout;
-use natter_nats::subjects;
+use natter_nats::{layout, rpc, subjects};
+use natter_protocol::ErrorCode;
 use natter_protocol::http::Presence;
 use natter_protocol::internal::{
-    self, AdminChannel, AdminChannelReq, AdminLogApplied, AdminLogAppliedReq, AdminUser,
-    AdminUserReq, LogBatch, LogEntry, PresenceBeat, PresenceQuery, RpcReply,
+    self, AdminChannel, AdminChannelReq, AdminLogAppliedReq, AdminUser, AdminUserReq, LogBatch,
+    LogEntry, PresenceBeat, PresenceQuery,
 };
 use serde::Serialize;
 
@@ -78,9 +76,6 @@ fn emit(s: &str) {
     let _ = std::io::stdout().lock().write_all(s.as_bytes());
 }
 
-/// How long one request to NATS or a service may take.
-const TIMEOUT: Duration = Duration::from_secs(5);
-
 /// Runs one `natter admin` command, printing its answer.
 pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
     let nats = natter_nats::connect(&args.nats_url, "natter-admin").await?;
@@ -94,7 +89,8 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
         AdminCommand::Channel { channel } => {
             let c: AdminChannel = request(
                 &nats,
-                subjects::admin::CHANNEL_INSPECT,
+                &rpc::ADMIN_CHANNEL_INSPECT,
+                0,
                 &AdminChannelReq {
                     channel_id: channel,
                 },
@@ -130,7 +126,8 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
         AdminCommand::User { user } => {
             let u: AdminUser = request(
                 &nats,
-                subjects::admin::USER_INSPECT,
+                &rpc::ADMIN_USER_INSPECT,
+                0,
                 &AdminUserReq { user_id: user },
             )
             .await?;
@@ -187,23 +184,25 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A request to a service over NATS, MessagePack both ways.
+/// A request to a service over NATS (to shard `shard` of a sharded one); an
+/// unanswered one says what to check.
 async fn request<Q: Serialize, A: serde::de::DeserializeOwned>(
     nats: &async_nats::Client,
-    subject: &str,
+    call: &rpc::Rpc<Q, A>,
+    shard: u32,
     req: &Q,
 ) -> anyhow::Result<A> {
-    let reply = tokio::time::timeout(
-        TIMEOUT,
-        nats.request(subject.to_string(), internal::encode(req).into()),
-    )
-    .await
-    .with_context(|| format!("{subject}: no answer in {TIMEOUT:?}"))?
-    .with_context(|| {
-        format!("{subject} (is the service running, and may this NATS user publish it?)")
-    })?;
-    let answer: RpcReply<A> = internal::decode_reply(&reply.payload);
-    answer.map_err(|e| anyhow::anyhow!("{subject}: {e}"))
+    call.call_shard(nats, shard, req).await.map_err(|e| {
+        let subject = call.subject_of(shard);
+        if e.code == ErrorCode::Unavailable {
+            anyhow::anyhow!(
+                "{subject}: no answer in {:?} (is the service running, and may this NATS user publish it?)",
+                call.timeout()
+            )
+        } else {
+            anyhow::anyhow!("{subject}: {e}")
+        }
+    })
 }
 
 async fn streams(js: &jetstream::Context) -> anyhow::Result<Table> {
@@ -342,7 +341,8 @@ async fn presence(
     let shard = layout::presence_shard_of(user, shards);
     let answer: Vec<Presence> = request(
         nats,
-        &subjects::presence_query(shard),
+        &rpc::PRESENCE_QUERY,
+        shard,
         &PresenceQuery { users: vec![user] },
     )
     .await?;
@@ -423,13 +423,7 @@ async fn pending(
     partition: u32,
     limit: usize,
 ) -> anyhow::Result<Table> {
-    let applied = match request::<_, AdminLogApplied>(
-        nats,
-        subjects::admin::LOG_APPLIED,
-        &AdminLogAppliedReq {},
-    )
-    .await
-    {
+    let applied = match request(nats, &rpc::ADMIN_LOG_APPLIED, 0, &AdminLogAppliedReq {}).await {
         Ok(a) => a
             .applied
             .into_iter()

@@ -28,9 +28,9 @@ use async_nats::jetstream::{self, kv};
 use bytes::Bytes;
 use futures::StreamExt;
 use natter_nats::layout::{self, LayoutConfig};
-use natter_nats::{headers as h, subjects};
+use natter_nats::subjects;
 use natter_protocol::http::Presence;
-use natter_protocol::internal::{self, PresenceBeat, PresenceQuery, RpcReply};
+use natter_protocol::internal::PresenceBeat;
 use natter_protocol::now_ms;
 use natter_protocol::ws::ServerEvent;
 
@@ -256,9 +256,8 @@ async fn serve_queries(shard: Arc<Shard>, mut sub: async_nats::Subscriber) {
         let Some(reply) = msg.reply.clone() else {
             continue;
         };
-        let answer: RpcReply<Vec<Presence>> = match internal::decode::<PresenceQuery>(&msg.payload)
-        {
-            Ok(q) => {
+        let answer = natter_nats::rpc::PRESENCE_QUERY
+            .answer(&msg.payload, |q| async {
                 let mut out = Vec::with_capacity(q.users.len());
                 for u in q
                     .users
@@ -268,20 +267,8 @@ async fn serve_queries(shard: Arc<Shard>, mut sub: async_nats::Subscriber) {
                     out.push(current(&shard, u).await);
                 }
                 Ok(out)
-            }
-            Err(e) => Err(natter_protocol::ApiError::new(
-                natter_protocol::ErrorCode::BadRequest,
-                format!("bad presence query: {e}"),
-            )),
-        };
-        let mut headers = async_nats::HeaderMap::new();
-        headers.insert(h::CONTENT_TYPE, h::MSGPACK);
-        if let Err(e) = shard
-            .nats
-            .publish_with_headers(reply, headers, internal::encode(&answer).into())
-            .await
-        {
-            tracing::warn!(error = %e, "presence reply failed");
-        }
+            })
+            .await;
+        natter_nats::rpc::respond(&shard.nats, reply, answer).await;
     }
 }

@@ -22,11 +22,10 @@ use async_nats::jetstream::{self, AckKind};
 use bytes::Bytes;
 use futures::StreamExt;
 use natter_nats::layout::{self, LayoutConfig};
-use natter_nats::subjects::{self, rpc};
-use natter_protocol::http::{Presence, PushPlatform};
+use natter_nats::{rpc, subjects};
+use natter_protocol::http::PushPlatform;
 use natter_protocol::internal::{
-    self, DevicePushReq, PresenceQuery, PushBatch, PushDevice, PushJob, PushTargets,
-    PushTargetsReq, RpcReply,
+    self, DevicePushReq, PresenceQuery, PushBatch, PushDevice, PushJob, PushTargetsReq,
 };
 
 use crate::{Providers, PushConfig, PushError, PushMessage};
@@ -231,7 +230,7 @@ impl Worker {
             names_of: batch.jobs.iter().map(|j| j.sender_id).collect(),
             channels: batch.jobs.iter().map(|j| j.channel_id).collect(),
         };
-        let targets: PushTargets = self.call(rpc::PUSH_TARGETS, &req).await?;
+        let targets = self.call(&rpc::PUSH_TARGETS, 0, &req).await?;
         let names: HashMap<u64, String> = targets.names.into_iter().collect();
         let groups: HashMap<u64, String> = targets.channel_names.into_iter().collect();
         // Each job's devices, latest job per channel first: a burst collapses to the
@@ -286,9 +285,10 @@ impl Worker {
         let mut online = HashSet::new();
         for (k, users) in by_shard {
             for chunk in users.chunks(natter_protocol::limits::MAX_PRESENCE_WATCH) {
-                let got: Vec<Presence> = self
+                let got = self
                     .call(
-                        &subjects::presence_query(k),
+                        &rpc::PRESENCE_QUERY,
+                        k,
                         &PresenceQuery {
                             users: chunk.to_vec(),
                         },
@@ -302,19 +302,13 @@ impl Worker {
 
     async fn call<Req: serde::Serialize, Resp: serde::de::DeserializeOwned>(
         &self,
-        subject: &str,
+        call: &rpc::Rpc<Req, Resp>,
+        shard: u32,
         req: &Req,
     ) -> Result<Resp, Later> {
-        let reply = tokio::time::timeout(
-            Duration::from_secs(10),
-            self.nats
-                .request(subject.to_string(), internal::encode(req).into()),
-        )
-        .await
-        .map_err(|_| Later(format!("{subject}: timed out")))?
-        .map_err(|e| Later(format!("{subject}: {e}")))?;
-        let r: RpcReply<Resp> = internal::decode_reply(&reply.payload);
-        r.map_err(|e| Later(format!("{subject}: {e}")))
+        call.call_shard(&self.nats, shard, req)
+            .await
+            .map_err(|e| Later(format!("{}: {e}", call.subject_of(shard))))
     }
 
     /// Sends one push, retrying transient failures with exponential backoff.
@@ -336,10 +330,7 @@ impl Worker {
                         device_id: d.device_id.clone(),
                         push: None,
                     };
-                    if let Err(Later(why)) = self
-                        .call::<_, natter_protocol::http::DeviceInfo>(rpc::DEVICE_PUSH, &req)
-                        .await
-                    {
+                    if let Err(Later(why)) = self.call(&rpc::DEVICE_PUSH, 0, &req).await {
                         tracing::warn!(reason = %why, "unregistered push token not removed");
                     }
                     return;

@@ -9,18 +9,15 @@
 //! never a lost notification.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures::StreamExt;
 use natter_nats::{layout, subjects};
 use natter_protocol::http::Presence;
-use natter_protocol::internal::{self, PresenceQuery, RpcReply};
+use natter_protocol::internal::PresenceQuery;
 use natter_protocol::ws::ServerEvent;
 
 /// Users whose state is kept.
 const KNOWN: usize = 500_000;
-/// How long a presence query may take.
-const QUERY_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The presence of recently seen users.
 pub(crate) struct Online {
@@ -79,24 +76,19 @@ impl Online {
         }
         for (k, users) in unknown {
             for chunk in users.chunks(natter_protocol::limits::MAX_PRESENCE_WATCH) {
-                let req = internal::encode(&PresenceQuery {
-                    users: chunk.to_vec(),
-                });
-                let asked = tokio::time::timeout(
-                    QUERY_TIMEOUT,
-                    self.nats.request(subjects::presence_query(k), req.into()),
-                )
-                .await;
+                let asked = natter_nats::rpc::PRESENCE_QUERY
+                    .call_shard(
+                        &self.nats,
+                        k,
+                        &PresenceQuery {
+                            users: chunk.to_vec(),
+                        },
+                    )
+                    .await;
                 match asked {
-                    Ok(Ok(reply)) => {
-                        if let Ok(states) =
-                            internal::decode::<RpcReply<Vec<Presence>>>(&reply.payload)
-                                .map_err(|e| e.to_string())
-                                .and_then(|r| r.map_err(|e| e.to_string()))
-                        {
-                            for p in &states {
-                                self.record(p);
-                            }
+                    Ok(states) => {
+                        for p in &states {
+                            self.record(p);
                         }
                     }
                     _ => metrics::counter!("natter_store_presence_unknown_total").increment(1),

@@ -468,3 +468,61 @@ async fn every_edge_serves_its_openapi_document_and_refuses_plain_socket_gets_wi
     assert!(r.contains("content-type: application/json"), "{r}");
     assert!(r.contains("\"code\":\"bad_request\""), "{r}");
 }
+
+/// Every declared RPC has a handler: a request that does not decode gets
+/// `bad_request` from the service that answers it (an undeclared subject gets
+/// `not_found`, so a declaration without a handler shows here), and nothing falls
+/// over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_declared_rpc_is_answered_and_a_garbage_request_is_bad_request() {
+    use natter_nats::rpc;
+    use natter_protocol::internal::{RpcReply, decode_reply};
+
+    let sys = System::start(BIN, 1).await;
+    let nats = async_nats::connect(sys.nats.url()).await.expect("nats");
+    let garbage = || b"\xc1 not msgpack".to_vec().into();
+    let ask = |subject: String| {
+        let nats = nats.clone();
+        async move {
+            // Presence shards and partition owners may still be starting: ask until
+            // someone answers, within a deadline.
+            let deadline = tokio::time::Instant::now() + WAIT;
+            loop {
+                match tokio::time::timeout(
+                    Duration::from_secs(2),
+                    nats.request(subject.clone(), garbage()),
+                )
+                .await
+                {
+                    Ok(Ok(msg)) => {
+                        let reply: RpcReply<()> = decode_reply(&msg.payload);
+                        return reply.expect_err("garbage is refused").code;
+                    }
+                    _ if tokio::time::Instant::now() < deadline => {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                    other => panic!("{subject}: no answer ({other:?})"),
+                }
+            }
+        }
+    };
+    for subject in rpc::STORE_WORKER_SUBJECTS {
+        assert_eq!(
+            ask(subject.to_string()).await,
+            ErrorCode::BadRequest,
+            "{subject}"
+        );
+    }
+    assert_eq!(
+        ask(rpc::PRESENCE_QUERY.subject_of(0)).await,
+        ErrorCode::BadRequest
+    );
+    assert_eq!(
+        ask(rpc::CURSOR_MOVES.subject_of(0)).await,
+        ErrorCode::BadRequest
+    );
+    assert_eq!(ask("rpc.no.such".into()).await, ErrorCode::NotFound);
+    // Still answering real requests.
+    let (alice, _) = user(&sys.client(0), "alice").await;
+    assert!(alice.channels(None, None).await.is_ok());
+}

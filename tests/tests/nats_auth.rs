@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use natter_protocol::http::Profile;
-use natter_protocol::internal::{BulkUser, BulkUsersReq, RpcReply};
+use natter_protocol::internal::{BulkUser, BulkUsersReq};
 use natter_tests::{Device, System, user};
 use tokio::sync::mpsc;
 
@@ -48,15 +48,10 @@ async fn violation(errors: &mut mpsc::UnboundedReceiver<String>, subject: &str) 
 
 /// `admin.users.create` over NATS, as `natter bench` does.
 async fn bulk(admin: &async_nats::Client, req: &BulkUsersReq) -> Vec<Profile> {
-    let reply = admin
-        .request(
-            "admin.users.create",
-            natter_protocol::internal::encode(req).into(),
-        )
+    natter_nats::rpc::ADMIN_USERS_CREATE
+        .call(admin, req)
         .await
-        .expect("bulk reply");
-    let reply: RpcReply<Vec<Profile>> = natter_protocol::internal::decode_reply(&reply.payload);
-    reply.expect("bulk accounts made")
+        .expect("bulk accounts made")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -16,7 +16,7 @@
 
 use std::collections::HashMap;
 
-use natter_nats::subjects::rpc;
+use natter_nats::rpc;
 use natter_protocol::http::{HistoryPage, HistoryQuery};
 use natter_protocol::internal::{HistoryReq, SyncPlan, SyncPosition, SyncStartReq};
 use natter_protocol::ws::MessageEvent;
@@ -58,15 +58,15 @@ impl Delivery {
         user_id: u64,
         device_id: &str,
     ) -> Result<(Self, Vec<SyncPosition>), ApiError> {
-        let plan: SyncPlan = crate::rpc::call(
-            &nats,
-            rpc::SYNC_START,
-            &SyncStartReq {
-                user_id,
-                device_id: device_id.to_string(),
-            },
-        )
-        .await?;
+        let plan: SyncPlan = rpc::SYNC_START
+            .call(
+                &nats,
+                &SyncStartReq {
+                    user_id,
+                    device_id: device_id.to_string(),
+                },
+            )
+            .await?;
         let sent = plan
             .channels
             .iter()
@@ -132,21 +132,21 @@ async fn fetch(
     after: u64,
     until: u64,
 ) -> Result<HistoryPage, ApiError> {
-    crate::rpc::call(
-        nats,
-        rpc::HISTORY,
-        &HistoryReq {
-            user_id,
-            channel_id: channel,
-            query: HistoryQuery {
-                before: Some(until.saturating_add(1)),
-                after: Some(after),
-                limit: Some(limits::SYNC_PAGE_MESSAGES),
+    rpc::HISTORY
+        .call(
+            nats,
+            &HistoryReq {
+                user_id,
+                channel_id: channel,
+                query: HistoryQuery {
+                    before: Some(until.saturating_add(1)),
+                    after: Some(after),
+                    limit: Some(limits::SYNC_PAGE_MESSAGES),
+                },
+                max_bytes: Some(limits::SYNC_PAGE_BYTES as u32),
             },
-            max_bytes: Some(limits::SYNC_PAGE_BYTES as u32),
-        },
-    )
-    .await
+        )
+        .await
 }
 
 /// Starts fetching the catch-up pages of `behind`; the receiver ends after the last.

@@ -7,7 +7,7 @@ use futures::{StreamExt, TryStreamExt};
 use natter_client::Client;
 use natter_edge::auth::Tokens;
 use natter_protocol::http::Profile;
-use natter_protocol::internal::{BULK_USERS_MAX, BulkUser, BulkUsersReq, RpcReply};
+use natter_protocol::internal::{BULK_USERS_MAX, BulkUser, BulkUsersReq};
 
 /// Requests in flight while setting up.
 const CONCURRENCY: usize = 64;
@@ -45,15 +45,15 @@ pub async fn users(
                 .collect(),
             password: "bench-password".into(),
         };
-        let reply = nats
-            .request(
-                natter_nats::subjects::admin::USERS_CREATE,
-                natter_protocol::internal::encode(&req).into(),
-            )
+        let made = natter_nats::rpc::ADMIN_USERS_CREATE
+            .call(&nats, &req)
             .await
-            .context("admin.users.create (is a store worker running, and may this NATS user publish admin.>?)")?;
-        let made: RpcReply<Vec<Profile>> = natter_protocol::internal::decode_reply(&reply.payload);
-        profiles.extend(made.map_err(|e| anyhow::anyhow!("admin.users.create: {e}"))?);
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "admin.users.create: {e} (is a store worker running, and may this NATS user publish admin.>?)"
+                )
+            })?;
+        profiles.extend(made);
     }
     eprintln!(
         "{n} accounts made in {:.1} s",

@@ -34,7 +34,7 @@ use std::time::Duration;
 use async_nats::jetstream::consumer::PullConsumer;
 use futures::StreamExt;
 use natter_nats::{layout, subjects};
-use natter_protocol::internal::{self, CursorMovesReq, LogBatch, LogEntry, RpcReply};
+use natter_protocol::internal::{self, CursorMovesReq, LogBatch, LogEntry};
 use natter_protocol::ws::ServerEvent;
 use natter_protocol::{ApiError, ErrorCode};
 use natter_store::{StoreError, WriteBatch, keys, value};
@@ -414,7 +414,7 @@ impl Owner<'_> {
             self.w.fanout.membership_changed(cid).await;
         }
         for (to, reply) in applied.replies {
-            crate::rpc::reply(self.w, to.into(), reply).await;
+            natter_nats::rpc::respond(&self.w.nats, to.into(), reply).await;
         }
         Ok(())
     }
@@ -488,41 +488,46 @@ impl Owner<'_> {
         Ok(())
     }
 
-    /// Moves device cursors (an edge's batch for this partition) and answers.
+    /// Moves device cursors (an edge's batch for this partition) and answers. A
+    /// store failure is not answered (the edge retries) and ends this run.
     async fn cursors(&mut self, msg: async_nats::Message) -> anyhow::Result<()> {
-        let reply = match internal::decode::<CursorMovesReq>(&msg.payload) {
-            Err(e) => RpcReply::Err(ApiError::new(
-                ErrorCode::BadRequest,
-                format!("bad cursor moves: {e}"),
-            )),
-            Ok(req) => {
-                let moves: Vec<_> = req
-                    .moves
-                    .into_iter()
-                    .filter(|(_, d, c, _)| {
-                        self.owns(*c) && natter_protocol::limits::is_valid_client_id(d)
-                    })
-                    .collect();
-                let mut working = self
-                    .state
-                    .prefetch_cursors(self.w.owner_store.as_ref(), &moves)
-                    .await?;
-                let rows = apply::move_cursors(&mut working, moves);
-                if !rows.is_empty() {
-                    metrics::counter!("natter_store_cursor_moves_total")
-                        .increment(rows.len() as u64);
-                    self.w
-                        .owner_store
-                        .write(fenced(self.p, self.epoch, rows))
-                        .await?;
-                }
-                self.state.restore(working);
-                Ok(())
-            }
-        };
-        if let Some(to) = msg.reply {
-            crate::rpc::reply(self.w, to, internal::encode(&reply)).await;
+        let mut failed = None;
+        let reply = natter_nats::rpc::CURSOR_MOVES
+            .answer(&msg.payload, |req| async {
+                self.move_cursors(req).await.map_err(|e| {
+                    failed = Some(e);
+                    ApiError::new(ErrorCode::Unavailable, "cursor moves not stored")
+                })
+            })
+            .await;
+        if let Some(e) = failed {
+            return Err(e);
         }
+        if let Some(to) = msg.reply {
+            natter_nats::rpc::respond(&self.w.nats, to, reply).await;
+        }
+        Ok(())
+    }
+
+    async fn move_cursors(&mut self, req: CursorMovesReq) -> anyhow::Result<()> {
+        let moves: Vec<_> = req
+            .moves
+            .into_iter()
+            .filter(|(_, d, c, _)| self.owns(*c) && natter_protocol::limits::is_valid_client_id(d))
+            .collect();
+        let mut working = self
+            .state
+            .prefetch_cursors(self.w.owner_store.as_ref(), &moves)
+            .await?;
+        let rows = apply::move_cursors(&mut working, moves);
+        if !rows.is_empty() {
+            metrics::counter!("natter_store_cursor_moves_total").increment(rows.len() as u64);
+            self.w
+                .owner_store
+                .write(fenced(self.p, self.epoch, rows))
+                .await?;
+        }
+        self.state.restore(working);
         Ok(())
     }
 
