@@ -15,7 +15,6 @@ use std::pin::Pin;
 
 use futures::StreamExt;
 use futures::stream::{AbortHandle, SelectAll, Stream};
-use natter_nats::headers as h;
 use tokio::sync::mpsc;
 
 use crate::socket::Inbox;
@@ -41,29 +40,21 @@ impl UserEvent {
     /// The events of one NATS message: one, or the several of a `messages` batch
     /// (sliced out of the shared payload, not copied).
     fn from_nats(msg: &async_nats::Message) -> Vec<Self> {
-        let header = |name: &str| {
-            msg.headers
-                .as_ref()
-                .and_then(|hs| hs.get(name))
-                .map(|v| v.as_str())
+        let Some(events) = natter_nats::user_events::decode(msg.headers.as_ref(), &msg.payload)
+        else {
+            // Only store workers publish here: a bug, not input. The socket's next
+            // message reveals the gap, which is filled from the store.
+            tracing::error!(subject = %msg.subject, "malformed event batch dropped");
+            return Vec::new();
         };
-        if let Some(positions) = header(h::POSITIONS) {
-            return match split_batch(&msg.payload, positions) {
-                Some(events) => events,
-                None => {
-                    // Only store workers publish here: a bug, not input. The socket's
-                    // next message reveals the gap, which is filled from the store.
-                    tracing::error!(subject = %msg.subject, "malformed event batch dropped");
-                    Vec::new()
-                }
-            };
-        }
-        let number = |name: &str| header(name).and_then(|v| v.parse::<u64>().ok());
-        vec![Self {
-            json: msg.payload.clone(),
-            msgpack: OnceLock::new(),
-            position: number(h::CHANNEL).zip(number(h::SEQ)),
-        }]
+        events
+            .into_iter()
+            .map(|e| Self {
+                json: e.json,
+                msgpack: OnceLock::new(),
+                position: e.position,
+            })
+            .collect()
     }
 
     /// Bytes it holds (its JSON): what it costs a socket's inbox.
@@ -102,32 +93,6 @@ impl UserEvent {
                 .clone(),
         }
     }
-}
-
-/// Slices a JSON array of message events by its `channel:seq:bytes` positions.
-fn split_batch(payload: &Bytes, positions: &str) -> Option<Vec<UserEvent>> {
-    let mut events = Vec::new();
-    // Skip the opening bracket; each event is followed by a comma or the closing one.
-    let mut at = 1usize;
-    for p in positions.split(',') {
-        let mut parts = p.splitn(3, ':').map(|n| n.parse::<u64>().ok());
-        let (Some(Some(channel)), Some(Some(seq)), Some(Some(len))) =
-            (parts.next(), parts.next(), parts.next())
-        else {
-            return None;
-        };
-        let end = at.checked_add(usize::try_from(len).ok()?)?;
-        if end >= payload.len() {
-            return None;
-        }
-        events.push(UserEvent {
-            json: payload.slice(at..end),
-            msgpack: OnceLock::new(),
-            position: Some((channel, seq)),
-        });
-        at = end + 1;
-    }
-    (at == payload.len()).then_some(events)
 }
 
 struct Socket {
@@ -265,37 +230,6 @@ async fn relay_all(
                     break;
                 }
             }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_batch_is_sliced_into_its_events() {
-        let payload = Bytes::from_static(br#"[{"a":1},{"bb":22}]"#);
-        let events = split_batch(&payload, "7:1:7,7:2:9").expect("valid batch");
-        assert_eq!(events.len(), 2);
-        assert_eq!(&events[0].json[..], br#"{"a":1}"#);
-        assert_eq!(events[0].position, Some((7, 1)));
-        assert_eq!(&events[1].json[..], br#"{"bb":22}"#);
-        assert_eq!(events[1].position, Some((7, 2)));
-    }
-
-    #[test]
-    fn a_batch_whose_positions_do_not_fit_is_refused() {
-        let payload = Bytes::from_static(br#"[{"a":1},{"bb":22}]"#);
-        for bad in [
-            "7:1:7",
-            "7:1:7,7:2:99",
-            "7:1:8,7:2:9",
-            "x:1:7,7:2:9",
-            "7:1",
-            "",
-        ] {
-            assert!(split_batch(&payload, bad).is_none(), "{bad}");
         }
     }
 }

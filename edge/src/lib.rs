@@ -14,10 +14,13 @@
 //! - [`discovery`]: registration in the `edges` bucket, `GET /v1/discover`, draining.
 //! - [`health`]: `/readyz`, whether this edge should get new clients.
 //! - `commands`: channel commands through the partition log, and their outcomes.
-//! - `http`: the HTTP JSON API; `socket`: the WebSocket protocol, one task per
-//!   socket (its ops, its inbox, what it was sent, catch-up and gap fill); `cursors`: every socket's
-//!   cursor acks, sent to the partitions' owners in edge-wide batches; `rpc`: requests to store workers;
-//!   `members`: the membership cache; `limits`: rate limiters.
+//! - `http`: the HTTP JSON API, a file per resource (accounts, users, devices,
+//!   channels, groups, service routes, the OpenAPI document); `socket`: the
+//!   WebSocket protocol, one task per socket (its ops, its inbox, what it was sent,
+//!   catch-up and gap fill); `cursors`: every socket's cursor acks, sent to the
+//!   partitions' owners in edge-wide batches; `members`: the membership cache;
+//!   `rate_limits`: rate limiters (input limits are `natter_protocol::limits`).
+//!   Requests to other services go through `natter_nats::rpc`.
 //! - `serve`: the HTTP accept loop (header-read timeout, graceful stop); `web`: the
 //!   web app's static files; `request_log`: the request and connection ids in logs.
 #![deny(missing_docs)]
@@ -32,8 +35,8 @@ pub mod publisher;
 mod cursors;
 pub mod health;
 mod http;
-mod limits;
 mod members;
+mod rate_limits;
 mod request_log;
 mod serve;
 mod socket;
@@ -47,7 +50,7 @@ use std::time::Duration;
 use natter_idgen::IdGenerator;
 use natter_nats::layout::{self, LayoutConfig};
 
-pub use limits::RateLimits;
+pub use rate_limits::RateLimits;
 
 /// Renders the process's metrics in Prometheus text format.
 pub type MetricsRender = Arc<dyn Fn() -> String + Send + Sync>;
@@ -105,7 +108,7 @@ pub(crate) struct Edge {
     pub(crate) publisher: publisher::Publisher,
     pub(crate) hub: hub::Hub,
     pub(crate) members: Arc<members::MembershipCache>,
-    pub(crate) limiters: limits::Limiters,
+    pub(crate) limiters: rate_limits::Limiters,
     pub(crate) config: EdgeConfig,
     pub(crate) next_socket: std::sync::atomic::AtomicU64,
     pub(crate) presence: presence::PresenceWriter,
@@ -189,7 +192,7 @@ pub async fn run(
         commands,
         hub: hub::Hub::new(events),
         members,
-        limiters: limits::Limiters::new(&config.limits),
+        limiters: rate_limits::Limiters::new(&config.limits),
         nats,
         ids: ids.clone(),
         config,

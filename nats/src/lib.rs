@@ -11,6 +11,8 @@
 //!   created idempotently by whichever service starts first ([`layout::ensure`]).
 //! - [`rpc`]: every request-reply between services (subject, request and reply
 //!   types, timeout) and the one client that calls them.
+//! - [`user_events`]: the format of what store workers publish on `user.<id>`
+//!   (one event, or a batch with its positions), encoded and decoded here.
 //! - [`connect`]: how services connect to NATS.
 //! - [`ttl_kv`]: KV keys with a per-key TTL, claimed and renewed conditionally (leases).
 //! - [`server`]: finding a `nats-server` binary (2.11 or later) and running it as a
@@ -27,6 +29,7 @@ pub mod rpc;
 pub mod server;
 pub mod subjects;
 pub mod ttl_kv;
+pub mod user_events;
 
 pub use connect::connect;
 pub use layout::{Layout, LayoutError, ensure};
@@ -46,10 +49,8 @@ pub mod headers {
     pub const CHANNEL: &str = "Natter-Channel";
     /// Seq of a message event, for per-socket duplicate suppression.
     pub const SEQ: &str = "Natter-Seq";
-    /// Several message events in one NATS message (`Natter-Event: messages`): the
-    /// payload is a JSON array of the events, and this header lists each one's
-    /// `channel:seq:bytes` in order, comma-separated, so an edge slices the array
-    /// into events without parsing it.
+    /// Several message events in one NATS message (`Natter-Event: messages`): each
+    /// one's `channel:seq:bytes` (format in [`crate::user_events`]).
     pub const POSITIONS: &str = "Natter-Positions";
 
     /// Headers of an event for clients: JSON payload, and its kind (`message`,

@@ -1,6 +1,6 @@
 //! Input limits, enforced by every service and documented in `docs/protocol.md`.
 
-use crate::ErrorCode;
+use crate::{ApiError, ErrorCode};
 
 /// Longest accepted message text, in Unicode scalar values: "fewer than 100,000".
 pub const MAX_TEXT_CHARS: usize = 99_999;
@@ -9,6 +9,14 @@ pub const MAX_TEXT_CHARS: usize = 99_999;
 pub const MAX_FRAME_BYTES: usize = 1024 * 1024;
 /// Longest client_msg_id and device id.
 pub const MAX_CLIENT_ID_LEN: usize = 64;
+/// Shortest username, in bytes (ASCII).
+pub const MIN_USERNAME_LEN: usize = 3;
+/// Longest username, in bytes (ASCII).
+pub const MAX_USERNAME_LEN: usize = 32;
+/// Shortest password, in bytes.
+pub const MIN_PASSWORD_BYTES: usize = 8;
+/// Longest password, in bytes.
+pub const MAX_PASSWORD_BYTES: usize = 128;
 /// Longest display name, in characters.
 pub const MAX_DISPLAY_NAME_CHARS: usize = 64;
 /// Longest status text, in characters.
@@ -36,17 +44,23 @@ pub const MAX_PRESENCE_WATCH: usize = 500;
 /// Most users returned by one search.
 pub const MAX_SEARCH_RESULTS: u32 = 50;
 
+// Each check returns the error a client sees, its message written here once,
+// beside the limit it states.
+
 /// Checks a message text: not empty, fewer than 100,000 characters.
 ///
 /// # Errors
 /// `message_empty` or `message_too_long`.
-pub fn check_text(text: &str) -> Result<(), ErrorCode> {
+pub fn check_text(text: &str) -> Result<(), ApiError> {
     if text.is_empty() {
-        return Err(ErrorCode::MessageEmpty);
+        return Err(ApiError::new(ErrorCode::MessageEmpty, "text is empty"));
     }
     // Fewer bytes than the limit means fewer characters: skip the count.
     if text.len() > MAX_TEXT_CHARS && text.chars().count() > MAX_TEXT_CHARS {
-        return Err(ErrorCode::MessageTooLong);
+        return Err(ApiError::new(
+            ErrorCode::MessageTooLong,
+            format!("text must have fewer than 100,000 characters (at most {MAX_TEXT_CHARS})"),
+        ));
     }
     Ok(())
 }
@@ -60,21 +74,40 @@ pub fn is_valid_client_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
 }
 
+/// Checks a client-chosen id; `field` names it in the message (`client_msg_id`,
+/// `device`, `device_id`) and `code` is the field's error code.
+///
+/// # Errors
+/// `code`, when the id breaks the rule.
+pub fn check_client_id(field: &str, id: &str, code: ErrorCode) -> Result<(), ApiError> {
+    if is_valid_client_id(id) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            code,
+            format!("{field}: 1-{MAX_CLIENT_ID_LEN} of A-Z a-z 0-9 - _ . :"),
+        ))
+    }
+}
+
 /// Normalizes a username for uniqueness and lookup (ASCII lowercase) and checks it:
 /// 3–32 of `a-z 0-9 _ .`.
 ///
 /// # Errors
 /// `invalid_username`.
-pub fn normalize_username(username: &str) -> Result<String, ErrorCode> {
+pub fn normalize_username(username: &str) -> Result<String, ApiError> {
     let lower = username.to_ascii_lowercase();
-    let ok = (3..=32).contains(&lower.len())
+    let ok = (MIN_USERNAME_LEN..=MAX_USERNAME_LEN).contains(&lower.len())
         && lower
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.');
     if ok {
         Ok(lower)
     } else {
-        Err(ErrorCode::InvalidUsername)
+        Err(ApiError::new(
+            ErrorCode::InvalidUsername,
+            format!("username: {MIN_USERNAME_LEN}-{MAX_USERNAME_LEN} of a-z 0-9 _ ."),
+        ))
     }
 }
 
@@ -82,45 +115,61 @@ pub fn normalize_username(username: &str) -> Result<String, ErrorCode> {
 ///
 /// # Errors
 /// `invalid_password`.
-pub fn check_password(password: &str) -> Result<(), ErrorCode> {
-    if (8..=128).contains(&password.len()) {
+pub fn check_password(password: &str) -> Result<(), ApiError> {
+    if (MIN_PASSWORD_BYTES..=MAX_PASSWORD_BYTES).contains(&password.len()) {
         Ok(())
     } else {
-        Err(ErrorCode::InvalidPassword)
+        Err(ApiError::new(
+            ErrorCode::InvalidPassword,
+            format!("password: {MIN_PASSWORD_BYTES}-{MAX_PASSWORD_BYTES} bytes"),
+        ))
     }
+}
+
+/// Whether a name has 1 to `max` characters and no control characters.
+fn is_valid_name(name: &str, max: usize) -> bool {
+    let n = name.chars().count();
+    n > 0 && n <= max && !name.chars().any(char::is_control)
 }
 
 /// Display names: 1–64 characters, no control characters.
 ///
 /// # Errors
 /// `invalid_profile`.
-pub fn check_display_name(name: &str) -> Result<(), ErrorCode> {
-    let n = name.chars().count();
-    if n == 0 || n > MAX_DISPLAY_NAME_CHARS || name.chars().any(char::is_control) {
-        return Err(ErrorCode::InvalidProfile);
+pub fn check_display_name(name: &str) -> Result<(), ApiError> {
+    if is_valid_name(name, MAX_DISPLAY_NAME_CHARS) {
+        return Ok(());
     }
-    Ok(())
+    Err(ApiError::new(
+        ErrorCode::InvalidProfile,
+        format!("display_name: 1-{MAX_DISPLAY_NAME_CHARS} characters, no control characters"),
+    ))
 }
 
 /// Group names: 1–64 characters, no control characters.
 ///
 /// # Errors
 /// `invalid_group_name`.
-pub fn check_group_name(name: &str) -> Result<(), ErrorCode> {
-    let n = name.chars().count();
-    if n == 0 || n > MAX_GROUP_NAME_CHARS || name.chars().any(char::is_control) {
-        return Err(ErrorCode::InvalidGroupName);
+pub fn check_group_name(name: &str) -> Result<(), ApiError> {
+    if is_valid_name(name, MAX_GROUP_NAME_CHARS) {
+        return Ok(());
     }
-    Ok(())
+    Err(ApiError::new(
+        ErrorCode::InvalidGroupName,
+        format!("name: 1-{MAX_GROUP_NAME_CHARS} characters, no control characters"),
+    ))
 }
 
 /// Status texts: up to 140 characters, no control characters.
 ///
 /// # Errors
 /// `invalid_profile`.
-pub fn check_status_text(text: &str) -> Result<(), ErrorCode> {
+pub fn check_status_text(text: &str) -> Result<(), ApiError> {
     if text.chars().count() > MAX_STATUS_TEXT_CHARS || text.chars().any(char::is_control) {
-        return Err(ErrorCode::InvalidProfile);
+        return Err(ApiError::new(
+            ErrorCode::InvalidProfile,
+            format!("status_text: up to {MAX_STATUS_TEXT_CHARS} characters, no control characters"),
+        ));
     }
     Ok(())
 }
@@ -131,18 +180,13 @@ mod tests {
 
     #[test]
     fn text_limit_counts_scalar_values_not_bytes() {
-        assert_eq!(check_text(""), Err(ErrorCode::MessageEmpty));
-        assert_eq!(check_text(&"a".repeat(99_999)), Ok(()));
-        assert_eq!(
-            check_text(&"a".repeat(100_000)),
-            Err(ErrorCode::MessageTooLong)
-        );
+        let code = |t: &str| check_text(t).map_err(|e| e.code);
+        assert_eq!(code(""), Err(ErrorCode::MessageEmpty));
+        assert_eq!(code(&"a".repeat(99_999)), Ok(()));
+        assert_eq!(code(&"a".repeat(100_000)), Err(ErrorCode::MessageTooLong));
         // 4-byte scalars: 99,999 of them are 399,996 bytes and still accepted.
-        assert_eq!(check_text(&"😀".repeat(99_999)), Ok(()));
-        assert_eq!(
-            check_text(&"😀".repeat(100_000)),
-            Err(ErrorCode::MessageTooLong)
-        );
+        assert_eq!(code(&"😀".repeat(99_999)), Ok(()));
+        assert_eq!(code(&"😀".repeat(100_000)), Err(ErrorCode::MessageTooLong));
     }
 
     #[test]
@@ -159,5 +203,28 @@ mod tests {
         assert!(!is_valid_client_id(""));
         assert!(!is_valid_client_id(&"x".repeat(65)));
         assert!(!is_valid_client_id("a b"));
+        let e = check_client_id("device", "a b", ErrorCode::InvalidDeviceId).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidDeviceId);
+        assert_eq!(e.message, "device: 1-64 of A-Z a-z 0-9 - _ . :");
+    }
+
+    #[test]
+    fn messages_state_the_limits_they_check() {
+        let m = |r: Result<(), ApiError>| r.unwrap_err().message;
+        assert_eq!(
+            m(check_group_name(&"g".repeat(65))),
+            "name: 1-64 characters, no control characters"
+        );
+        assert_eq!(
+            m(check_display_name("")),
+            "display_name: 1-64 characters, no control characters"
+        );
+        assert_eq!(m(check_password("short")), "password: 8-128 bytes");
+        assert_eq!(
+            normalize_username("x").unwrap_err().message,
+            "username: 3-32 of a-z 0-9 _ ."
+        );
+        assert!(check_group_name("ok").is_ok() && check_display_name(&"d".repeat(64)).is_ok());
+        assert!(check_status_text("a\u{7}b").is_err() && check_status_text("").is_ok());
     }
 }

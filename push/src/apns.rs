@@ -12,9 +12,9 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::config::ApnsConfig;
+use crate::credentials::{self, Es256Key};
 use crate::fcm::{MAX_APNS_COLLAPSE_ID, truncate};
-use crate::keys::{self, Es256Key};
-use crate::{Provider, PushError, PushMessage, http};
+use crate::{Provider, PushError, PushMessage, http_client};
 
 /// Apple rejects provider tokens older than an hour and throttles ones renewed
 /// more often than every 20 minutes; 50 minutes sits between.
@@ -82,7 +82,7 @@ impl Apns {
         header.kid = Some(self.key_id.clone());
         let claims = Claims {
             iss: &self.team_id,
-            iat: keys::unix_now(),
+            iat: credentials::unix_now(),
         };
         let token = jsonwebtoken::encode(&header, &claims, &self.key.jwt).map_err(|e| {
             PushError::Misconfigured(format!("apns: signing the provider token: {e}"))
@@ -134,7 +134,7 @@ impl Provider for Apns {
             .header("apns-priority", "10")
             .header(
                 "apns-expiration",
-                (keys::unix_now() + self.expiration_secs).to_string(),
+                (credentials::unix_now() + self.expiration_secs).to_string(),
             )
             .header(CONTENT_TYPE, "application/json");
         if !msg.collapse_key.is_empty() {
@@ -147,13 +147,13 @@ impl Provider for Apns {
             .json(&payload(msg))
             .send()
             .await
-            .map_err(http::send_error)?;
+            .map_err(http_client::send_error)?;
         let status = resp.status();
         if status.is_success() {
             return Ok(());
         }
         // Errors come as {"reason": "BadDeviceToken"} (and a timestamp for 410).
-        let body = http::error_body(resp).await;
+        let body = http_client::error_body(resp).await;
         let reason = serde_json::from_str::<Value>(&body)
             .ok()
             .and_then(|v| v.get("reason").and_then(Value::as_str).map(str::to_owned))
@@ -170,7 +170,7 @@ impl Provider for Apns {
                     "apns: provider token expired; re-signing".into(),
                 ))
             }
-            _ => Err(http::status_error(status, &reason)),
+            _ => Err(http_client::status_error(status, &reason)),
         }
     }
 }

@@ -247,7 +247,7 @@ pub struct VapidConfig {
 impl VapidConfig {
     /// A fresh VAPID private key: base64url of a random P-256 scalar.
     pub fn generate_private_key() -> String {
-        crate::keys::b64url(&crate::webpush::random_secret().to_bytes())
+        crate::credentials::b64url(&crate::webpush::random_secret().to_bytes())
     }
 
     /// The application server key browsers need (`applicationServerKey`):
@@ -256,8 +256,8 @@ impl VapidConfig {
     /// # Errors
     /// `private_key` is not a P-256 private key (the message names no key material).
     pub fn public_key(&self) -> Result<String, String> {
-        let key = crate::keys::Es256Key::parse(&self.private_key, true)?;
-        Ok(crate::keys::b64url(&key.public_uncompressed()))
+        let key = crate::credentials::Es256Key::parse(&self.private_key, true)?;
+        Ok(crate::credentials::b64url(&key.public_uncompressed()))
     }
 }
 

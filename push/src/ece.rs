@@ -83,7 +83,7 @@ pub(crate) fn encrypt(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys::{b64url, decode_b64};
+    use crate::credentials::{b64url, decode_b64};
 
     // RFC 8291 Appendix A.
     const PLAINTEXT: &str = "When I grow up, I want to be a watermelon";

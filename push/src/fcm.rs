@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
 use crate::config::FcmConfig;
-use crate::{Provider, PushError, PushMessage, http, keys, webpush};
+use crate::{Provider, PushError, PushMessage, credentials, http_client, webpush};
 
 /// The OAuth2 scope that allows `messages:send`.
 pub(crate) const SCOPE: &str = "https://www.googleapis.com/auth/firebase.messaging";
@@ -171,7 +171,7 @@ impl Fcm {
 
 impl ServiceAccount {
     async fn fetch(&self, client: &reqwest::Client) -> Result<CachedToken, PushError> {
-        let now = keys::unix_now();
+        let now = credentials::unix_now();
         let claims = Assertion {
             iss: &self.client_email,
             scope: SCOPE,
@@ -193,22 +193,22 @@ impl ServiceAccount {
             ))
             .send()
             .await
-            .map_err(http::send_error)?;
+            .map_err(http_client::send_error)?;
         let status = resp.status();
         if !status.is_success() {
-            let body = http::error_body(resp).await;
+            let body = http_client::error_body(resp).await;
             // The OAuth2 error code ("invalid_grant", …) says why; the description
             // may be long, so only the code is kept.
             let code = serde_json::from_str::<Value>(&body)
                 .ok()
                 .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_owned))
                 .unwrap_or_default();
-            return Err(match http::status_error(status, &code) {
+            return Err(match http_client::status_error(status, &code) {
                 retry @ PushError::Retryable(_) => retry,
                 _ => PushError::Misconfigured(format!(
                     "fcm: token endpoint refused the service account: {} {}",
                     status.as_u16(),
-                    http::detail(&code)
+                    http_client::detail(&code)
                 )),
             });
         }
@@ -299,12 +299,12 @@ impl Provider for Fcm {
             .json(&message_body(&target.token, msg))
             .send()
             .await
-            .map_err(http::send_error)?;
+            .map_err(http_client::send_error)?;
         let status = resp.status();
         if status.is_success() {
             return Ok(());
         }
-        let (code, api_status, message) = error_parts(&http::error_body(resp).await);
+        let (code, api_status, message) = error_parts(&http_client::error_body(resp).await);
         if status == StatusCode::NOT_FOUND || code == "UNREGISTERED" {
             return Err(PushError::Unregistered);
         }
@@ -319,7 +319,7 @@ impl Provider for Fcm {
             .filter(|s| !s.is_empty())
             .collect::<Vec<_>>()
             .join(": ");
-        Err(http::status_error(status, &detail))
+        Err(http_client::status_error(status, &detail))
     }
 }
 

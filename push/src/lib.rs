@@ -43,10 +43,10 @@
 
 mod apns;
 mod config;
+mod credentials;
 mod ece;
 mod fcm;
-mod http;
-mod keys;
+mod http_client;
 mod webhook;
 mod webpush;
 pub mod worker;
@@ -190,9 +190,11 @@ impl Providers {
         // An error only means one is installed already.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let timeout = Duration::from_millis(config.timeout_ms);
-        let client = http::client(timeout, false)?;
+        let client = http_client::client(timeout, false)?;
         let webhook_client = match config.webhook.timeout_ms {
-            Some(ms) if ms != config.timeout_ms => http::client(Duration::from_millis(ms), false)?,
+            Some(ms) if ms != config.timeout_ms => {
+                http_client::client(Duration::from_millis(ms), false)?
+            }
             _ => client.clone(),
         };
         Ok(Providers {
@@ -206,7 +208,7 @@ impl Providers {
                 .apns
                 .as_ref()
                 .map(|c| {
-                    let client = http::client(timeout, c.http2_prior_knowledge)?;
+                    let client = http_client::client(timeout, c.http2_prior_knowledge)?;
                     apns::Apns::new(c, client)
                 })
                 .transpose()?,

@@ -8,7 +8,7 @@ use reqwest::header::CONTENT_TYPE;
 use sha2::Sha256;
 
 use crate::config::WebhookConfig;
-use crate::{JsonPayload, Provider, PushError, PushMessage, http, keys};
+use crate::{JsonPayload, Provider, PushError, PushMessage, credentials, http_client};
 
 /// The header carrying `sha256=<hex HMAC of the body>`.
 pub(crate) const SIGNATURE_HEADER: &str = "X-Natter-Signature";
@@ -32,13 +32,13 @@ pub(crate) fn signature(secret: &[u8], body: &[u8]) -> String {
     // HMAC takes keys of any length; new_from_slice cannot fail for it.
     let mut mac = <Hmac<Sha256>>::new_from_slice(secret).expect("HMAC accepts any key length");
     mac.update(body);
-    format!("sha256={}", keys::hex(&mac.finalize().into_bytes()))
+    format!("sha256={}", credentials::hex(&mac.finalize().into_bytes()))
 }
 
 #[async_trait::async_trait]
 impl Provider for Webhook {
     async fn send(&self, target: &PushTarget, msg: &PushMessage) -> Result<(), PushError> {
-        let url = http::target_url(&target.token, "webhook URL")?;
+        let url = http_client::target_url(&target.token, "webhook URL")?;
         let body = JsonPayload::new(msg).to_vec();
         let mut req = self
             .client
@@ -47,7 +47,11 @@ impl Provider for Webhook {
         if let Some(secret) = &self.secret {
             req = req.header(SIGNATURE_HEADER, signature(secret, &body));
         }
-        let resp = req.body(body).send().await.map_err(http::send_error)?;
+        let resp = req
+            .body(body)
+            .send()
+            .await
+            .map_err(http_client::send_error)?;
         let status = resp.status();
         if status.is_success() {
             return Ok(());
@@ -55,7 +59,10 @@ impl Provider for Webhook {
         if status == StatusCode::GONE {
             return Err(PushError::Unregistered);
         }
-        Err(http::status_error(status, &http::error_body(resp).await))
+        Err(http_client::status_error(
+            status,
+            &http_client::error_body(resp).await,
+        ))
     }
 }
 

@@ -10,8 +10,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::config::VapidConfig;
-use crate::keys::{self, Es256Key};
-use crate::{JsonPayload, Provider, PushError, PushMessage, ece, http};
+use crate::credentials::{self, Es256Key};
+use crate::{JsonPayload, Provider, PushError, PushMessage, ece, http_client};
 
 /// VAPID tokens may live up to 24 hours (RFC 8292 section 2); 12 leaves room for
 /// clock skew between us and the push service.
@@ -45,7 +45,7 @@ pub(crate) fn topic(collapse_key: &str) -> String {
     {
         return collapse_key.to_string();
     }
-    let mut digest = keys::b64url(&Sha256::digest(collapse_key.as_bytes()));
+    let mut digest = credentials::b64url(&Sha256::digest(collapse_key.as_bytes()));
     digest.truncate(MAX_TOPIC);
     digest
 }
@@ -66,7 +66,7 @@ impl WebPush {
             .map_err(|e| PushError::Misconfigured(format!("webpush: VAPID private key: {e}")))?;
         Ok(WebPush {
             client,
-            public_b64: keys::b64url(&key.public_uncompressed()),
+            public_b64: credentials::b64url(&key.public_uncompressed()),
             key,
             subject: config.subject.clone(),
             ttl_secs: config.ttl_secs,
@@ -77,7 +77,7 @@ impl WebPush {
     fn authorization(&self, audience: &str) -> Result<String, PushError> {
         let claims = VapidClaims {
             aud: audience,
-            exp: keys::unix_now() + VAPID_LIFETIME_SECS,
+            exp: credentials::unix_now() + VAPID_LIFETIME_SECS,
             sub: &self.subject,
         };
         let jwt = jsonwebtoken::encode(&Header::new(Algorithm::ES256), &claims, &self.key.jwt)
@@ -89,18 +89,18 @@ impl WebPush {
 #[async_trait::async_trait]
 impl Provider for WebPush {
     async fn send(&self, target: &PushTarget, msg: &PushMessage) -> Result<(), PushError> {
-        let url = http::target_url(&target.token, "Web Push endpoint")?;
+        let url = http_client::target_url(&target.token, "Web Push endpoint")?;
         let p256dh = target
             .p256dh
             .as_deref()
-            .and_then(keys::decode_b64)
+            .and_then(credentials::decode_b64)
             .ok_or_else(|| {
                 PushError::Misconfigured("Web Push target without a valid p256dh".into())
             })?;
         let auth = target
             .auth
             .as_deref()
-            .and_then(keys::decode_b64)
+            .and_then(credentials::decode_b64)
             .filter(|a| a.len() == 16)
             .ok_or_else(|| {
                 PushError::Misconfigured("Web Push target without a 16-byte auth secret".into())
@@ -135,7 +135,11 @@ impl Provider for WebPush {
         if !msg.collapse_key.is_empty() {
             req = req.header("Topic", topic(&msg.collapse_key));
         }
-        let resp = req.body(body).send().await.map_err(http::send_error)?;
+        let resp = req
+            .body(body)
+            .send()
+            .await
+            .map_err(http_client::send_error)?;
         let status = resp.status();
         if status.is_success() {
             return Ok(());
@@ -143,7 +147,10 @@ impl Provider for WebPush {
         if status == StatusCode::NOT_FOUND || status == StatusCode::GONE {
             return Err(PushError::Unregistered);
         }
-        Err(http::status_error(status, &http::error_body(resp).await))
+        Err(http_client::status_error(
+            status,
+            &http_client::error_body(resp).await,
+        ))
     }
 }
 

@@ -36,11 +36,9 @@ pub(crate) async fn load_user(w: &Worker, user_id: u64) -> RpcReply<Option<UserR
 }
 
 pub(crate) async fn signup(w: &Worker, req: SignupRequest) -> RpcReply<Profile> {
-    let username = limits::normalize_username(&req.username)
-        .map_err(|c| invalid(c, "username: 3-32 of a-z 0-9 _ ."))?;
-    limits::check_password(&req.password).map_err(|c| invalid(c, "password: 8-128 bytes"))?;
-    limits::check_display_name(&req.display_name)
-        .map_err(|c| invalid(c, "display_name: 1-64 characters, no control characters"))?;
+    let username = limits::normalize_username(&req.username)?;
+    limits::check_password(&req.password)?;
+    limits::check_display_name(&req.display_name)?;
     // Cheap pre-check so a taken name does not cost a password hash.
     if w.store
         .get(&keys::username(&username))
@@ -98,15 +96,11 @@ pub(crate) async fn create_many(w: &Worker, req: BulkUsersReq) -> RpcReply<Vec<P
             "at most 1000 users per request",
         ));
     }
-    limits::check_password(&req.password).map_err(|c| invalid(c, "password: 8-128 bytes"))?;
+    limits::check_password(&req.password)?;
     let mut names = Vec::with_capacity(req.users.len());
     for u in &req.users {
-        names.push(
-            limits::normalize_username(&u.username)
-                .map_err(|c| invalid(c, "username: 3-32 of a-z 0-9 _ ."))?,
-        );
-        limits::check_display_name(&u.display_name)
-            .map_err(|c| invalid(c, "display_name: 1-64 characters, no control characters"))?;
+        names.push(limits::normalize_username(&u.username)?);
+        limits::check_display_name(&u.display_name)?;
     }
     if names.iter().collect::<std::collections::HashSet<_>>().len() != names.len() {
         return Err(invalid(ErrorCode::BadRequest, "a username appears twice"));
@@ -215,12 +209,10 @@ pub(crate) async fn missing(w: &Worker, req: UsersMissingReq) -> RpcReply<Vec<u6
 
 pub(crate) async fn update(w: &Worker, req: UserUpdateReq) -> RpcReply<Profile> {
     if let Some(name) = &req.update.display_name {
-        limits::check_display_name(name)
-            .map_err(|c| invalid(c, "display_name: 1-64 characters"))?;
+        limits::check_display_name(name)?;
     }
     if let Some(status) = &req.update.status_text {
-        limits::check_status_text(status)
-            .map_err(|c| invalid(c, "status_text: up to 140 characters"))?;
+        limits::check_status_text(status)?;
     }
     // Compare-and-set on the whole record so concurrent updates never lose one.
     for _ in 0..16 {

@@ -9,7 +9,7 @@ use natter_protocol::{ApiError, ErrorCode};
 use natter_store::{keys, value};
 
 use crate::accounts::store_err;
-use crate::{Worker, accounts, channels, push, sync};
+use crate::{Worker, accounts, channels, push_targets, sync};
 
 /// A channel with its head seq and members.
 pub(crate) async fn channel(w: &Worker, req: AdminChannelReq) -> RpcReply<AdminChannel> {
@@ -35,7 +35,10 @@ pub(crate) async fn user(w: &Worker, req: AdminUserReq) -> RpcReply<AdminUser> {
     )
     .await?;
     let mut devices = Vec::new();
-    for (device_id, rec) in push::devices(w, req.user_id).await.map_err(store_err)? {
+    for (device_id, rec) in push_targets::devices(w, req.user_id)
+        .await
+        .map_err(store_err)?
+    {
         let positions = sync::positions(w, req.user_id, &device_id)
             .await
             .map_err(store_err)?

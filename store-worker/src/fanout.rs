@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 
 use bytes::Bytes;
-use natter_nats::{headers as h, subjects};
+use natter_nats::subjects;
 use natter_protocol::ws::ServerEvent;
 
 use crate::partition::apply::Stored;
@@ -144,33 +144,9 @@ fn split<'a>(
     })
 }
 
-/// Headers and payload of the events `list` of `events` for one user: the single
-/// event as is, or several as a JSON array with their positions in a header.
+/// Headers and payload of the events `list` of `events` for one user.
 fn encode_list(events: &[(u64, u64, Bytes)], list: &[u32]) -> (async_nats::HeaderMap, Bytes) {
-    if let [one] = list {
-        let (channel, seq, json) = &events[*one as usize];
-        let mut headers = natter_nats::headers::json_event("message");
-        headers.insert(h::CHANNEL, channel.to_string().as_str());
-        headers.insert(h::SEQ, seq.to_string().as_str());
-        return (headers, json.clone());
-    }
-    let mut positions = String::with_capacity(list.len() * 24);
-    let size: usize = list.iter().map(|i| events[*i as usize].2.len() + 1).sum();
-    let mut payload = Vec::with_capacity(size + 1);
-    payload.push(b'[');
-    for (k, i) in list.iter().enumerate() {
-        let (channel, seq, json) = &events[*i as usize];
-        if k > 0 {
-            positions.push(',');
-            payload.push(b',');
-        }
-        positions.push_str(&format!("{channel}:{seq}:{}", json.len()));
-        payload.extend_from_slice(json);
-    }
-    payload.push(b']');
-    let mut headers = natter_nats::headers::json_event("messages");
-    headers.insert(h::POSITIONS, positions.as_str());
-    (headers, Bytes::from(payload))
+    natter_nats::user_events::encode(list.iter().map(|i| &events[*i as usize]))
 }
 
 #[cfg(test)]

@@ -34,7 +34,7 @@ mod fanout;
 mod leases;
 mod online;
 mod partition;
-mod push;
+mod push_targets;
 mod records;
 mod rpc;
 mod sync;
@@ -97,7 +97,7 @@ pub(crate) struct Worker {
     pub(crate) running: Arc<tokio::sync::RwLock<()>>,
     /// Set when the worker stops: owners checkpoint and end.
     pub(crate) stopping: tokio::sync::watch::Sender<bool>,
-    /// Push jobs for the queuer (`push::queue_jobs`).
+    /// Push jobs for the queuer (`push_targets::queue_jobs`).
     pub(crate) push_jobs: tokio::sync::mpsc::Sender<Vec<natter_protocol::internal::PushJob>>,
 }
 
@@ -159,8 +159,8 @@ pub async fn run(
     let (online, following) = online::Online::start(nats.clone(), layout.presence_shards)
         .await
         .map_err(|e| anyhow::anyhow!("presence changes: {e}"))?;
-    let (push_jobs, jobs) = tokio::sync::mpsc::channel(push::PUSH_BACKLOG);
-    let queuer = tokio::spawn(push::queue_jobs(
+    let (push_jobs, jobs) = tokio::sync::mpsc::channel(push_targets::PUSH_BACKLOG);
+    let queuer = tokio::spawn(push_targets::queue_jobs(
         js.clone(),
         online,
         layout.partitions,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use futures::StreamExt;
 use natter_nats::rpc;
 
-use crate::{Worker, accounts, channels, push, sync};
+use crate::{Worker, accounts, channels, push_targets, sync};
 
 /// Most requests handled at once; more wait in the subscription.
 const MAX_IN_FLIGHT: usize = 512;
@@ -55,10 +55,10 @@ async fn dispatch(w: &Worker, subject: &str, payload: &[u8]) -> Vec<u8> {
         MEMBER_LIST => |r| channels::member_list(w, r),
         CHANNEL_LIST => |r| channels::list(w, r),
         SYNC_START => |r| sync::start(w, r),
-        PUSH_TARGETS => |r| push::targets(w, r),
-        DEVICE_PUSH => |r| push::device_push(w, r),
-        DEVICE_LIST => |r| push::device_list(w, r),
-        CHANNEL_MUTE => |r| push::mute(w, r),
+        PUSH_TARGETS => |r| push_targets::targets(w, r),
+        DEVICE_PUSH => |r| push_targets::device_push(w, r),
+        DEVICE_LIST => |r| push_targets::device_list(w, r),
+        CHANNEL_MUTE => |r| push_targets::mute(w, r),
         ADMIN_USERS_CREATE => |r| accounts::create_many(w, r),
         ADMIN_CHANNEL_INSPECT => |r| crate::admin::channel(w, r),
         ADMIN_USER_INSPECT => |r| crate::admin::user(w, r),

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use natter_protocol::internal::{RpcReply, SyncPlan, SyncPosition, SyncStartReq};
-use natter_protocol::{ApiError, ErrorCode, limits};
+use natter_protocol::{ErrorCode, limits};
 use natter_store::{ScanRange, StoreError, WriteBatch, keys, value};
 
 use crate::Worker;
@@ -20,14 +20,7 @@ use crate::records::{DeviceRecord, UserChannelRecord, now_ms};
 const MAX_USER_CHANNELS: usize = 10_000;
 
 fn check_device(device: &str) -> RpcReply<()> {
-    if limits::is_valid_client_id(device) {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            ErrorCode::InvalidDeviceId,
-            "device: 1-64 of A-Z a-z 0-9 - _ . :",
-        ))
-    }
+    limits::check_client_id("device", device, ErrorCode::InvalidDeviceId)
 }
 
 fn decode_u64(v: Option<&[u8]>) -> Result<u64, StoreError> {

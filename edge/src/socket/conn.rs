@@ -395,7 +395,7 @@ impl Conn {
                             }
                             _ => return Ok(()),
                         };
-                        if let Err(e) = crate::limits::check_frame(&frames) {
+                        if let Err(e) = crate::rate_limits::check_frame(&frames) {
                             self.w.event(&ServerEvent::error(e, None)).await?;
                             return Ok(());
                         }

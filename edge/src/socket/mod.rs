@@ -60,12 +60,9 @@ fn accept(edge: &Edge, headers: &HeaderMap, query: Option<String>) -> Result<Ses
         .ok_or_else(|| ApiError::new(ErrorCode::TokenInvalid, "missing token"))?;
     let user_id = edge.config.tokens.verify(&token)?;
     let device_id = match params.device {
-        Some(d) if limits::is_valid_client_id(&d) => d,
-        Some(_) => {
-            return Err(ApiError::new(
-                ErrorCode::InvalidDeviceId,
-                "device: 1-64 of A-Z a-z 0-9 - _ . :",
-            ));
+        Some(d) => {
+            limits::check_client_id("device", &d, ErrorCode::InvalidDeviceId)?;
+            d
         }
         None => format!("d-{:016x}", rand::random::<u64>()),
     };

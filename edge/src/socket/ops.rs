@@ -25,22 +25,12 @@ pub(super) async fn send(
     client_msg_id: String,
     text: String,
 ) -> Result<(u64, Appending), ApiError> {
-    if !limits::is_valid_client_id(&client_msg_id) {
-        return Err(ApiError::new(
-            ErrorCode::InvalidClientMsgId,
-            "client_msg_id: 1-64 of A-Z a-z 0-9 - _ . :",
-        ));
-    }
-    limits::check_text(&text).map_err(|code| match code {
-        ErrorCode::MessageEmpty => ApiError::new(code, "text is empty"),
-        _ => ApiError::new(
-            code,
-            format!(
-                "text must have fewer than 100,000 characters (at most {})",
-                limits::MAX_TEXT_CHARS
-            ),
-        ),
-    })?;
+    limits::check_client_id(
+        "client_msg_id",
+        &client_msg_id,
+        ErrorCode::InvalidClientMsgId,
+    )?;
+    limits::check_text(&text)?;
     edge.limiters.send(user_id)?;
     edge.members.check(channel, user_id).await?;
     let message_id = edge

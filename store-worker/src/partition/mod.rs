@@ -391,7 +391,7 @@ impl Owner<'_> {
         metrics::counter!("natter_store_duplicates_dropped_total").increment(applied.duplicates);
         metrics::histogram!("natter_store_batch_messages").record(applied.stored.len() as f64);
 
-        crate::push::enqueue(self.w, &applied.stored);
+        crate::push_targets::enqueue(self.w, &applied.stored);
         self.w.fanout.messages(applied.stored).await;
         for (sender, cmid) in applied.refused {
             let err = ApiError::new(

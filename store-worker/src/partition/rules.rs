@@ -94,7 +94,6 @@ fn forbidden(what: &str) -> ApiError {
 
 fn check_name(name: &str) -> Result<(), ApiError> {
     limits::check_group_name(name)
-        .map_err(|c| ApiError::new(c, "name: 1-64 characters, no control characters"))
 }
 
 /// Creating group `cid` by `actor` with `members` at `at_ms`; `existing` is what the

@@ -213,12 +213,7 @@ pub(crate) async fn device_list(
 
 /// Sets or clears a device's push target (creating the device if it never connected).
 pub(crate) async fn device_push(w: &Worker, req: DevicePushReq) -> RpcReply<DeviceInfo> {
-    if !limits::is_valid_client_id(&req.device_id) {
-        return Err(ApiError::new(
-            ErrorCode::InvalidDeviceId,
-            "device_id: 1-64 of A-Z a-z 0-9 - _ . :",
-        ));
-    }
+    limits::check_client_id("device_id", &req.device_id, ErrorCode::InvalidDeviceId)?;
     if let Some(t) = &req.push {
         check_target(t)?;
     }

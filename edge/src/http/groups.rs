@@ -1,0 +1,237 @@
+//! Group changes (create, rename, members, roles, leave), each applied through the
+//! group's partition log.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use natter_protocol::http::{
+    AddMembersRequest, Channel, CreateGroupRequest, RenameGroupRequest, SetRoleRequest,
+};
+use natter_protocol::ids::IdSchema;
+use natter_protocol::internal::ChannelAction;
+use natter_protocol::{ApiError, ErrorCode, limits};
+
+use super::{Caller, HttpResult, json, parse_body, parse_id};
+use crate::Edge;
+
+/// Applies a group change through the group's partition log.
+pub(super) async fn group_command(
+    edge: &Edge,
+    user_id: u64,
+    channel_id: u64,
+    action: ChannelAction,
+) -> HttpResult<Response> {
+    edge.limiters.send(user_id)?;
+    let channel: Channel = edge.commands.run(edge, user_id, channel_id, action).await?;
+    Ok(json(StatusCode::OK, channel))
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/groups",
+    tag = "groups",
+    summary = "Create a group",
+    request_body = CreateGroupRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The group", body = Channel),
+        (status = 400, description = "`bad_request`, `invalid_group_name`", body = ApiError),
+        (status = 404, description = "`user_not_found`", body = ApiError),
+        (status = 409, description = "`group_full`: more than 100 members", body = ApiError),
+        (status = 429, description = "`rate_limited`: group changes count against the caller's send rate", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+    )
+)]
+pub(super) async fn create_group(
+    State(edge): State<Arc<Edge>>,
+    Caller(user_id): Caller,
+    body: Bytes,
+) -> HttpResult<Response> {
+    let req: CreateGroupRequest = parse_body(&body)?;
+    limits::check_group_name(&req.name)?;
+    if req.members.len() >= limits::MAX_GROUP_MEMBERS * 2 {
+        return Err(ApiError::new(ErrorCode::GroupFull, "too many members").into());
+    }
+    // The edge draws the id, so the request goes straight to the partition that owns it.
+    let channel_id = edge
+        .ids
+        .next_id()
+        .map_err(|e| ApiError::new(ErrorCode::Unavailable, e.to_string()))?;
+    let action = ChannelAction::CreateGroup {
+        name: req.name,
+        members: req.members,
+    };
+    let mut resp = group_command(&edge, user_id, channel_id, action).await?;
+    *resp.status_mut() = StatusCode::CREATED;
+    Ok(resp)
+}
+
+#[utoipa::path(
+    patch,
+    path = "/v1/groups/{id}",
+    tag = "groups",
+    summary = "Rename a group (owner or admin)",
+    params(("id" = IdSchema, Path, description = "Group (channel) id (decimal)")),
+    request_body = RenameGroupRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The group", body = Channel),
+        (status = 400, description = "`bad_request`, `invalid_group_name`, `not_a_group`", body = ApiError),
+        (status = 403, description = "`forbidden`, `not_a_member`", body = ApiError),
+        (status = 404, description = "`not_found`: an empty path segment matches no route", body = ApiError),
+        (status = 429, description = "`rate_limited`: group changes count against the caller's send rate", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+    )
+)]
+pub(super) async fn rename_group(
+    State(edge): State<Arc<Edge>>,
+    Caller(user_id): Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> HttpResult<Response> {
+    let channel_id = parse_id(&id)?;
+    let req: RenameGroupRequest = parse_body(&body)?;
+    group_command(
+        &edge,
+        user_id,
+        channel_id,
+        ChannelAction::Rename { name: req.name },
+    )
+    .await
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/groups/{id}/members",
+    tag = "groups",
+    summary = "Add members, all or nothing (owner or admin)",
+    params(("id" = IdSchema, Path, description = "Group (channel) id (decimal)")),
+    request_body = AddMembersRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The group", body = Channel),
+        (status = 400, description = "`bad_request`, `not_a_group`", body = ApiError),
+        (status = 403, description = "`forbidden`, `not_a_member`", body = ApiError),
+        (status = 404, description = "`user_not_found`; `not_found` for an empty id", body = ApiError),
+        (status = 409, description = "`group_full`: the group would exceed 100 members", body = ApiError),
+        (status = 429, description = "`rate_limited`: group changes count against the caller's send rate", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+    )
+)]
+pub(super) async fn add_members(
+    State(edge): State<Arc<Edge>>,
+    Caller(user_id): Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> HttpResult<Response> {
+    let channel_id = parse_id(&id)?;
+    let req: AddMembersRequest = parse_body(&body)?;
+    if req.users.len() >= limits::MAX_GROUP_MEMBERS * 2 {
+        return Err(ApiError::new(ErrorCode::GroupFull, "too many members").into());
+    }
+    group_command(
+        &edge,
+        user_id,
+        channel_id,
+        ChannelAction::AddMembers { users: req.users },
+    )
+    .await
+}
+
+#[utoipa::path(
+    delete,
+    path = "/v1/groups/{id}/members/{user}",
+    tag = "groups",
+    summary = "Remove a member (oneself: leave)",
+    params(("id" = IdSchema, Path, description = "Group (channel) id (decimal)"), ("user" = IdSchema, Path, description = "User id (decimal)")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The group", body = Channel),
+        (status = 400, description = "`bad_request`, `not_a_group`", body = ApiError),
+        (status = 403, description = "`forbidden`, `not_a_member`", body = ApiError),
+        (status = 404, description = "`user_not_found`; `not_found` for an empty id", body = ApiError),
+        (status = 429, description = "`rate_limited`: group changes count against the caller's send rate", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+    )
+)]
+pub(super) async fn remove_member(
+    State(edge): State<Arc<Edge>>,
+    Caller(user_id): Caller,
+    Path((id, user)): Path<(String, String)>,
+) -> HttpResult<Response> {
+    let channel_id = parse_id(&id)?;
+    let user = parse_id(&user)?;
+    group_command(
+        &edge,
+        user_id,
+        channel_id,
+        ChannelAction::RemoveMember { user },
+    )
+    .await
+}
+
+#[utoipa::path(
+    put,
+    path = "/v1/groups/{id}/members/{user}/role",
+    tag = "groups",
+    summary = "Set a member's role (owner only)",
+    params(("id" = IdSchema, Path, description = "Group (channel) id (decimal)"), ("user" = IdSchema, Path, description = "User id (decimal)")),
+    request_body = SetRoleRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The group", body = Channel),
+        (status = 400, description = "`bad_request` (role `owner`, oneself, bad id), `not_a_group`", body = ApiError),
+        (status = 403, description = "`forbidden`, `not_a_member`", body = ApiError),
+        (status = 404, description = "`user_not_found`: not a member; `not_found` for an empty id", body = ApiError),
+        (status = 429, description = "`rate_limited`: group changes count against the caller's send rate", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+    )
+)]
+pub(super) async fn set_role(
+    State(edge): State<Arc<Edge>>,
+    Caller(user_id): Caller,
+    Path((id, user)): Path<(String, String)>,
+    body: Bytes,
+) -> HttpResult<Response> {
+    let channel_id = parse_id(&id)?;
+    let user = parse_id(&user)?;
+    let req: SetRoleRequest = parse_body(&body)?;
+    group_command(
+        &edge,
+        user_id,
+        channel_id,
+        ChannelAction::SetRole {
+            user,
+            role: req.role,
+        },
+    )
+    .await
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/groups/{id}/leave",
+    tag = "groups",
+    summary = "Leave a group",
+    params(("id" = IdSchema, Path, description = "Group (channel) id (decimal)")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The group", body = Channel),
+        (status = 400, description = "`bad_request`, `not_a_group`", body = ApiError),
+        (status = 403, description = "`not_a_member`", body = ApiError),
+        (status = 404, description = "`not_found`: an empty path segment matches no route", body = ApiError),
+        (status = 429, description = "`rate_limited`: group changes count against the caller's send rate", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+    )
+)]
+pub(super) async fn leave_group(
+    State(edge): State<Arc<Edge>>,
+    Caller(user_id): Caller,
+    Path(id): Path<String>,
+) -> HttpResult<Response> {
+    let channel_id = parse_id(&id)?;
+    group_command(
+        &edge,
+        user_id,
+        channel_id,
+        ChannelAction::RemoveMember { user: user_id },
+    )
+    .await
+}

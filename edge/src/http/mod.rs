@@ -1,0 +1,169 @@
+//! The HTTP JSON API. Every error is an [`ApiError`] body with the status its code
+//! maps to; bodies and queries are parsed here so that malformed input gets the same
+//! typed error as everything else.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, MethodRouter};
+use natter_nats::rpc;
+use natter_protocol::{ApiError, ErrorCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::Edge;
+
+mod accounts;
+mod channels;
+mod devices;
+mod groups;
+mod openapi;
+mod service;
+mod users;
+
+/// An [`ApiError`] as an HTTP response.
+pub(crate) struct HttpError(pub ApiError);
+
+impl From<ApiError> for HttpError {
+    fn from(e: ApiError) -> Self {
+        Self(e)
+    }
+}
+
+impl IntoResponse for HttpError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.0.code.http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut resp = (status, axum::Json(&self.0)).into_response();
+        if let Some(ms) = self.0.retry_after_ms {
+            let secs = ms.div_ceil(1000).to_string();
+            if let Ok(v) = header::HeaderValue::from_str(&secs) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        resp
+    }
+}
+
+type HttpResult<T> = Result<T, HttpError>;
+
+/// One route of the HTTP API: its method, its path (axum 0.8 and OpenAPI share the
+/// `{param}` syntax) and its handler.
+pub(crate) type Route = (Method, &'static str, MethodRouter<Arc<Edge>>);
+
+/// A [`Route`] whose listed method and routed method come from one token, so the
+/// table below cannot say one thing and route another.
+macro_rules! route {
+    ($method:ident $path:literal => $handler:expr) => {
+        (
+            Method::$method,
+            $path,
+            axum::routing::on(MethodFilter::$method, $handler),
+        )
+    };
+}
+
+/// Every route of the API, in one place: the router is built from it and a test
+/// checks it against the OpenAPI document, so neither can drift from the other.
+pub(crate) fn routes() -> Vec<Route> {
+    vec![
+        route!(POST "/v1/signup" => accounts::signup),
+        route!(POST "/v1/login" => accounts::login),
+        route!(GET "/v1/me" => accounts::me),
+        route!(PATCH "/v1/me" => accounts::update_me),
+        route!(GET "/v1/users" => users::search_users),
+        route!(GET "/v1/users/{id}" => users::get_user),
+        route!(POST "/v1/dm" => channels::open_dm),
+        route!(GET "/v1/discover" => service::discover),
+        route!(POST "/v1/devices" => devices::register_push),
+        route!(GET "/v1/devices" => devices::list_devices),
+        route!(DELETE "/v1/devices/{device}" => devices::unregister_push),
+        route!(PUT "/v1/channels/{id}/mute" => channels::mute_channel),
+        route!(GET "/v1/channels" => channels::list_channels),
+        route!(GET "/v1/channels/{id}" => channels::get_channel),
+        route!(GET "/v1/channels/{id}/members" => channels::list_members),
+        route!(GET "/v1/channels/{id}/messages" => channels::history),
+        route!(POST "/v1/groups" => groups::create_group),
+        route!(PATCH "/v1/groups/{id}" => groups::rename_group),
+        route!(POST "/v1/groups/{id}/members" => groups::add_members),
+        route!(DELETE "/v1/groups/{id}/members/{user}" => groups::remove_member),
+        route!(PUT "/v1/groups/{id}/members/{user}/role" => groups::set_role),
+        route!(POST "/v1/groups/{id}/leave" => groups::leave_group),
+        route!(GET "/v1/ws" => crate::socket::upgrade),
+        route!(GET "/v1/push/webpush-key" => devices::webpush_key),
+        route!(GET "/v1/openapi.json" => openapi::openapi_json),
+        route!(GET "/healthz" => service::healthz),
+        route!(GET "/readyz" => crate::health::readyz),
+        route!(GET "/metrics" => service::metrics),
+    ]
+}
+
+pub(crate) fn router(edge: Arc<Edge>) -> Router {
+    // Routes sharing a path merge their methods (axum panics on a duplicate method).
+    let router = routes()
+        .into_iter()
+        .fold(Router::new(), |r, (_, path, handler)| {
+            r.route(path, handler)
+        });
+    router.fallback(crate::web::fallback).with_state(edge)
+}
+
+fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::new(ErrorCode::BadRequest, format!("invalid JSON body: {e}")))
+}
+
+fn parse_query<T: DeserializeOwned>(query: Option<String>) -> Result<T, ApiError> {
+    serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
+        .map_err(|e| ApiError::new(ErrorCode::BadRequest, format!("invalid query: {e}")))
+}
+
+pub(crate) fn parse_id(s: &str) -> Result<u64, ApiError> {
+    s.parse()
+        .map_err(|_| ApiError::new(ErrorCode::BadRequest, format!("not an id: {s:?}")))
+}
+
+/// The authenticated caller of a request (its bearer token's user id).
+pub(crate) struct Caller(pub u64);
+
+impl axum::extract::FromRequestParts<Arc<Edge>> for Caller {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        edge: &Arc<Edge>,
+    ) -> Result<Self, HttpError> {
+        Ok(Caller(authenticate(edge, &parts.headers)?))
+    }
+}
+
+/// The user id of a request's bearer token.
+fn authenticate(edge: &Edge, headers: &HeaderMap) -> Result<u64, ApiError> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::TokenInvalid,
+                "missing Authorization: Bearer token",
+            )
+        })?;
+    edge.config.tokens.verify(token.trim())
+}
+
+/// Asks the store workers and answers 200 with their reply as JSON.
+async fn answer<Req: Serialize, Resp: Serialize + DeserializeOwned>(
+    edge: &Edge,
+    call: &rpc::Rpc<Req, Resp>,
+    req: &Req,
+) -> HttpResult<Response> {
+    let resp = call.call(&edge.nats, req).await?;
+    Ok(json(StatusCode::OK, resp))
+}
+
+fn json<T: Serialize>(status: StatusCode, body: T) -> Response {
+    (status, axum::Json(body)).into_response()
+}

@@ -1,0 +1,160 @@
+//! The format of what is published on a user's subject (`user.<id>`): one client
+//! event as its JSON, or several message events in one NATS message. Store workers
+//! encode, edges decode; both use this module, and the round trip is tested here.
+//!
+//! - One event: the payload is the event's JSON; headers `Natter-Event: <kind>` and,
+//!   for a message event, `Natter-Channel` and `Natter-Seq` (so an edge can suppress
+//!   duplicates per socket without parsing the JSON).
+//! - Several message events: `Natter-Event: messages`, the payload a JSON array of
+//!   the events, and `Natter-Positions` listing each one's `channel:seq:bytes` in
+//!   order, comma-separated, so an edge slices the array without parsing it.
+
+use async_nats::HeaderMap;
+use bytes::Bytes;
+
+use crate::headers as h;
+
+/// One message event: its channel, its seq there, and its JSON.
+pub type MessageEvent = (u64, u64, Bytes);
+
+/// One decoded event: its (channel, seq) if it is a message event, and its JSON
+/// (a slice of the NATS payload, not a copy).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded {
+    /// (channel, seq) of a message event.
+    pub position: Option<(u64, u64)>,
+    /// The event's JSON, as clients receive it.
+    pub json: Bytes,
+}
+
+/// Headers and payload for message events of one user: the only event as is, or
+/// several as a JSON array with their positions.
+pub fn encode<'a, I>(events: I) -> (HeaderMap, Bytes)
+where
+    I: IntoIterator<Item = &'a MessageEvent>,
+    I::IntoIter: Clone,
+{
+    let events = events.into_iter();
+    let mut counting = events.clone();
+    if let (Some((channel, seq, json)), None) = (counting.next(), counting.next()) {
+        let mut headers = h::json_event("message");
+        headers.insert(h::CHANNEL, channel.to_string().as_str());
+        headers.insert(h::SEQ, seq.to_string().as_str());
+        return (headers, json.clone());
+    }
+    let (count, size) = events
+        .clone()
+        .fold((0, 0), |(n, b), (_, _, json)| (n + 1, b + json.len() + 1));
+    let mut positions = String::with_capacity(count * 24);
+    let mut payload = Vec::with_capacity(size + 1);
+    payload.push(b'[');
+    for (k, (channel, seq, json)) in events.enumerate() {
+        if k > 0 {
+            positions.push(',');
+            payload.push(b',');
+        }
+        positions.push_str(&format!("{channel}:{seq}:{}", json.len()));
+        payload.extend_from_slice(json);
+    }
+    payload.push(b']');
+    let mut headers = h::json_event("messages");
+    headers.insert(h::POSITIONS, positions.as_str());
+    (headers, Bytes::from(payload))
+}
+
+/// The events of one NATS message on a user's subject; `None` if a batch's
+/// positions do not fit its payload.
+pub fn decode(headers: Option<&HeaderMap>, payload: &Bytes) -> Option<Vec<Decoded>> {
+    let header = |name: &str| headers.and_then(|hs| hs.get(name)).map(|v| v.as_str());
+    if let Some(positions) = header(h::POSITIONS) {
+        return split(payload, positions);
+    }
+    let number = |name: &str| header(name).and_then(|v| v.parse::<u64>().ok());
+    Some(vec![Decoded {
+        position: number(h::CHANNEL).zip(number(h::SEQ)),
+        json: payload.clone(),
+    }])
+}
+
+/// Slices a JSON array of message events by its `channel:seq:bytes` positions.
+fn split(payload: &Bytes, positions: &str) -> Option<Vec<Decoded>> {
+    let mut events = Vec::new();
+    // Skip the opening bracket; each event is followed by a comma or the closing one.
+    let mut at = 1usize;
+    for p in positions.split(',') {
+        let mut parts = p.splitn(3, ':').map(|n| n.parse::<u64>().ok());
+        let (Some(Some(channel)), Some(Some(seq)), Some(Some(len))) =
+            (parts.next(), parts.next(), parts.next())
+        else {
+            return None;
+        };
+        let end = at.checked_add(usize::try_from(len).ok()?)?;
+        if end >= payload.len() {
+            return None;
+        }
+        events.push(Decoded {
+            position: Some((channel, seq)),
+            json: payload.slice(at..end),
+        });
+        at = end + 1;
+    }
+    (at == payload.len()).then_some(events)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(channel: u64, seq: u64, json: &'static str) -> MessageEvent {
+        (channel, seq, Bytes::from_static(json.as_bytes()))
+    }
+
+    #[test]
+    fn events_round_trip_one_or_many() {
+        for list in [
+            vec![ev(7, 1, r#"{"a":1}"#)],
+            vec![ev(7, 1, r#"{"a":1}"#), ev(9, 2, r#"{"bb":"x,y:z]"}"#)],
+            (1..=50).map(|s| ev(s % 3, s, r#"{"t":"[,]"}"#)).collect(),
+        ] {
+            let (headers, payload) = encode(&list);
+            let decoded = decode(Some(&headers), &payload).expect("decodes");
+            let back: Vec<MessageEvent> = decoded
+                .into_iter()
+                .map(|d| {
+                    let (c, s) = d.position.expect("a message event has a position");
+                    (c, s, d.json)
+                })
+                .collect();
+            assert_eq!(back, list);
+        }
+    }
+
+    #[test]
+    fn an_event_without_position_headers_is_one_event() {
+        let payload = Bytes::from_static(br#"{"type":"typing"}"#);
+        let decoded = decode(Some(&h::json_event("typing")), &payload).expect("decodes");
+        assert_eq!(
+            decoded,
+            vec![Decoded {
+                position: None,
+                json: payload
+            }]
+        );
+    }
+
+    #[test]
+    fn a_batch_whose_positions_do_not_fit_is_refused() {
+        let payload = Bytes::from_static(br#"[{"a":1},{"bb":22}]"#);
+        assert!(split(&payload, "7:1:7,7:2:9").is_some());
+        for bad in [
+            "7:1:7",
+            "7:1:7,7:2:99",
+            "7:1:8,7:2:9",
+            "x:1:7,7:2:9",
+            "7:1",
+            "",
+        ] {
+            assert!(split(&payload, bad).is_none(), "{bad}");
+        }
+    }
+}
