@@ -9,30 +9,21 @@ use natter_protocol::internal::{
     UserUpdateReq, UsersMissingReq,
 };
 use natter_protocol::{ApiError, ErrorCode, limits};
-use natter_store::{ScanRange, StoreError, WriteBatch, keys, value};
+use natter_store::{ScanRange, StoreError, WriteBatch, keys};
 
 use crate::Worker;
 use crate::records::{UserRecord, now_ms};
-
-/// Maps a store failure to what a client is told.
-pub(crate) fn store_err(e: StoreError) -> ApiError {
-    tracing::warn!(error = %e, "store error");
-    if e.retryable() {
-        ApiError::new(ErrorCode::Unavailable, "store unavailable, retry")
-    } else {
-        ApiError::new(ErrorCode::Internal, "store error")
-    }
-}
+use crate::tables::{self, store_err};
 
 fn invalid(code: ErrorCode, what: &str) -> ApiError {
     ApiError::new(code, what.to_string())
 }
 
 pub(crate) async fn load_user(w: &Worker, user_id: u64) -> RpcReply<Option<UserRecord>> {
-    match w.store.get(&keys::user(user_id)).await.map_err(store_err)? {
-        Some(bytes) => Ok(Some(value::decode(&bytes).map_err(store_err)?)),
-        None => Ok(None),
-    }
+    tables::USER
+        .get(w.store.as_ref(), &user_id)
+        .await
+        .map_err(store_err)
 }
 
 pub(crate) async fn signup(w: &Worker, req: SignupRequest) -> RpcReply<Profile> {
@@ -40,8 +31,8 @@ pub(crate) async fn signup(w: &Worker, req: SignupRequest) -> RpcReply<Profile> 
     limits::check_password(&req.password)?;
     limits::check_display_name(&req.display_name)?;
     // Cheap pre-check so a taken name does not cost a password hash.
-    if w.store
-        .get(&keys::username(&username))
+    if tables::USERNAME
+        .get(w.store.as_ref(), &username)
         .await
         .map_err(store_err)?
         .is_some()
@@ -53,9 +44,12 @@ pub(crate) async fn signup(w: &Worker, req: SignupRequest) -> RpcReply<Profile> 
     let id = user.id;
     // The username key is written only if absent: two racing sign-ups, one winner.
     let batch = WriteBatch::new()
-        .expect(keys::username(&username), None)
-        .put(keys::username(&username), value::encode(&id))
-        .put(keys::user(id), value::encode(&user));
+        .expect(tables::USERNAME.key(&username), None)
+        .put(
+            tables::USERNAME.key(&username),
+            tables::USERNAME.encode(&id),
+        )
+        .put(tables::USER.key(&id), tables::USER.encode(&user));
     match w.store.write(batch).await {
         Ok(()) => Ok(user.profile()),
         Err(StoreError::ConditionFailed { .. }) => {
@@ -108,8 +102,10 @@ pub(crate) async fn create_many(w: &Worker, req: BulkUsersReq) -> RpcReply<Vec<P
     let password_hash = hash_password(req.password).await?;
     // A racing sign-up of one of the names fails the batch: read again and retry.
     loop {
-        let name_keys: Vec<Vec<u8>> = names.iter().map(|n| keys::username(n)).collect();
-        let existing = w.store.batch_get(&name_keys).await.map_err(store_err)?;
+        let existing = tables::USERNAME
+            .get_many(w.store.as_ref(), names.iter().map(String::as_str))
+            .await
+            .map_err(store_err)?;
         let mut batch = WriteBatch::new();
         for ((name, u), found) in names.iter().zip(&req.users).zip(&existing) {
             match found {
@@ -118,9 +114,9 @@ pub(crate) async fn create_many(w: &Worker, req: BulkUsersReq) -> RpcReply<Vec<P
                     let user = new_user(w, name, u.display_name.clone(), password_hash.clone())?;
                     let id = user.id;
                     batch = batch
-                        .expect(keys::username(name), None)
-                        .put(keys::username(name), value::encode(&id))
-                        .put(keys::user(id), value::encode(&user));
+                        .expect(tables::USERNAME.key(name), None)
+                        .put(tables::USERNAME.key(name), tables::USERNAME.encode(&id))
+                        .put(tables::USER.key(&id), tables::USER.encode(&user));
                 }
             }
         }
@@ -130,22 +126,21 @@ pub(crate) async fn create_many(w: &Worker, req: BulkUsersReq) -> RpcReply<Vec<P
             Err(e) => return Err(store_err(e)),
         }
     }
-    let name_keys: Vec<Vec<u8>> = names.iter().map(|n| keys::username(n)).collect();
-    let mut user_keys = Vec::with_capacity(names.len());
-    for id in w.store.batch_get(&name_keys).await.map_err(store_err)? {
-        let id = id.ok_or_else(|| ApiError::new(ErrorCode::Internal, "account vanished"))?;
-        user_keys.push(keys::user(value::decode(&id).map_err(store_err)?));
-    }
-    let mut profiles = Vec::with_capacity(names.len());
-    for user in w.store.batch_get(&user_keys).await.map_err(store_err)? {
-        let user = user.ok_or_else(|| ApiError::new(ErrorCode::Internal, "account vanished"))?;
-        profiles.push(
-            value::decode::<UserRecord>(&user)
-                .map_err(store_err)?
-                .profile(),
-        );
-    }
-    Ok(profiles)
+    let vanished = || ApiError::new(ErrorCode::Internal, "account vanished");
+    let ids = tables::USERNAME
+        .get_many(w.store.as_ref(), names.iter().map(String::as_str))
+        .await
+        .map_err(store_err)?
+        .into_iter()
+        .map(|id| id.ok_or_else(vanished))
+        .collect::<Result<Vec<u64>, _>>()?;
+    tables::USER
+        .get_many(w.store.as_ref(), &ids)
+        .await
+        .map_err(store_err)?
+        .into_iter()
+        .map(|u| u.map(|u| u.profile()).ok_or_else(vanished))
+        .collect()
 }
 
 /// A hash of a password nobody has, verified when the user is unknown so that an
@@ -160,13 +155,12 @@ pub(crate) async fn login(w: &Worker, req: LoginRequest) -> RpcReply<Profile> {
         )
     };
     let user = match limits::normalize_username(&req.username) {
-        Ok(name) => match w
-            .store
-            .get(&keys::username(&name))
+        Ok(name) => match tables::USERNAME
+            .get(w.store.as_ref(), &name)
             .await
             .map_err(store_err)?
         {
-            Some(id) => load_user(w, value::decode(&id).map_err(store_err)?).await?,
+            Some(id) => load_user(w, id).await?,
             None => None,
         },
         Err(_) => None,
@@ -196,8 +190,10 @@ pub(crate) async fn missing(w: &Worker, req: UsersMissingReq) -> RpcReply<Vec<u6
             "too many users in one request",
         ));
     }
-    let keys: Vec<Vec<u8>> = req.user_ids.iter().map(|u| keys::user(*u)).collect();
-    let found = w.store.batch_get(&keys).await.map_err(store_err)?;
+    let found = tables::USER
+        .get_many(w.store.as_ref(), &req.user_ids)
+        .await
+        .map_err(store_err)?;
     Ok(req
         .user_ids
         .into_iter()
@@ -216,11 +212,11 @@ pub(crate) async fn update(w: &Worker, req: UserUpdateReq) -> RpcReply<Profile> 
     }
     // Compare-and-set on the whole record so concurrent updates never lose one.
     for _ in 0..16 {
-        let key = keys::user(req.user_id);
+        let key = tables::USER.key(&req.user_id);
         let Some(current) = w.store.get(&key).await.map_err(store_err)? else {
             return Err(invalid(ErrorCode::UserNotFound, "no such user"));
         };
-        let mut user: UserRecord = value::decode(&current).map_err(store_err)?;
+        let mut user = tables::USER.decode(&current).map_err(store_err)?;
         if let Some(name) = &req.update.display_name {
             user.display_name = name.clone();
         }
@@ -229,7 +225,7 @@ pub(crate) async fn update(w: &Worker, req: UserUpdateReq) -> RpcReply<Profile> 
         }
         let batch = WriteBatch::new()
             .expect(key.clone(), Some(current))
-            .put(key, value::encode(&user));
+            .put(key, tables::USER.encode(&user));
         match w.store.write(batch).await {
             Ok(()) => return Ok(user.profile()),
             Err(StoreError::ConditionFailed { .. }) => continue,
@@ -246,18 +242,15 @@ pub(crate) async fn search(w: &Worker, req: UserSearchReq) -> RpcReply<Vec<Profi
         .scan(ScanRange::prefix(keys::username_prefix(&req.prefix)), limit)
         .await
         .map_err(store_err)?;
-    let ids: Vec<Vec<u8>> = found
+    let ids: Vec<u64> = found
         .iter()
-        .filter_map(|(_, v)| value::decode::<u64>(v).ok())
-        .map(keys::user)
+        .filter_map(|(_, v)| tables::USERNAME.decode(v).ok())
         .collect();
-    let users = w.store.batch_get(&ids).await.map_err(store_err)?;
-    Ok(users
-        .into_iter()
-        .flatten()
-        .filter_map(|b| value::decode::<UserRecord>(&b).ok())
-        .map(|u| u.profile())
-        .collect())
+    let users = tables::USER
+        .get_many(w.store.as_ref(), &ids)
+        .await
+        .map_err(store_err)?;
+    Ok(users.into_iter().flatten().map(|u| u.profile()).collect())
 }
 
 async fn hash_password(password: String) -> RpcReply<String> {

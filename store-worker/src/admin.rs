@@ -6,9 +6,8 @@ use natter_protocol::internal::{
     AdminUserReq, RpcReply, UserGetReq,
 };
 use natter_protocol::{ApiError, ErrorCode};
-use natter_store::{keys, value};
 
-use crate::accounts::store_err;
+use crate::tables::{self, store_err};
 use crate::{Worker, accounts, channels, push_targets, sync};
 
 /// A channel with its head seq and members.
@@ -57,19 +56,14 @@ pub(crate) async fn user(w: &Worker, req: AdminUserReq) -> RpcReply<AdminUser> {
 
 /// Each partition's applied log position, as the store holds it.
 pub(crate) async fn log_applied(w: &Worker, _: AdminLogAppliedReq) -> RpcReply<AdminLogApplied> {
-    let keys: Vec<Vec<u8>> = (0..w.partitions).map(keys::log_applied).collect();
-    let found = w.store.batch_get(&keys).await.map_err(store_err)?;
+    let partitions: Vec<u32> = (0..w.partitions).collect();
+    let found = tables::LOG_APPLIED
+        .get_many(w.store.as_ref(), &partitions)
+        .await
+        .map_err(store_err)?;
     let mut applied = Vec::with_capacity(found.len());
-    for (p, v) in (0..w.partitions).zip(found) {
-        let seq = match v {
-            Some(v) => {
-                value::decode::<crate::records::LogApplied>(&v)
-                    .map_err(store_err)?
-                    .seq
-            }
-            None => 0,
-        };
-        applied.push((p, seq));
+    for (p, v) in partitions.into_iter().zip(found) {
+        applied.push((p, v.map_or(0, |a| a.seq)));
     }
     Ok(AdminLogApplied { applied })
 }

@@ -10,24 +10,19 @@ use natter_protocol::internal::{
     ChannelListReq, ChannelReq, DmOpenReq, HistoryReq, Members, MembersReq, RpcReply,
 };
 use natter_protocol::{ApiError, ErrorCode, limits};
-use natter_store::{ScanRange, StoreError, WriteBatch, keys, value};
+use natter_store::{ScanRange, StoreError, WriteBatch, keys};
 
 use crate::Worker;
-use crate::accounts::{load_user, store_err};
-use crate::records::{
-    ChannelRecord, MemberRecord, MessageRecord, UserChannelRecord, UserRecord, now_ms,
-};
+use crate::accounts::load_user;
+use crate::partition::rules::not_member;
+use crate::records::{ChannelRecord, MemberRecord, UserChannelRecord, now_ms};
+use crate::tables::{self, store_err};
 
 /// Member user ids of a channel, ascending (empty if it does not exist).
 pub(crate) async fn member_ids(w: &Worker, channel_id: u64) -> Result<Vec<u64>, StoreError> {
-    // Groups are capped at 100 members; 1,000 leaves room without paging.
-    let rows = w
-        .store
-        .scan(ScanRange::prefix(keys::members_of(channel_id)), 1_000)
-        .await?;
-    Ok(rows
-        .iter()
-        .filter_map(|(k, _)| keys::trailing_u64(k))
+    Ok(tables::members(w.store.as_ref(), channel_id)
+        .await?
+        .into_keys()
         .collect())
 }
 
@@ -37,41 +32,30 @@ pub(crate) async fn member_ids(w: &Worker, channel_id: u64) -> Result<Vec<u64>, 
 /// # Errors
 /// `not_a_member` when they never belonged to it (or it does not exist).
 pub(crate) async fn visible_head(w: &Worker, channel_id: u64, user_id: u64) -> RpcReply<u64> {
-    let uc = w
-        .store
-        .get(&keys::user_channel(user_id, channel_id))
+    let uc = tables::USER_CHANNEL
+        .get(w.store.as_ref(), &(user_id, channel_id))
         .await
         .map_err(store_err)?
         .ok_or_else(not_member)?;
-    let uc: UserChannelRecord = value::decode(&uc).map_err(store_err)?;
     Ok(uc.visible_head(head_seq(w, channel_id).await.map_err(store_err)?))
 }
 
 async fn is_member(w: &Worker, channel_id: u64, user_id: u64) -> RpcReply<bool> {
-    Ok(w.store
-        .get(&keys::member(channel_id, user_id))
+    Ok(tables::MEMBER
+        .get(w.store.as_ref(), &(channel_id, user_id))
         .await
         .map_err(store_err)?
         .is_some())
 }
 
-pub(crate) fn not_member() -> ApiError {
-    ApiError::new(
-        ErrorCode::NotAMember,
-        "no such channel, or you are not a member",
-    )
-}
-
 pub(crate) async fn load_channel(w: &Worker, channel_id: u64) -> RpcReply<Option<Channel>> {
-    let Some(bytes) = w
-        .store
-        .get(&keys::channel(channel_id))
+    let Some(rec) = tables::CHANNEL
+        .get(w.store.as_ref(), &channel_id)
         .await
         .map_err(store_err)?
     else {
         return Ok(None);
     };
-    let rec: ChannelRecord = value::decode(&bytes).map_err(store_err)?;
     let members = member_ids(w, channel_id).await.map_err(store_err)?;
     Ok(Some(Channel {
         id: rec.id,
@@ -91,13 +75,17 @@ pub(crate) async fn open_dm(w: &Worker, req: DmOpenReq) -> RpcReply<Channel> {
             "cannot open a 1:1 channel with yourself",
         ));
     }
-    let pair = keys::dm_pair(req.user_id, req.peer_id);
+    let users = (req.user_id, req.peer_id);
+    let pair = tables::DM_PAIR.key(&users);
     for _ in 0..4 {
-        if let Some(bytes) = w.store.get(&pair).await.map_err(store_err)? {
-            let cid: u64 = value::decode(&bytes).map_err(store_err)?;
-            if let Some(ch) = load_channel(w, cid).await? {
-                return Ok(ch);
-            }
+        let existing = tables::DM_PAIR
+            .get(w.store.as_ref(), &users)
+            .await
+            .map_err(store_err)?;
+        if let Some(cid) = existing
+            && let Some(ch) = load_channel(w, cid).await?
+        {
+            return Ok(ch);
         }
         if load_user(w, req.peer_id).await?.is_none() {
             return Err(ApiError::new(ErrorCode::UserNotFound, "no such user"));
@@ -107,16 +95,16 @@ pub(crate) async fn open_dm(w: &Worker, req: DmOpenReq) -> RpcReply<Channel> {
             .next_id()
             .map_err(|e| ApiError::new(ErrorCode::Unavailable, e.to_string()))?;
         let now = now_ms();
-        let member = value::encode(&MemberRecord {
+        let member = tables::MEMBER.encode(&MemberRecord {
             joined_at: now,
             role: Role::Member,
         });
         let mut batch = WriteBatch::new()
             .expect(pair.clone(), None)
-            .put(pair.clone(), value::encode(&cid))
+            .put(pair.clone(), tables::DM_PAIR.encode(&cid))
             .put(
-                keys::channel(cid),
-                value::encode(&ChannelRecord {
+                tables::CHANNEL.key(&cid),
+                tables::CHANNEL.encode(&ChannelRecord {
                     id: cid,
                     kind: ChannelKind::Dm,
                     created_at: now,
@@ -124,14 +112,14 @@ pub(crate) async fn open_dm(w: &Worker, req: DmOpenReq) -> RpcReply<Channel> {
                     pair: Some((req.user_id, req.peer_id)),
                 }),
             );
-        let listed = value::encode(&UserChannelRecord {
+        let listed = tables::USER_CHANNEL.encode(&UserChannelRecord {
             joined_at: now,
             left_seq: None,
         });
         for uid in [req.user_id, req.peer_id] {
             batch = batch
-                .put(keys::member(cid, uid), member.clone())
-                .put(keys::user_channel(uid, cid), listed.clone());
+                .put(tables::MEMBER.key(&(cid, uid)), member.clone())
+                .put(tables::USER_CHANNEL.key(&(uid, cid)), listed.clone());
         }
         match w.store.write(batch).await {
             Ok(()) => {
@@ -160,10 +148,10 @@ pub(crate) async fn members(w: &Worker, req: MembersReq) -> RpcReply<Members> {
 }
 
 pub(crate) async fn head_seq(w: &Worker, channel_id: u64) -> Result<u64, StoreError> {
-    match w.store.get(&keys::channel_head(channel_id)).await? {
-        Some(b) => value::decode(&b),
-        None => Ok(0),
-    }
+    Ok(tables::CHANNEL_HEAD
+        .get(w.store.as_ref(), &channel_id)
+        .await?
+        .unwrap_or(0))
 }
 
 /// A page of history: `after` pages forward, `before` backward, neither gives the latest.
@@ -211,7 +199,7 @@ pub(crate) async fn history(w: &Worker, req: HistoryReq) -> RpcReply<HistoryPage
     let mut messages = Vec::with_capacity(rows.len());
     for (k, v) in rows {
         let seq = keys::trailing_u64(&k).unwrap_or(0);
-        let rec: MessageRecord = value::decode(&v).map_err(store_err)?;
+        let rec = tables::MESSAGE.decode(&v).map_err(store_err)?;
         messages.push(rec.into_event(req.channel_id, seq));
     }
     Ok(HistoryPage {
@@ -242,34 +230,23 @@ pub(crate) async fn member_list(w: &Worker, req: ChannelReq) -> RpcReply<MemberL
     })
 }
 
-/// A channel's members with roles (up to 1,000).
+/// A channel's members with roles.
 pub(crate) async fn member_roles(w: &Worker, channel_id: u64) -> RpcReply<Vec<Member>> {
-    let rows = w
-        .store
-        .scan(ScanRange::prefix(keys::members_of(channel_id)), 1_000)
+    let rows = tables::members(w.store.as_ref(), channel_id)
         .await
         .map_err(store_err)?;
-    let mut members = Vec::with_capacity(rows.len());
-    for (k, v) in rows {
-        let Some(user) = keys::trailing_u64(&k) else {
-            continue;
-        };
-        let m: MemberRecord = value::decode(&v).map_err(store_err)?;
-        members.push(Member {
+    Ok(rows
+        .into_iter()
+        .map(|(user, m)| Member {
             user,
             role: m.role,
             joined_at: m.joined_at,
-        });
-    }
-    Ok(members)
+        })
+        .collect())
 }
 
 /// Most channels one user's list considers (beyond this, the oldest by id are left out).
 const MAX_USER_CHANNELS: usize = 10_000;
-
-fn get_u64(v: &Option<Vec<u8>>) -> Result<u64, StoreError> {
-    Ok(v.as_deref().map(value::decode).transpose()?.unwrap_or(0))
-}
 
 /// The user's current channels, most recently active first, paged by a cursor
 /// `<last_activity_at>.<id>`.
@@ -302,62 +279,42 @@ pub(crate) async fn list(w: &Worker, req: ChannelListReq) -> RpcReply<ChannelLis
         .map_err(store_err)?;
     let mut cids = Vec::with_capacity(rows.len());
     for (k, v) in &rows {
-        let uc: UserChannelRecord = value::decode(v).map_err(store_err)?;
+        let uc = tables::USER_CHANNEL.decode(v).map_err(store_err)?;
         if uc.left_seq.is_none()
             && let Some(cid) = keys::trailing_u64(k)
         {
             cids.push(cid);
         }
     }
-    let batch = |f: fn(u64) -> Vec<u8>| cids.iter().map(|c| f(*c)).collect::<Vec<_>>();
-    let recs = w
-        .store
-        .batch_get(&batch(keys::channel))
+    let store = w.store.as_ref();
+    let recs = tables::CHANNEL
+        .get_many(store, &cids)
         .await
         .map_err(store_err)?;
-    let heads = w
-        .store
-        .batch_get(&batch(keys::channel_head))
+    let head_of: Vec<u64> = tables::CHANNEL_HEAD
+        .get_many(store, &cids)
+        .await
+        .map_err(store_err)?
+        .into_iter()
+        .map(|h| h.unwrap_or(0))
+        .collect();
+    let read_keys: Vec<(u64, u64)> = cids.iter().map(|c| (uid, *c)).collect();
+    let reads = tables::READ_SEQ
+        .get_many(store, &read_keys)
         .await
         .map_err(store_err)?;
-    let reads = w
-        .store
-        .batch_get(
-            &cids
-                .iter()
-                .map(|c| keys::read_seq(uid, *c))
-                .collect::<Vec<_>>(),
-        )
-        .await
-        .map_err(store_err)?;
-    let mut head_of = Vec::with_capacity(cids.len());
-    for h in &heads {
-        head_of.push(get_u64(h).map_err(store_err)?);
-    }
-    let lasts = w
-        .store
-        .batch_get(
-            &cids
-                .iter()
-                .zip(&head_of)
-                .map(|(c, h)| keys::message(*c, *h))
-                .collect::<Vec<_>>(),
-        )
+    let last_keys: Vec<(u64, u64)> = cids.iter().copied().zip(head_of.iter().copied()).collect();
+    let lasts = tables::MESSAGE
+        .get_many(store, &last_keys)
         .await
         .map_err(store_err)?;
 
     let mut entries = Vec::with_capacity(cids.len());
     let mut peers = Vec::new();
-    for (i, cid) in cids.iter().enumerate() {
-        let Some(rec) = &recs[i] else { continue };
-        let rec: ChannelRecord = value::decode(rec).map_err(store_err)?;
+    for (i, ((cid, rec), last)) in cids.iter().zip(recs).zip(lasts).enumerate() {
+        let Some(rec) = rec else { continue };
         let head = head_of[i];
-        let read = get_u64(&reads[i]).map_err(store_err)?.min(head);
-        let last = lasts[i]
-            .as_deref()
-            .map(value::decode::<MessageRecord>)
-            .transpose()
-            .map_err(store_err)?;
+        let read = reads[i].unwrap_or(0).min(head);
         let peer = rec.pair.map(|(a, b)| if a == uid { b } else { a });
         if let Some(p) = peer {
             peers.push(p);
@@ -383,18 +340,15 @@ pub(crate) async fn list(w: &Worker, req: ChannelListReq) -> RpcReply<ChannelLis
     // 1:1 channels are named after the peer.
     peers.sort_unstable();
     peers.dedup();
-    let users = w
-        .store
-        .batch_get(&peers.iter().map(|p| keys::user(*p)).collect::<Vec<_>>())
+    let users = tables::USER
+        .get_many(store, &peers)
         .await
         .map_err(store_err)?;
-    let mut names = HashMap::new();
-    for (p, u) in peers.iter().zip(users) {
-        if let Some(u) = u {
-            let u: UserRecord = value::decode(&u).map_err(store_err)?;
-            names.insert(*p, u.display_name);
-        }
-    }
+    let names: HashMap<u64, String> = peers
+        .iter()
+        .zip(users)
+        .filter_map(|(p, u)| Some((*p, u?.display_name)))
+        .collect();
     for e in &mut entries {
         if let Some(n) = e.peer.and_then(|p| names.get(&p)) {
             e.name = n.clone();

@@ -38,6 +38,7 @@ mod push_targets;
 mod records;
 mod rpc;
 mod sync;
+mod tables;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -10,12 +10,13 @@ use natter_protocol::internal::{
     RpcReply,
 };
 use natter_protocol::{ApiError, ErrorCode, limits};
-use natter_store::{ScanRange, StoreError, WriteBatch, keys, value};
+use natter_store::{ScanRange, StoreError, WriteBatch, keys};
 
 use crate::Worker;
-use crate::accounts::store_err;
 use crate::partition::apply::Stored;
-use crate::records::{ChannelRecord, DeviceRecord, UserRecord, now_ms};
+use crate::partition::rules::not_member;
+use crate::records::{DeviceRecord, now_ms};
+use crate::tables::{self, store_err};
 
 /// Most devices one user may have notified.
 const MAX_DEVICES: usize = 100;
@@ -102,8 +103,10 @@ pub(crate) async fn queue_jobs(
 
 /// Devices to notify for each (user, channel) pair not muted, and the names to show.
 pub(crate) async fn targets(w: &Worker, req: PushTargetsReq) -> RpcReply<PushTargets> {
-    let mute_keys: Vec<Vec<u8>> = req.pairs.iter().map(|(u, c)| keys::mute(*u, *c)).collect();
-    let muted = w.store.batch_get(&mute_keys).await.map_err(store_err)?;
+    let muted = tables::MUTE
+        .get_many(w.store.as_ref(), &req.pairs)
+        .await
+        .map_err(store_err)?;
     let mut by_user: HashMap<u64, Vec<(String, natter_protocol::http::PushTarget)>> =
         HashMap::new();
     let mut devices = Vec::new();
@@ -123,42 +126,26 @@ pub(crate) async fn targets(w: &Worker, req: PushTargetsReq) -> RpcReply<PushTar
             });
         }
     }
-    let users = w
-        .store
-        .batch_get(
-            &req.names_of
-                .iter()
-                .map(|u| keys::user(*u))
-                .collect::<Vec<_>>(),
-        )
+    let users = tables::USER
+        .get_many(w.store.as_ref(), &req.names_of)
         .await
         .map_err(store_err)?;
-    let mut names = Vec::new();
-    for (u, rec) in req.names_of.iter().zip(users) {
-        if let Some(rec) = rec {
-            let rec: UserRecord = value::decode(&rec).map_err(store_err)?;
-            names.push((*u, rec.display_name));
-        }
-    }
-    let chans = w
-        .store
-        .batch_get(
-            &req.channels
-                .iter()
-                .map(|c| keys::channel(*c))
-                .collect::<Vec<_>>(),
-        )
+    let names = req
+        .names_of
+        .iter()
+        .zip(users)
+        .filter_map(|(u, rec)| Some((*u, rec?.display_name)))
+        .collect();
+    let chans = tables::CHANNEL
+        .get_many(w.store.as_ref(), &req.channels)
         .await
         .map_err(store_err)?;
-    let mut channel_names = Vec::new();
-    for (c, rec) in req.channels.iter().zip(chans) {
-        if let Some(rec) = rec {
-            let rec: ChannelRecord = value::decode(&rec).map_err(store_err)?;
-            if let Some(n) = rec.name {
-                channel_names.push((*c, n));
-            }
-        }
-    }
+    let channel_names = req
+        .channels
+        .iter()
+        .zip(chans)
+        .filter_map(|(c, rec)| Some((*c, rec?.name?)))
+        .collect();
     Ok(PushTargets {
         devices,
         names,
@@ -179,7 +166,7 @@ pub(crate) async fn devices(
     let mut out = Vec::with_capacity(rows.len());
     for (k, v) in rows {
         let id = String::from_utf8_lossy(&k[prefix.len()..]).into_owned();
-        out.push((id, value::decode(&v)?));
+        out.push((id, tables::DEVICE.decode(&v)?));
     }
     Ok(out)
 }
@@ -217,11 +204,11 @@ pub(crate) async fn device_push(w: &Worker, req: DevicePushReq) -> RpcReply<Devi
     if let Some(t) = &req.push {
         check_target(t)?;
     }
-    let key = keys::device(req.user_id, &req.device_id);
+    let key = tables::DEVICE.key(&(req.user_id, req.device_id.clone()));
     for _ in 0..5 {
         let old = w.store.get(&key).await.map_err(store_err)?;
         let mut rec = match &old {
-            Some(b) => value::decode::<DeviceRecord>(b).map_err(store_err)?,
+            Some(b) => tables::DEVICE.decode(b).map_err(store_err)?,
             None => DeviceRecord {
                 registered_at: now_ms(),
                 push: None,
@@ -230,7 +217,7 @@ pub(crate) async fn device_push(w: &Worker, req: DevicePushReq) -> RpcReply<Devi
         rec.push = req.push.clone();
         let batch = WriteBatch::new()
             .expect(key.clone(), old)
-            .put(key.clone(), value::encode(&rec));
+            .put(key.clone(), tables::DEVICE.encode(&rec));
         match w.store.write(batch).await {
             Ok(()) => {
                 return Ok(DeviceInfo {
@@ -268,17 +255,17 @@ fn check_target(t: &natter_protocol::http::PushTarget) -> RpcReply<()> {
 
 /// Mutes or unmutes a channel for a member.
 pub(crate) async fn mute(w: &Worker, req: MuteReq) -> RpcReply<()> {
-    if w.store
-        .get(&keys::member(req.channel_id, req.user_id))
+    if tables::MEMBER
+        .get(w.store.as_ref(), &(req.channel_id, req.user_id))
         .await
         .map_err(store_err)?
         .is_none()
     {
-        return Err(crate::channels::not_member());
+        return Err(not_member());
     }
-    let key = keys::mute(req.user_id, req.channel_id);
+    let key = tables::MUTE.key(&(req.user_id, req.channel_id));
     let batch = if req.muted {
-        WriteBatch::new().put(key, value::encode(&now_ms()))
+        WriteBatch::new().put(key, tables::MUTE.encode(&now_ms()))
     } else {
         WriteBatch::new().delete(key)
     };

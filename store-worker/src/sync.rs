@@ -10,21 +10,17 @@ use std::collections::HashMap;
 
 use natter_protocol::internal::{RpcReply, SyncPlan, SyncPosition, SyncStartReq};
 use natter_protocol::{ErrorCode, limits};
-use natter_store::{ScanRange, StoreError, WriteBatch, keys, value};
+use natter_store::{ScanRange, StoreError, WriteBatch, keys};
 
 use crate::Worker;
-use crate::accounts::store_err;
 use crate::records::{DeviceRecord, UserChannelRecord, now_ms};
+use crate::tables::{self, store_err};
 
 /// Most channels considered for one user (as in the channel list).
 const MAX_USER_CHANNELS: usize = 10_000;
 
 fn check_device(device: &str) -> RpcReply<()> {
     limits::check_client_id("device", device, ErrorCode::InvalidDeviceId)
-}
-
-fn decode_u64(v: Option<&[u8]>) -> Result<u64, StoreError> {
-    Ok(v.map(value::decode).transpose()?.unwrap_or(0))
 }
 
 /// The user's channels with the device's cursor and the last seq it may get.
@@ -43,17 +39,11 @@ pub(crate) async fn positions(
     let mut listed = Vec::with_capacity(rows.len());
     for (k, v) in rows {
         if let Some(cid) = keys::trailing_u64(&k) {
-            listed.push((cid, value::decode::<UserChannelRecord>(&v)?));
+            listed.push((cid, tables::USER_CHANNEL.decode(&v)?));
         }
     }
-    let heads = w
-        .store
-        .batch_get(
-            &listed
-                .iter()
-                .map(|(c, _)| keys::channel_head(*c))
-                .collect::<Vec<_>>(),
-        )
+    let heads = tables::CHANNEL_HEAD
+        .get_many(w.store.as_ref(), listed.iter().map(|(c, _)| c))
         .await?;
     let cursors: HashMap<u64, u64> = w
         .store
@@ -63,11 +53,16 @@ pub(crate) async fn positions(
         )
         .await?
         .into_iter()
-        .filter_map(|(k, v)| Some((keys::trailing_u64(&k)?, value::decode(&v).ok()?)))
+        .filter_map(|(k, v)| {
+            Some((
+                keys::trailing_u64(&k)?,
+                tables::DEVICE_CURSOR.decode(&v).ok()?,
+            ))
+        })
         .collect();
     let mut out = Vec::with_capacity(listed.len());
     for ((cid, uc), head) in listed.into_iter().zip(heads) {
-        let head = uc.visible_head(decode_u64(head.as_deref())?);
+        let head = uc.visible_head(head.unwrap_or(0));
         let cursor = cursors.get(&cid).copied().unwrap_or(0).min(head);
         out.push((
             SyncPosition {
@@ -85,7 +80,7 @@ pub(crate) async fn positions(
 /// current channel, and former ones whose removal the device has not acked.
 pub(crate) async fn start(w: &Worker, req: SyncStartReq) -> RpcReply<SyncPlan> {
     check_device(&req.device_id)?;
-    let dev = keys::device(req.user_id, &req.device_id);
+    let dev = tables::DEVICE.key(&(req.user_id, req.device_id.clone()));
     if w.store.get(&dev).await.map_err(store_err)?.is_none() {
         let rec = DeviceRecord {
             registered_at: now_ms(),
@@ -97,7 +92,7 @@ pub(crate) async fn start(w: &Worker, req: SyncStartReq) -> RpcReply<SyncPlan> {
             .write(
                 WriteBatch::new()
                     .expect(dev.clone(), None)
-                    .put(dev, value::encode(&rec)),
+                    .put(dev, tables::DEVICE.encode(&rec)),
             )
             .await
         {

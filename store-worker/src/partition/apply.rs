@@ -13,11 +13,12 @@ use natter_protocol::internal::{
     self, ChannelAction, CommandEntry, LogEntry, RpcReply, StreamSend,
 };
 use natter_protocol::{ApiError, ErrorCode};
-use natter_store::{WriteBatch, keys, value};
+use natter_store::WriteBatch;
 
 use super::rules::{self, ChannelState, GroupChange};
 use super::state::Working;
 use crate::records::{CommandRecord, DedupeRecord, MessageRecord, UserChannelRecord};
+use crate::tables::{self, Table};
 
 /// A stored message or event and who gets it.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,15 +78,20 @@ pub(crate) fn apply(
     }
     for cid in heads {
         if let Some(ch) = w.channels.get(&cid) {
-            out.rows =
-                std::mem::take(&mut out.rows).put(keys::channel_head(cid), value::encode(&ch.head));
+            out.rows = tables::CHANNEL_HEAD.put(std::mem::take(&mut out.rows), &cid, &ch.head);
         }
     }
     out
 }
 
-fn put(out: &mut Applied, key: Vec<u8>, v: Vec<u8>) {
-    out.rows = std::mem::take(&mut out.rows).put(key, v);
+/// Adds row `k` = `v` of `table` to the batch's writes.
+fn put<K: ?Sized, V: serde::Serialize + serde::de::DeserializeOwned>(
+    out: &mut Applied,
+    table: &Table<K, V>,
+    k: &K,
+    v: &V,
+) {
+    out.rows = table.put(std::mem::take(&mut out.rows), k, v);
 }
 
 fn send(
@@ -124,7 +130,7 @@ fn send(
             seq,
             message_id: s.message_id,
         };
-        put(out, keys::dedupe(key.0, &key.1), value::encode(&rec));
+        put(out, &tables::DEDUPE, &key, &rec);
         w.recorded.push((key.clone(), s.sent_at_ms));
         w.dedupe.insert(key.clone(), Some(rec));
     }
@@ -136,13 +142,9 @@ fn send(
         sent_at_ms: s.sent_at_ms,
         system: None,
     };
-    put(out, keys::message(channel, seq), value::encode(&record));
+    put(out, &tables::MESSAGE, &(channel, seq), &record);
     // Sending reads the channel up to one's own message.
-    put(
-        out,
-        keys::read_seq(s.sender_id, channel),
-        value::encode(&seq),
-    );
+    put(out, &tables::READ_SEQ, &(s.sender_id, channel), &seq);
     w.reads.insert((s.sender_id, channel), seq);
     out.stored.push(Stored {
         channel,
@@ -176,7 +178,7 @@ fn command(w: &mut Working, c: CommandEntry, out: &mut Applied, heads: &mut BTre
                 first_seq,
                 last_seq,
             };
-            put(out, keys::command(c.channel_id, c.id), value::encode(&rec));
+            put(out, &tables::COMMAND, &(c.channel_id, c.id), &rec);
             w.commands.insert(key, Some(rec));
             reply
         }
@@ -203,7 +205,7 @@ fn read(w: &mut Working, user: u64, cid: u64, seq: u64, out: &mut Applied) -> Rp
         return Ok(old);
     }
     w.reads.insert((user, cid), target);
-    put(out, keys::read_seq(user, cid), value::encode(&target));
+    put(out, &tables::READ_SEQ, &(user, cid), &target);
     out.reads.push((user, cid, target));
     Ok(target)
 }
@@ -240,32 +242,34 @@ fn group(
     let ch = w.channels.entry(cid).insert_entry(next).into_mut();
     let first = ch.head + 1;
     if let Some(rec) = &change.record {
-        put(out, keys::channel(cid), value::encode(rec));
+        put(out, &tables::CHANNEL, &cid, rec);
     }
     for (u, m) in &change.put_members {
-        put(out, keys::member(cid, *u), value::encode(m));
+        put(out, &tables::MEMBER, &(cid, *u), m);
     }
     for u in &change.joined {
         let joined_at = ch.members.get(u).map_or(c.at_ms, |m| m.joined_at);
         put(
             out,
-            keys::user_channel(*u, cid),
-            value::encode(&UserChannelRecord {
+            &tables::USER_CHANNEL,
+            &(*u, cid),
+            &UserChannelRecord {
                 joined_at,
                 left_seq: None,
-            }),
+            },
         );
     }
     for (u, m) in &change.removed {
         // The removal is the change's first event: the user sees up to it.
-        out.rows = std::mem::take(&mut out.rows).delete(keys::member(cid, *u));
+        out.rows = std::mem::take(&mut out.rows).delete(tables::MEMBER.key(&(cid, *u)));
         put(
             out,
-            keys::user_channel(*u, cid),
-            value::encode(&UserChannelRecord {
+            &tables::USER_CHANNEL,
+            &(*u, cid),
+            &UserChannelRecord {
                 joined_at: m.joined_at,
                 left_seq: Some(first),
-            }),
+            },
         );
     }
     let audience = Arc::new(change.audience.clone());
@@ -279,7 +283,7 @@ fn group(
             sent_at_ms: c.at_ms,
             system: Some(event.clone()),
         };
-        put(out, keys::message(cid, ch.head), value::encode(&record));
+        put(out, &tables::MESSAGE, &(cid, ch.head), &record);
         out.stored.push(Stored {
             channel: cid,
             seq: ch.head,
@@ -292,7 +296,7 @@ fn group(
     }
     let last = ch.head;
     heads.insert(cid);
-    put(out, keys::read_seq(c.user_id, cid), value::encode(&last));
+    put(out, &tables::READ_SEQ, &(c.user_id, cid), &last);
     w.reads.insert((c.user_id, cid), last);
     if !change.joined.is_empty() || !change.removed.is_empty() {
         out.membership.push(cid);
@@ -317,10 +321,7 @@ pub(crate) fn move_cursors(w: &mut Working, moves: Vec<(u64, String, u64, u64)>)
         let key = (user, device, cid);
         let old = w.cursors.get(&key).copied().unwrap_or(0);
         if target > old {
-            rows = rows.put(
-                keys::device_cursor(user, &key.1, cid),
-                value::encode(&target),
-            );
+            rows = tables::DEVICE_CURSOR.put(rows, &key, &target);
             w.cursors.insert(key, target);
         }
     }

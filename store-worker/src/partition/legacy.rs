@@ -12,11 +12,11 @@
 
 use std::time::Duration;
 
+use crate::tables;
 use async_nats::jetstream::consumer::PullConsumer;
 use futures::StreamExt;
 use natter_nats::{headers as h, layout, subjects};
 use natter_protocol::internal::{self, LogBatch, LogEntry, SendBatch};
-use natter_store::{keys, value};
 
 use crate::Worker;
 
@@ -38,10 +38,10 @@ pub(super) async fn drain(w: &Worker, p: u32) -> anyhow::Result<()> {
         let _ = stream.delete_consumer(&name).await;
         return Ok(());
     }
-    let applied: u64 = match w.store.get(&keys::partition_applied(p)).await? {
-        Some(b) => value::decode(&b)?,
-        None => 0,
-    };
+    let applied = tables::LEGACY_PARTITION_APPLIED
+        .get(w.store.as_ref(), &p)
+        .await?
+        .unwrap_or(0);
     let mut moved = 0u64;
     loop {
         let mut batch = consumer

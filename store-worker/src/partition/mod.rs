@@ -37,10 +37,11 @@ use natter_nats::{layout, subjects};
 use natter_protocol::internal::{self, CursorMovesReq, LogBatch, LogEntry};
 use natter_protocol::ws::ServerEvent;
 use natter_protocol::{ApiError, ErrorCode};
-use natter_store::{StoreError, WriteBatch, keys, value};
+use natter_store::{StoreError, WriteBatch};
 
 use crate::Worker;
-use crate::records::{CommandRecord, DedupeRecord, LogApplied, MessageRecord};
+use crate::records::LogApplied;
+use crate::tables;
 use apply::Stored;
 use state::State;
 
@@ -107,18 +108,22 @@ enum Ended {
 
 /// The partition's fence: the epoch of its newest owner (0 before any).
 async fn fence(w: &Worker, p: u32) -> Result<u64, StoreError> {
-    match w.store.get(&keys::partition_fence(p)).await? {
-        Some(b) => value::decode(&b),
-        None => Ok(0),
-    }
+    Ok(tables::PARTITION_FENCE
+        .get(w.store.as_ref(), &p)
+        .await?
+        .unwrap_or(0))
 }
 
 /// Raises the fence to `epoch`; false if a newer owner already raised it higher.
 async fn raise_fence(w: &Worker, p: u32, epoch: u64) -> Result<bool, StoreError> {
     loop {
-        let key = keys::partition_fence(p);
+        let key = tables::PARTITION_FENCE.key(&p);
         let old = w.store.get(&key).await?;
-        let current: u64 = old.as_deref().map(value::decode).transpose()?.unwrap_or(0);
+        let current = old
+            .as_deref()
+            .map(|b| tables::PARTITION_FENCE.decode(b))
+            .transpose()?
+            .unwrap_or(0);
         if current > epoch {
             return Ok(false);
         }
@@ -127,7 +132,7 @@ async fn raise_fence(w: &Worker, p: u32, epoch: u64) -> Result<bool, StoreError>
         }
         let batch = WriteBatch::new()
             .expect(key.clone(), old)
-            .put(key, value::encode(&epoch));
+            .put(key, tables::PARTITION_FENCE.encode(&epoch));
         match w.store.write(batch).await {
             Ok(()) => return Ok(true),
             Err(StoreError::ConditionFailed { .. }) => continue,
@@ -165,9 +170,8 @@ async fn own(w: &Worker, p: u32, epoch: u64, run: u64) -> anyhow::Result<Ended> 
     }
     let info = stream.cached_info().clone();
     let log = u64::try_from(info.created.unix_timestamp_nanos()).unwrap_or(0);
-    let applied = match w.store.get(&keys::log_applied(p)).await? {
-        Some(b) => {
-            let a: LogApplied = value::decode(&b)?;
+    let applied = match tables::LOG_APPLIED.get(w.store.as_ref(), &p).await? {
+        Some(a) => {
             if a.log != log {
                 return Ok(Ended::LogBehindStore(format!(
                     "the store applied log {} up to {}, but the log is now {log} (recreated)",
@@ -292,9 +296,10 @@ pub(crate) async fn apply_entries(
 /// durable record until a checkpoint) and refused unless the owner still holds the
 /// partition.
 fn fenced(p: u32, epoch: u64, batch: WriteBatch) -> WriteBatch {
-    batch
-        .durability(natter_store::Durability::Buffered)
-        .expect(keys::partition_fence(p), Some(value::encode(&epoch)))
+    batch.durability(natter_store::Durability::Buffered).expect(
+        tables::PARTITION_FENCE.key(&p),
+        Some(tables::PARTITION_FENCE.encode(&epoch)),
+    )
 }
 
 impl Owner<'_> {
@@ -366,10 +371,7 @@ impl Owner<'_> {
                 fenced(
                     p,
                     epoch,
-                    rows.put(
-                        keys::log_applied(p),
-                        value::encode(&LogApplied { log, seq: last }),
-                    ),
+                    tables::LOG_APPLIED.put(rows, &p, &LogApplied { log, seq: last }),
                 )
             },
         )
@@ -427,23 +429,19 @@ impl Owner<'_> {
         for e in &entries {
             match e {
                 LogEntry::Send(s) => {
-                    let Some(rec) = store
-                        .get(&keys::dedupe(s.sender_id, &s.client_msg_id))
-                        .await?
-                    else {
+                    let key = (s.sender_id, s.client_msg_id.clone());
+                    let Some(rec) = tables::DEDUPE.get(store, &key).await? else {
                         continue;
                     };
-                    let rec: DedupeRecord = value::decode(&rec)?;
                     // Only the send that created the message, not a repeat of it.
                     if rec.message_id == s.message_id {
                         stored.push((rec.channel_id, rec.seq, Some(rec.message_id)));
                     }
                 }
                 LogEntry::Command(c) => {
-                    let Some(rec) = store.get(&keys::command(c.channel_id, c.id)).await? else {
+                    let Some(rec) = tables::COMMAND.get(store, &(c.channel_id, c.id)).await? else {
                         continue;
                     };
-                    let rec: CommandRecord = value::decode(&rec)?;
                     if rec.last_seq > 0 {
                         for seq in rec.first_seq..=rec.last_seq {
                             stored.push((c.channel_id, seq, None));
@@ -466,10 +464,9 @@ impl Owner<'_> {
                 .collect();
         let mut again = Vec::with_capacity(stored.len());
         for (channel, seq, id) in stored {
-            let Some(m) = store.get(&keys::message(channel, seq)).await? else {
+            let Some(record) = tables::MESSAGE.get(store, &(channel, seq)).await? else {
                 continue;
             };
-            let record: MessageRecord = value::decode(&m)?;
             if id.is_some_and(|id| id != record.message_id) {
                 continue;
             }
@@ -537,9 +534,11 @@ impl Owner<'_> {
             return Ok(());
         }
         // Read back from the store, not from memory: what a sync makes durable.
-        let applied = match self.w.store.get(&keys::log_applied(self.p)).await? {
-            Some(b) => value::decode::<LogApplied>(&b)?,
-            None => return Ok(()),
+        let Some(applied) = tables::LOG_APPLIED
+            .get(self.w.store.as_ref(), &self.p)
+            .await?
+        else {
+            return Ok(());
         };
         let started = std::time::Instant::now();
         self.w.store.sync().await?;

@@ -17,10 +17,11 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use natter_protocol::internal::{ChannelAction, LogEntry};
-use natter_store::{ScanRange, Store, StoreError, keys, value};
+use natter_store::{Store, StoreError};
 
 use super::rules::ChannelState;
-use crate::records::{ChannelRecord, CommandRecord, DedupeRecord, MemberRecord, UserChannelRecord};
+use crate::records::{CommandRecord, DedupeRecord, UserChannelRecord};
+use crate::tables;
 
 /// Channels whose state is kept per partition.
 const CHANNELS_CACHED: usize = 20_000;
@@ -33,8 +34,6 @@ const CURSORS_CACHED: usize = 100_000;
 const DEDUPE_WINDOW_MS: u64 = 120_000;
 /// Most sends in the dedupe window of one partition.
 const DEDUPE_WINDOW_MAX: usize = 50_000;
-/// Members read per channel: groups hold at most 100.
-const MEMBERS_SCAN_LIMIT: usize = 1_000;
 
 /// A send's dedupe key: (sender, client_msg_id).
 pub(crate) type SendKey = (u64, String);
@@ -137,17 +136,10 @@ impl State {
             }
         }
         if !missing.is_empty() {
-            let found = store
-                .batch_get(
-                    &missing
-                        .iter()
-                        .map(|(u, c)| keys::dedupe(*u, c))
-                        .collect::<Vec<_>>(),
-                )
-                .await?;
-            for (key, v) in missing.into_iter().zip(found) {
-                if let Some(v) = v {
-                    w.dedupe.insert(key, Some(value::decode(&v)?));
+            let found = tables::DEDUPE.get_many(store, &missing).await?;
+            for (key, rec) in missing.into_iter().zip(found) {
+                if rec.is_some() {
+                    w.dedupe.insert(key, rec);
                 }
             }
         }
@@ -162,18 +154,8 @@ impl State {
             })
             .collect();
         if !commands.is_empty() {
-            let found = store
-                .batch_get(
-                    &commands
-                        .iter()
-                        .map(|(c, id)| keys::command(*c, *id))
-                        .collect::<Vec<_>>(),
-                )
-                .await?;
-            for (k, v) in commands.into_iter().zip(found) {
-                let rec = v.map(|v| value::decode(&v)).transpose()?;
-                w.commands.insert(k, rec);
-            }
+            let found = tables::COMMAND.get_many(store, &commands).await?;
+            w.commands.extend(commands.into_iter().zip(found));
         }
 
         let readers: Vec<(u64, u64)> = entries
@@ -218,16 +200,8 @@ impl State {
         missing.sort_unstable();
         missing.dedup();
         if !missing.is_empty() {
-            let found = store
-                .batch_get(
-                    &missing
-                        .iter()
-                        .map(|(u, d, c)| keys::device_cursor(*u, d, *c))
-                        .collect::<Vec<_>>(),
-                )
-                .await?;
-            for (key, v) in missing.into_iter().zip(found) {
-                let seq = v.map(|v| value::decode::<u64>(&v)).transpose()?;
+            let found = tables::DEVICE_CURSOR.get_many(store, &missing).await?;
+            for (key, seq) in missing.into_iter().zip(found) {
                 w.cursors.insert(key, seq.unwrap_or(0));
             }
         }
@@ -300,16 +274,8 @@ impl State {
         missing.sort_unstable();
         missing.dedup();
         if !missing.is_empty() {
-            let found = store
-                .batch_get(
-                    &missing
-                        .iter()
-                        .map(|(u, c)| keys::read_seq(*u, *c))
-                        .collect::<Vec<_>>(),
-                )
-                .await?;
-            for (pair, v) in missing.into_iter().zip(found) {
-                let seq = v.map(|v| value::decode::<u64>(&v)).transpose()?;
+            let found = tables::READ_SEQ.get_many(store, &missing).await?;
+            for (pair, seq) in missing.into_iter().zip(found) {
                 w.reads.insert(pair, seq.unwrap_or(0));
             }
         }
@@ -336,18 +302,8 @@ impl State {
         if strangers.is_empty() {
             return Ok(());
         }
-        let found = store
-            .batch_get(
-                &strangers
-                    .iter()
-                    .map(|(u, c)| keys::user_channel(*u, *c))
-                    .collect::<Vec<_>>(),
-            )
-            .await?;
-        for (pair, v) in strangers.into_iter().zip(found) {
-            w.listed
-                .insert(pair, v.map(|v| value::decode(&v)).transpose()?);
-        }
+        let found = tables::USER_CHANNEL.get_many(store, &strangers).await?;
+        w.listed.extend(strangers.into_iter().zip(found));
         Ok(())
     }
 }
@@ -361,29 +317,23 @@ pub(crate) async fn load_channels(
         return Ok(Vec::new());
     }
     let mut wanted = Vec::with_capacity(cids.len() * 2);
+    // Record and head of every channel in one read (a round trip on TiKV).
     for cid in cids {
-        wanted.push(keys::channel(*cid));
-        wanted.push(keys::channel_head(*cid));
+        wanted.push(tables::CHANNEL.key(cid));
+        wanted.push(tables::CHANNEL_HEAD.key(cid));
     }
     let found = store.batch_get(&wanted).await?;
     let mut out = Vec::with_capacity(cids.len());
     for (cid, pair) in cids.iter().zip(found.chunks(2)) {
         let [rec, head] = pair else { continue };
         let Some(rec) = rec else { continue };
-        let rec: ChannelRecord = value::decode(rec)?;
-        let head: u64 = head.as_deref().map(value::decode).transpose()?.unwrap_or(0);
-        let rows = store
-            .scan(
-                ScanRange::prefix(keys::members_of(*cid)),
-                MEMBERS_SCAN_LIMIT,
-            )
-            .await?;
-        let mut members = std::collections::BTreeMap::new();
-        for (k, v) in rows {
-            if let Some(uid) = keys::trailing_u64(&k) {
-                members.insert(uid, value::decode::<MemberRecord>(&v)?);
-            }
-        }
+        let rec = tables::CHANNEL.decode(rec)?;
+        let head = head
+            .as_deref()
+            .map(|h| tables::CHANNEL_HEAD.decode(h))
+            .transpose()?
+            .unwrap_or(0);
+        let members = tables::members(store, *cid).await?;
         out.push((*cid, ChannelState { rec, members, head }));
     }
     Ok(out)
