@@ -9,7 +9,7 @@
 //! message, which follows it through the log a few milliseconds later, so both go
 //! out in one write (seeing its own copy also proves a send durable, so that can
 //! answer it first).
-//! A socket whose writes stall past [`WRITE_TIMEOUT`], or whose inbox overflows, is
+//! A socket whose writes stall past `WRITE_TIMEOUT`, or whose inbox overflows, is
 //! dropped: it reconnects and resumes from its cursors.
 
 use std::collections::HashSet;
@@ -18,28 +18,22 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use fastwebsockets::upgrade::UpgradeFut;
-use fastwebsockets::{
-    FragmentCollectorRead, Frame, OpCode, Payload, WebSocketError, WebSocketWrite,
-};
+use fastwebsockets::{FragmentCollectorRead, Frame, OpCode, Payload, WebSocketError};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use natter_nats::subjects;
 use natter_protocol::ws::{ClientOp, ServerEvent};
 use natter_protocol::{ApiError, ErrorCode, limits};
-use tokio::io::AsyncWrite;
 use tokio::time::Instant;
 
+use super::acks::{ACK_HOLD, Sending};
 use super::delivery::{self, Delivery, Verdict};
-use super::ops::{self, Appending};
 use super::write_buffer::WriteBuffer;
+use super::writer::{Stop, Writer};
 use super::{Inbox, Session};
-use crate::hub::{Format, UserEvent};
+use crate::hub::UserEvent;
 use crate::{Edge, Phase};
 
-/// How long one write to the socket may take before the client counts as gone.
-const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long an acked send's `ack` waits for the sender's own copy to go with it.
-const ACK_HOLD: Duration = Duration::from_millis(3);
 /// How long a closing socket waits for its acks to be written.
 const ACK_FLUSH_GRACE: Duration = Duration::from_secs(5);
 /// How long a socket closed for an unreadable frame stays open for the peer to read why.
@@ -139,43 +133,21 @@ enum End {
     Over,
 }
 
-/// A send between the client's op and its `ack`.
-struct Sending {
-    message_id: u64,
-    channel: u64,
-    client_msg_id: String,
-    /// `"message_id":"<id>"`: finds the sender's own copy in a relayed event.
-    needle: Vec<u8>,
-    /// JetStream acked it at this time (the ack then waits [`ACK_HOLD`]).
-    acked_at: Option<Instant>,
-    /// Its own copy was seen (and answered it): the ack from JetStream is dropped.
-    answered: bool,
-}
-
-impl Sending {
-    fn ack(&self) -> ServerEvent {
-        ServerEvent::Ack {
-            client_msg_id: self.client_msg_id.clone(),
-            message_id: self.message_id,
-            channel: self.channel,
-        }
-    }
-}
-
 /// One socket's state, owned by its task.
-struct Conn {
-    edge: Arc<Edge>,
-    s: Session,
-    id: u64,
-    device: Arc<str>,
-    inbox: Arc<Inbox>,
-    w: Writer<tokio::io::WriteHalf<hyper_util::rt::TokioIo<hyper::upgrade::Upgraded>>>,
+pub(super) struct Conn {
+    pub(super) edge: Arc<Edge>,
+    pub(super) s: Session,
+    pub(super) id: u64,
+    pub(super) device: Arc<str>,
+    pub(super) inbox: Arc<Inbox>,
+    pub(super) w: Writer<tokio::io::WriteHalf<hyper_util::rt::TokioIo<hyper::upgrade::Upgraded>>>,
     /// Users whose presence this socket watches.
-    watched: HashSet<u64>,
+    pub(super) watched: HashSet<u64>,
     /// Sends on their way to the log (a socket may pipeline them).
-    appending: FuturesUnordered<futures::future::BoxFuture<'static, (u64, Result<u64, ApiError>)>>,
+    pub(super) appending:
+        FuturesUnordered<futures::future::BoxFuture<'static, (u64, Result<u64, ApiError>)>>,
     /// Sends not yet answered (few: a client pipelines a handful).
-    sends: Vec<Sending>,
+    pub(super) sends: Vec<Sending>,
 }
 
 /// What woke the task.
@@ -189,24 +161,10 @@ enum Step {
     Idle,
 }
 
-/// Why the task stops early.
-enum Stop {
-    /// The socket failed or was closed by this side.
-    Socket,
-    /// The client closed.
-    Closed,
-}
-
-impl From<WebSocketError> for Stop {
-    fn from(_: WebSocketError) -> Self {
-        Stop::Socket
-    }
-}
-
 impl Conn {
     /// Writes an error and closes with 1011 (the client retries).
     async fn fail(&mut self, e: ApiError) {
-        let _ = self.w.event(&ServerEvent::error(e, None)).await;
+        let _ = self.w.error(e, None).await;
         self.w.close(1011, "unavailable").await;
     }
 
@@ -356,7 +314,7 @@ impl Conn {
                             ErrorCode::FrameTooLarge,
                             format!("frames are limited to {} bytes", limits::MAX_FRAME_BYTES),
                         );
-                        self.w.event(&ServerEvent::error(e, None)).await?;
+                        self.w.error(e, None).await?;
                         self.w.close(1009, "frame_too_large").await;
                         // The rest of the oversized frame is unread: closing now would
                         // reset the connection and the peer would lose the error and
@@ -367,7 +325,7 @@ impl Conn {
                     Step::Frame(Err(WebSocketError::InvalidUTF8)) => {
                         let e =
                             ApiError::new(ErrorCode::InvalidFrame, "text frame is not valid UTF-8");
-                        self.w.event(&ServerEvent::error(e, None)).await?;
+                        self.w.error(e, None).await?;
                         self.w.close(1007, "invalid_frame").await;
                         Err(Stop::Socket)
                     }
@@ -396,13 +354,13 @@ impl Conn {
                             _ => return Ok(()),
                         };
                         if let Err(e) = crate::rate_limits::check_frame(&frames) {
-                            self.w.event(&ServerEvent::error(e, None)).await?;
+                            self.w.error(e, None).await?;
                             return Ok(());
                         }
                         match op {
                             Ok(op) => Box::pin(self.op(op)).await,
                             Err(e) => {
-                                self.w.event(&ServerEvent::error(e, None)).await?;
+                                self.w.error(e, None).await?;
                                 Ok(())
                             }
                         }
@@ -418,127 +376,10 @@ impl Conn {
         }
     }
 
-    /// Carries out one client op.
-    async fn op(&mut self, op: ClientOp) -> Result<(), Stop> {
-        match op {
-            ClientOp::PresenceSubscribe { users } => {
-                if let Err(e) =
-                    ops::watch_presence(&self.edge, self.id, &mut self.watched, users, &self.inbox)
-                        .await
-                {
-                    self.w.event(&ServerEvent::error(e, None)).await?;
-                }
-            }
-            ClientOp::PresenceUnsubscribe { users } => {
-                for u in users {
-                    if self.watched.remove(&u) {
-                        self.edge.hub.leave(&subjects::presence_changes(u), self.id);
-                    }
-                }
-            }
-            ClientOp::Ping {} => self.w.event(&ServerEvent::Pong {}).await?,
-            ClientOp::Ack { channel, seq } => {
-                self.edge
-                    .cursors
-                    .add(self.s.user_id, &self.device, channel, seq)
-            }
-            ClientOp::Read { channel, seq } => {
-                ops::read(&self.edge, self.s.user_id, channel, seq, &self.inbox)
-            }
-            ClientOp::Typing { channel } => {
-                if let Err(e) = ops::typing(&self.edge, self.s.user_id, channel).await {
-                    self.w.event(&ServerEvent::error(e, None)).await?;
-                }
-            }
-            ClientOp::Send {
-                channel,
-                client_msg_id,
-                text,
-            } => {
-                let cmid = client_msg_id.clone();
-                match ops::send(&self.edge, self.s.user_id, channel, client_msg_id, text).await {
-                    // The durable ack is awaited by this task beside everything else,
-                    // so a client may pipeline sends; they were queued in order.
-                    Ok((message_id, appending)) => {
-                        self.sends.push(Sending {
-                            message_id,
-                            channel,
-                            needle: format!("\"message_id\":\"{message_id}\"").into_bytes(),
-                            client_msg_id: cmid,
-                            acked_at: None,
-                            answered: false,
-                        });
-                        self.appending
-                            .push(Box::pin(waiting(message_id, appending)));
-                    }
-                    Err(e) => {
-                        self.w.event(&ServerEvent::error(e, Some(cmid))).await?;
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// JetStream answered a send: hold its ack for its own copy, or report the error.
-    async fn appended(&mut self, message_id: u64, r: Result<u64, ApiError>) -> Result<(), Stop> {
-        let Some(i) = self.sends.iter().position(|s| s.message_id == message_id) else {
-            return Ok(());
-        };
-        if self.sends[i].answered {
-            // Its own copy came first and answered it.
-            self.sends.swap_remove(i);
-            return Ok(());
-        }
-        match r {
-            Ok(_) => self.sends[i].acked_at = Some(Instant::now()),
-            Err(e) => {
-                let s = self.sends.swap_remove(i);
-                self.w
-                    .event(&ServerEvent::error(e, Some(s.client_msg_id)))
-                    .await?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Writes the acks whose own copy did not come within [`ACK_HOLD`].
-    async fn acks_due(&mut self) -> Result<(), Stop> {
-        let now = Instant::now();
-        let mut k = 0;
-        while k < self.sends.len() {
-            let due = self.sends[k]
-                .acked_at
-                .is_some_and(|at| at + ACK_HOLD <= now);
-            if due {
-                let s = self.sends.remove(k);
-                self.w.event(&s.ack()).await?;
-            } else {
-                k += 1;
-            }
-        }
-        Ok(())
-    }
-
     /// Writes a relayed event, after the ack it answers (the sender's own copy) and
     /// after filling any gap before it.
     async fn live(&mut self, delivery: &mut Delivery, ev: &UserEvent) -> Result<(), Stop> {
-        if !self.sends.is_empty()
-            && let Some(i) = self
-                .sends
-                .iter()
-                .position(|s| !s.answered && ev.is_in(s.channel) && ev.contains(&s.needle))
-        {
-            // Its own copy went through the log, so the send is durable: answer it now.
-            let ack = self.sends[i].ack();
-            if self.sends[i].acked_at.is_some() {
-                self.sends.remove(i);
-            } else {
-                self.sends[i].answered = true;
-            }
-            self.w.event(&ack).await?;
-            metrics::counter!("natter_edge_acks_with_own_copy_total").increment(1);
-        }
+        self.own_copy(ev).await?;
         let Some((channel, seq)) = ev.position else {
             self.w.bytes(&ev.encoded(self.w.format)).await?;
             return Ok(());
@@ -577,70 +418,5 @@ impl Conn {
             self.w.bytes(&ev.encoded(self.w.format)).await?;
         }
         Ok(())
-    }
-}
-
-/// A send's append, with the message id it belongs to.
-async fn waiting(message_id: u64, appending: Appending) -> (u64, Result<u64, ApiError>) {
-    (message_id, appending.await)
-}
-
-/// A socket's write half and format; every write is bounded by [`WRITE_TIMEOUT`].
-struct Writer<W: AsyncWrite + Unpin> {
-    ws: WebSocketWrite<WriteBuffer<W>>,
-    format: Format,
-}
-
-impl<W: AsyncWrite + Unpin> Writer<W> {
-    async fn write(&mut self, frame: Frame<'_>) -> Result<(), Stop> {
-        match tokio::time::timeout(WRITE_TIMEOUT, self.ws.write_frame(frame)).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => {
-                tracing::debug!(error = %e, "socket write failed");
-                Err(Stop::Socket)
-            }
-            Err(_) => {
-                metrics::counter!("natter_edge_write_timeouts_total").increment(1);
-                Err(Stop::Socket)
-            }
-        }
-    }
-
-    async fn flush(&mut self) -> Result<(), Stop> {
-        match tokio::time::timeout(WRITE_TIMEOUT, self.ws.flush()).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => {
-                tracing::debug!(error = %e, "socket flush failed");
-                Err(Stop::Socket)
-            }
-            Err(_) => {
-                metrics::counter!("natter_edge_write_timeouts_total").increment(1);
-                Err(Stop::Socket)
-            }
-        }
-    }
-
-    /// Writes an encoded event. Borrowed: a relayed event's bytes are shared by every
-    /// socket it goes to and are never copied per socket (server frames are unmasked).
-    async fn bytes(&mut self, bytes: &[u8]) -> Result<(), Stop> {
-        let frame = match self.format {
-            Format::Json => Frame::text(Payload::Borrowed(bytes)),
-            Format::Msgpack => Frame::binary(Payload::Borrowed(bytes)),
-        };
-        self.write(frame).await
-    }
-
-    async fn event(&mut self, ev: &ServerEvent) -> Result<(), Stop> {
-        let bytes = match self.format {
-            Format::Json => ev.to_json(),
-            Format::Msgpack => ev.to_msgpack(),
-        };
-        self.bytes(&bytes).await
-    }
-
-    /// Writes a close frame and flushes (best effort: the socket may be gone).
-    async fn close(&mut self, code: u16, reason: &str) {
-        let _ = self.write(Frame::close(code, reason.as_bytes())).await;
-        let _ = self.flush().await;
     }
 }

@@ -4,15 +4,19 @@
 //! - `conn`: the socket's task: reads the client's frames, writes `hello`, the
 //!   device's catch-up, live events and answers, coalesced into few writes;
 //! - `ops`: what each client op does;
+//! - `acks`: sends waiting for their `ack`, written with the sender's own copy;
+//! - `writer`: the socket's write half, every write bounded in time;
 //! - `delivery`: what the socket was sent, catch-up on connect and gap fill;
 //! - `inbox`: what waits to be written, bounded in bytes;
 //! - `write_buffer`: frames gathered into one write, no memory held when idle.
 
+mod acks;
 mod conn;
 mod delivery;
 mod inbox;
 mod ops;
 mod write_buffer;
+mod writer;
 
 use std::sync::Arc;
 

@@ -7,10 +7,13 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use natter_nats::subjects;
 use natter_protocol::internal::{ChannelAction, LogEntry, StreamSend};
-use natter_protocol::ws::ServerEvent;
+use natter_protocol::ws::{ClientOp, ServerEvent};
 use natter_protocol::{ApiError, ErrorCode, limits};
 
 use super::Inbox;
+use super::acks::{Sending, waiting};
+use super::conn::Conn;
+use super::writer::Stop;
 use crate::Edge;
 
 /// A send on its way to the log: resolves with its message id once durable.
@@ -135,4 +138,67 @@ pub(super) async fn typing(edge: &Edge, user: u64, channel: u64) -> Result<(), A
     }
     metrics::counter!("natter_edge_typing_total").increment(1);
     Ok(())
+}
+
+impl Conn {
+    /// Carries out one client op.
+    pub(super) async fn op(&mut self, op: ClientOp) -> Result<(), Stop> {
+        match op {
+            ClientOp::PresenceSubscribe { users } => {
+                if let Err(e) =
+                    watch_presence(&self.edge, self.id, &mut self.watched, users, &self.inbox).await
+                {
+                    self.w.error(e, None).await?;
+                }
+            }
+            ClientOp::PresenceUnsubscribe { users } => {
+                for u in users {
+                    if self.watched.remove(&u) {
+                        self.edge.hub.leave(&subjects::presence_changes(u), self.id);
+                    }
+                }
+            }
+            ClientOp::Ping {} => self.w.event(&ServerEvent::Pong {}).await?,
+            ClientOp::Ack { channel, seq } => {
+                self.edge
+                    .cursors
+                    .add(self.s.user_id, &self.device, channel, seq)
+            }
+            ClientOp::Read { channel, seq } => {
+                read(&self.edge, self.s.user_id, channel, seq, &self.inbox)
+            }
+            ClientOp::Typing { channel } => {
+                if let Err(e) = typing(&self.edge, self.s.user_id, channel).await {
+                    self.w.error(e, None).await?;
+                }
+            }
+            ClientOp::Send {
+                channel,
+                client_msg_id,
+                text,
+            } => {
+                let cmid = client_msg_id.clone();
+                match send(&self.edge, self.s.user_id, channel, client_msg_id, text).await {
+                    // The durable ack is awaited by this task beside everything else,
+                    // so a client may pipeline sends; they were queued in order.
+                    Ok((message_id, appending)) => {
+                        self.sends.push(Sending {
+                            message_id,
+                            channel,
+                            needle: format!("\"message_id\":\"{message_id}\"").into_bytes(),
+                            client_msg_id: cmid,
+                            acked_at: None,
+                            answered: false,
+                        });
+                        self.appending
+                            .push(Box::pin(waiting(message_id, appending)));
+                    }
+                    Err(e) => {
+                        self.w.error(e, Some(cmid)).await?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
 }
