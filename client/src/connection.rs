@@ -261,6 +261,27 @@ impl Connection {
             .await
     }
 
+    /// Sends one fragment of a text message: the first (`first`) opens it, the
+    /// others continue it, the one with `fin` ends it.
+    ///
+    /// # Errors
+    /// The socket is closed.
+    pub async fn raw_fragment(
+        &self,
+        first: bool,
+        fin: bool,
+        bytes: Vec<u8>,
+    ) -> Result<(), ClientError> {
+        let opcode = if first {
+            OpCode::Text
+        } else {
+            OpCode::Continuation
+        };
+        self.sender()
+            .write(Frame::new(fin, opcode, None, Payload::Owned(bytes)))
+            .await
+    }
+
     /// Sends a raw binary frame.
     ///
     /// # Errors

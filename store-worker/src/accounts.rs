@@ -39,7 +39,7 @@ pub(crate) async fn signup(w: &Worker, req: SignupRequest) -> RpcReply<Profile> 
     {
         return Err(invalid(ErrorCode::UsernameTaken, "username is taken"));
     }
-    let password_hash = hash_password(req.password).await?;
+    let password_hash = hash_password(w, req.password).await?;
     let user = new_user(w, &username, req.display_name, password_hash)?;
     let id = user.id;
     // The username key is written only if absent: two racing sign-ups, one winner.
@@ -99,7 +99,7 @@ pub(crate) async fn create_many(w: &Worker, req: BulkUsersReq) -> RpcReply<Vec<P
     if names.iter().collect::<std::collections::HashSet<_>>().len() != names.len() {
         return Err(invalid(ErrorCode::BadRequest, "a username appears twice"));
     }
-    let password_hash = hash_password(req.password).await?;
+    let password_hash = hash_password(w, req.password).await?;
     // A racing sign-up of one of the names fails the batch: read again and retry.
     loop {
         let existing = tables::USERNAME
@@ -168,7 +168,7 @@ pub(crate) async fn login(w: &Worker, req: LoginRequest) -> RpcReply<Profile> {
     let hash = user
         .as_ref()
         .map_or(DUMMY_HASH.to_string(), |u| u.password_hash.clone());
-    let ok = verify_password(req.password, hash).await?;
+    let ok = verify_password(w, req.password, hash).await?;
     match user {
         Some(u) if ok => Ok(u.profile()),
         _ => Err(bad()),
@@ -253,7 +253,26 @@ pub(crate) async fn search(w: &Worker, req: UserSearchReq) -> RpcReply<Vec<Profi
     Ok(users.into_iter().flatten().map(|u| u.profile()).collect())
 }
 
-async fn hash_password(password: String) -> RpcReply<String> {
+/// A slot to compute a password hash in, waited for at most
+/// [`StoreWorkerConfig::password_hash_wait`](crate::StoreWorkerConfig).
+///
+/// # Errors
+/// `unavailable` when every slot stayed busy that long.
+async fn hashing_slot(w: &Worker) -> RpcReply<tokio::sync::SemaphorePermit<'_>> {
+    match tokio::time::timeout(w.config.password_hash_wait, w.hashing.acquire()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => {
+            metrics::counter!("natter_store_password_hashes_refused_total").increment(1);
+            Err(ApiError::new(
+                ErrorCode::Unavailable,
+                "too many sign-ins at once, retry",
+            ))
+        }
+    }
+}
+
+async fn hash_password(w: &Worker, password: String) -> RpcReply<String> {
+    let _slot = hashing_slot(w).await?;
     tokio::task::spawn_blocking(move || {
         let hash: PasswordHash = Argon2::default().hash_password(password.as_bytes())?;
         Ok::<_, argon2::password_hash::Error>(hash.to_string())
@@ -263,7 +282,8 @@ async fn hash_password(password: String) -> RpcReply<String> {
     .map_err(|_| ApiError::new(ErrorCode::Internal, "hashing failed"))
 }
 
-async fn verify_password(password: String, hash: String) -> RpcReply<bool> {
+async fn verify_password(w: &Worker, password: String, hash: String) -> RpcReply<bool> {
+    let _slot = hashing_slot(w).await?;
     tokio::task::spawn_blocking(move || {
         let Ok(parsed) = PasswordHash::new(&hash) else {
             return false;

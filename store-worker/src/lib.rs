@@ -63,6 +63,17 @@ pub struct StoreWorkerConfig {
     pub fail_first_read: bool,
     /// Readiness checks this worker keeps current (`leases`, `store`) for `/readyz`.
     pub health: natter_nats::health::Health,
+    /// Most password hashes (sign-up, login) computed at once: each holds ~19 MiB
+    /// (argon2id's memory cost) for its time, so this bounds their memory.
+    pub password_hashes: usize,
+    /// How long a sign-up or login waits for a hashing slot before it is told
+    /// `unavailable` (a flood of logins costs its senders, not everyone's memory).
+    pub password_hash_wait: std::time::Duration,
+}
+
+/// Default most password hashes at once: one per core, at least 2.
+fn default_password_hashes() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().max(2))
 }
 
 impl Default for StoreWorkerConfig {
@@ -74,6 +85,8 @@ impl Default for StoreWorkerConfig {
             checkpoint_every: std::time::Duration::from_secs(1),
             fail_first_read: false,
             health: natter_nats::health::Health::default(),
+            password_hashes: default_password_hashes(),
+            password_hash_wait: std::time::Duration::from_secs(2),
         }
     }
 }
@@ -100,6 +113,8 @@ pub(crate) struct Worker {
     pub(crate) stopping: tokio::sync::watch::Sender<bool>,
     /// Push jobs for the queuer (`push_targets::queue_jobs`).
     pub(crate) push_jobs: tokio::sync::mpsc::Sender<Vec<natter_protocol::internal::PushJob>>,
+    /// Slots for password hashes ([`StoreWorkerConfig::password_hashes`]).
+    pub(crate) hashing: tokio::sync::Semaphore,
 }
 
 /// The thread the partition owners run on, with a runtime of its own: their store
@@ -172,6 +187,7 @@ pub async fn run(
         owner_store: store.clone().inline(),
         owners: owners.handle.clone(),
         push_jobs,
+        hashing: tokio::sync::Semaphore::new(config.password_hashes.max(1)),
         fanout: fanout::Fanout::new(nats.clone()),
         running: Arc::default(),
         stopping: tokio::sync::watch::Sender::new(false),

@@ -238,6 +238,67 @@ async fn restarting_everything_on_the_same_data_keeps_history() {
     assert_eq!(texts[&21], "after restart");
 }
 
+/// A message sent in fragments is one op; fragments adding up past the frame
+/// limit are refused like one oversized frame (each fragment alone is under it, so
+/// an edge that bounded frames only would hold them all).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fragmented_messages_are_joined_and_bounded_in_total() {
+    let sys = System::start(BIN, 1).await;
+    let (alice, _) = user(&sys.client(0), "alice").await;
+    let (_, bob_id) = user(&sys.client(0), "bob").await;
+    let dm = alice.open_dm(bob_id).await.unwrap();
+    let mut a = alice.connect(None).await.unwrap();
+    assert!(matches!(
+        a.next_event(WAIT).await.unwrap(),
+        ServerEvent::Synced { .. }
+    ));
+    let op = format!(
+        r#"{{"op":"send","channel":"{}","client_msg_id":"frag-1","text":"in three parts"}}"#,
+        dm.id
+    )
+    .into_bytes();
+    let (one, rest) = op.split_at(10);
+    let (two, three) = rest.split_at(20);
+    a.raw_fragment(true, false, one.to_vec()).await.unwrap();
+    a.raw_fragment(false, false, two.to_vec()).await.unwrap();
+    a.raw_fragment(false, true, three.to_vec()).await.unwrap();
+    loop {
+        match a.next_event(WAIT).await.unwrap() {
+            ServerEvent::Ack { client_msg_id, .. } => {
+                assert_eq!(client_msg_id, "frag-1");
+                break;
+            }
+            ServerEvent::Error { code, .. } => panic!("fragmented send refused: {code}"),
+            _ => {}
+        }
+    }
+    // 1.5 MiB in fragments of half a MiB each: refused at the third.
+    let half = natter_protocol::limits::MAX_FRAME_BYTES / 2;
+    a.raw_fragment(true, false, vec![b' '; half]).await.unwrap();
+    a.raw_fragment(false, false, vec![b' '; half])
+        .await
+        .unwrap();
+    a.raw_fragment(false, false, vec![b' '; half])
+        .await
+        .unwrap();
+    loop {
+        match a.next(WAIT).await.unwrap() {
+            Incoming::Event(ServerEvent::Error { code, .. }) => {
+                assert_eq!(code, natter_protocol::ErrorCode::FrameTooLarge);
+                break;
+            }
+            Incoming::Event(_) => {}
+            other => panic!("expected frame_too_large, got {other:?}"),
+        }
+    }
+    match a.next(WAIT).await.unwrap() {
+        Incoming::Closed { code, reason } => {
+            assert_eq!((code, reason.as_str()), (1009, "frame_too_large"))
+        }
+        other => panic!("expected close, got {other:?}"),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn closed_sockets_report_why() {
     let sys = System::start(BIN, 1).await;

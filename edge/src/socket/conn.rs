@@ -18,7 +18,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use fastwebsockets::upgrade::UpgradeFut;
-use fastwebsockets::{FragmentCollectorRead, Frame, OpCode, Payload, WebSocketError};
+use fastwebsockets::{Frame, OpCode, Payload, WebSocketError};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use natter_nats::subjects;
@@ -28,6 +28,7 @@ use tokio::time::Instant;
 
 use super::acks::{ACK_HOLD, Sending};
 use super::delivery::{self, Delivery, Verdict};
+use super::messages::Messages;
 use super::write_buffer::WriteBuffer;
 use super::writer::{Stop, Writer};
 use super::{Inbox, Session};
@@ -56,7 +57,7 @@ pub(super) async fn serve(edge: Arc<Edge>, fut: UpgradeFut, s: Session) {
         let (r, w) = tokio::io::split(io);
         (r, WriteBuffer::new(w))
     });
-    let mut reader = FragmentCollectorRead::new(read);
+    let mut reader = Messages::new(read);
     let mut conn = Conn {
         id: edge.next_socket.fetch_add(1, Ordering::Relaxed),
         device: Arc::from(s.device_id.as_str()),
@@ -170,7 +171,7 @@ impl Conn {
 
     async fn run(
         &mut self,
-        reader: &mut FragmentCollectorRead<
+        reader: &mut Messages<
             tokio::io::ReadHalf<hyper_util::rt::TokioIo<hyper::upgrade::Upgraded>>,
         >,
         device_key: &mut crate::presence::DeviceKey,
@@ -257,7 +258,7 @@ impl Conn {
                     () = tokio::time::sleep_until(hold.unwrap_or(idle_at)), if hold.is_some() => {
                         Step::HoldOver
                     }
-                    f = reader.read_frame(&mut obligated) => Step::Frame(f),
+                    f = reader.read(&mut obligated) => Step::Frame(f),
                     () = tokio::time::sleep_until(idle_at) => Step::Idle,
                 }
             };

@@ -6,6 +6,7 @@
 //! - `ops`: what each client op does;
 //! - `acks`: sends waiting for their `ack`, written with the sender's own copy;
 //! - `writer`: the socket's write half, every write bounded in time;
+//! - `messages`: the read half, fragments joined up to the frame limit in all;
 //! - `delivery`: what the socket was sent, catch-up on connect and gap fill;
 //! - `inbox`: what waits to be written, bounded in bytes;
 //! - `write_buffer`: frames gathered into one write, no memory held when idle.
@@ -14,6 +15,7 @@ mod acks;
 mod conn;
 mod delivery;
 mod inbox;
+mod messages;
 mod ops;
 mod write_buffer;
 mod writer;

@@ -241,6 +241,14 @@ pub struct StoreWorkerArgs {
     /// much of the log).
     #[arg(long, env = "NATTER_CHECKPOINT_MS", default_value_t = 1000)]
     pub(super) checkpoint_ms: u64,
+    /// Most password hashes (sign-ups, logins) computed at once, each holding ~19 MiB
+    /// while it runs; more wait (see --password-hash-wait-ms), then get
+    /// `unavailable`. Default: one per core, at least 2.
+    #[arg(long, env = "NATTER_PASSWORD_HASHES")]
+    pub(super) password_hashes: Option<usize>,
+    /// How long a sign-up or login waits for a hashing slot, in milliseconds.
+    #[arg(long, env = "NATTER_PASSWORD_HASH_WAIT_MS", default_value_t = 2000)]
+    pub(super) password_hash_wait_ms: u64,
     /// A fault to inject, for crash tests only: `lose-unsynced-tail` keeps every
     /// unsynced store write in memory until the next checkpoint, so that killing
     /// the process really loses them (as a power loss could); `owner-fails-after-read`

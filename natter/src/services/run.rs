@@ -121,6 +121,10 @@ pub async fn store_worker(args: StoreWorkerArgs) -> anyhow::Result<()> {
         checkpoint_every: std::time::Duration::from_millis(args.checkpoint_ms.max(1)),
         fail_first_read: args.unsafe_failpoint
             == Some(super::flags::Failpoint::OwnerFailsAfterRead),
+        password_hashes: args
+            .password_hashes
+            .unwrap_or_else(|| StoreWorkerConfig::default().password_hashes),
+        password_hash_wait: std::time::Duration::from_millis(args.password_hash_wait_ms),
         ..Default::default()
     };
     serve_metrics(
