@@ -99,11 +99,26 @@ impl ClientOp {
     /// # Errors
     /// An [`ApiError`] to send back as an error frame.
     pub fn from_msgpack(bytes: &[u8]) -> Result<Self, ApiError> {
-        rmp_serde::from_slice(bytes).map_err(|e| {
-            let probe = rmp_serde::from_slice::<OpProbe>(bytes).ok();
+        msgpack_shallow::<Self>(bytes).map_err(|e| {
+            let probe = msgpack_shallow::<OpProbe>(bytes).ok();
             classify(probe.and_then(|p| p.op), e.to_string())
         })
     }
+}
+
+/// Deepest nesting a client's MessagePack frame may have: ops are a map of scalars
+/// and lists, a few levels deep. rmp-serde's own limit (1,024) is deeper than a
+/// socket task's stack survives in a debug build (700 levels overflowed it).
+/// JSON frames are bounded by serde_json's recursion limit (128).
+const MAX_MSGPACK_DEPTH: usize = 16;
+
+/// Decodes MessagePack no deeper than [`MAX_MSGPACK_DEPTH`].
+fn msgpack_shallow<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+) -> Result<T, rmp_serde::decode::Error> {
+    let mut de = rmp_serde::Deserializer::from_read_ref(bytes);
+    de.set_max_depth(MAX_MSGPACK_DEPTH);
+    T::deserialize(&mut de)
 }
 
 fn classify(op: Option<serde_json::Value>, detail: String) -> ApiError {
@@ -305,6 +320,28 @@ impl ServerEvent {
 
 #[cfg(test)]
 mod tests {
+    /// A frame nested far deeper than any op is refused as `invalid_frame`, without
+    /// recursing into it (700 levels once overflowed a socket task's stack).
+    #[test]
+    fn deeply_nested_msgpack_is_refused_without_recursing() {
+        for depth in [17, 700, 100_000] {
+            // {"op": "send", "text": [[[ … ]]]}
+            let mut bytes = vec![0x82, 0xa2, b'o', b'p', 0xa4, b's', b'e', b'n', b'd'];
+            bytes.extend_from_slice(&[0xa4, b't', b'e', b'x', b't']);
+            bytes.extend(std::iter::repeat_n(0x91, depth));
+            bytes.push(0xc0);
+            let e = ClientOp::from_msgpack(&bytes).expect_err("refused");
+            assert_eq!(e.code, ErrorCode::InvalidFrame, "depth {depth}: {e:?}");
+            let top: Vec<u8> = std::iter::repeat_n(0x91, depth).chain([0xc0]).collect();
+            assert_eq!(
+                ClientOp::from_msgpack(&top).expect_err("refused").code,
+                ErrorCode::InvalidFrame
+            );
+        }
+        let ping = rmp_serde::to_vec_named(&ClientOp::Ping {}).expect("encodes");
+        assert_eq!(ClientOp::from_msgpack(&ping), Ok(ClientOp::Ping {}));
+    }
+
     use super::*;
 
     #[test]
