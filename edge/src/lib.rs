@@ -88,6 +88,10 @@ pub struct EdgeConfig {
     pub log_appends_in_flight: usize,
     /// Bytes of events one socket may have waiting before it is closed as too slow.
     pub socket_queue_bytes: usize,
+    /// Web origins (`https://chat.example`) whose pages may open sockets here, besides
+    /// this edge's own (the web app it serves, and its public URL); `*` allows any.
+    /// Requests without an `Origin` (apps, not browsers) are not affected.
+    pub allowed_origins: Vec<String>,
 }
 
 /// Lifecycle of an edge, watched by every socket.

@@ -575,3 +575,56 @@ async fn a_flood_of_logins_is_bounded_in_memory_and_told_to_retry() {
     let (alice, _) = user(&anon, "alice").await;
     assert!(alice.channels(None, None).await.is_ok());
 }
+
+/// The status line of a WebSocket upgrade to `addr` with `token`, sent with
+/// `origin` (none: no `Origin` header, as an app would).
+async fn upgrade_status(addr: &str, token: &str, origin: Option<&str>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let origin = origin.map_or(String::new(), |o| format!("Origin: {o}\r\n"));
+    s.write_all(
+        format!(
+            "GET /v1/ws?token={token} HTTP/1.1\r\nHost: {addr}\r\nConnection: Upgrade\r\n\
+             Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n{origin}\r\n"
+        )
+        .as_bytes(),
+    )
+    .await
+    .expect("request");
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n") {
+        let n = tokio::time::timeout(WAIT, s.read(&mut byte))
+            .await
+            .expect("answer in time")
+            .expect("read");
+        assert!(n == 1, "closed before a status line");
+        head.push(byte[0]);
+    }
+    String::from_utf8_lossy(&head).trim().to_string()
+}
+
+/// A page from a foreign origin cannot open a socket with a user's token (a site
+/// that got hold of one, or a browser extension's page); the edge's own web app,
+/// allowed origins and apps without an `Origin` can.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sockets_from_foreign_web_origins_are_refused() {
+    let sys = System::start(BIN, 1).await;
+    let (alice, _) = user(&sys.client(0), "alice").await;
+    let token = alice.token().expect("token").to_string();
+    let addr = sys.edges[0].url.trim_start_matches("http://").to_string();
+    for (origin, expected) in [
+        (None, "101"),
+        (Some(format!("http://{addr}")), "101"),
+        (Some("https://evil.example".to_string()), "403"),
+        (Some(format!("http://{addr}.evil.example")), "403"),
+        (Some("null".to_string()), "403"),
+    ] {
+        let status = upgrade_status(&addr, &token, origin.as_deref()).await;
+        assert!(
+            status.starts_with("HTTP/1.1 ") && status[9..].starts_with(expected),
+            "origin {origin:?}: {status}"
+        );
+    }
+}

@@ -50,9 +50,48 @@ struct Session {
     format: Format,
 }
 
-/// Checks the token (query `token` or `Authorization: Bearer`), device id and
-/// format before upgrading, so a refused client gets an HTTP error body.
+/// Whether a browser page from the request's `Origin` may open a socket: no
+/// `Origin` (not a browser), this edge's own origin (the `Host` it was asked as, or
+/// its public URL), or one the operator allowed.
+///
+/// # Errors
+/// `forbidden` for any other origin.
+fn check_origin(edge: &Edge, headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(origin) = headers.get(axum::http::header::ORIGIN) else {
+        return Ok(());
+    };
+    let origin = origin
+        .to_str()
+        .unwrap_or_default()
+        .trim_end_matches('/')
+        .to_ascii_lowercase();
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_ascii_lowercase);
+    let same_host = host.is_some_and(|h| origin.split_once("://").is_some_and(|(_, o)| o == h));
+    let own = |url: &str| url.trim_end_matches('/').eq_ignore_ascii_case(&origin);
+    let allowed = same_host
+        || edge.config.public_url.as_deref().is_some_and(own)
+        || edge
+            .config
+            .allowed_origins
+            .iter()
+            .any(|a| a == "*" || own(a));
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            ErrorCode::Forbidden,
+            format!("origin {origin} may not open sockets here (--allowed-origins)"),
+        ))
+    }
+}
+
+/// Checks the origin, token (query `token` or `Authorization: Bearer`), device id
+/// and format before upgrading, so a refused client gets an HTTP error body.
 fn accept(edge: &Edge, headers: &HeaderMap, query: Option<String>) -> Result<Session, ApiError> {
+    check_origin(edge, headers)?;
     let params: ConnectParams = serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
         .map_err(|e| ApiError::new(ErrorCode::BadRequest, format!("invalid query: {e}")))?;
     let header_token = headers
@@ -106,6 +145,7 @@ fn accept(edge: &Edge, headers: &HeaderMap, query: Option<String>) -> Result<Ses
         (status = 101, description = "Switching protocols: the socket is open"),
         (status = 400, description = "`bad_request` (not a WebSocket upgrade, bad query), `invalid_device_id`", body = natter_protocol::ApiError),
         (status = 401, description = "`token_invalid`, `token_expired`", body = natter_protocol::ApiError),
+        (status = 403, description = "`forbidden`: a browser page from an origin this edge does not allow", body = natter_protocol::ApiError),
         (status = 503, description = "`draining`: this edge takes no new sockets; discover another", body = natter_protocol::ApiError),
     )
 )]

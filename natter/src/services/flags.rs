@@ -100,6 +100,12 @@ pub struct EdgeFlags {
     /// this edge. A message is up to ~600 KB of JSON.
     #[arg(long, env = "NATTER_SOCKET_QUEUE_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub(super) socket_queue_bytes: usize,
+    /// Web origins whose pages may open WebSockets here (comma-separated, e.g.
+    /// `https://chat.example`; `*` for any), besides this edge's own origin. A
+    /// browser page from any other origin is refused (403), so a foreign site cannot
+    /// ride a user's token; apps that send no `Origin` are not affected.
+    #[arg(long, env = "NATTER_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub(super) allowed_origins: Vec<String>,
 }
 
 fn parse_rate(s: &str) -> Result<(u32, u32), String> {

@@ -63,6 +63,7 @@ pub(super) fn edge_config(
         header_timeout: std::time::Duration::from_secs(flags.header_timeout_secs.max(1)),
         log_appends_in_flight: flags.log_appends_in_flight.max(1),
         socket_queue_bytes: flags.socket_queue_bytes.max(1024 * 1024),
+        allowed_origins: flags.allowed_origins.clone(),
     })
 }
 
