@@ -16,15 +16,31 @@ pub async fn connect(
 ) -> Result<async_nats::Client, async_nats::ConnectError> {
     let servers = servers(url)?;
     let mut options = async_nats::ConnectOptions::new();
-    // Credentials in the URL (`nats://user:password@host`) are this service's user.
+    // Credentials in the URL (`nats://user:password@host`) are this service's user,
+    // and its replies come on an inbox prefix of its own, the only one its user may
+    // subscribe to (nats/config/auth.conf): one credential cannot read another
+    // service's replies.
     if let Some((user, pass)) = servers
         .iter()
         .find_map(|s| Some((s.username()?.to_string(), s.password()?.to_string())))
     {
-        options = options.user_and_password(user, pass);
+        options = options
+            .custom_inbox_prefix(inbox_prefix(&user))
+            .user_and_password(user, pass);
     }
+    let service = name.to_string();
     options
         .name(name)
+        // A server error (e.g. a permissions violation: a subject this service's
+        // user may not use) reaches no caller otherwise: log it.
+        .event_callback(move |event| {
+            let service = service.clone();
+            async move {
+                if let async_nats::Event::ServerError(e) = event {
+                    tracing::warn!(service, error = %e, "nats server error");
+                }
+            }
+        })
         .retry_on_initial_connect()
         .connection_timeout(Duration::from_secs(5))
         .request_timeout(Some(Duration::from_secs(10)))
@@ -32,6 +48,11 @@ pub async fn connect(
         .subscription_capacity(64 * 1024)
         .connect(servers)
         .await
+}
+
+/// The inbox prefix of NATS user `user`: `_INBOX_<user>`.
+pub fn inbox_prefix(user: &str) -> String {
+    format!("_INBOX_{user}")
 }
 
 fn servers(url: &str) -> Result<Vec<async_nats::ServerAddr>, async_nats::ConnectError> {

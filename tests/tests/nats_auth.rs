@@ -116,6 +116,63 @@ async fn services_work_under_their_own_nats_users_and_an_edge_cannot_act_as_a_st
     // ... nor make accounts in bulk, which the admin user can.
     edge.publish("admin.users.create", "".into()).await.unwrap();
     violation(&mut errors, "admin.users.create").await;
+    // ... nor read the log through the JetStream API, nor change or delete a stream.
+    for subject in [
+        "$JS.API.DIRECT.GET.LOG",
+        "$JS.API.CONSUMER.CREATE.LOG",
+        "$JS.API.STREAM.UPDATE.LOG",
+        "$JS.API.STREAM.PURGE.LOG",
+        "$JS.API.STREAM.DELETE.PUSH",
+    ] {
+        edge.publish(subject, "{}".into()).await.unwrap();
+        violation(&mut errors, subject).await;
+    }
+    // ... nor hold a partition's lease ...
+    edge.publish("$KV.partition_leases.p0", "".into())
+        .await
+        .unwrap();
+    violation(&mut errors, "$KV.partition_leases.p0").await;
+    // ... nor read another service's replies (store workers' RPC answers to the push
+    // worker, presence answers to the store worker, …).
+    for inbox in ["_INBOX.>", "_INBOX_store.>", "_INBOX_push.>"] {
+        let _sub = edge.subscribe(inbox).await.unwrap();
+        violation(&mut errors, inbox).await;
+    }
+    // The presence user may not write a lease (which once stalled a partition for
+    // good) nor an idgen lease.
+    let (presence, mut presence_errors) = connect_watching(&sys.nats_url_as("presence")).await;
+    for subject in ["$KV.partition_leases.p0", "$KV.idgen_leases.w1"] {
+        presence.publish(subject, "".into()).await.unwrap();
+        violation(&mut presence_errors, subject).await;
+    }
+    // The push user may not delete a stream's messages (which once made every send
+    // `unavailable`), purge the log or read it.
+    let (push, mut push_errors) = connect_watching(&sys.nats_url_as("push")).await;
+    for subject in [
+        "$JS.API.STREAM.MSG.DELETE.LOG",
+        "$JS.API.STREAM.DELETE.LOG",
+        "$JS.API.STREAM.PURGE.LOG",
+        "$JS.API.DIRECT.GET.LOG",
+        "$KV.partition_leases.p0",
+    ] {
+        push.publish(subject, "{}".into()).await.unwrap();
+        violation(&mut push_errors, subject).await;
+    }
+    let _sub = push.subscribe("_INBOX_edge.>").await.unwrap();
+    violation(&mut push_errors, "_INBOX_edge.>").await;
+    // And after all that, the system still works, and no service of it met a
+    // permission it lacked.
+    a.send(g.id, "m3", "still here").await;
+    let (_b, caught_up) = Device::connect(&bob, "b").await;
+    assert!(
+        caught_up.iter().any(|m| m.text == "still here"),
+        "bob's catch-up: {caught_up:?}"
+    );
+    let logs = sys.logs().to_lowercase();
+    assert!(
+        !logs.contains("permissions violation"),
+        "a service lacked a permission:\n{logs}"
+    );
     let (admin, _) = connect_watching(&sys.nats_url_as("admin")).await;
     let req = BulkUsersReq {
         users: (0..300)
