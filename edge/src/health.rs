@@ -15,17 +15,17 @@ use crate::Edge;
     get,
     path = "/readyz",
     tag = "operations",
-    summary = "Readiness: NATS connected, registered for discovery, not draining",
+    summary = "Readiness: NATS answering, registered for discovery, not draining",
     responses(
         (status = 200, description = "Ready", body = Readiness),
         (status = 503, description = "Not ready: a failing check carries its reason", body = Readiness),
     )
 )]
-/// 200 when NATS is connected, the edge is registered for discovery and not
+/// 200 when NATS answers a round trip, the edge is registered for discovery and not
 /// draining; 503 otherwise. The body lists each check.
 pub(crate) async fn readyz(State(edge): State<Arc<Edge>>) -> Response {
     let draining = edge.discovery.draining.load(Ordering::Relaxed);
-    response(edge.discovery.health.readiness(&edge.nats).with(
+    response(edge.discovery.health.readiness(&edge.nats).await.with(
         "draining",
         if draining {
             Err("draining".into())

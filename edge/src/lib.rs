@@ -88,6 +88,11 @@ pub struct EdgeConfig {
     pub log_appends_in_flight: usize,
     /// Bytes of events one socket may have waiting before it is closed as too slow.
     pub socket_queue_bytes: usize,
+    /// Most sockets one user may have open on this edge at once.
+    pub max_sockets_per_user: u32,
+    /// A request body not received in full within this long is refused and its
+    /// connection closed (slow bodies; the header timeout covers headers only).
+    pub body_timeout: Duration,
     /// Web origins (`https://chat.example`) whose pages may open sockets here, besides
     /// this edge's own (the web app it serves, and its public URL); `*` allows any.
     /// Requests without an `Origin` (apps, not browsers) are not affected.
@@ -124,6 +129,8 @@ pub(crate) struct Edge {
     pub(crate) cursors: Arc<cursors::Cursors>,
     /// Channel commands through the log, and their callers waiting for outcomes.
     pub(crate) commands: Arc<commands::Commands>,
+    /// Sockets open per user here.
+    pub(crate) user_sockets: Arc<socket::UserSockets>,
 }
 
 /// Serves HTTP and WebSocket clients on `listener` until `shutdown` completes.
@@ -194,6 +201,7 @@ pub async fn run(
         phase: tokio::sync::watch::Sender::new(Phase::Running),
         cursors,
         commands,
+        user_sockets: Arc::default(),
         hub: hub::Hub::new(events),
         members,
         limiters: rate_limits::Limiters::new(&config.limits),

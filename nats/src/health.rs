@@ -1,19 +1,33 @@
 //! Readiness: the named checks a service keeps current, served at `/readyz`.
 //!
 //! Each service sets its own checks as it runs (leases renewed, store reachable,
-//! registered for discovery, …); the NATS connection is checked when asked. A
-//! check never set yet counts as failing ("starting"), so a service is not ready
-//! before it has done its work once.
+//! registered for discovery, …); the NATS connection is checked when asked, by a
+//! round trip through the server with a deadline (a frozen server keeps its TCP
+//! connections open, so the connection state alone says "connected"). A check never
+//! set yet counts as failing ("starting"), so a service is not ready before it has
+//! done its work once.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
+
+/// How long the NATS server has to answer a readiness round trip.
+const ROUND_TRIP_DEADLINE: Duration = Duration::from_secs(1);
+/// How long a round trip's result answers `/readyz` (probes come often; each round
+/// trip is a subscription and a message).
+const ROUND_TRIP_FRESH: Duration = Duration::from_secs(1);
+
+/// A NATS round trip's outcome, and when it ended.
+type RoundTrip = (Instant, Result<(), String>);
 
 /// The checks of one service (cheap to clone; clones share the checks).
 #[derive(Debug, Clone, Default)]
 pub struct Health {
     checks: Arc<Mutex<BTreeMap<String, Result<(), String>>>>,
+    /// The last NATS round trip: when it ended, and its outcome.
+    last_round_trip: Arc<tokio::sync::Mutex<Option<RoundTrip>>>,
 }
 
 /// What `/readyz` answers (JSON): ready when every check is `ok`.
@@ -59,8 +73,9 @@ impl Health {
         self.lock().remove(check);
     }
 
-    /// The checks now, plus whether `nats` is connected.
-    pub fn readiness(&self, nats: &async_nats::Client) -> Readiness {
+    /// The checks now, plus whether the NATS server answers through `nats`.
+    pub async fn readiness(&self, nats: &async_nats::Client) -> Readiness {
+        let nats_state = self.nats_state(nats).await;
         let mut checks: BTreeMap<String, String> = self
             .lock()
             .iter()
@@ -72,15 +87,36 @@ impl Health {
                 (k.clone(), state)
             })
             .collect();
-        let nats_state = match nats.connection_state() {
-            async_nats::connection::State::Connected => "ok".to_string(),
-            other => format!("{other:?}").to_lowercase(),
-        };
         checks.insert("nats".into(), nats_state);
         Readiness {
             ready: checks.values().all(|v| v == "ok"),
             checks,
         }
+    }
+
+    /// `ok` when connected and a round trip came back within its deadline (at most
+    /// [`ROUND_TRIP_FRESH`] ago; concurrent probes share one round trip).
+    async fn nats_state(&self, nats: &async_nats::Client) -> String {
+        let state = nats.connection_state();
+        if state != async_nats::connection::State::Connected {
+            return format!("{state:?}").to_lowercase();
+        }
+        let mut last = self.last_round_trip.lock().await;
+        let fresh = last
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < ROUND_TRIP_FRESH)
+            .map(|(_, r)| r.clone());
+        let outcome = match fresh {
+            Some(r) => r,
+            None => {
+                let r = crate::connect::round_trip(nats, ROUND_TRIP_DEADLINE)
+                    .await
+                    .map_err(|e| format!("no round trip in {ROUND_TRIP_DEADLINE:?}: {e}"));
+                *last = Some((Instant::now(), r.clone()));
+                r
+            }
+        };
+        outcome.err().unwrap_or_else(|| "ok".into())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Result<(), String>>> {

@@ -61,6 +61,22 @@ impl Nats {
         }
     }
 
+    /// Freezes (`resume: false`, SIGSTOP) or resumes (SIGCONT) every node: its
+    /// connections stay open while it answers nothing.
+    pub fn freeze(&mut self, resume: bool) {
+        let pids: Vec<u32> = match self {
+            Nats::Single(s) => s.pid().into_iter().collect(),
+            Nats::Cluster(c) => (0..3).filter_map(|i| c.node(i).pid()).collect(),
+        };
+        let signal = if resume { libc::SIGCONT } else { libc::SIGSTOP };
+        for pid in pids {
+            // SAFETY: kill(2) on our own child's pid has no memory effects.
+            unsafe {
+                libc::kill(pid as libc::pid_t, signal);
+            }
+        }
+    }
+
     /// SIGKILLs every node.
     pub fn kill(&mut self) {
         match self {
@@ -83,7 +99,8 @@ pub const TEST_KEY_HEX: &str = "00112233445566778899aabbccddeeff0011223344556677
 pub const PRESENCE_TTL_SECS: u64 = 3;
 /// Idle timeout of test edges' sockets, in seconds (test clients beat every second).
 pub const IDLE_SECS: u64 = 4;
-/// Test edges drop a connection whose request headers take longer than this, in seconds.
+/// Test edges drop a connection whose request headers (or body) take longer than
+/// this, in seconds.
 pub const HEADER_TIMEOUT_SECS: u64 = 2;
 /// Partition lease TTL of test systems, in seconds.
 pub const LEASE_TTL_SECS: u64 = 3;
@@ -445,6 +462,7 @@ impl System {
         ])
         .args(["--auth-rate", "100000,100000"])
         .args(["--header-timeout-secs", &HEADER_TIMEOUT_SECS.to_string()])
+        .args(["--body-timeout-secs", &HEADER_TIMEOUT_SECS.to_string()])
         .arg("--token-keys-file")
         .arg(keys);
         let mut child = cmd.spawn().expect("spawn edge");

@@ -390,6 +390,22 @@ async fn slow_loris_and_silent_connections_are_dropped_while_others_are_served()
     let slow_closed = closed_within(&mut slow, limit).await;
     let silent_closed = closed_within(&mut silent, limit).await;
     assert!(slow_closed.is_some(), "a half-sent request is dropped");
+    // A body trickled a byte at a time is cut off too (headers were on time).
+    let mut trickle = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    trickle
+        .write_all(
+            b"POST /v1/login HTTP/1.1\r\nHost: natter\r\nContent-Type: application/json\r\n\
+              Content-Length: 100\r\n\r\n{",
+        )
+        .await
+        .expect("headers and a byte");
+    let trickle_closed = closed_within(&mut trickle, limit).await;
+    assert!(
+        trickle_closed.is_some(),
+        "a body not sent in time is dropped"
+    );
     assert!(
         silent_closed.is_some(),
         "a connection that sends nothing is dropped"
@@ -627,4 +643,39 @@ async fn sockets_from_foreign_web_origins_are_refused() {
             "origin {origin:?}: {status}"
         );
     }
+}
+
+/// One account cannot hold an edge with sockets: past `--max-sockets-per-user`
+/// (20 by default) a new socket is refused with `rate_limited` until one closes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sockets_per_user_are_bounded_on_an_edge() {
+    const MAX: usize = 20;
+    let sys = System::start(BIN, 1).await;
+    let (alice, _) = user(&sys.client(0), "alice").await;
+    let mut open = Vec::new();
+    for i in 0..MAX {
+        open.push(
+            alice
+                .connect(Some(&format!("d{i}")))
+                .await
+                .unwrap_or_else(|e| panic!("socket {i}: {e}")),
+        );
+    }
+    match alice.connect(Some("one-too-many")).await {
+        Err(natter_client::ClientError::Api(e)) => assert_eq!(e.code, ErrorCode::RateLimited),
+        Ok(_) => panic!("socket {} accepted", MAX + 1),
+        Err(e) => panic!("unexpected: {e}"),
+    }
+    // Another user is not affected; and once one of Alice's closes, she may open one.
+    let (bob, _) = user(&sys.client(0), "bob").await;
+    bob.connect(None).await.expect("bob's socket");
+    open.pop()
+        .expect("a socket")
+        .close(Duration::from_secs(5))
+        .await;
+    natter_tests::eventually(WAIT, "a place freed", || {
+        let alice = alice.clone();
+        async move { alice.connect(Some("again")).await.is_ok() }
+    })
+    .await;
 }

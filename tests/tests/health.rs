@@ -75,3 +75,29 @@ async fn every_service_reports_ready_and_unready() {
         .expect("healthz");
     assert_eq!(health.status().as_u16(), 200);
 }
+
+/// A frozen nats-server keeps its TCP connections open, so "connected" says
+/// nothing: every service's `/readyz` asks it for a round trip with a deadline, and
+/// turns unready within seconds of the freeze and ready again after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_nats_server_makes_every_readyz_fail_until_it_resumes() {
+    let mut sys = System::start(BIN, 1).await;
+    let edge = sys.edges[0].url.clone();
+    let worker = sys.worker.as_ref().expect("worker").url.clone();
+    until_ready("the edge", &edge, &["nats"]).await;
+    until_ready("the store worker", &worker, &["nats"]).await;
+    sys.nats.freeze(false);
+    for (name, base) in [("the edge", &edge), ("the store worker", &worker)] {
+        eventually(Duration::from_secs(10), &format!("{name} unready"), || {
+            let base = base.clone();
+            async move {
+                matches!(readyz(&base).await, Some((503, r))
+                    if r.checks.get("nats").is_some_and(|v| v != "ok"))
+            }
+        })
+        .await;
+    }
+    sys.nats.freeze(true);
+    until_ready("the edge", &edge, &["nats"]).await;
+    until_ready("the store worker", &worker, &["nats"]).await;
+}

@@ -107,7 +107,52 @@ pub(crate) fn router(edge: Arc<Edge>) -> Router {
         .fold(Router::new(), |r, (_, path, handler)| {
             r.route(path, handler)
         });
-    router.fallback(crate::web::fallback).with_state(edge)
+    router
+        .fallback(crate::web::fallback)
+        .layer(axum::middleware::from_fn_with_state(
+            edge.clone(),
+            body_deadline,
+        ))
+        .with_state(edge)
+}
+
+/// Most bytes of a request body (axum's default body limit).
+const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// Reads a request's whole body within the edge's body timeout before its handler
+/// runs: a body trickled a byte at a time would otherwise hold its connection and
+/// buffer for as long as the client likes (the header timeout covers headers only).
+async fn body_deadline(
+    axum::extract::State(edge): axum::extract::State<Arc<Edge>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    let read = axum::body::to_bytes(body, MAX_BODY_BYTES);
+    match tokio::time::timeout(edge.config.body_timeout, read).await {
+        Ok(Ok(bytes)) => {
+            next.run(axum::extract::Request::from_parts(parts, bytes.into()))
+                .await
+        }
+        Ok(Err(_)) => HttpError(ApiError::new(
+            ErrorCode::BadRequest,
+            "request body over 2 MiB, or cut off",
+        ))
+        .into_response(),
+        Err(_) => {
+            metrics::counter!("natter_edge_body_timeouts_total").increment(1);
+            let mut r = HttpError(ApiError::new(
+                ErrorCode::BadRequest,
+                "request body not received in time",
+            ))
+            .into_response();
+            r.headers_mut().insert(
+                header::CONNECTION,
+                header::HeaderValue::from_static("close"),
+            );
+            r
+        }
+    }
 }
 
 fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {

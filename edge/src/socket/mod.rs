@@ -48,6 +48,61 @@ struct Session {
     user_id: u64,
     device_id: String,
     format: Format,
+    /// The socket's place among its user's on this edge, given back when it ends.
+    _slot: SocketSlot,
+}
+
+/// Sockets open per user on this edge, each user's bounded by
+/// `--max-sockets-per-user`: one account cannot hold an edge's memory and
+/// descriptors with thousands of sockets.
+#[derive(Default)]
+pub(crate) struct UserSockets {
+    open: std::sync::Mutex<std::collections::HashMap<u64, u32>>,
+}
+
+impl UserSockets {
+    fn open(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<u64, u32>> {
+        self.open.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Takes one of `user`'s `max` places.
+    ///
+    /// # Errors
+    /// `rate_limited` when all are taken (a socket must close first).
+    fn reserve(self: &Arc<Self>, user: u64, max: u32) -> Result<SocketSlot, ApiError> {
+        let mut open = self.open();
+        let n = open.entry(user).or_insert(0);
+        if *n >= max {
+            metrics::counter!("natter_edge_sockets_refused_total").increment(1);
+            return Err(ApiError::new(
+                ErrorCode::RateLimited,
+                format!("at most {max} sockets per user on one edge: close one first"),
+            ));
+        }
+        *n += 1;
+        Ok(SocketSlot {
+            sockets: self.clone(),
+            user,
+        })
+    }
+}
+
+/// One socket's place among its user's; freed when dropped.
+pub(crate) struct SocketSlot {
+    sockets: Arc<UserSockets>,
+    user: u64,
+}
+
+impl Drop for SocketSlot {
+    fn drop(&mut self) {
+        let mut open = self.sockets.open();
+        if let Some(n) = open.get_mut(&self.user) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.user);
+            }
+        }
+    }
 }
 
 /// Whether a browser page from the request's `Origin` may open a socket: no
@@ -121,10 +176,14 @@ fn accept(edge: &Edge, headers: &HeaderMap, query: Option<String>) -> Result<Ses
             ));
         }
     };
+    let slot = edge
+        .user_sockets
+        .reserve(user_id, edge.config.max_sockets_per_user)?;
     Ok(Session {
         user_id,
         device_id,
         format,
+        _slot: slot,
     })
 }
 
@@ -146,6 +205,7 @@ fn accept(edge: &Edge, headers: &HeaderMap, query: Option<String>) -> Result<Ses
         (status = 400, description = "`bad_request` (not a WebSocket upgrade, bad query), `invalid_device_id`", body = natter_protocol::ApiError),
         (status = 401, description = "`token_invalid`, `token_expired`", body = natter_protocol::ApiError),
         (status = 403, description = "`forbidden`: a browser page from an origin this edge does not allow", body = natter_protocol::ApiError),
+        (status = 429, description = "`rate_limited`: the user has `--max-sockets-per-user` sockets open on this edge already", body = natter_protocol::ApiError),
         (status = 503, description = "`draining`: this edge takes no new sockets; discover another", body = natter_protocol::ApiError),
     )
 )]

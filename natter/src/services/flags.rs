@@ -89,6 +89,14 @@ pub struct EdgeFlags {
     /// seconds (slow-loris clients).
     #[arg(long, env = "NATTER_HEADER_TIMEOUT_SECS", default_value_t = 10)]
     pub(super) header_timeout_secs: u64,
+    /// Most sockets one user may have open on this edge at once (more are refused
+    /// with `rate_limited` until one closes).
+    #[arg(long, env = "NATTER_MAX_SOCKETS_PER_USER", default_value_t = 20)]
+    pub(super) max_sockets_per_user: u32,
+    /// Refuse a request whose body is not complete within this many seconds and
+    /// close its connection (a body trickled a byte at a time).
+    #[arg(long, env = "NATTER_BODY_TIMEOUT_SECS", default_value_t = 10)]
+    pub(super) body_timeout_secs: u64,
     /// Appends to the partition log in flight at once from this edge (each carries
     /// what its partition gathered while it waited): fewer means more entries per
     /// JetStream write and fewer fsyncs; more suits a cluster that spreads the log's

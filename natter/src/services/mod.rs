@@ -56,8 +56,8 @@ async fn serve_metrics(
         .route(
             "/readyz",
             axum::routing::get(move || {
-                let r = natter_edge::health::response(health.readiness(&nats));
-                async move { r }
+                let (health, nats) = (health.clone(), nats.clone());
+                async move { natter_edge::health::response(health.readiness(&nats).await) }
             }),
         );
     tokio::spawn(async move { axum::serve(listener, app).await });

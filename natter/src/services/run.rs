@@ -64,6 +64,8 @@ pub(super) fn edge_config(
         log_appends_in_flight: flags.log_appends_in_flight.max(1),
         socket_queue_bytes: flags.socket_queue_bytes.max(1024 * 1024),
         allowed_origins: flags.allowed_origins.clone(),
+        body_timeout: std::time::Duration::from_secs(flags.body_timeout_secs.max(1)),
+        max_sockets_per_user: flags.max_sockets_per_user.max(1),
     })
 }
 
