@@ -52,9 +52,6 @@ use natter_nats::layout::{self, LayoutConfig};
 
 pub use rate_limits::RateLimits;
 
-/// Renders the process's metrics in Prometheus text format.
-pub type MetricsRender = Arc<dyn Fn() -> String + Send + Sync>;
-
 /// What an edge needs besides its listener and NATS connection.
 #[derive(Clone)]
 pub struct EdgeConfig {
@@ -64,8 +61,6 @@ pub struct EdgeConfig {
     pub layout: LayoutConfig,
     /// Rate limits.
     pub limits: RateLimits,
-    /// `/metrics` renderer (None: the route answers 404).
-    pub metrics: Option<MetricsRender>,
     /// Presence key TTL.
     pub presence: presence::PresenceSettings,
     /// This edge's id (default: `edge-<idgen worker id>`).

@@ -440,10 +440,12 @@ async fn the_web_app_is_served_under_a_strict_csp_and_unknown_paths_are_typed_40
         "content-security-policy: default-src 'self'; script-src 'self'; style-src 'self';"
     ));
     assert!(page.contains("x-content-type-options: nosniff"));
-    for path in ["/nope.js", "/v1/nope", "/v1/push/webpush-key"] {
+    // Metrics are for operators (`--metrics-listen`), not on the public listener.
+    for path in ["/nope.js", "/v1/nope", "/v1/push/webpush-key", "/metrics"] {
         let r = http_get(&addr, path).await;
         assert!(r.starts_with("http/1.1 404"), "{path}: {r}");
         assert!(r.contains("\"code\":\"not_found\""), "{path}: {r}");
+        assert!(!r.contains("natter_edge"), "{path}: {r}");
     }
 }
 

@@ -96,7 +96,6 @@ pub(crate) fn routes() -> Vec<Route> {
         route!(GET "/v1/openapi.json" => openapi::openapi_json),
         route!(GET "/healthz" => service::healthz),
         route!(GET "/readyz" => crate::health::readyz),
-        route!(GET "/metrics" => service::metrics),
     ]
 }
 

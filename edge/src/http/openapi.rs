@@ -45,7 +45,6 @@ use super::{accounts, channels, devices, groups, service, users};
         openapi_json,
         service::healthz,
         crate::health::readyz,
-        service::metrics,
     ),
     modifiers(&BearerAuth, &CommonErrors)
 )]

@@ -1,15 +1,16 @@
 //! Routes for operators and load balancers, and discovery: which edge a client
-//! should connect to, liveness, and metrics.
+//! should connect to, and liveness (metrics are served on `--metrics-listen`, not
+//! here: they are for operators).
 
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
+use natter_protocol::ApiError;
 use natter_protocol::http::DiscoverResponse;
-use natter_protocol::{ApiError, ErrorCode};
 
-use super::{Caller, HttpError, HttpResult, json};
+use super::{Caller, HttpResult, json};
 use crate::Edge;
 
 #[utoipa::path(
@@ -42,25 +43,4 @@ pub(super) async fn discover(
 )]
 pub(super) async fn healthz() -> &'static str {
     "ok"
-}
-
-#[utoipa::path(
-    get,
-    path = "/metrics",
-    tag = "operations",
-    summary = "Prometheus metrics",
-    responses(
-        (status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"),
-        (status = 404, description = "`not_found`: metrics are disabled", body = ApiError),
-    )
-)]
-pub(super) async fn metrics(State(edge): State<Arc<Edge>>) -> Response {
-    match &edge.config.metrics {
-        Some(render) => (
-            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-            render(),
-        )
-            .into_response(),
-        None => HttpError(ApiError::new(ErrorCode::NotFound, "metrics disabled")).into_response(),
-    }
 }

@@ -12,7 +12,7 @@ use natter_store_worker::StoreWorkerConfig;
 
 use super::flags::{DevArgs, NatsArgs};
 use super::run::{edge_config, push_config};
-use super::{install_metrics, shutdown_signal};
+use super::{serve_metrics, shutdown_signal};
 
 /// `natter dev`.
 pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
@@ -38,7 +38,7 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
         presence_shards: LayoutConfig::default().presence_shards,
         log_max_bytes: LayoutConfig::default().log_max_bytes,
     };
-    let mut config = edge_config(&args.edge, &nats_args, &keys_file, install_metrics())?;
+    let mut config = edge_config(&args.edge, &nats_args, &keys_file)?;
     // One local edge has nowhere to send its clients: Ctrl-C should not wait long.
     config.drain_timeout = config.drain_timeout.min(std::time::Duration::from_secs(2));
     let mut push = push_config(&args.push, &nats_args)?;
@@ -70,6 +70,13 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
         layout: nats_args.layout(),
         ..Default::default()
     };
+    // Every in-process service's metrics, with the store worker's readiness.
+    serve_metrics(
+        args.metrics_listen.as_deref(),
+        worker_nats.clone(),
+        worker_cfg.health.clone(),
+    )
+    .await?;
     let mut worker = tokio::spawn(natter_store_worker::run(
         worker_cfg,
         store,

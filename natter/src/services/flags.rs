@@ -134,6 +134,10 @@ pub struct EdgeArgs {
     /// Address to serve HTTP and WebSocket on.
     #[arg(long, env = "NATTER_LISTEN", default_value = "127.0.0.1:8080")]
     pub(super) listen: String,
+    /// Serve /metrics (and /healthz, /readyz) on this address, apart from the
+    /// public listener (metrics are for operators, not clients).
+    #[arg(long, env = "NATTER_METRICS_LISTEN")]
+    pub(super) metrics_listen: Option<String>,
 }
 
 /// `natter presence`.
@@ -312,6 +316,9 @@ pub struct DevArgs {
     /// Partitions of the log when it is first created.
     #[arg(long, default_value_t = 8)]
     pub(super) partitions: u32,
+    /// Serve every service's /metrics (and /healthz, /readyz) on this address.
+    #[arg(long, env = "NATTER_METRICS_LISTEN")]
+    pub(super) metrics_listen: Option<String>,
     #[command(flatten)]
     pub(super) edge: EdgeFlags,
     #[command(flatten)]

@@ -23,7 +23,10 @@ pub use flags::{
 pub(crate) use run::load_token_keys;
 pub use run::{edge, migrate_store, presence, push_worker, store_worker};
 
-fn install_metrics() -> Option<natter_edge::MetricsRender> {
+/// Renders the process's metrics in Prometheus text format.
+type MetricsRender = Arc<dyn Fn() -> String + Send + Sync>;
+
+fn install_metrics() -> Option<MetricsRender> {
     let handle = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .ok()?;

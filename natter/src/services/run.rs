@@ -14,7 +14,7 @@ use super::flags::{
     EdgeArgs, EdgeFlags, MigrateStoreArgs, NatsArgs, PresenceArgs, PushFlags, PushWorkerArgs,
     StoreWorkerArgs, store_spec,
 };
-use super::{install_metrics, serve_metrics, shutdown_signal};
+use super::{serve_metrics, shutdown_signal};
 
 /// `natter edge`.
 pub async fn edge(args: EdgeArgs) -> anyhow::Result<()> {
@@ -23,8 +23,15 @@ pub async fn edge(args: EdgeArgs) -> anyhow::Result<()> {
         .token_keys_file
         .clone()
         .context("--token-keys-file (or NATTER_TOKEN_KEYS_FILE) is required")?;
-    let config = edge_config(&args.edge, &args.nats, &keys, install_metrics())?;
+    let config = edge_config(&args.edge, &args.nats, &keys)?;
     let nats = natter_nats::connect(&args.nats.nats_url, "natter-edge").await?;
+    // Metrics are for operators: on their own address, never on the public listener.
+    serve_metrics(
+        args.metrics_listen.as_deref(),
+        nats.clone(),
+        natter_nats::health::Health::default(),
+    )
+    .await?;
     let events = natter_nats::connect(&args.nats.nats_url, "natter-edge-events").await?;
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
@@ -37,7 +44,6 @@ pub(super) fn edge_config(
     flags: &EdgeFlags,
     nats: &NatsArgs,
     keys_file: &Path,
-    metrics: Option<natter_edge::MetricsRender>,
 ) -> anyhow::Result<EdgeConfig> {
     let tokens = Tokens::new(load_token_keys(keys_file)?, flags.token_ttl_secs)
         .map_err(anyhow::Error::msg)?;
@@ -50,7 +56,6 @@ pub(super) fn edge_config(
             auth_per_ip: flags.auth_rate,
             typing_per_user: flags.typing_rate,
         },
-        metrics,
         presence: natter_edge::presence::PresenceSettings {
             ttl: std::time::Duration::from_secs(flags.presence_ttl_secs),
         },
