@@ -26,6 +26,7 @@
 #![deny(missing_docs)]
 
 pub mod auth;
+mod client_ip;
 mod commands;
 pub mod discovery;
 pub mod hub;
@@ -83,6 +84,8 @@ pub struct EdgeConfig {
     pub log_appends_in_flight: usize,
     /// Bytes of events one socket may have waiting before it is closed as too slow.
     pub socket_queue_bytes: usize,
+    /// Proxies whose `X-Forwarded-For` names the client (for limits by address).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Most sockets one user may have open on this edge at once.
     pub max_sockets_per_user: u32,
     /// A request body not received in full within this long is refused and its

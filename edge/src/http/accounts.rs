@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::Response;
 use natter_nats::rpc;
@@ -33,9 +34,14 @@ use crate::Edge;
 pub(super) async fn signup(
     State(edge): State<Arc<Edge>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> HttpResult<Response> {
-    edge.limiters.auth(peer.ip())?;
+    edge.limiters.auth(crate::client_ip::client_ip(
+        peer.ip(),
+        &headers,
+        &edge.config.trusted_proxies,
+    ))?;
     let req: SignupRequest = parse_body(&body)?;
     let profile: Profile = rpc::SIGNUP.call(&edge.nats, &req).await?;
     let (token, expires_at) = edge.config.tokens.issue(profile.id)?;
@@ -65,9 +71,14 @@ pub(super) async fn signup(
 pub(super) async fn login(
     State(edge): State<Arc<Edge>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> HttpResult<Response> {
-    edge.limiters.auth(peer.ip())?;
+    edge.limiters.auth(crate::client_ip::client_ip(
+        peer.ip(),
+        &headers,
+        &edge.config.trusted_proxies,
+    ))?;
     let req: LoginRequest = parse_body(&body)?;
     let profile: Profile = rpc::LOGIN.call(&edge.nats, &req).await?;
     let (token, expires_at) = edge.config.tokens.issue(profile.id)?;

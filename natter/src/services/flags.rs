@@ -89,6 +89,11 @@ pub struct EdgeFlags {
     /// seconds (slow-loris clients).
     #[arg(long, env = "NATTER_HEADER_TIMEOUT_SECS", default_value_t = 10)]
     pub(super) header_timeout_secs: u64,
+    /// Proxies (load balancers) whose `X-Forwarded-For` header names the client, for
+    /// sign-in limits by address (comma-separated addresses or CIDR blocks, e.g.
+    /// `10.0.0.0/8`). The header is ignored from anyone else.
+    #[arg(long, env = "NATTER_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net)]
+    pub(super) trusted_proxies: Vec<ipnet::IpNet>,
     /// Most sockets one user may have open on this edge at once (more are refused
     /// with `rate_limited` until one closes).
     #[arg(long, env = "NATTER_MAX_SOCKETS_PER_USER", default_value_t = 20)]
@@ -114,6 +119,14 @@ pub struct EdgeFlags {
     /// ride a user's token; apps that send no `Origin` are not affected.
     #[arg(long, env = "NATTER_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub(super) allowed_origins: Vec<String>,
+}
+
+/// An address block (`10.0.0.0/8`) or one address (`10.0.0.7`).
+fn parse_net(s: &str) -> Result<ipnet::IpNet, String> {
+    let s = s.trim();
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{s:?}: an address or a CIDR block"))
 }
 
 fn parse_rate(s: &str) -> Result<(u32, u32), String> {
