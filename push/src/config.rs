@@ -24,6 +24,11 @@ pub struct PushConfig {
     /// Whole-request timeout (connect, send, response) for every provider, so a
     /// stuck provider cannot hold a sender forever. Default 10 000 ms.
     pub timeout_ms: u64,
+    /// Networks (CIDR blocks, `10.0.0.0/8`) that webhook and Web Push targets may
+    /// reach although they are not public: for operators whose hooks are internal.
+    /// Users choose those targets, so by default only public addresses are
+    /// reachable (not loopback, private, link-local, …). Default: none.
+    pub allowed_networks: Vec<String>,
 }
 
 impl Default for PushConfig {
@@ -34,6 +39,7 @@ impl Default for PushConfig {
             apns: None,
             webpush: None,
             timeout_ms: 10_000,
+            allowed_networks: Vec::new(),
         }
     }
 }
@@ -46,11 +52,27 @@ impl fmt::Debug for PushConfig {
             .field("apns", &self.apns)
             .field("webpush", &self.webpush)
             .field("timeout_ms", &self.timeout_ms)
+            .field("allowed_networks", &self.allowed_networks)
             .finish()
     }
 }
 
 impl PushConfig {
+    /// [`Self::allowed_networks`], parsed.
+    ///
+    /// # Errors
+    /// One is not a CIDR block.
+    pub(crate) fn networks(&self) -> Result<Vec<ipnet::IpNet>, PushError> {
+        self.allowed_networks
+            .iter()
+            .map(|n| {
+                n.parse().map_err(|_| {
+                    PushError::Misconfigured(format!("allowed_networks: {n:?} is not a CIDR block"))
+                })
+            })
+            .collect()
+    }
+
     /// Checks what can be checked without reading files or the network.
     ///
     /// # Errors
@@ -83,6 +105,7 @@ impl PushConfig {
                 return bad("apns needs exactly one of private_key, private_key_path");
             }
         }
+        self.networks()?;
         if let Some(vapid) = &self.webpush {
             // RFC 8292 section 2.1: the push service may use the subject to contact us.
             if !(vapid.subject.starts_with("mailto:") || vapid.subject.starts_with("https://")) {

@@ -16,7 +16,32 @@ const MAX_DETAIL: usize = 200;
 /// Builds a client with a whole-request timeout. `h2_only` makes it speak HTTP/2
 /// from the first byte (h2c on plain `http://`, ALPN `h2` only over TLS).
 pub(crate) fn client(timeout: Duration, h2_only: bool) -> Result<Client, PushError> {
-    let mut builder = Client::builder()
+    build(Client::builder(), timeout, h2_only)
+}
+
+/// A client for targets users choose (webhooks, Web Push endpoints): it connects
+/// only to public addresses, or to `allowed` networks ([`crate::targets`]).
+pub(crate) fn user_target_client(
+    timeout: Duration,
+    allowed: &[ipnet::IpNet],
+) -> Result<Client, PushError> {
+    let resolver = crate::targets::FilteringResolver::new(
+        std::sync::Arc::new(crate::targets::SystemResolver),
+        allowed,
+    );
+    build(
+        Client::builder().dns_resolver(std::sync::Arc::new(resolver)),
+        timeout,
+        false,
+    )
+}
+
+fn build(
+    builder: reqwest::ClientBuilder,
+    timeout: Duration,
+    h2_only: bool,
+) -> Result<Client, PushError> {
+    let mut builder = builder
         .timeout(timeout)
         .connect_timeout(timeout)
         // A redirected push is a misconfigured endpoint, and following it would

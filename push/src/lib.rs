@@ -47,6 +47,7 @@ mod credentials;
 mod ece;
 mod fcm;
 mod http_client;
+mod targets;
 mod webhook;
 mod webpush;
 pub mod worker;
@@ -191,14 +192,18 @@ impl Providers {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let timeout = Duration::from_millis(config.timeout_ms);
         let client = http_client::client(timeout, false)?;
+        // Webhook URLs and Web Push endpoints are chosen by users: their clients
+        // reach public addresses only (or the operator's allowed networks).
+        let allowed = config.networks()?;
+        let user_targets = http_client::user_target_client(timeout, &allowed)?;
         let webhook_client = match config.webhook.timeout_ms {
             Some(ms) if ms != config.timeout_ms => {
-                http_client::client(Duration::from_millis(ms), false)?
+                http_client::user_target_client(Duration::from_millis(ms), &allowed)?
             }
-            _ => client.clone(),
+            _ => user_targets.clone(),
         };
         Ok(Providers {
-            webhook: webhook::Webhook::new(&config.webhook, webhook_client),
+            webhook: webhook::Webhook::new(&config.webhook, webhook_client, allowed.clone()),
             fcm: config
                 .fcm
                 .as_ref()
@@ -215,7 +220,7 @@ impl Providers {
             webpush: config
                 .webpush
                 .as_ref()
-                .map(|c| webpush::WebPush::new(c, client.clone()))
+                .map(|c| webpush::WebPush::new(c, user_targets.clone(), allowed.clone()))
                 .transpose()?,
         })
     }

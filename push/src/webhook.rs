@@ -16,13 +16,20 @@ pub(crate) const SIGNATURE_HEADER: &str = "X-Natter-Signature";
 pub(crate) struct Webhook {
     client: reqwest::Client,
     secret: Option<Vec<u8>>,
+    /// Non-public networks targets may reach ([`crate::targets`]).
+    allowed: Vec<ipnet::IpNet>,
 }
 
 impl Webhook {
-    pub(crate) fn new(config: &WebhookConfig, client: reqwest::Client) -> Self {
+    pub(crate) fn new(
+        config: &WebhookConfig,
+        client: reqwest::Client,
+        allowed: Vec<ipnet::IpNet>,
+    ) -> Self {
         Webhook {
             client,
             secret: config.secret.as_ref().map(|s| s.as_bytes().to_vec()),
+            allowed,
         }
     }
 }
@@ -39,6 +46,7 @@ pub(crate) fn signature(secret: &[u8], body: &[u8]) -> String {
 impl Provider for Webhook {
     async fn send(&self, target: &PushTarget, msg: &PushMessage) -> Result<(), PushError> {
         let url = http_client::target_url(&target.token, "webhook URL")?;
+        crate::targets::check_literal(&url, &self.allowed)?;
         let body = JsonPayload::new(msg).to_vec();
         let mut req = self
             .client

@@ -26,6 +26,8 @@ pub(crate) struct WebPush {
     public_b64: String,
     subject: String,
     ttl_secs: u64,
+    /// Non-public networks endpoints may reach ([`crate::targets`]).
+    allowed: Vec<ipnet::IpNet>,
 }
 
 #[derive(Serialize)]
@@ -61,7 +63,11 @@ pub(crate) fn random_secret() -> SecretKey {
 }
 
 impl WebPush {
-    pub(crate) fn new(config: &VapidConfig, client: reqwest::Client) -> Result<Self, PushError> {
+    pub(crate) fn new(
+        config: &VapidConfig,
+        client: reqwest::Client,
+        allowed: Vec<ipnet::IpNet>,
+    ) -> Result<Self, PushError> {
         let key = Es256Key::parse(&config.private_key, true)
             .map_err(|e| PushError::Misconfigured(format!("webpush: VAPID private key: {e}")))?;
         Ok(WebPush {
@@ -70,6 +76,7 @@ impl WebPush {
             key,
             subject: config.subject.clone(),
             ttl_secs: config.ttl_secs,
+            allowed,
         })
     }
 
@@ -90,6 +97,7 @@ impl WebPush {
 impl Provider for WebPush {
     async fn send(&self, target: &PushTarget, msg: &PushMessage) -> Result<(), PushError> {
         let url = http_client::target_url(&target.token, "Web Push endpoint")?;
+        crate::targets::check_literal(&url, &self.allowed)?;
         let p256dh = target
             .p256dh
             .as_deref()

@@ -82,6 +82,8 @@ fn target(platform: PushPlatform, token: impl Into<String>) -> PushTarget {
 fn config() -> PushConfig {
     PushConfig {
         timeout_ms: 5_000,
+        // The receivers here are local servers: allow loopback targets.
+        allowed_networks: vec!["127.0.0.0/8".into(), "::1/128".into()],
         ..Default::default()
     }
 }
@@ -743,6 +745,7 @@ async fn silent_server_times_out_as_retryable() {
     let base = format!("http://{}", silent.local_addr().unwrap());
     let mut cfg = PushConfig {
         timeout_ms: 300,
+        allowed_networks: vec!["127.0.0.0/8".into()],
         ..Default::default()
     };
     cfg.fcm = Some(FcmConfig {

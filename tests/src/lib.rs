@@ -425,15 +425,18 @@ impl System {
         self.start_push_worker_with(config, &[]);
     }
 
-    /// Starts the push worker with extra flags.
+    /// Starts the push worker with extra flags. Its targets may be on loopback (the
+    /// tests' receivers), unless `config` says `allowed_networks` itself.
     pub fn start_push_worker_with(&mut self, config: Option<&serde_json::Value>, flags: &[&str]) {
         self.push = None;
         let (mut cmd, url) = self.command_with_metrics("push-worker");
-        if let Some(c) = config {
-            let path = self.dir.path().join(format!("push-{}.json", self.log_seq));
-            std::fs::write(&path, c.to_string()).expect("push config");
-            cmd.arg("--push-config").arg(path);
+        let mut c = config.cloned().unwrap_or_else(|| serde_json::json!({}));
+        if c.get("allowed_networks").is_none() {
+            c["allowed_networks"] = serde_json::json!(["127.0.0.0/8", "::1/128"]);
         }
+        let path = self.dir.path().join(format!("push-{}.json", self.log_seq));
+        std::fs::write(&path, c.to_string()).expect("push config");
+        cmd.arg("--push-config").arg(path);
         cmd.args(flags);
         let child = cmd.spawn().expect("spawn push worker");
         self.push = Some(Proc {

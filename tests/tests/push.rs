@@ -356,3 +356,68 @@ async fn a_job_queued_twice_is_pushed_once() {
     );
     hook.assert_idle();
 }
+
+/// Users choose webhook URLs: by default a push never reaches the service's own
+/// network (loopback here; private and link-local ranges alike, unit-tested in
+/// `push/src/targets.rs` with a resolver that maps names to them). The same target
+/// is delivered once an operator allows its network.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_to_internal_addresses_are_refused_unless_allowed() {
+    let mut sys = System::start(BIN, 1).await;
+    let mut hook = serve(|_| (200, "{}".into())).await;
+    sys.start_push_worker_with(
+        Some(&json!({ "webhook": {}, "timeout_ms": 5000, "allowed_networks": [] })),
+        &["--push-collapse-secs", "0"],
+    );
+    let c0 = sys.client(0);
+    let (alice, alice_id) = user(&c0, "alice").await;
+    let (bob, bob_id) = user(&c0, "bob").await;
+    bob.register_push(
+        "b",
+        target(PushPlatform::Webhook, format!("{}/bob", hook.base)),
+    )
+    .await
+    .unwrap();
+    let dm = alice.open_dm(bob_id).await.unwrap().id;
+    let nats = natter_nats::connect(&sys.nats.url(), "test").await.unwrap();
+    let js = async_nats::jetstream::new(nats);
+    let push_job = |seq: u64| {
+        let js = js.clone();
+        async move {
+            let batch = natter_protocol::internal::PushBatch {
+                jobs: vec![natter_protocol::internal::PushJob {
+                    channel_id: dm,
+                    seq,
+                    sender_id: alice_id,
+                    preview: format!("message {seq}"),
+                    recipients: vec![bob_id],
+                }],
+            };
+            js.send_publish(
+                natter_nats::subjects::push_jobs(0),
+                async_nats::jetstream::message::PublishMessage::build()
+                    .payload(natter_protocol::internal::encode(&batch).into())
+                    .message_id(format!("ssrf-{seq}")),
+            )
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+        }
+    };
+    push_job(1).await;
+    let push = sys.push.as_ref().expect("push worker");
+    eventually(WAIT, "the loopback target refused", || async {
+        push.metric("natter_push_targets_refused_total").await >= 1.0
+    })
+    .await;
+    hook.assert_idle();
+    // Allowed by the operator: delivered.
+    sys.start_push_worker_with(
+        Some(&json!({ "webhook": {}, "timeout_ms": 5000, "allowed_networks": ["127.0.0.0/8"] })),
+        &["--push-collapse-secs", "0"],
+    );
+    push_job(2).await;
+    let got = hook.wait(WAIT).await.expect("delivered once allowed");
+    assert_eq!(got.json()["body"], "message 2");
+}

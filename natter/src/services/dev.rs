@@ -42,6 +42,10 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
     // One local edge has nowhere to send its clients: Ctrl-C should not wait long.
     config.drain_timeout = config.drain_timeout.min(std::time::Duration::from_secs(2));
     let mut push = push_config(&args.push, &nats_args)?;
+    // On a developer's machine a webhook receiver on localhost is the usual case.
+    if push.providers.allowed_networks.is_empty() {
+        push.providers.allowed_networks = vec!["127.0.0.0/8".into(), "::1/128".into()];
+    }
     if push.providers.webpush.is_none() {
         push.providers.webpush = Some(dev_vapid(&data)?);
     }
