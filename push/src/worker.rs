@@ -119,6 +119,12 @@ impl Handled {
     }
 }
 
+/// Job batches handled at once.
+const BATCHES_IN_FLIGHT: usize = 8;
+/// How often a batch still being handled tells JetStream so (well inside the
+/// consumer's ack wait).
+const PROGRESS_EVERY: Duration = Duration::from_secs(15);
+
 /// A batch could not be handled now: deliver it again later.
 struct Later(String);
 
@@ -129,17 +135,24 @@ impl Worker {
             let consumer: jetstream::consumer::PullConsumer = stream
                 .get_or_create_consumer(layout::PUSH_CONSUMER, layout::push_consumer_config())
                 .await?;
-            let mut messages = consumer.messages().await?;
-            while let Some(msg) = messages.next().await {
-                let msg = match msg {
-                    Ok(m) => m,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "push consumer error");
-                        break;
-                    }
-                };
-                self.handle(msg).await;
-            }
+            let messages = consumer.messages().await?;
+            // Several batches at once: a batch whose target hangs (each attempt
+            // waits out the request timeout) holds only itself, not everyone's
+            // pushes behind it.
+            messages
+                .take_while(|msg| {
+                    let ok = match msg {
+                        Ok(_) => true,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "push consumer error");
+                            false
+                        }
+                    };
+                    std::future::ready(ok)
+                })
+                .filter_map(|msg| std::future::ready(msg.ok()))
+                .for_each_concurrent(BATCHES_IN_FLIGHT, |msg| self.handle(msg))
+                .await;
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
     }
@@ -155,7 +168,21 @@ impl Worker {
                 return;
             }
         };
-        match self.process(batch).await {
+        // A slow batch tells JetStream it is still at work, so the ack wait never
+        // runs out under it (which would deliver the batch again: pushes twice).
+        let processing = self.process(batch);
+        tokio::pin!(processing);
+        let mut progress =
+            tokio::time::interval_at(tokio::time::Instant::now() + PROGRESS_EVERY, PROGRESS_EVERY);
+        let outcome = loop {
+            tokio::select! {
+                r = &mut processing => break r,
+                _ = progress.tick() => {
+                    let _ = msg.ack_with(AckKind::Progress).await;
+                }
+            }
+        };
+        match outcome {
             Ok(()) => {
                 let _ = msg.ack().await;
             }

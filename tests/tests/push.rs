@@ -421,3 +421,69 @@ async fn webhooks_to_internal_addresses_are_refused_unless_allowed() {
     let got = hook.wait(WAIT).await.expect("delivered once allowed");
     assert_eq!(got.json()["body"], "message 2");
 }
+
+/// A webhook that accepts and never answers holds only its own batch (each attempt
+/// waits out the request timeout, about 40 s in all here): another user's push,
+/// queued right after, arrives meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_webhook_does_not_delay_other_users_pushes() {
+    let mut sys = System::start(BIN, 1).await;
+    let mut hook = serve(|_| (200, "{}".into())).await;
+    // Accepts connections and never answers them.
+    let hang = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hang_url = format!("http://{}/bob", hang.local_addr().unwrap());
+    let _hanging = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((conn, _)) = hang.accept().await {
+            held.push(conn);
+        }
+    });
+    sys.start_push_worker_with(
+        Some(&json!({ "webhook": {}, "timeout_ms": 10000 })),
+        &["--push-collapse-secs", "0"],
+    );
+    let c0 = sys.client(0);
+    let (alice, alice_id) = user(&c0, "alice").await;
+    let (bob, bob_id) = user(&c0, "bob").await;
+    let (carol, carol_id) = user(&c0, "carol").await;
+    bob.register_push("b", target(PushPlatform::Webhook, hang_url))
+        .await
+        .unwrap();
+    carol
+        .register_push(
+            "c",
+            target(PushPlatform::Webhook, format!("{}/carol", hook.base)),
+        )
+        .await
+        .unwrap();
+    let to_bob = alice.open_dm(bob_id).await.unwrap().id;
+    let to_carol = alice.open_dm(carol_id).await.unwrap().id;
+    let nats = natter_nats::connect(&sys.nats.url(), "test").await.unwrap();
+    let js = async_nats::jetstream::new(nats);
+    for (n, channel, recipient) in [(1, to_bob, bob_id), (2, to_carol, carol_id)] {
+        let batch = natter_protocol::internal::PushBatch {
+            jobs: vec![natter_protocol::internal::PushJob {
+                channel_id: channel,
+                seq: 1,
+                sender_id: alice_id,
+                preview: format!("message {n}"),
+                recipients: vec![recipient],
+            }],
+        };
+        js.send_publish(
+            natter_nats::subjects::push_jobs(0),
+            async_nats::jetstream::message::PublishMessage::build()
+                .payload(natter_protocol::internal::encode(&batch).into())
+                .message_id(format!("hang-{n}")),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    }
+    let got = hook
+        .wait(WAIT)
+        .await
+        .expect("carol's push while bob's hangs");
+    assert_eq!(got.json()["body"], "message 2");
+}
