@@ -25,14 +25,20 @@ use crate::Edge;
 /// draining; 503 otherwise. The body lists each check.
 pub(crate) async fn readyz(State(edge): State<Arc<Edge>>) -> Response {
     let draining = edge.discovery.draining.load(Ordering::Relaxed);
-    response(edge.discovery.health.readiness(&edge.nats).await.with(
+    let mut r = edge.discovery.health.readiness(&edge.nats).await.with(
         "draining",
         if draining {
             Err("draining".into())
         } else {
             Ok(())
         },
-    ))
+    );
+    for other in &edge.config.also_ready {
+        for (check, state) in other.checks() {
+            r = r.with(&check, state);
+        }
+    }
+    response(r)
 }
 
 /// A `/readyz` answer: the checks as JSON, 200 or 503 (every service's `/readyz`).

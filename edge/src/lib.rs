@@ -84,6 +84,9 @@ pub struct EdgeConfig {
     pub log_appends_in_flight: usize,
     /// Bytes of events one socket may have waiting before it is closed as too slow.
     pub socket_queue_bytes: usize,
+    /// Checks of other services in this process that `/readyz` reports too
+    /// (`natter dev`: its store worker's).
+    pub also_ready: Vec<natter_nats::health::Health>,
     /// Proxies whose `X-Forwarded-For` names the client (for limits by address).
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Most sockets one user may have open on this edge at once.

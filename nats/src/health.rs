@@ -68,6 +68,14 @@ impl Health {
         self.lock().insert(check.into(), state);
     }
 
+    /// The checks now (without NATS), for a readiness that includes them.
+    pub fn checks(&self) -> Vec<(String, Result<(), String>)> {
+        self.lock()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
     /// Drops `check` (what it watched is gone, such as a partition handed over).
     pub fn forget(&self, check: &str) {
         self.lock().remove(check);

@@ -108,6 +108,22 @@ impl<Req: Serialize, Resp: DeserializeOwned> Rpc<Req, Resp> {
         shard: u32,
         req: &Req,
     ) -> RpcReply<Resp> {
+        self.request(nats, shard, req, true).await
+    }
+
+    /// Like [`Rpc::call_shard`], without a warning when nothing answers: for probes
+    /// that expect no answer yet (a service starting).
+    pub async fn probe(&self, nats: &async_nats::Client, shard: u32, req: &Req) -> RpcReply<Resp> {
+        self.request(nats, shard, req, false).await
+    }
+
+    async fn request(
+        &self,
+        nats: &async_nats::Client,
+        shard: u32,
+        req: &Req,
+        warn: bool,
+    ) -> RpcReply<Resp> {
         let subject = self.subject_of(shard);
         let payload = internal::encode(req);
         let asked =
@@ -115,11 +131,15 @@ impl<Req: Serialize, Resp: DeserializeOwned> Rpc<Req, Resp> {
         match asked {
             Ok(Ok(msg)) => internal::decode_reply(&msg.payload),
             Ok(Err(e)) => {
-                tracing::warn!(subject, error = %e, "rpc failed");
+                if warn {
+                    tracing::warn!(subject, error = %e, "rpc failed");
+                }
                 Err(unavailable())
             }
             Err(_) => {
-                tracing::warn!(subject, timeout = ?self.timeout, "rpc timed out");
+                if warn {
+                    tracing::warn!(subject, timeout = ?self.timeout, "rpc timed out");
+                }
                 Err(unavailable())
             }
         }

@@ -101,3 +101,71 @@ async fn a_frozen_nats_server_makes_every_readyz_fail_until_it_resumes() {
     until_ready("the edge", &edge, &["nats"]).await;
     until_ready("the store worker", &worker, &["nats"]).await;
 }
+
+/// `natter dev` says it is running only once every service answers: a sign-up
+/// right after the line succeeds, and its `/readyz` includes the store worker's
+/// checks (before, the API was served a few milliseconds before the store worker
+/// answered, and a first sign-up could meet `unavailable`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn natter_dev_says_running_only_when_every_service_answers() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("free port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let mut child = std::process::Command::new(BIN)
+        .args([
+            "dev",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--nats-port",
+            "0",
+        ])
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("natter dev");
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let stdout = child.stdout.take().expect("stdout");
+    let _child = Kill(child);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if line.contains("Natter is running") {
+                let _ = tx.send(());
+            }
+        }
+    });
+    tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(120)))
+        .await
+        .expect("waiting")
+        .expect("natter dev said it is running");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = natter_client::Client::new(&base);
+    client
+        .signup("first", "password-first", "First")
+        .await
+        .expect("the first sign-up right after the line");
+    let (status, ready) = readyz(&base).await.expect("readyz");
+    assert_eq!(status, 200, "{ready:?}");
+    for check in ["nats", "discovery", "leases", "store"] {
+        assert_eq!(
+            ready.checks.get(check).map(String::as_str),
+            Some("ok"),
+            "{check}: {ready:?}"
+        );
+    }
+}

@@ -81,10 +81,11 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
         worker_cfg.health.clone(),
     )
     .await?;
+    let worker_health = worker_cfg.health.clone();
     let mut worker = tokio::spawn(natter_store_worker::run(
         worker_cfg,
         store,
-        worker_nats,
+        worker_nats.clone(),
         stopped(stop_rx.clone()),
     ));
     let presence_nats = natter_nats::connect(server.url(), "natter-presence").await?;
@@ -102,6 +103,16 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
         push_nats,
         stopped(stop_rx.clone()),
     ));
+    // Serve clients only once the store worker and the presence watcher answer: a
+    // first sign-up must not meet `unavailable`.
+    tokio::select! {
+        r = answering(&worker_nats) => r?,
+        r = &mut worker => return r?.context("store worker stopped"),
+        r = &mut presence => return r?.context("presence watcher stopped"),
+        r = &mut pusher => return r?.context("push worker stopped"),
+    }
+    // The edge's /readyz also reports the in-process store worker's checks.
+    config.also_ready.push(worker_health);
     let edge_nats = natter_nats::connect(server.url(), "natter-edge").await?;
     let edge_events = natter_nats::connect(server.url(), "natter-edge-events").await?;
     let mut edge = tokio::spawn(natter_edge::run(
@@ -112,6 +123,14 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
         stopped(stop_rx),
     ));
 
+    // And say so only once the edge itself is ready (registered for discovery).
+    tokio::select! {
+        r = edge_ready(addr) => r?,
+        r = &mut worker => return r?.context("store worker stopped"),
+        r = &mut edge => return r?.context("edge stopped"),
+        r = &mut presence => return r?.context("presence watcher stopped"),
+        r = &mut pusher => return r?.context("push worker stopped"),
+    }
     println!("Natter is running.");
     println!("  HTTP:      http://{addr}  (API under /v1, see docs/protocol.md)");
     println!("  WebSocket: ws://{addr}/v1/ws");
@@ -152,6 +171,75 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
     drop(server);
     Ok(())
 }
+
+/// Waits until a store worker answers an RPC and the presence watcher a query
+/// (an answer, whatever it says: `user_not_found` is one).
+///
+/// # Errors
+/// Nothing answered within [`STARTUP_ANSWER`].
+async fn answering(nats: &async_nats::Client) -> anyhow::Result<()> {
+    use natter_nats::rpc;
+    use natter_protocol::internal::{PresenceQuery, UserGetReq};
+    let answered = |r: Result<(), natter_protocol::ApiError>| match r {
+        Ok(()) => true,
+        Err(e) => e.code != natter_protocol::ErrorCode::Unavailable,
+    };
+    let deadline = tokio::time::Instant::now() + STARTUP_ANSWER;
+    loop {
+        let store = rpc::USER_GET
+            .probe(nats, 0, &UserGetReq { user_id: 0 })
+            .await
+            .map(|_| ());
+        let presence = rpc::PRESENCE_QUERY
+            .probe(nats, 0, &PresenceQuery { users: vec![] })
+            .await
+            .map(|_| ());
+        if answered(store) && answered(presence) {
+            return Ok(());
+        }
+        anyhow::ensure!(
+            tokio::time::Instant::now() < deadline,
+            "the store worker or presence watcher did not answer within {STARTUP_ANSWER:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until the edge at `addr` answers `/readyz` with 200.
+///
+/// # Errors
+/// Not ready within [`STARTUP_ANSWER`].
+async fn edge_ready(addr: std::net::SocketAddr) -> anyhow::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let deadline = tokio::time::Instant::now() + STARTUP_ANSWER;
+    loop {
+        let ready = async {
+            let mut s = tokio::net::TcpStream::connect(addr).await.ok()?;
+            s.write_all(b"GET /readyz HTTP/1.1\r\nHost: natter\r\nConnection: close\r\n\r\n")
+                .await
+                .ok()?;
+            let mut head = [0u8; 12];
+            s.read_exact(&mut head).await.ok()?;
+            Some(&head == b"HTTP/1.1 200")
+        };
+        if tokio::time::timeout(std::time::Duration::from_secs(2), ready)
+            .await
+            .ok()
+            .flatten()
+            == Some(true)
+        {
+            return Ok(());
+        }
+        anyhow::ensure!(
+            tokio::time::Instant::now() < deadline,
+            "the edge was not ready within {STARTUP_ANSWER:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// How long `natter dev` waits for its services to answer at start.
+const STARTUP_ANSWER: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// How long services get to stop after Ctrl-C / SIGTERM.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
