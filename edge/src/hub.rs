@@ -40,6 +40,25 @@ impl UserEvent {
     /// The events of one NATS message: one, or the several of a `messages` batch
     /// (sliced out of the shared payload, not copied).
     fn from_nats(msg: &async_nats::Message) -> Vec<Self> {
+        // Edges may publish typing notices only (their NATS user may publish no other
+        // user subject): anything but a typing event on a typing subject is forged,
+        // and no position header counts there (a forged seq would make a socket
+        // drop real messages below it as duplicates).
+        if natter_nats::subjects::is_user_typing(msg.subject.as_str()) {
+            let typing = matches!(
+                serde_json::from_slice::<natter_protocol::ws::ServerEvent>(&msg.payload).ok(),
+                Some(natter_protocol::ws::ServerEvent::Typing { .. })
+            );
+            if !typing {
+                metrics::counter!("natter_edge_forged_events_dropped_total").increment(1);
+                return Vec::new();
+            }
+            return vec![Self {
+                json: msg.payload.clone(),
+                msgpack: OnceLock::new(),
+                position: None,
+            }];
+        }
         let Some(events) = natter_nats::user_events::decode(msg.headers.as_ref(), &msg.payload)
         else {
             // Only store workers publish here: a bug, not input. The socket's next

@@ -5,11 +5,12 @@
 //! | `log.<partition>.<channel_id>` | a batch of log entries (sends, channel commands) for one channel (JetStream stream `LOG`) | edge | the store worker owning the partition |
 //! | `log.<partition>.multi` | a batch of log entries for several channels of one partition | edge | same |
 //! | `msg.<partition>.…` | the work-queue stream `MSGS` of earlier versions, drained into the log on first start | (edges of earlier versions) | the owner, once |
-//! | `user.<user_id>` | events for one user's devices (core NATS) | store worker | edges with that user's sockets |
+//! | `user.<user_id>.e` | events for one user's devices (core NATS) | store worker | edges with that user's sockets (`user.<user_id>.>`) |
+//! | `user.<user_id>.t` | typing notices for one user (only typing events are relayed from it) | edge | same |
 //! | `rpc.<service>.<method>` | storage-backed request/reply | edge | store workers, queue group `store-worker` |
 //! | `admin.<what>.<method>` | operator requests (bulk accounts) | admin tools (`natter bench`) | store workers, queue group `store-worker` |
 //! | `cursor.<partition>` | devices' cursor moves in the partition's channels (request/reply) | edge | the store worker owning the partition, queue group `partition-owner` |
-//! | `<inbox>` (an edge's `_INBOX.…`) | the outcome of a channel command, once applied | store worker | the edge that appended it |
+//! | `<inbox>` (an edge's `_INBOX_edge.…`) | the outcome of a channel command, once applied | store worker | the edge that appended it |
 //! | `membership.<channel_id>` | "this channel's members changed" (core NATS) | store worker | every edge (membership caches) |
 //! | `presence.<user_id>` | a user went online / offline (JSON `presence` event) | presence watcher | edges with sockets watching that user |
 //! | `pushjobs.<partition>` | messages that may need push notifications (JetStream work queue `PUSH`) | store worker | push workers |
@@ -53,9 +54,28 @@ pub fn legacy_partition_filter(partition: u32) -> String {
 /// Pattern of per-user event subjects (for `nats sub 'user.>'`).
 pub const USER_EVENTS_ALL: &str = "user.>";
 
-/// `user.<user_id>`: events for every device of one user.
+/// `user.<user_id>.>`: what an edge subscribes to for a user's sockets: the
+/// events store workers publish ([`user_events`]) and typing notices from edges
+/// ([`user_typing`]), in one subscription.
+pub fn user_all(user_id: u64) -> String {
+    format!("user.{user_id}.>")
+}
+
+/// `user.<user_id>.e`: events for every device of one user, published by store
+/// workers only (edges may not: nats/config/auth.conf).
 pub fn user_events(user_id: u64) -> String {
-    format!("user.{user_id}")
+    format!("user.{user_id}.e")
+}
+
+/// `user.<user_id>.t`: typing notices for one user, the only user subject an edge
+/// may publish to; an edge relays only `typing` events from it.
+pub fn user_typing(user_id: u64) -> String {
+    format!("user.{user_id}.t")
+}
+
+/// Whether `subject` is a [`user_typing`] subject.
+pub fn is_user_typing(subject: &str) -> bool {
+    subject.starts_with("user.") && subject.ends_with(".t")
 }
 
 /// `cursor.<partition>`: cursor moves in the channels of a partition, applied by its owner.
@@ -218,7 +238,10 @@ mod tests {
         assert_eq!(partition_log(3), "log.3.>");
         assert_eq!(legacy_partition_filter(3), "msg.3.>");
         assert_eq!(partition_cursors(3), "cursor.3");
-        assert_eq!(user_events(7), "user.7");
+        assert_eq!(user_events(7), "user.7.e");
+        assert_eq!(user_typing(7), "user.7.t");
+        assert_eq!(user_all(7), "user.7.>");
+        assert!(is_user_typing(&user_typing(7)) && !is_user_typing(&user_events(7)));
         assert_eq!(membership_changed(9), "membership.9");
         assert_eq!(parse_membership_changed("membership.9"), Some(9));
         assert_eq!(parse_membership_changed("membership.x"), None);

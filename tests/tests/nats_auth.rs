@@ -163,11 +163,35 @@ async fn services_work_under_their_own_nats_users_and_an_edge_cannot_act_as_a_st
     // And after all that, the system still works, and no service of it met a
     // permission it lacked.
     a.send(g.id, "m3", "still here").await;
-    let (_b, caught_up) = Device::connect(&bob, "b").await;
+    let (mut b, caught_up) = Device::connect(&bob, "b").await;
     assert!(
         caught_up.iter().any(|m| m.text == "still here"),
         "bob's catch-up: {caught_up:?}"
     );
+    // An edge credential may not publish a user's events (only typing notices) ...
+    let events = format!("user.{bob_id}.e");
+    edge.publish(events.clone(), "{}".into()).await.unwrap();
+    violation(&mut errors, &events).await;
+    // ... and a forged message on a typing subject, with a seq far ahead, is dropped
+    // by Bob's edge: his next real message is neither hidden nor preceded by it.
+    let mut forged_headers = natter_nats::headers::json_event("message");
+    forged_headers.insert(natter_nats::headers::CHANNEL, g.id.to_string().as_str());
+    forged_headers.insert(natter_nats::headers::SEQ, "1000");
+    let forged = serde_json::json!({
+        "type": "message", "channel": g.id.to_string(), "seq": 1000,
+        "message_id": "1", "sender": "1", "client_msg_id": "x", "text": "forged",
+        "sent_at": 0
+    });
+    edge.publish_with_headers(
+        natter_nats::subjects::user_typing(bob_id),
+        forged_headers,
+        forged.to_string().into(),
+    )
+    .await
+    .unwrap();
+    a.send(g.id, "m4", "after the forgery").await;
+    let got = b.messages(1).await;
+    assert_eq!(got[0].text, "after the forgery");
     let logs = sys.logs().to_lowercase();
     assert!(
         !logs.contains("permissions violation"),

@@ -75,7 +75,7 @@ pub(super) async fn serve(edge: Arc<Edge>, fut: UpgradeFut, s: Session) {
     // Subscribed before the sync plan is read: every message persisted after the
     // plan reaches this socket live.
     let joined = Box::pin(conn.edge.hub.join(
-        subjects::user_events(conn.s.user_id),
+        subjects::user_all(conn.s.user_id),
         conn.id,
         conn.inbox.clone(),
     ))
@@ -100,7 +100,7 @@ pub(super) async fn serve(edge: Arc<Edge>, fut: UpgradeFut, s: Session) {
     let end = conn.run(&mut reader, &mut device_key).await;
     conn.edge
         .hub
-        .leave(&subjects::user_events(conn.s.user_id), conn.id);
+        .leave(&subjects::user_all(conn.s.user_id), conn.id);
     for u in conn.watched.drain() {
         conn.edge.hub.leave(&subjects::presence_changes(u), conn.id);
     }

@@ -127,7 +127,7 @@ pub(super) async fn typing(edge: &Edge, user: u64, channel: u64) -> Result<(), A
         if let Err(e) = edge
             .nats
             .publish_with_headers(
-                natter_nats::subjects::user_events(*m),
+                natter_nats::subjects::user_typing(*m),
                 headers.clone(),
                 payload.clone(),
             )
