@@ -198,6 +198,37 @@ pub(crate) async fn device_list(
         .collect())
 }
 
+/// When `user` already has [`MAX_DEVICES`] devices, the key of the one registered
+/// first, for a new registration to remove in the same write: one account cannot
+/// store device ids without bound, and a user who churns them (a browser that
+/// keeps no storage) is never locked out. The removed device's cursors stay (a
+/// row per channel it acked).
+pub(crate) async fn device_to_evict(w: &Worker, user: u64) -> Result<Option<Vec<u8>>, StoreError> {
+    let all = devices(w, user).await?;
+    if all.len() < MAX_DEVICES {
+        return Ok(None);
+    }
+    Ok(all
+        .into_iter()
+        .min_by_key(|(_, rec)| rec.registered_at)
+        .map(|(id, _)| tables::DEVICE.key(&(user, id))))
+}
+
+/// `batch` with the oldest device of `user` removed if a new one needs its place.
+pub(crate) async fn with_room(
+    w: &Worker,
+    user: u64,
+    batch: WriteBatch,
+) -> Result<WriteBatch, StoreError> {
+    Ok(match device_to_evict(w, user).await? {
+        Some(old) => {
+            metrics::counter!("natter_store_devices_evicted_total").increment(1);
+            batch.delete(old)
+        }
+        None => batch,
+    })
+}
+
 /// Sets or clears a device's push target (creating the device if it never connected).
 pub(crate) async fn device_push(w: &Worker, req: DevicePushReq) -> RpcReply<DeviceInfo> {
     limits::check_client_id("device_id", &req.device_id, ErrorCode::InvalidDeviceId)?;
@@ -215,9 +246,13 @@ pub(crate) async fn device_push(w: &Worker, req: DevicePushReq) -> RpcReply<Devi
             },
         };
         rec.push = req.push.clone();
-        let batch = WriteBatch::new()
+        let new_device = old.is_none();
+        let mut batch = WriteBatch::new()
             .expect(key.clone(), old)
             .put(key.clone(), tables::DEVICE.encode(&rec));
+        if new_device {
+            batch = with_room(w, req.user_id, batch).await.map_err(store_err)?;
+        }
         match w.store.write(batch).await {
             Ok(()) => {
                 return Ok(DeviceInfo {

@@ -87,15 +87,13 @@ pub(crate) async fn start(w: &Worker, req: SyncStartReq) -> RpcReply<SyncPlan> {
             push: None,
         };
         // Only if still absent: a push registration may have created it meanwhile.
-        match w
-            .store
-            .write(
-                WriteBatch::new()
-                    .expect(dev.clone(), None)
-                    .put(dev, tables::DEVICE.encode(&rec)),
-            )
+        let batch = WriteBatch::new()
+            .expect(dev.clone(), None)
+            .put(dev, tables::DEVICE.encode(&rec));
+        let batch = crate::push_targets::with_room(w, req.user_id, batch)
             .await
-        {
+            .map_err(store_err)?;
+        match w.store.write(batch).await {
             Ok(()) => metrics::counter!("natter_store_devices_registered_total").increment(1),
             Err(StoreError::ConditionFailed { .. }) => {}
             Err(e) => return Err(store_err(e)),

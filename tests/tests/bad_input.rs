@@ -681,3 +681,35 @@ async fn sockets_per_user_are_bounded_on_an_edge() {
     })
     .await;
 }
+
+/// One account cannot store device ids without bound: past 100, registering a new
+/// device removes the one registered first (so nobody is locked out either).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn devices_per_user_are_bounded_by_removing_the_oldest() {
+    use natter_protocol::http::{PushPlatform, PushTarget};
+    let sys = System::start(BIN, 1).await;
+    let (alice, _) = user(&sys.client(0), "alice").await;
+    let hook = PushTarget {
+        platform: PushPlatform::Webhook,
+        token: "https://hooks.example/alice".into(),
+        p256dh: None,
+        auth: None,
+    };
+    for i in 0..=100 {
+        alice
+            .register_push(&format!("d{i:03}"), hook.clone())
+            .await
+            .unwrap_or_else(|e| panic!("device {i}: {e}"));
+    }
+    let ids: Vec<String> = alice
+        .devices()
+        .await
+        .expect("devices")
+        .devices
+        .into_iter()
+        .map(|d| d.device_id)
+        .collect();
+    assert_eq!(ids.len(), 100, "{ids:?}");
+    assert!(!ids.contains(&"d000".to_string()), "the oldest was removed");
+    assert!(ids.contains(&"d100".to_string()) && ids.contains(&"d001".to_string()));
+}
