@@ -28,7 +28,7 @@ use tokio::time::Instant;
 
 use super::acks::{ACK_HOLD, Sending};
 use super::delivery::{self, Delivery, Verdict};
-use super::messages::Messages;
+use super::messages::{Messages, Read, frames};
 use super::write_buffer::WriteBuffer;
 use super::writer::{Stop, Writer};
 use super::{Inbox, Session};
@@ -57,7 +57,8 @@ pub(super) async fn serve(edge: Arc<Edge>, fut: UpgradeFut, s: Session) {
         let (r, w) = tokio::io::split(io);
         (r, WriteBuffer::new(w))
     });
-    let mut reader = Messages::new(read);
+    let reader = frames(Messages::new(read));
+    tokio::pin!(reader);
     let mut conn = Conn {
         id: edge.next_socket.fetch_add(1, Ordering::Relaxed),
         device: Arc::from(s.device_id.as_str()),
@@ -171,9 +172,7 @@ impl Conn {
 
     async fn run(
         &mut self,
-        reader: &mut Messages<
-            tokio::io::ReadHalf<hyper_util::rt::TokioIo<hyper::upgrade::Upgraded>>,
-        >,
+        reader: &mut (impl futures::Stream<Item = Read> + Unpin),
         device_key: &mut crate::presence::DeviceKey,
     ) -> End {
         // Rarely-taken awaits are boxed: the task holds its largest state for its
@@ -241,12 +240,6 @@ impl Conn {
                 .min()
                 .map(|at| at + ACK_HOLD);
             let step = {
-                let mut obligated = |f: Frame<'_>| {
-                    if f.opcode == OpCode::Close {
-                        echo = Some(f.payload.to_vec());
-                    }
-                    std::future::ready(Ok::<(), std::convert::Infallible>(()))
-                };
                 tokio::select! {
                     biased;
                     Ok(()) = phase.changed() => Step::Phase(*phase.borrow_and_update()),
@@ -258,7 +251,12 @@ impl Conn {
                     () = tokio::time::sleep_until(hold.unwrap_or(idle_at)), if hold.is_some() => {
                         Step::HoldOver
                     }
-                    f = reader.read(&mut obligated) => Step::Frame(f),
+                    Some((f, closing)) = reader.next() => {
+                        if closing.is_some() {
+                            echo = closing;
+                        }
+                        Step::Frame(f)
+                    }
                     () = tokio::time::sleep_until(idle_at) => Step::Idle,
                 }
             };

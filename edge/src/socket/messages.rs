@@ -80,6 +80,35 @@ impl<S: AsyncRead + Unpin> Messages<S> {
     }
 }
 
+/// What one read gives: the next frame or message (or the error that ends the
+/// socket), and the payload of a close frame the read met (to echo).
+pub(super) type Read = (Result<Frame<'static>, WebSocketError>, Option<Vec<u8>>);
+
+/// The socket's frames as a stream whose `next()` may be dropped at any time.
+///
+/// fastwebsockets consumes a frame's header before its payload has all arrived, so
+/// a read dropped half-way (another branch of the socket task's select winning
+/// while a long frame trickles in) would lose the header and parse the payload as
+/// the next one ("reserved bits are not zero"). The stream owns the read in
+/// progress, and the task's select only polls it.
+pub(super) fn frames<S: AsyncRead + Unpin>(
+    messages: Messages<S>,
+) -> impl futures::Stream<Item = Read> {
+    futures::stream::unfold(messages, |mut m| async move {
+        let mut echo = None;
+        let frame = {
+            let mut obligated = |f: Frame<'_>| {
+                if f.opcode == OpCode::Close {
+                    echo = Some(f.payload.to_vec());
+                }
+                std::future::ready(Ok::<(), std::convert::Infallible>(()))
+            };
+            m.read(&mut obligated).await
+        };
+        Some(((frame, echo), m))
+    })
+}
+
 /// A complete message as one frame; a text one must be UTF-8.
 fn whole(opcode: OpCode, payload: Payload<'static>) -> Result<Frame<'static>, WebSocketError> {
     if opcode == OpCode::Text && std::str::from_utf8(&payload).is_err() {
