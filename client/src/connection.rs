@@ -33,8 +33,32 @@ pub enum Incoming {
     Garbage(String),
 }
 
-/// The socket's read half.
-type Reader = fastwebsockets::FragmentCollectorRead<tokio::io::ReadHalf<Io>>;
+/// What one read gives: a frame (or the error that ends the socket), and a frame
+/// the protocol obliges us to answer (a close echo, a pong).
+type Read = (
+    Result<Frame<'static>, fastwebsockets::WebSocketError>,
+    Option<(OpCode, Vec<u8>)>,
+);
+
+/// The socket's frames, as a stream that owns the read in progress: a read cut off
+/// by [`Connection::next`]'s timeout goes on at the next call. (fastwebsockets
+/// consumes a frame's header before its payload is in, so a dropped read would lose
+/// the header and parse the payload as the next one.)
+type Reader = std::pin::Pin<Box<dyn futures::Stream<Item = Read> + Send>>;
+
+fn frames(read: fastwebsockets::FragmentCollectorRead<tokio::io::ReadHalf<Io>>) -> Reader {
+    Box::pin(futures::stream::unfold(read, |mut reader| async move {
+        let mut owed = None;
+        let frame = {
+            let mut note = |f: Frame<'_>| {
+                owed = Some((f.opcode, f.payload.to_vec()));
+                std::future::ready(Ok::<(), std::convert::Infallible>(()))
+            };
+            reader.read_frame(&mut note).await
+        };
+        Some(((frame, owed), reader))
+    }))
+}
 
 /// An open WebSocket: send ops, receive events in order. Events are read from the
 /// socket when asked for ([`Connection::next`]), not by a task of their own: one
@@ -160,7 +184,7 @@ impl Connection {
         let ws = WebSocket::after_handshake(TokioIo::new(upgraded), Role::Client);
         let (read, write) = ws.split(tokio::io::split);
         let writer: Writer = Arc::new(Mutex::new(write));
-        let reader = fastwebsockets::FragmentCollectorRead::new(read);
+        let reader = frames(fastwebsockets::FragmentCollectorRead::new(read));
         let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
         let (hb_writer, every) = (writer.clone(), client.heartbeat());
         tokio::spawn(async move {
@@ -302,24 +326,23 @@ impl Connection {
             if self.ended {
                 return Err(ClientError::WebSocket("connection ended".into()));
             }
-            // A frame the protocol obliges us to answer (a close echo, a pong).
-            let mut owed: Option<(OpCode, Vec<u8>)> = None;
-            let read = {
-                let mut note = |f: Frame<'_>| {
-                    owed = Some((f.opcode, f.payload.to_vec()));
-                    std::future::ready(Ok::<(), std::convert::Infallible>(()))
+            let reader = self.reader.get_mut().unwrap_or_else(|e| e.into_inner());
+            let read =
+                match tokio::time::timeout_at(deadline, futures::StreamExt::next(reader)).await {
+                    Ok(Some((frame, owed))) => {
+                        if let Some((op, payload)) = owed {
+                            let _ = self
+                                .writer
+                                .lock()
+                                .await
+                                .write_frame(Frame::new(true, op, None, Payload::Owned(payload)))
+                                .await;
+                        }
+                        Ok(frame)
+                    }
+                    Ok(None) => Ok(Err(fastwebsockets::WebSocketError::UnexpectedEOF)),
+                    Err(elapsed) => Err(elapsed),
                 };
-                let reader = self.reader.get_mut().unwrap_or_else(|e| e.into_inner());
-                tokio::time::timeout_at(deadline, reader.read_frame(&mut note)).await
-            };
-            if let Some((op, payload)) = owed {
-                let _ = self
-                    .writer
-                    .lock()
-                    .await
-                    .write_frame(Frame::new(true, op, None, Payload::Owned(payload)))
-                    .await;
-            }
             let frame = match read {
                 Err(_) => return Err(ClientError::Timeout),
                 Ok(Ok(frame)) => frame,
