@@ -89,6 +89,8 @@ pub struct EdgeConfig {
     pub also_ready: Vec<natter_nats::health::Health>,
     /// Proxies whose `X-Forwarded-For` names the client (for limits by address).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Most connections (HTTP and WebSocket) open at once on this edge.
+    pub max_connections: usize,
     /// Most sockets one user may have open on this edge at once.
     pub max_sockets_per_user: u32,
     /// A request body not received in full within this long is refused and its
@@ -217,9 +219,14 @@ pub async fn run(
     let stop_http = Arc::new(tokio::sync::Notify::new());
     let stop = stop_http.clone();
     let header_timeout = edge.config.header_timeout;
-    let mut server = tokio::spawn(serve::serve(listener, app, header_timeout, async move {
-        stop.notified().await
-    }));
+    let max_connections = edge.config.max_connections;
+    let mut server = tokio::spawn(serve::serve(
+        listener,
+        app,
+        header_timeout,
+        max_connections,
+        async move { stop.notified().await },
+    ));
     tokio::select! {
         r = &mut server => {
             r?;

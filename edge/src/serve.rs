@@ -13,14 +13,25 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tower::ServiceExt;
 
+/// One connection's place among `--max-connections`, held by its HTTP task and, after
+/// an upgrade, by its socket's task: freed when both are done.
+#[derive(Clone)]
+pub(crate) struct ConnectionSlot {
+    _permit: std::sync::Arc<tokio::sync::OwnedSemaphorePermit>,
+}
+
 /// Serves `app` on `listener` until `stop` resolves, then lets open requests
-/// finish (upgraded WebSockets are not among them: the drain closes those).
+/// finish (upgraded WebSockets are not among them: the drain closes those). At most
+/// `max_connections` are open at once (WebSockets included); a connection beyond is
+/// closed as soon as it is accepted.
 pub(crate) async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
     header_timeout: Duration,
+    max_connections: usize,
     stop: impl Future<Output = ()>,
 ) {
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(max_connections.max(1)));
     // HTTP/1.1 only: browsers speak WebSocket over it, and HTTP/2 without TLS
     // (which an edge behind a TLS terminator would see) is not used by them.
     let mut builder = http1::Builder::new();
@@ -45,11 +56,23 @@ pub(crate) async fn serve(
             },
             () = &mut stop => break,
         };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            // Full: closing at once costs nothing more than the accept.
+            metrics::counter!("natter_edge_connections_refused_total").increment(1);
+            drop(stream);
+            continue;
+        };
         let _ = stream.set_nodelay(true);
+        let slot = ConnectionSlot {
+            _permit: std::sync::Arc::new(slot),
+        };
+        let held = slot.clone();
         let service =
             app.clone()
                 .map_request(move |mut req: axum::http::Request<hyper::body::Incoming>| {
                     req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+                    // A WebSocket keeps its connection's slot after the upgrade.
+                    req.extensions_mut().insert(held.clone());
                     req
                 });
         let conn = builder
@@ -59,6 +82,7 @@ pub(crate) async fn serve(
         let alive = alive.clone();
         tokio::spawn(async move {
             let _alive = alive;
+            let _slot = slot;
             tokio::pin!(conn);
             let closed = async move {
                 let _ = closing.wait_for(|c| *c).await;

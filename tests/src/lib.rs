@@ -451,8 +451,17 @@ impl System {
         self.start_edge_on("127.0.0.1:0")
     }
 
+    /// Starts one more edge with extra flags; returns its index.
+    pub fn start_edge_with(&mut self, flags: &[&str]) -> usize {
+        self.start_edge_on_with("127.0.0.1:0", flags)
+    }
+
     /// Starts one more edge listening on `addr`; returns its index.
     pub fn start_edge_on(&mut self, addr: &str) -> usize {
+        self.start_edge_on_with(addr, &[])
+    }
+
+    fn start_edge_on_with(&mut self, addr: &str, flags: &[&str]) -> usize {
         let keys = self.dir.path().join("token-keys");
         let mut cmd = self.command("edge");
         cmd.args([
@@ -466,6 +475,7 @@ impl System {
         .args(["--auth-rate", "100000,100000"])
         .args(["--header-timeout-secs", &HEADER_TIMEOUT_SECS.to_string()])
         .args(["--body-timeout-secs", &HEADER_TIMEOUT_SECS.to_string()])
+        .args(flags)
         .arg("--token-keys-file")
         .arg(keys);
         let mut child = cmd.spawn().expect("spawn edge");

@@ -713,3 +713,56 @@ async fn devices_per_user_are_bounded_by_removing_the_oldest() {
     assert!(!ids.contains(&"d000".to_string()), "the oldest was removed");
     assert!(ids.contains(&"d100".to_string()) && ids.contains(&"d001".to_string()));
 }
+
+/// The response to `GET path`, or what arrived before the connection ended (a
+/// reset reads as the end).
+async fn http_get_lossy(addr: &str, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: natter\r\nConnection: close\r\n\r\n");
+    let _ = s.write_all(request.as_bytes()).await;
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(WAIT, s.read_to_end(&mut out)).await;
+    String::from_utf8_lossy(&out).to_lowercase()
+}
+
+/// An edge holds at most `--max-connections` connections (sockets included): one
+/// more is closed as soon as it is accepted, and once one ends a new one is served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_are_bounded_per_edge() {
+    let mut sys = System::start(BIN, 1).await;
+    let i = sys.start_edge_with(&["--max-connections", "3"]);
+    // Signed up through the first edge: only the sockets count on this one.
+    let (signed_up, _) = user(&sys.client(0), "alice").await;
+    let alice = sys.client(i).with_token(signed_up.token().expect("token"));
+    let mut sockets = Vec::new();
+    for d in 0..3 {
+        sockets.push(
+            alice
+                .connect(Some(&format!("d{d}")))
+                .await
+                .expect("a socket within the bound"),
+        );
+    }
+    let addr = sys.edges[i].url.trim_start_matches("http://").to_string();
+    // One more is closed without an answer (a full request gets no response).
+    let over = http_get_lossy(&addr, "/healthz").await;
+    assert!(
+        over.is_empty(),
+        "a connection over the bound was served: {over}"
+    );
+    sockets
+        .pop()
+        .expect("a socket")
+        .close(Duration::from_secs(5))
+        .await;
+    natter_tests::eventually(WAIT, "a connection served again", || {
+        let addr = addr.clone();
+        async move {
+            http_get(&addr, "/healthz")
+                .await
+                .starts_with("http/1.1 200")
+        }
+    })
+    .await;
+}

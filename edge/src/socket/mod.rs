@@ -50,6 +50,8 @@ struct Session {
     format: Format,
     /// The socket's place among its user's on this edge, given back when it ends.
     _slot: SocketSlot,
+    /// Its connection's place among the edge's, likewise.
+    _connection: Option<crate::serve::ConnectionSlot>,
 }
 
 /// Sockets open per user on this edge, each user's bounded by
@@ -184,6 +186,7 @@ fn accept(edge: &Edge, headers: &HeaderMap, query: Option<String>) -> Result<Ses
         device_id,
         format,
         _slot: slot,
+        _connection: None,
     })
 }
 
@@ -216,6 +219,7 @@ pub(crate) async fn upgrade(
     // Taken as a Result so that a plain GET gets a JSON `bad_request` like every other
     // error, after the token is checked, rather than the extractor's bare 400.
     ws: Result<IncomingUpgrade, axum::http::StatusCode>,
+    slot: Option<axum::Extension<crate::serve::ConnectionSlot>>,
 ) -> Response {
     if *edge.phase.borrow() != Phase::Running {
         return HttpError(ApiError::new(
@@ -224,10 +228,11 @@ pub(crate) async fn upgrade(
         ))
         .into_response();
     }
-    let session = match accept(&edge, &headers, query) {
+    let mut session = match accept(&edge, &headers, query) {
         Ok(s) => s,
         Err(e) => return HttpError(e).into_response(),
     };
+    session._connection = slot.map(|axum::Extension(s)| s);
     let Ok(ws) = ws else {
         return HttpError(ApiError::new(
             ErrorCode::BadRequest,

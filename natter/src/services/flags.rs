@@ -94,6 +94,10 @@ pub struct EdgeFlags {
     /// `10.0.0.0/8`). The header is ignored from anyone else.
     #[arg(long, env = "NATTER_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net)]
     pub(super) trusted_proxies: Vec<ipnet::IpNet>,
+    /// Most connections (HTTP and WebSocket) open at once; more are closed as soon as
+    /// they are accepted. Keep it below the process's descriptor limit.
+    #[arg(long, env = "NATTER_MAX_CONNECTIONS", default_value_t = 100_000)]
+    pub(super) max_connections: usize,
     /// Most sockets one user may have open on this edge at once (more are refused
     /// with `rate_limited` until one closes).
     #[arg(long, env = "NATTER_MAX_SOCKETS_PER_USER", default_value_t = 20)]

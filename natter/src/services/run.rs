@@ -71,6 +71,7 @@ pub(super) fn edge_config(
         allowed_origins: flags.allowed_origins.clone(),
         body_timeout: std::time::Duration::from_secs(flags.body_timeout_secs.max(1)),
         max_sockets_per_user: flags.max_sockets_per_user.max(1),
+        max_connections: flags.max_connections.max(1),
         trusted_proxies: flags.trusted_proxies.clone(),
         also_ready: Vec::new(),
     })
