@@ -202,27 +202,36 @@ impl Worker {
     }
 
     async fn process(&self, mut batch: PushBatch) -> Result<(), Later> {
-        {
-            let handled = self.handled.lock().unwrap_or_else(|e| e.into_inner());
+        // Claim each (user, channel, seq) before delivering it: batches run side by
+        // side, and a job queued twice must go out once even when both copies are
+        // in flight together. A batch deferred gives its claims back.
+        let claimed: Vec<(u64, u64, u64)> = {
+            let mut handled = self.handled.lock().unwrap_or_else(|e| e.into_inner());
+            let mut claimed = Vec::new();
             for j in &mut batch.jobs {
                 let before = j.recipients.len();
-                j.recipients
-                    .retain(|u| !handled.seen.contains(&(*u, j.channel_id, j.seq)));
+                j.recipients.retain(|u| {
+                    let key = (*u, j.channel_id, j.seq);
+                    let new = !handled.seen.contains(&key);
+                    if new {
+                        handled.insert(key);
+                        claimed.push(key);
+                    }
+                    new
+                });
                 metrics::counter!("natter_push_repeats_dropped_total")
                     .increment((before - j.recipients.len()) as u64);
             }
+            claimed
+        };
+        let delivered = self.deliver_batch(batch).await;
+        if delivered.is_err() {
+            let mut handled = self.handled.lock().unwrap_or_else(|e| e.into_inner());
+            for key in &claimed {
+                handled.seen.remove(key);
+            }
         }
-        let done: Vec<(u64, u64, u64)> = batch
-            .jobs
-            .iter()
-            .flat_map(|j| j.recipients.iter().map(move |u| (*u, j.channel_id, j.seq)))
-            .collect();
-        self.deliver_batch(batch).await?;
-        let mut handled = self.handled.lock().unwrap_or_else(|e| e.into_inner());
-        for key in done {
-            handled.insert(key);
-        }
-        Ok(())
+        delivered
     }
 
     async fn deliver_batch(&self, batch: PushBatch) -> Result<(), Later> {
