@@ -213,6 +213,19 @@ pub async fn run(
         config,
         next_socket: std::sync::atomic::AtomicU64::new(1),
     });
+    // Keyed rate limits forget idle keys, so many addresses or usernames passing
+    // through hold no memory for long.
+    let forgetting = {
+        let edge = Arc::downgrade(&edge);
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                let Some(edge) = edge.upgrade() else { return };
+                edge.limiters.forget_idle();
+            }
+        })
+    };
     tracing::info!(addr = %listener.local_addr()?, edge = discovery.edge_id(), "edge listening");
     let app =
         http::router(edge.clone()).layer(axum::middleware::from_fn(request_log::with_request_id));
@@ -240,6 +253,7 @@ pub async fn run(
     for task in background {
         task.abort();
     }
+    forgetting.abort();
     discovery.deregister().await;
     if let Err(e) = ids.release().await {
         tracing::warn!(error = %e, "idgen lease release failed");

@@ -1,5 +1,9 @@
 //! Rate limits (governor): sends and typing notices per user, frames per connection,
-//! sign-up and login attempts per IP address. Exceeding one gives `rate_limited` with `retry_after_ms`.
+//! sign-up and login attempts per IP address, and login attempts per username from
+//! one address (password guessing; keyed on both, so nobody can lock a user out
+//! from elsewhere). Exceeding one gives `rate_limited` with `retry_after_ms`. The
+//! keyed limiters forget idle keys every minute ([`Limiters::forget_idle`]), so
+//! addresses and usernames that come and go hold no memory.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -19,6 +23,8 @@ pub struct RateLimits {
     pub auth_per_ip: (u32, u32),
     /// Typing notices per user.
     pub typing_per_user: (u32, u32),
+    /// Login attempts per (username, client address), per minute and burst.
+    pub logins_per_user_and_ip: (u32, u32),
 }
 
 impl Default for RateLimits {
@@ -28,6 +34,7 @@ impl Default for RateLimits {
             frames_per_connection: (200, 400),
             auth_per_ip: (20, 200),
             typing_per_user: (1, 5),
+            logins_per_user_and_ip: (6, 10),
         }
     }
 }
@@ -40,6 +47,7 @@ fn quota((per_second, burst): (u32, u32)) -> Quota {
 pub(crate) struct Limiters {
     sends: DefaultKeyedRateLimiter<u64>,
     auth: DefaultKeyedRateLimiter<IpAddr>,
+    logins: DefaultKeyedRateLimiter<(String, IpAddr)>,
     typing: DefaultKeyedRateLimiter<u64>,
     frames: Quota,
 }
@@ -49,6 +57,11 @@ impl Limiters {
         Self {
             sends: DefaultKeyedRateLimiter::keyed(quota(l.sends_per_user)),
             auth: DefaultKeyedRateLimiter::keyed(quota(l.auth_per_ip)),
+            logins: DefaultKeyedRateLimiter::keyed({
+                let (per_minute, burst) = l.logins_per_user_and_ip;
+                let nz = |v: u32| NonZeroU32::new(v.max(1)).unwrap_or(NonZeroU32::MIN);
+                Quota::per_minute(nz(per_minute)).allow_burst(nz(burst))
+            }),
             typing: DefaultKeyedRateLimiter::keyed(quota(l.typing_per_user)),
             frames: quota(l.frames_per_connection),
         }
@@ -70,6 +83,22 @@ impl Limiters {
         self.auth
             .check_key(&ip)
             .map_err(|n| limited(n.wait_time_from(DefaultClock::default().now())))
+    }
+
+    /// A login attempt for `username` (as typed; compared case-insensitively) from
+    /// `ip`.
+    pub(crate) fn login(&self, username: &str, ip: IpAddr) -> Result<(), ApiError> {
+        self.logins
+            .check_key(&(username.to_ascii_lowercase(), ip))
+            .map_err(|n| limited(n.wait_time_from(DefaultClock::default().now())))
+    }
+
+    /// Drops the state of keys whose limits are back to full (idle ones).
+    pub(crate) fn forget_idle(&self) {
+        self.sends.retain_recent();
+        self.auth.retain_recent();
+        self.logins.retain_recent();
+        self.typing.retain_recent();
     }
 
     /// A limiter for one connection's frames.

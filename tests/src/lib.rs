@@ -476,6 +476,13 @@ impl System {
         .args(["--header-timeout-secs", &HEADER_TIMEOUT_SECS.to_string()])
         .args(["--body-timeout-secs", &HEADER_TIMEOUT_SECS.to_string()])
         .args(flags)
+        // Readiness probes log in as nobody, many times: unlimited unless a test
+        // sets its own login rate.
+        .args(if flags.contains(&"--login-rate") {
+            &[][..]
+        } else {
+            &["--login-rate", "100000,100000"][..]
+        })
         .arg("--token-keys-file")
         .arg(keys);
         let mut child = cmd.spawn().expect("spawn edge");

@@ -766,3 +766,65 @@ async fn connections_are_bounded_per_edge() {
     })
     .await;
 }
+
+/// A login from `source` (a loopback address) to `addr`; the HTTP status line.
+async fn login_from(source: &str, addr: &str, username: &str, password: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind(format!("{source}:0").parse().expect("source"))
+        .expect("bind source");
+    let mut s = socket
+        .connect(addr.parse().expect("edge address"))
+        .await
+        .expect("connect");
+    let body = format!(r#"{{"username":"{username}","password":"{password}"}}"#);
+    s.write_all(
+        format!(
+            "POST /v1/login HTTP/1.1\r\nHost: natter\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .as_bytes(),
+    )
+    .await
+    .expect("request");
+    let mut out = Vec::new();
+    tokio::time::timeout(WAIT, s.read_to_end(&mut out))
+        .await
+        .expect("answer in time")
+        .expect("read");
+    String::from_utf8_lossy(&out)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Password guessing against one user from one address is slowed (login attempts
+/// per username and address), without locking the user out: the same user from
+/// another address, and another user from the same one, still log in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guessing_a_password_is_slowed_per_user_and_address_without_locking_out() {
+    let mut sys = System::start(BIN, 1).await;
+    let i = sys.start_edge_with(&["--login-rate", "6,10"]);
+    user(&sys.client(0), "victim").await;
+    user(&sys.client(0), "bystander").await;
+    let addr = sys.edges[i].url.trim_start_matches("http://").to_string();
+    for n in 0..10 {
+        let status = login_from("127.0.0.1", &addr, "victim", "wrong-guess").await;
+        assert!(status.contains(" 401"), "guess {n}: {status}");
+    }
+    let limited = login_from("127.0.0.1", &addr, "Victim", "wrong-guess").await;
+    assert!(limited.contains(" 429"), "the 11th guess: {limited}");
+    let elsewhere = login_from("127.0.0.2", &addr, "victim", "password-victim").await;
+    assert!(
+        elsewhere.contains(" 200"),
+        "the user from another address: {elsewhere}"
+    );
+    let other = login_from("127.0.0.1", &addr, "bystander", "password-bystander").await;
+    assert!(
+        other.contains(" 200"),
+        "another user from the same address: {other}"
+    );
+}

@@ -80,6 +80,10 @@ pub(super) async fn login(
         &edge.config.trusted_proxies,
     ))?;
     let req: LoginRequest = parse_body(&body)?;
+    edge.limiters.login(
+        &req.username,
+        crate::client_ip::client_ip(peer.ip(), &headers, &edge.config.trusted_proxies),
+    )?;
     let profile: Profile = rpc::LOGIN.call(&edge.nats, &req).await?;
     let (token, expires_at) = edge.config.tokens.issue(profile.id)?;
     Ok(json(

@@ -60,6 +60,11 @@ pub struct EdgeFlags {
     /// Sign-up and login attempts per second per IP (sustained, burst).
     #[arg(long, env = "NATTER_AUTH_RATE", value_parser = parse_rate, default_value = "20,200")]
     pub(super) auth_rate: (u32, u32),
+    /// Login attempts per minute for one username from one address (sustained,
+    /// burst): password guessing; other addresses are not affected, so nobody can
+    /// lock a user out.
+    #[arg(long, env = "NATTER_LOGIN_RATE", value_parser = parse_rate, default_value = "6,10")]
+    pub(super) login_rate: (u32, u32),
     /// Typing notices per second per user (sustained, burst).
     #[arg(long, env = "NATTER_TYPING_RATE", value_parser = parse_rate, default_value = "1,5")]
     pub(super) typing_rate: (u32, u32),

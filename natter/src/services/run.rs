@@ -54,6 +54,7 @@ pub(super) fn edge_config(
             sends_per_user: flags.send_rate,
             frames_per_connection: flags.frame_rate,
             auth_per_ip: flags.auth_rate,
+            logins_per_user_and_ip: flags.login_rate,
             typing_per_user: flags.typing_rate,
         },
         presence: natter_edge::presence::PresenceSettings {
