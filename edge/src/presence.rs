@@ -25,14 +25,52 @@ use natter_protocol::internal::{PresenceBeat, PresenceQuery};
 pub struct PresenceSettings {
     /// Life of a device key without a heartbeat (whole seconds, at least 1).
     pub ttl: Duration,
+    /// Who may see a user's presence and last seen.
+    pub visibility: Visibility,
+}
+
+/// Who may see a user's presence (online, last seen).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Visibility {
+    /// Users who share a channel with them (and they themselves): the default, so a
+    /// stranger cannot follow when someone is online.
+    #[default]
+    Contacts,
+    /// Every signed-in user.
+    Everyone,
 }
 
 impl Default for PresenceSettings {
     fn default() -> Self {
         Self {
             ttl: Duration::from_secs(30),
+            visibility: Visibility::default(),
         }
     }
+}
+
+/// Which of `users` `viewer` may see the presence of.
+///
+/// # Errors
+/// `unavailable` when no store worker answers.
+pub(crate) async fn visible(
+    nats: &async_nats::Client,
+    visibility: Visibility,
+    viewer: u64,
+    users: Vec<u64>,
+) -> Result<Vec<u64>, ApiError> {
+    if visibility == Visibility::Everyone || users.is_empty() {
+        return Ok(users);
+    }
+    natter_nats::rpc::USER_CONTACTS
+        .call(
+            nats,
+            &natter_protocol::internal::ContactsReq {
+                user_id: viewer,
+                others: users,
+            },
+        )
+        .await
 }
 
 pub(crate) struct PresenceWriter {

@@ -18,10 +18,10 @@ use natter_protocol::http::{
 };
 use natter_protocol::internal::{
     self, AdminChannel, AdminChannelReq, AdminLogApplied, AdminLogAppliedReq, AdminUser,
-    AdminUserReq, BulkUsersReq, ChannelListReq, ChannelReq, CursorMovesReq, DevicePushReq,
-    DmOpenReq, HistoryReq, LoginReq, Members, MembersReq, MuteReq, PresenceQuery, PushTargets,
-    PushTargetsReq, RpcReply, SignupReq, SyncPlan, SyncStartReq, UserGetReq, UserSearchReq,
-    UserUpdateReq, UsersMissingReq,
+    AdminUserReq, BulkUsersReq, ChannelListReq, ChannelReq, ContactsReq, CursorMovesReq,
+    DevicePushReq, DmOpenReq, HistoryReq, LoginReq, Members, MembersReq, MuteReq, PresenceQuery,
+    PushTargets, PushTargetsReq, RpcReply, SignupReq, SyncPlan, SyncStartReq, UserGetReq,
+    UserSearchReq, UserUpdateReq, UsersMissingReq,
 };
 use natter_protocol::{ApiError, ErrorCode};
 use serde::Serialize;
@@ -205,6 +205,8 @@ store_rpcs! {
     USER_GET: UserGetReq => Profile = rpc::USER_GET, STORE;
     /// Which of some user ids have no account.
     USERS_MISSING: UsersMissingReq => Vec<u64> = rpc::USERS_MISSING, STORE;
+    /// Which of some users share a current channel with a user.
+    USER_CONTACTS: ContactsReq => Vec<u64> = rpc::USER_CONTACTS, STORE;
     /// Updates one's own profile.
     USER_UPDATE: UserUpdateReq => Profile = rpc::USER_UPDATE, STORE;
     /// Users by username prefix.

@@ -199,6 +199,8 @@ pub mod rpc {
     /// Which of some user ids have no account (checked before a group change is
     /// appended to the log).
     pub const USERS_MISSING: &str = "rpc.user.missing";
+    /// Which users share a channel with a user (presence visibility).
+    pub const USER_CONTACTS: &str = "rpc.user.contacts";
     /// Update one's own profile.
     pub const USER_UPDATE: &str = "rpc.user.update";
     /// Find users by username prefix.

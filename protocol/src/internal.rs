@@ -173,6 +173,17 @@ pub struct UsersMissingReq {
     pub user_ids: Vec<u64>,
 }
 
+/// `rpc.user.contacts`: which of `others` share a current channel with `user_id`
+/// (for presence visibility). Replies with those ids (and `user_id` itself, if
+/// asked about).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ContactsReq {
+    /// The viewer.
+    pub user_id: u64,
+    /// At most [`crate::limits::MAX_PRESENCE_WATCH`] ids.
+    pub others: Vec<u64>,
+}
+
 /// Most ids one [`UsersMissingReq`] may ask about (a group's worth).
 pub const USERS_MISSING_MAX: usize = 128;
 

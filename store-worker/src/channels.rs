@@ -1,13 +1,13 @@
 //! Channels: opening 1:1 channels, membership, history, the user's channel list.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use natter_protocol::http::{
     Channel, ChannelKind, ChannelList, ChannelSummary, HistoryPage, Member, MemberList,
     MessagePreview, Role,
 };
 use natter_protocol::internal::{
-    ChannelListReq, ChannelReq, DmOpenReq, HistoryReq, Members, MembersReq, RpcReply,
+    ChannelListReq, ChannelReq, ContactsReq, DmOpenReq, HistoryReq, Members, MembersReq, RpcReply,
 };
 use natter_protocol::{ApiError, ErrorCode, limits};
 use natter_store::{ScanRange, StoreError, WriteBatch, keys};
@@ -243,6 +243,50 @@ pub(crate) async fn member_roles(w: &Worker, channel_id: u64) -> RpcReply<Vec<Me
             joined_at: m.joined_at,
         })
         .collect())
+}
+
+/// The current channels of `user` (left ones excluded), up to [`MAX_USER_CHANNELS`].
+async fn current_channels(w: &Worker, user: u64) -> Result<HashSet<u64>, StoreError> {
+    let rows = w
+        .store
+        .scan(
+            ScanRange::prefix(keys::channels_of(user)),
+            MAX_USER_CHANNELS,
+        )
+        .await?;
+    let mut out = HashSet::with_capacity(rows.len());
+    for (k, v) in rows {
+        if tables::USER_CHANNEL.decode(&v)?.left_seq.is_none()
+            && let Some(cid) = keys::trailing_u64(&k)
+        {
+            out.insert(cid);
+        }
+    }
+    Ok(out)
+}
+
+/// Which of `req.others` share a current channel with `req.user_id` (the viewer
+/// counts as sharing with itself).
+pub(crate) async fn contacts(w: &Worker, req: ContactsReq) -> RpcReply<Vec<u64>> {
+    if req.others.len() > limits::MAX_PRESENCE_WATCH {
+        return Err(ApiError::new(
+            ErrorCode::BadRequest,
+            "too many users in one request",
+        ));
+    }
+    let mine = current_channels(w, req.user_id).await.map_err(store_err)?;
+    let mut out = Vec::new();
+    for other in req.others {
+        if other == req.user_id {
+            out.push(other);
+            continue;
+        }
+        let theirs = current_channels(w, other).await.map_err(store_err)?;
+        if !mine.is_disjoint(&theirs) {
+            out.push(other);
+        }
+    }
+    Ok(out)
 }
 
 /// Most channels one user's list considers (beyond this, the oldest by id are left out).

@@ -46,6 +46,7 @@ async fn dispatch(w: &Worker, subject: &str, payload: &[u8]) -> Vec<u8> {
         LOGIN => |r| accounts::login(w, r),
         USER_GET => |r| accounts::get(w, r),
         USERS_MISSING => |r| accounts::missing(w, r),
+        USER_CONTACTS => |r| channels::contacts(w, r),
         USER_UPDATE => |r| accounts::update(w, r),
         USER_SEARCH => |r| accounts::search(w, r),
         DM_OPEN => |r| channels::open_dm(w, r),

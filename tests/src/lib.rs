@@ -483,6 +483,13 @@ impl System {
         } else {
             &["--login-rate", "100000,100000"][..]
         })
+        // Tests of presence watch users they share no channel with; the default
+        // (contacts only) has a test of its own.
+        .args(if flags.contains(&"--presence-visibility") {
+            &[][..]
+        } else {
+            &["--presence-visibility", "everyone"][..]
+        })
         .arg("--token-keys-file")
         .arg(keys);
         let mut child = cmd.spawn().expect("spawn edge");

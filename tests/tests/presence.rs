@@ -184,3 +184,58 @@ async fn a_device_that_reconnected_elsewhere_stays_online_when_its_old_socket_cl
     );
     assert_eq!(online(&dan, dan_id).await, Some(true));
 }
+
+/// By default a user's presence is visible only to users who share a channel with
+/// them: a stranger gets their profile without presence and no presence events;
+/// once they share a channel, both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presence_is_visible_to_contacts_only_by_default() {
+    let mut sys = System::start(BIN, 1).await;
+    let i = sys.start_edge_with(&["--presence-visibility", "contacts"]);
+    let (alice, _) = user(&sys.client(0), "alice").await;
+    let (bob, bob_id) = user(&sys.client(0), "bob").await;
+    let alice = sys.client(i).with_token(alice.token().unwrap());
+    let (_b, _) = Device::connect(&bob, "bob-phone").await;
+    // A stranger: no presence in the profile, no event for a subscription.
+    let profile = alice.user(bob_id).await.unwrap();
+    assert!(profile.presence.is_none(), "{profile:?}");
+    let (mut watcher, _) = Device::connect(&alice, "a").await;
+    watcher
+        .conn
+        .op(&natter_protocol::ws::ClientOp::PresenceSubscribe {
+            users: vec![bob_id],
+        })
+        .await
+        .unwrap();
+    // A ping answered proves the subscription was handled, and nothing came first.
+    watcher
+        .conn
+        .op(&natter_protocol::ws::ClientOp::Ping {})
+        .await
+        .unwrap();
+    loop {
+        match watcher
+            .conn
+            .next_event(Duration::from_secs(20))
+            .await
+            .unwrap()
+        {
+            natter_protocol::ws::ServerEvent::Pong {} => break,
+            natter_protocol::ws::ServerEvent::Presence(p) => panic!("a stranger's presence: {p:?}"),
+            _ => {}
+        }
+    }
+    // Contacts (a 1:1 channel): both.
+    alice.open_dm(bob_id).await.unwrap();
+    let profile = alice.user(bob_id).await.unwrap();
+    assert_eq!(profile.presence.map(|p| p.online), Some(true));
+    watcher
+        .conn
+        .op(&natter_protocol::ws::ClientOp::PresenceSubscribe {
+            users: vec![bob_id],
+        })
+        .await
+        .unwrap();
+    let seen = next_presence(&mut watcher).await;
+    assert_eq!((seen.user, seen.online), (bob_id, true));
+}

@@ -60,17 +60,28 @@ pub(super) async fn search_users(
 )]
 pub(super) async fn get_user(
     State(edge): State<Arc<Edge>>,
-    _caller: Caller,
+    Caller(caller): Caller,
     Path(id): Path<String>,
 ) -> HttpResult<Response> {
     let user_id = parse_id(&id)?;
     let mut profile: Profile = rpc::USER_GET
         .call(&edge.nats, &UserGetReq { user_id })
         .await?;
-    // Presence is best effort: a profile without it beats no profile.
-    profile.presence = crate::presence::query(&edge.nats, edge.presence_shards, &[user_id])
-        .await
-        .ok()
-        .and_then(|mut p| p.pop());
+    // Presence only for those allowed to see it (--presence-visibility), and best
+    // effort: a profile without it beats no profile.
+    let visible = crate::presence::visible(
+        &edge.nats,
+        edge.config.presence.visibility,
+        caller,
+        vec![user_id],
+    )
+    .await
+    .is_ok_and(|v| v.contains(&user_id));
+    if visible {
+        profile.presence = crate::presence::query(&edge.nats, edge.presence_shards, &[user_id])
+            .await
+            .ok()
+            .and_then(|mut p| p.pop());
+    }
     Ok(json(StatusCode::OK, profile))
 }

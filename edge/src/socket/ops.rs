@@ -82,6 +82,7 @@ pub(super) fn read(edge: &Arc<Edge>, user: u64, channel: u64, seq: u64, inbox: &
 pub(super) async fn watch_presence(
     edge: &Edge,
     socket_id: u64,
+    viewer: u64,
     watched: &mut HashSet<u64>,
     users: Vec<u64>,
     inbox: &Arc<Inbox>,
@@ -89,6 +90,7 @@ pub(super) async fn watch_presence(
     let mut new: Vec<u64> = users.into_iter().filter(|u| !watched.contains(u)).collect();
     new.sort_unstable();
     new.dedup();
+    new.truncate(limits::MAX_PRESENCE_WATCH + 1);
     if watched.len() + new.len() > limits::MAX_PRESENCE_WATCH {
         return Err(ApiError::new(
             ErrorCode::PresenceLimit,
@@ -98,6 +100,10 @@ pub(super) async fn watch_presence(
             ),
         ));
     }
+    // Users whose presence the viewer may not see are left out, silently
+    // (--presence-visibility).
+    let new =
+        crate::presence::visible(&edge.nats, edge.config.presence.visibility, viewer, new).await?;
     // Subscribed first, so no change between the query and the subscription is lost;
     // a client keeps the state with the later `changed_at`.
     for u in &new {
@@ -145,8 +151,15 @@ impl Conn {
     pub(super) async fn op(&mut self, op: ClientOp) -> Result<(), Stop> {
         match op {
             ClientOp::PresenceSubscribe { users } => {
-                if let Err(e) =
-                    watch_presence(&self.edge, self.id, &mut self.watched, users, &self.inbox).await
+                if let Err(e) = watch_presence(
+                    &self.edge,
+                    self.id,
+                    self.s.user_id,
+                    &mut self.watched,
+                    users,
+                    &self.inbox,
+                )
+                .await
                 {
                     self.w.error(e, None).await?;
                 }

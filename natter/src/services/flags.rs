@@ -68,6 +68,15 @@ pub struct EdgeFlags {
     /// Typing notices per second per user (sustained, burst).
     #[arg(long, env = "NATTER_TYPING_RATE", value_parser = parse_rate, default_value = "1,5")]
     pub(super) typing_rate: (u32, u32),
+    /// Who may see a user's presence and last seen: `contacts` (users who share a
+    /// channel with them) or `everyone` (every signed-in user).
+    #[arg(
+        long,
+        env = "NATTER_PRESENCE_VISIBILITY",
+        value_enum,
+        default_value = "contacts"
+    )]
+    pub(super) presence_visibility: PresenceVisibility,
     /// Life of a device's presence key without a heartbeat, in seconds.
     #[arg(long, env = "NATTER_PRESENCE_TTL_SECS", default_value_t = 30)]
     pub(super) presence_ttl_secs: u64,
@@ -295,6 +304,15 @@ pub struct StoreWorkerArgs {
     /// makes each partition owner's first run fail after reading its first entries.
     #[arg(long, env = "NATTER_UNSAFE_FAILPOINT", value_enum)]
     pub(super) unsafe_failpoint: Option<Failpoint>,
+}
+
+/// `--presence-visibility`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PresenceVisibility {
+    /// Users who share a channel.
+    Contacts,
+    /// Every signed-in user.
+    Everyone,
 }
 
 /// Faults `--unsafe-failpoint` can inject.

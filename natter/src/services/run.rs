@@ -59,6 +59,14 @@ pub(super) fn edge_config(
         },
         presence: natter_edge::presence::PresenceSettings {
             ttl: std::time::Duration::from_secs(flags.presence_ttl_secs),
+            visibility: match flags.presence_visibility {
+                super::flags::PresenceVisibility::Contacts => {
+                    natter_edge::presence::Visibility::Contacts
+                }
+                super::flags::PresenceVisibility::Everyone => {
+                    natter_edge::presence::Visibility::Everyone
+                }
+            },
         },
         edge_id: flags.edge_id.clone(),
         public_url: flags.public_url.clone(),
