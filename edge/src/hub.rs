@@ -38,8 +38,15 @@ pub struct UserEvent {
 
 impl UserEvent {
     /// The events of one NATS message: one, or the several of a `messages` batch
-    /// (sliced out of the shared payload, not copied).
-    fn from_nats(msg: &async_nats::Message) -> Vec<Self> {
+    /// (sliced out of the shared payload, not copied), shared by every socket.
+    fn from_nats(msg: &async_nats::Message) -> Vec<Arc<Self>> {
+        let event = |position, json| {
+            Arc::new(Self {
+                json,
+                msgpack: OnceLock::new(),
+                position,
+            })
+        };
         // Edges may publish typing notices only (their NATS user may publish no other
         // user subject): anything but a typing event on a typing subject is forged,
         // and no position header counts there (a forged seq would make a socket
@@ -53,27 +60,16 @@ impl UserEvent {
                 metrics::counter!("natter_edge_forged_events_dropped_total").increment(1);
                 return Vec::new();
             }
-            return vec![Self {
-                json: msg.payload.clone(),
-                msgpack: OnceLock::new(),
-                position: None,
-            }];
+            return vec![event(None, msg.payload.clone())];
         }
-        let Some(events) = natter_nats::user_events::decode(msg.headers.as_ref(), &msg.payload)
-        else {
-            // Only store workers publish here: a bug, not input. The socket's next
-            // message reveals the gap, which is filled from the store.
-            tracing::error!(subject = %msg.subject, "malformed event batch dropped");
-            return Vec::new();
-        };
-        events
-            .into_iter()
-            .map(|e| Self {
-                json: e.json,
-                msgpack: OnceLock::new(),
-                position: e.position,
-            })
-            .collect()
+        natter_nats::user_events::decode(msg.headers.as_ref(), &msg.payload, event).unwrap_or_else(
+            || {
+                // Only store workers publish here: a bug, not input. The socket's next
+                // message reveals the gap, which is filled from the store.
+                tracing::error!(subject = %msg.subject, "malformed event batch dropped");
+                Vec::new()
+            },
+        )
     }
 
     /// Bytes it holds (its JSON): what it costs a socket's inbox.
@@ -234,10 +230,7 @@ async fn relay_all(
             },
             Some(next) = all.next(), if !all.is_empty() => next,
         };
-        let events: Vec<Arc<UserEvent>> = UserEvent::from_nats(&msg)
-            .into_iter()
-            .map(Arc::new)
-            .collect();
+        let events = UserEvent::from_nats(&msg);
         let subs = subs.lock().unwrap_or_else(|e| e.into_inner());
         let Some(entry) = subs.get(&*subject) else {
             continue;

@@ -124,7 +124,8 @@ impl<Req: Serialize, Resp: DeserializeOwned> Rpc<Req, Resp> {
         req: &Req,
         warn: bool,
     ) -> RpcReply<Resp> {
-        let subject = self.subject_of(shard);
+        // A Subject clones by reference count: one for the request, one for the log.
+        let subject = async_nats::Subject::from(self.subject_of(shard));
         let payload = internal::encode(req);
         let asked =
             tokio::time::timeout(self.timeout, nats.request(subject.clone(), payload.into())).await;
@@ -132,13 +133,13 @@ impl<Req: Serialize, Resp: DeserializeOwned> Rpc<Req, Resp> {
             Ok(Ok(msg)) => internal::decode_reply(&msg.payload),
             Ok(Err(e)) => {
                 if warn {
-                    tracing::warn!(subject, error = %e, "rpc failed");
+                    tracing::warn!(%subject, error = %e, "rpc failed");
                 }
                 Err(unavailable())
             }
             Err(_) => {
                 if warn {
-                    tracing::warn!(subject, timeout = ?self.timeout, "rpc timed out");
+                    tracing::warn!(%subject, timeout = ?self.timeout, "rpc timed out");
                 }
                 Err(unavailable())
             }

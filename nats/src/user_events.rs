@@ -9,6 +9,8 @@
 //!   the events, and `Natter-Positions` listing each one's `channel:seq:bytes` in
 //!   order, comma-separated, so an edge slices the array without parsing it.
 
+use std::fmt::Write as _;
+
 use async_nats::HeaderMap;
 use bytes::Bytes;
 
@@ -16,16 +18,6 @@ use crate::headers as h;
 
 /// One message event: its channel, its seq there, and its JSON.
 pub type MessageEvent = (u64, u64, Bytes);
-
-/// One decoded event: its (channel, seq) if it is a message event, and its JSON
-/// (a slice of the NATS payload, not a copy).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Decoded {
-    /// (channel, seq) of a message event.
-    pub position: Option<(u64, u64)>,
-    /// The event's JSON, as clients receive it.
-    pub json: Bytes,
-}
 
 /// Headers and payload for message events of one user: the only event as is, or
 /// several as a JSON array with their positions.
@@ -53,7 +45,8 @@ where
             positions.push(',');
             payload.push(b',');
         }
-        positions.push_str(&format!("{channel}:{seq}:{}", json.len()));
+        // Written in place: this runs per event per member of every batch.
+        let _ = write!(positions, "{channel}:{seq}:{}", json.len());
         payload.extend_from_slice(json);
     }
     payload.push(b']');
@@ -62,23 +55,32 @@ where
     (headers, Bytes::from(payload))
 }
 
-/// The events of one NATS message on a user's subject; `None` if a batch's
-/// positions do not fit its payload.
-pub fn decode(headers: Option<&HeaderMap>, payload: &Bytes) -> Option<Vec<Decoded>> {
+/// The events of one NATS message on a user's subject, each made by `event` from
+/// its (channel, seq) if it is a message event and its JSON (a slice of the NATS
+/// payload, not a copy); `None` if a batch's positions do not fit its payload.
+pub fn decode<T>(
+    headers: Option<&HeaderMap>,
+    payload: &Bytes,
+    mut event: impl FnMut(Option<(u64, u64)>, Bytes) -> T,
+) -> Option<Vec<T>> {
     let header = |name: &str| headers.and_then(|hs| hs.get(name)).map(|v| v.as_str());
     if let Some(positions) = header(h::POSITIONS) {
-        return split(payload, positions);
+        return split(payload, positions, event);
     }
     let number = |name: &str| header(name).and_then(|v| v.parse::<u64>().ok());
-    Some(vec![Decoded {
-        position: number(h::CHANNEL).zip(number(h::SEQ)),
-        json: payload.clone(),
-    }])
+    Some(vec![event(
+        number(h::CHANNEL).zip(number(h::SEQ)),
+        payload.clone(),
+    )])
 }
 
 /// Slices a JSON array of message events by its `channel:seq:bytes` positions.
-fn split(payload: &Bytes, positions: &str) -> Option<Vec<Decoded>> {
-    let mut events = Vec::new();
+fn split<T>(
+    payload: &Bytes,
+    positions: &str,
+    mut event: impl FnMut(Option<(u64, u64)>, Bytes) -> T,
+) -> Option<Vec<T>> {
+    let mut events = Vec::with_capacity(positions.bytes().filter(|b| *b == b',').count() + 1);
     // Skip the opening bracket; each event is followed by a comma or the closing one.
     let mut at = 1usize;
     for p in positions.split(',') {
@@ -92,10 +94,7 @@ fn split(payload: &Bytes, positions: &str) -> Option<Vec<Decoded>> {
         if end >= payload.len() {
             return None;
         }
-        events.push(Decoded {
-            position: Some((channel, seq)),
-            json: payload.slice(at..end),
-        });
+        events.push(event(Some((channel, seq)), payload.slice(at..end)));
         at = end + 1;
     }
     (at == payload.len()).then_some(events)
@@ -117,14 +116,11 @@ mod tests {
             (1..=50).map(|s| ev(s % 3, s, r#"{"t":"[,]"}"#)).collect(),
         ] {
             let (headers, payload) = encode(&list);
-            let decoded = decode(Some(&headers), &payload).expect("decodes");
-            let back: Vec<MessageEvent> = decoded
-                .into_iter()
-                .map(|d| {
-                    let (c, s) = d.position.expect("a message event has a position");
-                    (c, s, d.json)
-                })
-                .collect();
+            let back: Vec<MessageEvent> = decode(Some(&headers), &payload, |position, json| {
+                let (c, s) = position.expect("a message event has a position");
+                (c, s, json)
+            })
+            .expect("decodes");
             assert_eq!(back, list);
         }
     }
@@ -132,20 +128,16 @@ mod tests {
     #[test]
     fn an_event_without_position_headers_is_one_event() {
         let payload = Bytes::from_static(br#"{"type":"typing"}"#);
-        let decoded = decode(Some(&h::json_event("typing")), &payload).expect("decodes");
-        assert_eq!(
-            decoded,
-            vec![Decoded {
-                position: None,
-                json: payload
-            }]
-        );
+        let decoded =
+            decode(Some(&h::json_event("typing")), &payload, |p, j| (p, j)).expect("decodes");
+        assert_eq!(decoded, vec![(None, payload)]);
     }
 
     #[test]
     fn a_batch_whose_positions_do_not_fit_is_refused() {
         let payload = Bytes::from_static(br#"[{"a":1},{"bb":22}]"#);
-        assert!(split(&payload, "7:1:7,7:2:9").is_some());
+        let pair = |p: Option<(u64, u64)>, j: Bytes| (p, j);
+        assert!(split(&payload, "7:1:7,7:2:9", pair).is_some());
         for bad in [
             "7:1:7",
             "7:1:7,7:2:99",
@@ -154,7 +146,7 @@ mod tests {
             "7:1",
             "",
         ] {
-            assert!(split(&payload, bad).is_none(), "{bad}");
+            assert!(split(&payload, bad, pair).is_none(), "{bad}");
         }
     }
 }

@@ -245,8 +245,9 @@ pub(crate) async fn member_roles(w: &Worker, channel_id: u64) -> RpcReply<Vec<Me
         .collect())
 }
 
-/// The current channels of `user` (left ones excluded), up to [`MAX_USER_CHANNELS`].
-async fn current_channels(w: &Worker, user: u64) -> Result<HashSet<u64>, StoreError> {
+/// The current channels of `user` (left ones excluded) by id, up to
+/// [`MAX_USER_CHANNELS`] (the oldest ids first).
+async fn current_channels(w: &Worker, user: u64) -> Result<Vec<u64>, StoreError> {
     let rows = w
         .store
         .scan(
@@ -254,12 +255,12 @@ async fn current_channels(w: &Worker, user: u64) -> Result<HashSet<u64>, StoreEr
             MAX_USER_CHANNELS,
         )
         .await?;
-    let mut out = HashSet::with_capacity(rows.len());
+    let mut out = Vec::with_capacity(rows.len());
     for (k, v) in rows {
         if tables::USER_CHANNEL.decode(&v)?.left_seq.is_none()
             && let Some(cid) = keys::trailing_u64(&k)
         {
-            out.insert(cid);
+            out.push(cid);
         }
     }
     Ok(out)
@@ -274,7 +275,11 @@ pub(crate) async fn contacts(w: &Worker, req: ContactsReq) -> RpcReply<Vec<u64>>
             "too many users in one request",
         ));
     }
-    let mine = current_channels(w, req.user_id).await.map_err(store_err)?;
+    let mine: HashSet<u64> = current_channels(w, req.user_id)
+        .await
+        .map_err(store_err)?
+        .into_iter()
+        .collect();
     let mut out = Vec::new();
     for other in req.others {
         if other == req.user_id {
@@ -282,7 +287,7 @@ pub(crate) async fn contacts(w: &Worker, req: ContactsReq) -> RpcReply<Vec<u64>>
             continue;
         }
         let theirs = current_channels(w, other).await.map_err(store_err)?;
-        if !mine.is_disjoint(&theirs) {
+        if theirs.iter().any(|c| mine.contains(c)) {
             out.push(other);
         }
     }
@@ -316,20 +321,7 @@ pub(crate) async fn list(w: &Worker, req: ChannelListReq) -> RpcReply<ChannelLis
         })?),
     };
     let uid = req.user_id;
-    let rows = w
-        .store
-        .scan(ScanRange::prefix(keys::channels_of(uid)), MAX_USER_CHANNELS)
-        .await
-        .map_err(store_err)?;
-    let mut cids = Vec::with_capacity(rows.len());
-    for (k, v) in &rows {
-        let uc = tables::USER_CHANNEL.decode(v).map_err(store_err)?;
-        if uc.left_seq.is_none()
-            && let Some(cid) = keys::trailing_u64(k)
-        {
-            cids.push(cid);
-        }
-    }
+    let cids = current_channels(w, uid).await.map_err(store_err)?;
     let store = w.store.as_ref();
     let recs = tables::CHANNEL
         .get_many(store, &cids)
