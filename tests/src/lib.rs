@@ -12,6 +12,7 @@
 //! - [`chaos`]: traffic that survives faults, and its end-of-run accounting.
 
 pub mod chaos;
+pub mod raw;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

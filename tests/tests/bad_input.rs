@@ -412,21 +412,13 @@ async fn slow_loris_and_silent_connections_are_dropped_while_others_are_served()
     );
 }
 
-/// The whole HTTP/1.1 response to `GET path` (the connection closes after it).
+/// The whole HTTP/1.1 response to `GET path`, lowercased (the connection closes
+/// after it; empty when the edge closed it unanswered).
 async fn http_get(addr: &str, path: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    s.write_all(
-        format!("GET {path} HTTP/1.1\r\nHost: natter\r\nConnection: close\r\n\r\n").as_bytes(),
-    )
-    .await
-    .expect("request");
-    let mut out = Vec::new();
-    tokio::time::timeout(WAIT, s.read_to_end(&mut out))
+    let request = format!("GET {path} HTTP/1.1\r\nHost: natter\r\nConnection: close\r\n\r\n");
+    natter_tests::raw::http(addr, None, &request)
         .await
-        .expect("response in time")
-        .expect("read");
-    String::from_utf8_lossy(&out).to_lowercase()
+        .to_lowercase()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -597,30 +589,10 @@ async fn a_flood_of_logins_is_bounded_in_memory_and_told_to_retry() {
 /// The status line of a WebSocket upgrade to `addr` with `token`, sent with
 /// `origin` (none: no `Origin` header, as an app would).
 async fn upgrade_status(addr: &str, token: &str, origin: Option<&str>) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let origin = origin.map_or(String::new(), |o| format!("Origin: {o}\r\n"));
-    s.write_all(
-        format!(
-            "GET /v1/ws?token={token} HTTP/1.1\r\nHost: {addr}\r\nConnection: Upgrade\r\n\
-             Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\
-             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n{origin}\r\n"
-        )
-        .as_bytes(),
-    )
-    .await
-    .expect("request");
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n") {
-        let n = tokio::time::timeout(WAIT, s.read(&mut byte))
-            .await
-            .expect("answer in time")
-            .expect("read");
-        assert!(n == 1, "closed before a status line");
-        head.push(byte[0]);
+    match natter_tests::raw::RawSocket::open(addr, token, origin).await {
+        Ok(_) => "HTTP/1.1 101 Switching Protocols".into(),
+        Err(status) => status,
     }
-    String::from_utf8_lossy(&head).trim().to_string()
 }
 
 /// A page from a foreign origin cannot open a socket with a user's token (a site
@@ -714,18 +686,6 @@ async fn devices_per_user_are_bounded_by_removing_the_oldest() {
     assert!(ids.contains(&"d100".to_string()) && ids.contains(&"d001".to_string()));
 }
 
-/// The response to `GET path`, or what arrived before the connection ended (a
-/// reset reads as the end).
-async fn http_get_lossy(addr: &str, path: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let request = format!("GET {path} HTTP/1.1\r\nHost: natter\r\nConnection: close\r\n\r\n");
-    let _ = s.write_all(request.as_bytes()).await;
-    let mut out = Vec::new();
-    let _ = tokio::time::timeout(WAIT, s.read_to_end(&mut out)).await;
-    String::from_utf8_lossy(&out).to_lowercase()
-}
-
 /// An edge holds at most `--max-connections` connections (sockets included): one
 /// more is closed as soon as it is accepted, and once one ends a new one is served.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -746,7 +706,7 @@ async fn connections_are_bounded_per_edge() {
     }
     let addr = sys.edges[i].url.trim_start_matches("http://").to_string();
     // One more is closed without an answer (a full request gets no response).
-    let over = http_get_lossy(&addr, "/healthz").await;
+    let over = http_get(&addr, "/healthz").await;
     assert!(
         over.is_empty(),
         "a connection over the bound was served: {over}"
@@ -769,32 +729,14 @@ async fn connections_are_bounded_per_edge() {
 
 /// A login from `source` (a loopback address) to `addr`; the HTTP status line.
 async fn login_from(source: &str, addr: &str, username: &str, password: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
-    socket
-        .bind(format!("{source}:0").parse().expect("source"))
-        .expect("bind source");
-    let mut s = socket
-        .connect(addr.parse().expect("edge address"))
-        .await
-        .expect("connect");
     let body = format!(r#"{{"username":"{username}","password":"{password}"}}"#);
-    s.write_all(
-        format!(
-            "POST /v1/login HTTP/1.1\r\nHost: natter\r\nContent-Type: application/json\r\n\
-             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .as_bytes(),
-    )
-    .await
-    .expect("request");
-    let mut out = Vec::new();
-    tokio::time::timeout(WAIT, s.read_to_end(&mut out))
+    let request = format!(
+        "POST /v1/login HTTP/1.1\r\nHost: natter\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    natter_tests::raw::http(addr, Some(source), &request)
         .await
-        .expect("answer in time")
-        .expect("read");
-    String::from_utf8_lossy(&out)
         .lines()
         .next()
         .unwrap_or_default()

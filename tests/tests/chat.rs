@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use natter_client::Incoming;
 use natter_protocol::ws::ServerEvent;
+use natter_tests::raw::RawSocket;
 use natter_tests::{Device, System, eventually, user};
 
 const BIN: &str = env!("CARGO_BIN_EXE_natter-under-test");
@@ -374,100 +375,6 @@ async fn pipelined_sends_from_one_socket_are_stored_in_send_order() {
     );
 }
 
-/// A raw WebSocket client for frame-level tests: the handshake, masked frames
-/// written in pieces, and server frames read whole.
-struct RawSocket {
-    tcp: tokio::net::TcpStream,
-}
-
-impl RawSocket {
-    async fn connect(base: &str, token: &str) -> Self {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let addr = base.trim_start_matches("http://");
-        let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
-        tcp.write_all(
-            format!(
-                "GET /v1/ws?token={token} HTTP/1.1\r\nHost: {addr}\r\nConnection: Upgrade\r\n\
-                 Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\
-                 Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
-            )
-            .as_bytes(),
-        )
-        .await
-        .expect("upgrade request");
-        let mut head = Vec::new();
-        let mut byte = [0u8; 1];
-        while !head.ends_with(b"\r\n\r\n") {
-            tcp.read_exact(&mut byte).await.expect("upgrade response");
-            head.push(byte[0]);
-        }
-        assert!(
-            head.starts_with(b"HTTP/1.1 101"),
-            "{}",
-            String::from_utf8_lossy(&head)
-        );
-        Self { tcp }
-    }
-
-    /// A masked text frame carrying `payload`, as bytes on the wire.
-    fn text_frame(payload: &[u8]) -> Vec<u8> {
-        let mut f = vec![0x81];
-        let len = payload.len();
-        if len < 126 {
-            f.push(0x80 | len as u8);
-        } else if len < 65_536 {
-            f.push(0x80 | 126);
-            f.extend_from_slice(&(len as u16).to_be_bytes());
-        } else {
-            f.push(0x80 | 127);
-            f.extend_from_slice(&(len as u64).to_be_bytes());
-        }
-        let mask = [0x12, 0x34, 0x56, 0x78];
-        f.extend_from_slice(&mask);
-        f.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
-        f
-    }
-
-    async fn write(&mut self, bytes: &[u8]) {
-        use tokio::io::AsyncWriteExt;
-        self.tcp.write_all(bytes).await.expect("write");
-        self.tcp.flush().await.expect("flush");
-    }
-
-    /// The next server frame's opcode and payload.
-    async fn frame(&mut self) -> (u8, Vec<u8>) {
-        use tokio::io::AsyncReadExt;
-        let read = async {
-            let mut h = [0u8; 2];
-            self.tcp.read_exact(&mut h).await?;
-            let len = match h[1] & 0x7f {
-                126 => u64::from(self.tcp.read_u16().await?),
-                127 => self.tcp.read_u64().await?,
-                n => u64::from(n),
-            };
-            let mut payload = vec![0u8; len as usize];
-            self.tcp.read_exact(&mut payload).await?;
-            Ok::<_, std::io::Error>((h[0] & 0x0f, payload))
-        };
-        tokio::time::timeout(WAIT, read)
-            .await
-            .expect("a frame in time")
-            .expect("a frame")
-    }
-
-    /// Server events until one whose JSON contains `needle`.
-    async fn until(&mut self, needle: &str) -> String {
-        loop {
-            let (opcode, payload) = self.frame().await;
-            let text = String::from_utf8_lossy(&payload).into_owned();
-            assert_ne!(opcode, 0x8, "closed: {text}");
-            if text.contains(needle) {
-                return text;
-            }
-        }
-    }
-}
-
 /// A long frame that arrives in pieces while the socket has other work (here a
 /// message delivered to it in between) is read whole. The edge's read consumes a
 /// frame's header before its payload is in, so a read dropped half-way once lost
@@ -479,7 +386,10 @@ async fn a_long_frame_arriving_in_pieces_survives_other_work_on_its_socket() {
     let (alice, alice_id) = user(&sys.client(0), "alice").await;
     let (bob, _) = user(&sys.client(0), "bob").await;
     let dm = bob.open_dm(alice_id).await.unwrap().id;
-    let mut raw = RawSocket::connect(&sys.edges[0].url, alice.token().expect("token")).await;
+    let addr = sys.edges[0].url.trim_start_matches("http://").to_string();
+    let mut raw = RawSocket::open(&addr, alice.token().expect("token"), None)
+        .await
+        .expect("socket");
     raw.until("\"synced\"").await;
     let op = format!(
         r#"{{"op":"send","channel":"{dm}","client_msg_id":"split","text":"{}"}}"#,
