@@ -104,6 +104,15 @@ impl Tokens {
         })?;
         data.claims.sub.parse().map_err(|_| invalid())
     }
+
+    /// The keys this edge signs its log appends with (derived from the token keys).
+    pub fn log_keys(&self) -> natter_nats::log_auth::LogKeys {
+        natter_nats::log_auth::LogKeys::derive(
+            self.keys
+                .iter()
+                .map(|k| (k.kid.as_str(), k.secret.as_slice())),
+        )
+    }
 }
 
 fn now_secs() -> u64 {

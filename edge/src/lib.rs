@@ -197,6 +197,7 @@ pub async fn run(
             js.clone(),
             layout.partitions,
             config.log_appends_in_flight,
+            config.tokens.log_keys(),
         ),
         presence,
         presence_shards: layout.presence_shards,

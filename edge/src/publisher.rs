@@ -9,11 +9,13 @@
 //! partition's entries in the order they were accepted, retries included; the
 //! partitions' appends run side by side, which lets the server share its fsyncs
 //! between them (measured in docs/performance.md against one append in flight per
-//! stream, a stream per partition, and atomic or fast-ingest batches).
+//! stream, a stream per partition, and atomic or fast-ingest batches). Each append
+//! is signed ([`natter_nats::log_auth`]): owners drop what no edge signed.
 
 use std::time::Duration;
 
 use bytes::Bytes;
+use natter_nats::log_auth::{LOG_MAC, LogKeys};
 use natter_nats::{headers as h, layout, subjects};
 use natter_protocol::internal::{self, LogBatch, LogEntry};
 use natter_protocol::{ApiError, ErrorCode};
@@ -50,12 +52,25 @@ pub struct Publisher {
 impl Publisher {
     /// Starts one batching task per partition; at most `in_flight` appends (of any
     /// partitions) wait for JetStream at once, the partition waiting longest first.
-    pub fn start(js: async_nats::jetstream::Context, partitions: u32, in_flight: usize) -> Self {
+    /// Each append is signed with `keys` (the owner drops unsigned ones).
+    pub fn start(
+        js: async_nats::jetstream::Context,
+        partitions: u32,
+        in_flight: usize,
+        keys: LogKeys,
+    ) -> Self {
         let slots = Arc::new(Semaphore::new(in_flight.max(1)));
+        let keys = Arc::new(keys);
         let queues = (0..partitions)
             .map(|p| {
                 let (tx, rx) = mpsc::channel(8 * MAX_BATCH_ENTRIES);
-                tokio::spawn(run_partition(js.clone(), p, rx, slots.clone()));
+                tokio::spawn(run_partition(
+                    js.clone(),
+                    p,
+                    rx,
+                    slots.clone(),
+                    keys.clone(),
+                ));
                 tx
             })
             .collect();
@@ -91,6 +106,7 @@ async fn run_partition(
     p: u32,
     mut rx: mpsc::Receiver<Pending>,
     slots: Arc<Semaphore>,
+    keys: Arc<LogKeys>,
 ) {
     while let Some(first) = rx.recv().await {
         // What arrives while this partition waits for a slot joins its append.
@@ -111,7 +127,7 @@ async fn run_partition(
         let (entries, waiters): (Vec<_>, Vec<_>) =
             batch.into_iter().map(|p| (p.entry, p.done)).unzip();
         let started = std::time::Instant::now();
-        let result = publish_batch(&js, p, entries).await;
+        let result = publish_batch(&js, &keys, p, entries).await;
         metrics::histogram!("natter_edge_publish_ack_seconds")
             .record(started.elapsed().as_secs_f64());
         metrics::histogram!("natter_edge_publish_batch_sends").record(waiters.len() as f64);
@@ -123,6 +139,7 @@ async fn run_partition(
 
 async fn publish_batch(
     js: &async_nats::jetstream::Context,
+    keys: &LogKeys,
     p: u32,
     entries: Vec<LogEntry>,
 ) -> Result<(), ApiError> {
@@ -140,10 +157,14 @@ async fn publish_batch(
     }
     .to_string();
     let payload = Bytes::from(internal::encode(&LogBatch { entries }));
+    let mac = keys.sign(&subject, &payload);
     let mut backoff = Duration::from_millis(100);
     for attempt in 1..=PUBLISH_ATTEMPTS {
         let mut headers = async_nats::HeaderMap::new();
         headers.insert(h::CONTENT_TYPE, h::MSGPACK);
+        if let Some(mac) = &mac {
+            headers.insert(LOG_MAC, mac.as_str());
+        }
         let publish = async_nats::jetstream::message::PublishMessage::build()
             .payload(payload.clone())
             .headers(headers)

@@ -9,6 +9,7 @@
 //!   `user.<user_id>`, `rpc.<service>.<method>`).
 //! - [`layout`]: the message stream, its per-partition consumers and the KV buckets,
 //!   created idempotently by whichever service starts first ([`layout::ensure`]).
+//! - [`log_auth`]: edges sign their appends to the log; owners verify them.
 //! - [`rpc`]: every request-reply between services (subject, request and reply
 //!   types, timeout) and the one client that calls them.
 //! - [`user_events`]: the format of what store workers publish on `user.<id>`
@@ -25,6 +26,7 @@
 pub mod connect;
 pub mod health;
 pub mod layout;
+pub mod log_auth;
 pub mod rpc;
 pub mod server;
 pub mod subjects;

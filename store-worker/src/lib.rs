@@ -69,6 +69,13 @@ pub struct StoreWorkerConfig {
     /// How long a sign-up or login waits for a hashing slot before it is told
     /// `unavailable` (a flood of logins costs its senders, not everyone's memory).
     pub password_hash_wait: std::time::Duration,
+    /// Keys that verify appends to the log (derived from the edges' token keys): an
+    /// append not signed with one of them is dropped, so a stolen NATS credential
+    /// cannot append as another user. The first also signs what this worker appends.
+    pub log_keys: natter_nats::log_auth::LogKeys,
+    /// Applies unsigned appends too (logged and counted): only while upgrading from a
+    /// version whose edges did not sign them (docs/operations.md).
+    pub accept_unsigned_log: bool,
 }
 
 /// Default most password hashes at once: one per core, at least 2.
@@ -87,6 +94,8 @@ impl Default for StoreWorkerConfig {
             health: natter_nats::health::Health::default(),
             password_hashes: default_password_hashes(),
             password_hash_wait: std::time::Duration::from_secs(2),
+            log_keys: natter_nats::log_auth::LogKeys::derive([]),
+            accept_unsigned_log: false,
         }
     }
 }

@@ -96,6 +96,14 @@ pub const TEST_KEY_ID: &str = "test-1";
 /// The secret of [`TEST_KEY_ID`], 32 bytes as hex.
 pub const TEST_KEY_HEX: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
+/// The bytes of [`TEST_KEY_HEX`].
+pub fn test_key_secret() -> Vec<u8> {
+    (0..TEST_KEY_HEX.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&TEST_KEY_HEX[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
 /// Presence TTL of test systems, in seconds.
 pub const PRESENCE_TTL_SECS: u64 = 3;
 /// Idle timeout of test edges' sockets, in seconds (test clients beat every second).
@@ -401,6 +409,8 @@ impl System {
             Some(pd) => cmd.arg("--store").arg(format!("tikv://{pd}")),
             None => cmd.arg("--store-dir").arg(store),
         };
+        cmd.arg("--token-keys-file")
+            .arg(self.dir.path().join("token-keys"));
         cmd.args(flags);
         let child = cmd.spawn().expect("spawn store worker");
         Proc {

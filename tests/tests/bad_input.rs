@@ -6,7 +6,7 @@ use natter_client::{Client, Connection, Incoming};
 use natter_protocol::ErrorCode;
 use natter_protocol::http::HistoryQuery;
 use natter_protocol::ws::ServerEvent;
-use natter_tests::{HEADER_TIMEOUT_SECS, System, TEST_KEY_HEX, TEST_KEY_ID, user};
+use natter_tests::{HEADER_TIMEOUT_SECS, System, TEST_KEY_ID, user};
 
 const BIN: &str = env!("CARGO_BIN_EXE_natter-under-test");
 const WAIT: Duration = Duration::from_secs(20);
@@ -23,13 +23,6 @@ async fn error_code(conn: &mut Connection) -> (ErrorCode, Option<String>) {
             other => panic!("expected an error frame, got {other:?}"),
         }
     }
-}
-
-fn hex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
 }
 
 fn token(user_id: u64, exp: u64, kid: &str, secret: &[u8]) -> String {
@@ -172,7 +165,7 @@ async fn bad_tokens_and_bad_http_bodies_are_refused() {
     let sys = System::start(BIN, 1).await;
     let anon = sys.client(0);
     let (alice, alice_id) = user(&anon, "alice").await;
-    let secret = hex(TEST_KEY_HEX);
+    let secret = natter_tests::test_key_secret();
 
     let forged = anon.with_token(&token(
         alice_id,

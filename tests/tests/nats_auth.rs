@@ -192,6 +192,68 @@ async fn services_work_under_their_own_nats_users_and_an_edge_cannot_act_as_a_st
     a.send(g.id, "m4", "after the forgery").await;
     let got = b.messages(1).await;
     assert_eq!(got[0].text, "after the forgery");
+    // An edge credential may append to the log (that is its job), but an append it
+    // did not sign with the edges' key is dropped by the owner: a sender forged
+    // without a signature, one signed with another key, and a signed append moved
+    // to another partition's subject (the signature covers the subject).
+    let forged_log = |text: &str| {
+        let send = natter_protocol::internal::StreamSend {
+            message_id: rand::random::<u64>() >> 1,
+            channel_id: g.id,
+            sender_id: bob_id,
+            client_msg_id: format!("forged-{text}"),
+            text: text.into(),
+            sent_at_ms: 1,
+        };
+        natter_protocol::internal::encode(&natter_protocol::internal::LogBatch {
+            entries: vec![natter_protocol::internal::LogEntry::Send(send)],
+        })
+    };
+    let partitions = natter_nats::layout::LayoutConfig::default().partitions;
+    let p = natter_nats::layout::partition_of(g.id, partitions);
+    let subject = natter_nats::subjects::channel_log(p, g.id);
+    let other_subject = natter_nats::subjects::partition_log_multi((p + 1) % partitions);
+    let wrong_key = natter_nats::log_auth::LogKeys::derive([(
+        natter_tests::TEST_KEY_ID,
+        &b"not the edges' key, 32 bytes long"[..],
+    )]);
+    let mut appends = vec![(subject.clone(), forged_log("unsigned"), None)];
+    let payload = forged_log("wrong key");
+    let mac = wrong_key.sign(&subject, &payload);
+    appends.push((subject.clone(), payload, mac));
+    let edge_keys = natter_nats::log_auth::LogKeys::derive([(
+        natter_tests::TEST_KEY_ID,
+        &natter_tests::test_key_secret()[..],
+    )]);
+    let payload = forged_log("moved");
+    let mac = edge_keys.sign(&subject, &payload);
+    appends.push((other_subject, payload, mac));
+    for (subject, payload, mac) in appends {
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert(
+            natter_nats::headers::CONTENT_TYPE,
+            natter_nats::headers::MSGPACK,
+        );
+        if let Some(mac) = mac {
+            headers.insert(natter_nats::log_auth::LOG_MAC, mac.as_str());
+        }
+        edge.publish_with_headers(subject, headers, payload.into())
+            .await
+            .unwrap();
+    }
+    edge.flush().await.unwrap();
+    a.send(g.id, "m5", "after the forged appends").await;
+    let got = b.messages(1).await;
+    assert_eq!(got[0].text, "after the forged appends");
+    let history = bob.history(g.id, &Default::default()).await.unwrap();
+    assert!(
+        history
+            .messages
+            .iter()
+            .all(|m| !["unsigned", "wrong key", "moved"].contains(&m.text.as_str())),
+        "a forged append was stored: {:?}",
+        history.messages
+    );
     let logs = sys.logs().to_lowercase();
     assert!(
         !logs.contains("permissions violation"),

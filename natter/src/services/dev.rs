@@ -72,6 +72,7 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
     let worker_nats = natter_nats::connect(server.url(), "natter-store-worker").await?;
     let worker_cfg = StoreWorkerConfig {
         layout: nats_args.layout(),
+        log_keys: super::run::load_log_keys(&keys_file)?,
         ..Default::default()
     };
     // Every in-process service's metrics, with the store worker's readiness.

@@ -278,6 +278,16 @@ pub struct StoreWorkerArgs {
     pub(super) store_dir: PathBuf,
     #[command(flatten)]
     pub(super) tikv: TikvFlags,
+    /// The edges' token key file (as for `natter edge`): appends to the log are
+    /// verified with keys derived from it, so one not signed by an edge is dropped.
+    #[arg(long, env = "NATTER_TOKEN_KEYS_FILE")]
+    pub(super) token_keys_file: Option<PathBuf>,
+    /// Apply log appends that carry no signature (counted and logged): only while
+    /// upgrading from a version whose edges did not sign them, until every edge runs
+    /// this version and the log is applied; a stolen NATS credential can forge
+    /// senders meanwhile.
+    #[arg(long, env = "NATTER_ACCEPT_UNSIGNED_LOG_APPENDS")]
+    pub(super) accept_unsigned_log_appends: bool,
     /// Serve /metrics and /healthz on this address.
     #[arg(long, env = "NATTER_METRICS_LISTEN")]
     pub(super) metrics_listen: Option<String>,

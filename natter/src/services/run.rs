@@ -107,6 +107,15 @@ pub(crate) fn load_token_keys(path: &Path) -> anyhow::Result<Vec<TokenKey>> {
     Ok(keys)
 }
 
+/// The keys that sign and verify log appends, derived from the token key file.
+pub(crate) fn load_log_keys(path: &Path) -> anyhow::Result<natter_nats::log_auth::LogKeys> {
+    let keys = load_token_keys(path)?;
+    anyhow::ensure!(!keys.is_empty(), "no key in {}", path.display());
+    Ok(natter_nats::log_auth::LogKeys::derive(
+        keys.iter().map(|k| (k.kid.as_str(), k.secret.as_slice())),
+    ))
+}
+
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
     if !s.len().is_multiple_of(2) {
         return None;
@@ -134,8 +143,14 @@ pub async fn store_worker(args: StoreWorkerArgs) -> anyhow::Result<()> {
         );
         store = std::sync::Arc::new(natter_store::failpoint::LoseUnsyncedTail::new(store));
     }
+    let keys = args.token_keys_file.as_deref().context(
+        "--token-keys-file (or NATTER_TOKEN_KEYS_FILE) is required: it verifies the log's appends",
+    )?;
+    let log_keys = load_log_keys(keys)?;
     let nats = natter_nats::connect(&args.nats.nats_url, "natter-store-worker").await?;
     let config = StoreWorkerConfig {
+        log_keys,
+        accept_unsigned_log: args.accept_unsigned_log_appends,
         layout: args.nats.layout(),
         lease_ttl: std::time::Duration::from_secs(args.lease_ttl_secs.max(1)),
         checkpoint_every: std::time::Duration::from_millis(args.checkpoint_ms.max(1)),

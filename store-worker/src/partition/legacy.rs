@@ -63,15 +63,18 @@ pub(super) async fn drain(w: &Worker, p: u32) -> anyhow::Result<()> {
                 && !old.sends.is_empty()
             {
                 let entries: Vec<LogEntry> = old.sends.into_iter().map(LogEntry::Send).collect();
+                let subject = subjects::partition_log_multi(p);
+                let payload = internal::encode(&LogBatch { entries });
                 let mut headers = async_nats::HeaderMap::new();
                 headers.insert(h::CONTENT_TYPE, h::MSGPACK);
+                if let Some(mac) = w.config.log_keys.sign(&subject, &payload) {
+                    headers.insert(natter_nats::log_auth::LOG_MAC, mac.as_str());
+                }
                 let publish = async_nats::jetstream::message::PublishMessage::build()
-                    .payload(internal::encode(&LogBatch { entries }).into())
+                    .payload(payload.into())
                     .headers(headers)
                     .message_id(format!("msgs-{seq}"));
-                w.js.send_publish(subjects::partition_log_multi(p), publish)
-                    .await?
-                    .await?;
+                w.js.send_publish(subject, publish).await?.await?;
                 moved += 1;
             }
             m.double_ack()

@@ -332,16 +332,22 @@ impl Owner<'_> {
                 );
             }
             self.last_seen = info.stream_sequence;
-            let batch: LogBatch = match internal::decode(&m.payload) {
-                Ok(b) => b,
-                Err(e) => {
-                    // Only edges append; an undecodable entry is a bug, not input.
-                    tracing::error!(partition = self.p, seq = info.stream_sequence, error = %e, "undecodable log entry skipped");
-                    metrics::counter!("natter_store_log_entries_undecodable_total").increment(1);
-                    LogBatch {
-                        entries: Vec::new(),
+            let batch: LogBatch = match self.authenticated(m, info.stream_sequence) {
+                false => LogBatch {
+                    entries: Vec::new(),
+                },
+                true => match internal::decode(&m.payload) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        // Only edges append; an undecodable entry is a bug, not input.
+                        tracing::error!(partition = self.p, seq = info.stream_sequence, error = %e, "undecodable log entry skipped");
+                        metrics::counter!("natter_store_log_entries_undecodable_total")
+                            .increment(1);
+                        LogBatch {
+                            entries: Vec::new(),
+                        }
                     }
-                }
+                },
             };
             if info.stream_sequence <= self.applied {
                 replayed.extend(batch.entries);
@@ -357,6 +363,34 @@ impl Owner<'_> {
             self.apply(fresh, last).await?;
         }
         Ok(())
+    }
+
+    /// Whether an append was signed by an edge (or this worker): anything else was
+    /// appended with a stolen or misused NATS credential and is dropped, in a replay
+    /// as in the first run (the signature is part of the log).
+    fn authenticated(&self, m: &async_nats::jetstream::Message, seq: u64) -> bool {
+        let mac = m
+            .headers
+            .as_ref()
+            .and_then(|h| h.get(natter_nats::log_auth::LOG_MAC))
+            .map(|v| v.as_str());
+        match self.w.config.log_keys.verify(&m.subject, &m.payload, mac) {
+            Ok(()) => true,
+            Err(natter_nats::log_auth::Refused::Unsigned) if self.w.config.accept_unsigned_log => {
+                metrics::counter!("natter_store_log_appends_unsigned_total").increment(1);
+                true
+            }
+            Err(why) => {
+                tracing::error!(
+                    partition = self.p,
+                    seq,
+                    ?why,
+                    "log append not signed by an edge; dropped"
+                );
+                metrics::counter!("natter_store_log_appends_refused_total").increment(1);
+                false
+            }
+        }
     }
 
     async fn apply(&mut self, entries: Vec<LogEntry>, last: u64) -> anyhow::Result<()> {
