@@ -101,7 +101,13 @@ impl Cursors {
     }
 
     /// The flusher: writes what is pending, one round at a time, for the edge's life.
-    pub(crate) async fn run(self: Arc<Self>, nats: async_nats::Client, partitions: u32) {
+    /// Each request is signed with `keys`: owners move no cursor no edge vouched for.
+    pub(crate) async fn run(
+        self: Arc<Self>,
+        nats: async_nats::Client,
+        partitions: u32,
+        keys: natter_nats::log_auth::LogKeys,
+    ) {
         loop {
             let round = {
                 let mut s = self.state();
@@ -133,7 +139,14 @@ impl Cursors {
             let requests = by_partition.into_iter().flat_map(|(p, moves)| {
                 moves
                     .chunks(CURSOR_MOVES_MAX)
-                    .map(|c| (p, CursorMovesReq { moves: c.to_vec() }))
+                    .map(|c| {
+                        let moves = c.to_vec();
+                        let mac = keys.sign(
+                            &rpc::CURSOR_MOVES.subject_of(p),
+                            &natter_protocol::internal::encode(&moves),
+                        );
+                        (p, CursorMovesReq { moves, mac })
+                    })
                     .collect::<Vec<_>>()
             });
             futures::future::join_all(requests.map(|(p, req)| {

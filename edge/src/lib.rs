@@ -190,7 +190,11 @@ pub async fn run(
         tokio::spawn(discovery.clone().renew()),
         tokio::spawn(discovery.clone().follow()),
         watcher,
-        tokio::spawn(cursors.clone().run(nats.clone(), layout.partitions)),
+        tokio::spawn(cursors.clone().run(
+            nats.clone(),
+            layout.partitions,
+            config.tokens.log_keys(),
+        )),
     ];
     let edge = Arc::new(Edge {
         publisher: publisher::Publisher::start(

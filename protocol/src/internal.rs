@@ -98,6 +98,11 @@ pub struct LogBatch {
 pub struct CursorMovesReq {
     /// (user, device, channel, seq): the device has everything up to seq.
     pub moves: Vec<(u64, String, u64, u64)>,
+    /// The edge's signature of `moves` on this subject (`natter_nats::log_auth`,
+    /// over the MessagePack encoding of `moves`): an owner moves no cursor that no
+    /// edge vouched for.
+    #[serde(default)]
+    pub mac: Option<String>,
 }
 
 /// Most moves in one [`CursorMovesReq`] (keeps a request well under NATS's

@@ -96,6 +96,9 @@ pub const TEST_KEY_ID: &str = "test-1";
 /// The secret of [`TEST_KEY_ID`], 32 bytes as hex.
 pub const TEST_KEY_HEX: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
+/// Partitions of the log in every system the harness starts.
+pub const PARTITIONS: u32 = 4;
+
 /// The bytes of [`TEST_KEY_HEX`].
 pub fn test_key_secret() -> Vec<u8> {
     (0..TEST_KEY_HEX.len())
@@ -356,7 +359,7 @@ impl System {
         cmd.arg(role)
             .env("NATTER_NATS_URL", self.nats_url_as(nats_user(role)))
             .env("NATTER_REPLICAS", self.nats.replicas())
-            .env("NATTER_PARTITIONS", "4")
+            .env("NATTER_PARTITIONS", PARTITIONS.to_string())
             .env("NATTER_PRESENCE_SHARDS", "2")
             .env("NATTER_PRESENCE_TTL_SECS", PRESENCE_TTL_SECS.to_string())
             .env("NATTER_REGISTER_MS", "300")

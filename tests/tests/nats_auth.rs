@@ -209,7 +209,7 @@ async fn services_work_under_their_own_nats_users_and_an_edge_cannot_act_as_a_st
             entries: vec![natter_protocol::internal::LogEntry::Send(send)],
         })
     };
-    let partitions = natter_nats::layout::LayoutConfig::default().partitions;
+    let partitions = natter_tests::PARTITIONS;
     let p = natter_nats::layout::partition_of(g.id, partitions);
     let subject = natter_nats::subjects::channel_log(p, g.id);
     let other_subject = natter_nats::subjects::partition_log_multi((p + 1) % partitions);
@@ -253,6 +253,41 @@ async fn services_work_under_their_own_nats_users_and_an_edge_cannot_act_as_a_st
             .all(|m| !["unsigned", "wrong key", "moved"].contains(&m.text.as_str())),
         "a forged append was stored: {:?}",
         history.messages
+    );
+    // Nor may it move a device's cursor past messages it has not got (which would
+    // hide them from the device's catch-up) without the edges' signature.
+    b.close().await;
+    a.send(g.id, "m6", "while bob was away").await;
+    let bob2 = bob.clone();
+    natter_tests::eventually(Duration::from_secs(10), "m6 stored", move || {
+        let bob2 = bob2.clone();
+        async move {
+            bob2.history(g.id, &Default::default())
+                .await
+                .is_ok_and(|h| h.messages.iter().any(|m| m.text == "while bob was away"))
+        }
+    })
+    .await;
+    let as_edge = natter_nats::connect(&sys.nats_url_as("edge"), "attacker")
+        .await
+        .unwrap();
+    // Connected (the client connects in the background).
+    as_edge.flush().await.unwrap();
+    for mac in [None, wrong_key.sign("cursor.0", b"")] {
+        let forged = natter_protocol::internal::CursorMovesReq {
+            moves: vec![(bob_id, "b".into(), g.id, 1000)],
+            mac,
+        };
+        // Answered once handled (the owner does not tell a forger what it dropped).
+        natter_nats::rpc::CURSOR_MOVES
+            .call_shard(&as_edge, p, &forged)
+            .await
+            .unwrap();
+    }
+    let (_b, caught_up) = Device::connect(&bob, "b").await;
+    assert!(
+        caught_up.iter().any(|m| m.text == "while bob was away"),
+        "bob's catch-up after a forged cursor move: {caught_up:?}"
     );
     let logs = sys.logs().to_lowercase();
     assert!(

@@ -541,6 +541,24 @@ impl Owner<'_> {
     }
 
     async fn move_cursors(&mut self, req: CursorMovesReq) -> anyhow::Result<()> {
+        let signed = self.w.config.log_keys.verify(
+            &natter_nats::rpc::CURSOR_MOVES.subject_of(self.p),
+            &internal::encode(&req.moves),
+            req.mac.as_deref(),
+        );
+        match signed {
+            Ok(()) => {}
+            Err(natter_nats::log_auth::Refused::Unsigned) if self.w.config.accept_unsigned_log => {}
+            Err(why) => {
+                tracing::error!(
+                    partition = self.p,
+                    ?why,
+                    "cursor moves not signed by an edge; dropped"
+                );
+                metrics::counter!("natter_store_cursor_moves_refused_total").increment(1);
+                return Ok(());
+            }
+        }
         let moves: Vec<_> = req
             .moves
             .into_iter()
