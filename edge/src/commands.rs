@@ -20,13 +20,13 @@ use bytes::Bytes;
 use futures::StreamExt;
 use natter_nats::rpc;
 use natter_protocol::internal::{
-    self, COMMAND_EVENT_IDS, ChannelAction, CommandEntry, LogEntry, RpcReply, UsersMissingReq,
+    self, COMMAND_EVENT_IDS, ChannelAction, CommandEntry, LogEntry, RpcReply, UsersAddableReq,
 };
 use natter_protocol::{ApiError, ErrorCode};
 use serde::de::DeserializeOwned;
 use tokio::sync::oneshot;
 
-use crate::Edge;
+use crate::{Edge, GroupAddPolicy};
 
 /// How long a caller waits for a command's outcome after its append was acked.
 const OUTCOME_TIMEOUT: Duration = Duration::from_secs(10);
@@ -104,21 +104,20 @@ impl Commands {
             ChannelAction::AddMembers { users } => users,
             _ => &[],
         };
-        if !named.is_empty() {
-            let missing: Vec<u64> = rpc::USERS_MISSING
+        let creating = matches!(action, ChannelAction::CreateGroup { .. });
+        if !named.is_empty() || creating {
+            // Decided here, before the append, so that a replay decides the same.
+            rpc::USERS_ADDABLE
                 .call(
                     &edge.nats,
-                    &UsersMissingReq {
+                    &UsersAddableReq {
+                        adder: user_id,
                         user_ids: named.to_vec(),
+                        adder_joins: creating,
+                        contacts_only: edge.config.group_add == GroupAddPolicy::Contacts,
                     },
                 )
                 .await?;
-            if let Some(u) = missing.first() {
-                return Err(ApiError::new(
-                    ErrorCode::UserNotFound,
-                    format!("no such user: {u}"),
-                ));
-            }
         }
         let draw = || {
             edge.ids

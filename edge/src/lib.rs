@@ -84,6 +84,8 @@ pub struct EdgeConfig {
     pub log_appends_in_flight: usize,
     /// Bytes of events one socket may have waiting before it is closed as too slow.
     pub socket_queue_bytes: usize,
+    /// Who may put a user in a group.
+    pub group_add: GroupAddPolicy,
     /// Checks of other services in this process that `/readyz` reports too
     /// (`natter dev`: its store worker's).
     pub also_ready: Vec<natter_nats::health::Health>,
@@ -100,6 +102,15 @@ pub struct EdgeConfig {
     /// this edge's own (the web app it serves, and its public URL); `*` allows any.
     /// Requests without an `Origin` (apps, not browsers) are not affected.
     pub allowed_origins: Vec<String>,
+}
+
+/// Who may put a user in a group (`--group-add-policy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupAddPolicy {
+    /// Only users who share a current channel with them (a 1:1 channel counts).
+    Contacts,
+    /// Any signed-in user.
+    Everyone,
 }
 
 /// Lifecycle of an edge, watched by every socket.

@@ -21,7 +21,7 @@ use natter_protocol::internal::{
     AdminUserReq, BulkUsersReq, ChannelListReq, ChannelReq, ContactsReq, CursorMovesReq,
     DevicePushReq, DmOpenReq, HistoryReq, LoginReq, Members, MembersReq, MuteReq, PresenceQuery,
     PushTargets, PushTargetsReq, RpcReply, SignupReq, SyncPlan, SyncStartReq, UserGetReq,
-    UserSearchReq, UserUpdateReq, UsersMissingReq,
+    UserSearchReq, UserUpdateReq, UsersAddableReq,
 };
 use natter_protocol::{ApiError, ErrorCode};
 use serde::Serialize;
@@ -204,8 +204,8 @@ store_rpcs! {
     LOGIN: LoginReq => Profile = rpc::LOGIN, STORE;
     /// A user's profile.
     USER_GET: UserGetReq => Profile = rpc::USER_GET, STORE;
-    /// Which of some user ids have no account.
-    USERS_MISSING: UsersMissingReq => Vec<u64> = rpc::USERS_MISSING, STORE;
+    /// Whether some users may be put in a group by a user.
+    USERS_ADDABLE: UsersAddableReq => () = rpc::USERS_ADDABLE, STORE;
     /// Which of some users share a current channel with a user.
     USER_CONTACTS: ContactsReq => Vec<u64> = rpc::USER_CONTACTS, STORE;
     /// Updates one's own profile.

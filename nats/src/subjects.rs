@@ -196,9 +196,9 @@ pub mod rpc {
     pub const LOGIN: &str = "rpc.account.login";
     /// Read a user's profile.
     pub const USER_GET: &str = "rpc.user.get";
-    /// Which of some user ids have no account (checked before a group change is
-    /// appended to the log).
-    pub const USERS_MISSING: &str = "rpc.user.missing";
+    /// Whether some users may be put in a group (accounts, channel cap, group-add
+    /// policy; checked before a group change is appended to the log).
+    pub const USERS_ADDABLE: &str = "rpc.user.addable";
     /// Which users share a channel with a user (presence visibility).
     pub const USER_CONTACTS: &str = "rpc.user.contacts";
     /// Update one's own profile.

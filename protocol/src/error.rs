@@ -49,6 +49,9 @@ pub enum ErrorCode {
     CannotDmSelf,
     /// A group would have more than 100 members; nothing was changed.
     GroupFull,
+    /// A user would be in more than 1,000 channels (groups and 1:1 channels they are
+    /// a member of now); nothing was changed. Leaving one makes room.
+    TooManyChannels,
     /// The operation needs a group, and the channel is a 1:1 channel.
     NotAGroup,
     /// The caller's role in the group does not allow this operation.
@@ -80,7 +83,7 @@ impl ErrorCode {
             TokenInvalid | TokenExpired | InvalidCredentials => 401,
             NotAMember | Forbidden => 403,
             UserNotFound | NotFound => 404,
-            UsernameTaken | GroupFull => 409,
+            UsernameTaken | GroupFull | TooManyChannels => 409,
             PresenceLimit => 400,
             FrameTooLarge | MessageTooLong => 413,
             RateLimited => 429,
@@ -120,6 +123,7 @@ impl ErrorCode {
             NotAMember => "not_a_member",
             CannotDmSelf => "cannot_dm_self",
             GroupFull => "group_full",
+            TooManyChannels => "too_many_channels",
             NotAGroup => "not_a_group",
             Forbidden => "forbidden",
             InvalidGroupName => "invalid_group_name",
@@ -153,6 +157,7 @@ impl ErrorCode {
         ErrorCode::NotAMember,
         ErrorCode::CannotDmSelf,
         ErrorCode::GroupFull,
+        ErrorCode::TooManyChannels,
         ErrorCode::NotAGroup,
         ErrorCode::Forbidden,
         ErrorCode::InvalidGroupName,

@@ -170,12 +170,20 @@ pub struct UserGetReq {
     pub user_id: u64,
 }
 
-/// `rpc.user.missing`: which of these users have no account. Replies with the
-/// missing ids.
+/// `rpc.user.addable`: whether `adder` may put these users in a group (each has an
+/// account, is below the channel cap, and, under the contacts-only policy, shares a
+/// channel with the adder). Replies `()` or the first refusal.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct UsersMissingReq {
-    /// At most [`USERS_MISSING_MAX`] ids.
+pub struct UsersAddableReq {
+    /// Who adds them (or creates the group).
+    pub adder: u64,
+    /// At most [`USERS_ADDABLE_MAX`] ids.
     pub user_ids: Vec<u64>,
+    /// The adder joins too (a new group): the adder's own channel count is checked.
+    pub adder_joins: bool,
+    /// Only users who share a current channel with the adder may be added (the
+    /// server's group-add policy).
+    pub contacts_only: bool,
 }
 
 /// `rpc.user.contacts`: which of `others` share a current channel with `user_id`
@@ -189,8 +197,8 @@ pub struct ContactsReq {
     pub others: Vec<u64>,
 }
 
-/// Most ids one [`UsersMissingReq`] may ask about (a group's worth).
-pub const USERS_MISSING_MAX: usize = 128;
+/// Most ids one [`UsersAddableReq`] may ask about (a group's worth).
+pub const USERS_ADDABLE_MAX: usize = 128;
 
 /// `rpc.user.update`.
 #[derive(Debug, Clone, Serialize, Deserialize)]

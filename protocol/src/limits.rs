@@ -25,6 +25,10 @@ pub const MAX_STATUS_TEXT_CHARS: usize = 140;
 pub const MAX_HISTORY_PAGE: u32 = 200;
 /// Most members of a group, the owner included.
 pub const MAX_GROUP_MEMBERS: usize = 100;
+/// Most channels a user is a member of at once (groups and 1:1 channels): a group
+/// add or a new 1:1 channel beyond it is refused with `too_many_channels`, so
+/// nobody can bury a user's channel list and catch-up under groups.
+pub const MAX_CHANNELS_PER_USER: usize = 1_000;
 /// Longest group name, in characters.
 pub const MAX_GROUP_NAME_CHARS: usize = 64;
 /// Most channels in one page of `GET /v1/channels`.
@@ -172,6 +176,15 @@ pub fn check_status_text(text: &str) -> Result<(), ApiError> {
         ));
     }
     Ok(())
+}
+
+/// The refusal of a change that would put a user (`who`: "you are", "user 7 is")
+/// in more than [`MAX_CHANNELS_PER_USER`] channels.
+pub fn too_many_channels(who: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::TooManyChannels,
+        format!("{who} already in {MAX_CHANNELS_PER_USER} channels, the most one user may be in"),
+    )
 }
 
 #[cfg(test)]

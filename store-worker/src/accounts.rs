@@ -5,8 +5,7 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use natter_protocol::http::{LoginRequest, Profile, SignupRequest};
 use natter_protocol::internal::{
-    BULK_USERS_MAX, BulkUsersReq, RpcReply, USERS_MISSING_MAX, UserGetReq, UserSearchReq,
-    UserUpdateReq, UsersMissingReq,
+    BULK_USERS_MAX, BulkUsersReq, RpcReply, UserGetReq, UserSearchReq, UserUpdateReq,
 };
 use natter_protocol::{ApiError, ErrorCode, limits};
 use natter_store::{ScanRange, StoreError, WriteBatch, keys};
@@ -180,27 +179,6 @@ pub(crate) async fn get(w: &Worker, req: UserGetReq) -> RpcReply<Profile> {
         .await?
         .map(|u| u.profile())
         .ok_or_else(|| invalid(ErrorCode::UserNotFound, "no such user"))
-}
-
-/// Which of `req.user_ids` have no account (checked before a group change is appended).
-pub(crate) async fn missing(w: &Worker, req: UsersMissingReq) -> RpcReply<Vec<u64>> {
-    if req.user_ids.len() > USERS_MISSING_MAX {
-        return Err(invalid(
-            ErrorCode::BadRequest,
-            "too many users in one request",
-        ));
-    }
-    let found = tables::USER
-        .get_many(w.store.as_ref(), &req.user_ids)
-        .await
-        .map_err(store_err)?;
-    Ok(req
-        .user_ids
-        .into_iter()
-        .zip(found)
-        .filter(|(_, v)| v.is_none())
-        .map(|(u, _)| u)
-        .collect())
 }
 
 pub(crate) async fn update(w: &Worker, req: UserUpdateReq) -> RpcReply<Profile> {

@@ -8,6 +8,7 @@ use natter_protocol::http::{
 };
 use natter_protocol::internal::{
     ChannelListReq, ChannelReq, ContactsReq, DmOpenReq, HistoryReq, Members, MembersReq, RpcReply,
+    USERS_ADDABLE_MAX, UsersAddableReq,
 };
 use natter_protocol::{ApiError, ErrorCode, limits};
 use natter_store::{ScanRange, StoreError, WriteBatch, keys};
@@ -89,6 +90,14 @@ pub(crate) async fn open_dm(w: &Worker, req: DmOpenReq) -> RpcReply<Channel> {
         }
         if load_user(w, req.peer_id).await?.is_none() {
             return Err(ApiError::new(ErrorCode::UserNotFound, "no such user"));
+        }
+        // A new channel for both: each must have room for it.
+        for (uid, whose) in [(req.user_id, "you are"), (req.peer_id, "they are")] {
+            if current_channels(w, uid).await.map_err(store_err)?.len()
+                >= limits::MAX_CHANNELS_PER_USER
+            {
+                return Err(limits::too_many_channels(whose));
+            }
         }
         let cid = w
             .ids
@@ -246,13 +255,13 @@ pub(crate) async fn member_roles(w: &Worker, channel_id: u64) -> RpcReply<Vec<Me
 }
 
 /// The current channels of `user` (left ones excluded) by id, up to
-/// [`MAX_USER_CHANNELS`] (the oldest ids first).
+/// [`MAX_USER_CHANNEL_ROWS`] (the oldest ids first).
 async fn current_channels(w: &Worker, user: u64) -> Result<Vec<u64>, StoreError> {
     let rows = w
         .store
         .scan(
             ScanRange::prefix(keys::channels_of(user)),
-            MAX_USER_CHANNELS,
+            MAX_USER_CHANNEL_ROWS,
         )
         .await?;
     let mut out = Vec::with_capacity(rows.len());
@@ -264,6 +273,55 @@ async fn current_channels(w: &Worker, user: u64) -> Result<Vec<u64>, StoreError>
         }
     }
     Ok(out)
+}
+
+/// Whether `req.adder` may put `req.user_ids` in a group: each has an account and
+/// room for one more channel (the adder too, when creating), and under the
+/// contacts-only policy shares a current channel with the adder. Checked by the edge
+/// before the change is appended, so a replay of the log decides the same.
+pub(crate) async fn addable(w: &Worker, req: UsersAddableReq) -> RpcReply<()> {
+    if req.user_ids.len() > USERS_ADDABLE_MAX {
+        return Err(ApiError::new(
+            ErrorCode::BadRequest,
+            "too many users in one request",
+        ));
+    }
+    let found = tables::USER
+        .get_many(w.store.as_ref(), &req.user_ids)
+        .await
+        .map_err(store_err)?;
+    if let Some((u, _)) = req.user_ids.iter().zip(&found).find(|(_, f)| f.is_none()) {
+        return Err(ApiError::new(
+            ErrorCode::UserNotFound,
+            format!("no such user: {u}"),
+        ));
+    }
+    let mine: HashSet<u64> = current_channels(w, req.adder)
+        .await
+        .map_err(store_err)?
+        .into_iter()
+        .collect();
+    if req.adder_joins && mine.len() >= limits::MAX_CHANNELS_PER_USER {
+        return Err(limits::too_many_channels("you are"));
+    }
+    for &u in &req.user_ids {
+        if u == req.adder {
+            continue;
+        }
+        let theirs = current_channels(w, u).await.map_err(store_err)?;
+        if req.contacts_only && !theirs.iter().any(|c| mine.contains(c)) {
+            return Err(ApiError::new(
+                ErrorCode::Forbidden,
+                format!(
+                    "user {u} can be added to groups only by people they share a chat with: message them first"
+                ),
+            ));
+        }
+        if theirs.len() >= limits::MAX_CHANNELS_PER_USER {
+            return Err(limits::too_many_channels(&format!("user {u} is")));
+        }
+    }
+    Ok(())
 }
 
 /// Which of `req.others` share a current channel with `req.user_id` (the viewer
@@ -294,8 +352,10 @@ pub(crate) async fn contacts(w: &Worker, req: ContactsReq) -> RpcReply<Vec<u64>>
     Ok(out)
 }
 
-/// Most channels one user's list considers (beyond this, the oldest by id are left out).
-const MAX_USER_CHANNELS: usize = 10_000;
+/// Most rows of a user's channels read (current and former): far above
+/// [`limits::MAX_CHANNELS_PER_USER`], so every current channel is read unless a user
+/// has left tens of thousands.
+pub(crate) const MAX_USER_CHANNEL_ROWS: usize = 50_000;
 
 /// The user's current channels, most recently active first, paged by a cursor
 /// `<last_activity_at>.<id>`.

@@ -45,7 +45,7 @@ async fn dispatch(w: &Worker, subject: &str, payload: &[u8]) -> Vec<u8> {
         SIGNUP => |r| accounts::signup(w, r),
         LOGIN => |r| accounts::login(w, r),
         USER_GET => |r| accounts::get(w, r),
-        USERS_MISSING => |r| accounts::missing(w, r),
+        USERS_ADDABLE => |r| channels::addable(w, r),
         USER_CONTACTS => |r| channels::contacts(w, r),
         USER_UPDATE => |r| accounts::update(w, r),
         USER_SEARCH => |r| accounts::search(w, r),

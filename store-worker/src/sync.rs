@@ -16,9 +16,6 @@ use crate::Worker;
 use crate::records::{DeviceRecord, UserChannelRecord, now_ms};
 use crate::tables::{self, store_err};
 
-/// Most channels considered for one user (as in the channel list).
-const MAX_USER_CHANNELS: usize = 10_000;
-
 fn check_device(device: &str) -> RpcReply<()> {
     limits::check_client_id("device", device, ErrorCode::InvalidDeviceId)
 }
@@ -33,7 +30,7 @@ pub(crate) async fn positions(
         .store
         .scan(
             ScanRange::prefix(keys::channels_of(user_id)),
-            MAX_USER_CHANNELS,
+            crate::channels::MAX_USER_CHANNEL_ROWS,
         )
         .await?;
     let mut listed = Vec::with_capacity(rows.len());
@@ -49,7 +46,7 @@ pub(crate) async fn positions(
         .store
         .scan(
             ScanRange::prefix(keys::device_cursors_of(user_id, device)),
-            MAX_USER_CHANNELS,
+            crate::channels::MAX_USER_CHANNEL_ROWS,
         )
         .await?
         .into_iter()

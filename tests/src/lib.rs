@@ -504,6 +504,13 @@ impl System {
         } else {
             &["--presence-visibility", "everyone"][..]
         })
+        // Tests make groups of users who never messaged each other; the default
+        // (contacts only) has a test of its own.
+        .args(if flags.contains(&"--group-add-policy") {
+            &[][..]
+        } else {
+            &["--group-add-policy", "everyone"][..]
+        })
         .arg("--token-keys-file")
         .arg(keys);
         let mut child = cmd.spawn().expect("spawn edge");

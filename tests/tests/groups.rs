@@ -344,3 +344,85 @@ async fn a_member_added_later_gets_the_earlier_history_before_the_addition() {
     o.send(g.id, "welcome", "welcome").await;
     assert_eq!(d.messages(1).await[0].seq, 33);
 }
+
+fn code(r: Result<natter_protocol::http::Channel, natter_client::ClientError>) -> ErrorCode {
+    match r {
+        Err(natter_client::ClientError::Api(e)) => e.code,
+        other => panic!("expected a typed error, got {other:?}"),
+    }
+}
+
+/// Nobody can bury a user under groups: by default only someone who shares a chat
+/// with a user may add them to a group, and a user is in at most
+/// `MAX_CHANNELS_PER_USER` channels, refused explicitly (not left out of their
+/// list or catch-up, as before).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_adds_need_a_shared_chat_and_a_users_channels_are_capped() {
+    use natter_protocol::limits::MAX_CHANNELS_PER_USER;
+    let mut sys = System::start(BIN, 1).await;
+    let i = sys.start_edge_with(&["--group-add-policy", "contacts"]);
+    let (mallory, _) = user(&sys.client(i), "mallory").await;
+    let (victim, victim_id) = user(&sys.client(i), "victim").await;
+    let (friend, _) = user(&sys.client(i), "friend").await;
+
+    // A stranger may not add the victim to a group, nor create one with them.
+    assert_eq!(
+        code(mallory.create_group("Spam", &[victim_id]).await),
+        ErrorCode::Forbidden
+    );
+    let mine = mallory.create_group("Mine", &[]).await.unwrap();
+    assert_eq!(
+        code(mallory.add_members(mine.id, &[victim_id]).await),
+        ErrorCode::Forbidden
+    );
+    // Once they share a chat, they may.
+    mallory.open_dm(victim_id).await.unwrap();
+    mallory.add_members(mine.id, &[victim_id]).await.unwrap();
+
+    // The victim is in 2 channels; fill up to the cap with groups of their own.
+    let groups = MAX_CHANNELS_PER_USER - 2;
+    let made = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let workers: Vec<_> = (0..8)
+        .map(|_| {
+            let (victim, made) = (victim.clone(), made.clone());
+            tokio::spawn(async move {
+                while made.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < groups {
+                    victim.create_group("Mine too", &[]).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.await.unwrap();
+    }
+    // Full: a further group (made by anyone) and a new 1:1 channel are refused with
+    // a typed error naming the limit, and nothing of the victim's is left out.
+    assert_eq!(
+        code(mallory.create_group("Spam", &[victim_id]).await),
+        ErrorCode::TooManyChannels
+    );
+    assert_eq!(
+        code(victim.create_group("One more", &[]).await),
+        ErrorCode::TooManyChannels
+    );
+    assert_eq!(
+        code(friend.open_dm(victim_id).await),
+        ErrorCode::TooManyChannels
+    );
+    // Leaving one makes room: the friend's DM works, leads the victim's list, and
+    // its message is in the victim's catch-up.
+    victim.leave_group(mine.id).await.unwrap();
+    let dm = friend.open_dm(victim_id).await.unwrap();
+    let (mut f, _) = Device::connect(&friend, "f").await;
+    f.send(dm.id, "hi", "are you still there?").await;
+    let (_v, caught_up) = Device::connect(&victim, "v").await;
+    assert!(
+        caught_up.iter().any(|m| m.text == "are you still there?"),
+        "the friend's message is in the victim's catch-up"
+    );
+    let first = victim.channels(Some(1), None).await.unwrap();
+    assert_eq!(
+        first.channels[0].id, dm.id,
+        "the DM leads the victim's list"
+    );
+}

@@ -30,6 +30,7 @@ use crate::Edge;
         (status = 200, description = "The channel", body = Channel),
         (status = 400, description = "`bad_request`, `cannot_dm_self`", body = ApiError),
         (status = 404, description = "`user_not_found`", body = ApiError),
+        (status = 409, description = "`too_many_channels`: a new 1:1 channel would put the caller or the peer in more than 1,000 channels", body = ApiError),
     )
 )]
 pub(super) async fn open_dm(

@@ -39,8 +39,9 @@ pub(super) async fn group_command(
     responses(
         (status = 201, description = "The group", body = Channel),
         (status = 400, description = "`bad_request`, `invalid_group_name`", body = ApiError),
+        (status = 403, description = "`forbidden`: a named user accepts group additions only from people they share a chat with (`--group-add-policy contacts`, the default)", body = ApiError),
         (status = 404, description = "`user_not_found`", body = ApiError),
-        (status = 409, description = "`group_full`: more than 100 members", body = ApiError),
+        (status = 409, description = "`group_full`: more than 100 members; `too_many_channels`: the caller or a named user is already in 1,000 channels", body = ApiError),
         (status = 429, description = "`rate_limited`: group changes count against the caller's send rate", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
     )
 )]
@@ -112,9 +113,9 @@ pub(super) async fn rename_group(
     responses(
         (status = 200, description = "The group", body = Channel),
         (status = 400, description = "`bad_request`, `not_a_group`", body = ApiError),
-        (status = 403, description = "`forbidden`, `not_a_member`", body = ApiError),
+        (status = 403, description = "`forbidden` (the caller's role, or a named user accepts group additions only from people they share a chat with), `not_a_member`", body = ApiError),
         (status = 404, description = "`user_not_found`; `not_found` for an empty id", body = ApiError),
-        (status = 409, description = "`group_full`: the group would exceed 100 members", body = ApiError),
+        (status = 409, description = "`group_full`: the group would exceed 100 members; `too_many_channels`: a named user is already in 1,000 channels", body = ApiError),
         (status = 429, description = "`rate_limited`: group changes count against the caller's send rate", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
     )
 )]

@@ -54,7 +54,10 @@ function errorText(e) {
     rate_limited: 'Too many requests. Try again in a moment.',
     network: 'Cannot reach the server. Check your connection.',
     group_full: 'Groups have at most 100 members.',
-    forbidden: 'You are not allowed to do that in this group.',
+    too_many_channels: 'Someone here is already in 1,000 conversations, the most one person may be in.',
+    // The server says why (a role, or someone who accepts groups only from people
+    // they share a chat with).
+    forbidden: e.message || 'You are not allowed to do that in this group.',
     invalid_group_name: 'Group names are 1–64 characters.',
     not_a_member: 'You are not a member of that conversation.',
   };

@@ -77,6 +77,16 @@ pub struct EdgeFlags {
         default_value = "contacts"
     )]
     pub(super) presence_visibility: PresenceVisibility,
+    /// Who may put a user in a group: `contacts` (users who share a channel with
+    /// them, a 1:1 channel included: message someone before adding them) or
+    /// `everyone` (any signed-in user).
+    #[arg(
+        long,
+        env = "NATTER_GROUP_ADD_POLICY",
+        value_enum,
+        default_value = "contacts"
+    )]
+    pub(super) group_add_policy: GroupAddPolicy,
     /// Life of a device's presence key without a heartbeat, in seconds.
     #[arg(long, env = "NATTER_PRESENCE_TTL_SECS", default_value_t = 30)]
     pub(super) presence_ttl_secs: u64,
@@ -319,6 +329,15 @@ pub struct StoreWorkerArgs {
 /// `--presence-visibility`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum PresenceVisibility {
+    /// Users who share a channel.
+    Contacts,
+    /// Every signed-in user.
+    Everyone,
+}
+
+/// `--group-add-policy`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum GroupAddPolicy {
     /// Users who share a channel.
     Contacts,
     /// Every signed-in user.

@@ -77,6 +77,10 @@ pub(super) fn edge_config(
         header_timeout: std::time::Duration::from_secs(flags.header_timeout_secs.max(1)),
         log_appends_in_flight: flags.log_appends_in_flight.max(1),
         socket_queue_bytes: flags.socket_queue_bytes.max(1024 * 1024),
+        group_add: match flags.group_add_policy {
+            super::flags::GroupAddPolicy::Contacts => natter_edge::GroupAddPolicy::Contacts,
+            super::flags::GroupAddPolicy::Everyone => natter_edge::GroupAddPolicy::Everyone,
+        },
         allowed_origins: flags.allowed_origins.clone(),
         body_timeout: std::time::Duration::from_secs(flags.body_timeout_secs.max(1)),
         max_sockets_per_user: flags.max_sockets_per_user.max(1),

@@ -87,7 +87,10 @@ export async function startNatter({ timeoutMs = 60000 } = {}) {
   const bin = join(repoRoot, 'target', 'debug', 'natter');
   const dataDir = await mkdtemp(join(tmpdir(), 'natter-browser-'));
   const log = [];
-  const child = spawn(bin, ['dev', '--data', dataDir, '--listen', '127.0.0.1:0', '--nats-port', '0'], {
+  // These tests make groups of users who never messaged each other; the default
+  // group-add policy (contacts only) is tested in tests/tests/groups.rs.
+  const args = ['dev', '--data', dataDir, '--listen', '127.0.0.1:0', '--nats-port', '0', '--group-add-policy', 'everyone'];
+  const child = spawn(bin, args, {
     cwd: repoRoot,
     env: {
       ...process.env,
