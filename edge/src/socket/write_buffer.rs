@@ -3,7 +3,9 @@
 //! Frames written between two flushes are gathered and go out in one write (a
 //! burst of events is one syscall); an idle socket holds no buffer at all, where a
 //! `BufWriter` would keep its capacity for the socket's whole life. A frame larger
-//! than [`DIRECT`] while nothing is gathered goes to the socket as is.
+//! than [`DIRECT`] goes to the socket as is, after what was gathered before it:
+//! fastwebsockets hands such a frame over as header and payload in one vectored
+//! write, which goes out as one `writev` without copying the payload.
 
 use std::io;
 use std::pin::Pin;
@@ -69,6 +71,31 @@ impl<W: AsyncWrite + Unpin> AsyncWrite for WriteBuffer<W> {
         Poll::Ready(Ok(data.len()))
     }
 
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        let total: usize = bufs.iter().map(|b| b.len()).sum();
+        if total >= DIRECT {
+            // What was gathered goes first; a large frame is not copied.
+            std::task::ready!(this.poll_drain(cx))?;
+            return Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        }
+        if this.sent > 0 {
+            std::task::ready!(this.poll_drain(cx))?;
+        }
+        for b in bufs {
+            this.buf.extend_from_slice(b);
+        }
+        Poll::Ready(Ok(total))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = &mut *self;
         std::task::ready!(this.poll_drain(cx))?;
@@ -111,5 +138,34 @@ mod tests {
         assert_eq!(got[11], b'x');
         assert!(got[12..10_012].iter().all(|b| *b == 7));
         assert!(got[10_012..].iter().all(|b| *b == 9));
+    }
+
+    #[tokio::test]
+    async fn a_large_vectored_frame_follows_what_was_gathered_without_a_copy() {
+        let (client, mut server) = tokio::io::duplex(1 << 20);
+        let mut w = WriteBuffer::new(client);
+        w.write_all(b"small").await.unwrap();
+        // As fastwebsockets writes a large frame: header and payload in one call.
+        let payload = vec![5u8; DIRECT];
+        let n = w
+            .write_vectored(&[io::IoSlice::new(b"HDR"), io::IoSlice::new(&payload)])
+            .await
+            .unwrap();
+        assert!(n > 0);
+        assert!(w.buf.is_empty(), "the payload was not gathered (copied)");
+        let mut rest = 3 + DIRECT - n;
+        let mut got = vec![0u8; 5 + 3 + DIRECT];
+        if rest > 0 {
+            // A short vectored write: the caller writes the rest itself.
+            let written = 3 + DIRECT - rest;
+            let tail: Vec<u8> = [&b"HDR"[..], &payload[..]].concat()[written..].to_vec();
+            w.write_all(&tail).await.unwrap();
+            rest = 0;
+        }
+        assert_eq!(rest, 0);
+        w.flush().await.unwrap();
+        server.read_exact(&mut got).await.unwrap();
+        assert_eq!(&got[..8], b"smallHDR");
+        assert!(got[8..].iter().all(|b| *b == 5));
     }
 }

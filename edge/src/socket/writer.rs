@@ -62,7 +62,8 @@ impl<W: AsyncWrite + Unpin> Writer<W> {
     }
 
     /// Writes an encoded event. Borrowed: a relayed event's bytes are shared by every
-    /// socket it goes to and are never copied per socket (server frames are unmasked).
+    /// socket it goes to and are never copied per socket (server frames are unmasked;
+    /// a small frame is gathered into the socket's write buffer, a large one is not).
     pub(super) async fn bytes(&mut self, bytes: &[u8]) -> Result<(), Stop> {
         let frame = match self.format {
             Format::Json => Frame::text(Payload::Borrowed(bytes)),

@@ -152,6 +152,8 @@ struct Owner<'w> {
     applied: u64,
     /// `applied` at the last checkpoint.
     checkpointed: u64,
+    /// The checkpoint running beside the owner, if any.
+    checkpointing: Option<tokio::task::JoinHandle<anyhow::Result<Option<u64>>>>,
     state: State,
     /// Last stream sequence seen from the consumer: entries come in order.
     last_seen: u64,
@@ -197,6 +199,7 @@ async fn own(w: &Worker, p: u32, epoch: u64, run: u64) -> anyhow::Result<Ended> 
         log,
         applied,
         checkpointed: applied,
+        checkpointing: None,
         state: State::new(),
         last_seen: 0,
         last_delivery: 0,
@@ -233,7 +236,7 @@ async fn own(w: &Worker, p: u32, epoch: u64, run: u64) -> anyhow::Result<Ended> 
         tokio::select! {
             biased;
             () = &mut stop => {
-                owner.checkpoint().await?;
+                owner.checkpoint_now().await?;
                 return Ok(Ended::Stopping);
             }
             chunk = batches.next() => {
@@ -248,7 +251,7 @@ async fn own(w: &Worker, p: u32, epoch: u64, run: u64) -> anyhow::Result<Ended> 
                 let Some(req) = req else { anyhow::bail!("cursor subscription ended") };
                 owner.cursors(req).await?;
             }
-            _ = checkpoints.tick() => owner.checkpoint().await?,
+            _ = checkpoints.tick() => owner.checkpoint_beside().await?,
         }
     }
 }
@@ -580,33 +583,69 @@ impl Owner<'_> {
         Ok(())
     }
 
-    /// Syncs the store and trims the log below what the synced store holds.
-    async fn checkpoint(&mut self) -> anyhow::Result<()> {
-        if self.applied == self.checkpointed {
-            return Ok(());
+    /// Starts a checkpoint beside the owner, unless one is still running: the sync
+    /// and the trim take milliseconds, and entries keep being applied meanwhile
+    /// (a checkpoint awaited in the owner's loop was the tail of every batch behind it).
+    async fn checkpoint_beside(&mut self) -> anyhow::Result<()> {
+        if let Some(task) = &self.checkpointing {
+            if !task.is_finished() {
+                return Ok(());
+            }
+            self.finish_checkpoint().await?;
         }
-        // Read back from the store, not from memory: what a sync makes durable.
-        let Some(applied) = tables::LOG_APPLIED
-            .get(self.w.store.as_ref(), &self.p)
-            .await?
-        else {
-            return Ok(());
-        };
-        let started = std::time::Instant::now();
-        self.w.store.sync().await?;
-        if applied.log == self.log && applied.seq > 0 {
-            self.w
-                .js
-                .get_stream(layout::LOG_STREAM)
-                .await?
-                .purge()
-                .filter(subjects::partition_log(self.p))
-                .sequence(applied.seq + 1)
-                .await?;
+        if self.applied != self.checkpointed {
+            let (store, js, p, log) = (self.w.store.clone(), self.w.js.clone(), self.p, self.log);
+            self.checkpointing = Some(tokio::spawn(checkpoint(store, js, p, log)));
         }
-        self.checkpointed = applied.seq;
-        metrics::histogram!("natter_store_checkpoint_seconds")
-            .record(started.elapsed().as_secs_f64());
         Ok(())
     }
+
+    /// Waits for the checkpoint running beside the owner, if any.
+    async fn finish_checkpoint(&mut self) -> anyhow::Result<()> {
+        if let Some(task) = self.checkpointing.take()
+            && let Some(seq) = task.await??
+        {
+            self.checkpointed = seq;
+        }
+        Ok(())
+    }
+
+    /// Checkpoints now (on stop): after the one running, if any.
+    async fn checkpoint_now(&mut self) -> anyhow::Result<()> {
+        self.finish_checkpoint().await?;
+        if self.applied != self.checkpointed
+            && let Some(seq) =
+                checkpoint(self.w.store.clone(), self.w.js.clone(), self.p, self.log).await?
+        {
+            self.checkpointed = seq;
+        }
+        Ok(())
+    }
+}
+
+/// Syncs the store and trims partition `p`'s log below what the synced store holds;
+/// returns that position (none before the partition's first write).
+async fn checkpoint(
+    store: natter_store::SharedStore,
+    js: async_nats::jetstream::Context,
+    p: u32,
+    log: u64,
+) -> anyhow::Result<Option<u64>> {
+    // Read back from the store, not from memory, before the sync: what the sync
+    // makes durable.
+    let Some(applied) = tables::LOG_APPLIED.get(store.as_ref(), &p).await? else {
+        return Ok(None);
+    };
+    let started = std::time::Instant::now();
+    store.sync().await?;
+    if applied.log == log && applied.seq > 0 {
+        js.get_stream(layout::LOG_STREAM)
+            .await?
+            .purge()
+            .filter(subjects::partition_log(p))
+            .sequence(applied.seq + 1)
+            .await?;
+    }
+    metrics::histogram!("natter_store_checkpoint_seconds").record(started.elapsed().as_secs_f64());
+    Ok(Some(applied.seq))
 }
