@@ -22,6 +22,9 @@ const ROUND_TRIP_FRESH: Duration = Duration::from_secs(1);
 /// A NATS round trip's outcome, and when it ended.
 type RoundTrip = (Instant, Result<(), String>);
 
+/// Why a check declared with [`Health::expect`] fails until it is first set.
+pub const STARTING: &str = "starting";
+
 /// The checks of one service (cheap to clone; clones share the checks).
 #[derive(Debug, Clone, Default)]
 pub struct Health {
@@ -60,7 +63,7 @@ impl Health {
     pub fn expect(&self, check: impl Into<String>) {
         self.lock()
             .entry(check.into())
-            .or_insert_with(|| Err("starting".into()));
+            .or_insert_with(|| Err(STARTING.into()));
     }
 
     /// Records the current state of `check`.

@@ -72,18 +72,25 @@ pub(crate) async fn run(w: Arc<Worker>, me: String) {
 
 /// Keeps the `store` readiness check current: a read every `every`, bounded by
 /// `every`, so a stuck disk or an unreachable TiKV turns the worker unready. Its own
-/// task: a slow store must never delay lease renewals.
+/// task: a slow store must never delay lease renewals. While a failed write is not
+/// yet followed by one that succeeded, it also syncs, to find out whether writes
+/// work again (`store_health`).
 pub(crate) async fn probe_store(w: Arc<Worker>, every: std::time::Duration) {
-    w.config.health.expect("store");
     let key = natter_store::keys::partition_fence(0);
     loop {
-        let read = w.store.get(&key);
-        let state = match tokio::time::timeout(every, read).await {
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(e)) => Err(format!("store unreachable: {e}")),
-            Err(_) => Err(format!("store read took over {every:?}")),
+        let probe = async {
+            w.store.get(&key).await?;
+            if w.store_health.write_failing() {
+                w.store.sync().await?;
+            }
+            Ok::<_, natter_store::StoreError>(())
         };
-        w.config.health.set("store", state);
+        let state = match tokio::time::timeout(every, probe).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(format!("store unreachable: {e}")),
+            Err(_) => Err(format!("store probe took over {every:?}")),
+        };
+        w.store_health.probed(state);
         tokio::time::sleep(every).await;
     }
 }

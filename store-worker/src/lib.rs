@@ -25,6 +25,8 @@
 //!   that jobs go only to recipients with no online device.
 //! - `admin`: operator requests (`admin.*`) for `natter admin`.
 //! - `records`: the values kept in the store.
+//! - `store_health`: the `store` readiness check, kept from every store call's
+//!   outcome; a store that failed for good ends [`run`] with [`StoreFailed`].
 #![deny(missing_docs)]
 
 mod accounts;
@@ -37,6 +39,7 @@ mod partition;
 mod push_targets;
 mod records;
 mod rpc;
+mod store_health;
 mod sync;
 mod tables;
 
@@ -100,8 +103,20 @@ impl Default for StoreWorkerConfig {
     }
 }
 
+/// Why [`run`] ended by itself: the store failed for good
+/// ([`natter_store::StoreError::Fatal`], e.g. a journal write on a full disk) and can
+/// write again only once reopened. The worker stopped cleanly (leases released);
+/// reopen the store and run again, or exit for the supervisor to restart the process.
+#[derive(Debug, thiserror::Error)]
+#[error("the store failed: {reason}")]
+pub struct StoreFailed {
+    /// The store's error.
+    pub reason: String,
+}
+
 /// Shared state of one store worker process.
 pub(crate) struct Worker {
+    /// The store, every call watched by `store_health`.
     pub(crate) store: SharedStore,
     /// The store as the partition owners use it: on their own thread, calls run
     /// there instead of hopping to a blocking pool ([`natter_store::Store::inline`]).
@@ -124,6 +139,8 @@ pub(crate) struct Worker {
     pub(crate) push_jobs: tokio::sync::mpsc::Sender<Vec<natter_protocol::internal::PushJob>>,
     /// Slots for password hashes ([`StoreWorkerConfig::password_hashes`]).
     pub(crate) hashing: tokio::sync::Semaphore,
+    /// The `store` readiness check, fed by every store call.
+    pub(crate) store_health: Arc<store_health::StoreHealth>,
 }
 
 /// The thread the partition owners run on, with a runtime of its own: their store
@@ -171,7 +188,8 @@ const STOP_CHECKPOINT_GRACE: std::time::Duration = std::time::Duration::from_sec
 ///
 /// # Errors
 /// Fails if the NATS layout cannot be set up, no idgen worker id can be leased, or
-/// the RPC subscription fails.
+/// the RPC subscription fails; [`StoreFailed`] (the worker stopped) once the store
+/// has failed for good.
 pub async fn run(
     config: StoreWorkerConfig,
     store: SharedStore,
@@ -192,7 +210,15 @@ pub async fn run(
         jobs,
     ));
     let owners = OwnerThread::start()?;
+    // Every call is watched: a failed write turns the worker unready at once, and a
+    // store that failed for good stops it (below).
+    let store_health = Arc::new(store_health::StoreHealth::new(config.health.clone()));
+    let store: SharedStore = Arc::new(natter_store::observed::Observed::new(
+        store,
+        store_health.clone(),
+    ));
     let worker = Arc::new(Worker {
+        store_health,
         owner_store: store.clone().inline(),
         owners: owners.handle.clone(),
         push_jobs,
@@ -237,16 +263,23 @@ pub async fn run(
         .await?;
     tasks.spawn(rpc::serve(worker.clone(), admin_sub));
 
-    shutdown.await;
+    let failed = tokio::select! {
+        () = shutdown => None,
+        why = worker.store_health.failed() => Some(why),
+    };
     tracing::info!("store worker stopping");
-    // Owners finish their batch, checkpoint (so only a crash ever replays) and end.
     worker.stopping.send_replace(true);
-    if tokio::time::timeout(STOP_CHECKPOINT_GRACE, worker.running.write())
-        .await
-        .is_err()
-    {
-        tracing::warn!("partition owners did not checkpoint in time; the next owner replays");
+    if failed.is_none() {
+        // Owners finish their batch, checkpoint (so only a crash ever replays) and end.
+        if tokio::time::timeout(STOP_CHECKPOINT_GRACE, worker.running.write())
+            .await
+            .is_err()
+        {
+            tracing::warn!("partition owners did not checkpoint in time; the next owner replays");
+        }
     }
+    // A failed store can make nothing durable: the owners are stopped where they are
+    // (below) and the next owner replays from what the store recovers.
     tasks.shutdown().await;
     following.abort();
     queuer.abort();
@@ -259,5 +292,8 @@ pub async fn run(
     }
     // Anything persisted but not yet acked is redelivered and recognized as applied.
     let _ = worker.nats.flush().await;
-    Ok(())
+    match failed {
+        None => Ok(()),
+        Some(reason) => Err(StoreFailed { reason }.into()),
+    }
 }

@@ -10,9 +10,15 @@
 //! filesystem with `syncfs(2)` *outside* that lock, so commits go on while the
 //! disk works. fjall's own `persist(SyncAll)` would hold the journal lock across
 //! the fsync and stall every commit behind it.
+//!
+//! Failure: a failed journal write (a full disk, an I/O error) poisons fjall, which
+//! then refuses every write, and a failed fsync may have dropped dirty pages, so a
+//! later fsync that succeeds proves nothing. Either makes this handle broken for
+//! good: every later write or sync fails with [`StoreError::Fatal`] (reads go on)
+//! until the store is reopened, which recovers the journal's intact prefix.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode};
 
@@ -45,6 +51,8 @@ struct Inner {
     /// holds this lock across its fsync, so writers that queue behind it find
     /// their commit already covered and skip their own fsync.
     synced: Mutex<u64>,
+    /// Why this handle can no longer write (the first fatal failure), once it can't.
+    broken: OnceLock<String>,
 }
 
 impl Inner {
@@ -81,6 +89,7 @@ impl Inner {
     }
 
     fn commit(&self, ops: Vec<BatchOp>) -> Result<(), StoreError> {
+        self.writable()?;
         let mut batch = self.db.batch();
         for op in ops {
             match op {
@@ -88,7 +97,27 @@ impl Inner {
                 BatchOp::Delete { key } => batch.remove(&self.ks, key),
             }
         }
-        batch.commit().map_err(backend)
+        // Any failure here is a journal write that failed: fjall is poisoned.
+        batch
+            .commit()
+            .map_err(|e| self.broke(format!("journal write failed: {e}")))
+    }
+
+    /// Fails with [`StoreError::Fatal`] once the handle is broken.
+    fn writable(&self) -> Result<(), StoreError> {
+        match self.broken.get() {
+            Some(why) => Err(StoreError::Fatal {
+                message: why.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Marks the handle broken (keeping the first cause) and returns the error.
+    fn broke(&self, why: String) -> StoreError {
+        let first = self.broken.get_or_init(|| why.clone());
+        tracing::error!(error = %why, first = %first, "the embedded store can no longer write; it must be reopened");
+        StoreError::Fatal { message: why }
     }
 
     /// Makes commit number `commit` durable (group commit).
@@ -112,15 +141,15 @@ impl Inner {
         if *synced >= commit {
             return Ok(());
         }
+        self.writable()?;
         let upto = *self.lock();
         let started = std::time::Instant::now();
         // Every commit up to `upto` is in the journal's buffer: move it to the OS
         // (brief, under fjall's journal lock), then fsync without that lock.
-        self.db.persist(PersistMode::Buffer).map_err(backend)?;
-        rustix::fs::syncfs(&self.dir).map_err(|e| StoreError::Backend {
-            message: format!("syncfs: {e}"),
-            retryable: true,
-        })?;
+        self.db
+            .persist(PersistMode::Buffer)
+            .map_err(|e| self.broke(format!("journal write failed: {e}")))?;
+        rustix::fs::syncfs(&self.dir).map_err(|e| self.broke(format!("syncfs failed: {e}")))?;
         metrics::histogram!("natter_store_fsync_seconds").record(started.elapsed().as_secs_f64());
         *synced = upto;
         Ok(())
@@ -194,6 +223,7 @@ impl EmbeddedStore {
                 dir,
                 write_lock: Mutex::new(0),
                 synced: Mutex::new(0),
+                broken: OnceLock::new(),
             }),
         })
     }
@@ -227,8 +257,14 @@ impl EmbeddedStore {
     }
 }
 
-/// Maps a fjall error; I/O errors may be transient, everything else is not.
+/// Maps a fjall error; I/O errors may be transient, a poisoned database is fatal,
+/// everything else is not retryable.
 fn backend(e: fjall::Error) -> StoreError {
+    if matches!(e, fjall::Error::Poisoned) {
+        return StoreError::Fatal {
+            message: e.to_string(),
+        };
+    }
     let retryable = matches!(e, fjall::Error::Io(_) | fjall::Error::Locked);
     StoreError::Backend {
         message: e.to_string(),
@@ -298,5 +334,55 @@ impl Store for EmbeddedStore {
             inner: Arc::clone(&self.inner),
             inline: true,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_poisoned_database_is_fatal() {
+        assert!(backend(fjall::Error::Poisoned).is_fatal());
+        assert!(!backend(fjall::Error::Locked).is_fatal());
+    }
+
+    /// After a failed journal write or fsync nothing more is written through the
+    /// handle (it must be reopened); what it holds can still be read.
+    #[tokio::test]
+    async fn a_broken_handle_refuses_writes_and_syncs_but_reads() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = EmbeddedStore::open(dir.path()).expect("open");
+        store
+            .write(WriteBatch::new().put(b"k".to_vec(), b"v".to_vec()))
+            .await
+            .expect("write");
+        let _ = store.inner.broke("journal write failed: test".into());
+        let write = store
+            .write(WriteBatch::new().put(b"k2".to_vec(), b"v".to_vec()))
+            .await;
+        assert!(matches!(write, Err(StoreError::Fatal { .. })), "{write:?}");
+        let cas = store
+            .compare_and_set(b"k3", None, Some(b"v".to_vec()))
+            .await;
+        assert!(matches!(cas, Err(StoreError::Fatal { .. })), "{cas:?}");
+        let buffered = store
+            .write(
+                WriteBatch::new()
+                    .put(b"k4".to_vec(), b"v".to_vec())
+                    .durability(Durability::Buffered),
+            )
+            .await;
+        assert!(matches!(buffered, Err(StoreError::Fatal { .. })));
+        assert_eq!(store.get(b"k").await.expect("read"), Some(b"v".to_vec()));
+        assert_eq!(store.get(b"k2").await.expect("read"), None);
+        drop(store);
+        // Reopened, it writes again.
+        let store = EmbeddedStore::open(dir.path()).expect("reopen");
+        store
+            .write(WriteBatch::new().put(b"k2".to_vec(), b"v".to_vec()))
+            .await
+            .expect("write after reopening");
+        assert_eq!(store.get(b"k").await.expect("read"), Some(b"v".to_vec()));
     }
 }

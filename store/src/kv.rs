@@ -295,9 +295,23 @@ pub enum StoreError {
     /// A stored value could not be decoded (or a value could not be encoded).
     #[error("value codec error: {0}")]
     Codec(String),
+    /// The store can no longer write through this handle (a failed journal write or
+    /// fsync: a full disk, an I/O error): every later write fails too until the
+    /// store is reopened, which recovers what reached the disk. The outcome of the
+    /// write that failed is unknown.
+    #[error("store failed, reopen it: {message}")]
+    Fatal {
+        /// Human-readable cause.
+        message: String,
+    },
 }
 
 impl StoreError {
+    /// Whether the store must be reopened before it writes again ([`StoreError::Fatal`]).
+    pub fn is_fatal(&self) -> bool {
+        matches!(self, StoreError::Fatal { .. })
+    }
+
     /// Whether retrying the same request may succeed.
     pub fn retryable(&self) -> bool {
         matches!(

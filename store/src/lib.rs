@@ -22,6 +22,8 @@
 //! - [`contract`] — the shared behavioural test suite any backend must pass.
 //! - [`failpoint`] — a wrapper whose unsynced writes die with the process, for
 //!   crash tests that must really lose the store's unsynced tail.
+//! - [`observed`] — a wrapper that reports every call's outcome, for acting on
+//!   store failures in one place.
 #![deny(missing_docs)]
 
 pub mod contract;
@@ -30,6 +32,7 @@ pub mod failpoint;
 pub mod keys;
 pub mod kv;
 pub mod migrate;
+pub mod observed;
 pub mod value;
 
 pub use embedded::EmbeddedStore;

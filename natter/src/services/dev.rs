@@ -1,8 +1,10 @@
 //! `natter dev`: the whole system on one machine. A nats-server child process, and
 //! an edge, a store worker, a presence watcher and a push worker in this process on
-//! the embedded store, all under one data folder; Ctrl-C stops them together.
+//! the embedded store, all under one data folder; Ctrl-C stops them together. With
+//! no supervisor to restart it, the store worker reopens its store in process when
+//! the store fails (a full disk): [`store_worker_reopening`].
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -59,6 +61,7 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("VAPID key: {e}"))?;
     }
 
+    // Opened here, not retried: a store another process holds is an error to show.
     let store: SharedStore = Arc::new(EmbeddedStore::open(data.join("store"))?);
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
@@ -83,11 +86,12 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
     )
     .await?;
     let worker_health = worker_cfg.health.clone();
-    let mut worker = tokio::spawn(natter_store_worker::run(
-        worker_cfg,
+    let mut worker = tokio::spawn(store_worker_reopening(
+        data.join("store"),
         store,
+        worker_cfg,
         worker_nats.clone(),
-        stopped(stop_rx.clone()),
+        stop_rx.clone(),
     ));
     let presence_nats = natter_nats::connect(server.url(), "natter-presence").await?;
     let mut presence = tokio::spawn(natter_presence::run(
@@ -171,6 +175,70 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
     }
     drop(server);
     Ok(())
+}
+
+/// First wait before reopening a failed store; doubled after each failed attempt.
+const REOPEN_FIRST_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
+/// Longest wait between attempts to reopen the store.
+const REOPEN_MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+/// A worker that ran this long before its store failed starts over with a short wait.
+const REOPEN_RESET_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Runs the in-process store worker on `store` (the embedded store in `dir`) until
+/// `stop`; when the store fails for good ([`natter_store_worker::StoreFailed`]: the
+/// worker has stopped and released its leases) it drops the store, opens it again
+/// (fjall recovers its journal), with growing waits while that or the new worker's
+/// first writes fail (a disk still full), and runs a new worker, whose owners replay
+/// the log from what the store recovered. The `store` check stays failing meanwhile.
+///
+/// # Errors
+/// The worker failed otherwise (as `natter_store_worker::run`).
+async fn store_worker_reopening(
+    dir: PathBuf,
+    mut store: SharedStore,
+    config: StoreWorkerConfig,
+    nats: async_nats::Client,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let health = config.health.clone();
+    let mut wait = REOPEN_FIRST_WAIT;
+    loop {
+        let started = std::time::Instant::now();
+        let run =
+            natter_store_worker::run(config.clone(), store, nats.clone(), stopped(stop.clone()));
+        let failed = match run.await {
+            Ok(()) => return Ok(()),
+            Err(e) => e.downcast::<natter_store_worker::StoreFailed>()?,
+        };
+        if started.elapsed() > REOPEN_RESET_AFTER {
+            wait = REOPEN_FIRST_WAIT;
+        }
+        tracing::warn!(error = %failed.reason, "the store failed; reopening the store");
+        health.set(
+            "store",
+            Err(format!("reopening the store after: {}", failed.reason)),
+        );
+        store = loop {
+            // Also lets the last handles of the failed store go (fjall locks its folder).
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                () = stopped(stop.clone()) => return Ok(()),
+            }
+            wait = (wait * 2).min(REOPEN_MAX_WAIT);
+            let path = dir.clone();
+            match tokio::task::spawn_blocking(move || EmbeddedStore::open(path)).await? {
+                Ok(s) => break Arc::new(s),
+                Err(e) => {
+                    tracing::warn!(error = %e, ?wait, "the store did not reopen; retrying");
+                    health.set("store", Err(format!("reopening the store: {e}")));
+                }
+            }
+        };
+        tracing::info!("store reopened; the partitions replay from the log");
+    }
 }
 
 /// Waits until a store worker answers an RPC and the presence watcher a query

@@ -173,7 +173,16 @@ pub async fn store_worker(args: StoreWorkerArgs) -> anyhow::Result<()> {
     )
     .await?;
     println!("natter store-worker running (store {spec})");
-    natter_store_worker::run(config, store, nats, shutdown_signal()).await
+    let ran = natter_store_worker::run(config, store, nats, shutdown_signal()).await;
+    if let Err(e) = &ran
+        && e.is::<natter_store_worker::StoreFailed>()
+    {
+        // The worker stopped cleanly (leases released). Exit non-zero: the supervisor
+        // (systemd `Restart=on-failure`, compose `restart: on-failure`) starts a new
+        // process, which reopens the store and replays the log.
+        tracing::error!("exiting for the supervisor to restart the store worker");
+    }
+    ran
 }
 
 /// `natter presence`.
