@@ -41,6 +41,9 @@ pub(super) async fn run(args: &BenchArgs, pids: &[(String, u32)]) -> anyhow::Res
     config.name = format!("BENCH_LOG_{tag}");
     config.subjects = vec![format!("benchlog.{tag}.>")];
     config.description = Some("natter bench: the log's floor (deleted after the run)".into());
+    // A run writes well under this; the log's own limit (16 GiB) reserved a second
+    // time can exceed what JetStream has left on a fuller disk.
+    config.max_bytes = 1 << 30;
     config.num_replicas = js
         .get_stream(layout::LOG_STREAM)
         .await?
