@@ -212,6 +212,14 @@ impl Connection {
             device_id: String::new(),
         };
         match conn.next(Duration::from_secs(10)).await? {
+            Incoming::Event(ServerEvent::Hello { protocol, .. })
+                if protocol != natter_protocol::PROTOCOL_VERSION =>
+            {
+                Err(ClientError::WebSocket(format!(
+                    "the server speaks protocol {protocol}, this client {}: update the client",
+                    natter_protocol::PROTOCOL_VERSION
+                )))
+            }
             Incoming::Event(ServerEvent::Hello {
                 user_id, device_id, ..
             }) => {

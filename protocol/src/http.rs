@@ -433,6 +433,17 @@ pub struct DiscoverResponse {
     pub ws_url: String,
 }
 
+/// `GET /v1/version`: what this server speaks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VersionResponse {
+    /// The client protocol version ([`crate::PROTOCOL_VERSION`]): a client made for
+    /// another one should tell its user to update.
+    pub protocol: u32,
+    /// The server's release (informational).
+    pub server: String,
+}
+
 /// `GET /v1/push/webpush-key`: the key browsers subscribe with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

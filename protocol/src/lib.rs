@@ -24,6 +24,11 @@ pub mod ws;
 
 pub use error::{ApiError, ErrorCode};
 
+/// The version of the client protocol (HTTP routes and WebSocket ops and events)
+/// this server speaks: sent in `hello` and by `GET /v1/version`. Raised only for a
+/// change an existing client cannot ignore (added fields and events are not one).
+pub const PROTOCOL_VERSION: u32 = 1;
+
 /// Milliseconds since the Unix epoch: how every time on the wire is expressed.
 pub fn now_ms() -> u64 {
     std::time::SystemTime::now()

@@ -222,6 +222,10 @@ pub enum SystemEvent {
 pub enum ServerEvent {
     /// First frame of every connection.
     Hello {
+        /// The protocol version the server speaks ([`crate::PROTOCOL_VERSION`]);
+        /// absent from servers before it was sent, which spoke version 1.
+        #[serde(default = "first_protocol")]
+        protocol: u32,
         /// The authenticated user.
         #[serde(with = "ids")]
         user_id: u64,
@@ -316,6 +320,11 @@ impl ServerEvent {
     pub fn to_msgpack(&self) -> Vec<u8> {
         rmp_serde::to_vec_named(self).unwrap_or_default()
     }
+}
+
+/// The version of servers that did not say.
+fn first_protocol() -> u32 {
+    1
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ fn every_event() -> Vec<ServerEvent> {
     };
     let events = vec![
         ServerEvent::Hello {
+            protocol: 1,
             user_id: 1,
             device_id: "d".into(),
             max_text_chars: 1,

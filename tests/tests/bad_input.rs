@@ -456,6 +456,11 @@ async fn every_edge_serves_its_openapi_document_and_refuses_plain_socket_gets_wi
         );
         assert_eq!(doc["info"]["version"], env!("CARGO_PKG_VERSION"));
         assert!(doc["paths"]["/v1/openapi.json"].is_object());
+        // The protocol version, without a token.
+        let r = http_get(&addr, "/v1/version").await;
+        assert!(r.starts_with("http/1.1 200"), "{r}");
+        let v: serde_json::Value = serde_json::from_str(body(&r)).expect("JSON");
+        assert_eq!(v["protocol"], natter_protocol::PROTOCOL_VERSION);
     }
 
     // A GET of the socket that is no upgrade: a typed JSON error, as documented.

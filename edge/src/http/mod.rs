@@ -77,6 +77,7 @@ pub(crate) fn routes() -> Vec<Route> {
         route!(GET "/v1/users/{id}" => users::get_user),
         route!(POST "/v1/dm" => channels::open_dm),
         route!(GET "/v1/discover" => service::discover),
+        route!(GET "/v1/version" => service::version),
         route!(POST "/v1/devices" => devices::register_push),
         route!(GET "/v1/devices" => devices::list_devices),
         route!(DELETE "/v1/devices/{device}" => devices::unregister_push),

@@ -26,6 +26,7 @@ use super::{accounts, channels, devices, groups, service, users};
         users::get_user,
         channels::open_dm,
         service::discover,
+        service::version,
         devices::register_push,
         devices::list_devices,
         devices::unregister_push,

@@ -36,6 +36,24 @@ pub(super) async fn discover(
 
 #[utoipa::path(
     get,
+    path = "/v1/version",
+    tag = "edges",
+    summary = "The protocol version this server speaks",
+    description = "No token needed. A client checks `protocol` (also in the WebSocket `hello`) before it connects.",
+    responses((status = 200, description = "The versions", body = natter_protocol::http::VersionResponse))
+)]
+pub(super) async fn version() -> Response {
+    json(
+        StatusCode::OK,
+        natter_protocol::http::VersionResponse {
+            protocol: natter_protocol::PROTOCOL_VERSION,
+            server: env!("CARGO_PKG_VERSION").to_string(),
+        },
+    )
+}
+
+#[utoipa::path(
+    get,
     path = "/healthz",
     tag = "operations",
     summary = "Liveness",

@@ -191,6 +191,7 @@ impl Conn {
             }
         };
         let hello = ServerEvent::Hello {
+            protocol: natter_protocol::PROTOCOL_VERSION,
             user_id: self.s.user_id,
             device_id: self.s.device_id.clone(),
             max_text_chars: limits::MAX_TEXT_CHARS,
