@@ -1,0 +1,222 @@
+import { Emitter } from './emitter.js';
+import { NatterError } from './errors.js';
+import { Http, type FetchLike } from './http.js';
+import { type KeyValueStore } from './storage.js';
+import type { AuthResponse, Channel, ChannelList, DeviceInfo, DeviceList, DiscoverResponse, HelloFrame, HistoryPage, Id, MemberList, Message, Presence, Profile, ReadFrame, RegisterPushRequest, SyncedFrame, TypingFrame, UpdateProfileRequest, UserList, VersionResponse } from './types.js';
+/** The protocol version this SDK speaks (`hello.protocol`, `GET /v1/version`). */
+export declare const PROTOCOL_VERSION = 1;
+/** The part of a WebSocket the SDK uses: the browser's, React Native's and `ws`'s all fit. */
+export interface WebSocketLike {
+    readonly readyState: number;
+    send(data: string): void;
+    close(code?: number, reason?: string): void;
+    onopen: ((ev: any) => void) | null;
+    onmessage: ((ev: {
+        data: any;
+    }) => void) | null;
+    onclose: ((ev: {
+        code?: number;
+        reason?: string;
+    }) => void) | null;
+    onerror: ((ev: any) => void) | null;
+}
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+export type ConnectionState = 'idle' | 'connecting' | 'syncing' | 'live' | 'offline' | 'stopped';
+/** A send waiting for the server's `ack` (kept in the persistent outbox). */
+export interface OutboxEntry {
+    channel: Id;
+    client_msg_id: string;
+    text: string;
+    created_at: number;
+}
+export interface NatterClientOptions {
+    /** The edge's HTTP origin, e.g. `https://chat.example` or `http://127.0.0.1:8080`. */
+    baseUrl: string;
+    /** Default: `globalThis.fetch`. */
+    fetch?: FetchLike;
+    /** Default: `globalThis.WebSocket` (Node 20 has none: pass the `ws` package's). */
+    WebSocket?: WebSocketConstructor;
+    /** Where token, device id, seqs and the outbox persist. Default: memory only. */
+    storage?: KeyValueStore;
+    /** Key prefix in `storage` (default `natter:`): one per account if an app keeps several. */
+    storagePrefix?: string;
+    /** This installation's device id; default: the stored one, else the server assigns one. */
+    deviceId?: string;
+    /** A token from an earlier login (else the stored one). */
+    token?: string;
+    /** Reconnect backoff: first delay and cap (default 100 ms and 5 s), times a random 0.5–1. */
+    backoffInitialMs?: number;
+    backoffMaxMs?: number;
+    /** Cursor acks are coalesced and sent at most this often per channel (default 200 ms). */
+    ackDelayMs?: number;
+    /** Heartbeat (`ping`) interval (default 10 s); a socket silent for 3 intervals is dropped. */
+    heartbeatMs?: number;
+    /** HTTP: retries of `rate_limited` (and `unavailable` for reads), default 3. */
+    maxRetries?: number;
+    /** HTTP: never wait longer than this for one retry (default 10 s). */
+    maxRetryWaitMs?: number;
+    /** Called before each connect: return a fresh token, or undefined to keep the current one. */
+    refreshToken?: () => Promise<string | undefined>;
+}
+export interface NatterEvents {
+    /** Every new message of the user's channels (own included), once, in seq order per channel. */
+    message: Message;
+    /** A send is durable on the server. */
+    ack: {
+        channel: Id;
+        client_msg_id: string;
+        message_id: Id;
+    };
+    /** A send failed for good (not retried): removed from the outbox. */
+    send_error: NatterError;
+    read: Omit<ReadFrame, 'type'>;
+    typing: Omit<TypingFrame, 'type'>;
+    presence: Presence;
+    hello: HelloFrame;
+    synced: Omit<SyncedFrame, 'type'>;
+    state: ConnectionState;
+    /** An error frame not tied to a send, or a fatal error (then state is `stopped`). */
+    error: NatterError;
+    /** A message dropped because its seq was already seen (duplicate from a catch-up). */
+    duplicate: Message;
+}
+export interface SendOptions {
+    /** Your own id for the send (default: a random one). Resending it never duplicates. */
+    clientMsgId?: string;
+}
+/**
+ * A Natter client: the HTTP API as typed calls, and one WebSocket kept connected
+ * (discovery, catch-up, seq dedupe and gap fill, cursor acks, reconnect, outbox).
+ */
+export declare class NatterClient extends Emitter<NatterEvents> {
+    readonly http: Http;
+    private readonly o;
+    private readonly store;
+    private readonly prefix;
+    private readonly WS;
+    private token;
+    private _deviceId;
+    private _userId;
+    private _state;
+    private loaded;
+    private seqs;
+    private outbox;
+    private pending;
+    private pendingAcks;
+    private ackTimer;
+    private presenceWatch;
+    private lastTyping;
+    private ws;
+    private running;
+    private attempt;
+    private reconnectTimer;
+    private heartbeat;
+    private lastFrameAt;
+    private inbox;
+    private persistChain;
+    private syncedWaiters;
+    private wake;
+    constructor(options: NatterClientOptions);
+    get state(): ConnectionState;
+    get userId(): Id | undefined;
+    get deviceId(): string | undefined;
+    /** The current token (persisted in storage). */
+    get currentToken(): string | undefined;
+    /** The highest seq this client has per channel. */
+    lastSeq(channel: Id): number;
+    /** The sends not yet acknowledged by the server, oldest first. */
+    pendingSends(): OutboxEntry[];
+    private setState;
+    /** Loads token, device id, seqs and outbox from storage (once; every call awaits it). */
+    restore(): Promise<void>;
+    private persist;
+    private persistOutbox;
+    private persistSeqs;
+    /** Creates an account and keeps its token. */
+    signup(username: string, password: string, displayName?: string): Promise<AuthResponse>;
+    /** Logs in and keeps the token. */
+    login(username: string, password: string): Promise<AuthResponse>;
+    private adopt;
+    /** Forgets the token, user, seqs and outbox (in storage too) and disconnects. */
+    logout(): Promise<void>;
+    /** `GET /v1/version`; a server without it speaks protocol 1. */
+    serverVersion(): Promise<VersionResponse>;
+    /** Fails with ProtocolVersionError if the server speaks another protocol version. */
+    checkVersion(): Promise<VersionResponse>;
+    me(): Promise<Profile>;
+    updateMe(patch: UpdateProfileRequest): Promise<Profile>;
+    getUser(id: Id): Promise<Profile>;
+    searchUsers(q: string, limit?: number): Promise<UserList>;
+    discover(): Promise<DiscoverResponse>;
+    /** The one 1:1 channel with `peer` (created on first call). */
+    openDm(peer: Id): Promise<Channel>;
+    listChannels(opts?: {
+        limit?: number;
+        before?: string;
+    }): Promise<ChannelList>;
+    getChannel(id: Id): Promise<Channel>;
+    members(id: Id): Promise<MemberList>;
+    history(id: Id, opts?: {
+        after?: number;
+        before?: number;
+        limit?: number;
+    }): Promise<HistoryPage>;
+    mute(id: Id, muted: boolean): Promise<{
+        muted: boolean;
+    }>;
+    /**
+     * Creates a group. Not retried on `unavailable` (the creation may have been recorded:
+     * look at the channel list before retrying, or a second group is made).
+     */
+    createGroup(name: string, members: Id[]): Promise<Channel>;
+    renameGroup(id: Id, name: string): Promise<Channel>;
+    addMembers(id: Id, users: Id[]): Promise<Channel>;
+    removeMember(id: Id, user: Id): Promise<Channel>;
+    leaveGroup(id: Id): Promise<Channel>;
+    setRole(id: Id, user: Id, role: 'admin' | 'member'): Promise<Channel>;
+    listDevices(): Promise<DeviceList>;
+    registerPush(req: RegisterPushRequest): Promise<DeviceInfo>;
+    unregisterPush(deviceId: string): Promise<DeviceInfo>;
+    /**
+     * Connects (discovery, socket, catch-up) and keeps reconnecting until `disconnect()`.
+     * Resolves at the first `synced`; rejects on a fatal error (token refused, other
+     * protocol version), after which the client is `stopped`.
+     */
+    connect(): Promise<void>;
+    /** Resolves at the next `synced` (at once while live). */
+    waitSynced(): Promise<void>;
+    /** Closes the socket cleanly (acks written first by the server) and stops reconnecting. */
+    disconnect(): Promise<void>;
+    private fatal;
+    private loop;
+    /** Opens one socket; resolves when it closes, with whether it reached `synced`. */
+    private open;
+    private sendOp;
+    private onSynced;
+    private onFrame;
+    private onMessage;
+    private deliver;
+    /** Sends the coalesced cursor acks (one per channel) and persists the seqs. */
+    private flushAcks;
+    private onErrorFrame;
+    /**
+     * Sends a text message. It goes to the outbox first (persisted), is sent now if
+     * connected and again after every reconnect with the same client_msg_id until the
+     * server acks it. Resolves with the stored message (its seq) once it comes back;
+     * rejects with a NatterError the server gave for it (`not_a_member`, …).
+     */
+    send(channel: Id, text: string, opts?: SendOptions): Promise<Message>;
+    /**
+     * Waits for a send made before an app restart (still in `pendingSends()`) to come
+     * back as a message, or rejects with its error. Call it only for a pending send: one
+     * that already came back is not delivered again, so the promise would not settle.
+     */
+    waitForSend(clientMsgId: string): Promise<Message>;
+    /** Marks a channel read up to `seq` (every device of the user gets `read`). */
+    markRead(channel: Id, seq: number): boolean;
+    /** Tells the channel's other members the user is typing (at most every 3 s per channel). */
+    typing(channel: Id): boolean;
+    /** Watches users' presence (kept across reconnects): `presence` events. */
+    subscribePresence(users: Id[]): void;
+    unsubscribePresence(users: Id[]): void;
+}

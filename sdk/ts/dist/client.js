@@ -1,0 +1,660 @@
+import { Emitter } from './emitter.js';
+import { NatterError, ProtocolVersionError } from './errors.js';
+import { Http } from './http.js';
+import { MemoryStore } from './storage.js';
+/** The protocol version this SDK speaks (`hello.protocol`, `GET /v1/version`). */
+export const PROTOCOL_VERSION = 1;
+const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
+function randomId() {
+    const c = globalThis.crypto;
+    if (c?.randomUUID)
+        return c.randomUUID();
+    let s = '';
+    for (let i = 0; i < 4; i++)
+        s += Math.floor(Math.random() * 0x100000000).toString(36);
+    return `${Date.now().toString(36)}-${s}`;
+}
+/** A history message in the WebSocket's shape (history gives `system: null` for plain messages). */
+function fromHistory(x) {
+    const { system, ...rest } = x;
+    return system ? { ...rest, system } : rest;
+}
+/**
+ * A Natter client: the HTTP API as typed calls, and one WebSocket kept connected
+ * (discovery, catch-up, seq dedupe and gap fill, cursor acks, reconnect, outbox).
+ */
+export class NatterClient extends Emitter {
+    http;
+    o;
+    store;
+    prefix;
+    WS;
+    token;
+    _deviceId;
+    _userId;
+    _state = 'idle';
+    loaded;
+    seqs = new Map();
+    outbox = new Map();
+    pending = new Map();
+    pendingAcks = new Map();
+    ackTimer;
+    presenceWatch = new Set();
+    lastTyping = new Map();
+    ws;
+    running = false;
+    attempt = 0;
+    reconnectTimer;
+    heartbeat;
+    lastFrameAt = 0;
+    inbox = Promise.resolve();
+    persistChain = Promise.resolve();
+    syncedWaiters = [];
+    wake;
+    constructor(options) {
+        super();
+        this.o = {
+            backoffInitialMs: 100,
+            backoffMaxMs: 5000,
+            ackDelayMs: 200,
+            heartbeatMs: 10000,
+            ...options,
+        };
+        const f = options.fetch ?? globalThis.fetch;
+        if (!f)
+            throw new Error('natter: no fetch: pass options.fetch');
+        const boundFetch = (url, init) => f(url, init);
+        this.WS = options.WebSocket ?? globalThis.WebSocket;
+        this.store = options.storage ?? new MemoryStore();
+        this.prefix = options.storagePrefix ?? 'natter:';
+        this.token = options.token;
+        this._deviceId = options.deviceId;
+        this.http = new Http({
+            baseUrl: options.baseUrl.replace(/\/$/, ''),
+            fetch: boundFetch,
+            getToken: () => this.token,
+            maxRetries: options.maxRetries ?? 3,
+            maxRetryWaitMs: options.maxRetryWaitMs ?? 10000,
+            sleep,
+        });
+    }
+    // ---------------------------------------------------------------- state
+    get state() {
+        return this._state;
+    }
+    get userId() {
+        return this._userId;
+    }
+    get deviceId() {
+        return this._deviceId;
+    }
+    /** The current token (persisted in storage). */
+    get currentToken() {
+        return this.token;
+    }
+    /** The highest seq this client has per channel. */
+    lastSeq(channel) {
+        return this.seqs.get(channel) ?? 0;
+    }
+    /** The sends not yet acknowledged by the server, oldest first. */
+    pendingSends() {
+        return [...this.outbox.values()];
+    }
+    setState(s) {
+        if (this._state === s)
+            return;
+        this._state = s;
+        this.emit('state', s);
+    }
+    /** Loads token, device id, seqs and outbox from storage (once; every call awaits it). */
+    restore() {
+        this.loaded ??= (async () => {
+            const [token, device, user, seqs, outbox] = await Promise.all(['token', 'device', 'user', 'seqs', 'outbox'].map((k) => this.store.get(this.prefix + k)));
+            if (this.token === undefined && token)
+                this.token = token;
+            if (this._deviceId === undefined && device)
+                this._deviceId = device;
+            if (user)
+                this._userId = user;
+            if (seqs)
+                for (const [k, v] of Object.entries(JSON.parse(seqs)))
+                    this.seqs.set(k, v);
+            if (outbox)
+                for (const e of JSON.parse(outbox))
+                    this.outbox.set(e.client_msg_id, e);
+        })();
+        return this.loaded;
+    }
+    persist(key, value) {
+        this.persistChain = this.persistChain
+            .then(() => (value === undefined ? this.store.delete(this.prefix + key) : this.store.set(this.prefix + key, value)))
+            .catch((e) => console.warn('natter: storage write failed', e));
+        return this.persistChain;
+    }
+    persistOutbox() {
+        return this.persist('outbox', JSON.stringify([...this.outbox.values()]));
+    }
+    persistSeqs() {
+        return this.persist('seqs', JSON.stringify(Object.fromEntries(this.seqs)));
+    }
+    // ---------------------------------------------------------------- accounts
+    /** Creates an account and keeps its token. */
+    async signup(username, password, displayName) {
+        await this.restore();
+        const r = await this.http.request('POST', '/v1/signup', {
+            auth: false,
+            body: { username, password, display_name: displayName ?? username },
+        });
+        await this.adopt(r);
+        return r;
+    }
+    /** Logs in and keeps the token. */
+    async login(username, password) {
+        await this.restore();
+        const r = await this.http.request('POST', '/v1/login', { auth: false, body: { username, password } });
+        await this.adopt(r);
+        return r;
+    }
+    async adopt(r) {
+        if (this._userId !== undefined && this._userId !== r.user.id) {
+            // Another account: what was kept for the previous one does not apply.
+            this.seqs.clear();
+            this.outbox.clear();
+            await Promise.all([this.persistSeqs(), this.persistOutbox()]);
+        }
+        this.token = r.token;
+        this._userId = r.user.id;
+        await Promise.all([this.persist('token', r.token), this.persist('user', r.user.id)]);
+    }
+    /** Forgets the token, user, seqs and outbox (in storage too) and disconnects. */
+    async logout() {
+        await this.disconnect();
+        this.token = undefined;
+        this._userId = undefined;
+        this.seqs.clear();
+        this.outbox.clear();
+        for (const k of ['token', 'user', 'seqs', 'outbox'])
+            await this.persist(k, undefined);
+    }
+    // ---------------------------------------------------------------- HTTP routes
+    /** `GET /v1/version`; a server without it speaks protocol 1. */
+    async serverVersion() {
+        try {
+            return await this.http.request('GET', '/v1/version', { auth: false, idempotent: true });
+        }
+        catch (e) {
+            if (e instanceof NatterError && e.code === 'not_found')
+                return { protocol: 1, server: 'unknown' };
+            throw e;
+        }
+    }
+    /** Fails with ProtocolVersionError if the server speaks another protocol version. */
+    async checkVersion() {
+        const v = await this.serverVersion();
+        if ((v.protocol ?? 1) !== PROTOCOL_VERSION)
+            throw new ProtocolVersionError(v.protocol, PROTOCOL_VERSION);
+        return v;
+    }
+    me() {
+        return this.http.request('GET', '/v1/me', { idempotent: true });
+    }
+    updateMe(patch) {
+        return this.http.request('PATCH', '/v1/me', { body: patch, idempotent: true });
+    }
+    getUser(id) {
+        return this.http.request('GET', `/v1/users/${encodeURIComponent(id)}`, { idempotent: true });
+    }
+    searchUsers(q, limit) {
+        return this.http.request('GET', '/v1/users', { query: { q, limit }, idempotent: true });
+    }
+    discover() {
+        return this.http.request('GET', '/v1/discover', { idempotent: true });
+    }
+    /** The one 1:1 channel with `peer` (created on first call). */
+    openDm(peer) {
+        return this.http.request('POST', '/v1/dm', { body: { peer }, idempotent: true });
+    }
+    listChannels(opts = {}) {
+        return this.http.request('GET', '/v1/channels', { query: opts, idempotent: true });
+    }
+    getChannel(id) {
+        return this.http.request('GET', `/v1/channels/${encodeURIComponent(id)}`, { idempotent: true });
+    }
+    members(id) {
+        return this.http.request('GET', `/v1/channels/${encodeURIComponent(id)}/members`, { idempotent: true });
+    }
+    history(id, opts = {}) {
+        return this.http.request('GET', `/v1/channels/${encodeURIComponent(id)}/messages`, { query: opts, idempotent: true });
+    }
+    mute(id, muted) {
+        return this.http.request('PUT', `/v1/channels/${encodeURIComponent(id)}/mute`, { body: { muted }, idempotent: true });
+    }
+    /**
+     * Creates a group. Not retried on `unavailable` (the creation may have been recorded:
+     * look at the channel list before retrying, or a second group is made).
+     */
+    createGroup(name, members) {
+        return this.http.request('POST', '/v1/groups', { body: { name, members } });
+    }
+    renameGroup(id, name) {
+        return this.http.request('PATCH', `/v1/groups/${encodeURIComponent(id)}`, { body: { name }, idempotent: true });
+    }
+    addMembers(id, users) {
+        return this.http.request('POST', `/v1/groups/${encodeURIComponent(id)}/members`, { body: { users }, idempotent: true });
+    }
+    removeMember(id, user) {
+        return this.http.request('DELETE', `/v1/groups/${encodeURIComponent(id)}/members/${encodeURIComponent(user)}`, {
+            idempotent: true,
+        });
+    }
+    leaveGroup(id) {
+        return this.http.request('POST', `/v1/groups/${encodeURIComponent(id)}/leave`, { body: {}, idempotent: true });
+    }
+    setRole(id, user, role) {
+        return this.http.request('PUT', `/v1/groups/${encodeURIComponent(id)}/members/${encodeURIComponent(user)}/role`, {
+            body: { role },
+            idempotent: true,
+        });
+    }
+    listDevices() {
+        return this.http.request('GET', '/v1/devices', { idempotent: true });
+    }
+    registerPush(req) {
+        return this.http.request('POST', '/v1/devices', { body: req, idempotent: true });
+    }
+    unregisterPush(deviceId) {
+        return this.http.request('DELETE', `/v1/devices/${encodeURIComponent(deviceId)}`, { idempotent: true });
+    }
+    // ---------------------------------------------------------------- connection
+    /**
+     * Connects (discovery, socket, catch-up) and keeps reconnecting until `disconnect()`.
+     * Resolves at the first `synced`; rejects on a fatal error (token refused, other
+     * protocol version), after which the client is `stopped`.
+     */
+    async connect() {
+        await this.restore();
+        if (!this.token)
+            throw new NatterError('token_invalid', 'log in (or pass a token) before connecting');
+        if (!this.WS)
+            throw new Error('natter: no WebSocket: pass options.WebSocket (e.g. the `ws` package in Node)');
+        const synced = this.waitSynced();
+        if (!this.running) {
+            this.running = true;
+            void this.loop();
+        }
+        return synced;
+    }
+    /** Resolves at the next `synced` (at once while live). */
+    waitSynced() {
+        if (this._state === 'live')
+            return Promise.resolve();
+        return new Promise((resolve, reject) => this.syncedWaiters.push({ resolve, reject }));
+    }
+    /** Closes the socket cleanly (acks written first by the server) and stops reconnecting. */
+    async disconnect() {
+        this.running = false;
+        if (this.reconnectTimer !== undefined)
+            clearTimeout(this.reconnectTimer);
+        this.wake?.();
+        this.flushAcks();
+        const ws = this.ws;
+        if (ws && ws.readyState <= 1) {
+            const closed = new Promise((res) => {
+                const prev = ws.onclose;
+                const timer = setTimeout(res, 3000);
+                ws.onclose = (ev) => {
+                    clearTimeout(timer);
+                    prev?.(ev);
+                    res();
+                };
+            });
+            ws.close(1000, 'bye');
+            await closed;
+        }
+        this.ws = undefined;
+        await this.persistChain;
+        this.setState('stopped');
+        for (const w of this.syncedWaiters.splice(0))
+            w.reject(new NatterError('closed', 'the client was disconnected'));
+    }
+    fatal(err) {
+        this.running = false;
+        this.emit('error', err);
+        for (const w of this.syncedWaiters.splice(0))
+            w.reject(err);
+        try {
+            this.ws?.close(1000, 'fatal');
+        }
+        catch {
+            /* closed */
+        }
+        this.setState('stopped');
+    }
+    async loop() {
+        while (this.running) {
+            this.setState('connecting');
+            let closed;
+            try {
+                if (this.o.refreshToken) {
+                    const t = await this.o.refreshToken();
+                    if (t) {
+                        this.token = t;
+                        await this.persist('token', t);
+                    }
+                }
+                const d = await this.discover();
+                if (!this.running)
+                    break;
+                closed = this.open(d.ws_url);
+            }
+            catch (e) {
+                const err = e instanceof NatterError ? e : new NatterError('network', String(e?.message ?? e), { cause: e });
+                if (err.code === 'token_invalid' || err.code === 'token_expired' || err.code === 'protocol_mismatch') {
+                    this.fatal(err);
+                    return;
+                }
+            }
+            const reachedSync = closed ? await closed : false;
+            if (!this.running)
+                break;
+            this.setState('offline');
+            if (reachedSync)
+                this.attempt = 0;
+            const delay = Math.min(this.o.backoffMaxMs, this.o.backoffInitialMs * 2 ** this.attempt) * (0.5 + Math.random() * 0.5);
+            this.attempt = Math.min(this.attempt + 1, 30);
+            await new Promise((res) => {
+                this.wake = res;
+                this.reconnectTimer = setTimeout(res, delay);
+            });
+            this.wake = undefined;
+        }
+    }
+    /** Opens one socket; resolves when it closes, with whether it reached `synced`. */
+    open(wsUrl) {
+        return new Promise((resolveClosed) => {
+            const WS = this.WS;
+            let url = `${wsUrl}${wsUrl.includes('?') ? '&' : '?'}token=${encodeURIComponent(this.token ?? '')}`;
+            if (this._deviceId)
+                url += `&device=${encodeURIComponent(this._deviceId)}`;
+            let reachedSync = false;
+            let done = false;
+            const ws = new WS(url);
+            this.ws = ws;
+            this.inbox = Promise.resolve();
+            const finish = () => {
+                if (done)
+                    return;
+                done = true;
+                if (this.heartbeat !== undefined)
+                    clearInterval(this.heartbeat);
+                this.heartbeat = undefined;
+                if (this.ws === ws)
+                    this.ws = undefined;
+                resolveClosed(reachedSync);
+            };
+            ws.onopen = () => {
+                this.setState('syncing');
+                this.lastFrameAt = Date.now();
+                this.heartbeat = setInterval(() => {
+                    if (Date.now() - this.lastFrameAt > 3 * this.o.heartbeatMs) {
+                        try {
+                            ws.close(4000, 'heartbeat timeout');
+                        }
+                        catch {
+                            /* closed */
+                        }
+                        finish();
+                        return;
+                    }
+                    this.sendOp({ op: 'ping' });
+                }, this.o.heartbeatMs);
+            };
+            ws.onmessage = (ev) => {
+                this.lastFrameAt = Date.now();
+                let frame;
+                try {
+                    const data = typeof ev.data === 'string' ? ev.data : new TextDecoder().decode(ev.data);
+                    frame = JSON.parse(data);
+                }
+                catch {
+                    this.emit('error', new NatterError('bad_response', 'a frame that is not JSON'));
+                    return;
+                }
+                if (frame.type === 'synced') {
+                    // `synced` resolves after every frame before it was handled (gap fills included).
+                    this.inbox = this.inbox.then(() => {
+                        if (this.ws !== ws)
+                            return;
+                        reachedSync = true;
+                        this.onSynced(frame);
+                    });
+                    return;
+                }
+                this.inbox = this.inbox.then(() => (this.ws === ws ? this.onFrame(frame, ws) : undefined)).catch((e) => {
+                    this.emit('error', e instanceof NatterError ? e : new NatterError('bad_response', String(e)));
+                });
+            };
+            ws.onerror = () => {
+                /* onclose follows */
+            };
+            ws.onclose = () => finish();
+        });
+    }
+    sendOp(op) {
+        const ws = this.ws;
+        if (!ws || ws.readyState !== 1)
+            return false;
+        try {
+            ws.send(JSON.stringify(op));
+            return true;
+        }
+        catch {
+            return false;
+        }
+    }
+    onSynced(f) {
+        this.flushAcks();
+        this.setState('live');
+        this.emit('synced', { channels: f.channels, messages: f.messages });
+        for (const w of this.syncedWaiters.splice(0))
+            w.resolve();
+    }
+    async onFrame(frame, ws) {
+        switch (frame.type) {
+            case 'hello': {
+                const protocol = frame.protocol ?? 1;
+                if (protocol !== PROTOCOL_VERSION) {
+                    this.fatal(new ProtocolVersionError(protocol, PROTOCOL_VERSION));
+                    return;
+                }
+                if (this._userId !== undefined && this._userId !== frame.user_id) {
+                    this.seqs.clear();
+                    await this.persistSeqs();
+                }
+                this._userId = frame.user_id;
+                if (this._deviceId !== frame.device_id) {
+                    this._deviceId = frame.device_id;
+                    await this.persist('device', frame.device_id);
+                }
+                this.emit('hello', frame);
+                if (this.presenceWatch.size)
+                    this.sendOp({ op: 'presence_subscribe', users: [...this.presenceWatch] });
+                // Resend every unacknowledged send with its own client_msg_id: never a duplicate.
+                for (const e of this.outbox.values())
+                    this.sendOp({ op: 'send', channel: e.channel, client_msg_id: e.client_msg_id, text: e.text });
+                return;
+            }
+            case 'message': {
+                const { type: _t, ...m } = frame;
+                await this.onMessage(m, ws);
+                return;
+            }
+            case 'ack': {
+                if (this.outbox.delete(frame.client_msg_id))
+                    await this.persistOutbox();
+                this.emit('ack', { channel: frame.channel, client_msg_id: frame.client_msg_id, message_id: frame.message_id });
+                return;
+            }
+            case 'error':
+                await this.onErrorFrame(frame);
+                return;
+            case 'read':
+                this.emit('read', { channel: frame.channel, seq: frame.seq });
+                return;
+            case 'typing':
+                this.emit('typing', { channel: frame.channel, user: frame.user });
+                return;
+            case 'presence': {
+                const { type: _t, ...p } = frame;
+                this.emit('presence', p);
+                return;
+            }
+            case 'reconnect':
+                // The edge drains: reconnect (through discovery) now.
+                try {
+                    ws.close(1000, 'reconnect');
+                }
+                catch {
+                    /* closed */
+                }
+                return;
+            case 'pong':
+                return;
+            default:
+                return; // A newer server's event this SDK does not know: ignored.
+        }
+    }
+    async onMessage(m, ws) {
+        const last = this.seqs.get(m.channel);
+        if (last !== undefined && m.seq <= last) {
+            this.emit('duplicate', m);
+            return;
+        }
+        if (last !== undefined && m.seq > last + 1) {
+            // A gap (e.g. the server's cursor was ahead of what this client kept): fill it from history.
+            let after = last;
+            while (after < m.seq - 1) {
+                const page = await this.history(m.channel, { after, limit: Math.min(200, m.seq - 1 - after) });
+                if (this.ws !== ws)
+                    return; // reconnected meanwhile: the catch-up resends
+                const msgs = page.messages.filter((x) => x.seq > after && x.seq < m.seq);
+                if (msgs.length === 0)
+                    break;
+                for (const x of msgs)
+                    this.deliver(fromHistory(x));
+                after = msgs[msgs.length - 1].seq;
+                if (!page.has_more)
+                    break;
+            }
+        }
+        this.deliver(m);
+    }
+    deliver(m) {
+        this.seqs.set(m.channel, m.seq);
+        const own = m.sender === this._userId && m.client_msg_id !== '';
+        if (own && this.outbox.delete(m.client_msg_id))
+            void this.persistOutbox();
+        this.emit('message', m);
+        if (own) {
+            const p = this.pending.get(m.client_msg_id);
+            if (p) {
+                this.pending.delete(m.client_msg_id);
+                p.resolve(m);
+            }
+        }
+        this.pendingAcks.set(m.channel, m.seq);
+        if (this.ackTimer === undefined)
+            this.ackTimer = setTimeout(() => this.flushAcks(), this.o.ackDelayMs);
+    }
+    /** Sends the coalesced cursor acks (one per channel) and persists the seqs. */
+    flushAcks() {
+        if (this.ackTimer !== undefined)
+            clearTimeout(this.ackTimer);
+        this.ackTimer = undefined;
+        if (this.pendingAcks.size === 0)
+            return;
+        for (const [channel, seq] of this.pendingAcks) {
+            if (!this.sendOp({ op: 'ack', channel, seq }))
+                break; // the next catch-up repeats; seqs dedupe
+            this.pendingAcks.delete(channel);
+        }
+        void this.persistSeqs();
+    }
+    async onErrorFrame(f) {
+        const err = new NatterError(f.code, f.message, { retryAfterMs: f.retry_after_ms, clientMsgId: f.client_msg_id });
+        const id = f.client_msg_id;
+        const entry = id ? this.outbox.get(id) : undefined;
+        if (!id || (!entry && !this.pending.has(id))) {
+            this.emit('error', err);
+            return;
+        }
+        if (entry && (f.code === 'rate_limited' || f.code === 'unavailable')) {
+            // Kept in the outbox: retried after the wait, or at the next connect.
+            const wait = f.retry_after_ms ?? 1000;
+            setTimeout(() => {
+                if (this.outbox.has(entry.client_msg_id)) {
+                    this.sendOp({ op: 'send', channel: entry.channel, client_msg_id: entry.client_msg_id, text: entry.text });
+                }
+            }, wait);
+            return;
+        }
+        if (entry) {
+            this.outbox.delete(id);
+            await this.persistOutbox();
+        }
+        const p = this.pending.get(id);
+        this.pending.delete(id);
+        if (p)
+            p.reject(err);
+        this.emit('send_error', err);
+    }
+    // ---------------------------------------------------------------- ops
+    /**
+     * Sends a text message. It goes to the outbox first (persisted), is sent now if
+     * connected and again after every reconnect with the same client_msg_id until the
+     * server acks it. Resolves with the stored message (its seq) once it comes back;
+     * rejects with a NatterError the server gave for it (`not_a_member`, …).
+     */
+    async send(channel, text, opts = {}) {
+        await this.restore();
+        const entry = { channel, client_msg_id: opts.clientMsgId ?? randomId(), text, created_at: Date.now() };
+        this.outbox.set(entry.client_msg_id, entry);
+        await this.persistOutbox();
+        const result = new Promise((resolve, reject) => this.pending.set(entry.client_msg_id, { resolve, reject }));
+        if (this._state === 'syncing' || this._state === 'live') {
+            this.sendOp({ op: 'send', channel, client_msg_id: entry.client_msg_id, text });
+        }
+        return result;
+    }
+    /**
+     * Waits for a send made before an app restart (still in `pendingSends()`) to come
+     * back as a message, or rejects with its error. Call it only for a pending send: one
+     * that already came back is not delivered again, so the promise would not settle.
+     */
+    waitForSend(clientMsgId) {
+        return new Promise((resolve, reject) => this.pending.set(clientMsgId, { resolve, reject }));
+    }
+    /** Marks a channel read up to `seq` (every device of the user gets `read`). */
+    markRead(channel, seq) {
+        return this.sendOp({ op: 'read', channel, seq });
+    }
+    /** Tells the channel's other members the user is typing (at most every 3 s per channel). */
+    typing(channel) {
+        const now = Date.now();
+        if (now - (this.lastTyping.get(channel) ?? 0) < 3000)
+            return false;
+        this.lastTyping.set(channel, now);
+        return this.sendOp({ op: 'typing', channel });
+    }
+    /** Watches users' presence (kept across reconnects): `presence` events. */
+    subscribePresence(users) {
+        for (const u of users)
+            this.presenceWatch.add(u);
+        this.sendOp({ op: 'presence_subscribe', users });
+    }
+    unsubscribePresence(users) {
+        for (const u of users)
+            this.presenceWatch.delete(u);
+        this.sendOp({ op: 'presence_unsubscribe', users });
+    }
+}

@@ -1,0 +1,38 @@
+/** Every error the SDK throws, rejects with or emits. */
+export class NatterError extends Error {
+    code;
+    /** For `rate_limited`: how long the server asked to wait. */
+    retryAfterMs;
+    /** HTTP status, for errors of HTTP calls. */
+    status;
+    /** The `X-Request-Id` of the failed HTTP call (quote it in bug reports). */
+    requestId;
+    /** For send errors: the send's client_msg_id. */
+    clientMsgId;
+    constructor(code, message, extra = {}) {
+        super(message);
+        this.name = 'NatterError';
+        this.code = code;
+        this.retryAfterMs = extra.retryAfterMs;
+        this.status = extra.status;
+        this.requestId = extra.requestId;
+        this.clientMsgId = extra.clientMsgId;
+        if (extra.cause !== undefined)
+            this.cause = extra.cause;
+    }
+    /** Whether retrying the same request later may succeed. */
+    get retryable() {
+        return this.code === 'rate_limited' || this.code === 'unavailable' || this.code === 'network' || this.code === 'draining';
+    }
+}
+/** The server speaks a protocol version this SDK was not made for. */
+export class ProtocolVersionError extends NatterError {
+    serverProtocol;
+    clientProtocol;
+    constructor(serverProtocol, clientProtocol) {
+        super('protocol_mismatch', `the server speaks protocol ${serverProtocol}, this SDK speaks ${clientProtocol}: update the app`);
+        this.name = 'ProtocolVersionError';
+        this.serverProtocol = serverProtocol;
+        this.clientProtocol = clientProtocol;
+    }
+}

@@ -1,0 +1,44 @@
+/** The part of a fetch Response the SDK reads. */
+export interface ResponseLike {
+    status: number;
+    ok: boolean;
+    headers: {
+        get(name: string): string | null;
+    };
+    text(): Promise<string>;
+}
+/** `fetch` or anything with its shape (inject one in tests or old runtimes). */
+export type FetchLike = (url: string, init?: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string;
+}) => Promise<ResponseLike>;
+export interface RequestOptions {
+    query?: Record<string, string | number | boolean | undefined>;
+    body?: unknown;
+    /** Send the bearer token (default true). */
+    auth?: boolean;
+    /**
+     * Whether `unavailable` may be retried: true only for requests that change nothing
+     * or change nothing a second time. `rate_limited` is always retried (up to the
+     * limits), since the server changes nothing when it refuses a request.
+     */
+    idempotent?: boolean;
+}
+export interface HttpOptions {
+    baseUrl: string;
+    fetch: FetchLike;
+    getToken: () => string | undefined;
+    /** How many times to retry a `rate_limited`/`unavailable` answer (default 3). */
+    maxRetries: number;
+    /** Never wait longer than this for one retry (default 10 s): fail instead. */
+    maxRetryWaitMs: number;
+    sleep: (ms: number) => Promise<void>;
+}
+/** Calls the HTTP API; turns every failure into a NatterError. */
+export declare class Http {
+    private readonly o;
+    constructor(o: HttpOptions);
+    get baseUrl(): string;
+    request<T>(method: string, path: string, opts?: RequestOptions): Promise<T>;
+}

@@ -1,0 +1,10 @@
+export { NatterClient, PROTOCOL_VERSION } from './client.js';
+export type { ConnectionState, NatterClientOptions, NatterEvents, OutboxEntry, SendOptions, WebSocketConstructor, WebSocketLike, } from './client.js';
+export { NatterError, ProtocolVersionError } from './errors.js';
+export type { ClientErrorCode, NatterErrorCode, ServerErrorCode } from './errors.js';
+export { Emitter } from './emitter.js';
+export { MemoryStore } from './storage.js';
+export type { KeyValueStore } from './storage.js';
+export { Http } from './http.js';
+export type { FetchLike, ResponseLike, RequestOptions } from './http.js';
+export * from './types.js';

@@ -1,0 +1,18 @@
+/**
+ * Where the client keeps what must survive an app restart: the token, the device id,
+ * the highest seq seen per channel and the outbox of unacknowledged sends.
+ * Implement it over IndexedDB (browsers), AsyncStorage/MMKV (React Native) or a file
+ * (Node). Values are JSON strings. Calls for one key are never concurrent.
+ */
+export interface KeyValueStore {
+    get(key: string): Promise<string | null | undefined>;
+    set(key: string, value: string): Promise<void>;
+    delete(key: string): Promise<void>;
+}
+/** The default store: memory only (nothing survives a restart). */
+export declare class MemoryStore implements KeyValueStore {
+    readonly map: Map<string, string>;
+    get(key: string): Promise<string | null>;
+    set(key: string, value: string): Promise<void>;
+    delete(key: string): Promise<void>;
+}

@@ -1,0 +1,760 @@
+import { Emitter } from './emitter.js';
+import { NatterError, ProtocolVersionError } from './errors.js';
+import { Http, type FetchLike } from './http.js';
+import { MemoryStore, type KeyValueStore } from './storage.js';
+import type {
+  AuthResponse,
+  Channel,
+  ChannelList,
+  ClientOp,
+  DeviceInfo,
+  DeviceList,
+  DiscoverResponse,
+  ErrorFrame,
+  HelloFrame,
+  HistoryPage,
+  Id,
+  MemberList,
+  Message,
+  Presence,
+  Profile,
+  ReadFrame,
+  RegisterPushRequest,
+  ServerFrame,
+  SyncedFrame,
+  TypingFrame,
+  UpdateProfileRequest,
+  UserList,
+  VersionResponse,
+} from './types.js';
+
+/** The protocol version this SDK speaks (`hello.protocol`, `GET /v1/version`). */
+export const PROTOCOL_VERSION = 1;
+
+/** The part of a WebSocket the SDK uses: the browser's, React Native's and `ws`'s all fit. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: any) => void) | null;
+  onmessage: ((ev: { data: any }) => void) | null;
+  onclose: ((ev: { code?: number; reason?: string }) => void) | null;
+  onerror: ((ev: any) => void) | null;
+}
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+export type ConnectionState = 'idle' | 'connecting' | 'syncing' | 'live' | 'offline' | 'stopped';
+
+/** A send waiting for the server's `ack` (kept in the persistent outbox). */
+export interface OutboxEntry {
+  channel: Id;
+  client_msg_id: string;
+  text: string;
+  created_at: number;
+}
+
+export interface NatterClientOptions {
+  /** The edge's HTTP origin, e.g. `https://chat.example` or `http://127.0.0.1:8080`. */
+  baseUrl: string;
+  /** Default: `globalThis.fetch`. */
+  fetch?: FetchLike;
+  /** Default: `globalThis.WebSocket` (Node 20 has none: pass the `ws` package's). */
+  WebSocket?: WebSocketConstructor;
+  /** Where token, device id, seqs and the outbox persist. Default: memory only. */
+  storage?: KeyValueStore;
+  /** Key prefix in `storage` (default `natter:`): one per account if an app keeps several. */
+  storagePrefix?: string;
+  /** This installation's device id; default: the stored one, else the server assigns one. */
+  deviceId?: string;
+  /** A token from an earlier login (else the stored one). */
+  token?: string;
+  /** Reconnect backoff: first delay and cap (default 100 ms and 5 s), times a random 0.5–1. */
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+  /** Cursor acks are coalesced and sent at most this often per channel (default 200 ms). */
+  ackDelayMs?: number;
+  /** Heartbeat (`ping`) interval (default 10 s); a socket silent for 3 intervals is dropped. */
+  heartbeatMs?: number;
+  /** HTTP: retries of `rate_limited` (and `unavailable` for reads), default 3. */
+  maxRetries?: number;
+  /** HTTP: never wait longer than this for one retry (default 10 s). */
+  maxRetryWaitMs?: number;
+  /** Called before each connect: return a fresh token, or undefined to keep the current one. */
+  refreshToken?: () => Promise<string | undefined>;
+}
+
+export interface NatterEvents {
+  /** Every new message of the user's channels (own included), once, in seq order per channel. */
+  message: Message;
+  /** A send is durable on the server. */
+  ack: { channel: Id; client_msg_id: string; message_id: Id };
+  /** A send failed for good (not retried): removed from the outbox. */
+  send_error: NatterError;
+  read: Omit<ReadFrame, 'type'>;
+  typing: Omit<TypingFrame, 'type'>;
+  presence: Presence;
+  hello: HelloFrame;
+  synced: Omit<SyncedFrame, 'type'>;
+  state: ConnectionState;
+  /** An error frame not tied to a send, or a fatal error (then state is `stopped`). */
+  error: NatterError;
+  /** A message dropped because its seq was already seen (duplicate from a catch-up). */
+  duplicate: Message;
+}
+
+export interface SendOptions {
+  /** Your own id for the send (default: a random one). Resending it never duplicates. */
+  clientMsgId?: string;
+}
+
+const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
+
+function randomId(): string {
+  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  if (c?.randomUUID) return c.randomUUID();
+  let s = '';
+  for (let i = 0; i < 4; i++) s += Math.floor(Math.random() * 0x100000000).toString(36);
+  return `${Date.now().toString(36)}-${s}`;
+}
+
+/** A history message in the WebSocket's shape (history gives `system: null` for plain messages). */
+function fromHistory(x: HistoryPage['messages'][number]): Message {
+  const { system, ...rest } = x;
+  return system ? { ...rest, system } : rest;
+}
+
+interface Pending {
+  resolve: (m: Message) => void;
+  reject: (e: NatterError) => void;
+}
+
+/**
+ * A Natter client: the HTTP API as typed calls, and one WebSocket kept connected
+ * (discovery, catch-up, seq dedupe and gap fill, cursor acks, reconnect, outbox).
+ */
+export class NatterClient extends Emitter<NatterEvents> {
+  readonly http: Http;
+  private readonly o: Required<Pick<NatterClientOptions, 'backoffInitialMs' | 'backoffMaxMs' | 'ackDelayMs' | 'heartbeatMs'>> &
+    NatterClientOptions;
+  private readonly store: KeyValueStore;
+  private readonly prefix: string;
+  private readonly WS: WebSocketConstructor | undefined;
+
+  private token: string | undefined;
+  private _deviceId: string | undefined;
+  private _userId: Id | undefined;
+  private _state: ConnectionState = 'idle';
+  private loaded: Promise<void> | undefined;
+
+  private seqs = new Map<Id, number>();
+  private outbox = new Map<string, OutboxEntry>();
+  private pending = new Map<string, Pending>();
+  private pendingAcks = new Map<Id, number>();
+  private ackTimer: unknown;
+  private presenceWatch = new Set<Id>();
+  private lastTyping = new Map<Id, number>();
+
+  private ws: WebSocketLike | undefined;
+  private running = false;
+  private attempt = 0;
+  private reconnectTimer: unknown;
+  private heartbeat: unknown;
+  private lastFrameAt = 0;
+  private inbox: Promise<void> = Promise.resolve();
+  private persistChain: Promise<void> = Promise.resolve();
+  private syncedWaiters: { resolve: () => void; reject: (e: NatterError) => void }[] = [];
+  private wake: (() => void) | undefined;
+
+  constructor(options: NatterClientOptions) {
+    super();
+    this.o = {
+      backoffInitialMs: 100,
+      backoffMaxMs: 5000,
+      ackDelayMs: 200,
+      heartbeatMs: 10000,
+      ...options,
+    };
+    const f = options.fetch ?? (globalThis as { fetch?: FetchLike }).fetch;
+    if (!f) throw new Error('natter: no fetch: pass options.fetch');
+    const boundFetch: FetchLike = (url, init) => f(url, init);
+    this.WS = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    this.store = options.storage ?? new MemoryStore();
+    this.prefix = options.storagePrefix ?? 'natter:';
+    this.token = options.token;
+    this._deviceId = options.deviceId;
+    this.http = new Http({
+      baseUrl: options.baseUrl.replace(/\/$/, ''),
+      fetch: boundFetch,
+      getToken: () => this.token,
+      maxRetries: options.maxRetries ?? 3,
+      maxRetryWaitMs: options.maxRetryWaitMs ?? 10000,
+      sleep,
+    });
+  }
+
+  // ---------------------------------------------------------------- state
+
+  get state(): ConnectionState {
+    return this._state;
+  }
+  get userId(): Id | undefined {
+    return this._userId;
+  }
+  get deviceId(): string | undefined {
+    return this._deviceId;
+  }
+  /** The current token (persisted in storage). */
+  get currentToken(): string | undefined {
+    return this.token;
+  }
+  /** The highest seq this client has per channel. */
+  lastSeq(channel: Id): number {
+    return this.seqs.get(channel) ?? 0;
+  }
+  /** The sends not yet acknowledged by the server, oldest first. */
+  pendingSends(): OutboxEntry[] {
+    return [...this.outbox.values()];
+  }
+
+  private setState(s: ConnectionState) {
+    if (this._state === s) return;
+    this._state = s;
+    this.emit('state', s);
+  }
+
+  /** Loads token, device id, seqs and outbox from storage (once; every call awaits it). */
+  restore(): Promise<void> {
+    this.loaded ??= (async () => {
+      const [token, device, user, seqs, outbox] = await Promise.all(
+        ['token', 'device', 'user', 'seqs', 'outbox'].map((k) => this.store.get(this.prefix + k)),
+      );
+      if (this.token === undefined && token) this.token = token;
+      if (this._deviceId === undefined && device) this._deviceId = device;
+      if (user) this._userId = user;
+      if (seqs) for (const [k, v] of Object.entries(JSON.parse(seqs) as Record<string, number>)) this.seqs.set(k, v);
+      if (outbox) for (const e of JSON.parse(outbox) as OutboxEntry[]) this.outbox.set(e.client_msg_id, e);
+    })();
+    return this.loaded;
+  }
+
+  private persist(key: string, value: string | undefined): Promise<void> {
+    this.persistChain = this.persistChain
+      .then(() => (value === undefined ? this.store.delete(this.prefix + key) : this.store.set(this.prefix + key, value)))
+      .catch((e) => console.warn('natter: storage write failed', e));
+    return this.persistChain;
+  }
+  private persistOutbox() {
+    return this.persist('outbox', JSON.stringify([...this.outbox.values()]));
+  }
+  private persistSeqs() {
+    return this.persist('seqs', JSON.stringify(Object.fromEntries(this.seqs)));
+  }
+
+  // ---------------------------------------------------------------- accounts
+
+  /** Creates an account and keeps its token. */
+  async signup(username: string, password: string, displayName?: string): Promise<AuthResponse> {
+    await this.restore();
+    const r = await this.http.request<AuthResponse>('POST', '/v1/signup', {
+      auth: false,
+      body: { username, password, display_name: displayName ?? username },
+    });
+    await this.adopt(r);
+    return r;
+  }
+
+  /** Logs in and keeps the token. */
+  async login(username: string, password: string): Promise<AuthResponse> {
+    await this.restore();
+    const r = await this.http.request<AuthResponse>('POST', '/v1/login', { auth: false, body: { username, password } });
+    await this.adopt(r);
+    return r;
+  }
+
+  private async adopt(r: AuthResponse) {
+    if (this._userId !== undefined && this._userId !== r.user.id) {
+      // Another account: what was kept for the previous one does not apply.
+      this.seqs.clear();
+      this.outbox.clear();
+      await Promise.all([this.persistSeqs(), this.persistOutbox()]);
+    }
+    this.token = r.token;
+    this._userId = r.user.id;
+    await Promise.all([this.persist('token', r.token), this.persist('user', r.user.id)]);
+  }
+
+  /** Forgets the token, user, seqs and outbox (in storage too) and disconnects. */
+  async logout(): Promise<void> {
+    await this.disconnect();
+    this.token = undefined;
+    this._userId = undefined;
+    this.seqs.clear();
+    this.outbox.clear();
+    for (const k of ['token', 'user', 'seqs', 'outbox']) await this.persist(k, undefined);
+  }
+
+  // ---------------------------------------------------------------- HTTP routes
+
+  /** `GET /v1/version`; a server without it speaks protocol 1. */
+  async serverVersion(): Promise<VersionResponse> {
+    try {
+      return await this.http.request<VersionResponse>('GET', '/v1/version', { auth: false, idempotent: true });
+    } catch (e) {
+      if (e instanceof NatterError && e.code === 'not_found') return { protocol: 1, server: 'unknown' };
+      throw e;
+    }
+  }
+
+  /** Fails with ProtocolVersionError if the server speaks another protocol version. */
+  async checkVersion(): Promise<VersionResponse> {
+    const v = await this.serverVersion();
+    if ((v.protocol ?? 1) !== PROTOCOL_VERSION) throw new ProtocolVersionError(v.protocol, PROTOCOL_VERSION);
+    return v;
+  }
+
+  me(): Promise<Profile> {
+    return this.http.request('GET', '/v1/me', { idempotent: true });
+  }
+  updateMe(patch: UpdateProfileRequest): Promise<Profile> {
+    return this.http.request('PATCH', '/v1/me', { body: patch, idempotent: true });
+  }
+  getUser(id: Id): Promise<Profile> {
+    return this.http.request('GET', `/v1/users/${encodeURIComponent(id)}`, { idempotent: true });
+  }
+  searchUsers(q: string, limit?: number): Promise<UserList> {
+    return this.http.request('GET', '/v1/users', { query: { q, limit }, idempotent: true });
+  }
+  discover(): Promise<DiscoverResponse> {
+    return this.http.request('GET', '/v1/discover', { idempotent: true });
+  }
+  /** The one 1:1 channel with `peer` (created on first call). */
+  openDm(peer: Id): Promise<Channel> {
+    return this.http.request('POST', '/v1/dm', { body: { peer }, idempotent: true });
+  }
+  listChannels(opts: { limit?: number; before?: string } = {}): Promise<ChannelList> {
+    return this.http.request('GET', '/v1/channels', { query: opts, idempotent: true });
+  }
+  getChannel(id: Id): Promise<Channel> {
+    return this.http.request('GET', `/v1/channels/${encodeURIComponent(id)}`, { idempotent: true });
+  }
+  members(id: Id): Promise<MemberList> {
+    return this.http.request('GET', `/v1/channels/${encodeURIComponent(id)}/members`, { idempotent: true });
+  }
+  history(id: Id, opts: { after?: number; before?: number; limit?: number } = {}): Promise<HistoryPage> {
+    return this.http.request('GET', `/v1/channels/${encodeURIComponent(id)}/messages`, { query: opts, idempotent: true });
+  }
+  mute(id: Id, muted: boolean): Promise<{ muted: boolean }> {
+    return this.http.request('PUT', `/v1/channels/${encodeURIComponent(id)}/mute`, { body: { muted }, idempotent: true });
+  }
+  /**
+   * Creates a group. Not retried on `unavailable` (the creation may have been recorded:
+   * look at the channel list before retrying, or a second group is made).
+   */
+  createGroup(name: string, members: Id[]): Promise<Channel> {
+    return this.http.request('POST', '/v1/groups', { body: { name, members } });
+  }
+  renameGroup(id: Id, name: string): Promise<Channel> {
+    return this.http.request('PATCH', `/v1/groups/${encodeURIComponent(id)}`, { body: { name }, idempotent: true });
+  }
+  addMembers(id: Id, users: Id[]): Promise<Channel> {
+    return this.http.request('POST', `/v1/groups/${encodeURIComponent(id)}/members`, { body: { users }, idempotent: true });
+  }
+  removeMember(id: Id, user: Id): Promise<Channel> {
+    return this.http.request('DELETE', `/v1/groups/${encodeURIComponent(id)}/members/${encodeURIComponent(user)}`, {
+      idempotent: true,
+    });
+  }
+  leaveGroup(id: Id): Promise<Channel> {
+    return this.http.request('POST', `/v1/groups/${encodeURIComponent(id)}/leave`, { body: {}, idempotent: true });
+  }
+  setRole(id: Id, user: Id, role: 'admin' | 'member'): Promise<Channel> {
+    return this.http.request('PUT', `/v1/groups/${encodeURIComponent(id)}/members/${encodeURIComponent(user)}/role`, {
+      body: { role },
+      idempotent: true,
+    });
+  }
+  listDevices(): Promise<DeviceList> {
+    return this.http.request('GET', '/v1/devices', { idempotent: true });
+  }
+  registerPush(req: RegisterPushRequest): Promise<DeviceInfo> {
+    return this.http.request('POST', '/v1/devices', { body: req, idempotent: true });
+  }
+  unregisterPush(deviceId: string): Promise<DeviceInfo> {
+    return this.http.request('DELETE', `/v1/devices/${encodeURIComponent(deviceId)}`, { idempotent: true });
+  }
+
+  // ---------------------------------------------------------------- connection
+
+  /**
+   * Connects (discovery, socket, catch-up) and keeps reconnecting until `disconnect()`.
+   * Resolves at the first `synced`; rejects on a fatal error (token refused, other
+   * protocol version), after which the client is `stopped`.
+   */
+  async connect(): Promise<void> {
+    await this.restore();
+    if (!this.token) throw new NatterError('token_invalid', 'log in (or pass a token) before connecting');
+    if (!this.WS) throw new Error('natter: no WebSocket: pass options.WebSocket (e.g. the `ws` package in Node)');
+    const synced = this.waitSynced();
+    if (!this.running) {
+      this.running = true;
+      void this.loop();
+    }
+    return synced;
+  }
+
+  /** Resolves at the next `synced` (at once while live). */
+  waitSynced(): Promise<void> {
+    if (this._state === 'live') return Promise.resolve();
+    return new Promise((resolve, reject) => this.syncedWaiters.push({ resolve, reject }));
+  }
+
+  /** Closes the socket cleanly (acks written first by the server) and stops reconnecting. */
+  async disconnect(): Promise<void> {
+    this.running = false;
+    if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer);
+    this.wake?.();
+    this.flushAcks();
+    const ws = this.ws;
+    if (ws && ws.readyState <= 1) {
+      const closed = new Promise<void>((res) => {
+        const prev = ws.onclose;
+        const timer = setTimeout(res, 3000);
+        ws.onclose = (ev) => {
+          clearTimeout(timer);
+          prev?.(ev);
+          res();
+        };
+      });
+      ws.close(1000, 'bye');
+      await closed;
+    }
+    this.ws = undefined;
+    await this.persistChain;
+    this.setState('stopped');
+    for (const w of this.syncedWaiters.splice(0)) w.reject(new NatterError('closed', 'the client was disconnected'));
+  }
+
+  private fatal(err: NatterError) {
+    this.running = false;
+    this.emit('error', err);
+    for (const w of this.syncedWaiters.splice(0)) w.reject(err);
+    try {
+      this.ws?.close(1000, 'fatal');
+    } catch {
+      /* closed */
+    }
+    this.setState('stopped');
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      this.setState('connecting');
+      let closed: Promise<boolean> | undefined;
+      try {
+        if (this.o.refreshToken) {
+          const t = await this.o.refreshToken();
+          if (t) {
+            this.token = t;
+            await this.persist('token', t);
+          }
+        }
+        const d = await this.discover();
+        if (!this.running) break;
+        closed = this.open(d.ws_url);
+      } catch (e) {
+        const err = e instanceof NatterError ? e : new NatterError('network', String((e as Error)?.message ?? e), { cause: e });
+        if (err.code === 'token_invalid' || err.code === 'token_expired' || err.code === 'protocol_mismatch') {
+          this.fatal(err);
+          return;
+        }
+      }
+      const reachedSync = closed ? await closed : false;
+      if (!this.running) break;
+      this.setState('offline');
+      if (reachedSync) this.attempt = 0;
+      const delay = Math.min(this.o.backoffMaxMs, this.o.backoffInitialMs * 2 ** this.attempt) * (0.5 + Math.random() * 0.5);
+      this.attempt = Math.min(this.attempt + 1, 30);
+      await new Promise<void>((res) => {
+        this.wake = res;
+        this.reconnectTimer = setTimeout(res, delay);
+      });
+      this.wake = undefined;
+    }
+  }
+
+  /** Opens one socket; resolves when it closes, with whether it reached `synced`. */
+  private open(wsUrl: string): Promise<boolean> {
+    return new Promise<boolean>((resolveClosed) => {
+      const WS = this.WS as WebSocketConstructor;
+      let url = `${wsUrl}${wsUrl.includes('?') ? '&' : '?'}token=${encodeURIComponent(this.token ?? '')}`;
+      if (this._deviceId) url += `&device=${encodeURIComponent(this._deviceId)}`;
+      let reachedSync = false;
+      let done = false;
+      const ws = new WS(url);
+      this.ws = ws;
+      this.inbox = Promise.resolve();
+      const finish = () => {
+        if (done) return;
+        done = true;
+        if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
+        this.heartbeat = undefined;
+        if (this.ws === ws) this.ws = undefined;
+        resolveClosed(reachedSync);
+      };
+      ws.onopen = () => {
+        this.setState('syncing');
+        this.lastFrameAt = Date.now();
+        this.heartbeat = setInterval(() => {
+          if (Date.now() - this.lastFrameAt > 3 * this.o.heartbeatMs) {
+            try {
+              ws.close(4000, 'heartbeat timeout');
+            } catch {
+              /* closed */
+            }
+            finish();
+            return;
+          }
+          this.sendOp({ op: 'ping' });
+        }, this.o.heartbeatMs);
+      };
+      ws.onmessage = (ev) => {
+        this.lastFrameAt = Date.now();
+        let frame: ServerFrame;
+        try {
+          const data = typeof ev.data === 'string' ? ev.data : new TextDecoder().decode(ev.data);
+          frame = JSON.parse(data) as ServerFrame;
+        } catch {
+          this.emit('error', new NatterError('bad_response', 'a frame that is not JSON'));
+          return;
+        }
+        if (frame.type === 'synced') {
+          // `synced` resolves after every frame before it was handled (gap fills included).
+          this.inbox = this.inbox.then(() => {
+            if (this.ws !== ws) return;
+            reachedSync = true;
+            this.onSynced(frame as SyncedFrame);
+          });
+          return;
+        }
+        this.inbox = this.inbox.then(() => (this.ws === ws ? this.onFrame(frame, ws) : undefined)).catch((e) => {
+          this.emit('error', e instanceof NatterError ? e : new NatterError('bad_response', String(e)));
+        });
+      };
+      ws.onerror = () => {
+        /* onclose follows */
+      };
+      ws.onclose = () => finish();
+    });
+  }
+
+  private sendOp(op: ClientOp): boolean {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== 1) return false;
+    try {
+      ws.send(JSON.stringify(op));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private onSynced(f: SyncedFrame) {
+    this.flushAcks();
+    this.setState('live');
+    this.emit('synced', { channels: f.channels, messages: f.messages });
+    for (const w of this.syncedWaiters.splice(0)) w.resolve();
+  }
+
+  private async onFrame(frame: ServerFrame, ws: WebSocketLike): Promise<void> {
+    switch (frame.type) {
+      case 'hello': {
+        const protocol = (frame as { protocol?: number }).protocol ?? 1;
+        if (protocol !== PROTOCOL_VERSION) {
+          this.fatal(new ProtocolVersionError(protocol, PROTOCOL_VERSION));
+          return;
+        }
+        if (this._userId !== undefined && this._userId !== frame.user_id) {
+          this.seqs.clear();
+          await this.persistSeqs();
+        }
+        this._userId = frame.user_id;
+        if (this._deviceId !== frame.device_id) {
+          this._deviceId = frame.device_id;
+          await this.persist('device', frame.device_id);
+        }
+        this.emit('hello', frame);
+        if (this.presenceWatch.size) this.sendOp({ op: 'presence_subscribe', users: [...this.presenceWatch] });
+        // Resend every unacknowledged send with its own client_msg_id: never a duplicate.
+        for (const e of this.outbox.values()) this.sendOp({ op: 'send', channel: e.channel, client_msg_id: e.client_msg_id, text: e.text });
+        return;
+      }
+      case 'message': {
+        const { type: _t, ...m } = frame;
+        await this.onMessage(m as Message, ws);
+        return;
+      }
+      case 'ack': {
+        if (this.outbox.delete(frame.client_msg_id)) await this.persistOutbox();
+        this.emit('ack', { channel: frame.channel, client_msg_id: frame.client_msg_id, message_id: frame.message_id });
+        return;
+      }
+      case 'error':
+        await this.onErrorFrame(frame);
+        return;
+      case 'read':
+        this.emit('read', { channel: frame.channel, seq: frame.seq });
+        return;
+      case 'typing':
+        this.emit('typing', { channel: frame.channel, user: frame.user });
+        return;
+      case 'presence': {
+        const { type: _t, ...p } = frame;
+        this.emit('presence', p);
+        return;
+      }
+      case 'reconnect':
+        // The edge drains: reconnect (through discovery) now.
+        try {
+          ws.close(1000, 'reconnect');
+        } catch {
+          /* closed */
+        }
+        return;
+      case 'pong':
+        return;
+      default:
+        return; // A newer server's event this SDK does not know: ignored.
+    }
+  }
+
+  private async onMessage(m: Message, ws: WebSocketLike) {
+    const last = this.seqs.get(m.channel);
+    if (last !== undefined && m.seq <= last) {
+      this.emit('duplicate', m);
+      return;
+    }
+    if (last !== undefined && m.seq > last + 1) {
+      // A gap (e.g. the server's cursor was ahead of what this client kept): fill it from history.
+      let after = last;
+      while (after < m.seq - 1) {
+        const page = await this.history(m.channel, { after, limit: Math.min(200, m.seq - 1 - after) });
+        if (this.ws !== ws) return; // reconnected meanwhile: the catch-up resends
+        const msgs = page.messages.filter((x) => x.seq > after && x.seq < m.seq);
+        if (msgs.length === 0) break;
+        for (const x of msgs) this.deliver(fromHistory(x));
+        after = msgs[msgs.length - 1].seq;
+        if (!page.has_more) break;
+      }
+    }
+    this.deliver(m);
+  }
+
+  private deliver(m: Message) {
+    this.seqs.set(m.channel, m.seq);
+    const own = m.sender === this._userId && m.client_msg_id !== '';
+    if (own && this.outbox.delete(m.client_msg_id)) void this.persistOutbox();
+    this.emit('message', m);
+    if (own) {
+      const p = this.pending.get(m.client_msg_id);
+      if (p) {
+        this.pending.delete(m.client_msg_id);
+        p.resolve(m);
+      }
+    }
+    this.pendingAcks.set(m.channel, m.seq);
+    if (this.ackTimer === undefined) this.ackTimer = setTimeout(() => this.flushAcks(), this.o.ackDelayMs);
+  }
+
+  /** Sends the coalesced cursor acks (one per channel) and persists the seqs. */
+  private flushAcks() {
+    if (this.ackTimer !== undefined) clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    if (this.pendingAcks.size === 0) return;
+    for (const [channel, seq] of this.pendingAcks) {
+      if (!this.sendOp({ op: 'ack', channel, seq })) break; // the next catch-up repeats; seqs dedupe
+      this.pendingAcks.delete(channel);
+    }
+    void this.persistSeqs();
+  }
+
+  private async onErrorFrame(f: ErrorFrame) {
+    const err = new NatterError(f.code, f.message, { retryAfterMs: f.retry_after_ms, clientMsgId: f.client_msg_id });
+    const id = f.client_msg_id;
+    const entry = id ? this.outbox.get(id) : undefined;
+    if (!id || (!entry && !this.pending.has(id))) {
+      this.emit('error', err);
+      return;
+    }
+    if (entry && (f.code === 'rate_limited' || f.code === 'unavailable')) {
+      // Kept in the outbox: retried after the wait, or at the next connect.
+      const wait = f.retry_after_ms ?? 1000;
+      setTimeout(() => {
+        if (this.outbox.has(entry.client_msg_id)) {
+          this.sendOp({ op: 'send', channel: entry.channel, client_msg_id: entry.client_msg_id, text: entry.text });
+        }
+      }, wait);
+      return;
+    }
+    if (entry) {
+      this.outbox.delete(id);
+      await this.persistOutbox();
+    }
+    const p = this.pending.get(id);
+    this.pending.delete(id);
+    if (p) p.reject(err);
+    this.emit('send_error', err);
+  }
+
+  // ---------------------------------------------------------------- ops
+
+  /**
+   * Sends a text message. It goes to the outbox first (persisted), is sent now if
+   * connected and again after every reconnect with the same client_msg_id until the
+   * server acks it. Resolves with the stored message (its seq) once it comes back;
+   * rejects with a NatterError the server gave for it (`not_a_member`, …).
+   */
+  async send(channel: Id, text: string, opts: SendOptions = {}): Promise<Message> {
+    await this.restore();
+    const entry: OutboxEntry = { channel, client_msg_id: opts.clientMsgId ?? randomId(), text, created_at: Date.now() };
+    this.outbox.set(entry.client_msg_id, entry);
+    await this.persistOutbox();
+    const result = new Promise<Message>((resolve, reject) => this.pending.set(entry.client_msg_id, { resolve, reject }));
+    if (this._state === 'syncing' || this._state === 'live') {
+      this.sendOp({ op: 'send', channel, client_msg_id: entry.client_msg_id, text });
+    }
+    return result;
+  }
+
+  /**
+   * Waits for a send made before an app restart (still in `pendingSends()`) to come
+   * back as a message, or rejects with its error. Call it only for a pending send: one
+   * that already came back is not delivered again, so the promise would not settle.
+   */
+  waitForSend(clientMsgId: string): Promise<Message> {
+    return new Promise((resolve, reject) => this.pending.set(clientMsgId, { resolve, reject }));
+  }
+
+  /** Marks a channel read up to `seq` (every device of the user gets `read`). */
+  markRead(channel: Id, seq: number): boolean {
+    return this.sendOp({ op: 'read', channel, seq });
+  }
+
+  /** Tells the channel's other members the user is typing (at most every 3 s per channel). */
+  typing(channel: Id): boolean {
+    const now = Date.now();
+    if (now - (this.lastTyping.get(channel) ?? 0) < 3000) return false;
+    this.lastTyping.set(channel, now);
+    return this.sendOp({ op: 'typing', channel });
+  }
+
+  /** Watches users' presence (kept across reconnects): `presence` events. */
+  subscribePresence(users: Id[]): void {
+    for (const u of users) this.presenceWatch.add(u);
+    this.sendOp({ op: 'presence_subscribe', users });
+  }
+
+  unsubscribePresence(users: Id[]): void {
+    for (const u of users) this.presenceWatch.delete(u);
+    this.sendOp({ op: 'presence_unsubscribe', users });
+  }
+}

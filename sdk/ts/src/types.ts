@@ -1,0 +1,69 @@
+// Friendly names for the generated types (src/generated/), so an app imports
+// `Profile` rather than `components['schemas']['Profile']`.
+import type { components as HttpComponents, operations } from './generated/openapi.js';
+import type { components as WsComponents } from './generated/asyncapi.js';
+
+type H = HttpComponents['schemas'];
+type W = WsComponents['schemas'];
+
+export type { operations };
+export type Id = H['Id'];
+export type Profile = H['Profile'];
+export type AuthResponse = H['AuthResponse'];
+export type Channel = H['Channel'];
+export type ChannelKind = H['ChannelKind'];
+export type ChannelList = H['ChannelList'];
+export type ChannelSummary = H['ChannelSummary'];
+export type HistoryPage = H['HistoryPage'];
+export type Member = H['Member'];
+export type MemberList = H['MemberList'];
+export type Role = H['Role'];
+export type UserList = H['UserList'];
+export type DeviceInfo = H['DeviceInfo'];
+export type DeviceList = H['DeviceList'];
+export type DiscoverResponse = H['DiscoverResponse'];
+export type VersionResponse = H['VersionResponse'];
+export type RegisterPushRequest = H['RegisterPushRequest'];
+export type UpdateProfileRequest = H['UpdateProfileRequest'];
+export type PushPlatform = H['PushPlatform'];
+export type ApiError = H['ApiError'];
+export type SystemEvent = W['SystemEvent'];
+
+/** A message as the WebSocket and history deliver it (system events carry `system`). */
+export type Message = W['MessageEvent'];
+
+// Server frames of the WebSocket.
+export type HelloFrame = W['HelloFrame'];
+export type AckFrame = W['AckFrame'];
+export type MessageFrame = W['MessageFrame'];
+export type ReadFrame = W['ReadFrame'];
+export type TypingFrame = W['TypingFrame'];
+export type PresenceFrame = W['PresenceFrame'];
+export type ReconnectFrame = W['ReconnectFrame'];
+export type SyncedFrame = W['SyncedFrame'];
+export type ErrorFrame = W['ErrorFrame'];
+export type PongFrame = W['PongFrame'];
+export type ServerFrame =
+  | HelloFrame
+  | AckFrame
+  | MessageFrame
+  | ReadFrame
+  | TypingFrame
+  | PresenceFrame
+  | ReconnectFrame
+  | SyncedFrame
+  | ErrorFrame
+  | PongFrame;
+
+// Client ops.
+export type ClientOp =
+  | W['SendOp']
+  | W['PingOp']
+  | W['AckOp']
+  | W['ReadOp']
+  | W['TypingOp']
+  | W['PresenceSubscribeOp']
+  | W['PresenceUnsubscribeOp'];
+
+/** Presence of a user, as the `presence` event carries it. */
+export type Presence = Omit<PresenceFrame, 'type'>;

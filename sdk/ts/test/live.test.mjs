@@ -1,0 +1,197 @@
+// The SDK against a real `natter dev` this file starts (target/debug/natter, on a temp
+// data folder and a free port) and stops at the end, pass or fail.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryStore, NatterError, PROTOCOL_VERSION } from '../dist/index.js';
+import { makeClient, startNatter, texts, uname, waitFor } from './helpers.mjs';
+
+let server;
+const clients = [];
+function client(opts) {
+  const c = makeClient(server.url, opts);
+  clients.push(c);
+  return c;
+}
+async function user(prefix, opts) {
+  const c = client(opts);
+  const r = await c.signup(uname(prefix), 'correct horse battery', prefix);
+  return { c, id: r.user.id, name: r.user.username };
+}
+
+before(async () => {
+  server = await startNatter();
+});
+after(async () => {
+  await Promise.allSettled(clients.map((c) => c.disconnect()));
+  if (server) await server.stop();
+});
+
+test('sign-up, login, profile, version and search', async () => {
+  const a = client();
+  const name = uname('alice');
+  const r = await a.signup(name, 'correct horse battery', 'Alice');
+  assert.equal(r.user.username, name);
+  assert.ok(a.currentToken);
+  const v = await a.checkVersion();
+  assert.equal(v.protocol, PROTOCOL_VERSION);
+  const me = await a.updateMe({ status_text: 'climbing' });
+  assert.equal(me.status_text, 'climbing');
+  assert.equal((await a.me()).display_name, 'Alice');
+  const b = client();
+  await b.login(name, 'correct horse battery');
+  assert.equal(b.userId, r.user.id);
+  const found = await b.searchUsers(name.slice(0, 12));
+  assert.ok(found.users.some((u) => u.id === r.user.id));
+  assert.equal((await b.getUser(r.user.id)).username, name);
+});
+
+test('DM both ways: sends resolve with their seq, each side gets every message once in order', async () => {
+  const a = await user('dma');
+  const b = await user('dmb');
+  await Promise.all([a.c.connect(), b.c.connect()]);
+  const dm = await a.c.openDm(b.id);
+  assert.equal((await b.c.openDm(a.id)).id, dm.id);
+  const m1 = await a.c.send(dm.id, 'hi bob');
+  assert.equal(m1.seq, 1);
+  const m2 = await b.c.send(dm.id, 'hi alice');
+  assert.equal(m2.seq, 2);
+  await a.c.send(dm.id, 'how are you?');
+  for (const side of [a.c, b.c]) {
+    await waitFor(() => texts(side, dm.id).length === 3, 10000, 'three messages on both sides');
+    assert.deepEqual(texts(side, dm.id), ['hi bob', 'hi alice', 'how are you?']);
+    assert.deepEqual(side.received.filter((m) => m.channel === dm.id).map((m) => m.seq), [1, 2, 3]);
+  }
+  // Coalesced cursor acks reached the server: a new connection of b's device catches up nothing.
+  const page = await b.c.history(dm.id, { after: 1 });
+  assert.deepEqual(page.messages.map((m) => m.text), ['hi alice', 'how are you?']);
+  const list = await b.c.listChannels();
+  assert.ok(list.channels.some((ch) => ch.id === dm.id && ch.head_seq === 3));
+  assert.equal(a.c.pendingSends().length, 0);
+});
+
+test('a group: create, add, rename, roles, members, leave; system events arrive as messages', async () => {
+  const a = await user('ga');
+  const b = await user('gb');
+  const c = await user('gc');
+  await Promise.all([a.c.connect(), b.c.connect(), c.c.connect()]);
+  const g = await a.c.createGroup('Climbing', [b.id]);
+  assert.equal(g.kind, 'group');
+  await a.c.addMembers(g.id, [c.id]);
+  await a.c.renameGroup(g.id, 'Climbing club');
+  await a.c.setRole(g.id, b.id, 'admin');
+  const members = await b.c.members(g.id);
+  assert.deepEqual(Object.fromEntries(members.members.map((m) => [m.user, m.role])), { [a.id]: 'owner', [b.id]: 'admin', [c.id]: 'member' });
+  await b.c.send(g.id, 'hello group');
+  await waitFor(() => texts(c.c, g.id).includes('hello group'), 10000, 'c gets the group message');
+  const kinds = c.c.received.filter((m) => m.channel === g.id && m.system).map((m) => m.system.kind);
+  assert.deepEqual(kinds, ['group_created', 'members_added', 'renamed', 'role_changed']);
+  await c.c.leaveGroup(g.id);
+  await waitFor(() => a.c.received.some((m) => m.channel === g.id && m.system?.kind === 'member_left'), 10000, 'member_left');
+  assert.equal((await a.c.getChannel(g.id)).name, 'Climbing club');
+});
+
+test('typed errors: a send to a stranger\'s channel, HTTP errors with code and status', async () => {
+  const a = await user('ea');
+  const b = await user('eb');
+  const s = await user('es');
+  const dm = await b.c.openDm(s.id); // a is not a member
+  await a.c.connect();
+  const sendErrors = [];
+  a.c.on('send_error', (e) => sendErrors.push(e));
+  const err = await a.c.send(dm.id, 'let me in').catch((e) => e);
+  assert.ok(err instanceof NatterError, String(err));
+  assert.equal(err.code, 'not_a_member');
+  assert.ok(err.clientMsgId);
+  assert.equal(sendErrors.length, 1);
+  assert.equal(a.c.pendingSends().length, 0, 'a refused send leaves the outbox');
+  const httpErr = await a.c.history(dm.id).catch((e) => e);
+  assert.equal(httpErr.code, 'not_a_member');
+  assert.equal(httpErr.status, 403);
+  assert.ok(httpErr.requestId);
+  const bad = client();
+  await assert.rejects(bad.login(a.name, 'wrong password!'), (e) => e instanceof NatterError && e.code === 'invalid_credentials' && e.status === 401);
+  await assert.rejects(bad.signup(a.name, 'correct horse battery'), (e) => e.code === 'username_taken');
+  await assert.rejects(a.c.openDm(a.id), (e) => e.code === 'cannot_dm_self');
+  const tooLong = await a.c.send(dm.id, 'x'.repeat(100000)).catch((e) => e);
+  assert.equal(tooLong.code, 'message_too_long');
+});
+
+test('presence and typing', async () => {
+  const a = await user('pa');
+  const b = await user('pb');
+  await Promise.all([a.c.connect(), b.c.connect()]);
+  const dm = await a.c.openDm(b.id);
+  const presence = [];
+  a.c.on('presence', (p) => presence.push(p));
+  a.c.subscribePresence([b.id]);
+  await waitFor(() => presence.some((p) => p.user === b.id && p.online), 10000, 'b online');
+  const typing = [];
+  b.c.on('typing', (t) => typing.push(t));
+  assert.equal(a.c.typing(dm.id), true);
+  assert.equal(a.c.typing(dm.id), false, 'throttled');
+  await waitFor(() => typing.some((t) => t.channel === dm.id && t.user === a.id), 10000, 'typing at b');
+  await b.c.disconnect();
+  await waitFor(() => presence.some((p) => p.user === b.id && !p.online), 10000, 'b offline after a clean close');
+});
+
+test('outbox replay after a simulated app restart: a new client on the same storage sends once', async () => {
+  const b = await user('ob');
+  const storage = new MemoryStore();
+  const a1 = client({ storage });
+  const r = await a1.signup(uname('oa'), 'correct horse battery', 'oa');
+  await b.c.connect();
+  const dm = await b.c.openDm(r.user.id);
+  await a1.connect();
+  const first = await a1.send(dm.id, 'before the restart', { clientMsgId: 'oa-1' });
+  await a1.disconnect();
+  // Offline: these wait in the persisted outbox; the app then dies before reconnecting.
+  void a1.send(dm.id, 'queued 1', { clientMsgId: 'oa-2' });
+  void a1.send(dm.id, 'queued 2', { clientMsgId: 'oa-3' });
+  await waitFor(async () => JSON.parse((await storage.get('natter:outbox')) ?? '[]').length === 2, 5000, 'the outbox persisted');
+  // An already-delivered send also left in the outbox (its ack was lost): never a duplicate.
+  const outbox = JSON.parse(await storage.get('natter:outbox'));
+  outbox.unshift({ channel: dm.id, client_msg_id: 'oa-1', text: 'before the restart', created_at: first.sent_at });
+  await storage.set('natter:outbox', JSON.stringify(outbox));
+
+  const a2 = client({ storage }); // the app restarted: token, device, seqs and outbox from storage
+  await a2.connect();
+  assert.equal(a2.userId, r.user.id);
+  await waitFor(() => texts(b.c, dm.id).length >= 3 && a2.pendingSends().length === 0, 15000, 'the outbox drained');
+  assert.deepEqual(texts(b.c, dm.id), ['before the restart', 'queued 1', 'queued 2']);
+  const page = await b.c.history(dm.id);
+  assert.deepEqual(page.messages.map((m) => m.text), ['before the restart', 'queued 1', 'queued 2']);
+  assert.deepEqual(page.messages.map((m) => m.seq), [1, 2, 3]);
+  // a2 did not re-deliver what a1 had already seen (seqs came from storage).
+  assert.deepEqual(texts(a2, dm.id), ['queued 1', 'queued 2']);
+});
+
+// Last: it kills the server.
+test('reconnect after natter dev is killed and restarted on the same data: nothing lost or duplicated', async () => {
+  const a = await user('ra');
+  const b = await user('rb');
+  await Promise.all([a.c.connect(), b.c.connect()]);
+  const dm = await a.c.openDm(b.id);
+  for (let i = 1; i <= 5; i++) await a.c.send(dm.id, `m${i}`);
+  await waitFor(() => texts(b.c, dm.id).length === 5, 10000, 'b has the first five');
+  const states = [];
+  b.c.on('state', (s) => states.push(s));
+
+  await server.crash(); // SIGKILL natter dev and its nats-server
+  await waitFor(() => a.c.state !== 'live' && b.c.state !== 'live', 10000, 'both clients notice');
+  // While the server is down: sends wait in the outbox.
+  const later = [6, 7, 8, 9, 10].map((i) => a.c.send(dm.id, `m${i}`));
+  await waitFor(() => a.c.pendingSends().length === 5, 5000, 'five sends in the outbox');
+
+  await server.restart();
+  const sent = await Promise.all(later);
+  assert.deepEqual(sent.map((m) => m.seq), [6, 7, 8, 9, 10]);
+  await waitFor(() => texts(b.c, dm.id).length === 10, 20000, 'b has all ten after the restart');
+  await waitFor(() => b.c.state === 'live' && a.c.state === 'live', 20000, 'both live again');
+  const want = Array.from({ length: 10 }, (_, i) => `m${i + 1}`);
+  assert.deepEqual(texts(b.c, dm.id), want);
+  assert.deepEqual(texts(a.c, dm.id), want);
+  assert.deepEqual(b.c.received.filter((m) => m.channel === dm.id).map((m) => m.seq), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  assert.ok(states.includes('offline') && states.includes('live'), `states: ${states.join(',')}`);
+  const page = await a.c.history(dm.id);
+  assert.deepEqual(page.messages.map((m) => m.text), want, 'stored once each');
+});
