@@ -21,7 +21,7 @@ export interface components {
          */
         ErrorCode: "bad_request" | "invalid_frame" | "unknown_op" | "frame_too_large" | "message_empty" | "message_too_long" | "invalid_client_msg_id" | "invalid_device_id" | "token_invalid" | "token_expired" | "invalid_credentials" | "invalid_username" | "invalid_password" | "invalid_profile" | "username_taken" | "user_not_found" | "not_a_member" | "cannot_dm_self" | "group_full" | "too_many_channels" | "not_a_group" | "forbidden" | "invalid_group_name" | "presence_limit" | "draining" | "rate_limited" | "not_found" | "unavailable" | "internal";
         ErrorFrame: {
-            /** @description The failed send's id */
+            /** @description The failed send's id, when the op was a send. */
             client_msg_id?: string;
             code: components["schemas"]["ErrorCode"];
             /** @description For humans; may change between versions. */
