@@ -3,18 +3,17 @@
 //! user's presence (`presence.<id>`) to the sockets watching it.
 //!
 //! One NATS subscription per subject on this edge (not per socket): a user with
-//! three devices here costs one subscription, and each event is decoded once. One
-//! task relays every subscription (not a task each): under load it hands a whole
-//! burst to the sockets' inboxes per wake-up, and an idle user costs no task.
+//! three devices here costs one subscription, and each event is decoded once. The
+//! subscriptions live on one receive-only connection
+//! ([`natter_nats::subscriber`]), where each is a map entry rather than a channel
+//! of its own, and one task relays them all: under load it hands a whole burst to
+//! the sockets' inboxes per wake-up, and an idle user costs no task.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use bytes::Bytes;
-use std::pin::Pin;
-
-use futures::StreamExt;
-use futures::stream::{AbortHandle, SelectAll, Stream};
+use natter_nats::subscriber::{Delivery, Subscriptions};
 use tokio::sync::mpsc;
 
 use crate::socket::Inbox;
@@ -39,7 +38,7 @@ pub struct UserEvent {
 impl UserEvent {
     /// The events of one NATS message: one, or the several of a `messages` batch
     /// (sliced out of the shared payload, not copied), shared by every socket.
-    fn from_nats(msg: &async_nats::Message) -> Vec<Arc<Self>> {
+    fn from_nats(msg: &Delivery) -> Vec<Arc<Self>> {
         let event = |position, json| {
             Arc::new(Self {
                 json,
@@ -51,7 +50,7 @@ impl UserEvent {
         // user subject): anything but a typing event on a typing subject is forged,
         // and no position header counts there (a forged seq would make a socket
         // drop real messages below it as duplicates).
-        if natter_nats::subjects::is_user_typing(msg.subject.as_str()) {
+        if natter_nats::subjects::is_user_typing(&msg.subject) {
             let typing = matches!(
                 serde_json::from_slice::<natter_protocol::ws::ServerEvent>(&msg.payload).ok(),
                 Some(natter_protocol::ws::ServerEvent::Typing { .. })
@@ -115,35 +114,28 @@ struct Socket {
     inbox: Arc<Inbox>,
 }
 
-struct SubjectEntry {
-    sockets: Vec<Socket>,
-    /// Ends the subscription's stream in the relay (and so the subscription).
-    stop: AbortHandle,
+/// Who listens to what: subjects by subscription id, and each subscription's
+/// sockets (a message carries the id of the subscription it matched, not its
+/// subject: `user.<id>.>` matches `user.<id>.e`).
+#[derive(Default)]
+struct Registry {
+    sids: HashMap<String, u64>,
+    sockets: HashMap<u64, Vec<Socket>>,
 }
-
-/// A subscription as the relay reads it: its subject with each message.
-type Relayed = Pin<Box<dyn Stream<Item = (Arc<str>, async_nats::Message)> + Send>>;
 
 /// The registry of this edge's sockets by subject.
 #[derive(Clone)]
 pub struct Hub {
-    nats: async_nats::Client,
-    subjects: Arc<Mutex<HashMap<String, SubjectEntry>>>,
-    /// New subscriptions for the relay task.
-    relay: mpsc::UnboundedSender<Relayed>,
+    nats: Subscriptions,
+    registry: Arc<Mutex<Registry>>,
 }
 
 impl Hub {
-    /// An empty hub relaying from `nats` (starts its relay task).
-    pub fn new(nats: async_nats::Client) -> Self {
-        let subjects: Arc<Mutex<HashMap<String, SubjectEntry>>> = Arc::default();
-        let (relay, added) = mpsc::unbounded_channel();
-        tokio::spawn(relay_all(subjects.clone(), added));
-        Self {
-            nats,
-            subjects,
-            relay,
-        }
+    /// An empty hub relaying what `nats` delivers (starts its relay task).
+    pub fn new(nats: Subscriptions, deliveries: mpsc::Receiver<Delivery>) -> Self {
+        let registry: Arc<Mutex<Registry>> = Arc::default();
+        tokio::spawn(relay_all(registry.clone(), deliveries));
+        Self { nats, registry }
     }
 
     /// Registers a socket on `subject`; returns once the subject is subscribed, so
@@ -162,33 +154,29 @@ impl Hub {
             inbox,
         };
         {
-            let mut subs = self.lock();
-            if let Some(entry) = subs.get_mut(&subject) {
-                entry.sockets.push(socket);
+            let mut r = lock(&self.registry);
+            if let Some(sid) = r.sids.get(&subject).copied() {
+                r.sockets.entry(sid).or_default().push(socket);
                 return Ok(());
             }
         }
-        let sub = self.nats.subscribe(subject.clone()).await?;
+        let sid = self.nats.subscribe(&subject);
         // Only once the server has processed the subscription is every later event
         // certain to reach this socket; `hello` is sent after this returns.
-        natter_nats::connect::round_trip(&self.nats, std::time::Duration::from_secs(5)).await?;
-        let mut subs = self.lock();
-        match subs.get_mut(&subject) {
+        if let Err(e) = self.nats.flush(std::time::Duration::from_secs(5)).await {
+            self.nats.unsubscribe(sid);
+            return Err(e.into());
+        }
+        let mut r = lock(&self.registry);
+        match r.sids.get(&subject).copied() {
             // Another socket subscribed meanwhile: ours is dropped.
-            Some(entry) => entry.sockets.push(socket),
+            Some(theirs) => {
+                r.sockets.entry(theirs).or_default().push(socket);
+                self.nats.unsubscribe(sid);
+            }
             None => {
-                let (sub, stop) = futures::stream::abortable(sub);
-                let name: Arc<str> = Arc::from(subject.as_str());
-                let relayed: Relayed = Box::pin(sub.map(move |m| (name.clone(), m)));
-                // Messages wait in the subscription until the relay reads it.
-                let _ = self.relay.send(relayed);
-                subs.insert(
-                    subject,
-                    SubjectEntry {
-                        sockets: vec![socket],
-                        stop,
-                    },
-                );
+                r.sids.insert(subject, sid);
+                r.sockets.insert(sid, vec![socket]);
             }
         }
         Ok(())
@@ -196,46 +184,36 @@ impl Hub {
 
     /// Unregisters a socket from `subject`; the subscription ends with its last socket.
     pub fn leave(&self, subject: &str, socket_id: u64) {
-        let mut subs = self.lock();
-        if let Some(entry) = subs.get_mut(subject) {
-            entry.sockets.retain(|s| s.id != socket_id);
-            if entry.sockets.is_empty() {
-                entry.stop.abort();
-                subs.remove(subject);
-            }
+        let mut r = lock(&self.registry);
+        let Some(sid) = r.sids.get(subject).copied() else {
+            return;
+        };
+        let sockets = r.sockets.entry(sid).or_default();
+        sockets.retain(|s| s.id != socket_id);
+        if sockets.is_empty() {
+            r.sockets.remove(&sid);
+            r.sids.remove(subject);
+            self.nats.unsubscribe(sid);
         }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, SubjectEntry>> {
-        // A poisoned lock only means a panic elsewhere; the map itself is consistent.
-        self.subjects.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
-/// The relay: reads every subscription and hands each event to the inboxes of the
-/// subject's sockets.
-async fn relay_all(
-    subs: Arc<Mutex<HashMap<String, SubjectEntry>>>,
-    mut added: mpsc::UnboundedReceiver<Relayed>,
-) {
-    let mut all: SelectAll<Relayed> = SelectAll::new();
-    loop {
-        let (subject, msg) = tokio::select! {
-            new = added.recv() => match new {
-                Some(s) => {
-                    all.push(s);
-                    continue;
-                }
-                None => return,
-            },
-            Some(next) = all.next(), if !all.is_empty() => next,
-        };
+fn lock(registry: &Mutex<Registry>) -> std::sync::MutexGuard<'_, Registry> {
+    // A poisoned lock only means a panic elsewhere; the maps themselves are consistent.
+    registry.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The relay: reads every subscription's messages and hands each event to the
+/// inboxes of the subscription's sockets.
+async fn relay_all(registry: Arc<Mutex<Registry>>, mut deliveries: mpsc::Receiver<Delivery>) {
+    while let Some(msg) = deliveries.recv().await {
         let events = UserEvent::from_nats(&msg);
-        let subs = subs.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(entry) = subs.get(&*subject) else {
+        let r = lock(&registry);
+        // A subscription made and dropped in a race, or ended, has no sockets.
+        let Some(sockets) = r.sockets.get(&msg.sid) else {
             continue;
         };
-        for s in &entry.sockets {
+        for s in sockets {
             for event in &events {
                 if !s.inbox.relay(event.clone()) {
                     // A socket this far behind is closed; it reconnects and syncs.

@@ -150,9 +150,10 @@ pub(crate) struct Edge {
 /// Serves HTTP and WebSocket clients on `listener` until `shutdown` completes.
 ///
 /// `events` is a second NATS connection that carries only the fan-out to this
-/// edge's sockets: under a fan-out burst its inbound queue is deep, and on the
-/// main connection that would delay the replies the edge waits on (publish acks,
-/// idgen lease renewals, presence writes) until they time out.
+/// edge's sockets (a receive-only one, where a subscription costs a map entry, and
+/// the channel its messages arrive on): under a fan-out burst its inbound queue is
+/// deep, and on the main connection that would delay the replies the edge waits on
+/// (publish acks, idgen lease renewals, presence writes) until they time out.
 ///
 /// # Errors
 /// Fails if the NATS layout cannot be set up, no idgen worker id can be leased, or
@@ -161,7 +162,10 @@ pub async fn run(
     listener: tokio::net::TcpListener,
     config: EdgeConfig,
     nats: async_nats::Client,
-    events: async_nats::Client,
+    events: (
+        natter_nats::subscriber::Subscriptions,
+        tokio::sync::mpsc::Receiver<natter_nats::subscriber::Delivery>,
+    ),
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let js = async_nats::jetstream::new(nats.clone());
@@ -221,7 +225,7 @@ pub async fn run(
         cursors,
         commands,
         user_sockets: Arc::default(),
-        hub: hub::Hub::new(events),
+        hub: hub::Hub::new(events.0, events.1),
         members,
         limiters: rate_limits::Limiters::new(&config.limits),
         nats,

@@ -55,7 +55,7 @@ pub fn inbox_prefix(user: &str) -> String {
     format!("_INBOX_{user}")
 }
 
-fn servers(url: &str) -> Result<Vec<async_nats::ServerAddr>, async_nats::ConnectError> {
+pub(crate) fn servers(url: &str) -> Result<Vec<async_nats::ServerAddr>, async_nats::ConnectError> {
     url.split(',')
         .map(|u| {
             u.trim().parse::<async_nats::ServerAddr>().map_err(|e| {

@@ -14,7 +14,8 @@
 //!   types, timeout) and the one client that calls them.
 //! - [`user_events`]: the format of what store workers publish on `user.<id>`
 //!   (one event, or a batch with its positions), encoded and decoded here.
-//! - [`connect`]: how services connect to NATS.
+//! - [`connect`]: how services connect to NATS; [`subscriber`]: a receive-only
+//!   connection for many subscriptions (an edge's per-user subjects).
 //! - [`ttl_kv`]: KV keys with a per-key TTL, claimed and renewed conditionally (leases).
 //! - [`server`]: finding a `nats-server` binary (2.11 or later) and running it as a
 //!   child process; [`server::NatsServer`] is also the test harness (free port, temp
@@ -30,6 +31,7 @@ pub mod log_auth;
 pub mod rpc;
 pub mod server;
 pub mod subjects;
+pub mod subscriber;
 pub mod ttl_kv;
 pub mod user_events;
 

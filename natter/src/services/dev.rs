@@ -119,7 +119,12 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
     // The edge's /readyz also reports the in-process store worker's checks.
     config.also_ready.push(worker_health);
     let edge_nats = natter_nats::connect(server.url(), "natter-edge").await?;
-    let edge_events = natter_nats::connect(server.url(), "natter-edge-events").await?;
+    let edge_events = natter_nats::subscriber::Subscriptions::connect(
+        server.url(),
+        "natter-edge-events",
+        std::time::Duration::from_secs(30),
+    )
+    .await?;
     let mut edge = tokio::spawn(natter_edge::run(
         listener,
         config,

@@ -32,7 +32,12 @@ pub async fn edge(args: EdgeArgs) -> anyhow::Result<()> {
         natter_nats::health::Health::default(),
     )
     .await?;
-    let events = natter_nats::connect(&args.nats.nats_url, "natter-edge-events").await?;
+    let events = natter_nats::subscriber::Subscriptions::connect(
+        &args.nats.nats_url,
+        "natter-edge-events",
+        std::time::Duration::from_secs(30),
+    )
+    .await?;
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("binding {}", args.listen))?;
