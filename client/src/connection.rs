@@ -33,6 +33,15 @@ pub enum Incoming {
     Garbage(String),
 }
 
+/// What [`Connection::next_raw`] receives.
+#[derive(Debug)]
+pub enum Raw {
+    /// An event's bytes.
+    Event(Vec<u8>),
+    /// The close ([`Incoming::Closed`]).
+    Closed(Incoming),
+}
+
 /// What one read gives: a frame (or the error that ends the socket), and a frame
 /// the protocol obliges us to answer (a close echo, a pong).
 type Read = (
@@ -329,6 +338,29 @@ impl Connection {
     /// # Errors
     /// [`ClientError::Timeout`], or the socket ended without a close frame.
     pub async fn next(&mut self, timeout: Duration) -> Result<Incoming, ClientError> {
+        Ok(match self.next_raw(timeout).await? {
+            Raw::Event(payload) => {
+                let parsed = if self.msgpack {
+                    rmp_serde::from_slice::<ServerEvent>(&payload).map_err(|e| e.to_string())
+                } else {
+                    serde_json::from_slice::<ServerEvent>(&payload).map_err(|e| e.to_string())
+                };
+                match parsed {
+                    Ok(ev) => Incoming::Event(ev),
+                    Err(e) => Incoming::Garbage(e),
+                }
+            }
+            Raw::Closed(incoming) => incoming,
+        })
+    }
+
+    /// The next event's bytes undecoded (JSON, or MessagePack on a msgpack socket),
+    /// or the close: for a reader that decodes only what it needs (the load
+    /// generator).
+    ///
+    /// # Errors
+    /// Timeout, or the socket ended earlier.
+    pub async fn next_raw(&mut self, timeout: Duration) -> Result<Raw, ClientError> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             if self.ended {
@@ -361,17 +393,11 @@ impl Connection {
             };
             match frame.opcode {
                 OpCode::Text | OpCode::Binary => {
-                    let parsed = if self.msgpack {
-                        rmp_serde::from_slice::<ServerEvent>(&frame.payload)
-                            .map_err(|e| e.to_string())
-                    } else {
-                        serde_json::from_slice::<ServerEvent>(&frame.payload)
-                            .map_err(|e| e.to_string())
+                    let bytes = match frame.payload {
+                        Payload::Owned(v) => v,
+                        other => other.to_vec(),
                     };
-                    return Ok(match parsed {
-                        Ok(ev) => Incoming::Event(ev),
-                        Err(e) => Incoming::Garbage(e),
-                    });
+                    return Ok(Raw::Event(bytes));
                 }
                 OpCode::Close => {
                     self.ended = true;
@@ -383,7 +409,7 @@ impl Connection {
                     };
                     let reason =
                         String::from_utf8_lossy(p.get(2..).unwrap_or_default()).to_string();
-                    return Ok(Incoming::Closed { code, reason });
+                    return Ok(Raw::Closed(Incoming::Closed { code, reason }));
                 }
                 _ => continue,
             }

@@ -20,7 +20,7 @@
 mod connection;
 mod session;
 
-pub use connection::{Connection, ConnectionSender, Incoming};
+pub use connection::{Connection, ConnectionSender, Incoming, Raw};
 pub use natter_protocol as protocol;
 pub use session::Session;
 

@@ -15,6 +15,9 @@ use tokio::io::AsyncWrite;
 
 /// Writes of at least this many bytes skip the buffer when it is empty.
 const DIRECT: usize = 16 * 1024;
+/// What a buffer starts with: a frame header and a few events without a
+/// reallocation each (and small enough for the allocator's per-thread cache).
+const FIRST_CAPACITY: usize = 1024;
 
 /// Gathers writes until flushed; holds nothing once flushed.
 pub(super) struct WriteBuffer<W> {
@@ -67,6 +70,9 @@ impl<W: AsyncWrite + Unpin> AsyncWrite for WriteBuffer<W> {
             // A drain is under way (a flush was interrupted): finish it first.
             std::task::ready!(this.poll_drain(cx))?;
         }
+        if this.buf.capacity() == 0 {
+            this.buf.reserve(FIRST_CAPACITY.max(data.len()));
+        }
         this.buf.extend_from_slice(data);
         Poll::Ready(Ok(data.len()))
     }
@@ -85,6 +91,9 @@ impl<W: AsyncWrite + Unpin> AsyncWrite for WriteBuffer<W> {
         }
         if this.sent > 0 {
             std::task::ready!(this.poll_drain(cx))?;
+        }
+        if this.buf.capacity() == 0 {
+            this.buf.reserve(FIRST_CAPACITY.max(total));
         }
         for b in bufs {
             this.buf.extend_from_slice(b);

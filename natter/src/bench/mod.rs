@@ -224,6 +224,68 @@ fn sent_at(text: &str) -> Option<u64> {
     u64::from_str_radix(text.get(..16)?, 16).ok()
 }
 
+/// What the generator needs of a `message` event, read without allocating: the
+/// generator shares the cores with the servers, and decoding every delivery into a
+/// whole `MessageEvent` (four Strings) was most of its CPU in the group run.
+#[derive(serde::Deserialize)]
+struct LeanEvent<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: std::borrow::Cow<'a, str>,
+    #[serde(default, borrow)]
+    channel: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default)]
+    seq: u64,
+    #[serde(default, borrow)]
+    sender: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, borrow)]
+    text: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default)]
+    system: Option<serde::de::IgnoredAny>,
+}
+
+/// A delivered message as the generator counts it.
+struct Delivered {
+    channel: u64,
+    seq: u64,
+    sender: u64,
+    system: bool,
+    sent_at: Option<u64>,
+}
+
+/// The message in a JSON event's bytes, if it is one (anything else is decoded whole).
+fn lean_message(bytes: &[u8]) -> Option<Delivered> {
+    let e: LeanEvent<'_> = serde_json::from_slice(bytes).ok()?;
+    if e.kind != "message" {
+        return None;
+    }
+    Some(Delivered {
+        channel: e.channel?.parse().ok()?,
+        seq: e.seq,
+        sender: e.sender.and_then(|s| s.parse().ok()).unwrap_or(0),
+        system: e.system.is_some(),
+        sent_at: e.text.as_deref().and_then(sent_at),
+    })
+}
+
+/// One read of the generator's reader: a message, or anything else decoded whole.
+enum Read {
+    Message(Delivered),
+    Other(Incoming),
+}
+
+async fn next_read(conn: &mut Connection, timeout: Duration) -> Result<Read, ClientError> {
+    Ok(match conn.next_raw(timeout).await? {
+        natter_client::Raw::Event(bytes) => match lean_message(&bytes) {
+            Some(m) => Read::Message(m),
+            None => Read::Other(match serde_json::from_slice::<ServerEvent>(&bytes) {
+                Ok(ev) => Incoming::Event(ev),
+                Err(e) => Incoming::Garbage(e.to_string()),
+            }),
+        },
+        natter_client::Raw::Closed(closed) => Read::Other(closed),
+    })
+}
+
 /// One user's socket as its sender sees it: replaced when the reader reconnects.
 #[derive(Clone)]
 struct Link {
@@ -282,8 +344,8 @@ async fn read_events(
     // Seqs up to this per channel may come again on a new socket.
     let mut replay_upto: HashMap<u64, u64> = HashMap::new();
     while !run.stop.load(Ordering::Relaxed) {
-        match conn.next(Duration::from_millis(200)).await {
-            Ok(Incoming::Event(ServerEvent::Message(m))) => {
+        match next_read(&mut conn, Duration::from_millis(200)).await {
+            Ok(Read::Message(m)) => {
                 let seen = have.entry(m.channel).or_insert(0);
                 if m.seq <= *seen {
                     if m.seq > replay_upto.get(&m.channel).copied().unwrap_or(0) {
@@ -293,22 +355,22 @@ async fn read_events(
                 }
                 *seen = m.seq;
                 to_ack.insert(m.channel, m.seq);
-                if m.system.is_some() {
+                if m.system {
                     continue;
                 }
                 if link.on_echo && redial.as_ref().is_some_and(|r| r.user_id == m.sender) {
                     link.answered();
                 }
                 run.delivered.fetch_add(1, Ordering::Relaxed);
-                if let Some(at) = sent_at(&m.text) {
+                if let Some(at) = m.sent_at {
                     run.delivered(m.channel, m.seq, run.micros().saturating_sub(at));
                 }
             }
-            Ok(Incoming::Event(ServerEvent::Ack {
+            Ok(Read::Other(Incoming::Event(ServerEvent::Ack {
                 client_msg_id,
                 channel,
                 ..
-            })) => {
+            }))) => {
                 run.acked.fetch_add(1, Ordering::Relaxed);
                 let members = run.members.get(&channel).copied().unwrap_or(1);
                 run.expected
@@ -320,13 +382,13 @@ async fn read_events(
                     link.answered();
                 }
             }
-            Ok(Incoming::Event(ServerEvent::Error { code, message, .. })) => {
+            Ok(Read::Other(Incoming::Event(ServerEvent::Error { code, message, .. }))) => {
                 // The message tells apart the several causes one code can have.
                 let detail: String = message.chars().take(48).collect();
                 run.error(&format!("{code}: {detail}"));
                 link.answered();
             }
-            Ok(Incoming::Closed { reason, .. }) => {
+            Ok(Read::Other(Incoming::Closed { reason, .. })) => {
                 run.error(&format!("closed:{reason}"));
                 let Some(r) = &redial else { break };
                 if run.stop.load(Ordering::Relaxed) {
@@ -349,7 +411,7 @@ async fn read_events(
                 to_ack.clear();
                 continue;
             }
-            Ok(Incoming::Garbage(_)) => break,
+            Ok(Read::Other(Incoming::Garbage(_))) => break,
             Err(ClientError::Timeout) | Ok(_) => {}
             Err(_) => break,
         }
