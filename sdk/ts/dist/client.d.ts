@@ -107,6 +107,10 @@ export declare class NatterClient extends Emitter<NatterEvents> {
     private presenceWatch;
     private lastTyping;
     private ws;
+    /** Whether the current socket's `hello` was handled (sends wait for it). */
+    private helloed;
+    /** client_msg_ids written on the current socket: each goes once per socket. */
+    private written;
     private running;
     private attempt;
     private reconnectTimer;
@@ -191,6 +195,12 @@ export declare class NatterClient extends Emitter<NatterEvents> {
     private loop;
     /** Opens one socket; resolves when it closes, with whether it reached `synced`. */
     private open;
+    /**
+     * Writes a send on the current socket once: not before its `hello` (whose handler
+     * writes the whole outbox), and not twice on one socket (a send queued while the
+     * hello was handled would otherwise go out from both places).
+     */
+    private writeSend;
     private sendOp;
     private onSynced;
     private onFrame;

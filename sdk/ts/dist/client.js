@@ -42,6 +42,10 @@ export class NatterClient extends Emitter {
     presenceWatch = new Set();
     lastTyping = new Map();
     ws;
+    /** Whether the current socket's `hello` was handled (sends wait for it). */
+    helloed = false;
+    /** client_msg_ids written on the current socket: each goes once per socket. */
+    written = new Set();
     running = false;
     attempt = 0;
     reconnectTimer;
@@ -393,6 +397,8 @@ export class NatterClient extends Emitter {
                 resolveClosed(reachedSync);
             };
             ws.onopen = () => {
+                this.helloed = false;
+                this.written.clear();
                 this.setState('syncing');
                 this.lastFrameAt = Date.now();
                 this.heartbeat = setInterval(() => {
@@ -440,6 +446,18 @@ export class NatterClient extends Emitter {
             ws.onclose = () => finish();
         });
     }
+    /**
+     * Writes a send on the current socket once: not before its `hello` (whose handler
+     * writes the whole outbox), and not twice on one socket (a send queued while the
+     * hello was handled would otherwise go out from both places).
+     */
+    writeSend(e) {
+        if (!this.helloed || this.written.has(e.client_msg_id))
+            return;
+        if (this.sendOp({ op: 'send', channel: e.channel, client_msg_id: e.client_msg_id, text: e.text })) {
+            this.written.add(e.client_msg_id);
+        }
+    }
     sendOp(op) {
         const ws = this.ws;
         if (!ws || ws.readyState !== 1)
@@ -480,8 +498,9 @@ export class NatterClient extends Emitter {
                 if (this.presenceWatch.size)
                     this.sendOp({ op: 'presence_subscribe', users: [...this.presenceWatch] });
                 // Resend every unacknowledged send with its own client_msg_id: never a duplicate.
+                this.helloed = true;
                 for (const e of this.outbox.values())
-                    this.sendOp({ op: 'send', channel: e.channel, client_msg_id: e.client_msg_id, text: e.text });
+                    this.writeSend(e);
                 return;
             }
             case 'message': {
@@ -593,7 +612,8 @@ export class NatterClient extends Emitter {
             const wait = f.retry_after_ms ?? 1000;
             setTimeout(() => {
                 if (this.outbox.has(entry.client_msg_id)) {
-                    this.sendOp({ op: 'send', channel: entry.channel, client_msg_id: entry.client_msg_id, text: entry.text });
+                    this.written.delete(entry.client_msg_id);
+                    this.writeSend(entry);
                 }
             }, wait);
             return;
@@ -621,9 +641,7 @@ export class NatterClient extends Emitter {
         this.outbox.set(entry.client_msg_id, entry);
         await this.persistOutbox();
         const result = new Promise((resolve, reject) => this.pending.set(entry.client_msg_id, { resolve, reject }));
-        if (this._state === 'syncing' || this._state === 'live') {
-            this.sendOp({ op: 'send', channel, client_msg_id: entry.client_msg_id, text });
-        }
+        this.writeSend(entry);
         return result;
     }
     /**

@@ -155,6 +155,10 @@ export class NatterClient extends Emitter<NatterEvents> {
   private lastTyping = new Map<Id, number>();
 
   private ws: WebSocketLike | undefined;
+  /** Whether the current socket's `hello` was handled (sends wait for it). */
+  private helloed = false;
+  /** client_msg_ids written on the current socket: each goes once per socket. */
+  private written = new Set<string>();
   private running = false;
   private attempt = 0;
   private reconnectTimer: unknown;
@@ -502,6 +506,8 @@ export class NatterClient extends Emitter<NatterEvents> {
         resolveClosed(reachedSync);
       };
       ws.onopen = () => {
+        this.helloed = false;
+        this.written.clear();
         this.setState('syncing');
         this.lastFrameAt = Date.now();
         this.heartbeat = setInterval(() => {
@@ -547,6 +553,18 @@ export class NatterClient extends Emitter<NatterEvents> {
     });
   }
 
+  /**
+   * Writes a send on the current socket once: not before its `hello` (whose handler
+   * writes the whole outbox), and not twice on one socket (a send queued while the
+   * hello was handled would otherwise go out from both places).
+   */
+  private writeSend(e: OutboxEntry): void {
+    if (!this.helloed || this.written.has(e.client_msg_id)) return;
+    if (this.sendOp({ op: 'send', channel: e.channel, client_msg_id: e.client_msg_id, text: e.text })) {
+      this.written.add(e.client_msg_id);
+    }
+  }
+
   private sendOp(op: ClientOp): boolean {
     const ws = this.ws;
     if (!ws || ws.readyState !== 1) return false;
@@ -585,7 +603,8 @@ export class NatterClient extends Emitter<NatterEvents> {
         this.emit('hello', frame);
         if (this.presenceWatch.size) this.sendOp({ op: 'presence_subscribe', users: [...this.presenceWatch] });
         // Resend every unacknowledged send with its own client_msg_id: never a duplicate.
-        for (const e of this.outbox.values()) this.sendOp({ op: 'send', channel: e.channel, client_msg_id: e.client_msg_id, text: e.text });
+        this.helloed = true;
+        for (const e of this.outbox.values()) this.writeSend(e);
         return;
       }
       case 'message': {
@@ -690,7 +709,8 @@ export class NatterClient extends Emitter<NatterEvents> {
       const wait = f.retry_after_ms ?? 1000;
       setTimeout(() => {
         if (this.outbox.has(entry.client_msg_id)) {
-          this.sendOp({ op: 'send', channel: entry.channel, client_msg_id: entry.client_msg_id, text: entry.text });
+          this.written.delete(entry.client_msg_id);
+          this.writeSend(entry);
         }
       }, wait);
       return;
@@ -719,9 +739,7 @@ export class NatterClient extends Emitter<NatterEvents> {
     this.outbox.set(entry.client_msg_id, entry);
     await this.persistOutbox();
     const result = new Promise<Message>((resolve, reject) => this.pending.set(entry.client_msg_id, { resolve, reject }));
-    if (this._state === 'syncing' || this._state === 'live') {
-      this.sendOp({ op: 'send', channel, client_msg_id: entry.client_msg_id, text });
-    }
+    this.writeSend(entry);
     return result;
   }
 

@@ -156,3 +156,23 @@ test('events() is an async iterator of one event kind', async () => {
   assert.deepEqual(seqs, [1, 2]);
   await c.disconnect();
 });
+
+test('a send made before hello is written once (by the hello), and one after it at once', async () => {
+  const WS = fakeSocketClass(() => []);
+  const c = new NatterClient({ baseUrl: 'http://x', fetch: discoverFetch, WebSocket: WS, token: 't', storage: new MemoryStore() });
+  const connecting = c.connect();
+  await waitFor(() => WS.last?.readyState === 1, 2000, 'the socket open');
+  void c.send('5', 'early');
+  await waitFor(() => c.pendingSends().length === 1, 2000, 'the send in the outbox');
+  assert.equal(WS.last.sent.filter((o) => o.op === 'send').length, 0, 'nothing written before hello');
+  const frame = (f) => WS.last.onmessage({ data: JSON.stringify(f) });
+  frame({ type: 'hello', user_id: '1', device_id: 'd', max_text_chars: 9, max_frame_bytes: 9, protocol: 1 });
+  frame({ type: 'synced', channels: 0, messages: 0 });
+  await connecting;
+  const sends = () => WS.last.sent.filter((o) => o.op === 'send').map((o) => o.text);
+  assert.deepEqual(sends(), ['early']);
+  void c.send('5', 'later');
+  await waitFor(() => sends().length === 2, 2000, 'the later send written');
+  assert.deepEqual(sends(), ['early', 'later']);
+  await c.disconnect();
+});
