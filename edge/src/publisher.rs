@@ -15,8 +15,8 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use natter_nats::log_auth::{LOG_MAC, LogKeys};
-use natter_nats::{headers as h, layout, subjects};
+use natter_nats::log_auth::LogKeys;
+use natter_nats::{layout, subjects};
 use natter_protocol::internal::{self, LogBatch, LogEntry};
 use natter_protocol::{ApiError, ErrorCode};
 use std::sync::Arc;
@@ -157,17 +157,12 @@ async fn publish_batch(
     }
     .to_string();
     let payload = Bytes::from(internal::encode(&LogBatch { entries }));
-    let mac = keys.sign(&subject, &payload);
+    let headers = keys.append_headers(&subject, &payload);
     let mut backoff = Duration::from_millis(100);
     for attempt in 1..=PUBLISH_ATTEMPTS {
-        let mut headers = async_nats::HeaderMap::new();
-        headers.insert(h::CONTENT_TYPE, h::MSGPACK);
-        if let Some(mac) = &mac {
-            headers.insert(LOG_MAC, mac.as_str());
-        }
         let publish = async_nats::jetstream::message::PublishMessage::build()
             .payload(payload.clone())
-            .headers(headers)
+            .headers(headers.clone())
             .message_id(&msg_id);
         let outcome = match js.send_publish(subject.clone(), publish).await {
             Ok(ack) => ack.await.map(|_| ()).map_err(|e| e.to_string()),

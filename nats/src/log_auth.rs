@@ -80,6 +80,16 @@ impl LogKeys {
         Some(out)
     }
 
+    /// The headers of an append of `payload` on `subject`: MessagePack, signed.
+    pub fn append_headers(&self, subject: &str, payload: &[u8]) -> async_nats::HeaderMap {
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert(crate::headers::CONTENT_TYPE, crate::headers::MSGPACK);
+        if let Some(mac) = self.sign(subject, payload) {
+            headers.insert(LOG_MAC, mac.as_str());
+        }
+        headers
+    }
+
     /// Checks the signature `header` of an append of `payload` on `subject`.
     ///
     /// # Errors

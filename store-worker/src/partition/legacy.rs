@@ -15,7 +15,7 @@ use std::time::Duration;
 use crate::tables;
 use async_nats::jetstream::consumer::PullConsumer;
 use futures::StreamExt;
-use natter_nats::{headers as h, layout, subjects};
+use natter_nats::{layout, subjects};
 use natter_protocol::internal::{self, LogBatch, LogEntry, SendBatch};
 
 use crate::Worker;
@@ -65,11 +65,7 @@ pub(super) async fn drain(w: &Worker, p: u32) -> anyhow::Result<()> {
                 let entries: Vec<LogEntry> = old.sends.into_iter().map(LogEntry::Send).collect();
                 let subject = subjects::partition_log_multi(p);
                 let payload = internal::encode(&LogBatch { entries });
-                let mut headers = async_nats::HeaderMap::new();
-                headers.insert(h::CONTENT_TYPE, h::MSGPACK);
-                if let Some(mac) = w.config.log_keys.sign(&subject, &payload) {
-                    headers.insert(natter_nats::log_auth::LOG_MAC, mac.as_str());
-                }
+                let headers = w.config.log_keys.append_headers(&subject, &payload);
                 let publish = async_nats::jetstream::message::PublishMessage::build()
                     .payload(payload.into())
                     .headers(headers)
