@@ -214,12 +214,8 @@ async fn relay_all(registry: Arc<Mutex<Registry>>, mut deliveries: mpsc::Receive
             continue;
         };
         for s in sockets {
-            for event in &events {
-                if !s.inbox.relay(event.clone()) {
-                    // A socket this far behind is closed; it reconnects and syncs.
-                    break;
-                }
-            }
+            // A socket too far behind is closed; it reconnects and syncs.
+            s.inbox.relay(&events);
         }
     }
 }

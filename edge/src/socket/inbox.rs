@@ -49,26 +49,27 @@ impl Inbox {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Queues a relayed event; false when the socket's budget is spent (it is then
-    /// closed as too slow, and takes nothing more).
-    pub(crate) fn relay(&self, event: Arc<UserEvent>) -> bool {
+    /// Queues the relayed events of one NATS message (one lock and one wake-up for
+    /// all of them). Past the socket's budget it takes nothing more and is closed as
+    /// too slow.
+    pub(crate) fn relay(&self, events: &[Arc<UserEvent>]) {
         let mut s = self.lock();
-        if s.overflowed {
-            return false;
+        for event in events {
+            if s.overflowed {
+                break;
+            }
+            let n = event.len();
+            if s.bytes + n > self.budget && !s.live.is_empty() {
+                s.overflowed = true;
+                s.live = VecDeque::new();
+                s.bytes = 0;
+            } else {
+                s.bytes += n;
+                s.live.push_back(event.clone());
+            }
         }
-        let n = event.len();
-        if s.bytes + n > self.budget && !s.live.is_empty() {
-            s.overflowed = true;
-            s.live = VecDeque::new();
-            s.bytes = 0;
-        } else {
-            s.bytes += n;
-            s.live.push_back(event);
-        }
-        let ok = !s.overflowed;
         drop(s);
         self.ready.notify_one();
-        ok
     }
 
     /// Queues an event for this socket alone.
