@@ -133,8 +133,9 @@ pub struct EdgeFlags {
     /// Appends to the partition log in flight at once from this edge (each carries
     /// what its partition gathered while it waited): fewer means more entries per
     /// JetStream write and fewer fsyncs; more suits a cluster that spreads the log's
-    /// writes over many disks.
-    #[arg(long, env = "NATTER_LOG_APPENDS_IN_FLIGHT", default_value_t = 8)]
+    /// writes over many disks. 2 halved the single node's latency against 8
+    /// (docs/performance.md) without one slow append holding up every partition.
+    #[arg(long, env = "NATTER_LOG_APPENDS_IN_FLIGHT", default_value_t = 2)]
     pub(super) log_appends_in_flight: usize,
     /// Bytes of events one socket may have waiting before it is closed as too slow
     /// (`slow_consumer`; it reconnects and catches up): what one slow client can cost
