@@ -1,7 +1,8 @@
 // Starts a private `natter dev` (temp data folder, free ports) and stops it with its
-// nats-server. Used by `npm run gen` (to read /v1/openapi.json) and by the tests.
-// Adapted from tests/browser/lib/server.js (copied, so the package does not depend on
-// test code elsewhere in the repository); adds restart on the same data folder and port.
+// nats-server, also when the calling process dies first. Used by `npm run gen` (to
+// read /v1/openapi.json), by the SDK's tests and by the web app's browser tests
+// (tests/browser/lib/server.js). Can crash it and restart it on the same data folder
+// and port.
 
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -92,16 +93,18 @@ export function freePort() {
 }
 
 /**
- * Starts `target/debug/natter dev` on a temp data folder and a fixed free port.
- * Resolves with { url, dataDir, stop(), crash(), restart() }.
+ * Starts `target/debug/natter dev` on a temp data folder and a fixed free port
+ * (`--group-add-policy everyone`: tests group users who never messaged each other).
+ * Resolves with { url, dataDir, port, log, stop(), crash(), restart() } once it printed
+ * its HTTP address; `NATTER_KEEP_TEST_DIR=1` keeps the folder and log at `stop()`.
  * `crash()` SIGKILLs natter dev and its nats-server (data folder kept);
  * `restart()` starts it again on the same folder and port.
  */
-export async function startNatter({ timeoutMs = 60000, extraArgs = [] } = {}) {
+export async function startNatter({ timeoutMs = 60000, extraArgs = [], tmpPrefix = 'natter-sdk-' } = {}) {
   const realNats = process.env.NATTER_NATS_SERVER;
-  if (!realNats) throw new Error('NATTER_NATS_SERVER is not set (run ./scripts/sdk-test, or export it from ./scripts/ensure-nats-server)');
+  if (!realNats) throw new Error('NATTER_NATS_SERVER is not set (run ./scripts/sdk-test or ./scripts/browser-test, or export it from ./scripts/ensure-nats-server)');
   const bin = process.env.NATTER_BIN || join(repoRoot, 'target', 'debug', 'natter');
-  const dataDir = await mkdtemp(join(tmpdir(), 'natter-sdk-'));
+  const dataDir = await mkdtemp(join(tmpdir(), tmpPrefix));
   const port = await freePort();
   const log = [];
   let child = null;
