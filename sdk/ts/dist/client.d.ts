@@ -1,8 +1,9 @@
+import { type CacheLimits, type CachedState } from './cache.js';
 import { Emitter } from './emitter.js';
 import { NatterError } from './errors.js';
 import { Http, type FetchLike } from './http.js';
 import { type KeyValueStore } from './storage.js';
-import type { AuthResponse, Channel, ChannelList, DeviceInfo, DeviceList, DiscoverResponse, HelloFrame, HistoryPage, Id, MemberList, Message, Presence, Profile, ReadFrame, RegisterPushRequest, SyncedFrame, TypingFrame, UpdateProfileRequest, UserList, VersionResponse } from './types.js';
+import type { AuthResponse, Channel, ChannelList, ChannelSummary, DeviceInfo, DeviceList, DiscoverResponse, HelloFrame, HistoryPage, Id, MemberList, Message, Presence, Profile, ReadFrame, RegisterPushRequest, SyncedFrame, TypingFrame, UpdateProfileRequest, UserList, VersionResponse } from './types.js';
 /** The protocol version this SDK speaks (`hello.protocol`, `GET /v1/version`). */
 export declare const PROTOCOL_VERSION = 1;
 /** The part of a WebSocket the SDK uses: the browser's, React Native's and `ws`'s all fit. */
@@ -55,8 +56,18 @@ export interface NatterClientOptions {
     maxRetries?: number;
     /** HTTP: never wait longer than this for one retry (default 10 s). */
     maxRetryWaitMs?: number;
-    /** Called before each connect: return a fresh token, or undefined to keep the current one. */
+    /**
+     * Called before each connect: return a fresh token, or undefined to keep the current
+     * one. The server has no refresh tokens (yet): a fresh token comes from a new login.
+     */
     refreshToken?: () => Promise<string | undefined>;
+    /**
+     * The local cache behind `cached()` (on by default): `false` keeps none, an object
+     * changes its limits (see CacheLimits).
+     */
+    cache?: boolean | Partial<CacheLimits>;
+    /** Cache writes are coalesced over this long (default 300 ms); `disconnect()` flushes them. */
+    cacheWriteDelayMs?: number;
 }
 export interface NatterEvents {
     /** Every new message of the user's channels (own included), once, in seq order per channel. */
@@ -79,11 +90,24 @@ export interface NatterEvents {
     error: NatterError;
     /** A message dropped because its seq was already seen (duplicate from a catch-up). */
     duplicate: Message;
+    /**
+     * The server refused the token (`token_invalid`, `token_expired`) on any call or
+     * connect: the session is over, log in again.
+     */
+    unauthorized: NatterError;
 }
 export interface SendOptions {
     /** Your own id for the send (default: a random one). Resending it never duplicates. */
     clientMsgId?: string;
 }
+/** A fresh client_msg_id (what `send()` uses when given none). */
+export declare function newClientMsgId(): string;
+/**
+ * The socket URL discovery gave, made usable from `baseUrl`: an edge listening on a
+ * wildcard address (0.0.0.0, [::]) advertises it, so the host `baseUrl` reached is
+ * used; a page served over https cannot open a ws: socket, so it becomes wss:.
+ */
+export declare function usableWsUrl(wsUrl: string, baseUrl: string): string;
 /**
  * A Natter client: the HTTP API as typed calls, and one WebSocket kept connected
  * (discovery, catch-up, seq dedupe and gap fill, cursor acks, reconnect, outbox).
@@ -94,6 +118,10 @@ export declare class NatterClient extends Emitter<NatterEvents> {
     private readonly store;
     private readonly prefix;
     private readonly WS;
+    private readonly cacheOn;
+    private readonly cacheLimits;
+    private snapshot;
+    private cacheTimer;
     private token;
     private _deviceId;
     private _userId;
@@ -120,6 +148,9 @@ export declare class NatterClient extends Emitter<NatterEvents> {
     private persistChain;
     private syncedWaiters;
     private wake;
+    private retryAt;
+    /** Ends the current socket's life at once (its close event may come much later). */
+    private abandonSocket;
     constructor(options: NatterClientOptions);
     get state(): ConnectionState;
     get userId(): Id | undefined;
@@ -130,9 +161,24 @@ export declare class NatterClient extends Emitter<NatterEvents> {
     lastSeq(channel: Id): number;
     /** The sends not yet acknowledged by the server, oldest first. */
     pendingSends(): OutboxEntry[];
+    /** While `offline`: when the next connection attempt starts (ms since the epoch). */
+    get nextRetryAt(): number | undefined;
     private setState;
-    /** Loads token, device id, seqs and outbox from storage (once; every call awaits it). */
+    /** Loads token, device id, seqs, outbox and cache from storage (once; every call awaits it). */
     restore(): Promise<void>;
+    /**
+     * The last state this client saw (channel list with last messages and unread
+     * counts, the latest messages of recently opened channels, the user's profile),
+     * read from storage: no network, no connection needed. Undefined when nothing is
+     * cached for the stored account. Draw it at once, then let events and calls
+     * bring the rest: the cache follows them.
+     */
+    cached(): Promise<CachedState | undefined>;
+    /** Writes what changed in the cache, coalesced over `cacheWriteDelayMs`. */
+    private cacheChanged;
+    private flushCache;
+    /** Forgets what belongs to the previous account (its sends must never go out as another). */
+    private forgetAccount;
     private persist;
     private persistOutbox;
     private persistSeqs;
@@ -141,7 +187,7 @@ export declare class NatterClient extends Emitter<NatterEvents> {
     /** Logs in and keeps the token. */
     login(username: string, password: string): Promise<AuthResponse>;
     private adopt;
-    /** Forgets the token, user, seqs and outbox (in storage too) and disconnects. */
+    /** Forgets the token, user, seqs, outbox and cache (in storage too) and disconnects. */
     logout(): Promise<void>;
     /** `GET /v1/version`; a server without it speaks protocol 1. */
     serverVersion(): Promise<VersionResponse>;
@@ -149,17 +195,27 @@ export declare class NatterClient extends Emitter<NatterEvents> {
     checkVersion(): Promise<VersionResponse>;
     me(): Promise<Profile>;
     updateMe(patch: UpdateProfileRequest): Promise<Profile>;
+    private cacheProfile;
     getUser(id: Id): Promise<Profile>;
     searchUsers(q: string, limit?: number): Promise<UserList>;
     discover(): Promise<DiscoverResponse>;
     /** The one 1:1 channel with `peer` (created on first call). */
     openDm(peer: Id): Promise<Channel>;
+    /** One page of the user's channels, most recently active first (kept in the cache). */
     listChannels(opts?: {
         limit?: number;
         before?: string;
     }): Promise<ChannelList>;
+    /** Every channel of the user (pages of 200, at most `maxPages`), most recently active first. */
+    allChannels(maxPages?: number): Promise<ChannelSummary[]>;
+    private cacheChannels;
     getChannel(id: Id): Promise<Channel>;
     members(id: Id): Promise<MemberList>;
+    /**
+     * A page of a channel's messages, in seq order. The latest page (neither `after`
+     * nor `before`) is what an app shows when it opens a channel: the cache keeps it
+     * (and then the channel's new messages) for `cached()`.
+     */
     history(id: Id, opts?: {
         after?: number;
         before?: number;
@@ -181,6 +237,10 @@ export declare class NatterClient extends Emitter<NatterEvents> {
     listDevices(): Promise<DeviceList>;
     registerPush(req: RegisterPushRequest): Promise<DeviceInfo>;
     unregisterPush(deviceId: string): Promise<DeviceInfo>;
+    /** The edge's VAPID public key for Web Push (`not_found` when it has none). */
+    webpushKey(): Promise<{
+        public_key: string;
+    }>;
     /**
      * Connects (discovery, socket, catch-up) and keeps reconnecting until `disconnect()`.
      * Resolves at the first `synced`; rejects on a fatal error (token refused, other
@@ -193,6 +253,18 @@ export declare class NatterClient extends Emitter<NatterEvents> {
     disconnect(): Promise<void>;
     private fatal;
     private loop;
+    /**
+     * Skips the wait before the next connection attempt and resets the backoff (the
+     * platform says the network is back, or the app came to the foreground). Does
+     * nothing unless the client is `offline` between attempts.
+     */
+    retryNow(): void;
+    /**
+     * Drops the current socket at once without stopping: the client goes `offline` and
+     * reconnects with backoff. For when the platform says the network is gone (the
+     * heartbeat alone notices a dead socket only after three silent intervals).
+     */
+    dropConnection(): void;
     /** Opens one socket; resolves when it closes, with whether it reached `synced`. */
     private open;
     /**

@@ -1,3 +1,4 @@
+import { CACHE_KEY, cacheMessagesKey, DEFAULT_CACHE_LIMITS, Snapshot } from './cache.js';
 import { Emitter } from './emitter.js';
 import { NatterError, ProtocolVersionError } from './errors.js';
 import { Http } from './http.js';
@@ -5,7 +6,8 @@ import { MemoryStore } from './storage.js';
 /** The protocol version this SDK speaks (`hello.protocol`, `GET /v1/version`). */
 export const PROTOCOL_VERSION = 1;
 const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
-function randomId() {
+/** A fresh client_msg_id (what `send()` uses when given none). */
+export function newClientMsgId() {
     const c = globalThis.crypto;
     if (c?.randomUUID)
         return c.randomUUID();
@@ -13,6 +15,23 @@ function randomId() {
     for (let i = 0; i < 4; i++)
         s += Math.floor(Math.random() * 0x100000000).toString(36);
     return `${Date.now().toString(36)}-${s}`;
+}
+/**
+ * The socket URL discovery gave, made usable from `baseUrl`: an edge listening on a
+ * wildcard address (0.0.0.0, [::]) advertises it, so the host `baseUrl` reached is
+ * used; a page served over https cannot open a ws: socket, so it becomes wss:.
+ */
+export function usableWsUrl(wsUrl, baseUrl) {
+    const ws = /^(wss?):\/\/(\[[^\]]*\]|[^/:?#]*)(.*)$/i.exec(wsUrl);
+    const base = /^(https?):\/\/(\[[^\]]*\]|[^/:?#]*)/i.exec(baseUrl);
+    if (!ws || !base)
+        return wsUrl;
+    let [, scheme, host, rest] = ws;
+    if (['0.0.0.0', '[::]', '[::0]', '[0:0:0:0:0:0:0:0]'].includes(host))
+        host = base[2];
+    if (base[1].toLowerCase() === 'https')
+        scheme = 'wss';
+    return `${scheme}://${host}${rest}`;
 }
 /** A history message in the WebSocket's shape (history gives `system: null` for plain messages). */
 function fromHistory(x) {
@@ -29,6 +48,10 @@ export class NatterClient extends Emitter {
     store;
     prefix;
     WS;
+    cacheOn;
+    cacheLimits;
+    snapshot;
+    cacheTimer;
     token;
     _deviceId;
     _userId;
@@ -55,6 +78,9 @@ export class NatterClient extends Emitter {
     persistChain = Promise.resolve();
     syncedWaiters = [];
     wake;
+    retryAt;
+    /** Ends the current socket's life at once (its close event may come much later). */
+    abandonSocket;
     constructor(options) {
         super();
         this.o = {
@@ -73,6 +99,9 @@ export class NatterClient extends Emitter {
         this.prefix = options.storagePrefix ?? 'natter:';
         this.token = options.token;
         this._deviceId = options.deviceId;
+        this.cacheOn = options.cache !== false;
+        this.cacheLimits = { ...DEFAULT_CACHE_LIMITS, ...(typeof options.cache === 'object' ? options.cache : {}) };
+        this.snapshot = new Snapshot(this.cacheLimits);
         this.http = new Http({
             baseUrl: options.baseUrl.replace(/\/$/, ''),
             fetch: boundFetch,
@@ -80,6 +109,7 @@ export class NatterClient extends Emitter {
             maxRetries: options.maxRetries ?? 3,
             maxRetryWaitMs: options.maxRetryWaitMs ?? 10000,
             sleep,
+            onAuthError: (e) => this.emit('unauthorized', e),
         });
     }
     // ---------------------------------------------------------------- state
@@ -104,16 +134,20 @@ export class NatterClient extends Emitter {
     pendingSends() {
         return [...this.outbox.values()];
     }
+    /** While `offline`: when the next connection attempt starts (ms since the epoch). */
+    get nextRetryAt() {
+        return this._state === 'offline' ? this.retryAt : undefined;
+    }
     setState(s) {
         if (this._state === s)
             return;
         this._state = s;
         this.emit('state', s);
     }
-    /** Loads token, device id, seqs and outbox from storage (once; every call awaits it). */
+    /** Loads token, device id, seqs, outbox and cache from storage (once; every call awaits it). */
     restore() {
         this.loaded ??= (async () => {
-            const [token, device, user, seqs, outbox] = await Promise.all(['token', 'device', 'user', 'seqs', 'outbox'].map((k) => this.store.get(this.prefix + k)));
+            const [token, device, user, seqs, outbox, cache] = await Promise.all(['token', 'device', 'user', 'seqs', 'outbox', CACHE_KEY].map((k) => this.store.get(this.prefix + k)));
             if (this.token === undefined && token)
                 this.token = token;
             if (this._deviceId === undefined && device)
@@ -126,8 +160,64 @@ export class NatterClient extends Emitter {
             if (outbox)
                 for (const e of JSON.parse(outbox))
                     this.outbox.set(e.client_msg_id, e);
+            if (this.cacheOn && cache) {
+                const snap = await Snapshot.load(this.cacheLimits, cache, (id) => this.store.get(this.prefix + cacheMessagesKey(id)));
+                // Another account's cache (or one without an owner) is not shown.
+                if (snap.user !== undefined && snap.user === this._userId)
+                    this.snapshot = snap;
+            }
         })();
         return this.loaded;
+    }
+    /**
+     * The last state this client saw (channel list with last messages and unread
+     * counts, the latest messages of recently opened channels, the user's profile),
+     * read from storage: no network, no connection needed. Undefined when nothing is
+     * cached for the stored account. Draw it at once, then let events and calls
+     * bring the rest: the cache follows them.
+     */
+    async cached() {
+        await this.restore();
+        if (!this.cacheOn || this.snapshot.user === undefined || this.snapshot.user !== this._userId)
+            return undefined;
+        return this.snapshot.state();
+    }
+    /** Writes what changed in the cache, coalesced over `cacheWriteDelayMs`. */
+    cacheChanged() {
+        if (!this.cacheOn || this.cacheTimer !== undefined)
+            return;
+        this.cacheTimer = setTimeout(() => void this.flushCache(), this.o.cacheWriteDelayMs ?? 300);
+    }
+    flushCache() {
+        if (this.cacheTimer !== undefined)
+            clearTimeout(this.cacheTimer);
+        this.cacheTimer = undefined;
+        const snap = this.snapshot;
+        if (!this.cacheOn) {
+            snap.dirtyChannels.clear();
+            snap.dirtyIndex = false;
+            return Promise.resolve();
+        }
+        const writes = [];
+        for (const id of snap.dirtyChannels)
+            writes.push(this.persist(cacheMessagesKey(id), snap.messagesJson(id)));
+        snap.dirtyChannels.clear();
+        if (snap.dirtyIndex) {
+            snap.dirtyIndex = false;
+            writes.push(this.persist(CACHE_KEY, snap.indexJson(Date.now())));
+        }
+        return Promise.all(writes).then(() => undefined);
+    }
+    /** Forgets what belongs to the previous account (its sends must never go out as another). */
+    async forgetAccount(user) {
+        this.seqs.clear();
+        this.outbox.clear();
+        const gone = new NatterError('closed', 'another account logged in on this client');
+        for (const p of this.pending.values())
+            p.reject(gone);
+        this.pending.clear();
+        this.snapshot.clear(user);
+        await Promise.all([this.persistSeqs(), this.persistOutbox(), this.flushCache()]);
     }
     persist(key, value) {
         this.persistChain = this.persistChain
@@ -160,24 +250,23 @@ export class NatterClient extends Emitter {
         return r;
     }
     async adopt(r) {
-        if (this._userId !== undefined && this._userId !== r.user.id) {
-            // Another account: what was kept for the previous one does not apply.
-            this.seqs.clear();
-            this.outbox.clear();
-            await Promise.all([this.persistSeqs(), this.persistOutbox()]);
-        }
+        // Another account: what was kept for the previous one does not apply.
+        if (this._userId !== undefined && this._userId !== r.user.id)
+            await this.forgetAccount(r.user.id);
         this.token = r.token;
         this._userId = r.user.id;
+        this.snapshot.own(r.user.id);
+        this.snapshot.setProfile(r.user);
+        this.cacheChanged();
         await Promise.all([this.persist('token', r.token), this.persist('user', r.user.id)]);
     }
-    /** Forgets the token, user, seqs and outbox (in storage too) and disconnects. */
+    /** Forgets the token, user, seqs, outbox and cache (in storage too) and disconnects. */
     async logout() {
         await this.disconnect();
         this.token = undefined;
         this._userId = undefined;
-        this.seqs.clear();
-        this.outbox.clear();
-        for (const k of ['token', 'user', 'seqs', 'outbox'])
+        await this.forgetAccount(undefined);
+        for (const k of ['token', 'user', 'seqs', 'outbox', CACHE_KEY])
             await this.persist(k, undefined);
     }
     // ---------------------------------------------------------------- HTTP routes
@@ -199,11 +288,18 @@ export class NatterClient extends Emitter {
             throw new ProtocolVersionError(v.protocol, PROTOCOL_VERSION);
         return v;
     }
-    me() {
-        return this.http.request('GET', '/v1/me', { idempotent: true });
+    async me() {
+        return this.cacheProfile(await this.http.request('GET', '/v1/me', { idempotent: true }));
     }
-    updateMe(patch) {
-        return this.http.request('PATCH', '/v1/me', { body: patch, idempotent: true });
+    async updateMe(patch) {
+        return this.cacheProfile(await this.http.request('PATCH', '/v1/me', { body: patch, idempotent: true }));
+    }
+    cacheProfile(p) {
+        if (p.id === this._userId && this.snapshot.user === p.id) {
+            this.snapshot.setProfile(p);
+            this.cacheChanged();
+        }
+        return p;
     }
     getUser(id) {
         return this.http.request('GET', `/v1/users/${encodeURIComponent(id)}`, { idempotent: true });
@@ -218,8 +314,33 @@ export class NatterClient extends Emitter {
     openDm(peer) {
         return this.http.request('POST', '/v1/dm', { body: { peer }, idempotent: true });
     }
-    listChannels(opts = {}) {
-        return this.http.request('GET', '/v1/channels', { query: opts, idempotent: true });
+    /** One page of the user's channels, most recently active first (kept in the cache). */
+    async listChannels(opts = {}) {
+        const r = await this.http.request('GET', '/v1/channels', { query: opts, idempotent: true });
+        this.cacheChannels(r.channels, !opts.before && !r.next);
+        return r;
+    }
+    /** Every channel of the user (pages of 200, at most `maxPages`), most recently active first. */
+    async allChannels(maxPages = 25) {
+        const all = [];
+        let before;
+        for (let page = 0; page < maxPages; page++) {
+            const r = await this.http.request('GET', '/v1/channels', { query: { limit: 200, before }, idempotent: true });
+            all.push(...r.channels);
+            if (!r.next) {
+                this.cacheChannels(all, true);
+                return all;
+            }
+            before = r.next;
+        }
+        this.cacheChannels(all, false);
+        return all;
+    }
+    cacheChannels(list, complete) {
+        if (this._userId === undefined || this.snapshot.user !== this._userId)
+            return;
+        this.snapshot.mergeChannels(list, complete);
+        this.cacheChanged();
     }
     getChannel(id) {
         return this.http.request('GET', `/v1/channels/${encodeURIComponent(id)}`, { idempotent: true });
@@ -227,8 +348,21 @@ export class NatterClient extends Emitter {
     members(id) {
         return this.http.request('GET', `/v1/channels/${encodeURIComponent(id)}/members`, { idempotent: true });
     }
-    history(id, opts = {}) {
-        return this.http.request('GET', `/v1/channels/${encodeURIComponent(id)}/messages`, { query: opts, idempotent: true });
+    /**
+     * A page of a channel's messages, in seq order. The latest page (neither `after`
+     * nor `before`) is what an app shows when it opens a channel: the cache keeps it
+     * (and then the channel's new messages) for `cached()`.
+     */
+    async history(id, opts = {}) {
+        const page = await this.http.request('GET', `/v1/channels/${encodeURIComponent(id)}/messages`, {
+            query: opts,
+            idempotent: true,
+        });
+        if (opts.after === undefined && opts.before === undefined && this.snapshot.user === this._userId && this._userId !== undefined) {
+            this.snapshot.latestPage(id, page.messages.map(fromHistory));
+            this.cacheChanged();
+        }
+        return page;
     }
     mute(id, muted) {
         return this.http.request('PUT', `/v1/channels/${encodeURIComponent(id)}/mute`, { body: { muted }, idempotent: true });
@@ -268,6 +402,10 @@ export class NatterClient extends Emitter {
     }
     unregisterPush(deviceId) {
         return this.http.request('DELETE', `/v1/devices/${encodeURIComponent(deviceId)}`, { idempotent: true });
+    }
+    /** The edge's VAPID public key for Web Push (`not_found` when it has none). */
+    webpushKey() {
+        return this.http.request('GET', '/v1/push/webpush-key', { auth: false, idempotent: true });
     }
     // ---------------------------------------------------------------- connection
     /**
@@ -315,7 +453,10 @@ export class NatterClient extends Emitter {
             ws.close(1000, 'bye');
             await closed;
         }
+        // A close that never completed (the network is gone) must not keep the heartbeat.
+        this.abandonSocket?.();
         this.ws = undefined;
+        await this.flushCache();
         await this.persistChain;
         this.setState('stopped');
         for (const w of this.syncedWaiters.splice(0))
@@ -349,7 +490,7 @@ export class NatterClient extends Emitter {
                 const d = await this.discover();
                 if (!this.running)
                     break;
-                closed = this.open(d.ws_url);
+                closed = this.open(usableWsUrl(d.ws_url, this.http.baseUrl));
             }
             catch (e) {
                 const err = e instanceof NatterError ? e : new NatterError('network', String(e?.message ?? e), { cause: e });
@@ -361,17 +502,50 @@ export class NatterClient extends Emitter {
             const reachedSync = closed ? await closed : false;
             if (!this.running)
                 break;
-            this.setState('offline');
             if (reachedSync)
                 this.attempt = 0;
             const delay = Math.min(this.o.backoffMaxMs, this.o.backoffInitialMs * 2 ** this.attempt) * (0.5 + Math.random() * 0.5);
             this.attempt = Math.min(this.attempt + 1, 30);
+            this.retryAt = Date.now() + delay;
+            this.setState('offline');
             await new Promise((res) => {
                 this.wake = res;
                 this.reconnectTimer = setTimeout(res, delay);
             });
             this.wake = undefined;
+            this.retryAt = undefined;
         }
+    }
+    /**
+     * Skips the wait before the next connection attempt and resets the backoff (the
+     * platform says the network is back, or the app came to the foreground). Does
+     * nothing unless the client is `offline` between attempts.
+     */
+    retryNow() {
+        if (!this.running || !this.wake)
+            return;
+        if (this.reconnectTimer !== undefined)
+            clearTimeout(this.reconnectTimer);
+        this.attempt = 0;
+        this.wake();
+    }
+    /**
+     * Drops the current socket at once without stopping: the client goes `offline` and
+     * reconnects with backoff. For when the platform says the network is gone (the
+     * heartbeat alone notices a dead socket only after three silent intervals).
+     */
+    dropConnection() {
+        const ws = this.ws;
+        const abandon = this.abandonSocket;
+        if (!ws)
+            return;
+        try {
+            ws.close(4001, 'network lost');
+        }
+        catch {
+            /* closed */
+        }
+        abandon?.();
     }
     /** Opens one socket; resolves when it closes, with whether it reached `synced`. */
     open(wsUrl) {
@@ -394,8 +568,11 @@ export class NatterClient extends Emitter {
                 this.heartbeat = undefined;
                 if (this.ws === ws)
                     this.ws = undefined;
+                if (this.abandonSocket === finish)
+                    this.abandonSocket = undefined;
                 resolveClosed(reachedSync);
             };
+            this.abandonSocket = finish;
             ws.onopen = () => {
                 this.helloed = false;
                 this.written.clear();
@@ -485,11 +662,11 @@ export class NatterClient extends Emitter {
                     this.fatal(new ProtocolVersionError(protocol, PROTOCOL_VERSION));
                     return;
                 }
-                if (this._userId !== undefined && this._userId !== frame.user_id) {
-                    this.seqs.clear();
-                    await this.persistSeqs();
-                }
+                // A token of another account than the stored one: nothing kept applies.
+                if (this._userId !== undefined && this._userId !== frame.user_id)
+                    await this.forgetAccount(frame.user_id);
                 this._userId = frame.user_id;
+                this.snapshot.own(frame.user_id);
                 if (this._deviceId !== frame.device_id) {
                     this._deviceId = frame.device_id;
                     await this.persist('device', frame.device_id);
@@ -518,6 +695,8 @@ export class NatterClient extends Emitter {
                 await this.onErrorFrame(frame);
                 return;
             case 'read':
+                this.snapshot.onRead(frame.channel, frame.seq);
+                this.cacheChanged();
                 this.emit('read', { channel: frame.channel, seq: frame.seq });
                 return;
             case 'typing':
@@ -573,6 +752,10 @@ export class NatterClient extends Emitter {
         const own = m.sender === this._userId && m.client_msg_id !== '';
         if (own && this.outbox.delete(m.client_msg_id))
             void this.persistOutbox();
+        if (this.snapshot.user === this._userId) {
+            this.snapshot.onMessage(m);
+            this.cacheChanged();
+        }
         this.emit('message', m);
         if (own) {
             const p = this.pending.get(m.client_msg_id);
@@ -637,8 +820,9 @@ export class NatterClient extends Emitter {
      */
     async send(channel, text, opts = {}) {
         await this.restore();
-        const entry = { channel, client_msg_id: opts.clientMsgId ?? randomId(), text, created_at: Date.now() };
+        const entry = { channel, client_msg_id: opts.clientMsgId ?? newClientMsgId(), text, created_at: Date.now() };
         this.outbox.set(entry.client_msg_id, entry);
+        this.lastTyping.delete(channel); // the message ends the typing: the next keystroke tells again
         await this.persistOutbox();
         const result = new Promise((resolve, reject) => this.pending.set(entry.client_msg_id, { resolve, reject }));
         this.writeSend(entry);

@@ -1,3 +1,4 @@
+import { NatterError } from './errors.js';
 /** The part of a fetch Response the SDK reads. */
 export interface ResponseLike {
     status: number;
@@ -34,6 +35,8 @@ export interface HttpOptions {
     /** Never wait longer than this for one retry (default 10 s): fail instead. */
     maxRetryWaitMs: number;
     sleep: (ms: number) => Promise<void>;
+    /** Called when the server refuses the token of an authenticated request. */
+    onAuthError?: (e: NatterError) => void;
 }
 /** Calls the HTTP API; turns every failure into a NatterError. */
 export declare class Http {

@@ -50,8 +50,11 @@ export class Http {
             const err = toError(method, path, res.status, text, requestId, res.headers.get('retry-after'));
             const retry = attempt < this.o.maxRetries &&
                 (err.code === 'rate_limited' || (err.code === 'unavailable' && opts.idempotent === true));
-            if (!retry)
+            if (!retry) {
+                if (opts.auth !== false && (err.code === 'token_invalid' || err.code === 'token_expired'))
+                    this.o.onAuthError?.(err);
                 throw err;
+            }
             const wait = err.retryAfterMs ?? Math.min(200 * 2 ** attempt, 2000);
             if (wait > this.o.maxRetryWaitMs)
                 throw err;

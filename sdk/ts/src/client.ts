@@ -1,3 +1,4 @@
+import { CACHE_KEY, cacheMessagesKey, DEFAULT_CACHE_LIMITS, Snapshot, type CacheLimits, type CachedState } from './cache.js';
 import { Emitter } from './emitter.js';
 import { NatterError, ProtocolVersionError } from './errors.js';
 import { Http, type FetchLike } from './http.js';
@@ -6,6 +7,7 @@ import type {
   AuthResponse,
   Channel,
   ChannelList,
+  ChannelSummary,
   ClientOp,
   DeviceInfo,
   DeviceList,
@@ -79,8 +81,18 @@ export interface NatterClientOptions {
   maxRetries?: number;
   /** HTTP: never wait longer than this for one retry (default 10 s). */
   maxRetryWaitMs?: number;
-  /** Called before each connect: return a fresh token, or undefined to keep the current one. */
+  /**
+   * Called before each connect: return a fresh token, or undefined to keep the current
+   * one. The server has no refresh tokens (yet): a fresh token comes from a new login.
+   */
   refreshToken?: () => Promise<string | undefined>;
+  /**
+   * The local cache behind `cached()` (on by default): `false` keeps none, an object
+   * changes its limits (see CacheLimits).
+   */
+  cache?: boolean | Partial<CacheLimits>;
+  /** Cache writes are coalesced over this long (default 300 ms); `disconnect()` flushes them. */
+  cacheWriteDelayMs?: number;
 }
 
 export interface NatterEvents {
@@ -100,6 +112,11 @@ export interface NatterEvents {
   error: NatterError;
   /** A message dropped because its seq was already seen (duplicate from a catch-up). */
   duplicate: Message;
+  /**
+   * The server refused the token (`token_invalid`, `token_expired`) on any call or
+   * connect: the session is over, log in again.
+   */
+  unauthorized: NatterError;
 }
 
 export interface SendOptions {
@@ -109,12 +126,28 @@ export interface SendOptions {
 
 const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
 
-function randomId(): string {
+/** A fresh client_msg_id (what `send()` uses when given none). */
+export function newClientMsgId(): string {
   const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
   if (c?.randomUUID) return c.randomUUID();
   let s = '';
   for (let i = 0; i < 4; i++) s += Math.floor(Math.random() * 0x100000000).toString(36);
   return `${Date.now().toString(36)}-${s}`;
+}
+
+/**
+ * The socket URL discovery gave, made usable from `baseUrl`: an edge listening on a
+ * wildcard address (0.0.0.0, [::]) advertises it, so the host `baseUrl` reached is
+ * used; a page served over https cannot open a ws: socket, so it becomes wss:.
+ */
+export function usableWsUrl(wsUrl: string, baseUrl: string): string {
+  const ws = /^(wss?):\/\/(\[[^\]]*\]|[^/:?#]*)(.*)$/i.exec(wsUrl);
+  const base = /^(https?):\/\/(\[[^\]]*\]|[^/:?#]*)/i.exec(baseUrl);
+  if (!ws || !base) return wsUrl;
+  let [, scheme, host, rest] = ws;
+  if (['0.0.0.0', '[::]', '[::0]', '[0:0:0:0:0:0:0:0]'].includes(host)) host = base[2];
+  if (base[1].toLowerCase() === 'https') scheme = 'wss';
+  return `${scheme}://${host}${rest}`;
 }
 
 /** A history message in the WebSocket's shape (history gives `system: null` for plain messages). */
@@ -139,6 +172,10 @@ export class NatterClient extends Emitter<NatterEvents> {
   private readonly store: KeyValueStore;
   private readonly prefix: string;
   private readonly WS: WebSocketConstructor | undefined;
+  private readonly cacheOn: boolean;
+  private readonly cacheLimits: CacheLimits;
+  private snapshot: Snapshot;
+  private cacheTimer: unknown;
 
   private token: string | undefined;
   private _deviceId: string | undefined;
@@ -168,6 +205,9 @@ export class NatterClient extends Emitter<NatterEvents> {
   private persistChain: Promise<void> = Promise.resolve();
   private syncedWaiters: { resolve: () => void; reject: (e: NatterError) => void }[] = [];
   private wake: (() => void) | undefined;
+  private retryAt: number | undefined;
+  /** Ends the current socket's life at once (its close event may come much later). */
+  private abandonSocket: (() => void) | undefined;
 
   constructor(options: NatterClientOptions) {
     super();
@@ -186,6 +226,9 @@ export class NatterClient extends Emitter<NatterEvents> {
     this.prefix = options.storagePrefix ?? 'natter:';
     this.token = options.token;
     this._deviceId = options.deviceId;
+    this.cacheOn = options.cache !== false;
+    this.cacheLimits = { ...DEFAULT_CACHE_LIMITS, ...(typeof options.cache === 'object' ? options.cache : {}) };
+    this.snapshot = new Snapshot(this.cacheLimits);
     this.http = new Http({
       baseUrl: options.baseUrl.replace(/\/$/, ''),
       fetch: boundFetch,
@@ -193,6 +236,7 @@ export class NatterClient extends Emitter<NatterEvents> {
       maxRetries: options.maxRetries ?? 3,
       maxRetryWaitMs: options.maxRetryWaitMs ?? 10000,
       sleep,
+      onAuthError: (e) => this.emit('unauthorized', e),
     });
   }
 
@@ -219,6 +263,10 @@ export class NatterClient extends Emitter<NatterEvents> {
   pendingSends(): OutboxEntry[] {
     return [...this.outbox.values()];
   }
+  /** While `offline`: when the next connection attempt starts (ms since the epoch). */
+  get nextRetryAt(): number | undefined {
+    return this._state === 'offline' ? this.retryAt : undefined;
+  }
 
   private setState(s: ConnectionState) {
     if (this._state === s) return;
@@ -226,19 +274,73 @@ export class NatterClient extends Emitter<NatterEvents> {
     this.emit('state', s);
   }
 
-  /** Loads token, device id, seqs and outbox from storage (once; every call awaits it). */
+  /** Loads token, device id, seqs, outbox and cache from storage (once; every call awaits it). */
   restore(): Promise<void> {
     this.loaded ??= (async () => {
-      const [token, device, user, seqs, outbox] = await Promise.all(
-        ['token', 'device', 'user', 'seqs', 'outbox'].map((k) => this.store.get(this.prefix + k)),
+      const [token, device, user, seqs, outbox, cache] = await Promise.all(
+        ['token', 'device', 'user', 'seqs', 'outbox', CACHE_KEY].map((k) => this.store.get(this.prefix + k)),
       );
       if (this.token === undefined && token) this.token = token;
       if (this._deviceId === undefined && device) this._deviceId = device;
       if (user) this._userId = user;
       if (seqs) for (const [k, v] of Object.entries(JSON.parse(seqs) as Record<string, number>)) this.seqs.set(k, v);
       if (outbox) for (const e of JSON.parse(outbox) as OutboxEntry[]) this.outbox.set(e.client_msg_id, e);
+      if (this.cacheOn && cache) {
+        const snap = await Snapshot.load(this.cacheLimits, cache, (id) => this.store.get(this.prefix + cacheMessagesKey(id)));
+        // Another account's cache (or one without an owner) is not shown.
+        if (snap.user !== undefined && snap.user === this._userId) this.snapshot = snap;
+      }
     })();
     return this.loaded;
+  }
+
+  /**
+   * The last state this client saw (channel list with last messages and unread
+   * counts, the latest messages of recently opened channels, the user's profile),
+   * read from storage: no network, no connection needed. Undefined when nothing is
+   * cached for the stored account. Draw it at once, then let events and calls
+   * bring the rest: the cache follows them.
+   */
+  async cached(): Promise<CachedState | undefined> {
+    await this.restore();
+    if (!this.cacheOn || this.snapshot.user === undefined || this.snapshot.user !== this._userId) return undefined;
+    return this.snapshot.state();
+  }
+
+  /** Writes what changed in the cache, coalesced over `cacheWriteDelayMs`. */
+  private cacheChanged() {
+    if (!this.cacheOn || this.cacheTimer !== undefined) return;
+    this.cacheTimer = setTimeout(() => void this.flushCache(), this.o.cacheWriteDelayMs ?? 300);
+  }
+
+  private flushCache(): Promise<void> {
+    if (this.cacheTimer !== undefined) clearTimeout(this.cacheTimer);
+    this.cacheTimer = undefined;
+    const snap = this.snapshot;
+    if (!this.cacheOn) {
+      snap.dirtyChannels.clear();
+      snap.dirtyIndex = false;
+      return Promise.resolve();
+    }
+    const writes: Promise<void>[] = [];
+    for (const id of snap.dirtyChannels) writes.push(this.persist(cacheMessagesKey(id), snap.messagesJson(id)));
+    snap.dirtyChannels.clear();
+    if (snap.dirtyIndex) {
+      snap.dirtyIndex = false;
+      writes.push(this.persist(CACHE_KEY, snap.indexJson(Date.now())));
+    }
+    return Promise.all(writes).then(() => undefined);
+  }
+
+  /** Forgets what belongs to the previous account (its sends must never go out as another). */
+  private async forgetAccount(user: Id | undefined) {
+    this.seqs.clear();
+    this.outbox.clear();
+    const gone = new NatterError('closed', 'another account logged in on this client');
+    for (const p of this.pending.values()) p.reject(gone);
+    this.pending.clear();
+    this.snapshot.clear(user);
+    await Promise.all([this.persistSeqs(), this.persistOutbox(), this.flushCache()]);
   }
 
   private persist(key: string, value: string | undefined): Promise<void> {
@@ -276,25 +378,23 @@ export class NatterClient extends Emitter<NatterEvents> {
   }
 
   private async adopt(r: AuthResponse) {
-    if (this._userId !== undefined && this._userId !== r.user.id) {
-      // Another account: what was kept for the previous one does not apply.
-      this.seqs.clear();
-      this.outbox.clear();
-      await Promise.all([this.persistSeqs(), this.persistOutbox()]);
-    }
+    // Another account: what was kept for the previous one does not apply.
+    if (this._userId !== undefined && this._userId !== r.user.id) await this.forgetAccount(r.user.id);
     this.token = r.token;
     this._userId = r.user.id;
+    this.snapshot.own(r.user.id);
+    this.snapshot.setProfile(r.user);
+    this.cacheChanged();
     await Promise.all([this.persist('token', r.token), this.persist('user', r.user.id)]);
   }
 
-  /** Forgets the token, user, seqs and outbox (in storage too) and disconnects. */
+  /** Forgets the token, user, seqs, outbox and cache (in storage too) and disconnects. */
   async logout(): Promise<void> {
     await this.disconnect();
     this.token = undefined;
     this._userId = undefined;
-    this.seqs.clear();
-    this.outbox.clear();
-    for (const k of ['token', 'user', 'seqs', 'outbox']) await this.persist(k, undefined);
+    await this.forgetAccount(undefined);
+    for (const k of ['token', 'user', 'seqs', 'outbox', CACHE_KEY]) await this.persist(k, undefined);
   }
 
   // ---------------------------------------------------------------- HTTP routes
@@ -316,11 +416,18 @@ export class NatterClient extends Emitter<NatterEvents> {
     return v;
   }
 
-  me(): Promise<Profile> {
-    return this.http.request('GET', '/v1/me', { idempotent: true });
+  async me(): Promise<Profile> {
+    return this.cacheProfile(await this.http.request<Profile>('GET', '/v1/me', { idempotent: true }));
   }
-  updateMe(patch: UpdateProfileRequest): Promise<Profile> {
-    return this.http.request('PATCH', '/v1/me', { body: patch, idempotent: true });
+  async updateMe(patch: UpdateProfileRequest): Promise<Profile> {
+    return this.cacheProfile(await this.http.request<Profile>('PATCH', '/v1/me', { body: patch, idempotent: true }));
+  }
+  private cacheProfile(p: Profile): Profile {
+    if (p.id === this._userId && this.snapshot.user === p.id) {
+      this.snapshot.setProfile(p);
+      this.cacheChanged();
+    }
+    return p;
   }
   getUser(id: Id): Promise<Profile> {
     return this.http.request('GET', `/v1/users/${encodeURIComponent(id)}`, { idempotent: true });
@@ -335,8 +442,32 @@ export class NatterClient extends Emitter<NatterEvents> {
   openDm(peer: Id): Promise<Channel> {
     return this.http.request('POST', '/v1/dm', { body: { peer }, idempotent: true });
   }
-  listChannels(opts: { limit?: number; before?: string } = {}): Promise<ChannelList> {
-    return this.http.request('GET', '/v1/channels', { query: opts, idempotent: true });
+  /** One page of the user's channels, most recently active first (kept in the cache). */
+  async listChannels(opts: { limit?: number; before?: string } = {}): Promise<ChannelList> {
+    const r = await this.http.request<ChannelList>('GET', '/v1/channels', { query: opts, idempotent: true });
+    this.cacheChannels(r.channels, !opts.before && !r.next);
+    return r;
+  }
+  /** Every channel of the user (pages of 200, at most `maxPages`), most recently active first. */
+  async allChannels(maxPages = 25): Promise<ChannelSummary[]> {
+    const all: ChannelSummary[] = [];
+    let before: string | undefined;
+    for (let page = 0; page < maxPages; page++) {
+      const r = await this.http.request<ChannelList>('GET', '/v1/channels', { query: { limit: 200, before }, idempotent: true });
+      all.push(...r.channels);
+      if (!r.next) {
+        this.cacheChannels(all, true);
+        return all;
+      }
+      before = r.next;
+    }
+    this.cacheChannels(all, false);
+    return all;
+  }
+  private cacheChannels(list: ChannelSummary[], complete: boolean) {
+    if (this._userId === undefined || this.snapshot.user !== this._userId) return;
+    this.snapshot.mergeChannels(list, complete);
+    this.cacheChanged();
   }
   getChannel(id: Id): Promise<Channel> {
     return this.http.request('GET', `/v1/channels/${encodeURIComponent(id)}`, { idempotent: true });
@@ -344,8 +475,21 @@ export class NatterClient extends Emitter<NatterEvents> {
   members(id: Id): Promise<MemberList> {
     return this.http.request('GET', `/v1/channels/${encodeURIComponent(id)}/members`, { idempotent: true });
   }
-  history(id: Id, opts: { after?: number; before?: number; limit?: number } = {}): Promise<HistoryPage> {
-    return this.http.request('GET', `/v1/channels/${encodeURIComponent(id)}/messages`, { query: opts, idempotent: true });
+  /**
+   * A page of a channel's messages, in seq order. The latest page (neither `after`
+   * nor `before`) is what an app shows when it opens a channel: the cache keeps it
+   * (and then the channel's new messages) for `cached()`.
+   */
+  async history(id: Id, opts: { after?: number; before?: number; limit?: number } = {}): Promise<HistoryPage> {
+    const page = await this.http.request<HistoryPage>('GET', `/v1/channels/${encodeURIComponent(id)}/messages`, {
+      query: opts,
+      idempotent: true,
+    });
+    if (opts.after === undefined && opts.before === undefined && this.snapshot.user === this._userId && this._userId !== undefined) {
+      this.snapshot.latestPage(id, page.messages.map(fromHistory));
+      this.cacheChanged();
+    }
+    return page;
   }
   mute(id: Id, muted: boolean): Promise<{ muted: boolean }> {
     return this.http.request('PUT', `/v1/channels/${encodeURIComponent(id)}/mute`, { body: { muted }, idempotent: true });
@@ -385,6 +529,10 @@ export class NatterClient extends Emitter<NatterEvents> {
   }
   unregisterPush(deviceId: string): Promise<DeviceInfo> {
     return this.http.request('DELETE', `/v1/devices/${encodeURIComponent(deviceId)}`, { idempotent: true });
+  }
+  /** The edge's VAPID public key for Web Push (`not_found` when it has none). */
+  webpushKey(): Promise<{ public_key: string }> {
+    return this.http.request('GET', '/v1/push/webpush-key', { auth: false, idempotent: true });
   }
 
   // ---------------------------------------------------------------- connection
@@ -432,7 +580,10 @@ export class NatterClient extends Emitter<NatterEvents> {
       ws.close(1000, 'bye');
       await closed;
     }
+    // A close that never completed (the network is gone) must not keep the heartbeat.
+    this.abandonSocket?.();
     this.ws = undefined;
+    await this.flushCache();
     await this.persistChain;
     this.setState('stopped');
     for (const w of this.syncedWaiters.splice(0)) w.reject(new NatterError('closed', 'the client was disconnected'));
@@ -464,7 +615,7 @@ export class NatterClient extends Emitter<NatterEvents> {
         }
         const d = await this.discover();
         if (!this.running) break;
-        closed = this.open(d.ws_url);
+        closed = this.open(usableWsUrl(d.ws_url, this.http.baseUrl));
       } catch (e) {
         const err = e instanceof NatterError ? e : new NatterError('network', String((e as Error)?.message ?? e), { cause: e });
         if (err.code === 'token_invalid' || err.code === 'token_expired' || err.code === 'protocol_mismatch') {
@@ -474,16 +625,47 @@ export class NatterClient extends Emitter<NatterEvents> {
       }
       const reachedSync = closed ? await closed : false;
       if (!this.running) break;
-      this.setState('offline');
       if (reachedSync) this.attempt = 0;
       const delay = Math.min(this.o.backoffMaxMs, this.o.backoffInitialMs * 2 ** this.attempt) * (0.5 + Math.random() * 0.5);
       this.attempt = Math.min(this.attempt + 1, 30);
+      this.retryAt = Date.now() + delay;
+      this.setState('offline');
       await new Promise<void>((res) => {
         this.wake = res;
         this.reconnectTimer = setTimeout(res, delay);
       });
       this.wake = undefined;
+      this.retryAt = undefined;
     }
+  }
+
+  /**
+   * Skips the wait before the next connection attempt and resets the backoff (the
+   * platform says the network is back, or the app came to the foreground). Does
+   * nothing unless the client is `offline` between attempts.
+   */
+  retryNow(): void {
+    if (!this.running || !this.wake) return;
+    if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer);
+    this.attempt = 0;
+    this.wake();
+  }
+
+  /**
+   * Drops the current socket at once without stopping: the client goes `offline` and
+   * reconnects with backoff. For when the platform says the network is gone (the
+   * heartbeat alone notices a dead socket only after three silent intervals).
+   */
+  dropConnection(): void {
+    const ws = this.ws;
+    const abandon = this.abandonSocket;
+    if (!ws) return;
+    try {
+      ws.close(4001, 'network lost');
+    } catch {
+      /* closed */
+    }
+    abandon?.();
   }
 
   /** Opens one socket; resolves when it closes, with whether it reached `synced`. */
@@ -503,8 +685,10 @@ export class NatterClient extends Emitter<NatterEvents> {
         if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
         this.heartbeat = undefined;
         if (this.ws === ws) this.ws = undefined;
+        if (this.abandonSocket === finish) this.abandonSocket = undefined;
         resolveClosed(reachedSync);
       };
+      this.abandonSocket = finish;
       ws.onopen = () => {
         this.helloed = false;
         this.written.clear();
@@ -591,11 +775,10 @@ export class NatterClient extends Emitter<NatterEvents> {
           this.fatal(new ProtocolVersionError(protocol, PROTOCOL_VERSION));
           return;
         }
-        if (this._userId !== undefined && this._userId !== frame.user_id) {
-          this.seqs.clear();
-          await this.persistSeqs();
-        }
+        // A token of another account than the stored one: nothing kept applies.
+        if (this._userId !== undefined && this._userId !== frame.user_id) await this.forgetAccount(frame.user_id);
         this._userId = frame.user_id;
+        this.snapshot.own(frame.user_id);
         if (this._deviceId !== frame.device_id) {
           this._deviceId = frame.device_id;
           await this.persist('device', frame.device_id);
@@ -621,6 +804,8 @@ export class NatterClient extends Emitter<NatterEvents> {
         await this.onErrorFrame(frame);
         return;
       case 'read':
+        this.snapshot.onRead(frame.channel, frame.seq);
+        this.cacheChanged();
         this.emit('read', { channel: frame.channel, seq: frame.seq });
         return;
       case 'typing':
@@ -672,6 +857,10 @@ export class NatterClient extends Emitter<NatterEvents> {
     this.seqs.set(m.channel, m.seq);
     const own = m.sender === this._userId && m.client_msg_id !== '';
     if (own && this.outbox.delete(m.client_msg_id)) void this.persistOutbox();
+    if (this.snapshot.user === this._userId) {
+      this.snapshot.onMessage(m);
+      this.cacheChanged();
+    }
     this.emit('message', m);
     if (own) {
       const p = this.pending.get(m.client_msg_id);
@@ -735,8 +924,9 @@ export class NatterClient extends Emitter<NatterEvents> {
    */
   async send(channel: Id, text: string, opts: SendOptions = {}): Promise<Message> {
     await this.restore();
-    const entry: OutboxEntry = { channel, client_msg_id: opts.clientMsgId ?? randomId(), text, created_at: Date.now() };
+    const entry: OutboxEntry = { channel, client_msg_id: opts.clientMsgId ?? newClientMsgId(), text, created_at: Date.now() };
     this.outbox.set(entry.client_msg_id, entry);
+    this.lastTyping.delete(channel); // the message ends the typing: the next keystroke tells again
     await this.persistOutbox();
     const result = new Promise<Message>((resolve, reject) => this.pending.set(entry.client_msg_id, { resolve, reject }));
     this.writeSend(entry);

@@ -36,6 +36,8 @@ export interface HttpOptions {
   /** Never wait longer than this for one retry (default 10 s): fail instead. */
   maxRetryWaitMs: number;
   sleep: (ms: number) => Promise<void>;
+  /** Called when the server refuses the token of an authenticated request. */
+  onAuthError?: (e: NatterError) => void;
 }
 
 /** Calls the HTTP API; turns every failure into a NatterError. */
@@ -83,7 +85,10 @@ export class Http {
       const retry =
         attempt < this.o.maxRetries &&
         (err.code === 'rate_limited' || (err.code === 'unavailable' && opts.idempotent === true));
-      if (!retry) throw err;
+      if (!retry) {
+        if (opts.auth !== false && (err.code === 'token_invalid' || err.code === 'token_expired')) this.o.onAuthError?.(err);
+        throw err;
+      }
       const wait = err.retryAfterMs ?? Math.min(200 * 2 ** attempt, 2000);
       if (wait > this.o.maxRetryWaitMs) throw err;
       await this.o.sleep(wait);

@@ -1,4 +1,4 @@
-export { NatterClient, PROTOCOL_VERSION } from './client.js';
+export { NatterClient, PROTOCOL_VERSION, newClientMsgId, usableWsUrl } from './client.js';
 export type {
   ConnectionState,
   NatterClientOptions,
@@ -12,6 +12,10 @@ export { NatterError, ProtocolVersionError } from './errors.js';
 export type { ClientErrorCode, NatterErrorCode, ServerErrorCode } from './errors.js';
 export { Emitter } from './emitter.js';
 export { MemoryStore } from './storage.js';
+export { IndexedDbStore } from './indexeddb.js';
+export type { IdbFactoryLike, IndexedDbStoreOptions } from './indexeddb.js';
+export { CACHE_KEY, DEFAULT_CACHE_LIMITS, cacheMessagesKey } from './cache.js';
+export type { CachedState, CacheLimits } from './cache.js';
 export type { KeyValueStore } from './storage.js';
 export { Http } from './http.js';
 export type { FetchLike, ResponseLike, RequestOptions } from './http.js';

@@ -165,6 +165,55 @@ test('outbox replay after a simulated app restart: a new client on the same stor
   assert.deepEqual(texts(a2, dm.id), ['queued 1', 'queued 2']);
 });
 
+test('cache: a restarted client shows the last state before connecting, then converges to the server', async () => {
+  const b = await user('cb');
+  const storage = new MemoryStore();
+  const a1 = client({ storage });
+  const r = await a1.signup(uname('ca'), 'correct horse battery', 'Cached Alice');
+  const dm = await a1.openDm(b.id);
+  const g = await b.c.createGroup('Cache club', [r.user.id]);
+  await Promise.all([a1.connect(), b.c.connect()]);
+  await a1.send(dm.id, 'one');
+  await b.c.send(dm.id, 'two');
+  await waitFor(() => texts(a1, dm.id).length === 2, 10000, 'a1 has both');
+  await a1.allChannels();
+  await a1.history(dm.id); // the app opened the DM
+  await a1.disconnect();
+
+  // Away: b writes three more and renames the group.
+  for (const t of ['three', 'four', 'five']) await b.c.send(dm.id, t);
+  await b.c.renameGroup(g.id, 'Cache club 2');
+
+  // The app restarts: before any network, the last state.
+  let calls = 0;
+  const counted = (url, init) => {
+    calls++;
+    return fetch(url, init);
+  };
+  const a2 = client({ storage, fetch: counted });
+  const before = await a2.cached();
+  assert.equal(calls, 0, 'no network');
+  assert.equal(before.profile.display_name, 'Cached Alice');
+  const dmBefore = before.channels.find((c) => c.id === dm.id);
+  assert.deepEqual([dmBefore.head_seq, dmBefore.unread, dmBefore.last_message.text], [2, 1, 'two']); // 'two' not read yet
+  assert.equal(before.channels.find((c) => c.id === g.id).name, 'Cache club');
+  assert.deepEqual(before.messages[dm.id].map((m) => m.text), ['one', 'two']);
+
+  // Connected: the catch-up brings the cache to what the server says.
+  await a2.connect();
+  await waitFor(() => texts(a2, dm.id).length === 3, 10000, 'the three missed messages');
+  await waitFor(() => a2.received.some((m) => m.system?.kind === 'renamed'), 10000, 'the rename');
+  const live = await a2.cached(); // from the catch-up alone
+  const server = (await a2.listChannels()).channels;
+  const pick = (c) => [c.id, c.name, c.head_seq, c.read_seq, c.unread, c.last_message?.seq];
+  assert.deepEqual(live.channels.map(pick).sort(), server.map(pick).sort());
+  assert.deepEqual(live.messages[dm.id].map((m) => m.text), ['one', 'two', 'three', 'four', 'five']);
+  assert.deepEqual(live.messages[dm.id].map((m) => m.seq), [1, 2, 3, 4, 5]);
+  await a2.logout();
+  assert.equal(await a2.cached(), undefined);
+  assert.deepEqual([...storage.map.keys()].filter((k) => k.includes('cache')), []);
+});
+
 // Last: it kills the server.
 test('reconnect after natter dev is killed and restarted on the same data: nothing lost or duplicated', async () => {
   const a = await user('ra');

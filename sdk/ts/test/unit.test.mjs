@@ -2,7 +2,7 @@
 // protocol-version check, seq dedupe. A fake fetch and a fake WebSocket stand in.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NatterClient, NatterError, ProtocolVersionError, MemoryStore } from '../dist/index.js';
+import { NatterClient, NatterError, ProtocolVersionError, MemoryStore, IndexedDbStore, usableWsUrl } from '../dist/index.js';
 import { waitFor } from './helpers.mjs';
 
 function response(status, body, headers = {}) {
@@ -175,4 +175,141 @@ test('a send made before hello is written once (by the hello), and one after it 
   await waitFor(() => sends().length === 2, 2000, 'the later send written');
   assert.deepEqual(sends(), ['early', 'later']);
   await c.disconnect();
+});
+
+test('the discovered socket URL is made usable from the base URL (wildcard host, https page)', () => {
+  assert.equal(usableWsUrl('ws://0.0.0.0:8080/v1/ws', 'http://chat.lan:8080'), 'ws://chat.lan:8080/v1/ws');
+  assert.equal(usableWsUrl('ws://[::]:8080/v1/ws', 'http://[::1]:8080'), 'ws://[::1]:8080/v1/ws');
+  assert.equal(usableWsUrl('ws://edge-2.example:8080/v1/ws', 'https://chat.example'), 'wss://edge-2.example:8080/v1/ws');
+  assert.equal(usableWsUrl('wss://edge-2.example/v1/ws', 'http://127.0.0.1:8080'), 'wss://edge-2.example/v1/ws');
+});
+
+test('a refused token emits unauthorized (HTTP call, and connect, which then stops)', async () => {
+  const fetch = async () => response(401, { code: 'token_expired', message: 'expired' });
+  const c = new NatterClient({ baseUrl: 'http://x', fetch, token: 't', WebSocket: fakeSocketClass(() => []) });
+  const seen = [];
+  c.on('unauthorized', (e) => seen.push(e.code));
+  await assert.rejects(c.me(), (e) => e.code === 'token_expired');
+  await assert.rejects(c.connect(), (e) => e.code === 'token_expired');
+  assert.deepEqual(seen, ['token_expired', 'token_expired']);
+  assert.equal(c.state, 'stopped');
+  // Not for calls without a token (a wrong password is no ended session).
+  const d = new NatterClient({ baseUrl: 'http://x', fetch: async () => response(401, { code: 'token_invalid', message: 'no' }) });
+  d.on('unauthorized', (e) => seen.push(e.code));
+  await assert.rejects(d.serverVersion());
+  assert.equal(seen.length, 2);
+});
+
+test('dropConnection goes offline at once; nextRetryAt says when; retryNow skips the wait', async () => {
+  let sockets = 0;
+  const WS = fakeSocketClass(() => {
+    sockets++;
+    return [{ type: 'hello', user_id: '1', device_id: 'd', max_text_chars: 9, max_frame_bytes: 9, protocol: 1 }, { type: 'synced', channels: 0, messages: 0 }];
+  });
+  // A socket whose close never completes (the network is gone): the client must not wait for it.
+  const close = WS.prototype.close;
+  WS.prototype.close = function () {
+    this.readyState = 2;
+  };
+  const c = new NatterClient({ baseUrl: 'http://x', fetch: discoverFetch, WebSocket: WS, token: 't', backoffInitialMs: 60000, backoffMaxMs: 60000 });
+  await c.connect();
+  assert.equal(c.nextRetryAt, undefined);
+  const t0 = Date.now();
+  c.dropConnection();
+  await waitFor(() => c.state === 'offline', 1000, 'offline');
+  assert.ok(c.nextRetryAt >= t0 + 30000, 'a backoff of 30-60 s');
+  c.retryNow();
+  await waitFor(() => c.state === 'live' && sockets === 2, 1000, 'live again at once');
+  assert.equal(c.nextRetryAt, undefined);
+  c.retryNow(); // live: nothing happens
+  assert.equal(sockets, 2);
+  WS.prototype.close = close;
+  await c.disconnect();
+});
+
+test('a send ends the typing throttle of its channel', async () => {
+  const WS = fakeSocketClass(() => [{ type: 'hello', user_id: '1', device_id: 'd', max_text_chars: 9, max_frame_bytes: 9, protocol: 1 }, { type: 'synced', channels: 0, messages: 0 }]);
+  const c = new NatterClient({ baseUrl: 'http://x', fetch: discoverFetch, WebSocket: WS, token: 't' });
+  await c.connect();
+  assert.equal(c.typing('5'), true);
+  assert.equal(c.typing('5'), false);
+  void c.send('5', 'hi').catch(() => {});
+  await waitFor(() => WS.last.sent.some((o) => o.op === 'send'), 1000, 'the send');
+  assert.equal(c.typing('5'), true);
+  await c.disconnect();
+});
+
+/** An in-memory IndexedDB with the asynchronous request/transaction shape of the real one. */
+function fakeIndexedDB() {
+  const dbs = new Map();
+  const later = (fn) => setTimeout(fn, 0);
+  const request = () => ({ result: undefined, error: null, onsuccess: null, onerror: null });
+  return {
+    dbs,
+    open(name) {
+      const req = { ...request(), onupgradeneeded: null, onblocked: null };
+      later(() => {
+        let stores = dbs.get(name);
+        const fresh = !stores;
+        if (fresh) dbs.set(name, (stores = new Map()));
+        const db = {
+          objectStoreNames: { contains: (n) => stores.has(n) },
+          createObjectStore: (n) => stores.set(n, new Map()),
+          close() {},
+          onversionchange: null,
+          transaction(n, mode) {
+            const data = stores.get(n);
+            const tx = { oncomplete: null, onerror: null, onabort: null, error: null };
+            tx.objectStore = () => {
+              const op = (fn) => {
+                const r = request();
+                later(() => {
+                  r.result = fn();
+                  later(() => tx.oncomplete?.({}));
+                });
+                return r;
+              };
+              return {
+                get: (k) => op(() => data.get(k)),
+                put: (v, k) => op(() => {
+                  assert.equal(mode, 'readwrite');
+                  data.set(k, v);
+                }),
+                delete: (k) => op(() => {
+                  assert.equal(mode, 'readwrite');
+                  data.delete(k);
+                }),
+              };
+            };
+            return tx;
+          },
+        };
+        req.result = db;
+        if (fresh) req.onupgradeneeded?.({});
+        req.onsuccess?.({});
+      });
+      return req;
+    },
+  };
+}
+
+test('IndexedDbStore: get, set, delete; a second instance (a reloaded page) reads what the first wrote', async () => {
+  assert.throws(() => new IndexedDbStore(), /no IndexedDB/, 'Node has none: fails at construction, not at import');
+  const idb = fakeIndexedDB();
+  const a = new IndexedDbStore({ indexedDB: idb });
+  assert.equal(await a.get('a'), null);
+  await a.set('a', '[1]');
+  await a.set('b', '{}');
+  await a.delete('b');
+  const b = new IndexedDbStore({ indexedDB: idb });
+  assert.equal(await b.get('a'), '[1]');
+  assert.equal(await b.get('b'), null);
+  assert.deepEqual([...idb.dbs.get('natter').keys()], ['kv']);
+  // The client runs on it: the outbox survives a new client.
+  const c = new NatterClient({ baseUrl: 'http://x', fetch: discoverFetch, token: 't', storage: a });
+  void c.send('5', 'later', { clientMsgId: 'k1' });
+  await waitFor(async () => (await b.get('natter:outbox'))?.includes('k1'), 2000, 'the outbox written');
+  const d = new NatterClient({ baseUrl: 'http://x', fetch: discoverFetch, token: 't', storage: b });
+  await d.restore();
+  assert.deepEqual(d.pendingSends().map((e) => e.client_msg_id), ['k1']);
 });

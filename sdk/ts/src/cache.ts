@@ -1,0 +1,261 @@
+// The local cache behind `client.cached()`: what an app needs to draw its first
+// screen before (or without) a connection. Pure rules over plain data; the client
+// reads and writes the storage keys this module names.
+import type { ChannelSummary, Id, Message, Profile } from './types.js';
+
+/** What `client.cached()` returns: the last state this client saw, as it saw it. */
+export interface CachedState {
+  /** The account the state belongs to. */
+  userId: Id;
+  /** The user's own profile (from login, `me()`, `updateMe()`). */
+  profile?: Profile;
+  /** Channel summaries, most recently active first (unread = head_seq - read_seq). */
+  channels: ChannelSummary[];
+  /**
+   * The latest messages of the channels whose latest history page was read most
+   * recently, in seq order and without gaps (the newest of each channel last).
+   */
+  messages: Record<Id, Message[]>;
+  /** When the state was last written (ms since the epoch). */
+  savedAt: number;
+}
+
+/** How much the cache keeps (it is rewritten as events arrive, so it stays small). */
+export interface CacheLimits {
+  /** Channel summaries kept (the most recently active; default 500). */
+  channels: number;
+  /** Channels whose latest messages are kept (the most recently read; default 10). */
+  conversations: number;
+  /** Messages kept per such channel (default 50). */
+  messages: number;
+  /** Characters of text kept per such channel; older messages go first (default 100,000). */
+  chars: number;
+}
+
+export const DEFAULT_CACHE_LIMITS: CacheLimits = { channels: 500, conversations: 10, messages: 50, chars: 100_000 };
+
+/** Storage keys (under the client's prefix): the index, and one per cached conversation. */
+export const CACHE_KEY = 'cache';
+export const cacheMessagesKey = (channel: Id) => `cache:${channel}`;
+
+/** The `cache` key's JSON. */
+interface CacheIndex {
+  v: 1;
+  user: Id;
+  profile?: Profile;
+  channels: ChannelSummary[];
+  /** Channels with a `cache:<id>` key, most recently read first. */
+  recent: Id[];
+  saved_at: number;
+}
+
+/** The server's preview: the first 100 characters of the text. */
+function preview(m: Message): NonNullable<ChannelSummary['last_message']> {
+  const text = m.text.length > 100 ? Array.from(m.text).slice(0, 100).join('') : m.text;
+  return { seq: m.seq, sender: m.sender, sent_at: m.sent_at, text, system: m.system ?? null };
+}
+
+const byActivity = (a: ChannelSummary, b: ChannelSummary) =>
+  b.last_activity_at - a.last_activity_at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+
+/**
+ * The cached state of one account and the rules that keep it current. Every change
+ * marks what must be written: `dirtyIndex` (the `cache` key) and `dirtyChannels`
+ * (their `cache:<id>` keys; a channel no longer cached is written as a deletion).
+ */
+export class Snapshot {
+  user: Id | undefined;
+  profile: Profile | undefined;
+  private channels = new Map<Id, ChannelSummary>();
+  /** Channel → its cached tail; Map order is recency (most recently read last). */
+  private conversations = new Map<Id, Message[]>();
+  savedAt = 0;
+  dirtyIndex = false;
+  readonly dirtyChannels = new Set<Id>();
+
+  constructor(readonly limits: CacheLimits) {}
+
+  /** Reads the stored keys (`index`: the `cache` key, `load(id)`: a `cache:<id>` key). */
+  static async load(
+    limits: CacheLimits,
+    index: string | null | undefined,
+    load: (channel: Id) => Promise<string | null | undefined>,
+  ): Promise<Snapshot> {
+    const s = new Snapshot(limits);
+    if (!index) return s;
+    try {
+      const ix = JSON.parse(index) as CacheIndex;
+      if (ix.v !== 1) return s;
+      s.user = ix.user;
+      s.profile = ix.profile;
+      s.savedAt = ix.saved_at;
+      for (const c of ix.channels) s.channels.set(c.id, c);
+      const recent = ix.recent.slice(0, limits.conversations);
+      const stored = await Promise.all(recent.map((id) => load(id)));
+      // Oldest first, so the Map's order is recency.
+      for (let i = recent.length - 1; i >= 0; i--) {
+        const raw = stored[i];
+        if (raw) s.conversations.set(recent[i], JSON.parse(raw) as Message[]);
+      }
+    } catch {
+      return new Snapshot(limits); // unreadable: start over
+    }
+    return s;
+  }
+
+  /** The channels with a `cache:<id>` key. */
+  get recent(): Id[] {
+    return [...this.conversations.keys()].reverse();
+  }
+
+  /** Everything goes (logout, another account); the keys to delete are marked. */
+  clear(user?: Id): void {
+    for (const id of this.conversations.keys()) this.dirtyChannels.add(id);
+    this.conversations.clear();
+    this.channels.clear();
+    this.profile = undefined;
+    this.user = user;
+    this.dirtyIndex = true;
+  }
+
+  /** Makes the snapshot that of `user` (cleared if it held another account's). */
+  own(user: Id): void {
+    if (this.user === user) return;
+    if (this.user !== undefined || this.channels.size || this.conversations.size) this.clear(user);
+    this.user = user;
+    this.dirtyIndex = true;
+  }
+
+  setProfile(p: Profile): void {
+    this.profile = p;
+    this.dirtyIndex = true;
+  }
+
+  /** Channel summaries from the server; `complete`: the whole list (others are gone). */
+  mergeChannels(list: ChannelSummary[], complete: boolean): void {
+    const seen = new Set<Id>();
+    for (const c of list) {
+      seen.add(c.id);
+      this.channels.set(c.id, { ...c });
+    }
+    if (complete) for (const id of [...this.channels.keys()]) if (!seen.has(id)) this.dropChannel(id);
+    this.trimChannels();
+    this.dirtyIndex = true;
+  }
+
+  /** The latest history page of a channel (what an app shows when it opens it). */
+  latestPage(channel: Id, messages: Message[]): void {
+    const tail = messages.slice(-this.limits.messages);
+    this.conversations.delete(channel);
+    this.conversations.set(channel, tail);
+    this.trimConversation(channel);
+    this.dirtyChannels.add(channel);
+    const last = tail[tail.length - 1];
+    if (last) this.summarize(last);
+    while (this.conversations.size > this.limits.conversations) {
+      const oldest = this.conversations.keys().next().value as Id;
+      this.conversations.delete(oldest);
+      this.dirtyChannels.add(oldest);
+      this.dirtyIndex = true;
+    }
+    this.dirtyIndex = true;
+  }
+
+  /** A message delivered to the app (once, in seq order per channel). */
+  onMessage(m: Message): void {
+    const s = m.system;
+    if (s && (s.kind === 'member_left' || s.kind === 'member_removed') && s.user === this.user) {
+      if (this.channels.has(m.channel) || this.conversations.has(m.channel)) this.dropChannel(m.channel);
+      return;
+    }
+    this.summarize(m);
+    const tail = this.conversations.get(m.channel);
+    if (!tail) return;
+    const top = tail.length ? tail[tail.length - 1].seq : 0;
+    if (m.seq <= top) return;
+    // The tail stays without gaps: after one, it starts again from this message.
+    if (tail.length && m.seq !== top + 1) tail.length = 0;
+    tail.push(m);
+    this.trimConversation(m.channel);
+    this.dirtyChannels.add(m.channel);
+  }
+
+  /** The user read a channel up to `seq` (on any device). */
+  onRead(channel: Id, seq: number): void {
+    const c = this.channels.get(channel);
+    if (!c || seq <= c.read_seq) return;
+    c.read_seq = seq;
+    c.unread = Math.max(0, c.head_seq - c.read_seq);
+    this.dirtyIndex = true;
+  }
+
+  /** A copy of the state (callers may change it freely). */
+  state(): CachedState | undefined {
+    if (this.user === undefined) return undefined;
+    const messages: Record<Id, Message[]> = {};
+    for (const [id, tail] of this.conversations) messages[id] = tail.map((m) => ({ ...m }));
+    return {
+      userId: this.user,
+      profile: this.profile ? { ...this.profile } : undefined,
+      channels: [...this.channels.values()].sort(byActivity).map((c) => ({ ...c })),
+      messages,
+      savedAt: this.savedAt,
+    };
+  }
+
+  /** The `cache` key's value, or undefined when there is nothing to keep. */
+  indexJson(now: number): string | undefined {
+    if (this.user === undefined) return undefined;
+    this.savedAt = now;
+    const ix: CacheIndex = {
+      v: 1,
+      user: this.user,
+      profile: this.profile,
+      channels: [...this.channels.values()].sort(byActivity),
+      recent: this.recent,
+      saved_at: now,
+    };
+    return JSON.stringify(ix);
+  }
+
+  /** A `cache:<id>` key's value, or undefined when it is to be deleted. */
+  messagesJson(channel: Id): string | undefined {
+    const tail = this.conversations.get(channel);
+    return tail ? JSON.stringify(tail) : undefined;
+  }
+
+  private summarize(m: Message): void {
+    const c = this.channels.get(m.channel);
+    if (!c) return; // not in a list yet: the next listChannels() brings it
+    if (m.seq > c.head_seq) {
+      c.head_seq = m.seq;
+      c.last_message = preview(m);
+      c.last_activity_at = Math.max(c.last_activity_at, m.sent_at);
+      if (m.system?.kind === 'renamed') c.name = m.system.name;
+    }
+    // Sending (or changing the group) reads the channel up to it.
+    if (m.sender === this.user && m.seq > c.read_seq) c.read_seq = m.seq;
+    c.unread = Math.max(0, c.head_seq - c.read_seq);
+    this.dirtyIndex = true;
+  }
+
+  private dropChannel(id: Id): void {
+    this.channels.delete(id);
+    if (this.conversations.delete(id)) this.dirtyChannels.add(id);
+    this.dirtyIndex = true;
+  }
+
+  private trimChannels(): void {
+    if (this.channels.size <= this.limits.channels) return;
+    const keep = [...this.channels.values()].sort(byActivity).slice(0, this.limits.channels);
+    this.channels = new Map(keep.map((c) => [c.id, c]));
+  }
+
+  private trimConversation(channel: Id): void {
+    const tail = this.conversations.get(channel);
+    if (!tail) return;
+    if (tail.length > this.limits.messages) tail.splice(0, tail.length - this.limits.messages);
+    let chars = tail.reduce((n, m) => n + m.text.length, 0);
+    while (tail.length > 1 && chars > this.limits.chars) chars -= (tail.shift() as Message).text.length;
+  }
+}
