@@ -48,6 +48,7 @@ export declare class Snapshot {
     constructor(limits: CacheLimits);
     /** Reads the stored keys (`index`: the `cache` key, `load(id)`: a `cache:<id>` key). */
     static load(limits: CacheLimits, index: string | null | undefined, load: (channel: Id) => Promise<string | null | undefined>): Promise<Snapshot>;
+    hasChannel(id: Id): boolean;
     /** The channels with a `cache:<id>` key. */
     get recent(): Id[];
     /** Everything goes (logout, another account); the keys to delete are marked. */

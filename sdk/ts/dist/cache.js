@@ -54,6 +54,9 @@ export class Snapshot {
         }
         return s;
     }
+    hasChannel(id) {
+        return this.channels.has(id);
+    }
     /** The channels with a `cache:<id>` key. */
     get recent() {
         return [...this.conversations.keys()].reverse();

@@ -122,6 +122,9 @@ export declare class NatterClient extends Emitter<NatterEvents> {
     private readonly cacheLimits;
     private snapshot;
     private cacheTimer;
+    private listTimer;
+    /** Channels whose messages came before they were in the cached list (looked up once). */
+    private unlisted;
     private token;
     private _deviceId;
     private _userId;

@@ -103,6 +103,10 @@ export class Snapshot {
     return s;
   }
 
+  hasChannel(id: Id): boolean {
+    return this.channels.has(id);
+  }
+
   /** The channels with a `cache:<id>` key. */
   get recent(): Id[] {
     return [...this.conversations.keys()].reverse();

@@ -176,6 +176,9 @@ export class NatterClient extends Emitter<NatterEvents> {
   private readonly cacheLimits: CacheLimits;
   private snapshot: Snapshot;
   private cacheTimer: unknown;
+  private listTimer: unknown;
+  /** Channels whose messages came before they were in the cached list (looked up once). */
+  private unlisted = new Set<Id>();
 
   private token: string | undefined;
   private _deviceId: string | undefined;
@@ -582,6 +585,8 @@ export class NatterClient extends Emitter<NatterEvents> {
     }
     // A close that never completed (the network is gone) must not keep the heartbeat.
     this.abandonSocket?.();
+    if (this.listTimer !== undefined) clearTimeout(this.listTimer);
+    this.listTimer = undefined;
     this.ws = undefined;
     await this.flushCache();
     await this.persistChain;
@@ -860,6 +865,15 @@ export class NatterClient extends Emitter<NatterEvents> {
     if (this.snapshot.user === this._userId) {
       this.snapshot.onMessage(m);
       this.cacheChanged();
+      // A channel new to the cached list (a new DM, a group one was added to): its
+      // summary (name, kind, peer) comes from the list's first page, once.
+      if (this.cacheOn && !this.snapshot.hasChannel(m.channel) && !this.unlisted.has(m.channel)) {
+        this.unlisted.add(m.channel);
+        this.listTimer ??= setTimeout(() => {
+          this.listTimer = undefined;
+          if (this.running) this.listChannels({ limit: 50 }).catch(() => undefined);
+        }, 1000);
+      }
     }
     this.emit('message', m);
     if (own) {

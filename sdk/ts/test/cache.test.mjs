@@ -179,6 +179,22 @@ test('logout erases the cache; another account never sees it, nor sends the prev
   await c.disconnect();
 });
 
+test('a message of a channel not in the cached list brings its summary, with one list call', async () => {
+  const state = { user: ME, channels: [], history: {} };
+  const server = fakeServer(state);
+  const WS = socketClass(() => [hello(), { type: 'message', ...msg(1, PEER, '8') }, { type: 'message', ...msg(2, PEER, '8') }, { type: 'synced', channels: 1, messages: 2 }]);
+  const a = new NatterClient({ baseUrl: 'http://x', fetch: server.fetch, WebSocket: WS, storage: new MemoryStore() });
+  await a.login('u1', 'pw');
+  await a.allChannels(); // empty: then someone opens a DM with the user
+  state.channels = [summary('8', 2, 0, 1002)];
+  await a.connect();
+  await waitFor(async () => (await a.cached()).channels.length === 1, 3000, 'the new channel in the cache');
+  const s = await a.cached();
+  assert.deepEqual(s.channels.map((c) => [c.id, c.name, c.head_seq, c.unread]), [['8', 'peer of 8', 2, 2]]);
+  assert.equal(server.calls.filter((c) => c.startsWith('GET /v1/channels?')).length, 2, 'allChannels, then one lookup');
+  await a.disconnect();
+});
+
 test('cache: false keeps nothing', async () => {
   const storage = new MemoryStore();
   const server = fakeServer({ user: ME, channels: [summary('5', 1, 1, 1)], history: { 5: [msg(1)] } });
