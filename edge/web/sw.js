@@ -1,18 +1,26 @@
 // Natter service worker: offline app shell (network first, so a deploy shows at
 // once), Web Push notifications, and focusing the app when one is clicked.
 
-const CACHE = 'natter-shell-v1';
+const CACHE = 'natter-shell-v2';
+// Every file the page loads, the SDK's modules (served from sdk/ts/dist/) included.
 const SHELL = [
   './',
   'index.html',
   'app.css',
   'manifest.webmanifest',
   'js/main.js',
-  'js/api.js',
-  'js/conn.js',
   'js/store.js',
   'js/dom.js',
   'js/push.js',
+  '/sdk/index.js',
+  '/sdk/client.js',
+  '/sdk/cache.js',
+  '/sdk/emitter.js',
+  '/sdk/errors.js',
+  '/sdk/http.js',
+  '/sdk/indexeddb.js',
+  '/sdk/storage.js',
+  '/sdk/types.js',
   'icons/icon.svg',
   'icons/icon-192.png',
   'icons/icon-512.png',

@@ -1,9 +1,10 @@
-// Natter web app: wires the HTTP API, the WebSocket connection and the store to
-// the DOM. No framework: render functions reconcile the DOM from the store.
+// Natter web app: wires the SDK's client (/sdk/index.js: HTTP calls, the WebSocket
+// and its protocol) and the UI state (store.js) to the DOM, and tells the client what
+// only the browser knows (network online/offline, the page shown again). No
+// framework: render functions reconcile the DOM from the store.
 
-import { createApi, isAuthError } from './api.js';
-import { Connection } from './conn.js';
-import { Store } from './store.js';
+import { NatterClient, IndexedDbStore, MemoryStore } from '/sdk/index.js';
+import { Store, isAuthError } from './store.js';
 import { pushState, enablePush, disablePush } from './push.js';
 import {
   h, $, setText, setAttr, avatar, hueOf, formatTime, formatFull, formatListTime,
@@ -27,12 +28,44 @@ function deviceId() {
 }
 
 const DEVICE = deviceId();
-let session = null; // { token, user, store, conn }
+let session = null; // { token, user, store, client, helloSeen }
 
-const api = createApi({
-  getToken: () => session?.token ?? null,
-  onAuthError: () => signOut({ message: 'Your session has ended. Please log in again.', keepPush: true }),
-});
+/**
+ * Where the SDK keeps its outbox, seqs and cache: IndexedDB, so a send made offline
+ * and the last state survive a reload. Memory when the browser refuses IndexedDB
+ * (some private windows), then nothing survives, as before.
+ */
+function browserStorage() {
+  const memory = new MemoryStore();
+  let idb;
+  try {
+    idb = new IndexedDbStore();
+  } catch {
+    return memory;
+  }
+  let failed = false;
+  const use = (op) => async (...args) => {
+    if (!failed) {
+      try {
+        return await idb[op](...args);
+      } catch (e) {
+        failed = true;
+        console.warn('IndexedDB unavailable, keeping state in memory', e);
+      }
+    }
+    return memory[op](...args);
+  };
+  return { get: use('get'), set: use('set'), delete: use('delete') };
+}
+const STORAGE = browserStorage();
+
+/** A client for this page's origin; `token` from an earlier login, if any. */
+function newClient(token) {
+  return new NatterClient({ baseUrl: location.origin, storage: STORAGE, deviceId: DEVICE, token });
+}
+
+// A sign-out erases the SDK's storage; a login waits for it so nothing it writes is erased.
+let erasing = Promise.resolve();
 
 // ---- small UI utilities ----
 
@@ -118,9 +151,11 @@ function initAuth() {
     if (password.length < 8) return setText($('#auth-error'), 'Passwords have at least 8 characters.');
     btn.disabled = true;
     try {
-      const res = mode === 'signup' ? await api.signup(username, password, display) : await api.login(username, password);
+      await erasing;
+      const client = newClient();
+      const res = mode === 'signup' ? await client.signup(username, password, display) : await client.login(username, password);
       $('#auth-password').value = '';
-      startSession(res.token, res.user);
+      startSession(client, res.token, res.user);
     } catch (e) {
       setText($('#auth-error'), errorText(e));
     } finally {
@@ -136,14 +171,18 @@ async function signOut({ message, keepPush = false } = {}) {
   if (!keepPush) {
     // This browser should not get notifications for a user who logged out.
     try {
-      await disablePush(api, DEVICE);
+      await disablePush(s.client, DEVICE);
     } catch {
       /* best effort */
     }
   }
   if (session !== s) return;
   session = null;
-  s.conn.stop();
+  s.store.detach();
+  s.offs.forEach((off) => off());
+  // Closes the socket and erases the outbox, seqs and cache this browser kept.
+  erasing = s.client.logout().catch((e) => console.warn('logout', e));
+  renderConn();
   for (const d of document.querySelectorAll('dialog[open]')) d.close();
   localStorage.removeItem(LS.token);
   localStorage.removeItem(LS.user);
@@ -166,37 +205,44 @@ function resetChatDom() {
 
 // ---- session ----
 
-function startSession(token, user) {
+async function startSession(client, token, user) {
   localStorage.setItem(LS.token, token);
   localStorage.setItem(LS.user, JSON.stringify(user));
-  const store = new Store({ api, me: user, deviceId: DEVICE, onChange: invalidate });
-  const conn = new Connection({
-    api,
-    getToken: () => session?.token,
-    deviceId: DEVICE,
-    onEvent: (f) => store.handleEvent(f),
-    onState: renderConn,
-    onHello: (hello) => {
+  const store = new Store({ client, me: user, onChange: invalidate });
+  const s = { token, user, store, client, helloSeen: false };
+  s.offs = [
+    client.on('state', (state) => {
+      if (state !== 'syncing' && state !== 'live') s.helloSeen = false;
+      renderConn();
+    }),
+    client.on('hello', (hello) => {
+      s.helloSeen = true;
       if (hello.max_text_chars > 0) maxChars = hello.max_text_chars;
       updateComposer();
-      store.onHello();
-      invalidate('conn');
-    },
-  });
-  store.setConnection(conn);
-  session = { token, user, store, conn };
+      renderConn();
+    }),
+    client.on('unauthorized', () => signOut({ message: 'Your session has ended. Please log in again.', keepPush: true })),
+  ];
+  session = s;
   showView('chat');
   renderMe();
+  renderConn();
   invalidate('channels');
-  conn.start();
+  // The last state first: the list and the open conversation show before the socket
+  // is live (or while the server cannot be reached), then events bring the rest.
+  const cached = await client.cached().catch(() => undefined);
+  if (session !== s) return;
+  store.seed(cached);
+  routeFromHash();
+  client.connect().catch(() => {}); // a refused token comes as `unauthorized`
   store.loadChannels().then(
     () => routeFromHash(),
     (e) => {
-      if (!isAuthError(e)) toast(errorText(e), { error: true });
+      if (!isAuthError(e) && e.code !== 'network') toast(errorText(e), { error: true });
     },
   );
-  // Refresh the profile (the cached one may be stale).
-  api.me().then(
+  // Refresh the profile (the stored one may be stale).
+  client.me().then(
     (me) => {
       if (session?.store !== store) return;
       Object.assign(session.user, me);
@@ -242,7 +288,7 @@ function render() {
     if (touchesActive('members') && $('#info-dialog').open) renderGroupInfo();
     maybeMarkRead();
   }
-  if (d.has('synced') || d.has('conn')) renderConnSynced();
+  if (d.has('synced')) renderConn();
 }
 
 // ---- me ----
@@ -258,37 +304,42 @@ function renderMe() {
 
 let connTicker = null;
 
-function renderConn(state, detail = {}) {
+/** The client's state as shown: online from its hello, synced once it is live. */
+function connView() {
+  const c = session?.client;
+  if (!c) return { state: 'offline', synced: false, reason: 'Signed out' };
+  if (c.state === 'live') return { state: 'online', synced: true };
+  if (c.state === 'syncing' && session.helloSeen) return { state: 'online', synced: false };
+  if (c.state === 'connecting' || c.state === 'syncing' || c.state === 'idle') return { state: 'connecting', synced: false };
+  const reason = navigator.onLine === false ? 'No network' : c.state === 'stopped' ? 'Stopped' : 'Server unreachable';
+  return { state: 'offline', synced: false, reason, retryAt: c.nextRetryAt };
+}
+
+function renderConn() {
+  const { state, synced, reason, retryAt } = connView();
   const el = $('#conn-state');
   el.dataset.state = state;
+  el.dataset.synced = String(synced);
   const retry = $('#conn-retry');
   clearInterval(connTicker);
   const text = $('#conn-text');
   if (state !== 'offline') el.title = state === 'online' ? 'Connected' : 'Connecting';
   if (state === 'online') {
-    setText(text, session?.conn?.synced === false ? 'Online · syncing…' : 'Online');
+    setText(text, synced ? 'Online' : 'Online · syncing…');
     retry.hidden = true;
   } else if (state === 'connecting') {
     setText(text, 'Connecting…');
     retry.hidden = true;
   } else {
     const tick = () => {
-      const secs = detail.retryAt ? Math.max(0, Math.ceil((detail.retryAt - Date.now()) / 1000)) : 0;
+      const secs = retryAt ? Math.max(0, Math.ceil((retryAt - Date.now()) / 1000)) : 0;
       setText(text, secs > 1 ? `Offline · retry in ${secs} s` : 'Offline');
     };
-    el.title = detail.reason ? `Offline: ${detail.reason}` : 'Offline';
+    el.title = reason ? `Offline: ${reason}` : 'Offline';
     tick();
     connTicker = setInterval(tick, 1000);
     retry.hidden = !session;
   }
-  if (session && state === 'online') setTimeout(() => session && renderConnSynced(), 0);
-}
-
-function renderConnSynced() {
-  if (!session) return;
-  const el = $('#conn-state');
-  if (el.dataset.state === 'online') setText($('#conn-text'), session.conn.synced ? 'Online' : 'Online · syncing…');
-  el.dataset.synced = String(!!session.conn.synced);
 }
 
 // ---- channel list ----
@@ -385,7 +436,7 @@ function renderChannelList() {
 // ---- people search (sidebar) ----
 
 async function searchPeople(q) {
-  const res = await api.searchUsers(q.toLowerCase(), 20);
+  const res = await session.client.searchUsers(q.toLowerCase(), 20);
   session?.store.rememberUsers(res.users);
   return res.users.filter((u) => u.id !== session?.user.id);
 }
@@ -443,7 +494,7 @@ function initPeopleSearch() {
 async function startDm(u, btn) {
   if (btn) btn.disabled = true;
   try {
-    const c = await api.openDm(u.id);
+    const c = await session.client.openDm(u.id);
     session.store.addChannel(c, { peerProfile: u });
     $('#people-search').value = '';
     $('#search-panel').hidden = true;
@@ -526,7 +577,8 @@ function openConversation(id) {
       if (activeId === id) fillViewport();
     },
     (e) => {
-      if (isAuthError(e)) return;
+      // Offline: what the cache had stays shown; the load runs again once synced.
+      if (isAuthError(e) || e.code === 'network') return;
       if (e.code === 'not_a_member') {
         toast('That conversation is not available.', { error: true });
         goBack();
@@ -886,7 +938,7 @@ function initDialogs() {
 async function renderPushStatus() {
   const status = $('#push-status');
   const btn = $('#push-button');
-  const s = await pushState(api, DEVICE);
+  const s = await pushState(session.client, DEVICE);
   status.dataset.state = s.state;
   btn.dataset.state = s.state;
   btn.disabled = ['unsupported', 'denied', 'unconfigured'].includes(s.state);
@@ -914,7 +966,7 @@ function initProfile() {
     const status_text = $('#profile-status').value.trim();
     if (!display_name) return setText($('#profile-error'), 'Enter a display name.');
     try {
-      const me = await api.updateMe({ display_name, status_text });
+      const me = await session.client.updateMe({ display_name, status_text });
       Object.assign(session.user, me);
       localStorage.setItem(LS.user, JSON.stringify(session.user));
       renderMe();
@@ -930,10 +982,10 @@ function initProfile() {
     btn.disabled = true;
     try {
       if (btn.dataset.state === 'on') {
-        await disablePush(api, DEVICE);
+        await disablePush(session.client, DEVICE);
         toast('Notifications turned off');
       } else {
-        await enablePush(api, DEVICE);
+        await enablePush(session.client, DEVICE);
         toast('Notifications are on for this browser');
       }
     } catch (e) {
@@ -1012,7 +1064,7 @@ function initNewGroup() {
     const btn = $('[data-testid="group-create"]');
     btn.disabled = true;
     try {
-      const g = await api.createGroup(name, [...picked.keys()]);
+      const g = await session.client.createGroup(name, [...picked.keys()]);
       session.store.addChannel(g);
       dialog.close();
       navigateTo(g.id);
@@ -1052,14 +1104,14 @@ function renderGroupInfo() {
       if (role === 'owner' && m.user !== store.me.id) {
         actions.push(
           h('button', { type: 'button', class: 'btn btn-small', dataset: { testid: 'member-role' },
-            onclick: () => groupAction(() => api.setRole(ch.id, m.user, m.role === 'admin' ? 'member' : 'admin')) },
+            onclick: () => groupAction(() => session.client.setRole(ch.id, m.user, m.role === 'admin' ? 'member' : 'admin')) },
           m.role === 'admin' ? 'Make member' : 'Make admin'),
         );
       }
       if (mayRemove) {
         actions.push(
           h('button', { type: 'button', class: 'btn btn-small btn-danger-ghost', dataset: { testid: 'member-remove' }, 'aria-label': `Remove ${name}`,
-            onclick: () => groupAction(() => api.removeMember(ch.id, m.user)) }, 'Remove'),
+            onclick: () => groupAction(() => session.client.removeMember(ch.id, m.user)) }, 'Remove'),
         );
       }
       return h('li', { class: 'member', dataset: { testid: 'group-member', userId: m.user, role: m.role } },
@@ -1106,7 +1158,7 @@ function initGroupInfo() {
     const name = $('#rename-input').value.trim();
     if (!name) return;
     await groupAction(async () => {
-      const g = await api.renameGroup(activeId, name);
+      const g = await session.client.renameGroup(activeId, name);
       const ch = session.store.channels.get(activeId);
       if (ch) ch.name = g.name;
       invalidate('channels');
@@ -1130,7 +1182,7 @@ function initGroupInfo() {
               testid: 'add-candidate',
               label: 'Add',
               action: async () => {
-                await groupAction(() => api.addMembers(activeId, [u.id]));
+                await groupAction(() => session.client.addMembers(activeId, [u.id]));
                 $('#add-search').value = '';
                 $('#add-results').replaceChildren();
               },
@@ -1146,7 +1198,7 @@ function initGroupInfo() {
     const ch = session.store.channels.get(activeId);
     if (!ch || !confirm(`Leave “${ch.name}”? You will stop getting its messages.`)) return;
     try {
-      await api.leaveGroup(ch.id);
+      await session.client.leaveGroup(ch.id);
       ch.left = true;
       dialog.close();
       invalidate('channels');
@@ -1181,15 +1233,26 @@ function init() {
   initGroupInfo();
   initServiceWorker();
   $('#back-button').addEventListener('click', goBack);
-  $('#conn-retry').addEventListener('click', () => session?.conn.retryNow());
+  $('#conn-retry').addEventListener('click', () => session?.client.retryNow());
+  // What only the browser knows, told to the client: the network is back (connect
+  // now, not after the backoff), gone (drop the socket now, not after the heartbeat
+  // misses three pings), or the page is shown again.
+  window.addEventListener('online', () => session?.client.retryNow());
+  window.addEventListener('offline', () => {
+    session?.client.dropConnection();
+    if (session) renderConn();
+  });
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') session?.client.retryNow();
+  });
   window.addEventListener('popstate', () => routeFromHash());
   window.addEventListener('hashchange', () => routeFromHash());
   window.addEventListener('focus', maybeMarkRead);
   document.addEventListener('visibilitychange', maybeMarkRead);
   // A clean close on leaving tells the server at once that this device is gone.
-  window.addEventListener('pagehide', () => session?.conn.stop());
+  window.addEventListener('pagehide', () => session?.client.disconnect());
   window.addEventListener('pageshow', (ev) => {
-    if (ev.persisted && session) session.conn.start();
+    if (ev.persisted && session) session.client.connect().catch(() => {});
   });
   // Relative times ("last seen 5 min ago") age.
   setInterval(() => session && activeId && renderConvHeader(), 30000);
@@ -1202,7 +1265,7 @@ function init() {
     user = null;
   }
   if (token && user?.id) {
-    startSession(token, user);
+    startSession(newClient(token), token, user);
   } else {
     setAuthMode('login');
     showView('auth');

@@ -1,5 +1,6 @@
 // Web Push: subscribe with the server's VAPID key and register the subscription
-// as this device's push target (POST /v1/devices, platform "webpush").
+// as this device's push target (POST /v1/devices, platform "webpush"). `client` is
+// the SDK's NatterClient.
 
 export function pushSupported() {
   return 'serviceWorker' in navigator && 'PushManager' in window && 'Notification' in window;
@@ -18,9 +19,9 @@ function bytesToB64url(buf) {
   return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-async function serverKey(api) {
+async function serverKey(client) {
   try {
-    const { public_key } = await api.webpushKey();
+    const { public_key } = await client.webpushKey();
     return public_key;
   } catch (e) {
     if (e.code === 'not_found') return null;
@@ -37,16 +38,16 @@ async function registration() {
 }
 
 /** { state: unsupported | unconfigured | denied | on | off, text } */
-export async function pushState(api, deviceId) {
+export async function pushState(client, deviceId) {
   if (!pushSupported()) return { state: 'unsupported', text: 'This browser does not support push notifications.' };
   if (Notification.permission === 'denied') {
     return { state: 'denied', text: 'Notifications are blocked for this site. Allow them in the browser settings.' };
   }
-  const key = await serverKey(api);
+  const key = await serverKey(client);
   if (!key) return { state: 'unconfigured', text: 'This server does not send Web Push notifications.' };
   let registered = false;
   try {
-    const { devices } = await api.devices();
+    const { devices } = await client.listDevices();
     registered = devices.some((d) => d.device_id === deviceId && d.push?.platform === 'webpush');
   } catch {
     registered = false;
@@ -58,9 +59,9 @@ export async function pushState(api, deviceId) {
 }
 
 /** Asks permission, subscribes and registers this device. Throws with a message for people. */
-export async function enablePush(api, deviceId) {
+export async function enablePush(client, deviceId) {
   if (!pushSupported()) throw new Error('This browser does not support push notifications.');
-  const key = await serverKey(api);
+  const key = await serverKey(client);
   if (!key) throw new Error('This server does not send Web Push notifications.');
   const permission = await Notification.requestPermission();
   if (permission !== 'granted') throw new Error('Notifications were not allowed.');
@@ -84,13 +85,13 @@ export async function enablePush(api, deviceId) {
   const json = sub.toJSON();
   const p256dh = json.keys?.p256dh || bytesToB64url(sub.getKey('p256dh'));
   const auth = json.keys?.auth || bytesToB64url(sub.getKey('auth'));
-  await api.registerDevice({ device_id: deviceId, platform: 'webpush', token: sub.endpoint, p256dh, auth });
+  await client.registerPush({ device_id: deviceId, platform: 'webpush', token: sub.endpoint, p256dh, auth });
 }
 
 /** Removes this device's push target and the browser subscription. */
-export async function disablePush(api, deviceId) {
+export async function disablePush(client, deviceId) {
   try {
-    await api.deleteDevice(deviceId);
+    await client.unregisterPush(deviceId);
   } finally {
     if (pushSupported()) {
       const reg = await navigator.serviceWorker.getRegistration();

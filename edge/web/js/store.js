@@ -1,33 +1,27 @@
-// The app's state and the protocol logic: channels, messages (deduped by
-// channel and seq), pending sends, read state, presence, typing, users.
-// It knows nothing about the DOM: it calls `onChange(kind, id)` and the UI
-// re-renders what changed.
+// The web app's UI state: the channel list as it is shown, the loaded window of
+// messages of each conversation (by channel and seq), sends as they show (pending,
+// delivered, failed), users, presence and typing. The protocol is the SDK's
+// (/sdk/index.js): its NatterClient connects, dedupes and fills gaps, acks, keeps the
+// outbox and retries; this listens to its events and calls `onChange(kind, id)` so
+// the UI re-renders what changed. No DOM here.
 
-import { isAuthError } from './api.js';
+import { newClientMsgId } from '/sdk/index.js';
 
 const PAGE = 50;
 const TYPING_SHOW_MS = 5000;
-const TYPING_SEND_EVERY_MS = 1500; // the server allows 1/s; stay under it
-const ACK_DELAY_MS = 150;
 const MAX_WATCHED = 500;
 
-let cmidCounter = 0;
-/** A client_msg_id: 1–64 of A-Z a-z 0-9 - _ . : and unique per sender. */
-function newClientMsgId(deviceId) {
-  const rand = crypto.getRandomValues(new Uint32Array(2));
-  cmidCounter = (cmidCounter + 1) % 1e6;
-  return `${deviceId.slice(0, 20)}:${Date.now().toString(36)}.${cmidCounter.toString(36)}.${rand[0].toString(36)}${rand[1].toString(36)}`.slice(0, 64);
-}
+export const isAuthError = (e) => e?.code === 'token_invalid' || e?.code === 'token_expired';
 
 export class Store {
-  constructor({ api, me, deviceId, onChange }) {
-    this.api = api;
+  /** client: a NatterClient; me: the user's profile. */
+  constructor({ client, me, onChange }) {
+    this.client = client;
     this.me = me;
-    this.deviceId = deviceId;
     this.onChange = onChange || (() => {});
     /** id -> channel */
     this.channels = new Map();
-    /** id -> profile (display_name, username, …) or a pending promise */
+    /** id -> profile (display_name, username, …) */
     this.users = new Map();
     this.userLoads = new Map();
     /** user id -> {online, last_seen, changed_at} */
@@ -35,22 +29,56 @@ export class Store {
     /** channel id -> Map(user id -> expires at) */
     this.typing = new Map();
     this.channelsLoaded = false;
-    this.conn = null;
     this.watched = new Set();
-    this.ackQueue = new Map();
-    this.ackTimer = null;
-    this.lastTypingSent = new Map();
     this.activeId = null;
     this.refreshTimer = null;
     this.users.set(me.id, me);
+    this.offs = [
+      client.on('message', (m) => this._onMessage(m)),
+      client.on('ack', (a) => this._onAck(a)),
+      client.on('send_error', (e) => this._onSendError(e)),
+      client.on('read', (r) => this._onRead(r)),
+      client.on('typing', (t) => this._onTyping(t)),
+      client.on('presence', (p) => this._applyPresence(p)),
+      client.on('synced', () => this._onSynced()),
+      client.on('error', (e) => console.warn('server error', e.code, e.message)),
+    ];
   }
 
-  setConnection(conn) {
-    this.conn = conn;
+  /** Stops listening to the client (sign-out). */
+  detach() {
+    for (const off of this.offs) off();
+    clearTimeout(this.refreshTimer);
   }
 
   emit(kind, id) {
     this.onChange(kind, id);
+  }
+
+  // ---- the last state, before the connection ----
+
+  /**
+   * Draws from the SDK's cache (`client.cached()`) and its outbox: the channel list,
+   * the conversations last opened, and the sends still waiting from before a reload.
+   */
+  seed(cached) {
+    if (cached && cached.userId === this.me.id) {
+      for (const s of cached.channels) this._mergeSummary(s);
+      for (const [id, msgs] of Object.entries(cached.messages)) {
+        const ch = this._channel(id);
+        if (ch.history !== 'none' || msgs.length === 0) continue;
+        for (const m of msgs) this._insert(ch, m);
+        ch.history = 'cached'; // shown now; the latest page replaces it when opened
+        ch.hasOlder = msgs[0].seq > 1;
+      }
+      this.watchPresence(this._interestingUsers());
+    }
+    for (const e of this.client.pendingSends()) {
+      const ch = this._channel(e.channel);
+      if (!ch.pending.has(e.client_msg_id)) ch.pending.set(e.client_msg_id, this._pending(e.channel, e.client_msg_id, e.text, e.created_at));
+    }
+    this.emit('channels');
+    this.emit('message', this.activeId);
   }
 
   // ---- channels ----
@@ -71,7 +99,7 @@ export class Store {
         membersLoading: null,
         msgs: new Map(),
         pending: new Map(),
-        history: 'none', // none | loading | loaded
+        history: 'none', // none | cached | loading | loaded
         hasOlder: false,
         loadingOlder: false,
         gapFilling: null,
@@ -110,18 +138,13 @@ export class Store {
     return ch;
   }
 
-  /** Loads the whole channel list (pages of 200) and merges it. */
+  /** Loads the whole channel list and merges it (the SDK's cache keeps it too). */
   async loadChannels() {
+    const list = await this.client.allChannels(10);
     const seen = new Set();
-    let before;
-    for (let page = 0; page < 10; page++) {
-      const res = await this.api.channels({ limit: 200, before });
-      for (const s of res.channels) {
-        this._mergeSummary(s);
-        seen.add(s.id);
-      }
-      if (!res.next) break;
-      before = res.next;
+    for (const s of list) {
+      this._mergeSummary(s);
+      seen.add(s.id);
     }
     // Channels we are no longer a member of.
     for (const ch of this.channels.values()) {
@@ -130,7 +153,6 @@ export class Store {
     this.channelsLoaded = true;
     this.watchPresence(this._interestingUsers());
     this.emit('channels');
-    // Names of DM peers come with the list; profiles are needed for presence text.
   }
 
   /** Refreshes the channel list soon (coalesced). */
@@ -169,7 +191,7 @@ export class Store {
     const ch = this._channel(id);
     if (ch.members && !force) return ch.members;
     if (ch.membersLoading && !force) return ch.membersLoading;
-    ch.membersLoading = this.api
+    ch.membersLoading = this.client
       .members(id)
       .then((res) => {
         ch.members = res.members;
@@ -204,8 +226,8 @@ export class Store {
     if (!id) return Promise.resolve(null);
     if (!force && this.users.has(id)) return Promise.resolve(this.users.get(id));
     if (this.userLoads.has(id)) return this.userLoads.get(id);
-    const p = this.api
-      .user(id)
+    const p = this.client
+      .getUser(id)
       .then((u) => {
         const { presence, ...profile } = u;
         this.users.set(id, profile);
@@ -227,7 +249,7 @@ export class Store {
     }
   }
 
-  // ---- presence ----
+  // ---- presence (the SDK renews the subscriptions on every connection) ----
 
   _interestingUsers() {
     const ids = new Set();
@@ -249,7 +271,7 @@ export class Store {
     }
     if (fresh.length === 0) return;
     for (const id of fresh) this.watched.add(id);
-    this.conn?.send({ op: 'presence_subscribe', users: fresh });
+    this.client.subscribePresence(fresh);
   }
 
   _applyPresence(p) {
@@ -264,22 +286,8 @@ export class Store {
     return !!this.presence.get(uid)?.online;
   }
 
-  // ---- connection lifecycle ----
-
-  /** A new socket said hello: re-subscribe presence and resend what is pending. */
-  onHello() {
-    this.watched.clear();
-    this.watchPresence(this._interestingUsers());
-    for (const ch of this.channels.values()) {
-      for (const p of ch.pending.values()) {
-        if (p.state === 'pending') this._transmit(p);
-      }
-    }
-  }
-
-  /** Catch-up is over: reconcile with the server's channel list and fill gaps. */
-  async onSynced() {
-    this._flushAcks();
+  /** Catch-up is over: reconcile with the server's channel list and the open windows. */
+  async _onSynced() {
     try {
       await this.loadChannels();
     } catch (e) {
@@ -288,38 +296,13 @@ export class Store {
     for (const ch of this.channels.values()) {
       if (ch.history === 'loaded') this._fillGap(ch);
     }
+    // The open conversation shown from the cache (or whose load failed offline).
+    const active = this.activeId && this.channels.get(this.activeId);
+    if (active && (active.history === 'cached' || active.history === 'none')) this.openChannel(active.id).catch(() => {});
     this.emit('synced');
   }
 
-  handleEvent(f) {
-    switch (f.type) {
-      case 'message':
-        this._onMessage(f, { live: true });
-        break;
-      case 'ack':
-        this._onAck(f);
-        break;
-      case 'read':
-        this._onRead(f);
-        break;
-      case 'typing':
-        this._onTyping(f);
-        break;
-      case 'presence':
-        this._applyPresence(f);
-        break;
-      case 'synced':
-        this.onSynced();
-        break;
-      case 'error':
-        this._onError(f);
-        break;
-      default:
-        break;
-    }
-  }
-
-  // ---- messages ----
+  // ---- messages (each arrives once, in seq order per channel: the SDK sees to it) ----
 
   /** Highest seq such that every seq from the lowest loaded one up to it is loaded. */
   contiguousTop(ch) {
@@ -348,12 +331,12 @@ export class Store {
   }
 
   _insert(ch, m) {
-    if (ch.msgs.has(m.seq)) return false; // dedupe by (channel, seq)
+    if (ch.msgs.has(m.seq)) return false; // a page and a live message may overlap
     ch.msgs.set(m.seq, m);
     return true;
   }
 
-  _onMessage(m, { live }) {
+  _onMessage(m) {
     let ch = this.channels.get(m.channel);
     const isNew = !ch || !ch.known;
     ch = this._channel(m.channel);
@@ -368,19 +351,15 @@ export class Store {
     // One's own message (or group change) reads the channel up to it.
     if (mine) ch.read_seq = Math.max(ch.read_seq, m.seq);
 
-    if (mine && m.client_msg_id && ch.pending.has(m.client_msg_id)) {
-      ch.pending.delete(m.client_msg_id);
-    }
+    if (mine && m.client_msg_id) ch.pending.delete(m.client_msg_id);
     if (ch.history !== 'none') {
       const added = this._insert(ch, m);
+      // The window shown must stay whole (another tab may have moved the shared cursor).
       if (added && ch.history === 'loaded' && m.seq > this.contiguousTop(ch) + 1) this._fillGap(ch);
     }
     if (m.system) this._onSystem(ch, m);
-    if (live) {
-      this._queueAck(ch.id, m.seq);
-      const t = this.typing.get(ch.id);
-      if (t && t.delete(m.sender)) this.emit('typing', ch.id);
-    }
+    const t = this.typing.get(ch.id);
+    if (t && t.delete(m.sender)) this.emit('typing', ch.id);
     if (isNew && !ch.left) {
       // A channel we did not know (someone opened a DM or added us): get its name.
       this.refreshChannelsSoon(100);
@@ -419,22 +398,23 @@ export class Store {
     this.ensureUser(m.sender);
   }
 
-  /** Loads the latest page of a channel (once). */
+  /** Loads the latest page of a channel (once; again when it was drawn from the cache). */
   async openChannel(id) {
     const ch = this._channel(id);
     this.activeId = id;
     if (ch.kind === 'group') this.ensureMembers(id).catch(() => {});
     else if (ch.peer) this.ensureUser(ch.peer);
-    if (ch.history !== 'none') return;
+    if (ch.history !== 'none' && ch.history !== 'cached') return;
+    const before = ch.history;
     ch.history = 'loading';
     this.emit('message', id);
     try {
-      const page = await this.api.history(id, { limit: PAGE });
+      const page = await this.client.history(id, { limit: PAGE });
       for (const m of page.messages) this._insertFromHistory(ch, m);
       if (page.messages.length) {
         const low = page.messages[0].seq;
-        // Live messages from before this page are not contiguous with it: drop
-        // them, scrolling up loads them again.
+        // Messages from before this page (live or cached) are not contiguous with
+        // it: drop them, scrolling up loads them again.
         for (const s of [...ch.msgs.keys()]) if (s < low) ch.msgs.delete(s);
         ch.hasOlder = page.has_more || low > 1;
       } else {
@@ -444,7 +424,7 @@ export class Store {
       ch.history = 'loaded';
       this._fillGap(ch);
     } catch (e) {
-      ch.history = 'none';
+      ch.history = before; // what the cache showed stays
       this.emit('message', id);
       throw e;
     }
@@ -453,8 +433,7 @@ export class Store {
 
   _insertFromHistory(ch, m) {
     const mine = m.sender === this.me.id;
-    if (mine && m.client_msg_id && ch.pending.has(m.client_msg_id)) ch.pending.delete(m.client_msg_id);
-    if (m.system) this.ensureUser(m.sender);
+    if (mine && m.client_msg_id) ch.pending.delete(m.client_msg_id);
     for (const u of [m.sender, ...(m.system?.users || m.system?.members || []), m.system?.user].filter(Boolean)) {
       if (!this.users.has(u)) this.ensureUser(u);
     }
@@ -474,7 +453,7 @@ export class Store {
     this.emit('message', id);
     try {
       const before = this.lowestSeq(ch);
-      const page = await this.api.history(id, { before, limit: PAGE });
+      const page = await this.client.history(id, { before, limit: PAGE });
       for (const m of page.messages) this._insertFromHistory(ch, m);
       ch.hasOlder = page.has_more && page.messages.length > 0;
       return page.messages.length > 0;
@@ -484,7 +463,7 @@ export class Store {
     }
   }
 
-  /** Fetches whatever is missing between what is loaded and the channel's head. */
+  /** Fetches whatever is missing between the loaded window and the channel's head. */
   _fillGap(ch) {
     if (ch.gapFilling) {
       ch.gapAgain = true;
@@ -497,7 +476,7 @@ export class Store {
           const top = this.contiguousTop(ch);
           const want = Math.max(ch.head_seq, this.highestSeq(ch));
           if (top >= want && !ch.gapAgain) break;
-          const page = await this.api.history(ch.id, { after: top, limit: 200 });
+          const page = await this.client.history(ch.id, { after: top, limit: 200 });
           let added = 0;
           for (const m of page.messages) if (this._insertFromHistory(ch, m)) added++;
           if (page.head_seq > ch.head_seq) ch.head_seq = page.head_seq;
@@ -512,21 +491,6 @@ export class Store {
       }
     })();
     return ch.gapFilling;
-  }
-
-  // ---- acks (cursor) ----
-
-  _queueAck(channel, seq) {
-    if ((this.ackQueue.get(channel) ?? 0) < seq) this.ackQueue.set(channel, seq);
-    if (!this.ackTimer) this.ackTimer = setTimeout(() => this._flushAcks(), ACK_DELAY_MS);
-  }
-
-  _flushAcks() {
-    clearTimeout(this.ackTimer);
-    this.ackTimer = null;
-    for (const [channel, seq] of this.ackQueue) {
-      if (this.conn?.send({ op: 'ack', channel, seq })) this.ackQueue.delete(channel);
-    }
   }
 
   // ---- read state ----
@@ -547,7 +511,7 @@ export class Store {
     const upTo = Math.min(this.contiguousTop(ch) || 0, ch.head_seq);
     const seq = Math.max(upTo, this.highestSeq(ch));
     if (seq <= ch.read_seq) return;
-    if (this.conn?.send({ op: 'read', channel: id, seq })) {
+    if (this.client.markRead(id, seq)) {
       ch.read_seq = seq; // the server's `read` event confirms it on every device
       this.emit('channels');
     }
@@ -577,38 +541,32 @@ export class Store {
     return [...t].filter(([, exp]) => exp > now).map(([u]) => u);
   }
 
-  /** Called on every keystroke; sends at most one `typing` op every 1.5 s. */
+  /** Called on every keystroke; the SDK sends at most one `typing` op every 3 s. */
   userTyping(id) {
-    const now = Date.now();
-    if (now - (this.lastTypingSent.get(id) ?? 0) < TYPING_SEND_EVERY_MS) return;
-    if (this.conn?.send({ op: 'typing', channel: id })) this.lastTypingSent.set(id, now);
+    this.client.typing(id);
   }
 
-  // ---- sending ----
+  // ---- sending: the SDK's outbox sends (and resends) it; this shows it ----
+
+  _pending(channel, cmid, text, sentAt = Date.now()) {
+    return { client_msg_id: cmid, channel, sender: this.me.id, text, state: 'pending', sent_at: sentAt, error: null };
+  }
 
   send(id, text) {
     const ch = this._channel(id);
-    const p = {
-      client_msg_id: newClientMsgId(this.deviceId),
-      channel: id,
-      sender: this.me.id,
-      text,
-      state: 'pending',
-      sent_at: Date.now(),
-      error: null,
-    };
+    const p = this._pending(id, newClientMsgId(), text);
     ch.pending.set(p.client_msg_id, p);
-    this.lastTypingSent.delete(id);
     this._transmit(p);
     this.emit('message', id);
     return p;
   }
 
   _transmit(p) {
-    // If the socket is down this goes out after the next hello.
-    this.conn?.send({ op: 'send', channel: p.channel, client_msg_id: p.client_msg_id, text: p.text });
+    // The outcome comes as events (ack, message, send_error).
+    this.client.send(p.channel, p.text, { clientMsgId: p.client_msg_id }).catch(() => {});
   }
 
+  /** Sends a failed message again (same client_msg_id: the server never stores it twice). */
   retry(id, cmid) {
     const p = this.channels.get(id)?.pending.get(cmid);
     if (!p) return;
@@ -638,20 +596,11 @@ export class Store {
     this.emit('message', p.channel);
   }
 
-  _onError(f) {
-    if (!f.client_msg_id) {
-      console.warn('server error', f.code, f.message);
-      return;
-    }
-    const p = this._findPending(f.client_msg_id);
+  _onSendError(e) {
+    const p = e.clientMsgId && this._findPending(e.clientMsgId);
     if (!p) return;
-    if (f.code === 'unavailable' || f.code === 'rate_limited') {
-      // Retry with the same client_msg_id: the server never stores it twice.
-      setTimeout(() => p.state === 'pending' && this._transmit(p), f.retry_after_ms ?? 1000);
-      return;
-    }
     p.state = 'failed';
-    p.error = f.message || f.code;
+    p.error = e.message || e.code;
     this.emit('message', p.channel);
   }
 }

@@ -502,3 +502,92 @@ test('PWA and Web Push: manifest, icons, service worker, push registration', asy
   ({ devices } = await apiCall(base, 'GET', '/v1/devices', undefined, token));
   assert.equal(devices.find((d) => d.device_id === device)?.push ?? null, null);
 });
+
+test('reload with the server out of reach: the last state shows from the cache, a send survives reloads and goes once', async () => {
+  // No service worker here: Playwright's routing does not see requests it handles.
+  const noSw = { serviceWorkers: 'block' };
+  const [rae, sam] = await Promise.all([user('rae', 'Rae Ruiz', noSw), user('sam', 'Sam Stone')]);
+  await openDm(rae.page, sam.username, 'Sam Stone');
+  await send(rae.page, 'first');
+  await openChannel(sam.page, 'Rae Ruiz');
+  await send(sam.page, 'second');
+  await seeMessage(rae.page, 'second');
+  await waitForIdb(rae.page, 'natter:cache', (v) => v?.includes('"second"'));
+
+  // The server is out of reach: every /v1/ call fails, so no socket either.
+  await rae.context.route('**/v1/**', (r) => r.abort());
+  await rae.page.reload();
+  await rae.page.locator('[data-testid="conn-state"][data-state="offline"]').waitFor();
+  // The list and the open conversation, from the cache alone.
+  await channelItem(rae.page, 'Sam Stone').locator('[data-testid="channel-preview"]', { hasText: 'second' }).waitFor();
+  await rae.page.locator('[data-testid="conv-name"]', { hasText: 'Sam Stone' }).waitFor();
+  await seeMessage(rae.page, 'first');
+  await seeMessage(rae.page, 'second');
+  await screenshot(rae.page, '11-cached-offline');
+  // A send waits in the outbox (IndexedDB), and is still there after another reload.
+  const input = byTestId(rae.page, 'composer-input');
+  await input.fill('written while away');
+  await input.press('Enter');
+  await message(rae.page, 'written while away').and(rae.page.locator('[data-state="pending"]')).waitFor();
+  await waitForIdb(rae.page, 'natter:outbox', (v) => v?.includes('written while away'));
+  await rae.page.reload();
+  await message(rae.page, 'written while away').and(rae.page.locator('[data-state="pending"]')).waitFor();
+  await send(sam.page, 'are you there?');
+
+  // Back: the outbox goes once, the catch-up brings what was missed, in order.
+  await rae.context.unrouteAll();
+  await message(rae.page, 'written while away').and(rae.page.locator('[data-state="delivered"][data-seq]')).waitFor();
+  await seeMessage(rae.page, 'are you there?');
+  await seeMessage(sam.page, 'written while away');
+  const want = [[1, 'first'], [2, 'second'], [3, 'are you there?'], [4, 'written while away']];
+  for (const p of [rae.page, sam.page]) {
+    const tl = (await readTimeline(p)).filter((m) => m.kind === 'text');
+    assertOrderedOnce(tl);
+    assert.deepEqual(tl.map((m) => [m.seq, m.text]), want);
+  }
+  await waitForIdb(rae.page, 'natter:outbox', (v) => v === '[]');
+
+  // Logging out erases what this browser kept.
+  await byTestId(rae.page, 'me-button').click();
+  await byTestId(rae.page, 'logout-button').click();
+  await byTestId(rae.page, 'auth-form').waitFor();
+  await waitForIdb(rae.page, 'natter:cache', (v) => v === null);
+  assert.deepEqual((await idbKeys(rae.page)).filter((k) => /cache|outbox|seqs|token/.test(k)), []);
+  assert.equal(rae.page.__errors ?? 0, 0);
+});
+
+/** The SDK's storage in the page: IndexedDB `natter`, object store `kv`. */
+function idbRun(page, fn, arg) {
+  return page.evaluate(
+    async ({ fn, arg }) => {
+      const db = await new Promise((res, rej) => {
+        const r = indexedDB.open('natter');
+        r.onsuccess = () => res(r.result);
+        r.onerror = () => rej(r.error);
+      });
+      try {
+        if (!db.objectStoreNames.contains('kv')) return fn === 'keys' ? [] : null;
+        const store = db.transaction('kv', 'readonly').objectStore('kv');
+        const req = fn === 'keys' ? store.getAllKeys() : store.get(arg);
+        return await new Promise((res, rej) => {
+          req.onsuccess = () => res(req.result ?? null);
+          req.onerror = () => rej(req.error);
+        });
+      } finally {
+        db.close();
+      }
+    },
+    { fn, arg },
+  );
+}
+const idbKeys = (page) => idbRun(page, 'keys');
+
+async function waitForIdb(page, key, cond) {
+  const until = Date.now() + T;
+  for (;;) {
+    const v = await idbRun(page, 'get', key);
+    if (cond(v)) return v;
+    assert.ok(Date.now() < until, `IndexedDB ${key}: ${String(v).slice(0, 200)}`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
