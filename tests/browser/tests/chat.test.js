@@ -591,3 +591,37 @@ async function waitForIdb(page, key, cond) {
     await new Promise((res) => setTimeout(res, 100));
   }
 }
+
+test('the SDK’s single-file example (/sdk/examples/chat.html): sign up, open a DM, messages both ways', async () => {
+  const base = server.url;
+  const bob = await apiSignup(base, uname('bob'), 'Bob Example');
+  // Any inline script or style its CSP did not allow would show here.
+  const watchCsp = () => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  };
+  const { context, page } = await newUserPage(browser, base, {}, { initScript: watchCsp });
+  contexts.push(context);
+  await page.goto('/sdk/examples/chat.html');
+  await page.locator('#username').fill(uname('eve'));
+  await page.locator('#password').fill('secret-pass');
+  await page.locator('#login button[value="signup"]').click();
+  await page.locator('#state', { hasText: 'live' }).waitFor();
+  await page.locator('#peer').fill(bob.user.username);
+  await page.locator('#dm button').click();
+  await page.locator('#channels button.open', { hasText: 'Bob Example' }).waitFor();
+  await page.locator('#text').fill('hello from one HTML file');
+  await page.locator('#text').press('Enter');
+  await page.locator('#messages li[data-seq="1"]', { hasText: 'You: hello from one HTML file' }).waitFor();
+
+  // Bob reads it from the server, and answers over a socket of his own.
+  const [dm] = (await apiCall(base, 'GET', '/v1/channels', undefined, bob.token)).channels;
+  const history = await apiCall(base, 'GET', `/v1/channels/${dm.id}/messages`, undefined, bob.token);
+  assert.deepEqual(history.messages.map((m) => m.text), ['hello from one HTML file']);
+  await wsSendAll(page, bob.token, [{ channel: dm.id, text: 'hi, example' }]);
+  await page.locator('#messages li[data-seq="2"]', { hasText: 'Bob Example: hi, example' }).waitFor();
+  assert.equal(await page.locator('#messages li').count(), 2);
+  await screenshot(page, '12-sdk-example');
+  assert.deepEqual(await page.evaluate(() => window.__csp), []);
+  assert.equal(page.__errors ?? 0, 0);
+});
