@@ -30,6 +30,7 @@ use natter_protocol::http::{
     HistoryQuery, LoginRequest, MemberList, OpenDmRequest, Profile, RenameGroupRequest, Role,
     SetRoleRequest, SignupRequest, UpdateProfileRequest, UserList,
 };
+use natter_protocol::ws::MessageEvent;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -341,6 +342,94 @@ impl Client {
                 .json(&SetRoleRequest { role }),
         )
         .await
+    }
+
+    /// `GET /v1/channels/{id}/messages/{seq}`: one message as it now stands.
+    ///
+    /// # Errors
+    /// `not_a_member`, `message_not_found`, …
+    pub async fn message(&self, channel: u64, seq: u64) -> Result<MessageEvent, ClientError> {
+        self.call(
+            self.http
+                .get(self.url(&format!("/v1/channels/{channel}/messages/{seq}"))),
+        )
+        .await
+    }
+
+    /// `GET /v1/channels/{id}/messages/{seq}/edits`: a message's versions.
+    ///
+    /// # Errors
+    /// `not_a_member`, `message_not_found`, …
+    pub async fn message_edits(
+        &self,
+        channel: u64,
+        seq: u64,
+    ) -> Result<natter_protocol::http::MessageEdits, ClientError> {
+        self.call(
+            self.http
+                .get(self.url(&format!("/v1/channels/{channel}/messages/{seq}/edits"))),
+        )
+        .await
+    }
+
+    /// `PATCH /v1/channels/{id}/messages/{seq}`: edits one's own message.
+    ///
+    /// # Errors
+    /// `not_author`, `message_deleted`, `message_too_long`, …
+    pub async fn edit_message(
+        &self,
+        channel: u64,
+        seq: u64,
+        text: &str,
+    ) -> Result<MessageEvent, ClientError> {
+        self.call(
+            self.http
+                .patch(self.url(&format!("/v1/channels/{channel}/messages/{seq}")))
+                .json(&natter_protocol::http::EditRequest { text: text.into() }),
+        )
+        .await
+    }
+
+    /// `DELETE /v1/channels/{id}/messages/{seq}`: deletes a message for everyone.
+    ///
+    /// # Errors
+    /// `forbidden`, `message_not_found`, …
+    pub async fn delete_message(
+        &self,
+        channel: u64,
+        seq: u64,
+    ) -> Result<MessageEvent, ClientError> {
+        self.call(
+            self.http
+                .delete(self.url(&format!("/v1/channels/{channel}/messages/{seq}"))),
+        )
+        .await
+    }
+
+    /// `PUT` (add) or `DELETE` (remove) `/v1/channels/{id}/messages/{seq}/reactions/{emoji}`.
+    ///
+    /// # Errors
+    /// `reaction_invalid`, `too_many_reactions`, `message_deleted`, …
+    pub async fn react(
+        &self,
+        channel: u64,
+        seq: u64,
+        emoji: &str,
+        add: bool,
+    ) -> Result<MessageEvent, ClientError> {
+        let mut url = reqwest::Url::parse(
+            &self.url(&format!("/v1/channels/{channel}/messages/{seq}/reactions")),
+        )
+        .map_err(|e| ClientError::Http(e.to_string()))?;
+        url.path_segments_mut()
+            .map_err(|()| ClientError::Http("base URL cannot take a path".into()))?
+            .push(emoji);
+        let req = if add {
+            self.http.put(url)
+        } else {
+            self.http.delete(url)
+        };
+        self.call(req).await
     }
 
     /// `GET /v1/channels/{id}`.

@@ -28,6 +28,37 @@ use tokio::sync::oneshot;
 
 use crate::{Edge, GroupAddPolicy};
 
+/// Validates an edit, deletion or reaction, appends it to the channel's log and
+/// waits for the message as it then stands. Strangers are refused here, before
+/// anything is appended; the partition's owner decides the rest (author, roles,
+/// whether the message exists).
+///
+/// # Errors
+/// `message_empty`/`message_too_long`, `reaction_invalid`, `rate_limited`,
+/// `not_a_member`, and the owner's refusals (`message_not_found`, `not_author`,
+/// `forbidden`, `message_deleted`, `too_many_reactions`, `too_many_edits`).
+pub(crate) async fn change_message(
+    edge: &Edge,
+    user_id: u64,
+    channel_id: u64,
+    mut action: ChannelAction,
+) -> RpcReply<natter_protocol::ws::MessageEvent> {
+    match &mut action {
+        ChannelAction::Edit { text, .. } => natter_protocol::limits::check_text(text)?,
+        ChannelAction::React { emoji, .. } => {
+            *emoji = natter_protocol::limits::canonical_reaction(emoji)?;
+        }
+        ChannelAction::Delete { .. } => {}
+        _ => return Err(ApiError::new(ErrorCode::BadRequest, "not a message change")),
+    }
+    if action.changes_message() == Some(0) {
+        return Err(ApiError::new(ErrorCode::MessageNotFound, "seqs start at 1"));
+    }
+    edge.limiters.send(user_id)?;
+    edge.members.check(channel_id, user_id).await?;
+    edge.commands.run(edge, user_id, channel_id, action).await
+}
+
 /// How long a caller waits for a command's outcome after its append was acked.
 const OUTCOME_TIMEOUT: Duration = Duration::from_secs(10);
 

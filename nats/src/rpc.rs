@@ -14,15 +14,16 @@ use std::marker::PhantomData;
 use std::time::Duration;
 
 use natter_protocol::http::{
-    Channel, ChannelList, DeviceInfo, HistoryPage, MemberList, Presence, Profile,
+    Channel, ChannelList, DeviceInfo, HistoryPage, MemberList, MessageEdits, Presence, Profile,
 };
 use natter_protocol::internal::{
     self, AdminChannel, AdminChannelReq, AdminLogApplied, AdminLogAppliedReq, AdminUser,
     AdminUserReq, BulkUsersReq, ChannelListReq, ChannelReq, ContactsReq, CursorMovesReq,
-    DevicePushReq, DmOpenReq, HistoryReq, LoginReq, Members, MembersReq, MuteReq, PresenceQuery,
-    PushTargets, PushTargetsReq, RpcReply, SignupReq, SyncPlan, SyncStartReq, UserGetReq,
-    UserSearchReq, UserUpdateReq, UsersAddableReq,
+    DevicePushReq, DmOpenReq, HistoryReq, LoginReq, Members, MembersReq, MessageReq, MuteReq,
+    PresenceQuery, PushTargets, PushTargetsReq, RpcReply, SignupReq, SyncPlan, SyncStartReq,
+    UserGetReq, UserSearchReq, UserUpdateReq, UsersAddableReq,
 };
+use natter_protocol::ws::MessageEvent;
 use natter_protocol::{ApiError, ErrorCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -218,6 +219,10 @@ store_rpcs! {
     CHANNEL_MEMBERS: MembersReq => Members = rpc::CHANNEL_MEMBERS, STORE;
     /// A page of a channel's history.
     HISTORY: HistoryReq => HistoryPage = rpc::HISTORY, STORE;
+    /// One message of a channel as it now stands.
+    MESSAGE_GET: MessageReq => MessageEvent = rpc::MESSAGE_GET, STORE;
+    /// One message's versions.
+    MESSAGE_EDITS: MessageReq => MessageEdits = rpc::MESSAGE_EDITS, STORE;
     /// One channel as a member sees it.
     CHANNEL_GET: ChannelReq => Channel = rpc::CHANNEL_GET, STORE;
     /// A channel's members with roles.

@@ -211,6 +211,10 @@ pub mod rpc {
     pub const CHANNEL_MEMBERS: &str = "rpc.channel.members";
     /// Read a page of a channel's history.
     pub const HISTORY: &str = "rpc.channel.history";
+    /// One message of a channel, as it now stands.
+    pub const MESSAGE_GET: &str = "rpc.channel.message";
+    /// One message's versions (its edits).
+    pub const MESSAGE_EDITS: &str = "rpc.channel.edits";
     /// One channel as a member sees it.
     pub const CHANNEL_GET: &str = "rpc.channel.get";
     /// A channel's members with roles.

@@ -53,6 +53,9 @@ const HELP: &str = "commands:
   /dm USER              open (or start) the 1:1 channel with USER
   /group NAME USER...   create a group with these users and open it
   /who                  members of the open channel and their presence
+  /edit SEQ TEXT        replace the text of your message SEQ
+  /delete SEQ           delete message SEQ for everyone (yours, or any as a group admin)
+  /react SEQ EMOJI      react to message SEQ (/unreact SEQ EMOJI takes it back)
   /help                 this text
   /quit                 leave (Ctrl-D too)
   anything else         is sent to the open channel";
@@ -205,10 +208,68 @@ impl Chat {
                 self.show(g.id, name.to_string()).await?;
             }
             "/who" => self.who().await?,
+            "/edit" => {
+                let seq = words.next().and_then(|w| w.parse().ok());
+                let text = words.collect::<Vec<_>>().join(" ");
+                let seq = seq
+                    .filter(|_| !text.is_empty())
+                    .context("usage: /edit SEQ TEXT")?;
+                self.change(|channel, op_id| ClientOp::Edit {
+                    channel,
+                    seq,
+                    text,
+                    op_id,
+                })
+                .await?;
+            }
+            "/delete" => {
+                let seq = words
+                    .next()
+                    .and_then(|w| w.parse().ok())
+                    .context("usage: /delete SEQ")?;
+                self.change(|channel, op_id| ClientOp::Delete {
+                    channel,
+                    seq,
+                    op_id,
+                })
+                .await?;
+            }
+            cmd @ ("/react" | "/unreact") => {
+                let seq = words.next().and_then(|w| w.parse().ok());
+                let (Some(seq), Some(emoji)) = (seq, words.next()) else {
+                    anyhow::bail!("usage: {cmd} SEQ EMOJI");
+                };
+                let emoji = emoji.to_string();
+                let add = cmd == "/react";
+                self.change(|channel, op_id| ClientOp::React {
+                    channel,
+                    seq,
+                    emoji,
+                    add,
+                    op_id,
+                })
+                .await?;
+            }
             w if w.starts_with('/') => println!("! unknown command {w} (/help)"),
             _ => self.send(line).await?,
         }
         Ok(true)
+    }
+
+    /// Sends a change to a message of the open channel; the result shows as the
+    /// channel's event (or an error line).
+    async fn change(
+        &mut self,
+        op: impl FnOnce(u64, Option<String>) -> ClientOp,
+    ) -> anyhow::Result<()> {
+        let open = self
+            .open
+            .as_ref()
+            .context("no channel open: /list, /open, /dm")?;
+        self.sent += 1;
+        let op = op(open.id, Some(format!("{}-{}", self.prefix, self.sent)));
+        self.session.connection().op(&op).await?;
+        Ok(())
     }
 
     async fn send(&mut self, text: &str) -> anyhow::Result<()> {
@@ -423,7 +484,16 @@ impl Chat {
                 let what = self.describe(ev).await;
                 println!("[{}] * {who} {what}", m.seq);
             }
-            None => println!("[{}] {who}: {}", m.seq, m.text),
+            None if m.deleted.is_some() => println!("[{}] {who}: (deleted)", m.seq),
+            None => {
+                let edited = if m.edits > 0 { " (edited)" } else { "" };
+                let reactions: String = m
+                    .reactions
+                    .iter()
+                    .map(|r| format!(" {}{}", r.emoji, r.count))
+                    .collect();
+                println!("[{}] {who}: {}{edited}{reactions}", m.seq, m.text);
+            }
         }
     }
 
@@ -446,6 +516,12 @@ impl Chat {
             SystemEvent::Renamed { name } => format!("renamed the group to {name}"),
             SystemEvent::RoleChanged { user, role } => {
                 format!("made {} {role:?}", self.name(*user).await)
+            }
+            SystemEvent::MessageEdited { seq, text, .. } => format!("edited [{seq}]: {text}"),
+            SystemEvent::MessageDeleted { seq } => format!("deleted [{seq}]"),
+            SystemEvent::ReactionAdded { seq, emoji } => format!("reacted {emoji} to [{seq}]"),
+            SystemEvent::ReactionRemoved { seq, emoji } => {
+                format!("took back {emoji} on [{seq}]")
             }
         }
     }

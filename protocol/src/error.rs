@@ -66,6 +66,19 @@ pub enum ErrorCode {
     RateLimited,
     /// No such route.
     NotFound,
+    /// No message at that seq of the channel (or it is a system event, which cannot
+    /// be changed).
+    MessageNotFound,
+    /// Only the message's author may do this (edit).
+    NotAuthor,
+    /// The message was deleted for everyone: it cannot be edited or reacted to.
+    MessageDeleted,
+    /// A reaction is not a single emoji.
+    ReactionInvalid,
+    /// A message already carries the most distinct reactions (20).
+    TooManyReactions,
+    /// A message was already edited the most times (100).
+    TooManyEdits,
     /// A backing service (NATS, the store) is unreachable right now: retry.
     Unavailable,
     /// A bug on the server side.
@@ -79,11 +92,12 @@ impl ErrorCode {
         match self {
             BadRequest | InvalidFrame | UnknownOp | MessageEmpty | InvalidClientMsgId
             | InvalidDeviceId | InvalidUsername | InvalidPassword | InvalidProfile
-            | CannotDmSelf | InvalidGroupName | NotAGroup => 400,
+            | CannotDmSelf | InvalidGroupName | NotAGroup | ReactionInvalid => 400,
             TokenInvalid | TokenExpired | InvalidCredentials => 401,
-            NotAMember | Forbidden => 403,
-            UserNotFound | NotFound => 404,
-            UsernameTaken | GroupFull | TooManyChannels => 409,
+            NotAMember | Forbidden | NotAuthor => 403,
+            UserNotFound | NotFound | MessageNotFound => 404,
+            UsernameTaken | GroupFull | TooManyChannels | MessageDeleted | TooManyReactions
+            | TooManyEdits => 409,
             PresenceLimit => 400,
             FrameTooLarge | MessageTooLong => 413,
             RateLimited => 429,
@@ -131,6 +145,12 @@ impl ErrorCode {
             Draining => "draining",
             RateLimited => "rate_limited",
             NotFound => "not_found",
+            MessageNotFound => "message_not_found",
+            NotAuthor => "not_author",
+            MessageDeleted => "message_deleted",
+            ReactionInvalid => "reaction_invalid",
+            TooManyReactions => "too_many_reactions",
+            TooManyEdits => "too_many_edits",
             Unavailable => "unavailable",
             Internal => "internal",
         }
@@ -165,6 +185,12 @@ impl ErrorCode {
         ErrorCode::Draining,
         ErrorCode::RateLimited,
         ErrorCode::NotFound,
+        ErrorCode::MessageNotFound,
+        ErrorCode::NotAuthor,
+        ErrorCode::MessageDeleted,
+        ErrorCode::ReactionInvalid,
+        ErrorCode::TooManyReactions,
+        ErrorCode::TooManyEdits,
         ErrorCode::Unavailable,
         ErrorCode::Internal,
     ];

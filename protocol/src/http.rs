@@ -218,6 +218,38 @@ pub struct HistoryQuery {
     pub limit: Option<u32>,
 }
 
+/// Body of `PATCH /v1/channels/{id}/messages/{seq}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EditRequest {
+    /// The new text: 1 to 99,999 Unicode scalar values.
+    pub text: String,
+}
+
+/// One version of a message's text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessageVersion {
+    /// The text as it was.
+    pub text: String,
+    /// When it was written (the send, or the edit), ms since the epoch.
+    pub at: u64,
+    /// The seq of the edit event that wrote it (absent for the original).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edit_seq: Option<u64>,
+}
+
+/// Answer to `GET /v1/channels/{id}/messages/{seq}/edits`: every version, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessageEdits {
+    /// The message as it now stands.
+    pub message: MessageEvent,
+    /// Its versions, the original first and the current text last (empty once the
+    /// message is deleted).
+    pub versions: Vec<MessageVersion>,
+}
+
 /// A page of history, in ascending seq order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -293,6 +293,52 @@ pub enum ChannelAction {
         /// Read up to here.
         seq: u64,
     },
+    /// Replace the text of the user's own message at `seq` (validated by the edge).
+    /// Replies with the message as it now stands.
+    Edit {
+        /// The message.
+        seq: u64,
+        /// The new text.
+        text: String,
+    },
+    /// Delete the message at `seq` for everyone. Replies with the tombstone.
+    Delete {
+        /// The message.
+        seq: u64,
+    },
+    /// Add or remove the user's reaction to the message at `seq`. Replies with the
+    /// message as it now stands.
+    React {
+        /// The message.
+        seq: u64,
+        /// The emoji, in canonical form (checked by the edge).
+        emoji: String,
+        /// Add (true) or remove (false).
+        add: bool,
+    },
+}
+
+impl ChannelAction {
+    /// Whether the action changes an earlier message (edit, delete, reaction).
+    pub fn changes_message(&self) -> Option<u64> {
+        match self {
+            ChannelAction::Edit { seq, .. }
+            | ChannelAction::Delete { seq }
+            | ChannelAction::React { seq, .. } => Some(*seq),
+            _ => None,
+        }
+    }
+}
+
+/// `rpc.channel.message` and `rpc.channel.edits`: one message of a channel.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MessageReq {
+    /// The authenticated user (a member; a former member sees up to their removal).
+    pub user_id: u64,
+    /// Which channel.
+    pub channel_id: u64,
+    /// Which message.
+    pub seq: u64,
 }
 
 /// `rpc.channel.get` and `rpc.channel.member_list`.

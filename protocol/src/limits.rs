@@ -47,6 +47,10 @@ pub const HISTORY_PAGE_BYTES: usize = 4 * 1024 * 1024;
 pub const MAX_PRESENCE_WATCH: usize = 500;
 /// Most users returned by one search.
 pub const MAX_SEARCH_RESULTS: u32 = 50;
+/// Most distinct emoji one message may carry as reactions.
+pub const MAX_REACTIONS_PER_MESSAGE: usize = 20;
+/// Most times one message may be edited (its versions are kept).
+pub const MAX_EDITS_PER_MESSAGE: u32 = 100;
 
 // Each check returns the error a client sees, its message written here once,
 // beside the limit it states.
@@ -187,6 +191,16 @@ pub fn too_many_channels(who: &str) -> ApiError {
     )
 }
 
+/// A reaction as stored: the emoji's canonical form (`❤` and `❤️` are one reaction).
+///
+/// # Errors
+/// `reaction_invalid` unless `reaction` is exactly one emoji.
+pub fn canonical_reaction(reaction: &str) -> Result<String, ApiError> {
+    emojis::get(reaction)
+        .map(|e| e.as_str().to_owned())
+        .ok_or_else(|| ApiError::new(ErrorCode::ReactionInvalid, "a reaction is one emoji"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,5 +253,21 @@ mod tests {
         );
         assert!(check_group_name("ok").is_ok() && check_display_name(&"d".repeat(64)).is_ok());
         assert!(check_status_text("a\u{7}b").is_err() && check_status_text("").is_ok());
+    }
+
+    #[test]
+    fn a_reaction_is_one_emoji_in_canonical_form() {
+        assert_eq!(
+            canonical_reaction("❤").unwrap(),
+            canonical_reaction("❤\u{fe0f}").unwrap()
+        );
+        assert_eq!(canonical_reaction("👍🏽").unwrap(), "👍🏽");
+        for bad in ["", "a", "👍👍", "👍 ", ":+1:"] {
+            assert_eq!(
+                canonical_reaction(bad).unwrap_err().code,
+                ErrorCode::ReactionInvalid,
+                "{bad:?}"
+            );
+        }
     }
 }

@@ -63,6 +63,48 @@ pub enum ClientOp {
         #[serde(with = "ids")]
         channel: u64,
     },
+    /// Replace the text of one's own message (same rules as a send's text). Every
+    /// member gets a `message_edited` event; failures come back as an `error` with
+    /// this op's `op_id`.
+    Edit {
+        /// The channel.
+        #[serde(with = "ids")]
+        channel: u64,
+        /// The message's seq.
+        seq: u64,
+        /// The new text.
+        text: String,
+        /// Client-chosen id echoed in the `error` frame if the op fails.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        op_id: Option<String>,
+    },
+    /// Delete a message for everyone (its author, or a group's owner or admin): its
+    /// text is erased and a `message_deleted` event goes to every member.
+    Delete {
+        /// The channel.
+        #[serde(with = "ids")]
+        channel: u64,
+        /// The message's seq.
+        seq: u64,
+        /// Client-chosen id echoed in the `error` frame if the op fails.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        op_id: Option<String>,
+    },
+    /// Add (`add: true`) or remove one's reaction to a message: one per emoji per user.
+    React {
+        /// The channel.
+        #[serde(with = "ids")]
+        channel: u64,
+        /// The message's seq.
+        seq: u64,
+        /// One emoji.
+        emoji: String,
+        /// Add (true) or remove (false).
+        add: bool,
+        /// Client-chosen id echoed in the `error` frame if the op fails.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        op_id: Option<String>,
+    },
 }
 
 /// The ops a client may send, for telling `unknown_op` from a malformed known op.
@@ -74,6 +116,9 @@ pub const KNOWN_OPS: &[&str] = &[
     "typing",
     "presence_subscribe",
     "presence_unsubscribe",
+    "edit",
+    "delete",
+    "react",
 ];
 
 #[derive(Deserialize)]
@@ -135,7 +180,7 @@ fn classify(op: Option<serde_json::Value>, detail: String) -> ApiError {
 }
 
 /// A message as clients see it, live and in history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessageEvent {
     /// Channel the message belongs to.
@@ -158,10 +203,53 @@ pub struct MessageEvent {
     pub text: String,
     /// When the edge accepted it, in milliseconds since the Unix epoch.
     pub sent_at: u64,
-    /// Set on system events (membership and group changes), whose `text` and
-    /// `client_msg_id` are empty and whose `sender` is the user who acted.
+    /// Set on system events (membership and group changes, and changes to earlier
+    /// messages), whose `text` and `client_msg_id` are empty and whose `sender` is
+    /// the user who acted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system: Option<SystemEvent>,
+    /// When the text was last edited (ms since the epoch); absent if never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<u64>,
+    /// How many times the text was edited (absent: never).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub edits: u32,
+    /// Set when the message was deleted for everyone (its `text` is then empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<Deletion>,
+    /// Reactions, in the order each emoji was first added.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<Reaction>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// Who deleted a message for everyone, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Deletion {
+    /// The user who deleted it (its author, or a group owner or admin).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(with = "ids")]
+    pub by: u64,
+    /// When (ms since the epoch).
+    pub at: u64,
+}
+
+/// One emoji's reactions to a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Reaction {
+    /// The emoji (canonical form).
+    pub emoji: String,
+    /// How many users reacted with it.
+    pub count: u32,
+    /// Who, in the order they reacted.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<crate::ids::IdSchema>))]
+    #[serde(with = "ids::vec")]
+    pub users: Vec<u64>,
 }
 
 /// A change to a group, kept in its history as a seq'd message.
@@ -214,6 +302,50 @@ pub enum SystemEvent {
         /// The new role.
         role: crate::http::Role,
     },
+    /// The author (`sender`) edited the message at `seq`: its text is now `text`.
+    /// Apply it only if `edit` is above the message's `edits` (a history page may
+    /// already show a later edit). Erased (empty `text`) once the message is deleted.
+    MessageEdited {
+        /// The edited message's seq.
+        seq: u64,
+        /// The new text.
+        text: String,
+        /// Which edit this is (1 for the first).
+        edit: u32,
+    },
+    /// The message at `seq` was deleted for everyone by `sender`: drop its text,
+    /// reactions and edits, show a tombstone.
+    MessageDeleted {
+        /// The deleted message's seq.
+        seq: u64,
+    },
+    /// `sender` reacted to the message at `seq` with `emoji`.
+    ReactionAdded {
+        /// The message's seq.
+        seq: u64,
+        /// The emoji.
+        emoji: String,
+    },
+    /// `sender` took back their `emoji` reaction to the message at `seq`.
+    ReactionRemoved {
+        /// The message's seq.
+        seq: u64,
+        /// The emoji.
+        emoji: String,
+    },
+}
+
+impl SystemEvent {
+    /// The seq of the earlier message this event changes, if it changes one.
+    pub fn target(&self) -> Option<u64> {
+        match self {
+            SystemEvent::MessageEdited { seq, .. }
+            | SystemEvent::MessageDeleted { seq }
+            | SystemEvent::ReactionAdded { seq, .. }
+            | SystemEvent::ReactionRemoved { seq, .. } => Some(*seq),
+            _ => None,
+        }
+    }
 }
 
 /// An event sent by the server.
@@ -296,6 +428,9 @@ pub enum ServerEvent {
         /// For `rate_limited`: wait this long before retrying.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         retry_after_ms: Option<u64>,
+        /// The failed op's `op_id`, when it carried one (edit, delete, react).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        op_id: Option<String>,
     },
 }
 
@@ -307,6 +442,18 @@ impl ServerEvent {
             message: err.message,
             client_msg_id,
             retry_after_ms: err.retry_after_ms,
+            op_id: None,
+        }
+    }
+
+    /// An error frame for a failed op that carried `op_id`.
+    pub fn op_error(err: ApiError, op_id: Option<String>) -> Self {
+        ServerEvent::Error {
+            code: err.code,
+            message: err.message,
+            client_msg_id: None,
+            retry_after_ms: err.retry_after_ms,
+            op_id,
         }
     }
 
@@ -428,6 +575,7 @@ mod tests {
             text: String::new(),
             sent_at: 5,
             system: Some(SystemEvent::MemberRemoved { user: 6 }),
+            ..MessageEvent::default()
         };
         let json = String::from_utf8(ServerEvent::Message(ev.clone()).to_json()).unwrap();
         assert!(

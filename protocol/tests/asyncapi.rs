@@ -26,7 +26,7 @@ fn every_event() -> Vec<ServerEvent> {
         client_msg_id: "c".into(),
         text: "t".into(),
         sent_at: 1,
-        system: None,
+        ..MessageEvent::default()
     };
     let events = vec![
         ServerEvent::Hello {
@@ -95,6 +95,20 @@ fn every_system_event() -> Vec<SystemEvent> {
             user: 1,
             role: Role::Admin,
         },
+        SystemEvent::MessageEdited {
+            seq: 1,
+            text: "t".into(),
+            edit: 1,
+        },
+        SystemEvent::MessageDeleted { seq: 1 },
+        SystemEvent::ReactionAdded {
+            seq: 1,
+            emoji: "👍".into(),
+        },
+        SystemEvent::ReactionRemoved {
+            seq: 1,
+            emoji: "👍".into(),
+        },
     ];
     for e in &events {
         match e {
@@ -103,7 +117,11 @@ fn every_system_event() -> Vec<SystemEvent> {
             | SystemEvent::MemberRemoved { .. }
             | SystemEvent::MemberLeft { .. }
             | SystemEvent::Renamed { .. }
-            | SystemEvent::RoleChanged { .. } => {}
+            | SystemEvent::RoleChanged { .. }
+            | SystemEvent::MessageEdited { .. }
+            | SystemEvent::MessageDeleted { .. }
+            | SystemEvent::ReactionAdded { .. }
+            | SystemEvent::ReactionRemoved { .. } => {}
         }
     }
     events

@@ -4,19 +4,20 @@ use std::collections::{HashMap, HashSet};
 
 use natter_protocol::http::{
     Channel, ChannelKind, ChannelList, ChannelSummary, HistoryPage, Member, MemberList,
-    MessagePreview, Role,
+    MessageEdits, MessagePreview, MessageVersion, Role,
 };
 use natter_protocol::internal::{
-    ChannelListReq, ChannelReq, ContactsReq, DmOpenReq, HistoryReq, Members, MembersReq, RpcReply,
-    USERS_ADDABLE_MAX, UsersAddableReq,
+    ChannelListReq, ChannelReq, ContactsReq, DmOpenReq, HistoryReq, Members, MembersReq,
+    MessageReq, RpcReply, USERS_ADDABLE_MAX, UsersAddableReq,
 };
+use natter_protocol::ws::{MessageEvent, SystemEvent};
 use natter_protocol::{ApiError, ErrorCode, limits};
 use natter_store::{ScanRange, StoreError, WriteBatch, keys};
 
 use crate::Worker;
 use crate::accounts::load_user;
 use crate::partition::rules::not_member;
-use crate::records::{ChannelRecord, MemberRecord, UserChannelRecord, now_ms};
+use crate::records::{ChannelRecord, MemberRecord, MessageRecord, UserChannelRecord, now_ms};
 use crate::tables::{self, store_err};
 
 /// Member user ids of a channel, ascending (empty if it does not exist).
@@ -216,6 +217,68 @@ pub(crate) async fn history(w: &Worker, req: HistoryReq) -> RpcReply<HistoryPage
         messages,
         has_more,
         head_seq: head,
+    })
+}
+
+/// The record of message `seq` of a channel the user may see it in (a former
+/// member up to their removal).
+async fn visible_message(w: &Worker, req: &MessageReq) -> RpcReply<MessageRecord> {
+    let head = visible_head(w, req.channel_id, req.user_id).await?;
+    let missing = || {
+        ApiError::new(
+            ErrorCode::MessageNotFound,
+            format!("no message at seq {}", req.seq),
+        )
+    };
+    if req.seq == 0 || req.seq > head {
+        return Err(missing());
+    }
+    tables::MESSAGE
+        .get(w.store.as_ref(), &(req.channel_id, req.seq))
+        .await
+        .map_err(store_err)?
+        .ok_or_else(missing)
+}
+
+/// One message as it now stands.
+pub(crate) async fn message(w: &Worker, req: MessageReq) -> RpcReply<MessageEvent> {
+    let rec = visible_message(w, &req).await?;
+    Ok(rec.into_event(req.channel_id, req.seq))
+}
+
+/// One message's versions: the original, then each edit's text (none once deleted).
+pub(crate) async fn edits(w: &Worker, req: MessageReq) -> RpcReply<MessageEdits> {
+    let rec = visible_message(w, &req).await?;
+    let mut versions = Vec::new();
+    if rec.deleted.is_none() && rec.system.is_none() {
+        versions.push(MessageVersion {
+            text: rec.original.clone().unwrap_or_else(|| rec.text.clone()),
+            at: rec.sent_at_ms,
+            edit_seq: None,
+        });
+        let keys: Vec<(u64, u64)> = rec.edit_seqs.iter().map(|s| (req.channel_id, *s)).collect();
+        let events = tables::MESSAGE
+            .get_many(w.store.as_ref(), &keys)
+            .await
+            .map_err(store_err)?;
+        for (s, ev) in rec.edit_seqs.iter().zip(events) {
+            if let Some(MessageRecord {
+                system: Some(SystemEvent::MessageEdited { text, .. }),
+                sent_at_ms,
+                ..
+            }) = ev
+            {
+                versions.push(MessageVersion {
+                    text,
+                    at: sent_at_ms,
+                    edit_seq: Some(*s),
+                });
+            }
+        }
+    }
+    Ok(MessageEdits {
+        message: rec.into_event(req.channel_id, req.seq),
+        versions,
     })
 }
 

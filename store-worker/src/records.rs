@@ -74,17 +74,34 @@ pub(crate) struct DeviceRecord {
     pub push: Option<natter_protocol::http::PushTarget>,
 }
 
-/// A stored message (key: channel, seq).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A stored message (key: channel, seq), in its current state: edits, a deletion
+/// and reactions rewrite it (each also appends its own event to the channel).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct MessageRecord {
     pub message_id: u64,
     pub sender_id: u64,
     pub client_msg_id: String,
+    /// The current text (empty once deleted).
     pub text: String,
     pub sent_at_ms: u64,
-    /// Set for membership and group changes.
+    /// Set for membership and group changes, and changes to earlier messages.
     #[serde(default)]
     pub system: Option<natter_protocol::ws::SystemEvent>,
+    /// When the text was last edited.
+    #[serde(default)]
+    pub edited_at: Option<u64>,
+    /// Seqs of its edit events, in order (each holds that version's text).
+    #[serde(default)]
+    pub edit_seqs: Vec<u64>,
+    /// The text as first sent, once edited (the versions start with it).
+    #[serde(default)]
+    pub original: Option<String>,
+    /// Deleted for everyone: (by, at).
+    #[serde(default)]
+    pub deleted: Option<(u64, u64)>,
+    /// Reactions: emoji and who, in the order each emoji was first added.
+    #[serde(default)]
+    pub reactions: Vec<(String, Vec<u64>)>,
 }
 
 impl MessageRecord {
@@ -98,6 +115,20 @@ impl MessageRecord {
             text: self.text,
             sent_at: self.sent_at_ms,
             system: self.system,
+            edited_at: self.edited_at,
+            edits: u32::try_from(self.edit_seqs.len()).unwrap_or(u32::MAX),
+            deleted: self
+                .deleted
+                .map(|(by, at)| natter_protocol::ws::Deletion { by, at }),
+            reactions: self
+                .reactions
+                .into_iter()
+                .map(|(emoji, users)| natter_protocol::ws::Reaction {
+                    emoji,
+                    count: u32::try_from(users.len()).unwrap_or(u32::MAX),
+                    users,
+                })
+                .collect(),
         }
     }
 }

@@ -52,6 +52,8 @@ async fn dispatch(w: &Worker, subject: &str, payload: &[u8]) -> Vec<u8> {
         DM_OPEN => |r| channels::open_dm(w, r),
         CHANNEL_MEMBERS => |r| channels::members(w, r),
         HISTORY => |r| channels::history(w, r),
+        MESSAGE_GET => |r| channels::message(w, r),
+        MESSAGE_EDITS => |r| channels::edits(w, r),
         CHANNEL_GET => |r| channels::get(w, r),
         MEMBER_LIST => |r| channels::member_list(w, r),
         CHANNEL_LIST => |r| channels::list(w, r),

@@ -19,6 +19,7 @@ mod accounts;
 mod channels;
 mod devices;
 mod groups;
+mod messages;
 mod openapi;
 mod service;
 mod users;
@@ -86,6 +87,12 @@ pub(crate) fn routes() -> Vec<Route> {
         route!(GET "/v1/channels/{id}" => channels::get_channel),
         route!(GET "/v1/channels/{id}/members" => channels::list_members),
         route!(GET "/v1/channels/{id}/messages" => channels::history),
+        route!(GET "/v1/channels/{id}/messages/{seq}" => messages::get_message),
+        route!(PATCH "/v1/channels/{id}/messages/{seq}" => messages::edit_message),
+        route!(DELETE "/v1/channels/{id}/messages/{seq}" => messages::delete_message),
+        route!(GET "/v1/channels/{id}/messages/{seq}/edits" => messages::message_edits),
+        route!(PUT "/v1/channels/{id}/messages/{seq}/reactions/{emoji}" => messages::add_reaction),
+        route!(DELETE "/v1/channels/{id}/messages/{seq}/reactions/{emoji}" => messages::remove_reaction),
         route!(POST "/v1/groups" => groups::create_group),
         route!(PATCH "/v1/groups/{id}" => groups::rename_group),
         route!(POST "/v1/groups/{id}/members" => groups::add_members),

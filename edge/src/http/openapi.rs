@@ -6,7 +6,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use utoipa::OpenApi;
 
-use super::{accounts, channels, devices, groups, service, users};
+use super::{accounts, channels, devices, groups, messages, service, users};
 
 /// The OpenAPI document of every route, generated from the handlers' annotations.
 #[derive(OpenApi)]
@@ -35,6 +35,12 @@ use super::{accounts, channels, devices, groups, service, users};
         channels::get_channel,
         channels::list_members,
         channels::history,
+        messages::get_message,
+        messages::edit_message,
+        messages::delete_message,
+        messages::message_edits,
+        messages::add_reaction,
+        messages::remove_reaction,
         groups::create_group,
         groups::rename_group,
         groups::add_members,

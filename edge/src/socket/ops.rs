@@ -75,6 +75,24 @@ pub(super) fn read(edge: &Arc<Edge>, user: u64, channel: u64, seq: u64, inbox: &
     });
 }
 
+/// Edits, deletes or reacts to a message; answered by the channel's seq'd event on
+/// every member's devices, or an error (with the op's `op_id`) in this socket's inbox.
+pub(super) fn change(
+    edge: &Arc<Edge>,
+    user: u64,
+    channel: u64,
+    action: ChannelAction,
+    op_id: Option<String>,
+    inbox: &Arc<Inbox>,
+) {
+    let (edge, inbox) = (edge.clone(), inbox.clone());
+    tokio::spawn(async move {
+        if let Err(e) = crate::commands::change_message(&edge, user, channel, action).await {
+            inbox.direct(ServerEvent::op_error(e, op_id));
+        }
+    });
+}
+
 /// Subscribes the socket to the presence of `users`, then queues their current state.
 ///
 /// # Errors
@@ -179,6 +197,54 @@ impl Conn {
             }
             ClientOp::Read { channel, seq } => {
                 read(&self.edge, self.s.user_id, channel, seq, &self.inbox)
+            }
+            ClientOp::Edit {
+                channel,
+                seq,
+                text,
+                op_id,
+            } => {
+                let action = ChannelAction::Edit { seq, text };
+                change(
+                    &self.edge,
+                    self.s.user_id,
+                    channel,
+                    action,
+                    op_id,
+                    &self.inbox,
+                );
+            }
+            ClientOp::Delete {
+                channel,
+                seq,
+                op_id,
+            } => {
+                let action = ChannelAction::Delete { seq };
+                change(
+                    &self.edge,
+                    self.s.user_id,
+                    channel,
+                    action,
+                    op_id,
+                    &self.inbox,
+                );
+            }
+            ClientOp::React {
+                channel,
+                seq,
+                emoji,
+                add,
+                op_id,
+            } => {
+                let action = ChannelAction::React { seq, emoji, add };
+                change(
+                    &self.edge,
+                    self.s.user_id,
+                    channel,
+                    action,
+                    op_id,
+                    &self.inbox,
+                );
             }
             ClientOp::Typing { channel } => {
                 if let Err(e) = typing(&self.edge, self.s.user_id, channel).await {

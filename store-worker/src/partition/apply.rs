@@ -15,6 +15,7 @@ use natter_protocol::internal::{
 use natter_protocol::{ApiError, ErrorCode};
 use natter_store::WriteBatch;
 
+use super::changes;
 use super::rules::{self, ChannelState, GroupChange};
 use super::state::Working;
 use crate::records::{CommandRecord, DedupeRecord, MessageRecord, UserChannelRecord};
@@ -140,9 +141,13 @@ fn send(
         client_msg_id: key.1,
         text: s.text,
         sent_at_ms: s.sent_at_ms,
-        system: None,
+        ..MessageRecord::default()
     };
     put(out, &tables::MESSAGE, &(channel, seq), &record);
+    if let Some(slot) = w.messages.get_mut(&(channel, seq)) {
+        // A change later in this batch targets this message.
+        *slot = Some(record.clone());
+    }
     // Sending reads the channel up to one's own message.
     put(out, &tables::READ_SEQ, &(s.sender_id, channel), &seq);
     w.reads.insert((s.sender_id, channel), seq);
@@ -167,6 +172,23 @@ fn command(w: &mut Working, c: CommandEntry, out: &mut Applied, heads: &mut BTre
         ChannelAction::Read { seq } => {
             let r = read(w, c.user_id, c.channel_id, *seq, out);
             internal::encode(&r)
+        }
+        action if action.changes_message().is_some() => {
+            let (reply, event_seq) = match changes::apply(w, &c, out) {
+                Ok((message, event_seq)) => (internal::encode(&RpcReply::Ok(message)), event_seq),
+                Err(e) => (internal::encode(&RpcReply::<()>::Err(e)), 0),
+            };
+            if event_seq > 0 {
+                heads.insert(c.channel_id);
+            }
+            let rec = CommandRecord {
+                reply: reply.clone(),
+                first_seq: event_seq,
+                last_seq: event_seq,
+            };
+            put(out, &tables::COMMAND, &(c.channel_id, c.id), &rec);
+            w.commands.insert(key, Some(rec));
+            reply
         }
         _ => {
             let (reply, first_seq, last_seq) = match group(w, &c, out, heads) {
@@ -282,6 +304,7 @@ fn group(
             text: String::new(),
             sent_at_ms: c.at_ms,
             system: Some(event.clone()),
+            ..MessageRecord::default()
         };
         put(out, &tables::MESSAGE, &(cid, ch.head), &record);
         out.stored.push(Stored {

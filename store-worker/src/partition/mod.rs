@@ -19,9 +19,11 @@
 //! - [`state`]: what the owner holds in memory and how it is filled;
 //! - [`apply`]: applying entries (pure);
 //! - [`rules`]: group and role rules (pure);
+//! - [`changes`]: edits, deletions and reactions of earlier messages (pure);
 //! - `legacy`: draining the work-queue stream of earlier versions on claim.
 
 pub(crate) mod apply;
+mod changes;
 mod legacy;
 #[cfg(test)]
 mod replay_tests;

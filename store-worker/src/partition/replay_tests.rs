@@ -1,5 +1,6 @@
 //! Replay decides as the first run did: random logs (sends with repeated
-//! client_msg_ids and strangers, group changes, read marks) are applied in random
+//! client_msg_ids and strangers, group changes, read marks, edits, deletions and
+//! reactions) are applied in random
 //! batches to a real store; the store is then rebuilt from a copy taken at a random
 //! checkpoint by applying the rest of the log again, in other batches, with an
 //! empty in-memory state. Both stores must end with the same rows, and the replay
@@ -104,7 +105,18 @@ fn random_log(rng: &mut StdRng, n: usize) -> Vec<LogEntry> {
             }),
             _ => {
                 let other = USERS[rng.random_range(0..USERS.len())];
-                let action = match rng.random_range(0..4) {
+                let target = rng.random_range(1..30);
+                let action = match rng.random_range(0..8) {
+                    4 => ChannelAction::Edit {
+                        seq: target,
+                        text: format!("edit {k}"),
+                    },
+                    5 => ChannelAction::Delete { seq: target },
+                    6 | 7 => ChannelAction::React {
+                        seq: target,
+                        emoji: ["👍", "❤️"][rng.random_range(0..2)].to_string(),
+                        add: rng.random_bool(0.7),
+                    },
                     0 => ChannelAction::AddMembers { users: vec![other] },
                     1 => ChannelAction::RemoveMember { user: other },
                     2 => ChannelAction::Rename {

@@ -189,7 +189,11 @@ pub(crate) fn change(
     let mut next = g.clone();
     let mut change = GroupChange::nothing(Vec::new());
     match action {
-        ChannelAction::CreateGroup { .. } | ChannelAction::Read { .. } => {
+        ChannelAction::CreateGroup { .. }
+        | ChannelAction::Read { .. }
+        | ChannelAction::Edit { .. }
+        | ChannelAction::Delete { .. }
+        | ChannelAction::React { .. } => {
             return Err(ApiError::new(ErrorCode::BadRequest, "unexpected action"));
         }
         ChannelAction::Rename { name } => {

@@ -20,7 +20,7 @@ use natter_protocol::internal::{ChannelAction, LogEntry};
 use natter_store::{Store, StoreError};
 
 use super::rules::ChannelState;
-use crate::records::{CommandRecord, DedupeRecord, UserChannelRecord};
+use crate::records::{CommandRecord, DedupeRecord, MessageRecord, UserChannelRecord};
 use crate::tables;
 
 /// Channels whose state is kept per partition.
@@ -91,6 +91,10 @@ pub(crate) struct Working {
     pub(crate) cursors: HashMap<CursorKey, u64>,
     /// Sends first recorded by this batch, for the dedupe window: (key, at_ms).
     pub(crate) recorded: Vec<(SendKey, u64)>,
+    /// Messages the batch's edits, deletions and reactions change, and the edit
+    /// events a deletion erases: (channel, seq) → record (`None`: no such row yet).
+    /// Not cached between batches: changes are rare next to sends.
+    pub(crate) messages: HashMap<(u64, u64), Option<MessageRecord>>,
 }
 
 impl State {
@@ -161,13 +165,17 @@ impl State {
         let readers: Vec<(u64, u64)> = entries
             .iter()
             .filter_map(|e| match e {
-                LogEntry::Command(c) if matches!(c.action, ChannelAction::Read { .. }) => {
+                LogEntry::Command(c)
+                    if matches!(c.action, ChannelAction::Read { .. })
+                        || c.action.changes_message().is_some() =>
+                {
                     Some((c.user_id, c.channel_id))
                 }
                 _ => None,
             })
             .collect();
         self.take_reads(store, &mut w, readers).await?;
+        take_messages(store, &mut w, entries).await?;
         Ok(w)
     }
 
@@ -306,6 +314,43 @@ impl State {
         w.listed.extend(strangers.into_iter().zip(found));
         Ok(())
     }
+}
+
+/// Reads the messages the entries change, and the edit events of those they delete.
+async fn take_messages(
+    store: &dyn Store,
+    w: &mut Working,
+    entries: &[LogEntry],
+) -> Result<(), StoreError> {
+    let mut targets: Vec<(u64, u64)> = entries
+        .iter()
+        .filter_map(|e| match e {
+            LogEntry::Command(c) => c.action.changes_message().map(|s| (c.channel_id, s)),
+            LogEntry::Send(_) => None,
+        })
+        .collect();
+    if targets.is_empty() {
+        return Ok(());
+    }
+    targets.sort_unstable();
+    targets.dedup();
+    let found = tables::MESSAGE.get_many(store, &targets).await?;
+    let mut edits = Vec::new();
+    for (key, rec) in targets.into_iter().zip(found) {
+        let deleting = entries.iter().any(|e| {
+            matches!(e, LogEntry::Command(c) if c.channel_id == key.0
+                && matches!(c.action, ChannelAction::Delete { seq } if seq == key.1))
+        });
+        if deleting && let Some(rec) = &rec {
+            edits.extend(rec.edit_seqs.iter().map(|s| (key.0, *s)));
+        }
+        w.messages.insert(key, rec);
+    }
+    if !edits.is_empty() {
+        let found = tables::MESSAGE.get_many(store, &edits).await?;
+        w.messages.extend(edits.into_iter().zip(found));
+    }
+    Ok(())
 }
 
 /// Reads channels as stored: record, members, head. Absent channels are left out.
