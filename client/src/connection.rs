@@ -18,6 +18,9 @@ type Io = TokioIo<hyper::upgrade::Upgraded>;
 type Writer = Arc<Mutex<WebSocketWrite<WriteHalf<Io>>>>;
 
 /// What a connection receives.
+// One per received frame, moved once to its reader: boxing the event would cost an
+// allocation per event to save stack space nobody keeps.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Incoming {
     /// A server event.
@@ -34,6 +37,7 @@ pub enum Incoming {
 }
 
 /// What [`Connection::next_raw`] receives.
+#[allow(clippy::large_enum_variant)] // as `Incoming`
 #[derive(Debug)]
 pub enum Raw {
     /// An event's bytes.
@@ -264,6 +268,8 @@ impl Connection {
             channel,
             client_msg_id: client_msg_id.into(),
             text: text.into(),
+            reply_to: None,
+            forward: None,
         })
         .await
     }

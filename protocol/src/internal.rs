@@ -24,6 +24,13 @@ pub struct StreamSend {
     pub text: String,
     /// When the edge accepted it (ms since the Unix epoch).
     pub sent_at_ms: u64,
+    /// The seq of the message of the same channel it replies to (kept only if that is
+    /// a message of the channel when applied).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<u64>,
+    /// A copy of another message the sender could read, made by the edge.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub forwarded: bool,
 }
 
 /// One JetStream message of the work-queue stream of earlier versions

@@ -20,8 +20,16 @@ pub enum ClientOp {
         channel: u64,
         /// Client-chosen id; resending the same id never creates a second message.
         client_msg_id: String,
-        /// The text: 1 to 99,999 Unicode scalar values.
+        /// The text: 1 to 99,999 Unicode scalar values (empty for a forward).
+        #[serde(default)]
         text: String,
+        /// Reply to the message at this seq of the same channel.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<u64>,
+        /// Forward this message (of a channel the sender is a member of) instead of
+        /// sending a text: its text is copied, marked forwarded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        forward: Option<MessageRef>,
     },
     /// Application-level heartbeat; answered with `pong`.
     Ping {},
@@ -105,6 +113,18 @@ pub enum ClientOp {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         op_id: Option<String>,
     },
+}
+
+/// A message of some channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessageRef {
+    /// The channel.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(with = "ids")]
+    pub channel: u64,
+    /// The message's seq.
+    pub seq: u64,
 }
 
 /// The ops a client may send, for telling `unknown_op` from a malformed known op.
@@ -220,6 +240,30 @@ pub struct MessageEvent {
     /// Reactions, in the order each emoji was first added.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<Reaction>,
+    /// The message this one replies to, as it now stands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<Quote>,
+    /// A forwarded copy of another message.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub forwarded: bool,
+}
+
+/// A replied-to message as a reply shows it: always its current state (an edit
+/// shows, a deletion leaves no text).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Quote {
+    /// Its seq in the same channel.
+    pub seq: u64,
+    /// Its author.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(with = "ids")]
+    pub sender: u64,
+    /// The first 100 characters of its current text (empty once deleted).
+    pub preview: String,
+    /// Deleted for everyone.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -511,7 +555,9 @@ mod tests {
             ClientOp::Send {
                 channel: u64::MAX,
                 client_msg_id: "c1".into(),
-                text: "hi".into()
+                text: "hi".into(),
+                reply_to: None,
+                forward: None,
             }
         );
         let back = ClientOp::from_msgpack(&rmp_serde::to_vec_named(&op).unwrap()).unwrap();

@@ -212,6 +212,9 @@ pub(crate) async fn history(w: &Worker, req: HistoryReq) -> RpcReply<HistoryPage
         let rec = tables::MESSAGE.decode(&v).map_err(store_err)?;
         messages.push(rec.into_event(req.channel_id, seq));
     }
+    crate::quotes::resolve(w.store.as_ref(), req.channel_id, &mut messages)
+        .await
+        .map_err(store_err)?;
     Ok(HistoryPage {
         channel: req.channel_id,
         messages,
@@ -243,7 +246,12 @@ async fn visible_message(w: &Worker, req: &MessageReq) -> RpcReply<MessageRecord
 /// One message as it now stands.
 pub(crate) async fn message(w: &Worker, req: MessageReq) -> RpcReply<MessageEvent> {
     let rec = visible_message(w, &req).await?;
-    Ok(rec.into_event(req.channel_id, req.seq))
+    let mut one = [rec.into_event(req.channel_id, req.seq)];
+    crate::quotes::resolve(w.store.as_ref(), req.channel_id, &mut one)
+        .await
+        .map_err(store_err)?;
+    let [m] = one;
+    Ok(m)
 }
 
 /// One message's versions: the original, then each edit's text (none once deleted).

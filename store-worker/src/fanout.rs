@@ -49,7 +49,10 @@ impl Fanout {
         let mut deliveries = 0u64;
         for (i, stored) in batch.into_iter().enumerate() {
             let users = stored.audience;
-            let event = stored.record.into_event(stored.channel, stored.seq);
+            let mut event = stored.record.into_event(stored.channel, stored.seq);
+            if stored.quote.is_some() {
+                event.reply_to = stored.quote;
+            }
             // Accepted by the edge → persisted and about to be fanned out.
             let age_ms = now.saturating_sub(event.sent_at);
             metrics::histogram!("natter_store_accept_to_fanout_seconds")

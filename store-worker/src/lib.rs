@@ -18,6 +18,7 @@
 //! - `leases`: partition ownership (leases shared by the live workers) and the
 //!   fence each new owner raises.
 //! - `fanout`: publishing events to members' user subjects.
+//! - `quotes`: what a reply shows of the message it replies to, made when read.
 //! - `accounts`, `channels`, `sync`: the storage-backed requests; `rpc` dispatches
 //!   to them.
 //! - `push`: the storage side of push notifications (jobs after messages are
@@ -37,6 +38,7 @@ mod leases;
 mod online;
 mod partition;
 mod push_targets;
+mod quotes;
 mod records;
 mod rpc;
 mod store_health;

@@ -102,6 +102,12 @@ pub(crate) struct MessageRecord {
     /// Reactions: emoji and who, in the order each emoji was first added.
     #[serde(default)]
     pub reactions: Vec<(String, Vec<u64>)>,
+    /// The seq of the message of the channel it replies to.
+    #[serde(default)]
+    pub reply_to: Option<u64>,
+    /// A forwarded copy.
+    #[serde(default)]
+    pub forwarded: bool,
 }
 
 impl MessageRecord {
@@ -129,6 +135,26 @@ impl MessageRecord {
                     users,
                 })
                 .collect(),
+            // Filled in by `crate::quotes` (the replied-to message as it now stands).
+            reply_to: self.reply_to.map(|seq| natter_protocol::ws::Quote {
+                seq,
+                ..Default::default()
+            }),
+            forwarded: self.forwarded,
+        }
+    }
+
+    /// How a reply to this message (at `seq`) shows it.
+    pub(crate) fn quote(&self, seq: u64) -> natter_protocol::ws::Quote {
+        natter_protocol::ws::Quote {
+            seq,
+            sender: self.sender_id,
+            preview: self
+                .text
+                .chars()
+                .take(natter_protocol::limits::PREVIEW_CHARS)
+                .collect(),
+            deleted: self.deleted.is_some(),
         }
     }
 }

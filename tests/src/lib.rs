@@ -789,23 +789,43 @@ impl Device {
 
     /// Sends and waits for the ack; returns the message id. Panics on an error frame.
     pub async fn send(&mut self, channel: u64, cmid: &str, text: &str) -> u64 {
-        use natter_protocol::ws::ServerEvent;
-        self.conn.send(channel, cmid, text).await.expect("send");
+        let op = natter_protocol::ws::ClientOp::Send {
+            channel,
+            client_msg_id: cmid.into(),
+            text: text.into(),
+            reply_to: None,
+            forward: None,
+        };
+        match self.send_op(op).await {
+            Ok(id) => id,
+            Err(code) => panic!("send {cmid} failed: {code}"),
+        }
+    }
+
+    /// Sends a `send` op (a reply, a forward, …) and waits for its ack (the message
+    /// id) or its error (the code).
+    pub async fn send_op(
+        &mut self,
+        op: natter_protocol::ws::ClientOp,
+    ) -> Result<u64, natter_protocol::ErrorCode> {
+        use natter_protocol::ws::{ClientOp, ServerEvent};
+        let ClientOp::Send { client_msg_id, .. } = &op else {
+            panic!("not a send: {op:?}");
+        };
+        let cmid = client_msg_id.clone();
+        self.conn.op(&op).await.expect("send");
         loop {
             match self.conn.next_event(EVENT_WAIT).await.expect("event") {
                 ServerEvent::Ack {
                     client_msg_id,
                     message_id,
                     ..
-                } if client_msg_id == cmid => return message_id,
+                } if client_msg_id == cmid => return Ok(message_id),
                 ServerEvent::Error {
                     code,
-                    message,
                     client_msg_id,
                     ..
-                } if client_msg_id.as_deref() == Some(cmid) => {
-                    panic!("send {cmid} failed: {code}: {message}")
-                }
+                } if client_msg_id.as_deref() == Some(cmid.as_str()) => return Err(code),
                 other => self.keep(other),
             }
         }

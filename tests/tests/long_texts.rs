@@ -22,6 +22,8 @@ async fn send_all(from: &mut Device, channel: u64, prefix: &str, n: usize, text:
                 channel,
                 client_msg_id: format!("{prefix}{i}"),
                 text: text.clone(),
+                reply_to: None,
+                forward: None,
             };
             sender.op(&op).await.expect("send");
         }

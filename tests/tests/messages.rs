@@ -6,7 +6,7 @@
 use natter_client::{Client, ClientError};
 use natter_protocol::ErrorCode;
 use natter_protocol::http::{HistoryQuery, Role};
-use natter_protocol::ws::{ClientOp, MessageEvent, ServerEvent, SystemEvent};
+use natter_protocol::ws::{ClientOp, MessageEvent, MessageRef, ServerEvent, SystemEvent};
 use natter_tests::{Device, System, user};
 
 const BIN: &str = env!("CARGO_BIN_EXE_natter-under-test");
@@ -215,4 +215,116 @@ async fn edits_deletions_and_reactions_reach_every_device_and_erase_the_text() {
         &caught_up[s as usize].system,
         Some(SystemEvent::MessageEdited { text, .. }) if text.is_empty()
     ));
+}
+
+fn reply(channel: u64, cmid: &str, text: &str, to: u64) -> ClientOp {
+    ClientOp::Send {
+        channel,
+        client_msg_id: cmid.into(),
+        text: text.into(),
+        reply_to: Some(to),
+        forward: None,
+    }
+}
+
+fn forward(channel: u64, cmid: &str, from: u64, seq: u64) -> ClientOp {
+    ClientOp::Send {
+        channel,
+        client_msg_id: cmid.into(),
+        text: String::new(),
+        reply_to: None,
+        forward: Some(MessageRef { channel: from, seq }),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_quote_the_current_state_and_forwards_copy_what_the_sender_may_read() {
+    let sys = System::start(BIN, 1).await;
+    let c = sys.client(0);
+    let (alice, alice_id) = user(&c, "alice").await;
+    let (bob, bob_id) = user(&c, "bob").await;
+    let (_carol, carol_id) = user(&c, "carol").await;
+    let (dave, _) = user(&c, "dave").await;
+    let dm = alice.open_dm(bob_id).await.expect("dm");
+    let g = bob.create_group("g", &[carol_id]).await.expect("group");
+    let dave_dm = dave.open_dm(carol_id).await.expect("dave's dm");
+    let (mut a, _) = Device::connect(&alice, "a").await;
+    let (mut b, _) = Device::connect(&bob, "b").await;
+    let (mut d, _) = Device::connect(&dave, "d").await;
+
+    a.send(dm.id, "o", "the original").await;
+    let original = b.messages(1).await.remove(0).seq;
+    b.send_op(reply(dm.id, "r1", "agreed", original))
+        .await
+        .expect("reply");
+    let live = a.messages(2).await.pop().expect("the reply");
+    let quote = live.reply_to.expect("a quote");
+    assert_eq!(
+        (
+            quote.seq,
+            quote.sender,
+            quote.preview.as_str(),
+            quote.deleted
+        ),
+        (original, alice_id, "the original", false)
+    );
+    // A reply to a seq that holds no message is stored as a plain message.
+    b.send_op(reply(dm.id, "r2", "to nothing", 999))
+        .await
+        .expect("send");
+    assert!(a.messages(1).await[0].reply_to.is_none());
+
+    // The quote follows the original's edits...
+    alice
+        .edit_message(dm.id, original, "the edited original")
+        .await
+        .expect("edit");
+    let page = bob.full_history(dm.id).await.expect("history");
+    let r = page.iter().find(|m| m.text == "agreed").expect("reply");
+    assert_eq!(
+        r.reply_to.as_ref().map(|q| q.preview.as_str()),
+        Some("the edited original")
+    );
+
+    // ...a forward copies the text for members of both channels only...
+    b.send_op(forward(g.id, "f1", dm.id, original))
+        .await
+        .expect("forward");
+    let copy = bob
+        .full_history(g.id)
+        .await
+        .expect("group history")
+        .pop()
+        .expect("the copy");
+    assert!(copy.forwarded && copy.text == "the edited original" && copy.sender == bob_id);
+    assert_eq!(
+        d.send_op(forward(dave_dm.id, "f2", dm.id, original)).await,
+        Err(ErrorCode::NotAMember)
+    );
+    let with_text = ClientOp::Send {
+        channel: g.id,
+        client_msg_id: "f3".into(),
+        text: "mine".into(),
+        reply_to: None,
+        forward: Some(MessageRef {
+            channel: dm.id,
+            seq: original,
+        }),
+    };
+    assert_eq!(b.send_op(with_text).await, Err(ErrorCode::BadRequest));
+
+    // ...and once the original is deleted, no quote or forward shows its text.
+    alice.delete_message(dm.id, original).await.expect("delete");
+    assert_eq!(
+        b.send_op(forward(g.id, "f4", dm.id, original)).await,
+        Err(ErrorCode::MessageDeleted)
+    );
+    let page = bob.full_history(dm.id).await.expect("history");
+    let r = page.iter().find(|m| m.text == "agreed").expect("reply");
+    let q = r.reply_to.as_ref().expect("quote");
+    assert!(q.deleted && q.preview.is_empty(), "{q:?}");
+    let json = serde_json::to_string(&page).expect("json");
+    assert!(!json.contains("original"), "{json}");
+    let one = bob.message(dm.id, r.seq).await.expect("one message");
+    assert!(one.reply_to.is_some_and(|q| q.deleted));
 }

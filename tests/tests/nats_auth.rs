@@ -204,6 +204,8 @@ async fn services_work_under_their_own_nats_users_and_an_edge_cannot_act_as_a_st
             client_msg_id: format!("forged-{text}"),
             text: text.into(),
             sent_at_ms: 1,
+            reply_to: None,
+            forwarded: false,
         };
         natter_protocol::internal::encode(&natter_protocol::internal::LogBatch {
             entries: vec![natter_protocol::internal::LogEntry::Send(send)],

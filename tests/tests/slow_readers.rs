@@ -186,6 +186,8 @@ async fn send_all(
                     channel,
                     client_msg_id: format!("big-{i}"),
                     text: text.clone(),
+                    reply_to: None,
+                    forward: None,
                 };
                 sender.op(&op).await.expect("send");
             }

@@ -55,6 +55,8 @@ async fn an_earlier_versions_work_queue_is_moved_into_the_log_on_first_start() {
         client_msg_id: cmid.into(),
         text: format!("left by an earlier edge: {cmid}"),
         sent_at_ms: natter_protocol::now_ms(),
+        reply_to: None,
+        forwarded: false,
     };
     let legacy = format!("msg.{p}.{dm}");
     for batch in [

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use natter_nats::subjects;
 use natter_protocol::internal::{ChannelAction, LogEntry, StreamSend};
-use natter_protocol::ws::{ClientOp, ServerEvent};
+use natter_protocol::ws::{ClientOp, MessageRef, ServerEvent};
 use natter_protocol::{ApiError, ErrorCode, limits};
 
 use super::Inbox;
@@ -19,23 +19,50 @@ use crate::Edge;
 /// A send on its way to the log: resolves with its message id once durable.
 pub(super) type Appending = BoxFuture<'static, Result<u64, ApiError>>;
 
+/// What a send carries besides its channel and id.
+pub(super) struct Draft {
+    /// The text (empty for a forward).
+    pub(super) text: String,
+    /// The seq it replies to.
+    pub(super) reply_to: Option<u64>,
+    /// The message it forwards.
+    pub(super) forward: Option<MessageRef>,
+}
+
 /// Validates a send and queues it for the log; the returned future resolves with
-/// the message id once JetStream has acked it.
+/// the message id once JetStream has acked it. A forward's source is read here,
+/// with the sender's rights, and its text carried in the entry.
 pub(super) async fn send(
     edge: &Arc<Edge>,
     user_id: u64,
     channel: u64,
     client_msg_id: String,
-    text: String,
+    draft: Draft,
 ) -> Result<(u64, Appending), ApiError> {
     limits::check_client_id(
         "client_msg_id",
         &client_msg_id,
         ErrorCode::InvalidClientMsgId,
     )?;
-    limits::check_text(&text)?;
+    let Draft {
+        mut text,
+        reply_to,
+        forward,
+    } = draft;
+    if forward.is_some() && !text.is_empty() {
+        return Err(ApiError::new(
+            ErrorCode::BadRequest,
+            "a forward carries the source's text, not its own",
+        ));
+    }
+    if forward.is_none() {
+        limits::check_text(&text)?;
+    }
     edge.limiters.send(user_id)?;
     edge.members.check(channel, user_id).await?;
+    if let Some(src) = forward {
+        text = forwarded_text(edge, user_id, src).await?;
+    }
     let message_id = edge
         .ids
         .next_id()
@@ -47,6 +74,8 @@ pub(super) async fn send(
         client_msg_id,
         text,
         sent_at_ms: natter_idgen::timestamp_ms(message_id),
+        reply_to,
+        forwarded: forward.is_some(),
     };
     let ack = edge.publisher.submit(LogEntry::Send(send)).await?;
     metrics::counter!("natter_edge_sends_total").increment(1);
@@ -58,6 +87,38 @@ pub(super) async fn send(
                 .map(|()| message_id)
         }),
     ))
+}
+
+/// The text of a message `user` may read, for forwarding it.
+///
+/// # Errors
+/// `not_a_member` (of the source's channel), `message_not_found` (or a system
+/// event), `message_deleted`.
+async fn forwarded_text(edge: &Edge, user: u64, src: MessageRef) -> Result<String, ApiError> {
+    edge.members.check(src.channel, user).await?;
+    let source = natter_nats::rpc::MESSAGE_GET
+        .call(
+            &edge.nats,
+            &natter_protocol::internal::MessageReq {
+                user_id: user,
+                channel_id: src.channel,
+                seq: src.seq,
+            },
+        )
+        .await?;
+    if source.deleted.is_some() {
+        return Err(ApiError::new(
+            ErrorCode::MessageDeleted,
+            "the message was deleted",
+        ));
+    }
+    if source.system.is_some() {
+        return Err(ApiError::new(
+            ErrorCode::MessageNotFound,
+            "system events cannot be forwarded",
+        ));
+    }
+    Ok(source.text)
 }
 
 /// Moves the user's read seq; answered by a `read` event on every device of the
@@ -255,9 +316,16 @@ impl Conn {
                 channel,
                 client_msg_id,
                 text,
+                reply_to,
+                forward,
             } => {
                 let cmid = client_msg_id.clone();
-                match send(&self.edge, self.s.user_id, channel, client_msg_id, text).await {
+                let draft = Draft {
+                    text,
+                    reply_to,
+                    forward,
+                };
+                match send(&self.edge, self.s.user_id, channel, client_msg_id, draft).await {
                     // The durable ack is awaited by this task beside everything else,
                     // so a client may pipeline sends; they were queued in order.
                     Ok((message_id, appending)) => {

@@ -268,6 +268,7 @@ fn lean_message(bytes: &[u8]) -> Option<Delivered> {
 }
 
 /// One read of the generator's reader: a message, or anything else decoded whole.
+#[allow(clippy::large_enum_variant)] // moved once per frame; a box would allocate per ack
 enum Read {
     Message(Delivered),
     Other(Incoming),
@@ -470,6 +471,8 @@ async fn send_loop(run: Arc<Run>, link: Link, user: usize, channels: Vec<u64>, p
             channel,
             client_msg_id: cmid,
             text: text(now, text_bytes),
+            reply_to: None,
+            forward: None,
         };
         link.in_flight.fetch_add(1, Ordering::Relaxed);
         if link.sender().op(&send).await.is_err() {

@@ -30,6 +30,8 @@ pub(crate) struct Stored {
     /// Users whose devices get it (members, and for a membership change those
     /// before and after it).
     pub(crate) audience: Arc<Vec<u64>>,
+    /// For a reply: the replied-to message as it stands.
+    pub(crate) quote: Option<natter_protocol::ws::Quote>,
 }
 
 /// What applying a batch of entries writes and tells.
@@ -135,12 +137,21 @@ fn send(
         w.recorded.push((key.clone(), s.sent_at_ms));
         w.dedupe.insert(key.clone(), Some(rec));
     }
+    // A reply keeps its reference only to a message of this channel before it.
+    let replied = s
+        .reply_to
+        .and_then(|r| match w.messages.get(&(channel, r)) {
+            Some(Some(target)) if r < seq && target.system.is_none() => Some((r, target.quote(r))),
+            _ => None,
+        });
     let record = MessageRecord {
         message_id: s.message_id,
         sender_id: s.sender_id,
         client_msg_id: key.1,
         text: s.text,
         sent_at_ms: s.sent_at_ms,
+        reply_to: replied.as_ref().map(|(r, _)| *r),
+        forwarded: s.forwarded,
         ..MessageRecord::default()
     };
     put(out, &tables::MESSAGE, &(channel, seq), &record);
@@ -156,6 +167,7 @@ fn send(
         seq,
         record,
         audience,
+        quote: replied.map(|(_, q)| q),
     });
 }
 
@@ -312,6 +324,7 @@ fn group(
             seq: ch.head,
             record,
             audience: audience.clone(),
+            quote: None,
         });
     }
     if change.events.is_empty() {

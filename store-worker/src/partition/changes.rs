@@ -107,6 +107,7 @@ pub(crate) fn apply(
         seq: event_seq,
         record,
         audience,
+        quote: None,
     });
     Ok((target.into_event(cid, seq), event_seq))
 }

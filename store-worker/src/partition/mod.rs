@@ -512,11 +512,19 @@ impl Owner<'_> {
             let Some(audience) = members.get(&channel).cloned() else {
                 continue;
             };
+            let quote = match record.reply_to {
+                Some(r) => tables::MESSAGE
+                    .get(store, &(channel, r))
+                    .await?
+                    .map(|t| t.quote(r)),
+                None => None,
+            };
             again.push(Stored {
                 channel,
                 seq,
                 record,
                 audience,
+                quote,
             });
         }
         metrics::counter!("natter_store_refanned_total").increment(again.len() as u64);

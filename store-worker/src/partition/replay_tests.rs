@@ -91,6 +91,8 @@ fn random_log(rng: &mut StdRng, n: usize) -> Vec<LogEntry> {
                 client_msg_id: format!("c{}", rng.random_range(0..40)),
                 text: format!("text {k}"),
                 sent_at_ms: at_ms,
+                reply_to: None,
+                forwarded: false,
             }),
             6 => LogEntry::Command(CommandEntry {
                 id: if rng.random_bool(0.1) { 1_001 } else { id() },

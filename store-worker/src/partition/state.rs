@@ -91,8 +91,9 @@ pub(crate) struct Working {
     pub(crate) cursors: HashMap<CursorKey, u64>,
     /// Sends first recorded by this batch, for the dedupe window: (key, at_ms).
     pub(crate) recorded: Vec<(SendKey, u64)>,
-    /// Messages the batch's edits, deletions and reactions change, and the edit
-    /// events a deletion erases: (channel, seq) → record (`None`: no such row yet).
+    /// Messages the batch's edits, deletions and reactions change or its replies
+    /// quote, and the edit events a deletion erases: (channel, seq) → record
+    /// (`None`: no such row yet).
     /// Not cached between batches: changes are rare next to sends.
     pub(crate) messages: HashMap<(u64, u64), Option<MessageRecord>>,
 }
@@ -316,7 +317,8 @@ impl State {
     }
 }
 
-/// Reads the messages the entries change, and the edit events of those they delete.
+/// Reads the messages the entries change or reply to, and the edit events of those
+/// they delete.
 async fn take_messages(
     store: &dyn Store,
     w: &mut Working,
@@ -326,7 +328,7 @@ async fn take_messages(
         .iter()
         .filter_map(|e| match e {
             LogEntry::Command(c) => c.action.changes_message().map(|s| (c.channel_id, s)),
-            LogEntry::Send(_) => None,
+            LogEntry::Send(s) => s.reply_to.map(|r| (s.channel_id, r)),
         })
         .collect();
     if targets.is_empty() {
