@@ -129,6 +129,17 @@ impl Client {
         &self,
         req: reqwest::RequestBuilder,
     ) -> Result<T, ClientError> {
+        let body = self.exchange(req).await?;
+        serde_json::from_slice(&body).map_err(|e| ClientError::Http(format!("bad body: {e}")))
+    }
+
+    /// A call whose success has no body (204).
+    async fn call_empty(&self, req: reqwest::RequestBuilder) -> Result<(), ClientError> {
+        self.exchange(req).await.map(drop)
+    }
+
+    /// Sends with the token; a success's body, or the API's error.
+    async fn exchange(&self, req: reqwest::RequestBuilder) -> Result<bytes::Bytes, ClientError> {
         let req = match &self.token {
             Some(t) => req.bearer_auth(t),
             None => req,
@@ -143,7 +154,7 @@ impl Client {
             .await
             .map_err(|e| ClientError::Http(e.to_string()))?;
         if status.is_success() {
-            serde_json::from_slice(&body).map_err(|e| ClientError::Http(format!("bad body: {e}")))
+            Ok(body)
         } else {
             match serde_json::from_slice::<ApiError>(&body) {
                 Ok(e) => Err(ClientError::Api(e)),
@@ -430,6 +441,49 @@ impl Client {
             self.http.delete(url)
         };
         self.call(req).await
+    }
+
+    /// `PUT` (pin) or `DELETE` (unpin) `/v1/channels/{id}/pins/{seq}`.
+    ///
+    /// # Errors
+    /// `forbidden`, `too_many_pins`, `message_deleted`, …
+    pub async fn pin(
+        &self,
+        channel: u64,
+        seq: u64,
+        pin: bool,
+    ) -> Result<MessageEvent, ClientError> {
+        let url = self.url(&format!("/v1/channels/{channel}/pins/{seq}"));
+        let req = if pin {
+            self.http.put(url)
+        } else {
+            self.http.delete(url)
+        };
+        self.call(req).await
+    }
+
+    /// `GET /v1/channels/{id}/pins`.
+    ///
+    /// # Errors
+    /// `not_a_member`, …
+    pub async fn pins(&self, channel: u64) -> Result<natter_protocol::http::PinList, ClientError> {
+        self.call(
+            self.http
+                .get(self.url(&format!("/v1/channels/{channel}/pins"))),
+        )
+        .await
+    }
+
+    /// `PUT /v1/channels/{id}/messages/{seq}/hidden`: deletes a message for oneself.
+    ///
+    /// # Errors
+    /// `not_a_member`, `message_not_found`, …
+    pub async fn hide(&self, channel: u64, seq: u64) -> Result<(), ClientError> {
+        self.call_empty(
+            self.http
+                .put(self.url(&format!("/v1/channels/{channel}/messages/{seq}/hidden"))),
+        )
+        .await
     }
 
     /// `GET /v1/channels/{id}`.

@@ -48,7 +48,7 @@ pub(crate) async fn change_message(
         ChannelAction::React { emoji, .. } => {
             *emoji = natter_protocol::limits::canonical_reaction(emoji)?;
         }
-        ChannelAction::Delete { .. } => {}
+        ChannelAction::Delete { .. } | ChannelAction::Pin { .. } => {}
         _ => return Err(ApiError::new(ErrorCode::BadRequest, "not a message change")),
     }
     if action.changes_message() == Some(0) {
@@ -57,6 +57,26 @@ pub(crate) async fn change_message(
     edge.limiters.send(user_id)?;
     edge.members.check(channel_id, user_id).await?;
     edge.commands.run(edge, user_id, channel_id, action).await
+}
+
+/// Deletes a message for `user` only (the store checks that they may see it). Not a
+/// command: per-user state, outside the channel's order.
+///
+/// # Errors
+/// `rate_limited`, `not_a_member`, `message_not_found`, `unavailable`.
+pub(crate) async fn hide_message(
+    edge: &Edge,
+    user: u64,
+    channel: u64,
+    seq: u64,
+) -> Result<(), ApiError> {
+    edge.limiters.send(user)?;
+    let req = natter_protocol::internal::MessageReq {
+        user_id: user,
+        channel_id: channel,
+        seq,
+    };
+    natter_nats::rpc::HIDE.call(&edge.nats, &req).await
 }
 
 /// How long a caller waits for a command's outcome after its append was acked.

@@ -14,7 +14,8 @@ use std::marker::PhantomData;
 use std::time::Duration;
 
 use natter_protocol::http::{
-    Channel, ChannelList, DeviceInfo, HistoryPage, MemberList, MessageEdits, Presence, Profile,
+    Channel, ChannelList, DeviceInfo, HistoryPage, MemberList, MessageEdits, PinList, Presence,
+    Profile,
 };
 use natter_protocol::internal::{
     self, AdminChannel, AdminChannelReq, AdminLogApplied, AdminLogAppliedReq, AdminUser,
@@ -221,6 +222,10 @@ store_rpcs! {
     HISTORY: HistoryReq => HistoryPage = rpc::HISTORY, STORE;
     /// One message of a channel as it now stands.
     MESSAGE_GET: MessageReq => MessageEvent = rpc::MESSAGE_GET, STORE;
+    /// Deletes a message for one user.
+    HIDE: MessageReq => () = rpc::HIDE, STORE;
+    /// A channel's pinned messages.
+    PINS: ChannelReq => PinList = rpc::PINS, STORE;
     /// One message's versions.
     MESSAGE_EDITS: MessageReq => MessageEdits = rpc::MESSAGE_EDITS, STORE;
     /// One channel as a member sees it.

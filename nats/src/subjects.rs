@@ -213,6 +213,10 @@ pub mod rpc {
     pub const HISTORY: &str = "rpc.channel.history";
     /// One message of a channel, as it now stands.
     pub const MESSAGE_GET: &str = "rpc.channel.message";
+    /// Delete a message for oneself.
+    pub const HIDE: &str = "rpc.channel.hide";
+    /// A channel's pinned messages.
+    pub const PINS: &str = "rpc.channel.pins";
     /// One message's versions (its edits).
     pub const MESSAGE_EDITS: &str = "rpc.channel.edits";
     /// One channel as a member sees it.

@@ -56,6 +56,7 @@ const HELP: &str = "commands:
   /edit SEQ TEXT        replace the text of your message SEQ
   /delete SEQ           delete message SEQ for everyone (yours, or any as a group admin)
   /react SEQ EMOJI      react to message SEQ (/unreact SEQ EMOJI takes it back)
+  /pin SEQ, /unpin SEQ  pin or unpin message SEQ (group owners and admins)
   /help                 this text
   /quit                 leave (Ctrl-D too)
   anything else         is sent to the open channel";
@@ -230,6 +231,20 @@ impl Chat {
                 self.change(|channel, op_id| ClientOp::Delete {
                     channel,
                     seq,
+                    op_id,
+                })
+                .await?;
+            }
+            cmd @ ("/pin" | "/unpin") => {
+                let seq = words
+                    .next()
+                    .and_then(|w| w.parse().ok())
+                    .with_context(|| format!("usage: {cmd} SEQ"))?;
+                let pin = cmd == "/pin";
+                self.change(|channel, op_id| ClientOp::Pin {
+                    channel,
+                    seq,
+                    pin,
                     op_id,
                 })
                 .await?;
@@ -484,6 +499,7 @@ impl Chat {
                 let what = self.describe(ev).await;
                 println!("[{}] * {who} {what}", m.seq);
             }
+            None if m.hidden => println!("[{}] (deleted for you)", m.seq),
             None if m.deleted.is_some() => println!("[{}] {who}: (deleted)", m.seq),
             None => {
                 let edited = if m.edits > 0 { " (edited)" } else { "" };
@@ -519,6 +535,8 @@ impl Chat {
             }
             SystemEvent::MessageEdited { seq, text, .. } => format!("edited [{seq}]: {text}"),
             SystemEvent::MessageDeleted { seq } => format!("deleted [{seq}]"),
+            SystemEvent::MessagePinned { seq } => format!("pinned [{seq}]"),
+            SystemEvent::MessageUnpinned { seq } => format!("unpinned [{seq}]"),
             SystemEvent::ReactionAdded { seq, emoji } => format!("reacted {emoji} to [{seq}]"),
             SystemEvent::ReactionRemoved { seq, emoji } => {
                 format!("took back {emoji} on [{seq}]")

@@ -79,6 +79,8 @@ pub enum ErrorCode {
     TooManyReactions,
     /// A message was already edited the most times (100).
     TooManyEdits,
+    /// A channel already has the most pinned messages (50).
+    TooManyPins,
     /// A backing service (NATS, the store) is unreachable right now: retry.
     Unavailable,
     /// A bug on the server side.
@@ -97,7 +99,7 @@ impl ErrorCode {
             NotAMember | Forbidden | NotAuthor => 403,
             UserNotFound | NotFound | MessageNotFound => 404,
             UsernameTaken | GroupFull | TooManyChannels | MessageDeleted | TooManyReactions
-            | TooManyEdits => 409,
+            | TooManyEdits | TooManyPins => 409,
             PresenceLimit => 400,
             FrameTooLarge | MessageTooLong => 413,
             RateLimited => 429,
@@ -151,6 +153,7 @@ impl ErrorCode {
             ReactionInvalid => "reaction_invalid",
             TooManyReactions => "too_many_reactions",
             TooManyEdits => "too_many_edits",
+            TooManyPins => "too_many_pins",
             Unavailable => "unavailable",
             Internal => "internal",
         }
@@ -191,6 +194,7 @@ impl ErrorCode {
         ErrorCode::ReactionInvalid,
         ErrorCode::TooManyReactions,
         ErrorCode::TooManyEdits,
+        ErrorCode::TooManyPins,
         ErrorCode::Unavailable,
         ErrorCode::Internal,
     ];

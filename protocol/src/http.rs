@@ -239,6 +239,14 @@ pub struct MessageVersion {
     pub edit_seq: Option<u64>,
 }
 
+/// Answer to `GET /v1/channels/{id}/pins`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PinList {
+    /// The pinned messages as they now stand, the latest pin first.
+    pub pins: Vec<MessageEvent>,
+}
+
 /// Answer to `GET /v1/channels/{id}/messages/{seq}/edits`: every version, oldest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -313,6 +313,14 @@ pub enum ChannelAction {
         /// The message.
         seq: u64,
     },
+    /// Pin (`pin: true`) or unpin the message at `seq`. Replies with the message as
+    /// it now stands.
+    Pin {
+        /// The message.
+        seq: u64,
+        /// Pin (true) or unpin (false).
+        pin: bool,
+    },
     /// Add or remove the user's reaction to the message at `seq`. Replies with the
     /// message as it now stands.
     React {
@@ -326,12 +334,13 @@ pub enum ChannelAction {
 }
 
 impl ChannelAction {
-    /// Whether the action changes an earlier message (edit, delete, reaction).
+    /// The seq of the earlier message the action changes (edit, delete, reaction, pin).
     pub fn changes_message(&self) -> Option<u64> {
         match self {
             ChannelAction::Edit { seq, .. }
             | ChannelAction::Delete { seq }
-            | ChannelAction::React { seq, .. } => Some(*seq),
+            | ChannelAction::React { seq, .. }
+            | ChannelAction::Pin { seq, .. } => Some(*seq),
             _ => None,
         }
     }

@@ -49,6 +49,8 @@ pub const MAX_PRESENCE_WATCH: usize = 500;
 pub const MAX_SEARCH_RESULTS: u32 = 50;
 /// Most distinct emoji one message may carry as reactions.
 pub const MAX_REACTIONS_PER_MESSAGE: usize = 20;
+/// Most messages pinned in one channel.
+pub const MAX_PINS_PER_CHANNEL: usize = 50;
 /// Most times one message may be edited (its versions are kept).
 pub const MAX_EDITS_PER_MESSAGE: u32 = 100;
 

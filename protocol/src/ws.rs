@@ -98,6 +98,33 @@ pub enum ClientOp {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         op_id: Option<String>,
     },
+    /// Pin (`pin: true`) or unpin a message of the channel (a group's owner or admin;
+    /// either side of a 1:1 channel). Every member gets `message_pinned` /
+    /// `message_unpinned`.
+    Pin {
+        /// The channel.
+        #[serde(with = "ids")]
+        channel: u64,
+        /// The message's seq.
+        seq: u64,
+        /// Pin (true) or unpin (false).
+        pin: bool,
+        /// Client-chosen id echoed in the `error` frame if the op fails.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        op_id: Option<String>,
+    },
+    /// Delete a message for oneself only: hidden on all of the user's devices (a
+    /// `hidden` event to each), shown to nobody else differently.
+    Hide {
+        /// The channel.
+        #[serde(with = "ids")]
+        channel: u64,
+        /// The message's seq.
+        seq: u64,
+        /// Client-chosen id echoed in the `error` frame if the op fails.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        op_id: Option<String>,
+    },
     /// Add (`add: true`) or remove one's reaction to a message: one per emoji per user.
     React {
         /// The channel.
@@ -139,6 +166,8 @@ pub const KNOWN_OPS: &[&str] = &[
     "edit",
     "delete",
     "react",
+    "pin",
+    "hide",
 ];
 
 #[derive(Deserialize)]
@@ -240,12 +269,19 @@ pub struct MessageEvent {
     /// Reactions, in the order each emoji was first added.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<Reaction>,
+    /// Set while the message is pinned in its channel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<Pinned>,
     /// The message this one replies to, as it now stands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<Quote>,
     /// A forwarded copy of another message.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub forwarded: bool,
+    /// The reader deleted it for themselves (or it is a change to such a message):
+    /// nothing of it is shown, its seq keeps its place.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
 }
 
 /// A replied-to message as a reply shows it: always its current state (an edit
@@ -275,6 +311,18 @@ fn is_zero(n: &u32) -> bool {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Deletion {
     /// The user who deleted it (its author, or a group owner or admin).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(with = "ids")]
+    pub by: u64,
+    /// When (ms since the epoch).
+    pub at: u64,
+}
+
+/// Who pinned a message, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Pinned {
+    /// The user who pinned it.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     #[serde(with = "ids")]
     pub by: u64,
@@ -363,6 +411,16 @@ pub enum SystemEvent {
         /// The deleted message's seq.
         seq: u64,
     },
+    /// `sender` pinned the message at `seq` in the channel.
+    MessagePinned {
+        /// The message's seq.
+        seq: u64,
+    },
+    /// `sender` unpinned the message at `seq` (a deletion unpins without this event).
+    MessageUnpinned {
+        /// The message's seq.
+        seq: u64,
+    },
     /// `sender` reacted to the message at `seq` with `emoji`.
     ReactionAdded {
         /// The message's seq.
@@ -385,6 +443,8 @@ impl SystemEvent {
         match self {
             SystemEvent::MessageEdited { seq, .. }
             | SystemEvent::MessageDeleted { seq }
+            | SystemEvent::MessagePinned { seq }
+            | SystemEvent::MessageUnpinned { seq }
             | SystemEvent::ReactionAdded { seq, .. }
             | SystemEvent::ReactionRemoved { seq, .. } => Some(*seq),
             _ => None,
@@ -427,6 +487,14 @@ pub enum ServerEvent {
     Message(MessageEvent),
     /// Answer to `ping`.
     Pong {},
+    /// The user deleted a message for themselves (on this or another device): hide it.
+    Hidden {
+        /// The channel.
+        #[serde(with = "ids")]
+        channel: u64,
+        /// The message's seq.
+        seq: u64,
+    },
     /// The user's read seq of a channel moved (a `read` op on any of their devices).
     Read {
         /// The channel.

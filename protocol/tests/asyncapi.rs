@@ -43,6 +43,7 @@ fn every_event() -> Vec<ServerEvent> {
         },
         ServerEvent::Message(message),
         ServerEvent::Pong {},
+        ServerEvent::Hidden { channel: 1, seq: 1 },
         ServerEvent::Read { channel: 1, seq: 1 },
         ServerEvent::Typing {
             channel: 1,
@@ -69,6 +70,7 @@ fn every_event() -> Vec<ServerEvent> {
             | ServerEvent::Ack { .. }
             | ServerEvent::Message(_)
             | ServerEvent::Pong {}
+            | ServerEvent::Hidden { .. }
             | ServerEvent::Read { .. }
             | ServerEvent::Typing { .. }
             | ServerEvent::Presence(_)
@@ -101,6 +103,8 @@ fn every_system_event() -> Vec<SystemEvent> {
             edit: 1,
         },
         SystemEvent::MessageDeleted { seq: 1 },
+        SystemEvent::MessagePinned { seq: 1 },
+        SystemEvent::MessageUnpinned { seq: 1 },
         SystemEvent::ReactionAdded {
             seq: 1,
             emoji: "👍".into(),
@@ -120,6 +124,8 @@ fn every_system_event() -> Vec<SystemEvent> {
             | SystemEvent::RoleChanged { .. }
             | SystemEvent::MessageEdited { .. }
             | SystemEvent::MessageDeleted { .. }
+            | SystemEvent::MessagePinned { .. }
+            | SystemEvent::MessageUnpinned { .. }
             | SystemEvent::ReactionAdded { .. }
             | SystemEvent::ReactionRemoved { .. } => {}
         }

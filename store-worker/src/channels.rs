@@ -4,13 +4,13 @@ use std::collections::{HashMap, HashSet};
 
 use natter_protocol::http::{
     Channel, ChannelKind, ChannelList, ChannelSummary, HistoryPage, Member, MemberList,
-    MessageEdits, MessagePreview, MessageVersion, Role,
+    MessageEdits, MessagePreview, MessageVersion, PinList, Role,
 };
 use natter_protocol::internal::{
     ChannelListReq, ChannelReq, ContactsReq, DmOpenReq, HistoryReq, Members, MembersReq,
     MessageReq, RpcReply, USERS_ADDABLE_MAX, UsersAddableReq,
 };
-use natter_protocol::ws::{MessageEvent, SystemEvent};
+use natter_protocol::ws::{MessageEvent, ServerEvent, SystemEvent};
 use natter_protocol::{ApiError, ErrorCode, limits};
 use natter_store::{ScanRange, StoreError, WriteBatch, keys};
 
@@ -215,6 +215,9 @@ pub(crate) async fn history(w: &Worker, req: HistoryReq) -> RpcReply<HistoryPage
     crate::quotes::resolve(w.store.as_ref(), req.channel_id, &mut messages)
         .await
         .map_err(store_err)?;
+    hide_for(w, req.user_id, req.channel_id, &mut messages)
+        .await
+        .map_err(store_err)?;
     Ok(HistoryPage {
         channel: req.channel_id,
         messages,
@@ -288,6 +291,104 @@ pub(crate) async fn edits(w: &Worker, req: MessageReq) -> RpcReply<MessageEdits>
         message: rec.into_event(req.channel_id, req.seq),
         versions,
     })
+}
+
+/// Deletes a message for one user: a row of their own, and a `hidden` event to all
+/// their devices. Not a channel event: nobody else sees a change.
+pub(crate) async fn hide(w: &Worker, req: MessageReq) -> RpcReply<()> {
+    visible_message(w, &req).await?;
+    let batch = tables::HIDDEN.put(
+        WriteBatch::new(),
+        &(req.user_id, req.channel_id, req.seq),
+        &now_ms(),
+    );
+    w.store.write(batch).await.map_err(store_err)?;
+    let event = ServerEvent::Hidden {
+        channel: req.channel_id,
+        seq: req.seq,
+    };
+    w.fanout.to_user(req.user_id, &event, "hidden").await;
+    Ok(())
+}
+
+/// Blanks what `user` deleted for themselves among `messages` (of `channel`), and
+/// the changes to those messages, keeping their seqs in place.
+async fn hide_for(
+    w: &Worker,
+    user: u64,
+    channel: u64,
+    messages: &mut [MessageEvent],
+) -> Result<(), StoreError> {
+    let (Some(first), Some(last)) = (messages.first(), messages.last()) else {
+        return Ok(());
+    };
+    // Changes may target messages older than the page.
+    let low = messages
+        .iter()
+        .filter_map(|m| m.system.as_ref().and_then(SystemEvent::target))
+        .fold(first.seq, u64::min);
+    let range = ScanRange::between(
+        keys::hidden(user, channel, low),
+        keys::hidden(user, channel, last.seq.saturating_add(1)),
+    );
+    let rows = w.store.scan(range, HIDDEN_SCAN_LIMIT).await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let hidden: HashSet<u64> = rows
+        .iter()
+        .filter_map(|(k, _)| keys::trailing_u64(k))
+        .collect();
+    for m in messages.iter_mut() {
+        let target = m.system.as_ref().and_then(SystemEvent::target);
+        if hidden.contains(&m.seq) || target.is_some_and(|t| hidden.contains(&t)) {
+            *m = MessageEvent {
+                channel: m.channel,
+                seq: m.seq,
+                message_id: m.message_id,
+                sender: m.sender,
+                sent_at: m.sent_at,
+                hidden: true,
+                ..MessageEvent::default()
+            };
+        }
+    }
+    Ok(())
+}
+
+/// Most hidden rows read for one page (a page holds at most 200 messages, and the
+/// changes on it may reach back further).
+const HIDDEN_SCAN_LIMIT: usize = 10_000;
+
+/// A channel's pinned messages as they now stand, the latest pin first (members).
+pub(crate) async fn pins(w: &Worker, req: ChannelReq) -> RpcReply<PinList> {
+    if !is_member(w, req.channel_id, req.user_id).await? {
+        return Err(not_member());
+    }
+    let store = w.store.as_ref();
+    let pinned = tables::PINS
+        .get(store, &req.channel_id)
+        .await
+        .map_err(store_err)?
+        .unwrap_or_default();
+    let keys: Vec<(u64, u64)> = pinned
+        .iter()
+        .rev()
+        .map(|(s, _, _)| (req.channel_id, *s))
+        .collect();
+    let found = tables::MESSAGE
+        .get_many(store, &keys)
+        .await
+        .map_err(store_err)?;
+    let mut pins: Vec<MessageEvent> = keys
+        .iter()
+        .zip(found)
+        .filter_map(|((c, s), rec)| rec.map(|r| r.into_event(*c, *s)))
+        .collect();
+    crate::quotes::resolve(store, req.channel_id, &mut pins)
+        .await
+        .map_err(store_err)?;
+    Ok(PinList { pins })
 }
 
 /// One channel, for a current member.

@@ -102,6 +102,9 @@ pub(crate) struct MessageRecord {
     /// Reactions: emoji and who, in the order each emoji was first added.
     #[serde(default)]
     pub reactions: Vec<(String, Vec<u64>)>,
+    /// Pinned in its channel: (by, at).
+    #[serde(default)]
+    pub pinned: Option<(u64, u64)>,
     /// The seq of the message of the channel it replies to.
     #[serde(default)]
     pub reply_to: Option<u64>,
@@ -135,12 +138,16 @@ impl MessageRecord {
                     users,
                 })
                 .collect(),
+            pinned: self
+                .pinned
+                .map(|(by, at)| natter_protocol::ws::Pinned { by, at }),
             // Filled in by `crate::quotes` (the replied-to message as it now stands).
             reply_to: self.reply_to.map(|seq| natter_protocol::ws::Quote {
                 seq,
                 ..Default::default()
             }),
             forwarded: self.forwarded,
+            hidden: false,
         }
     }
 

@@ -122,6 +122,11 @@ pub(crate) const MUTE: Table<(u64, u64), u64> = Table::new(|&(u, c)| keys::mute(
 /// migrate it).
 pub(crate) const LEGACY_PARTITION_APPLIED: Table<u32, u64> =
     Table::new(|p| keys::partition_applied(*p));
+/// A channel's pinned messages, in pin order: (seq, by, at).
+pub(crate) const PINS: Table<u64, Vec<(u64, u64, u64)>> = Table::new(|c| keys::pins(*c));
+/// Messages a user deleted for themselves: (user, channel, seq) → when.
+pub(crate) const HIDDEN: Table<(u64, u64, u64), u64> =
+    Table::new(|&(u, c, s)| keys::hidden(u, c, s));
 /// A user's devices: (user, device).
 pub(crate) const DEVICE: Table<(u64, String), DeviceRecord> =
     Table::new(|(u, d)| keys::device(*u, d));

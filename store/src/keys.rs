@@ -67,6 +67,10 @@ pub const TAG_MUTE: u8 = 0x0F;
 pub const TAG_LOG_APPLIED: u8 = 0x10;
 /// Tag of applied channel commands and their outcomes: `command(cid, id)`.
 pub const TAG_COMMAND: u8 = 0x11;
+/// Tag of a channel's pinned messages: `pins(cid)`.
+pub const TAG_PINS: u8 = 0x12;
+/// Tag of messages a user deleted for themselves: `hidden(uid, cid, seq)`.
+pub const TAG_HIDDEN: u8 = 0x13;
 
 fn tagged(tag: u8, capacity: usize) -> Vec<u8> {
     let mut k = Vec::with_capacity(1 + capacity);
@@ -227,6 +231,23 @@ pub fn devices_of(uid: u64) -> Vec<u8> {
 /// Key marking channel `cid` muted by `uid`.
 pub fn mute(uid: u64, cid: u64) -> Vec<u8> {
     tag_u64_u64(TAG_MUTE, uid, cid)
+}
+
+/// Key of a channel's pinned messages (one row: the list).
+pub fn pins(cid: u64) -> Vec<u8> {
+    tag_u64(TAG_PINS, cid)
+}
+
+/// Key of a message `uid` deleted for themselves.
+pub fn hidden(uid: u64, cid: u64, seq: u64) -> Vec<u8> {
+    let mut k = tag_u64_u64(TAG_HIDDEN, uid, cid);
+    k.extend_from_slice(&seq.to_be_bytes());
+    k
+}
+
+/// Prefix of the messages `uid` hid in `cid`, ordered by seq.
+pub fn hidden_in(uid: u64, cid: u64) -> Vec<u8> {
+    tag_u64_u64(TAG_HIDDEN, uid, cid)
 }
 
 /// The last 8 bytes of `key` as a big-endian u64 (cid of a user_channel key,

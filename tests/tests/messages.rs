@@ -328,3 +328,97 @@ async fn replies_quote_the_current_state_and_forwards_copy_what_the_sender_may_r
     let one = bob.message(dm.id, r.seq).await.expect("one message");
     assert!(one.reply_to.is_some_and(|q| q.deleted));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pins_follow_roles_and_hiding_a_message_is_for_oneself_only() {
+    let sys = System::start(BIN, 1).await;
+    let c = sys.client(0);
+    let (alice, _) = user(&c, "alice").await;
+    let (bob, bob_id) = user(&c, "bob").await;
+    let (carol, carol_id) = user(&c, "carol").await;
+    let (dave, _) = user(&c, "dave").await;
+    let g = alice
+        .create_group("g", &[bob_id, carol_id])
+        .await
+        .expect("group");
+    alice
+        .set_role(g.id, carol_id, Role::Admin)
+        .await
+        .expect("admin");
+    let (mut a, _) = Device::connect(&alice, "a").await;
+    let (mut b1, _) = Device::connect(&bob, "b1").await;
+    let (mut b2, _) = Device::connect(&bob, "b2").await;
+    a.send(g.id, "m1", "first").await;
+    a.send(g.id, "m2", "second").await;
+    let sent = a.messages(2).await;
+    let (s1, s2) = (sent[0].seq, sent[1].seq);
+    b1.messages(2).await;
+    b2.messages(2).await;
+
+    // Pins: owners and admins only, listed latest first, a repeat changes nothing.
+    assert_eq!(code(bob.pin(g.id, s1, true).await), ErrorCode::Forbidden);
+    let m = carol.pin(g.id, s1, true).await.expect("admin pins");
+    assert_eq!(m.pinned.map(|p| p.by), Some(carol_id));
+    assert_eq!(
+        change(&mut a, s2 + 1).await,
+        SystemEvent::MessagePinned { seq: s1 }
+    );
+    alice.pin(g.id, s2, true).await.expect("owner pins");
+    alice.pin(g.id, s2, true).await.expect("repeat");
+    assert_eq!(head(&alice, g.id).await, s2 + 2);
+    let pins = |c: &Client| {
+        let c = c.clone();
+        async move {
+            c.pins(g.id)
+                .await
+                .expect("pins")
+                .pins
+                .iter()
+                .map(|m| m.seq)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(pins(&bob).await, vec![s2, s1]);
+    assert_eq!(code(dave.pins(g.id).await), ErrorCode::NotAMember);
+    alice.pin(g.id, s2, false).await.expect("unpin");
+    assert_eq!(pins(&bob).await, vec![s1]);
+    // A deleted message leaves the list.
+    alice.delete_message(g.id, s1).await.expect("delete");
+    assert!(pins(&bob).await.is_empty());
+
+    // Hiding: every device of the hider hears of it; nobody else sees a change.
+    bob.hide(g.id, s2).await.expect("hide");
+    for d in [&mut b1, &mut b2] {
+        let (_, at) = d
+            .wait_for(|e| match e {
+                ServerEvent::Hidden { channel, seq } if *channel == g.id => Some(*seq),
+                _ => None,
+            })
+            .await;
+        assert_eq!(at, s2);
+    }
+    alice
+        .edit_message(g.id, s2, "second, edited")
+        .await
+        .expect("edit");
+    let bobs = bob.full_history(g.id).await.expect("bob's history");
+    let alices = alice.full_history(g.id).await.expect("alice's history");
+    assert_eq!(
+        bobs.iter().map(|m| m.seq).collect::<Vec<_>>(),
+        alices.iter().map(|m| m.seq).collect::<Vec<_>>(),
+        "hidden messages keep their place: no gap to chase"
+    );
+    let hidden: Vec<u64> = bobs.iter().filter(|m| m.hidden).map(|m| m.seq).collect();
+    // The message and every change to it (pin, unpin, edit); nothing else.
+    let about_s2: Vec<u64> = alices
+        .iter()
+        .filter(|m| m.seq == s2 || m.system.as_ref().and_then(SystemEvent::target) == Some(s2))
+        .map(|m| m.seq)
+        .collect();
+    assert_eq!(about_s2.len(), 4);
+    assert_eq!(hidden, about_s2);
+    assert!(!serde_json::to_string(&bobs).unwrap().contains("second"));
+    assert!(alices.iter().all(|m| !m.hidden));
+    assert_eq!(code(dave.hide(g.id, s2).await), ErrorCode::NotAMember);
+    assert_eq!(code(bob.hide(g.id, 999).await), ErrorCode::MessageNotFound);
+}

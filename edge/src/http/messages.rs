@@ -1,5 +1,6 @@
 //! One message of a channel: read it, its versions, and change it (edit, delete for
-//! everyone, reactions), each change applied through the channel's partition log.
+//! everyone, reactions, pins), each change applied through the channel's partition
+//! log; and a channel's pinned messages.
 
 use std::sync::Arc;
 
@@ -9,9 +10,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use natter_nats::rpc;
 use natter_protocol::ApiError;
-use natter_protocol::http::{EditRequest, MessageEdits};
+use natter_protocol::http::{EditRequest, MessageEdits, PinList};
 use natter_protocol::ids::IdSchema;
-use natter_protocol::internal::{ChannelAction, MessageReq};
+use natter_protocol::internal::{ChannelAction, ChannelReq, MessageReq};
 use natter_protocol::ws::MessageEvent;
 
 use super::{Caller, HttpResult, answer, json, parse_body, parse_id};
@@ -228,4 +229,126 @@ pub(super) async fn remove_reaction(
         add: false,
     };
     change(&edge, user_id, channel_id, action).await
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/channels/{id}/pins",
+    tag = "messages",
+    summary = "A channel's pinned messages as they now stand, the latest pin first",
+    params(("id" = IdSchema, Path, description = "Channel id (decimal)")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The pinned messages", body = PinList),
+        (status = 400, description = "`bad_request`", body = ApiError),
+        (status = 403, description = "`not_a_member`", body = ApiError),
+    )
+)]
+pub(super) async fn list_pins(
+    State(edge): State<Arc<Edge>>,
+    Caller(user_id): Caller,
+    Path(id): Path<String>,
+) -> HttpResult<Response> {
+    let channel_id = parse_id(&id)?;
+    let req = ChannelReq {
+        user_id,
+        channel_id,
+    };
+    answer(&edge, &rpc::PINS, &req).await
+}
+
+#[utoipa::path(
+    put,
+    path = "/v1/channels/{id}/pins/{seq}",
+    tag = "messages",
+    summary = "Pin a message (a group's owner or admin; either side of a 1:1 channel)",
+    params(
+        ("id" = IdSchema, Path, description = "Channel id (decimal)"),
+        ("seq" = u64, Path, description = "The message's seq"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The message as it now stands (a repeat changes nothing)", body = MessageEvent),
+        (status = 400, description = "`bad_request`", body = ApiError),
+        (status = 403, description = "`not_a_member`, `forbidden`", body = ApiError),
+        (status = 404, description = "`message_not_found`", body = ApiError),
+        (status = 409, description = "`message_deleted`, `too_many_pins` (50 per channel)", body = ApiError),
+        (status = 429, description = "`rate_limited`", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+    )
+)]
+pub(super) async fn pin_message(
+    State(edge): State<Arc<Edge>>,
+    Caller(user_id): Caller,
+    Path((id, seq)): Path<(String, String)>,
+) -> HttpResult<Response> {
+    let (channel_id, seq) = target(&id, &seq)?;
+    change(
+        &edge,
+        user_id,
+        channel_id,
+        ChannelAction::Pin { seq, pin: true },
+    )
+    .await
+}
+
+#[utoipa::path(
+    delete,
+    path = "/v1/channels/{id}/pins/{seq}",
+    tag = "messages",
+    summary = "Unpin a message",
+    params(
+        ("id" = IdSchema, Path, description = "Channel id (decimal)"),
+        ("seq" = u64, Path, description = "The message's seq"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The message as it now stands (a repeat changes nothing)", body = MessageEvent),
+        (status = 400, description = "`bad_request`", body = ApiError),
+        (status = 403, description = "`not_a_member`, `forbidden`", body = ApiError),
+        (status = 404, description = "`message_not_found`", body = ApiError),
+        (status = 409, description = "`message_deleted`", body = ApiError),
+        (status = 429, description = "`rate_limited`", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+    )
+)]
+pub(super) async fn unpin_message(
+    State(edge): State<Arc<Edge>>,
+    Caller(user_id): Caller,
+    Path((id, seq)): Path<(String, String)>,
+) -> HttpResult<Response> {
+    let (channel_id, seq) = target(&id, &seq)?;
+    change(
+        &edge,
+        user_id,
+        channel_id,
+        ChannelAction::Pin { seq, pin: false },
+    )
+    .await
+}
+
+#[utoipa::path(
+    put,
+    path = "/v1/channels/{id}/messages/{seq}/hidden",
+    tag = "messages",
+    summary = "Delete a message for oneself: hidden on all of one's devices (a `hidden` event to each), unchanged for everyone else",
+    params(
+        ("id" = IdSchema, Path, description = "Channel id (decimal)"),
+        ("seq" = u64, Path, description = "The message's seq"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Hidden (a repeat answers the same)"),
+        (status = 400, description = "`bad_request`", body = ApiError),
+        (status = 403, description = "`not_a_member`", body = ApiError),
+        (status = 404, description = "`message_not_found`", body = ApiError),
+        (status = 429, description = "`rate_limited`", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+    )
+)]
+pub(super) async fn hide_message(
+    State(edge): State<Arc<Edge>>,
+    Caller(user_id): Caller,
+    Path((id, seq)): Path<(String, String)>,
+) -> HttpResult<StatusCode> {
+    let (channel_id, seq) = target(&id, &seq)?;
+    crate::commands::hide_message(&edge, user_id, channel_id, seq).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -154,6 +154,24 @@ pub(super) fn change(
     });
 }
 
+/// Deletes a message for this user only; answered by a `hidden` event on each of
+/// the user's devices, or an error (with the op's `op_id`) in this socket's inbox.
+pub(super) fn hide(
+    edge: &Arc<Edge>,
+    user: u64,
+    channel: u64,
+    seq: u64,
+    op_id: Option<String>,
+    inbox: &Arc<Inbox>,
+) {
+    let (edge, inbox) = (edge.clone(), inbox.clone());
+    tokio::spawn(async move {
+        if let Err(e) = crate::commands::hide_message(&edge, user, channel, seq).await {
+            inbox.direct(ServerEvent::op_error(e, op_id));
+        }
+    });
+}
+
 /// Subscribes the socket to the presence of `users`, then queues their current state.
 ///
 /// # Errors
@@ -281,6 +299,27 @@ impl Conn {
                 op_id,
             } => {
                 let action = ChannelAction::Delete { seq };
+                change(
+                    &self.edge,
+                    self.s.user_id,
+                    channel,
+                    action,
+                    op_id,
+                    &self.inbox,
+                );
+            }
+            ClientOp::Hide {
+                channel,
+                seq,
+                op_id,
+            } => hide(&self.edge, self.s.user_id, channel, seq, op_id, &self.inbox),
+            ClientOp::Pin {
+                channel,
+                seq,
+                pin,
+                op_id,
+            } => {
+                let action = ChannelAction::Pin { seq, pin };
                 change(
                     &self.edge,
                     self.s.user_id,

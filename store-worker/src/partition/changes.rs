@@ -1,4 +1,4 @@
-//! Changes to earlier messages (edit, delete for everyone, reactions) as pure
+//! Changes to earlier messages (edit, delete for everyone, reactions, pins) as pure
 //! functions of the working set and the command, like the group rules.
 //!
 //! Each change rewrites the target's record to its new state (so history shows
@@ -26,6 +26,8 @@ struct Decided {
     target: MessageRecord,
     event: Option<SystemEvent>,
     rewrites: Vec<(u64, MessageRecord)>,
+    /// The channel's pinned list, when it changes.
+    pins: Option<Vec<(u64, u64, u64)>>,
 }
 
 /// Applies an edit, delete or reaction; returns the target as it now stands and
@@ -90,6 +92,10 @@ pub(crate) fn apply(
         out.rows = tables::MESSAGE.put(std::mem::take(&mut out.rows), &(cid, s), &rec);
         w.messages.insert((cid, s), Some(rec));
     }
+    if let Some(pins) = decided.pins {
+        out.rows = tables::PINS.put(std::mem::take(&mut out.rows), &cid, &pins);
+        w.pins.insert(cid, pins);
+    }
     // Acting in a channel one had read keeps it read.
     let read = w.reads.get(&(c.user_id, cid)).copied().unwrap_or(0);
     if read >= old_head {
@@ -130,7 +136,9 @@ fn decide(
         target,
         event: None,
         rewrites: Vec::new(),
+        pins: None,
     };
+    let pins = w.pins.get(&cid).cloned().unwrap_or_default();
     if target.deleted.is_some() {
         // Deleting twice is a retry; anything else on a tombstone is refused.
         return match c.action {
@@ -173,6 +181,7 @@ fn decide(
                     edit: edits + 1,
                 }),
                 rewrites: Vec::new(),
+                pins: None,
             })
         }
         ChannelAction::Delete { .. } => {
@@ -200,10 +209,17 @@ fn decide(
             target.edited_at = None;
             target.reactions.clear();
             target.deleted = Some((c.user_id, c.at_ms));
+            // A deleted message leaves the pinned list without an event of its own.
+            let pins = target.pinned.take().map(|_| {
+                let mut pins = pins;
+                pins.retain(|(s, _, _)| *s != seq);
+                pins
+            });
             Ok(Decided {
                 target,
                 event: Some(SystemEvent::MessageDeleted { seq }),
                 rewrites,
+                pins,
             })
         }
         ChannelAction::React { emoji, add, .. } => {
@@ -249,6 +265,46 @@ fn decide(
                 target,
                 event: Some(event),
                 rewrites: Vec::new(),
+                pins: None,
+            })
+        }
+        ChannelAction::Pin { pin, .. } => {
+            if group && !matches!(role, Role::Owner | Role::Admin) {
+                return Err(ApiError::new(
+                    ErrorCode::Forbidden,
+                    "only a group's owner or admins pin messages",
+                ));
+            }
+            if *pin == target.pinned.is_some() {
+                return Ok(unchanged(target));
+            }
+            let mut pins = pins;
+            if *pin {
+                if pins.len() >= limits::MAX_PINS_PER_CHANNEL {
+                    return Err(ApiError::new(
+                        ErrorCode::TooManyPins,
+                        format!(
+                            "a channel has at most {} pinned messages",
+                            limits::MAX_PINS_PER_CHANNEL
+                        ),
+                    ));
+                }
+                target.pinned = Some((c.user_id, c.at_ms));
+                pins.push((seq, c.user_id, c.at_ms));
+            } else {
+                target.pinned = None;
+                pins.retain(|(s, _, _)| *s != seq);
+            }
+            let event = if *pin {
+                SystemEvent::MessagePinned { seq }
+            } else {
+                SystemEvent::MessageUnpinned { seq }
+            };
+            Ok(Decided {
+                target,
+                event: Some(event),
+                rewrites: Vec::new(),
+                pins: Some(pins),
             })
         }
         _ => Err(ApiError::new(ErrorCode::Internal, "not a message change")),
@@ -419,6 +475,35 @@ mod tests {
         assert_eq!(e.code, ErrorCode::TooManyReactions);
         // An emoji already there still takes more users.
         run(&mut w, 3, 100, react("👍", true)).expect("existing emoji");
+    }
+
+    #[test]
+    fn pins_are_for_group_admins_and_capped_and_a_deletion_unpins() {
+        let mut w = working();
+        let pin = |pin| ChannelAction::Pin { seq: 1, pin };
+        let e = run(&mut w, 3, 1, pin(true)).expect_err("a plain member");
+        assert_eq!(e.code, ErrorCode::Forbidden);
+        let (m, seq) = run(&mut w, 2, 2, pin(true)).expect("an admin");
+        assert!(m.pinned.is_some() && seq > 0);
+        assert_eq!(run(&mut w, 1, 3, pin(true)).expect("repeat").1, 0);
+        // The list is full of other messages: no room for one more.
+        let full: Vec<(u64, u64, u64)> = (100..100 + limits::MAX_PINS_PER_CHANNEL as u64)
+            .map(|s| (s, 1, 1))
+            .collect();
+        w.pins.insert(G, full.clone());
+        run(&mut w, 1, 4, pin(false)).expect("unpin");
+        assert_eq!(
+            w.pins[&G], full,
+            "unpinning a message not listed keeps the rest"
+        );
+        let e = run(&mut w, 1, 5, pin(true)).expect_err("full");
+        assert_eq!(e.code, ErrorCode::TooManyPins);
+        w.pins.insert(G, vec![(1, 2, 50)]);
+        if let Some(Some(rec)) = w.messages.get_mut(&(G, 1)) {
+            rec.pinned = Some((2, 50));
+        }
+        run(&mut w, 3, 6, ChannelAction::Delete { seq: 1 }).expect("author deletes");
+        assert!(w.pins[&G].is_empty());
     }
 
     #[test]

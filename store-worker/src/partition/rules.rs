@@ -193,7 +193,8 @@ pub(crate) fn change(
         | ChannelAction::Read { .. }
         | ChannelAction::Edit { .. }
         | ChannelAction::Delete { .. }
-        | ChannelAction::React { .. } => {
+        | ChannelAction::React { .. }
+        | ChannelAction::Pin { .. } => {
             return Err(ApiError::new(ErrorCode::BadRequest, "unexpected action"));
         }
         ChannelAction::Rename { name } => {

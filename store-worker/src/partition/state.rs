@@ -96,6 +96,8 @@ pub(crate) struct Working {
     /// (`None`: no such row yet).
     /// Not cached between batches: changes are rare next to sends.
     pub(crate) messages: HashMap<(u64, u64), Option<MessageRecord>>,
+    /// Pinned messages of channels the batch pins in or deletes from: (seq, by, at).
+    pub(crate) pins: HashMap<u64, Vec<(u64, u64, u64)>>,
 }
 
 impl State {
@@ -351,6 +353,30 @@ async fn take_messages(
     if !edits.is_empty() {
         let found = tables::MESSAGE.get_many(store, &edits).await?;
         w.messages.extend(edits.into_iter().zip(found));
+    }
+    let mut pinning: Vec<u64> = entries
+        .iter()
+        .filter_map(|e| match e {
+            LogEntry::Command(c)
+                if matches!(
+                    c.action,
+                    ChannelAction::Pin { .. } | ChannelAction::Delete { .. }
+                ) =>
+            {
+                Some(c.channel_id)
+            }
+            _ => None,
+        })
+        .collect();
+    pinning.sort_unstable();
+    pinning.dedup();
+    if !pinning.is_empty() {
+        let found = tables::PINS.get_many(store, &pinning).await?;
+        w.pins.extend(
+            pinning
+                .into_iter()
+                .zip(found.into_iter().map(Option::unwrap_or_default)),
+        );
     }
     Ok(())
 }
