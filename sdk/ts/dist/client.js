@@ -33,10 +33,17 @@ export function usableWsUrl(wsUrl, baseUrl) {
         scheme = 'wss';
     return `${scheme}://${host}${rest}`;
 }
-/** A history message in the WebSocket's shape (history gives `system: null` for plain messages). */
+/**
+ * A history message in the WebSocket's shape: the OpenAPI types allow `null` for
+ * every absent optional field (`system`, `deleted`, `pinned`, …), which the server
+ * leaves out; drop any that come.
+ */
 function fromHistory(x) {
-    const { system, ...rest } = x;
-    return system ? { ...rest, system } : rest;
+    const out = {};
+    for (const [k, v] of Object.entries(x))
+        if (v !== null)
+            out[k] = v;
+    return out;
 }
 /**
  * A Natter client: the HTTP API as typed calls, and one WebSocket kept connected

@@ -150,10 +150,15 @@ export function usableWsUrl(wsUrl: string, baseUrl: string): string {
   return `${scheme}://${host}${rest}`;
 }
 
-/** A history message in the WebSocket's shape (history gives `system: null` for plain messages). */
+/**
+ * A history message in the WebSocket's shape: the OpenAPI types allow `null` for
+ * every absent optional field (`system`, `deleted`, `pinned`, …), which the server
+ * leaves out; drop any that come.
+ */
 function fromHistory(x: HistoryPage['messages'][number]): Message {
-  const { system, ...rest } = x;
-  return system ? { ...rest, system } : rest;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(x)) if (v !== null) out[k] = v;
+  return out as Message;
 }
 
 interface Pending {

@@ -15,17 +15,35 @@ export interface components {
             op: "ack";
             seq: components["schemas"]["Seq"];
         };
+        DeleteOp: {
+            channel: components["schemas"]["Id"];
+            /** @constant */
+            op: "delete";
+            op_id?: components["schemas"]["OpId"];
+            seq: components["schemas"]["Seq"];
+        };
+        EditOp: {
+            channel: components["schemas"]["Id"];
+            /** @constant */
+            op: "edit";
+            op_id?: components["schemas"]["OpId"];
+            seq: components["schemas"]["Seq"];
+            /** @description The new text (the rules of a send's text). */
+            text: string;
+        };
         /**
          * @description Stable error codes (docs/protocol.md, "Errors"); `x-ws-errors` says which op can get which.
          * @enum {string}
          */
-        ErrorCode: "bad_request" | "invalid_frame" | "unknown_op" | "frame_too_large" | "message_empty" | "message_too_long" | "invalid_client_msg_id" | "invalid_device_id" | "token_invalid" | "token_expired" | "invalid_credentials" | "invalid_username" | "invalid_password" | "invalid_profile" | "username_taken" | "user_not_found" | "not_a_member" | "cannot_dm_self" | "group_full" | "too_many_channels" | "not_a_group" | "forbidden" | "invalid_group_name" | "presence_limit" | "draining" | "rate_limited" | "not_found" | "unavailable" | "internal";
+        ErrorCode: "bad_request" | "invalid_frame" | "unknown_op" | "frame_too_large" | "message_empty" | "message_too_long" | "invalid_client_msg_id" | "invalid_device_id" | "token_invalid" | "token_expired" | "invalid_credentials" | "invalid_username" | "invalid_password" | "invalid_profile" | "username_taken" | "user_not_found" | "not_a_member" | "cannot_dm_self" | "group_full" | "too_many_channels" | "not_a_group" | "forbidden" | "invalid_group_name" | "presence_limit" | "draining" | "rate_limited" | "not_found" | "message_not_found" | "not_author" | "message_deleted" | "reaction_invalid" | "too_many_reactions" | "too_many_edits" | "too_many_pins" | "unavailable" | "internal";
         ErrorFrame: {
             /** @description The failed send's id, when the op was a send. */
             client_msg_id?: string;
             code: components["schemas"]["ErrorCode"];
             /** @description For humans; may change between versions. */
             message: string;
+            /** @description The failed op's `op_id` (edit, delete, react), when it carried one. */
+            op_id?: string;
             /** @description For `rate_limited`: wait this long. */
             retry_after_ms?: number;
             /** @constant */
@@ -42,13 +60,58 @@ export interface components {
             type: "hello";
             user_id: components["schemas"]["Id"];
         };
+        HiddenFrame: {
+            channel: components["schemas"]["Id"];
+            seq: components["schemas"]["Seq"];
+            /** @constant */
+            type: "hidden";
+        };
+        HideOp: {
+            channel: components["schemas"]["Id"];
+            /** @constant */
+            op: "hide";
+            op_id?: components["schemas"]["OpId"];
+            seq: components["schemas"]["Seq"];
+        };
         /** @description A u64 id as a decimal string (a non-negative integer is accepted on input). */
         Id: string;
         MessageEvent: {
             channel: components["schemas"]["Id"];
             /** @description Empty for system events. */
             client_msg_id: string;
+            /** @description Set once deleted for everyone: the text is empty, reactions and edits are gone. */
+            deleted?: {
+                at: number;
+                by: components["schemas"]["Id"];
+            };
+            /** @description When the text was last edited; absent if never. */
+            edited_at?: number;
+            /** @description How many times the text was edited; absent if never. */
+            edits?: number;
+            /** @description A forwarded copy of another message. */
+            forwarded?: boolean;
+            /** @description The reader deleted it (or the message a change targets) for themselves: show nothing, keep the seq. */
+            hidden?: boolean;
             message_id: components["schemas"]["Id"];
+            /** @description Set while pinned in its channel. */
+            pinned?: {
+                at: number;
+                by: components["schemas"]["Id"];
+            };
+            /** @description Reactions in the order each emoji was first added (absent when none). */
+            reactions?: {
+                count: number;
+                emoji: string;
+                users: components["schemas"]["Id"][];
+            }[];
+            /** @description For a reply: the replied-to message as it now stands (no text once deleted). */
+            reply_to?: {
+                deleted?: boolean;
+                /** @description The first 100 characters of its current text. */
+                preview: string;
+                sender: components["schemas"]["Id"];
+                seq: components["schemas"]["Seq"];
+            };
             sender: components["schemas"]["Id"];
             sent_at: number;
             seq: components["schemas"]["Seq"];
@@ -60,9 +123,20 @@ export interface components {
             /** @constant */
             type: "message";
         } & components["schemas"]["MessageEvent"];
+        /** @description Chosen by the client; echoed in the `error` frame if the op fails (success shows as the channel's event). */
+        OpId: string;
         PingOp: {
             /** @constant */
             op: "ping";
+        };
+        PinOp: {
+            channel: components["schemas"]["Id"];
+            /** @constant */
+            op: "pin";
+            op_id?: components["schemas"]["OpId"];
+            /** @description true pins, false unpins. */
+            pin: boolean;
+            seq: components["schemas"]["Seq"];
         };
         PongFrame: {
             /** @constant */
@@ -89,6 +163,17 @@ export interface components {
             op: "presence_unsubscribe";
             users: components["schemas"]["Id"][];
         };
+        ReactOp: {
+            /** @description true adds the caller's reaction, false takes it back. */
+            add: boolean;
+            channel: components["schemas"]["Id"];
+            /** @description Exactly one emoji (stored in its canonical form, so `❤` and `❤️` are one reaction). */
+            emoji: string;
+            /** @constant */
+            op: "react";
+            op_id?: components["schemas"]["OpId"];
+            seq: components["schemas"]["Seq"];
+        };
         ReadFrame: {
             channel: components["schemas"]["Id"];
             seq: components["schemas"]["Seq"];
@@ -111,10 +196,17 @@ export interface components {
             channel: components["schemas"]["Id"];
             /** @description Chosen by the client, unique per sender; resending it never creates a second message. */
             client_msg_id: string;
+            /** @description Send a copy of this message (the sender must be a member of both channels) instead of a text. */
+            forward?: {
+                channel: components["schemas"]["Id"];
+                seq: components["schemas"]["Seq"];
+            };
             /** @constant */
             op: "send";
-            /** @description 1 to 99,999 Unicode scalar values. */
-            text: string;
+            /** @description Reply to the message at this seq of the same channel. */
+            reply_to?: components["schemas"]["Seq"];
+            /** @description 1 to 99,999 Unicode scalar values; absent or empty for a forward. */
+            text?: string;
         };
         /** @description Position in a channel (1, 2, 3, ... without gaps). */
         Seq: number;
@@ -126,7 +218,13 @@ export interface components {
             /** @constant */
             type: "synced";
         };
-        /** @description A group change, kept in history as a seq'd message (`sender` is who acted). */
+        /**
+         * @description A group change or a change to an earlier message, kept in history as a seq'd
+         *     message (`sender` is who acted). A change to a message (`seq` names it) carries
+         *     what a client needs to update the copy it shows; history already shows the
+         *     message in its current state, so an `message_edited` whose `edit` is not above
+         *     the message's `edits` is skipped, and nothing is applied to a deleted message.
+         */
         SystemEvent: {
             /** @constant */
             kind: "group_created";
@@ -154,6 +252,36 @@ export interface components {
             /** @enum {string} */
             role: "owner" | "admin" | "member";
             user: components["schemas"]["Id"];
+        } | {
+            /** @description Which edit this is (1 for the first). */
+            edit: number;
+            /** @constant */
+            kind: "message_edited";
+            seq: components["schemas"]["Seq"];
+            /** @description The new text (empty once the message is deleted). */
+            text: string;
+        } | {
+            /** @constant */
+            kind: "message_deleted";
+            seq: components["schemas"]["Seq"];
+        } | {
+            /** @constant */
+            kind: "message_pinned";
+            seq: components["schemas"]["Seq"];
+        } | {
+            /** @constant */
+            kind: "message_unpinned";
+            seq: components["schemas"]["Seq"];
+        } | {
+            emoji: string;
+            /** @constant */
+            kind: "reaction_added";
+            seq: components["schemas"]["Seq"];
+        } | {
+            emoji: string;
+            /** @constant */
+            kind: "reaction_removed";
+            seq: components["schemas"]["Seq"];
         };
         TypingFrame: {
             channel: components["schemas"]["Id"];
