@@ -15,6 +15,7 @@ const SHELL = [
   '/sdk/index.js',
   '/sdk/client.js',
   '/sdk/cache.js',
+  '/sdk/changes.js',
   '/sdk/emitter.js',
   '/sdk/errors.js',
   '/sdk/http.js',

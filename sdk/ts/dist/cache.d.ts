@@ -9,7 +9,10 @@ export interface CachedState {
     channels: ChannelSummary[];
     /**
      * The latest messages of the channels whose latest history page was read most
-     * recently, in seq order and without gaps (the newest of each channel last).
+     * recently, in seq order and without gaps (the newest of each channel last), in
+     * their current state: the change events that came since are applied to them
+     * (and kept, at their seqs), and what the user deleted for themselves is a
+     * placeholder (`hidden`).
      */
     messages: Record<Id, Message[]>;
     /** When the state was last written (ms since the epoch). */
@@ -62,6 +65,8 @@ export declare class Snapshot {
     latestPage(channel: Id, messages: Message[]): void;
     /** A message delivered to the app (once, in seq order per channel). */
     onMessage(m: Message): void;
+    /** The user deleted the message at `seq` for themselves (on any device). */
+    onHidden(channel: Id, seq: number): void;
     /** The user read a channel up to `seq` (on any device). */
     onRead(channel: Id, seq: number): void;
     /** A copy of the state (callers may change it freely). */

@@ -1,3 +1,7 @@
+// The local cache behind `client.cached()`: what an app needs to draw its first
+// screen before (or without) a connection. Pure rules over plain data; the client
+// reads and writes the storage keys this module names.
+import { applyChange, changeTarget, hiddenPlaceholder } from './changes.js';
 export const DEFAULT_CACHE_LIMITS = { channels: 500, conversations: 10, messages: 50, chars: 100_000 };
 /** Storage keys (under the client's prefix): the index, and one per cached conversation. */
 export const CACHE_KEY = 'cache';
@@ -134,9 +138,22 @@ export class Snapshot {
         // The tail stays without gaps: after one, it starts again from this message.
         if (tail.length && m.seq !== top + 1)
             tail.length = 0;
+        // A change to a message (or a reply's quote) of the tail: kept in its current state.
+        if (changeTarget(m) !== undefined)
+            for (let i = 0; i < tail.length; i++)
+                tail[i] = applyChange(tail[i], m);
         tail.push(m);
         this.trimConversation(m.channel);
         this.dirtyChannels.add(m.channel);
+    }
+    /** The user deleted the message at `seq` for themselves (on any device). */
+    onHidden(channel, seq) {
+        const tail = this.conversations.get(channel);
+        const i = tail ? tail.findIndex((m) => m.seq === seq) : -1;
+        if (!tail || i < 0 || tail[i].hidden)
+            return;
+        tail[i] = hiddenPlaceholder(tail[i]);
+        this.dirtyChannels.add(channel);
     }
     /** The user read a channel up to `seq` (on any device). */
     onRead(channel, seq) {

@@ -3,7 +3,7 @@ import { Emitter } from './emitter.js';
 import { NatterError } from './errors.js';
 import { Http, type FetchLike } from './http.js';
 import { type KeyValueStore } from './storage.js';
-import type { AuthResponse, Channel, ChannelList, ChannelSummary, DeviceInfo, DeviceList, DiscoverResponse, HelloFrame, HistoryPage, Id, MemberList, Message, Presence, Profile, ReadFrame, RegisterPushRequest, SyncedFrame, TypingFrame, UpdateProfileRequest, UserList, VersionResponse } from './types.js';
+import type { AuthResponse, Channel, ChangeOp, ChannelList, ChannelSummary, DeviceInfo, DeviceList, DiscoverResponse, HelloFrame, HistoryPage, Id, MemberList, Message, MessageEdits, PinList, Presence, Profile, ReadFrame, RegisterPushRequest, SyncedFrame, TypingFrame, UpdateProfileRequest, UserList, VersionResponse } from './types.js';
 /** The protocol version this SDK speaks (`hello.protocol`, `GET /v1/version`). */
 export declare const PROTOCOL_VERSION = 1;
 /** The part of a WebSocket the SDK uses: the browser's, React Native's and `ws`'s all fit. */
@@ -27,8 +27,16 @@ export type ConnectionState = 'idle' | 'connecting' | 'syncing' | 'live' | 'offl
 export interface OutboxEntry {
     channel: Id;
     client_msg_id: string;
+    /** Empty for a forward. */
     text: string;
     created_at: number;
+    /** A reply: the seq of the replied-to message in the same channel. */
+    reply_to?: number;
+    /** A forward: the message copied. */
+    forward?: {
+        channel: Id;
+        seq: number;
+    };
 }
 export interface NatterClientOptions {
     /** The edge's HTTP origin, e.g. `https://chat.example` or `http://127.0.0.1:8080`. */
@@ -86,8 +94,20 @@ export interface NatterEvents {
     hello: HelloFrame;
     synced: Omit<SyncedFrame, 'type'>;
     state: ConnectionState;
-    /** An error frame not tied to a send, or a fatal error (then state is `stopped`). */
+    /**
+     * An error frame not tied to a send (a refused `sendChangeOp` carries its `opId`),
+     * or a fatal error (then state is `stopped`).
+     */
     error: NatterError;
+    /**
+     * The user deleted a message for themselves (on this device or another): show
+     * nothing of it (`hiddenPlaceholder` gives what to keep), and drop the change
+     * events that still come for it.
+     */
+    hidden: {
+        channel: Id;
+        seq: number;
+    };
     /** A message dropped because its seq was already seen (duplicate from a catch-up). */
     duplicate: Message;
     /**
@@ -99,6 +119,11 @@ export interface NatterEvents {
 export interface SendOptions {
     /** Your own id for the send (default: a random one). Resending it never duplicates. */
     clientMsgId?: string;
+    /**
+     * Makes the send a reply to the message at this seq of the same channel (kept only
+     * if that seq holds a message). The stored message carries `reply_to`, its quote.
+     */
+    replyTo?: number;
 }
 /** A fresh client_msg_id (what `send()` uses when given none). */
 export declare function newClientMsgId(): string;
@@ -224,6 +249,34 @@ export declare class NatterClient extends Emitter<NatterEvents> {
         before?: number;
         limit?: number;
     }): Promise<HistoryPage>;
+    /** One message as it now stands (edited text, tombstone, reactions, pin, quote). */
+    message(channel: Id, seq: number): Promise<Message>;
+    /** A message's versions: the original text first, the current one last (none once deleted). */
+    messageEdits(channel: Id, seq: number): Promise<MessageEdits>;
+    /**
+     * Edits one's own message (`not_author`, `message_deleted`, `too_many_edits`, …);
+     * resolves with it as it now stands. Every member gets a `message_edited` event.
+     */
+    editMessage(channel: Id, seq: number, text: string): Promise<Message>;
+    /**
+     * Deletes a message for everyone (its author, or a group's owner or admin:
+     * `forbidden` otherwise); resolves with the tombstone (`deleted`, no text).
+     */
+    deleteMessage(channel: Id, seq: number): Promise<Message>;
+    /** Adds (`add`, the default) or takes back the user's reaction with one emoji; resolves with the message as it now stands. */
+    react(channel: Id, seq: number, emoji: string, add?: boolean): Promise<Message>;
+    /**
+     * Pins (`pin`, the default) or unpins a message (a group's owner or admins, or
+     * either side of a 1:1 channel); resolves with it as it now stands.
+     */
+    pin(channel: Id, seq: number, pin?: boolean): Promise<Message>;
+    /** A channel's pinned messages as they now stand, the latest pin first. */
+    pins(channel: Id): Promise<PinList>;
+    /**
+     * Deletes a message for the user only: every device of theirs gets a `hidden`
+     * event (this one too); nobody else sees a difference.
+     */
+    hide(channel: Id, seq: number): Promise<void>;
     mute(id: Id, muted: boolean): Promise<{
         muted: boolean;
     }>;
@@ -292,6 +345,14 @@ export declare class NatterClient extends Emitter<NatterEvents> {
      */
     send(channel: Id, text: string, opts?: SendOptions): Promise<Message>;
     /**
+     * Forwards a copy of the message at `seq` of `fromChannel` to `channel` (the user
+     * must be a member of both). Through the outbox like `send()`; resolves with the
+     * stored copy (`forwarded: true`, the source's text), or rejects with
+     * `message_not_found`, `message_deleted`, `not_a_member`, …
+     */
+    forward(channel: Id, fromChannel: Id, seq: number, opts?: Pick<SendOptions, 'clientMsgId'>): Promise<Message>;
+    private enqueue;
+    /**
      * Waits for a send made before an app restart (still in `pendingSends()`) to come
      * back as a message, or rejects with its error. Call it only for a pending send: one
      * that already came back is not delivered again, so the promise would not settle.
@@ -304,4 +365,13 @@ export declare class NatterClient extends Emitter<NatterEvents> {
     /** Watches users' presence (kept across reconnects): `presence` events. */
     subscribePresence(users: Id[]): void;
     unsubscribePresence(users: Id[]): void;
+    /**
+     * Writes a change op (`edit`, `delete`, `react`, `pin`, `hide`) on the socket, with
+     * an `op_id` (the given one, or a fresh one). Returns the op_id, or undefined when
+     * not connected (nothing was written: ops are not queued). Success shows as the
+     * channel's change event (`hide`: a `hidden` event); a refusal as an `error` event
+     * whose `opId` is this one. The HTTP methods (`editMessage`, …) answer with the
+     * message as it now stands instead: prefer them when the caller waits for the outcome.
+     */
+    sendChangeOp(op: ChangeOp): string | undefined;
 }

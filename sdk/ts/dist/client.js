@@ -45,6 +45,7 @@ function fromHistory(x) {
             out[k] = v;
     return out;
 }
+const messagePath = (channel, seq) => `/v1/channels/${encodeURIComponent(channel)}/messages/${seq}`;
 /**
  * A Natter client: the HTTP API as typed calls, and one WebSocket kept connected
  * (discovery, catch-up, seq dedupe and gap fill, cursor acks, reconnect, outbox).
@@ -374,6 +375,54 @@ export class NatterClient extends Emitter {
         }
         return page;
     }
+    /** One message as it now stands (edited text, tombstone, reactions, pin, quote). */
+    async message(channel, seq) {
+        return fromHistory(await this.http.request('GET', messagePath(channel, seq), { idempotent: true }));
+    }
+    /** A message's versions: the original text first, the current one last (none once deleted). */
+    async messageEdits(channel, seq) {
+        const r = await this.http.request('GET', `${messagePath(channel, seq)}/edits`, { idempotent: true });
+        return { ...r, message: fromHistory(r.message) };
+    }
+    /**
+     * Edits one's own message (`not_author`, `message_deleted`, `too_many_edits`, …);
+     * resolves with it as it now stands. Every member gets a `message_edited` event.
+     */
+    async editMessage(channel, seq, text) {
+        return fromHistory(await this.http.request('PATCH', messagePath(channel, seq), { body: { text }, idempotent: true }));
+    }
+    /**
+     * Deletes a message for everyone (its author, or a group's owner or admin:
+     * `forbidden` otherwise); resolves with the tombstone (`deleted`, no text).
+     */
+    async deleteMessage(channel, seq) {
+        return fromHistory(await this.http.request('DELETE', messagePath(channel, seq), { idempotent: true }));
+    }
+    /** Adds (`add`, the default) or takes back the user's reaction with one emoji; resolves with the message as it now stands. */
+    async react(channel, seq, emoji, add = true) {
+        const path = `${messagePath(channel, seq)}/reactions/${encodeURIComponent(emoji)}`;
+        return fromHistory(await this.http.request(add ? 'PUT' : 'DELETE', path, { idempotent: true }));
+    }
+    /**
+     * Pins (`pin`, the default) or unpins a message (a group's owner or admins, or
+     * either side of a 1:1 channel); resolves with it as it now stands.
+     */
+    async pin(channel, seq, pin = true) {
+        const path = `/v1/channels/${encodeURIComponent(channel)}/pins/${seq}`;
+        return fromHistory(await this.http.request(pin ? 'PUT' : 'DELETE', path, { idempotent: true }));
+    }
+    /** A channel's pinned messages as they now stand, the latest pin first. */
+    async pins(channel) {
+        const r = await this.http.request('GET', `/v1/channels/${encodeURIComponent(channel)}/pins`, { idempotent: true });
+        return { pins: r.pins.map(fromHistory) };
+    }
+    /**
+     * Deletes a message for the user only: every device of theirs gets a `hidden`
+     * event (this one too); nobody else sees a difference.
+     */
+    async hide(channel, seq) {
+        await this.http.request('PUT', `${messagePath(channel, seq)}/hidden`, { idempotent: true });
+    }
     mute(id, muted) {
         return this.http.request('PUT', `/v1/channels/${encodeURIComponent(id)}/mute`, { body: { muted }, idempotent: true });
     }
@@ -644,7 +693,10 @@ export class NatterClient extends Emitter {
     writeSend(e) {
         if (!this.helloed || this.written.has(e.client_msg_id))
             return;
-        if (this.sendOp({ op: 'send', channel: e.channel, client_msg_id: e.client_msg_id, text: e.text })) {
+        const op = e.forward
+            ? { op: 'send', channel: e.channel, client_msg_id: e.client_msg_id, forward: e.forward }
+            : { op: 'send', channel: e.channel, client_msg_id: e.client_msg_id, text: e.text, ...(e.reply_to !== undefined ? { reply_to: e.reply_to } : {}) };
+        if (this.sendOp(op)) {
             this.written.add(e.client_msg_id);
         }
     }
@@ -729,6 +781,11 @@ export class NatterClient extends Emitter {
                     /* closed */
                 }
                 return;
+            case 'hidden':
+                this.snapshot.onHidden(frame.channel, frame.seq);
+                this.cacheChanged();
+                this.emit('hidden', { channel: frame.channel, seq: frame.seq });
+                return;
             case 'pong':
                 return;
             default:
@@ -806,7 +863,7 @@ export class NatterClient extends Emitter {
         void this.persistSeqs();
     }
     async onErrorFrame(f) {
-        const err = new NatterError(f.code, f.message, { retryAfterMs: f.retry_after_ms, clientMsgId: f.client_msg_id });
+        const err = new NatterError(f.code, f.message, { retryAfterMs: f.retry_after_ms, clientMsgId: f.client_msg_id, opId: f.op_id });
         const id = f.client_msg_id;
         const entry = id ? this.outbox.get(id) : undefined;
         if (!id || (!entry && !this.pending.has(id))) {
@@ -842,10 +899,30 @@ export class NatterClient extends Emitter {
      * rejects with a NatterError the server gave for it (`not_a_member`, …).
      */
     async send(channel, text, opts = {}) {
-        await this.restore();
         const entry = { channel, client_msg_id: opts.clientMsgId ?? newClientMsgId(), text, created_at: Date.now() };
+        if (opts.replyTo !== undefined)
+            entry.reply_to = opts.replyTo;
+        return this.enqueue(entry);
+    }
+    /**
+     * Forwards a copy of the message at `seq` of `fromChannel` to `channel` (the user
+     * must be a member of both). Through the outbox like `send()`; resolves with the
+     * stored copy (`forwarded: true`, the source's text), or rejects with
+     * `message_not_found`, `message_deleted`, `not_a_member`, …
+     */
+    forward(channel, fromChannel, seq, opts = {}) {
+        return this.enqueue({
+            channel,
+            client_msg_id: opts.clientMsgId ?? newClientMsgId(),
+            text: '',
+            created_at: Date.now(),
+            forward: { channel: fromChannel, seq },
+        });
+    }
+    async enqueue(entry) {
+        await this.restore();
         this.outbox.set(entry.client_msg_id, entry);
-        this.lastTyping.delete(channel); // the message ends the typing: the next keystroke tells again
+        this.lastTyping.delete(entry.channel); // the message ends the typing: the next keystroke tells again
         await this.persistOutbox();
         const result = new Promise((resolve, reject) => this.pending.set(entry.client_msg_id, { resolve, reject }));
         this.writeSend(entry);
@@ -881,5 +958,19 @@ export class NatterClient extends Emitter {
         for (const u of users)
             this.presenceWatch.delete(u);
         this.sendOp({ op: 'presence_unsubscribe', users });
+    }
+    /**
+     * Writes a change op (`edit`, `delete`, `react`, `pin`, `hide`) on the socket, with
+     * an `op_id` (the given one, or a fresh one). Returns the op_id, or undefined when
+     * not connected (nothing was written: ops are not queued). Success shows as the
+     * channel's change event (`hide`: a `hidden` event); a refusal as an `error` event
+     * whose `opId` is this one. The HTTP methods (`editMessage`, …) answer with the
+     * message as it now stands instead: prefer them when the caller waits for the outcome.
+     */
+    sendChangeOp(op) {
+        const withId = { ...op, op_id: op.op_id ?? newClientMsgId() };
+        if (!this.helloed)
+            return undefined;
+        return this.sendOp(withId) ? withId.op_id : undefined;
     }
 }

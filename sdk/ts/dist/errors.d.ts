@@ -21,11 +21,14 @@ export declare class NatterError extends Error {
     readonly requestId: string | undefined;
     /** For send errors: the send's client_msg_id. */
     readonly clientMsgId: string | undefined;
+    /** For a refused change op (`sendChangeOp`): its op_id. */
+    readonly opId: string | undefined;
     constructor(code: NatterErrorCode, message: string, extra?: {
         retryAfterMs?: number;
         status?: number;
         requestId?: string;
         clientMsgId?: string;
+        opId?: string;
         cause?: unknown;
     });
     /** Whether retrying the same request later may succeed. */

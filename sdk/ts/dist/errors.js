@@ -9,6 +9,8 @@ export class NatterError extends Error {
     requestId;
     /** For send errors: the send's client_msg_id. */
     clientMsgId;
+    /** For a refused change op (`sendChangeOp`): its op_id. */
+    opId;
     constructor(code, message, extra = {}) {
         super(message);
         this.name = 'NatterError';
@@ -17,6 +19,7 @@ export class NatterError extends Error {
         this.status = extra.status;
         this.requestId = extra.requestId;
         this.clientMsgId = extra.clientMsgId;
+        this.opId = extra.opId;
         if (extra.cause !== undefined)
             this.cause = extra.cause;
     }

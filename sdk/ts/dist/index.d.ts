@@ -1,5 +1,7 @@
 export { NatterClient, PROTOCOL_VERSION, newClientMsgId, usableWsUrl } from './client.js';
 export type { ConnectionState, NatterClientOptions, NatterEvents, OutboxEntry, SendOptions, WebSocketConstructor, WebSocketLike, } from './client.js';
+export { CHANGE_KINDS, applyChange, changeTarget, hiddenPlaceholder, isChange, isShownMessage } from './changes.js';
+export type { ChangeKind } from './changes.js';
 export { NatterError, ProtocolVersionError } from './errors.js';
 export type { ClientErrorCode, NatterErrorCode, ServerErrorCode } from './errors.js';
 export { Emitter } from './emitter.js';

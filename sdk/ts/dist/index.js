@@ -1,4 +1,5 @@
 export { NatterClient, PROTOCOL_VERSION, newClientMsgId, usableWsUrl } from './client.js';
+export { CHANGE_KINDS, applyChange, changeTarget, hiddenPlaceholder, isChange, isShownMessage } from './changes.js';
 export { NatterError, ProtocolVersionError } from './errors.js';
 export { Emitter } from './emitter.js';
 export { MemoryStore } from './storage.js';

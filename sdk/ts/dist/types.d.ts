@@ -24,6 +24,19 @@ export type UpdateProfileRequest = H['UpdateProfileRequest'];
 export type PushPlatform = H['PushPlatform'];
 export type ApiError = H['ApiError'];
 export type SystemEvent = W['SystemEvent'];
+export type Seq = W['Seq'];
+/** `GET /v1/channels/{id}/messages/{seq}/edits`: the message and its versions. */
+export type MessageEdits = Omit<H['MessageEdits'], 'message'> & {
+    message: Message;
+};
+export type MessageVersion = H['MessageVersion'];
+/** `GET /v1/channels/{id}/pins`: the pinned messages, the latest pin first. */
+export interface PinList {
+    pins: Message[];
+}
+export type Reaction = H['Reaction'];
+/** A reply's quote of the replied-to message, as it now stands. */
+export type Quote = H['Quote'];
 /** A message as the WebSocket and history deliver it (system events carry `system`). */
 export type Message = W['MessageEvent'];
 export type HelloFrame = W['HelloFrame'];
@@ -36,7 +49,10 @@ export type ReconnectFrame = W['ReconnectFrame'];
 export type SyncedFrame = W['SyncedFrame'];
 export type ErrorFrame = W['ErrorFrame'];
 export type PongFrame = W['PongFrame'];
-export type ServerFrame = HelloFrame | AckFrame | MessageFrame | ReadFrame | TypingFrame | PresenceFrame | ReconnectFrame | SyncedFrame | ErrorFrame | PongFrame;
-export type ClientOp = W['SendOp'] | W['PingOp'] | W['AckOp'] | W['ReadOp'] | W['TypingOp'] | W['PresenceSubscribeOp'] | W['PresenceUnsubscribeOp'];
+export type HiddenFrame = W['HiddenFrame'];
+export type ServerFrame = HelloFrame | AckFrame | MessageFrame | ReadFrame | TypingFrame | PresenceFrame | ReconnectFrame | SyncedFrame | ErrorFrame | PongFrame | HiddenFrame;
+export type ClientOp = W['SendOp'] | W['PingOp'] | W['AckOp'] | W['ReadOp'] | W['TypingOp'] | W['PresenceSubscribeOp'] | W['PresenceUnsubscribeOp'] | ChangeOp;
+/** The socket ops that change an earlier message (answered by the channel's event, or an `error` with their `op_id`). */
+export type ChangeOp = W['EditOp'] | W['DeleteOp'] | W['ReactOp'] | W['PinOp'] | W['HideOp'];
 /** Presence of a user, as the `presence` event carries it. */
 export type Presence = Omit<PresenceFrame, 'type'>;

@@ -1,6 +1,7 @@
 // The local cache behind `client.cached()`: what an app needs to draw its first
 // screen before (or without) a connection. Pure rules over plain data; the client
 // reads and writes the storage keys this module names.
+import { applyChange, changeTarget, hiddenPlaceholder } from './changes.js';
 import type { ChannelSummary, Id, Message, Profile } from './types.js';
 
 /** What `client.cached()` returns: the last state this client saw, as it saw it. */
@@ -13,7 +14,10 @@ export interface CachedState {
   channels: ChannelSummary[];
   /**
    * The latest messages of the channels whose latest history page was read most
-   * recently, in seq order and without gaps (the newest of each channel last).
+   * recently, in seq order and without gaps (the newest of each channel last), in
+   * their current state: the change events that came since are applied to them
+   * (and kept, at their seqs), and what the user deleted for themselves is a
+   * placeholder (`hidden`).
    */
   messages: Record<Id, Message[]>;
   /** When the state was last written (ms since the epoch). */
@@ -179,9 +183,20 @@ export class Snapshot {
     if (m.seq <= top) return;
     // The tail stays without gaps: after one, it starts again from this message.
     if (tail.length && m.seq !== top + 1) tail.length = 0;
+    // A change to a message (or a reply's quote) of the tail: kept in its current state.
+    if (changeTarget(m) !== undefined) for (let i = 0; i < tail.length; i++) tail[i] = applyChange(tail[i], m);
     tail.push(m);
     this.trimConversation(m.channel);
     this.dirtyChannels.add(m.channel);
+  }
+
+  /** The user deleted the message at `seq` for themselves (on any device). */
+  onHidden(channel: Id, seq: number): void {
+    const tail = this.conversations.get(channel);
+    const i = tail ? tail.findIndex((m) => m.seq === seq) : -1;
+    if (!tail || i < 0 || tail[i].hidden) return;
+    tail[i] = hiddenPlaceholder(tail[i]);
+    this.dirtyChannels.add(channel);
   }
 
   /** The user read a channel up to `seq` (on any device). */

@@ -6,6 +6,7 @@ import { MemoryStore, type KeyValueStore } from './storage.js';
 import type {
   AuthResponse,
   Channel,
+  ChangeOp,
   ChannelList,
   ChannelSummary,
   ClientOp,
@@ -18,6 +19,8 @@ import type {
   Id,
   MemberList,
   Message,
+  MessageEdits,
+  PinList,
   Presence,
   Profile,
   ReadFrame,
@@ -51,8 +54,13 @@ export type ConnectionState = 'idle' | 'connecting' | 'syncing' | 'live' | 'offl
 export interface OutboxEntry {
   channel: Id;
   client_msg_id: string;
+  /** Empty for a forward. */
   text: string;
   created_at: number;
+  /** A reply: the seq of the replied-to message in the same channel. */
+  reply_to?: number;
+  /** A forward: the message copied. */
+  forward?: { channel: Id; seq: number };
 }
 
 export interface NatterClientOptions {
@@ -108,8 +116,17 @@ export interface NatterEvents {
   hello: HelloFrame;
   synced: Omit<SyncedFrame, 'type'>;
   state: ConnectionState;
-  /** An error frame not tied to a send, or a fatal error (then state is `stopped`). */
+  /**
+   * An error frame not tied to a send (a refused `sendChangeOp` carries its `opId`),
+   * or a fatal error (then state is `stopped`).
+   */
   error: NatterError;
+  /**
+   * The user deleted a message for themselves (on this device or another): show
+   * nothing of it (`hiddenPlaceholder` gives what to keep), and drop the change
+   * events that still come for it.
+   */
+  hidden: { channel: Id; seq: number };
   /** A message dropped because its seq was already seen (duplicate from a catch-up). */
   duplicate: Message;
   /**
@@ -122,6 +139,11 @@ export interface NatterEvents {
 export interface SendOptions {
   /** Your own id for the send (default: a random one). Resending it never duplicates. */
   clientMsgId?: string;
+  /**
+   * Makes the send a reply to the message at this seq of the same channel (kept only
+   * if that seq holds a message). The stored message carries `reply_to`, its quote.
+   */
+  replyTo?: number;
 }
 
 const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
@@ -155,11 +177,13 @@ export function usableWsUrl(wsUrl: string, baseUrl: string): string {
  * every absent optional field (`system`, `deleted`, `pinned`, …), which the server
  * leaves out; drop any that come.
  */
-function fromHistory(x: HistoryPage['messages'][number]): Message {
+function fromHistory(x: HistoryPage['messages'][number] | Message): Message {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(x)) if (v !== null) out[k] = v;
   return out as Message;
 }
+
+const messagePath = (channel: Id, seq: number) => `/v1/channels/${encodeURIComponent(channel)}/messages/${seq}`;
 
 interface Pending {
   resolve: (m: Message) => void;
@@ -499,6 +523,54 @@ export class NatterClient extends Emitter<NatterEvents> {
     }
     return page;
   }
+  /** One message as it now stands (edited text, tombstone, reactions, pin, quote). */
+  async message(channel: Id, seq: number): Promise<Message> {
+    return fromHistory(await this.http.request('GET', messagePath(channel, seq), { idempotent: true }));
+  }
+  /** A message's versions: the original text first, the current one last (none once deleted). */
+  async messageEdits(channel: Id, seq: number): Promise<MessageEdits> {
+    const r = await this.http.request<MessageEdits>('GET', `${messagePath(channel, seq)}/edits`, { idempotent: true });
+    return { ...r, message: fromHistory(r.message) };
+  }
+  /**
+   * Edits one's own message (`not_author`, `message_deleted`, `too_many_edits`, …);
+   * resolves with it as it now stands. Every member gets a `message_edited` event.
+   */
+  async editMessage(channel: Id, seq: number, text: string): Promise<Message> {
+    return fromHistory(await this.http.request('PATCH', messagePath(channel, seq), { body: { text }, idempotent: true }));
+  }
+  /**
+   * Deletes a message for everyone (its author, or a group's owner or admin:
+   * `forbidden` otherwise); resolves with the tombstone (`deleted`, no text).
+   */
+  async deleteMessage(channel: Id, seq: number): Promise<Message> {
+    return fromHistory(await this.http.request('DELETE', messagePath(channel, seq), { idempotent: true }));
+  }
+  /** Adds (`add`, the default) or takes back the user's reaction with one emoji; resolves with the message as it now stands. */
+  async react(channel: Id, seq: number, emoji: string, add = true): Promise<Message> {
+    const path = `${messagePath(channel, seq)}/reactions/${encodeURIComponent(emoji)}`;
+    return fromHistory(await this.http.request(add ? 'PUT' : 'DELETE', path, { idempotent: true }));
+  }
+  /**
+   * Pins (`pin`, the default) or unpins a message (a group's owner or admins, or
+   * either side of a 1:1 channel); resolves with it as it now stands.
+   */
+  async pin(channel: Id, seq: number, pin = true): Promise<Message> {
+    const path = `/v1/channels/${encodeURIComponent(channel)}/pins/${seq}`;
+    return fromHistory(await this.http.request(pin ? 'PUT' : 'DELETE', path, { idempotent: true }));
+  }
+  /** A channel's pinned messages as they now stand, the latest pin first. */
+  async pins(channel: Id): Promise<PinList> {
+    const r = await this.http.request<PinList>('GET', `/v1/channels/${encodeURIComponent(channel)}/pins`, { idempotent: true });
+    return { pins: r.pins.map(fromHistory) };
+  }
+  /**
+   * Deletes a message for the user only: every device of theirs gets a `hidden`
+   * event (this one too); nobody else sees a difference.
+   */
+  async hide(channel: Id, seq: number): Promise<void> {
+    await this.http.request('PUT', `${messagePath(channel, seq)}/hidden`, { idempotent: true });
+  }
   mute(id: Id, muted: boolean): Promise<{ muted: boolean }> {
     return this.http.request('PUT', `/v1/channels/${encodeURIComponent(id)}/mute`, { body: { muted }, idempotent: true });
   }
@@ -754,7 +826,10 @@ export class NatterClient extends Emitter<NatterEvents> {
    */
   private writeSend(e: OutboxEntry): void {
     if (!this.helloed || this.written.has(e.client_msg_id)) return;
-    if (this.sendOp({ op: 'send', channel: e.channel, client_msg_id: e.client_msg_id, text: e.text })) {
+    const op: ClientOp = e.forward
+      ? { op: 'send', channel: e.channel, client_msg_id: e.client_msg_id, forward: e.forward }
+      : { op: 'send', channel: e.channel, client_msg_id: e.client_msg_id, text: e.text, ...(e.reply_to !== undefined ? { reply_to: e.reply_to } : {}) };
+    if (this.sendOp(op)) {
       this.written.add(e.client_msg_id);
     }
   }
@@ -834,6 +909,11 @@ export class NatterClient extends Emitter<NatterEvents> {
           /* closed */
         }
         return;
+      case 'hidden':
+        this.snapshot.onHidden(frame.channel, frame.seq);
+        this.cacheChanged();
+        this.emit('hidden', { channel: frame.channel, seq: frame.seq });
+        return;
       case 'pong':
         return;
       default:
@@ -905,7 +985,7 @@ export class NatterClient extends Emitter<NatterEvents> {
   }
 
   private async onErrorFrame(f: ErrorFrame) {
-    const err = new NatterError(f.code, f.message, { retryAfterMs: f.retry_after_ms, clientMsgId: f.client_msg_id });
+    const err = new NatterError(f.code, f.message, { retryAfterMs: f.retry_after_ms, clientMsgId: f.client_msg_id, opId: f.op_id });
     const id = f.client_msg_id;
     const entry = id ? this.outbox.get(id) : undefined;
     if (!id || (!entry && !this.pending.has(id))) {
@@ -942,10 +1022,31 @@ export class NatterClient extends Emitter<NatterEvents> {
    * rejects with a NatterError the server gave for it (`not_a_member`, …).
    */
   async send(channel: Id, text: string, opts: SendOptions = {}): Promise<Message> {
-    await this.restore();
     const entry: OutboxEntry = { channel, client_msg_id: opts.clientMsgId ?? newClientMsgId(), text, created_at: Date.now() };
+    if (opts.replyTo !== undefined) entry.reply_to = opts.replyTo;
+    return this.enqueue(entry);
+  }
+
+  /**
+   * Forwards a copy of the message at `seq` of `fromChannel` to `channel` (the user
+   * must be a member of both). Through the outbox like `send()`; resolves with the
+   * stored copy (`forwarded: true`, the source's text), or rejects with
+   * `message_not_found`, `message_deleted`, `not_a_member`, …
+   */
+  forward(channel: Id, fromChannel: Id, seq: number, opts: Pick<SendOptions, 'clientMsgId'> = {}): Promise<Message> {
+    return this.enqueue({
+      channel,
+      client_msg_id: opts.clientMsgId ?? newClientMsgId(),
+      text: '',
+      created_at: Date.now(),
+      forward: { channel: fromChannel, seq },
+    });
+  }
+
+  private async enqueue(entry: OutboxEntry): Promise<Message> {
+    await this.restore();
     this.outbox.set(entry.client_msg_id, entry);
-    this.lastTyping.delete(channel); // the message ends the typing: the next keystroke tells again
+    this.lastTyping.delete(entry.channel); // the message ends the typing: the next keystroke tells again
     await this.persistOutbox();
     const result = new Promise<Message>((resolve, reject) => this.pending.set(entry.client_msg_id, { resolve, reject }));
     this.writeSend(entry);
@@ -983,5 +1084,19 @@ export class NatterClient extends Emitter<NatterEvents> {
   unsubscribePresence(users: Id[]): void {
     for (const u of users) this.presenceWatch.delete(u);
     this.sendOp({ op: 'presence_unsubscribe', users });
+  }
+
+  /**
+   * Writes a change op (`edit`, `delete`, `react`, `pin`, `hide`) on the socket, with
+   * an `op_id` (the given one, or a fresh one). Returns the op_id, or undefined when
+   * not connected (nothing was written: ops are not queued). Success shows as the
+   * channel's change event (`hide`: a `hidden` event); a refusal as an `error` event
+   * whose `opId` is this one. The HTTP methods (`editMessage`, …) answer with the
+   * message as it now stands instead: prefer them when the caller waits for the outcome.
+   */
+  sendChangeOp(op: ChangeOp): string | undefined {
+    const withId = { ...op, op_id: op.op_id ?? newClientMsgId() };
+    if (!this.helloed) return undefined;
+    return this.sendOp(withId) ? withId.op_id : undefined;
   }
 }

@@ -25,11 +25,13 @@ export class NatterError extends Error {
   readonly requestId: string | undefined;
   /** For send errors: the send's client_msg_id. */
   readonly clientMsgId: string | undefined;
+  /** For a refused change op (`sendChangeOp`): its op_id. */
+  readonly opId: string | undefined;
 
   constructor(
     code: NatterErrorCode,
     message: string,
-    extra: { retryAfterMs?: number; status?: number; requestId?: string; clientMsgId?: string; cause?: unknown } = {},
+    extra: { retryAfterMs?: number; status?: number; requestId?: string; clientMsgId?: string; opId?: string; cause?: unknown } = {},
   ) {
     super(message);
     this.name = 'NatterError';
@@ -38,6 +40,7 @@ export class NatterError extends Error {
     this.status = extra.status;
     this.requestId = extra.requestId;
     this.clientMsgId = extra.clientMsgId;
+    this.opId = extra.opId;
     if (extra.cause !== undefined) (this as { cause?: unknown }).cause = extra.cause;
   }
 

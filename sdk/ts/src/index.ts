@@ -8,6 +8,8 @@ export type {
   WebSocketConstructor,
   WebSocketLike,
 } from './client.js';
+export { CHANGE_KINDS, applyChange, changeTarget, hiddenPlaceholder, isChange, isShownMessage } from './changes.js';
+export type { ChangeKind } from './changes.js';
 export { NatterError, ProtocolVersionError } from './errors.js';
 export type { ClientErrorCode, NatterErrorCode, ServerErrorCode } from './errors.js';
 export { Emitter } from './emitter.js';

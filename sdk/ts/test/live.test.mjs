@@ -2,7 +2,7 @@
 // data folder and a free port) and stops at the end, pass or fail.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryStore, NatterError, PROTOCOL_VERSION } from '../dist/index.js';
+import { MemoryStore, NatterError, PROTOCOL_VERSION, applyChange, isChange } from '../dist/index.js';
 import { makeClient, startNatter, texts, uname, waitFor } from './helpers.mjs';
 
 let server;
@@ -212,6 +212,89 @@ test('cache: a restarted client shows the last state before connecting, then con
   await a2.logout();
   assert.equal(await a2.cached(), undefined);
   assert.deepEqual([...storage.map.keys()].filter((k) => k.includes('cache')), []);
+});
+
+/** The messages `c` received in `channel`, each in its current state: change events applied. */
+function copies(c, channel) {
+  const out = new Map();
+  for (const m of c.received.filter((x) => x.channel === channel)) {
+    if (isChange(m)) for (const [s, x] of out) out.set(s, applyChange(x, m));
+    else out.set(m.seq, m);
+  }
+  return out;
+}
+
+test('edit, react, reply, pin, delete, forward, hide: copies follow the events, the HTTP answers and the cache agree', async () => {
+  const a = await user('xa');
+  const b = await user('xb');
+  await Promise.all([a.c.connect(), b.c.connect()]);
+  const dm = await a.c.openDm(b.id);
+  const first = await a.c.send(dm.id, 'first');
+  await a.c.history(dm.id); // a opened the DM: its cache keeps it
+  const reply = await b.c.send(dm.id, 'a reply', { replyTo: first.seq });
+  assert.deepEqual(reply.reply_to, { seq: first.seq, sender: a.id, preview: 'first' });
+
+  // Edit (the author only), reactions from both, a pin.
+  const edited = await a.c.editMessage(dm.id, first.seq, 'first, edited');
+  assert.deepEqual([edited.text, edited.edits], ['first, edited', 1]);
+  await assert.rejects(a.c.editMessage(dm.id, reply.seq, 'not mine'), (e) => e instanceof NatterError && e.code === 'not_author' && e.status === 403);
+  await b.c.react(dm.id, first.seq, '👍');
+  const reacted = await a.c.react(dm.id, first.seq, '👍');
+  assert.deepEqual(reacted.reactions, [{ emoji: '👍', count: 2, users: [b.id, a.id] }]);
+  assert.equal((await a.c.react(dm.id, first.seq, '👍', false)).reactions[0].count, 1);
+  const pinned = await b.c.pin(dm.id, first.seq);
+  assert.equal(pinned.pinned.by, b.id);
+  assert.deepEqual((await a.c.pins(dm.id)).pins.map((m) => m.seq), [first.seq]);
+  const versions = await a.c.messageEdits(dm.id, first.seq);
+  assert.deepEqual(versions.versions.map((v) => v.text), ['first', 'first, edited']);
+
+  // Each side's copies, with the events applied, are the server's current state.
+  const now = await a.c.message(dm.id, first.seq);
+  await waitFor(() => [a.c, b.c].every((side) => copies(side, dm.id).get(first.seq)?.pinned), 10000, 'the pin on both sides');
+  for (const side of [a.c, b.c]) {
+    assert.deepEqual(copies(side, dm.id).get(first.seq), now);
+    assert.equal(copies(side, dm.id).get(reply.seq).reply_to.preview, 'first, edited');
+  }
+  // A refused op over the socket comes back with its op_id.
+  const errors = [];
+  b.c.on('error', (e) => errors.push(e));
+  const opId = b.c.sendChangeOp({ op: 'edit', channel: dm.id, seq: first.seq, text: 'hijack' });
+  await waitFor(() => errors.some((e) => e.opId === opId), 10000, 'the op error');
+  assert.equal(errors.find((e) => e.opId === opId).code, 'not_author');
+
+  // Forward to a group, then delete the original for everyone: the copy lives on.
+  const g = await a.c.createGroup('Forwards', [b.id]);
+  const fwd = await a.c.forward(g.id, dm.id, first.seq);
+  assert.deepEqual([fwd.text, fwd.forwarded, fwd.channel], ['first, edited', true, g.id]);
+  const tomb = await a.c.deleteMessage(dm.id, first.seq);
+  assert.deepEqual([tomb.text, tomb.deleted.by, tomb.reactions, tomb.pinned], ['', a.id, undefined, undefined]);
+  await assert.rejects(b.c.react(dm.id, first.seq, '🎉'), (e) => e.code === 'message_deleted');
+  assert.deepEqual((await a.c.pins(dm.id)).pins, [], 'a deletion unpins');
+  await waitFor(() => copies(b.c, dm.id).get(first.seq)?.deleted, 10000, 'the tombstone at b');
+  for (const side of [a.c, b.c]) {
+    assert.deepEqual(copies(side, dm.id).get(first.seq), await side.message(dm.id, first.seq));
+    assert.deepEqual(copies(side, dm.id).get(reply.seq).reply_to, { seq: first.seq, sender: a.id, preview: '', deleted: true });
+  }
+  assert.equal((await b.c.message(g.id, fwd.seq)).text, 'first, edited');
+
+  // a's cache holds the DM as the server's latest page shows it.
+  const latest = (await b.c.history(dm.id)).messages.map((m) => Object.fromEntries(Object.entries(m).filter(([, v]) => v !== null)));
+  await waitFor(async () => (await a.c.cached()).messages[dm.id]?.length === latest.length, 5000, 'the cache has every seq');
+  assert.deepEqual((await a.c.cached()).messages[dm.id], latest);
+
+  // Delete for me: every device of b hears it, a does not; b's history keeps the seq as a placeholder.
+  const b2 = client();
+  await b2.login(b.name, 'correct horse battery');
+  const hidden = [];
+  await b2.connect();
+  for (const [who, c] of [['b', b.c], ['b2', b2], ['a', a.c]]) c.on('hidden', (h) => hidden.push([who, h.channel, h.seq]));
+  await b.c.hide(dm.id, reply.seq);
+  await waitFor(() => hidden.length >= 2, 10000, 'hidden on both of b\'s devices');
+  assert.deepEqual(hidden.sort(), [['b', dm.id, reply.seq], ['b2', dm.id, reply.seq]]);
+  const mine = (await b.c.history(dm.id)).messages.find((m) => m.seq === reply.seq);
+  assert.deepEqual([mine.hidden, mine.text], [true, '']);
+  assert.equal((await a.c.message(dm.id, reply.seq)).text, 'a reply');
+  assert.deepEqual(hidden.filter(([who]) => who === 'a'), []);
 });
 
 // Last: it kills the server.

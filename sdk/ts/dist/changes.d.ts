@@ -1,0 +1,41 @@
+import type { Message, Seq } from './types.js';
+/** The `system.kind`s that change an earlier message (each names its `seq`). */
+export declare const CHANGE_KINDS: readonly ["message_edited", "message_deleted", "reaction_added", "reaction_removed", "message_pinned", "message_unpinned"];
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+/** The seq a change event targets, or undefined for a message or a group event. */
+export declare function changeTarget(m: Pick<Message, 'system'>): Seq | undefined;
+/** Whether `m` is a change to an earlier message (shown by applying it, not as a message). */
+export declare function isChange(m: Pick<Message, 'system'>): boolean;
+/**
+ * Whether a message is one to show as a message: not a change event, a group event
+ * or a placeholder for something the user deleted for themselves. Unread counts
+ * count these.
+ */
+export declare function isShownMessage(m: Pick<Message, 'system' | 'hidden'>): boolean;
+/**
+ * Applies a change event to a message an app holds, and returns the message as it
+ * now stands — a new object, or `message` itself when nothing applies:
+ *
+ * - to the message the change targets (same channel, `seq` = the event's target):
+ *   `message_edited` sets the text, `edits` and `edited_at`, unless the copy's `edits`
+ *   is already the event's `edit` or more (a history page may show a later edit);
+ *   `message_deleted` leaves a tombstone (`deleted: {by, at}`, no text, reactions,
+ *   edits or pin); `reaction_added`/`reaction_removed` add or remove the event's
+ *   sender in that emoji's users (counts follow; an emoji nobody has left goes);
+ *   `message_pinned`/`message_unpinned` set or clear `pinned`.
+ * - to a reply to it: its `reply_to` quote follows an edit (the new text's start)
+ *   and a deletion (no text, `deleted: true`).
+ * - to an earlier `message_edited` event of it: a deletion erases its text, as the
+ *   server erases every copy.
+ *
+ * Nothing applies to a deleted message, nor to a hidden one (deleted for the user).
+ * Applying the events of a channel in seq order to copies taken at any point of it
+ * (a history page shows messages as they stood when it was read) ends in the same
+ * state: each event sets a value (a user's reaction, the pin, the text of edit N).
+ */
+export declare function applyChange(message: Message, change: Message): Message;
+/**
+ * The placeholder a message becomes once the user deleted it for themselves (a
+ * `hidden` event): its seq keeps its place, nothing of it is shown.
+ */
+export declare function hiddenPlaceholder(m: Message): Message;

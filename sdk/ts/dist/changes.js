@@ -1,0 +1,135 @@
+/** The `system.kind`s that change an earlier message (each names its `seq`). */
+export const CHANGE_KINDS = [
+    'message_edited',
+    'message_deleted',
+    'reaction_added',
+    'reaction_removed',
+    'message_pinned',
+    'message_unpinned',
+];
+/** How many characters of the replied-to text a quote carries (as the server). */
+const QUOTE_CHARS = 100;
+/** The seq a change event targets, or undefined for a message or a group event. */
+export function changeTarget(m) {
+    const s = m.system;
+    if (!s || !CHANGE_KINDS.includes(s.kind ?? ''))
+        return undefined;
+    return typeof s.seq === 'number' ? s.seq : undefined;
+}
+/** Whether `m` is a change to an earlier message (shown by applying it, not as a message). */
+export function isChange(m) {
+    return changeTarget(m) !== undefined;
+}
+/**
+ * Whether a message is one to show as a message: not a change event, a group event
+ * or a placeholder for something the user deleted for themselves. Unread counts
+ * count these.
+ */
+export function isShownMessage(m) {
+    return !m.system && !m.hidden;
+}
+/**
+ * Applies a change event to a message an app holds, and returns the message as it
+ * now stands — a new object, or `message` itself when nothing applies:
+ *
+ * - to the message the change targets (same channel, `seq` = the event's target):
+ *   `message_edited` sets the text, `edits` and `edited_at`, unless the copy's `edits`
+ *   is already the event's `edit` or more (a history page may show a later edit);
+ *   `message_deleted` leaves a tombstone (`deleted: {by, at}`, no text, reactions,
+ *   edits or pin); `reaction_added`/`reaction_removed` add or remove the event's
+ *   sender in that emoji's users (counts follow; an emoji nobody has left goes);
+ *   `message_pinned`/`message_unpinned` set or clear `pinned`.
+ * - to a reply to it: its `reply_to` quote follows an edit (the new text's start)
+ *   and a deletion (no text, `deleted: true`).
+ * - to an earlier `message_edited` event of it: a deletion erases its text, as the
+ *   server erases every copy.
+ *
+ * Nothing applies to a deleted message, nor to a hidden one (deleted for the user).
+ * Applying the events of a channel in seq order to copies taken at any point of it
+ * (a history page shows messages as they stood when it was read) ends in the same
+ * state: each event sets a value (a user's reaction, the pin, the text of edit N).
+ */
+export function applyChange(message, change) {
+    const target = changeTarget(change);
+    if (target === undefined || change.channel !== message.channel || message.hidden)
+        return message;
+    if (message.seq === target)
+        return applyToTarget(message, change);
+    const own = message.system;
+    if (own?.kind === 'message_edited' && own.seq === target && own.text && change.system.kind === 'message_deleted') {
+        return { ...message, system: { ...message.system, text: '' } };
+    }
+    if (message.reply_to && message.reply_to.seq === target && !message.reply_to.deleted) {
+        const s = change.system;
+        if (s.kind === 'message_edited') {
+            const preview = Array.from(s.text ?? '').slice(0, QUOTE_CHARS).join('');
+            if (preview === message.reply_to.preview)
+                return message;
+            return { ...message, reply_to: { ...message.reply_to, preview } };
+        }
+        if (s.kind === 'message_deleted') {
+            return { ...message, reply_to: { seq: target, sender: message.reply_to.sender, preview: '', deleted: true } };
+        }
+    }
+    return message;
+}
+function applyToTarget(m, change) {
+    if (m.deleted)
+        return m;
+    const s = change.system;
+    switch (s.kind) {
+        case 'message_edited': {
+            const edit = s.edit ?? 0;
+            if ((m.edits ?? 0) >= edit)
+                return m;
+            return { ...m, text: s.text ?? '', edits: edit, edited_at: change.sent_at };
+        }
+        case 'message_deleted': {
+            const { reactions: _r, edits: _e, edited_at: _a, pinned: _p, ...rest } = m;
+            return { ...rest, text: '', deleted: { by: change.sender, at: change.sent_at } };
+        }
+        case 'reaction_added':
+        case 'reaction_removed': {
+            const add = s.kind === 'reaction_added';
+            const emoji = s.emoji ?? '';
+            const list = m.reactions ?? [];
+            const i = list.findIndex((r) => r.emoji === emoji);
+            const has = i >= 0 && list[i].users.includes(change.sender);
+            if (add === has)
+                return m;
+            let next;
+            if (add) {
+                next = i >= 0 ? list.map((r, j) => (j === i ? withUsers(r, [...r.users, change.sender]) : r)) : [...list, withUsers({ emoji, count: 0, users: [] }, [change.sender])];
+            }
+            else {
+                next = list.map((r, j) => (j === i ? withUsers(r, r.users.filter((u) => u !== change.sender)) : r)).filter((r) => r.count > 0);
+            }
+            if (next.length)
+                return { ...m, reactions: next };
+            const { reactions: _r, ...rest } = m;
+            return rest;
+        }
+        case 'message_pinned':
+            if (m.pinned && m.pinned.by === change.sender && m.pinned.at === change.sent_at)
+                return m;
+            return { ...m, pinned: { by: change.sender, at: change.sent_at } };
+        case 'message_unpinned': {
+            if (!m.pinned)
+                return m;
+            const { pinned: _p, ...rest } = m;
+            return rest;
+        }
+        default:
+            return m;
+    }
+}
+function withUsers(r, users) {
+    return { ...r, users, count: users.length };
+}
+/**
+ * The placeholder a message becomes once the user deleted it for themselves (a
+ * `hidden` event): its seq keeps its place, nothing of it is shown.
+ */
+export function hiddenPlaceholder(m) {
+    return { channel: m.channel, seq: m.seq, message_id: m.message_id, sender: m.sender, sent_at: m.sent_at, client_msg_id: '', text: '', hidden: true };
+}
