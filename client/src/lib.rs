@@ -462,6 +462,21 @@ impl Client {
         self.call(req).await
     }
 
+    /// `GET /v1/channels/{id}/receipts`: where the other members stand.
+    ///
+    /// # Errors
+    /// `not_a_member`, …
+    pub async fn receipts(
+        &self,
+        channel: u64,
+    ) -> Result<natter_protocol::http::ChannelReceipts, ClientError> {
+        self.call(
+            self.http
+                .get(self.url(&format!("/v1/channels/{channel}/receipts"))),
+        )
+        .await
+    }
+
     /// `GET /v1/channels/{id}/pins`.
     ///
     /// # Errors

@@ -14,8 +14,8 @@ use std::marker::PhantomData;
 use std::time::Duration;
 
 use natter_protocol::http::{
-    Channel, ChannelList, DeviceInfo, HistoryPage, MemberList, MessageEdits, PinList, Presence,
-    Profile,
+    Channel, ChannelList, ChannelReceipts, DeviceInfo, HistoryPage, MemberList, MessageEdits,
+    PinList, Presence, Profile,
 };
 use natter_protocol::internal::{
     self, AdminChannel, AdminChannelReq, AdminLogApplied, AdminLogAppliedReq, AdminUser,
@@ -222,6 +222,8 @@ store_rpcs! {
     HISTORY: HistoryReq => HistoryPage = rpc::HISTORY, STORE;
     /// One message of a channel as it now stands.
     MESSAGE_GET: MessageReq => MessageEvent = rpc::MESSAGE_GET, STORE;
+    /// Where a channel's other members stand.
+    RECEIPTS: ChannelReq => ChannelReceipts = rpc::RECEIPTS, STORE;
     /// Deletes a message for one user.
     HIDE: MessageReq => () = rpc::HIDE, STORE;
     /// A channel's pinned messages.

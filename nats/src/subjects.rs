@@ -213,6 +213,8 @@ pub mod rpc {
     pub const HISTORY: &str = "rpc.channel.history";
     /// One message of a channel, as it now stands.
     pub const MESSAGE_GET: &str = "rpc.channel.message";
+    /// Where a channel's other members stand (receipts).
+    pub const RECEIPTS: &str = "rpc.channel.receipts";
     /// Delete a message for oneself.
     pub const HIDE: &str = "rpc.channel.hide";
     /// A channel's pinned messages.

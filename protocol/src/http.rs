@@ -68,6 +68,42 @@ pub struct Profile {
     /// Online state (only in `GET /v1/users/{id}`; `null` when presence is unavailable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub presence: Option<Presence>,
+    /// The user's own settings (only in `GET /v1/me` and `PATCH /v1/me`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<Settings>,
+}
+
+/// A user's privacy settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Settings {
+    /// Others learn when this user has read their messages (and this user learns
+    /// when others have read theirs). Off: neither.
+    pub read_receipts: bool,
+}
+
+/// Where one member stands in a channel, for receipts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MemberReceipt {
+    /// The member.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::ids::IdSchema))]
+    #[serde(with = "ids")]
+    pub user: u64,
+    /// Their read seq: they have read every message up to it.
+    pub read: u64,
+    /// The highest seq one of their devices has acked: delivered up to it.
+    pub delivered: u64,
+}
+
+/// Answer to `GET /v1/channels/{id}/receipts`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChannelReceipts {
+    /// The other members who share read receipts (empty when the caller does not
+    /// share theirs). "Read by N of M" for a message at seq s: N members here with
+    /// `read >= s`, M the channel's other members.
+    pub members: Vec<MemberReceipt>,
 }
 
 /// Whether a user is online (on any device), and when they were last seen.
@@ -109,6 +145,9 @@ pub struct UpdateProfileRequest {
         schema(max_length = 140, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")
     )]
     pub status_text: Option<String>,
+    /// Share read receipts (see `Settings`).
+    #[serde(default)]
+    pub read_receipts: Option<bool>,
 }
 
 /// `GET /v1/users?q=<prefix>&limit=<n>` query.

@@ -175,6 +175,9 @@ pub struct BulkUser {
 pub struct UserGetReq {
     /// Whose profile.
     pub user_id: u64,
+    /// The user asks for their own: include their settings.
+    #[serde(default)]
+    pub own: bool,
 }
 
 /// `rpc.user.addable`: whether `adder` may put these users in a group (each has an

@@ -487,6 +487,24 @@ pub enum ServerEvent {
     Message(MessageEvent),
     /// Answer to `ping`.
     Pong {},
+    /// How far another member of a channel got with the user's messages: `read`
+    /// (their read seq) or `delivered` (the highest seq one of their devices acked).
+    /// Sent only to authors of messages it covers, coalesced; never when the reader
+    /// or the author has read receipts off.
+    Receipt {
+        /// The channel.
+        #[serde(with = "ids")]
+        channel: u64,
+        /// The member.
+        #[serde(with = "ids")]
+        user: u64,
+        /// They have read everything up to this seq.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        read: Option<u64>,
+        /// A device of theirs has everything up to this seq.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        delivered: Option<u64>,
+    },
     /// The user deleted a message for themselves (on this or another device): hide it.
     Hidden {
         /// The channel.

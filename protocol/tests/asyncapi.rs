@@ -44,6 +44,12 @@ fn every_event() -> Vec<ServerEvent> {
         ServerEvent::Message(message),
         ServerEvent::Pong {},
         ServerEvent::Hidden { channel: 1, seq: 1 },
+        ServerEvent::Receipt {
+            channel: 1,
+            user: 1,
+            read: Some(1),
+            delivered: None,
+        },
         ServerEvent::Read { channel: 1, seq: 1 },
         ServerEvent::Typing {
             channel: 1,
@@ -71,6 +77,7 @@ fn every_event() -> Vec<ServerEvent> {
             | ServerEvent::Message(_)
             | ServerEvent::Pong {}
             | ServerEvent::Hidden { .. }
+            | ServerEvent::Receipt { .. }
             | ServerEvent::Read { .. }
             | ServerEvent::Typing { .. }
             | ServerEvent::Presence(_)

@@ -76,6 +76,7 @@ fn new_user(
         status_text: String::new(),
         password_hash,
         created_at: now_ms(),
+        read_receipts: true,
     })
 }
 
@@ -177,7 +178,13 @@ pub(crate) async fn login(w: &Worker, req: LoginRequest) -> RpcReply<Profile> {
 pub(crate) async fn get(w: &Worker, req: UserGetReq) -> RpcReply<Profile> {
     load_user(w, req.user_id)
         .await?
-        .map(|u| u.profile())
+        .map(|u| {
+            if req.own {
+                u.own_profile()
+            } else {
+                u.profile()
+            }
+        })
         .ok_or_else(|| invalid(ErrorCode::UserNotFound, "no such user"))
 }
 
@@ -201,11 +208,14 @@ pub(crate) async fn update(w: &Worker, req: UserUpdateReq) -> RpcReply<Profile> 
         if let Some(status) = &req.update.status_text {
             user.status_text = status.clone();
         }
+        if let Some(on) = req.update.read_receipts {
+            user.read_receipts = on;
+        }
         let batch = WriteBatch::new()
             .expect(key.clone(), Some(current))
             .put(key, tables::USER.encode(&user));
         match w.store.write(batch).await {
-            Ok(()) => return Ok(user.profile()),
+            Ok(()) => return Ok(user.own_profile()),
             Err(StoreError::ConditionFailed { .. }) => continue,
             Err(e) => return Err(store_err(e)),
         }

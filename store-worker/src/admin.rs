@@ -30,6 +30,7 @@ pub(crate) async fn user(w: &Worker, req: AdminUserReq) -> RpcReply<AdminUser> {
         w,
         UserGetReq {
             user_id: req.user_id,
+            own: true,
         },
     )
     .await?;

@@ -19,6 +19,7 @@
 //!   fence each new owner raises.
 //! - `fanout`: publishing events to members' user subjects.
 //! - `quotes`: what a reply shows of the message it replies to, made when read.
+//! - `receipts`: read and delivery receipts for authors, and a channel's receipts.
 //! - `accounts`, `channels`, `sync`: the storage-backed requests; `rpc` dispatches
 //!   to them.
 //! - `push`: the storage side of push notifications (jobs after messages are
@@ -39,6 +40,7 @@ mod online;
 mod partition;
 mod push_targets;
 mod quotes;
+mod receipts;
 mod records;
 mod rpc;
 mod store_health;

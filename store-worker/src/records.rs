@@ -12,6 +12,13 @@ pub(crate) struct UserRecord {
     /// argon2id PHC string.
     pub password_hash: String,
     pub created_at: u64,
+    /// Shares read receipts (and sees others').
+    #[serde(default = "yes")]
+    pub read_receipts: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl UserRecord {
@@ -23,6 +30,17 @@ impl UserRecord {
             status_text: self.status_text.clone(),
             created_at: self.created_at,
             presence: None,
+            settings: None,
+        }
+    }
+
+    /// The profile as its owner sees it: with their settings.
+    pub(crate) fn own_profile(&self) -> natter_protocol::http::Profile {
+        natter_protocol::http::Profile {
+            settings: Some(natter_protocol::http::Settings {
+                read_receipts: self.read_receipts,
+            }),
+            ..self.profile()
         }
     }
 }

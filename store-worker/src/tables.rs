@@ -122,6 +122,8 @@ pub(crate) const MUTE: Table<(u64, u64), u64> = Table::new(|&(u, c)| keys::mute(
 /// migrate it).
 pub(crate) const LEGACY_PARTITION_APPLIED: Table<u32, u64> =
     Table::new(|p| keys::partition_applied(*p));
+/// The highest seq any device of a user acked in a channel: (user, channel).
+pub(crate) const DELIVERED: Table<(u64, u64), u64> = Table::new(|&(u, c)| keys::delivered(u, c));
 /// A channel's pinned messages, in pin order: (seq, by, at).
 pub(crate) const PINS: Table<u64, Vec<(u64, u64, u64)>> = Table::new(|c| keys::pins(*c));
 /// Messages a user deleted for themselves: (user, channel, seq) → when.

@@ -71,6 +71,8 @@ pub const TAG_COMMAND: u8 = 0x11;
 pub const TAG_PINS: u8 = 0x12;
 /// Tag of messages a user deleted for themselves: `hidden(uid, cid, seq)`.
 pub const TAG_HIDDEN: u8 = 0x13;
+/// Tag of the highest seq any device of a user acked in a channel: `delivered(uid, cid)`.
+pub const TAG_DELIVERED: u8 = 0x14;
 
 fn tagged(tag: u8, capacity: usize) -> Vec<u8> {
     let mut k = Vec::with_capacity(1 + capacity);
@@ -231,6 +233,11 @@ pub fn devices_of(uid: u64) -> Vec<u8> {
 /// Key marking channel `cid` muted by `uid`.
 pub fn mute(uid: u64, cid: u64) -> Vec<u8> {
     tag_u64_u64(TAG_MUTE, uid, cid)
+}
+
+/// Key of the highest seq any device of `uid` acked in `cid`.
+pub fn delivered(uid: u64, cid: u64) -> Vec<u8> {
+    tag_u64_u64(TAG_DELIVERED, uid, cid)
 }
 
 /// Key of a channel's pinned messages (one row: the list).

@@ -422,3 +422,118 @@ async fn pins_follow_roles_and_hiding_a_message_is_for_oneself_only() {
     assert_eq!(code(dave.hide(g.id, s2).await), ErrorCode::NotAMember);
     assert_eq!(code(bob.hide(g.id, 999).await), ErrorCode::MessageNotFound);
 }
+
+/// The next `receipt` event on `d`: (channel, reader, read, delivered).
+async fn receipt(d: &mut Device) -> (u64, u64, Option<u64>, Option<u64>) {
+    d.wait_for(|e| match e {
+        ServerEvent::Receipt {
+            channel,
+            user,
+            read,
+            delivered,
+        } => Some((*channel, *user, *read, *delivered)),
+        _ => None,
+    })
+    .await
+    .1
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authors_hear_of_delivery_and_reads_unless_receipts_are_off() {
+    let sys = System::start(BIN, 1).await;
+    let c = sys.client(0);
+    let (alice, alice_id) = user(&c, "alice").await;
+    let (bob, bob_id) = user(&c, "bob").await;
+    let (carol, carol_id) = user(&c, "carol").await;
+    let dm = alice.open_dm(bob_id).await.expect("dm");
+    let g = alice
+        .create_group("g", &[bob_id, carol_id])
+        .await
+        .expect("group");
+    let (mut a, _) = Device::connect(&alice, "a").await;
+    let (mut b, _) = Device::connect(&bob, "b").await;
+    let (mut cd, _) = Device::connect(&carol, "c").await;
+
+    // 1:1: a device of bob's acks → delivered; bob reads → read. Only alice hears.
+    a.send(dm.id, "d1", "are you there?").await;
+    let got = b.messages(1).await;
+    b.ack(&got).await;
+    assert_eq!(
+        receipt(&mut a).await,
+        (dm.id, bob_id, None, Some(got[0].seq))
+    );
+    b.conn.read(dm.id, got[0].seq).await.expect("read");
+    assert_eq!(
+        receipt(&mut a).await,
+        (dm.id, bob_id, Some(got[0].seq), None)
+    );
+    let r = alice.receipts(dm.id).await.expect("receipts").members;
+    assert_eq!(r.len(), 1);
+    assert_eq!(
+        (r[0].user, r[0].read, r[0].delivered),
+        (bob_id, got[0].seq, got[0].seq)
+    );
+
+    // A group: a read reaches the authors of the messages it covers, and only them.
+    cd.send(g.id, "c1", "from carol").await;
+    a.send(g.id, "a1", "from alice").await;
+    let got = b.messages(2).await;
+    let last = got[1].seq;
+    b.conn.read(g.id, last).await.expect("read");
+    assert_eq!(receipt(&mut a).await, (g.id, bob_id, Some(last), None));
+    assert_eq!(receipt(&mut cd).await, (g.id, bob_id, Some(last), None));
+
+    // Carol turns read receipts off: her reads tell nobody, and she sees nobody's.
+    let off = natter_protocol::http::UpdateProfileRequest {
+        display_name: None,
+        status_text: None,
+        read_receipts: Some(false),
+    };
+    let me = carol.update_me(&off).await.expect("settings");
+    assert_eq!(me.settings.map(|s| s.read_receipts), Some(false));
+    assert!(
+        carol
+            .me()
+            .await
+            .expect("me")
+            .settings
+            .is_some_and(|s| !s.read_receipts)
+    );
+    assert!(
+        alice
+            .me()
+            .await
+            .expect("me")
+            .settings
+            .is_some_and(|s| s.read_receipts)
+    );
+    a.send(g.id, "a2", "again").await;
+    let seq = cd.messages(3).await.last().expect("a2").seq;
+    cd.conn.read(g.id, seq).await.expect("carol reads");
+    // Applied (her devices hear of it) before bob reads: a receipt of hers would
+    // reach alice first.
+    cd.wait_for(|e| matches!(e, ServerEvent::Read { seq: s, .. } if *s == seq).then_some(()))
+        .await;
+    b.messages(1).await;
+    b.conn.read(g.id, seq).await.expect("bob reads");
+    // Alice hears of bob's read; carol's, applied first, sent her nothing.
+    assert_eq!(receipt(&mut a).await, (g.id, bob_id, Some(seq), None));
+    let listed: Vec<u64> = alice
+        .receipts(g.id)
+        .await
+        .expect("receipts")
+        .members
+        .iter()
+        .map(|m| m.user)
+        .collect();
+    assert_eq!(listed, vec![bob_id], "carol is left out");
+    assert!(
+        carol
+            .receipts(g.id)
+            .await
+            .expect("receipts")
+            .members
+            .is_empty()
+    );
+    assert_ne!(alice_id, carol_id);
+}

@@ -111,14 +111,15 @@ pub(super) async fn me(
     State(edge): State<Arc<Edge>>,
     Caller(user_id): Caller,
 ) -> HttpResult<Response> {
-    answer(&edge, &rpc::USER_GET, &UserGetReq { user_id }).await
+    let req = UserGetReq { user_id, own: true };
+    answer(&edge, &rpc::USER_GET, &req).await
 }
 
 #[utoipa::path(
     patch,
     path = "/v1/me",
     tag = "users",
-    summary = "Change the caller's display name or status text",
+    summary = "Change the caller's display name, status text or settings (read receipts)",
     request_body = UpdateProfileRequest,
     security(("bearer" = [])),
     responses(

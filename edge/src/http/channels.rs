@@ -9,8 +9,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use natter_nats::rpc;
 use natter_protocol::http::{
-    Channel, ChannelList, ChannelListQuery, HistoryPage, HistoryQuery, MemberList, MuteRequest,
-    OpenDmRequest,
+    Channel, ChannelList, ChannelListQuery, ChannelReceipts, HistoryPage, HistoryQuery, MemberList,
+    MuteRequest, OpenDmRequest,
 };
 use natter_protocol::ids::IdSchema;
 use natter_protocol::internal::{ChannelListReq, ChannelReq, DmOpenReq, HistoryReq, MuteReq};
@@ -213,4 +213,30 @@ pub(super) async fn mute_channel(
         )
         .await?;
     Ok(json(StatusCode::OK, req))
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/channels/{id}/receipts",
+    tag = "channels",
+    summary = "Where the channel's other members stand: read and delivered up to (members who share read receipts; empty when the caller does not)",
+    params(("id" = IdSchema, Path, description = "Channel id (decimal)")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Each other member's read and delivered seqs", body = ChannelReceipts),
+        (status = 400, description = "`bad_request`", body = ApiError),
+        (status = 403, description = "`not_a_member`", body = ApiError),
+    )
+)]
+pub(super) async fn receipts(
+    State(edge): State<Arc<Edge>>,
+    Caller(user_id): Caller,
+    Path(id): Path<String>,
+) -> HttpResult<Response> {
+    let channel_id = parse_id(&id)?;
+    let req = ChannelReq {
+        user_id,
+        channel_id,
+    };
+    answer(&edge, &rpc::RECEIPTS, &req).await
 }

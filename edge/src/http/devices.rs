@@ -59,7 +59,13 @@ pub(super) async fn list_devices(
     Caller(user_id): Caller,
 ) -> HttpResult<Response> {
     let devices: Vec<DeviceInfo> = rpc::DEVICE_LIST
-        .call(&edge.nats, &UserGetReq { user_id })
+        .call(
+            &edge.nats,
+            &UserGetReq {
+                user_id,
+                own: false,
+            },
+        )
         .await?;
     Ok(json(StatusCode::OK, DeviceList { devices }))
 }

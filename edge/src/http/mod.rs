@@ -86,6 +86,7 @@ pub(crate) fn routes() -> Vec<Route> {
         route!(GET "/v1/channels" => channels::list_channels),
         route!(GET "/v1/channels/{id}" => channels::get_channel),
         route!(GET "/v1/channels/{id}/members" => channels::list_members),
+        route!(GET "/v1/channels/{id}/receipts" => channels::receipts),
         route!(GET "/v1/channels/{id}/messages" => channels::history),
         route!(GET "/v1/channels/{id}/messages/{seq}" => messages::get_message),
         route!(PATCH "/v1/channels/{id}/messages/{seq}" => messages::edit_message),

@@ -34,6 +34,7 @@ use super::{accounts, channels, devices, groups, messages, service, users};
         channels::list_channels,
         channels::get_channel,
         channels::list_members,
+        channels::receipts,
         channels::history,
         messages::get_message,
         messages::edit_message,

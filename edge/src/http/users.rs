@@ -65,7 +65,13 @@ pub(super) async fn get_user(
 ) -> HttpResult<Response> {
     let user_id = parse_id(&id)?;
     let mut profile: Profile = rpc::USER_GET
-        .call(&edge.nats, &UserGetReq { user_id })
+        .call(
+            &edge.nats,
+            &UserGetReq {
+                user_id,
+                own: false,
+            },
+        )
         .await?;
     // Presence only for those allowed to see it (--presence-visibility), and best
     // effort: a profile without it beats no profile.

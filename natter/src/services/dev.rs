@@ -261,7 +261,14 @@ async fn answering(nats: &async_nats::Client) -> anyhow::Result<()> {
     let deadline = tokio::time::Instant::now() + STARTUP_ANSWER;
     loop {
         let store = rpc::USER_GET
-            .probe(nats, 0, &UserGetReq { user_id: 0 })
+            .probe(
+                nats,
+                0,
+                &UserGetReq {
+                    user_id: 0,
+                    own: false,
+                },
+            )
             .await
             .map(|_| ());
         let presence = rpc::PRESENCE_QUERY

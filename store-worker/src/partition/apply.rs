@@ -47,6 +47,9 @@ pub(crate) struct Applied {
     pub(crate) replies: Vec<(String, Vec<u8>)>,
     /// Read seqs moved: (user, channel, seq), for the user's devices.
     pub(crate) reads: Vec<(u64, u64, u64)>,
+    /// The same moves with where they started, for read receipts: (channel,
+    /// reader, from, to).
+    pub(crate) read_moves: Vec<(u64, u64, u64, u64)>,
     /// Channels whose member list changed.
     pub(crate) membership: Vec<u64>,
     /// Sends dropped as repeats of earlier ones.
@@ -241,6 +244,7 @@ fn read(w: &mut Working, user: u64, cid: u64, seq: u64, out: &mut Applied) -> Rp
     w.reads.insert((user, cid), target);
     put(out, &tables::READ_SEQ, &(user, cid), &target);
     out.reads.push((user, cid, target));
+    out.read_moves.push((cid, user, old, target));
     Ok(target)
 }
 
@@ -341,9 +345,15 @@ fn group(
 }
 
 /// Moves device cursors (never back, never past what the user may see; users who
-/// never belonged to a channel are ignored). Returns the rows to write.
-pub(crate) fn move_cursors(w: &mut Working, moves: Vec<(u64, String, u64, u64)>) -> WriteBatch {
+/// never belonged to a channel are ignored). Returns the rows to write, and where a
+/// user's highest cursor in a channel moved: (channel, user, seq), for delivery
+/// receipts.
+pub(crate) fn move_cursors(
+    w: &mut Working,
+    moves: Vec<(u64, String, u64, u64)>,
+) -> (WriteBatch, Vec<(u64, u64, u64)>) {
     let mut rows = WriteBatch::new();
+    let mut delivered = Vec::new();
     for (user, device, cid, seq) in moves {
         let ch = w.channels.get(&cid);
         let visible = match ch {
@@ -360,6 +370,12 @@ pub(crate) fn move_cursors(w: &mut Working, moves: Vec<(u64, String, u64, u64)>)
             rows = tables::DEVICE_CURSOR.put(rows, &key, &target);
             w.cursors.insert(key, target);
         }
+        let best = w.delivered.entry((user, cid)).or_insert(0);
+        if target > *best {
+            *best = target;
+            rows = tables::DELIVERED.put(rows, &(user, cid), &target);
+            delivered.push((cid, user, target));
+        }
     }
-    rows
+    (rows, delivered)
 }

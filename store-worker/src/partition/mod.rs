@@ -432,6 +432,30 @@ impl Owner<'_> {
         metrics::counter!("natter_store_duplicates_dropped_total").increment(applied.duplicates);
         metrics::histogram!("natter_store_batch_messages").record(applied.stored.len() as f64);
 
+        self.state.note_senders(
+            applied
+                .stored
+                .iter()
+                .filter(|s| s.record.system.is_none())
+                .map(|s| (s.channel, s.seq, s.record.sender_id)),
+        );
+        let progress = applied
+            .read_moves
+            .iter()
+            .flat_map(|&(channel, reader, from, to)| {
+                self.state
+                    .authors(channel, reader, from, to)
+                    .into_iter()
+                    .map(move |author| crate::receipts::Progress {
+                        channel,
+                        reader,
+                        author,
+                        read: Some(to),
+                        delivered: None,
+                    })
+            })
+            .collect();
+        crate::receipts::send(self.w, progress).await;
         crate::push_targets::enqueue(self.w, &applied.stored);
         self.w.fanout.messages(applied.stored).await;
         for (sender, cmid) in applied.refused {
@@ -581,7 +605,7 @@ impl Owner<'_> {
             .state
             .prefetch_cursors(self.w.owner_store.as_ref(), &moves)
             .await?;
-        let rows = apply::move_cursors(&mut working, moves);
+        let (rows, delivered) = apply::move_cursors(&mut working, moves);
         if !rows.is_empty() {
             metrics::counter!("natter_store_cursor_moves_total").increment(rows.len() as u64);
             self.w
@@ -590,6 +614,28 @@ impl Owner<'_> {
                 .await?;
         }
         self.state.restore(working);
+        // Delivery receipts: 1:1 channels only (the other side is the author).
+        let progress = delivered
+            .into_iter()
+            .flat_map(|(channel, reader, seq)| {
+                let dm = self.state.is_dm(channel);
+                let authors = if dm {
+                    self.state.authors(channel, reader, 0, seq)
+                } else {
+                    Vec::new()
+                };
+                authors
+                    .into_iter()
+                    .map(move |author| crate::receipts::Progress {
+                        channel,
+                        reader,
+                        author,
+                        read: None,
+                        delivered: Some(seq),
+                    })
+            })
+            .collect();
+        crate::receipts::send(self.w, progress).await;
         Ok(())
     }
 

@@ -29,6 +29,13 @@ const CHANNELS_CACHED: usize = 20_000;
 const READS_CACHED: usize = 50_000;
 /// Device cursors kept per partition.
 const CURSORS_CACHED: usize = 100_000;
+/// Users' highest cursors (delivered up to) kept per partition.
+const DELIVERED_CACHED: usize = 50_000;
+/// Channels whose recent authors are kept per partition (for read receipts).
+const SENDERS_CACHED: usize = 5_000;
+/// Recent messages per channel whose authors are kept: a read moving over older
+/// ones sends no live receipt for them (`GET …/receipts` still tells).
+const SENDERS_PER_CHANNEL: usize = 64;
 /// How far back, in log time, the dedupe window reaches; older sends are looked up
 /// in the store (the dedupe records there are kept for ever).
 const DEDUPE_WINDOW_MS: u64 = 120_000;
@@ -71,6 +78,9 @@ pub(crate) struct State {
     dedupe: DedupeWindow,
     reads: quick_cache::unsync::Cache<(u64, u64), u64>,
     cursors: quick_cache::unsync::Cache<CursorKey, u64>,
+    delivered: quick_cache::unsync::Cache<(u64, u64), u64>,
+    /// Per channel: (seq, author) of its latest messages, oldest first.
+    senders: quick_cache::unsync::Cache<u64, VecDeque<(u64, u64)>>,
 }
 
 /// Everything one batch decides with, and changes.
@@ -89,6 +99,8 @@ pub(crate) struct Working {
     pub(crate) listed: HashMap<(u64, u64), Option<UserChannelRecord>>,
     /// Device cursors a cursor request moves.
     pub(crate) cursors: HashMap<CursorKey, u64>,
+    /// Users' highest cursors in the channels a cursor request moves: (user, channel).
+    pub(crate) delivered: HashMap<(u64, u64), u64>,
     /// Sends first recorded by this batch, for the dedupe window: (key, at_ms).
     pub(crate) recorded: Vec<(SendKey, u64)>,
     /// Messages the batch's edits, deletions and reactions change or its replies
@@ -108,7 +120,56 @@ impl State {
             dedupe: DedupeWindow::default(),
             reads: quick_cache::unsync::Cache::new(READS_CACHED),
             cursors: quick_cache::unsync::Cache::new(CURSORS_CACHED),
+            delivered: quick_cache::unsync::Cache::new(DELIVERED_CACHED),
+            senders: quick_cache::unsync::Cache::new(SENDERS_CACHED),
         }
+    }
+
+    /// Remembers the authors of a batch's new messages: (channel, seq, author).
+    pub(crate) fn note_senders(&mut self, stored: impl Iterator<Item = (u64, u64, u64)>) {
+        for (cid, seq, sender) in stored {
+            let mut recent = self.senders.get(&cid).cloned().unwrap_or_default();
+            recent.push_back((seq, sender));
+            while recent.len() > SENDERS_PER_CHANNEL {
+                recent.pop_front();
+            }
+            self.senders.insert(cid, recent);
+        }
+    }
+
+    /// Whether `cid` is a 1:1 channel the owner holds.
+    pub(crate) fn is_dm(&self, cid: u64) -> bool {
+        self.channels
+            .peek(&cid)
+            .is_some_and(|ch| ch.rec.kind == natter_protocol::http::ChannelKind::Dm)
+    }
+
+    /// Who should hear that `reader` moved through `(from, to]` of `cid`: the other
+    /// side of a 1:1 channel; in a group, the authors of the messages in that range
+    /// the owner remembers.
+    pub(crate) fn authors(&self, cid: u64, reader: u64, from: u64, to: u64) -> Vec<u64> {
+        if let Some(ch) = self.channels.peek(&cid)
+            && ch.rec.kind == natter_protocol::http::ChannelKind::Dm
+        {
+            return ch
+                .member_ids()
+                .into_iter()
+                .filter(|u| *u != reader)
+                .collect();
+        }
+        let mut out: Vec<u64> = self
+            .senders
+            .peek(&cid)
+            .map(|r| {
+                r.iter()
+                    .filter(|(s, a)| *s > from && *s <= to && *a != reader)
+                    .map(|(_, a)| *a)
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// Gathers what `entries` decide with.
@@ -216,6 +277,27 @@ impl State {
                 w.cursors.insert(key, seq.unwrap_or(0));
             }
         }
+        let mut pairs: Vec<(u64, u64)> = Vec::new();
+        for (u, _, c, _) in moves {
+            let key = (*u, *c);
+            if w.delivered.contains_key(&key) {
+                continue;
+            }
+            match self.delivered.remove(&key) {
+                Some((_, v)) => {
+                    w.delivered.insert(key, v);
+                }
+                None => pairs.push(key),
+            }
+        }
+        pairs.sort_unstable();
+        pairs.dedup();
+        if !pairs.is_empty() {
+            let found = tables::DELIVERED.get_many(store, &pairs).await?;
+            for (key, seq) in pairs.into_iter().zip(found) {
+                w.delivered.insert(key, seq.unwrap_or(0));
+            }
+        }
         self.take_listed(
             store,
             &mut w,
@@ -240,6 +322,9 @@ impl State {
         }
         for (k, v) in w.cursors {
             self.cursors.insert(k, v);
+        }
+        for (k, v) in w.delivered {
+            self.delivered.insert(k, v);
         }
     }
 
