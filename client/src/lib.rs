@@ -584,6 +584,25 @@ impl Client {
         Ok(())
     }
 
+    /// `PUT /v1/channels/{id}/notifications`.
+    ///
+    /// # Errors
+    /// `not_a_member`, …
+    pub async fn set_notifications(
+        &self,
+        channel: u64,
+        level: natter_protocol::http::NotifyLevel,
+    ) -> Result<(), ClientError> {
+        let _: natter_protocol::http::NotificationsRequest = self
+            .call(
+                self.http
+                    .put(self.url(&format!("/v1/channels/{channel}/notifications")))
+                    .json(&natter_protocol::http::NotificationsRequest { level }),
+            )
+            .await?;
+        Ok(())
+    }
+
     /// `GET /v1/discover`: the edge this user should connect to.
     ///
     /// # Errors

@@ -22,7 +22,7 @@ use natter_protocol::internal::{
     AdminUserReq, BulkUsersReq, ChannelListReq, ChannelReq, ContactsReq, CursorMovesReq,
     DevicePushReq, DmOpenReq, HistoryReq, LoginReq, Members, MembersReq, MessageReq, MuteReq,
     PresenceQuery, PushTargets, PushTargetsReq, RpcReply, SignupReq, SyncPlan, SyncStartReq,
-    UserGetReq, UserSearchReq, UserUpdateReq, UsersAddableReq,
+    UserGetReq, UserIdsReq, UserSearchReq, UserUpdateReq, UsersAddableReq,
 };
 use natter_protocol::ws::MessageEvent;
 use natter_protocol::{ApiError, ErrorCode};
@@ -206,6 +206,8 @@ store_rpcs! {
     LOGIN: LoginReq => Profile = rpc::LOGIN, STORE;
     /// A user's profile.
     USER_GET: UserGetReq => Profile = rpc::USER_GET, STORE;
+    /// Account ids by username.
+    USER_IDS: UserIdsReq => Vec<(String, u64)> = rpc::USER_IDS, STORE;
     /// Whether some users may be put in a group by a user.
     USERS_ADDABLE: UsersAddableReq => () = rpc::USERS_ADDABLE, STORE;
     /// Which of some users share a current channel with a user.

@@ -196,6 +196,8 @@ pub mod rpc {
     pub const LOGIN: &str = "rpc.account.login";
     /// Read a user's profile.
     pub const USER_GET: &str = "rpc.user.get";
+    /// Account ids by username (mentions).
+    pub const USER_IDS: &str = "rpc.user.ids";
     /// Whether some users may be put in a group (accounts, channel cap, group-add
     /// policy; checked before a group change is appended to the log).
     pub const USERS_ADDABLE: &str = "rpc.user.addable";

@@ -449,6 +449,12 @@ pub struct ChannelSummary {
     /// Others' messages after the read seq (`head_seq - read_seq`; sending moves
     /// one's own read seq).
     pub unread: u64,
+    /// Unread messages that mention the user.
+    #[serde(default)]
+    pub unread_mentions: u64,
+    /// Which of its messages send the user push notifications.
+    #[serde(default)]
+    pub notifications: NotifyLevel,
     /// The latest message, if any.
     #[serde(default)]
     pub last_message: Option<MessagePreview>,
@@ -554,6 +560,28 @@ pub struct DeviceInfo {
     /// Its push target, if registered.
     #[serde(default)]
     pub push: Option<PushTarget>,
+}
+
+/// Which messages of a channel send the user push notifications.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum NotifyLevel {
+    /// Every message of others.
+    #[default]
+    All,
+    /// Only messages that mention the user.
+    Mentions,
+    /// None (muted; messages still arrive).
+    None,
+}
+
+/// `PUT /v1/channels/{id}/notifications`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NotificationsRequest {
+    /// The level.
+    pub level: NotifyLevel,
 }
 
 /// `PUT /v1/channels/{id}/mute`.

@@ -31,6 +31,10 @@ pub struct StreamSend {
     /// A copy of another message the sender could read, made by the edge.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub forwarded: bool,
+    /// Members the text mentions (`@username`), resolved by the edge when it accepted
+    /// the send, so a replay decides the same.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<u64>,
 }
 
 /// One JetStream message of the work-queue stream of earlier versions
@@ -452,6 +456,9 @@ pub struct PushJob {
     pub preview: String,
     /// Members to notify if they have no online device.
     pub recipients: Vec<u64>,
+    /// Members it mentions (notified even where only mentions notify).
+    #[serde(default)]
+    pub mentions: Vec<u64>,
 }
 
 /// One JetStream message on `pushjobs.<partition>`: the jobs of one consumed batch.
@@ -470,6 +477,16 @@ pub struct PushTargetsReq {
     pub names_of: Vec<u64>,
     /// Channels whose names the notifications need (groups).
     pub channels: Vec<u64>,
+    /// Pairs among `pairs` whose message mentions the user.
+    #[serde(default)]
+    pub mentioned: Vec<(u64, u64)>,
+}
+
+/// `rpc.user.ids`: the ids of accounts by username.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UserIdsReq {
+    /// Lowercased usernames (at most [`crate::limits::MAX_MENTIONS`]).
+    pub usernames: Vec<String>,
 }
 
 /// One device to notify.
@@ -494,6 +511,10 @@ pub struct PushTargets {
     pub names: Vec<(u64, String)>,
     /// Group names asked for (1:1 channels are left out).
     pub channel_names: Vec<(u64, String)>,
+    /// Pairs whose user wants only mentions notified: a device in `devices` for one
+    /// of them gets only the messages that mention its user.
+    #[serde(default)]
+    pub mentions_only: Vec<(u64, u64)>,
 }
 
 /// `rpc.device.push`: set or clear a device's push target.
@@ -516,6 +537,10 @@ pub struct MuteReq {
     pub channel_id: u64,
     /// Muted or not.
     pub muted: bool,
+    /// The notification level (`muted` is read only when this is absent: edges
+    /// before it sent `muted` alone).
+    #[serde(default)]
+    pub level: Option<crate::http::NotifyLevel>,
 }
 
 /// `admin.channel.inspect`: one channel as the store holds it (operators only).

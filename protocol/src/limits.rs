@@ -49,6 +49,8 @@ pub const MAX_PRESENCE_WATCH: usize = 500;
 pub const MAX_SEARCH_RESULTS: u32 = 50;
 /// Most distinct emoji one message may carry as reactions.
 pub const MAX_REACTIONS_PER_MESSAGE: usize = 20;
+/// Most users one message mentions (further `@names` are plain text).
+pub const MAX_MENTIONS: usize = 20;
 /// Most messages pinned in one channel.
 pub const MAX_PINS_PER_CHANNEL: usize = 50;
 /// Most times one message may be edited (its versions are kept).
@@ -193,6 +195,31 @@ pub fn too_many_channels(who: &str) -> ApiError {
     )
 }
 
+/// The usernames a text mentions as `@name` (lowercased, each once, in order, at
+/// most [`MAX_MENTIONS`]): an `@` at the start or after a character that cannot be
+/// part of a name, then a valid username.
+pub fn mentioned_usernames(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let name_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.';
+    let mut prev: Option<char> = None;
+    for (i, c) in text.char_indices() {
+        if c == '@' && !prev.is_some_and(|p| name_char(p) || p == '@') {
+            let rest = &text[i + 1..];
+            let end = rest.find(|c: char| !name_char(c)).unwrap_or(rest.len());
+            // A trailing dot ends a sentence, not a name.
+            let name = rest[..end].trim_end_matches('.').to_ascii_lowercase();
+            if (MIN_USERNAME_LEN..=MAX_USERNAME_LEN).contains(&name.len()) && !out.contains(&name) {
+                out.push(name);
+                if out.len() == MAX_MENTIONS {
+                    break;
+                }
+            }
+        }
+        prev = Some(c);
+    }
+    out
+}
+
 /// A reaction as stored: the emoji's canonical form (`❤` and `❤️` are one reaction).
 ///
 /// # Errors
@@ -255,6 +282,17 @@ mod tests {
         );
         assert!(check_group_name("ok").is_ok() && check_display_name(&"d".repeat(64)).is_ok());
         assert!(check_status_text("a\u{7}b").is_err() && check_status_text("").is_ok());
+    }
+
+    #[test]
+    fn mentions_are_names_after_an_at_sign() {
+        assert_eq!(
+            mentioned_usernames("hi @Alice, @bob.smith. and @alice again; mail a@b.com @x"),
+            vec!["alice", "bob.smith"]
+        );
+        assert!(mentioned_usernames("no one here @ all").is_empty());
+        let many: String = (0..30).map(|i| format!("@user{i} ")).collect();
+        assert_eq!(mentioned_usernames(&many).len(), MAX_MENTIONS);
     }
 
     #[test]

@@ -278,6 +278,10 @@ pub struct MessageEvent {
     /// A forwarded copy of another message.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub forwarded: bool,
+    /// Members the text mentions (`@username`, resolved when it was sent).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<crate::ids::IdSchema>))]
+    #[serde(default, with = "ids::vec", skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<u64>,
     /// The reader deleted it for themselves (or it is a change to such a message):
     /// nothing of it is shown, its seq keeps its place.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -453,6 +457,9 @@ impl SystemEvent {
 }
 
 /// An event sent by the server.
+// Built, encoded and dropped (or decoded and matched) once per frame; a box around
+// the message would cost an allocation per event for stack space nobody keeps.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerEvent {

@@ -261,13 +261,22 @@ impl Worker {
         }
         pairs.sort_unstable();
         pairs.dedup();
+        let mut mentioned: Vec<(u64, u64)> = batch
+            .jobs
+            .iter()
+            .flat_map(|j| j.mentions.iter().map(move |u| (*u, j.channel_id)))
+            .collect();
+        mentioned.sort_unstable();
+        mentioned.dedup();
         let req = PushTargetsReq {
             pairs,
             names_of: batch.jobs.iter().map(|j| j.sender_id).collect(),
             channels: batch.jobs.iter().map(|j| j.channel_id).collect(),
+            mentioned,
         };
         let targets = self.call(&rpc::PUSH_TARGETS, 0, &req).await?;
         let names: HashMap<u64, String> = targets.names.into_iter().collect();
+        let mentions_only: HashSet<(u64, u64)> = targets.mentions_only.into_iter().collect();
         let groups: HashMap<u64, String> = targets.channel_names.into_iter().collect();
         // Each job's devices, latest job per channel first: a burst collapses to the
         // newest message.
@@ -277,6 +286,11 @@ impl Worker {
                 .devices
                 .iter()
                 .filter(|d| d.channel_id == job.channel_id && job.recipients.contains(&d.user_id))
+                // Where only mentions notify, only the jobs that mention the user.
+                .filter(|d| {
+                    !mentions_only.contains(&(d.user_id, d.channel_id))
+                        || job.mentions.contains(&d.user_id)
+                })
             {
                 if self.collapse(d) {
                     metrics::counter!("natter_push_collapsed_total").increment(1);

@@ -5,7 +5,7 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use natter_protocol::http::{LoginRequest, Profile, SignupRequest};
 use natter_protocol::internal::{
-    BULK_USERS_MAX, BulkUsersReq, RpcReply, UserGetReq, UserSearchReq, UserUpdateReq,
+    BULK_USERS_MAX, BulkUsersReq, RpcReply, UserGetReq, UserIdsReq, UserSearchReq, UserUpdateReq,
 };
 use natter_protocol::{ApiError, ErrorCode, limits};
 use natter_store::{ScanRange, StoreError, WriteBatch, keys};
@@ -186,6 +186,25 @@ pub(crate) async fn get(w: &Worker, req: UserGetReq) -> RpcReply<Profile> {
             }
         })
         .ok_or_else(|| invalid(ErrorCode::UserNotFound, "no such user"))
+}
+
+/// The ids of the accounts named (usernames lowercased; unknown ones left out).
+pub(crate) async fn ids(w: &Worker, req: UserIdsReq) -> RpcReply<Vec<(String, u64)>> {
+    let names: Vec<&str> = req
+        .usernames
+        .iter()
+        .take(limits::MAX_MENTIONS)
+        .map(String::as_str)
+        .collect();
+    let found = tables::USERNAME
+        .get_many(w.store.as_ref(), names.iter().copied())
+        .await
+        .map_err(store_err)?;
+    Ok(names
+        .into_iter()
+        .zip(found)
+        .filter_map(|(n, id)| Some((n.to_owned(), id?)))
+        .collect())
 }
 
 pub(crate) async fn update(w: &Worker, req: UserUpdateReq) -> RpcReply<Profile> {

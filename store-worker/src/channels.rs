@@ -360,6 +360,28 @@ async fn hide_for(
 /// changes on it may reach back further).
 const HIDDEN_SCAN_LIMIT: usize = 10_000;
 
+/// Messages of `cid` in `(read, head]` that mention `uid` (a scan of that range of
+/// the user's mention rows; nothing to read when nothing is unread).
+async fn unread_mentions(
+    w: &Worker,
+    uid: u64,
+    cid: u64,
+    read: u64,
+    head: u64,
+) -> Result<u64, StoreError> {
+    if read >= head {
+        return Ok(0);
+    }
+    let range = ScanRange::between(
+        keys::mention(uid, cid, read.saturating_add(1)),
+        keys::mention(uid, cid, head.saturating_add(1)),
+    );
+    Ok(w.store.scan(range, MENTIONS_COUNTED).await?.len() as u64)
+}
+
+/// Most unread mentions counted per channel (a list shows "99+" long before).
+const MENTIONS_COUNTED: usize = 1_000;
+
 /// A channel's pinned messages as they now stand, the latest pin first (members).
 pub(crate) async fn pins(w: &Worker, req: ChannelReq) -> RpcReply<PinList> {
     if !is_member(w, req.channel_id, req.user_id).await? {
@@ -577,6 +599,9 @@ pub(crate) async fn list(w: &Worker, req: ChannelListReq) -> RpcReply<ChannelLis
         .await
         .map_err(store_err)?;
 
+    let levels = crate::push_targets::levels(w, &read_keys)
+        .await
+        .map_err(store_err)?;
     let mut entries = Vec::with_capacity(cids.len());
     let mut peers = Vec::new();
     for (i, ((cid, rec), last)) in cids.iter().zip(recs).zip(lasts).enumerate() {
@@ -595,6 +620,10 @@ pub(crate) async fn list(w: &Worker, req: ChannelListReq) -> RpcReply<ChannelLis
             head_seq: head,
             read_seq: read,
             unread: head - read,
+            unread_mentions: unread_mentions(w, uid, *cid, read, head)
+                .await
+                .map_err(store_err)?,
+            notifications: levels[i],
             last_activity_at: last.as_ref().map_or(rec.created_at, |m| m.sent_at_ms),
             last_message: last.map(|m| MessagePreview {
                 seq: head,

@@ -1,10 +1,10 @@
 //! Push notifications, the storage side: jobs for the push workers after messages are
 //! stored, device push registrations, muted channels, and the targets of a job.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use natter_nats::subjects;
-use natter_protocol::http::DeviceInfo;
+use natter_protocol::http::{DeviceInfo, NotifyLevel};
 use natter_protocol::internal::{
     self, DevicePushReq, MuteReq, PushBatch, PushDevice, PushJob, PushTargets, PushTargetsReq,
     RpcReply,
@@ -45,6 +45,7 @@ pub(crate) fn enqueue(w: &Worker, stored: &[Stored]) {
                 .copied()
                 .filter(|u| *u != s.record.sender_id)
                 .collect(),
+            mentions: s.record.mentions.clone(),
         })
         .filter(|j| !j.recipients.is_empty())
         .collect();
@@ -101,18 +102,22 @@ pub(crate) async fn queue_jobs(
     }
 }
 
-/// Devices to notify for each (user, channel) pair not muted, and the names to show.
+/// Devices to notify for each (user, channel) pair its user wants notified (not
+/// muted; mentioned, where only mentions notify), and the names to show.
 pub(crate) async fn targets(w: &Worker, req: PushTargetsReq) -> RpcReply<PushTargets> {
-    let muted = tables::MUTE
-        .get_many(w.store.as_ref(), &req.pairs)
-        .await
-        .map_err(store_err)?;
+    let levels = levels(w, &req.pairs).await.map_err(store_err)?;
+    let mentioned: HashSet<(u64, u64)> = req.mentioned.iter().copied().collect();
     let mut by_user: HashMap<u64, Vec<(String, natter_protocol::http::PushTarget)>> =
         HashMap::new();
     let mut devices = Vec::new();
-    for ((user, channel), muted) in req.pairs.iter().zip(muted) {
-        if muted.is_some() {
-            continue;
+    let mut mentions_only = Vec::new();
+    for (pair, level) in req.pairs.iter().zip(levels) {
+        let (user, channel) = pair;
+        match level {
+            NotifyLevel::None => continue,
+            NotifyLevel::Mentions if !mentioned.contains(pair) => continue,
+            NotifyLevel::Mentions => mentions_only.push(*pair),
+            NotifyLevel::All => {}
         }
         if !by_user.contains_key(user) {
             by_user.insert(*user, push_devices(w, *user).await.map_err(store_err)?);
@@ -150,7 +155,27 @@ pub(crate) async fn targets(w: &Worker, req: PushTargetsReq) -> RpcReply<PushTar
         devices,
         names,
         channel_names,
+        mentions_only,
     })
+}
+
+/// The notification level of each (user, channel) pair.
+pub(crate) async fn levels(
+    w: &Worker,
+    pairs: &[(u64, u64)],
+) -> Result<Vec<NotifyLevel>, StoreError> {
+    let store = w.store.as_ref();
+    let muted = tables::MUTE.get_many(store, pairs).await?;
+    let mentions = tables::MENTIONS_ONLY.get_many(store, pairs).await?;
+    Ok(muted
+        .into_iter()
+        .zip(mentions)
+        .map(|(m, o)| match (m, o) {
+            (Some(_), _) => NotifyLevel::None,
+            (None, Some(_)) => NotifyLevel::Mentions,
+            (None, None) => NotifyLevel::All,
+        })
+        .collect())
 }
 
 /// The user's devices (up to [`MAX_DEVICES`]) as stored, by device id.
@@ -298,11 +323,20 @@ pub(crate) async fn mute(w: &Worker, req: MuteReq) -> RpcReply<()> {
     {
         return Err(not_member());
     }
-    let key = tables::MUTE.key(&(req.user_id, req.channel_id));
-    let batch = if req.muted {
-        WriteBatch::new().put(key, tables::MUTE.encode(&now_ms()))
+    let level = req.level.unwrap_or(if req.muted {
+        NotifyLevel::None
     } else {
-        WriteBatch::new().delete(key)
+        NotifyLevel::All
+    });
+    let pair = (req.user_id, req.channel_id);
+    let (mute, only) = (tables::MUTE.key(&pair), tables::MENTIONS_ONLY.key(&pair));
+    let now = now_ms();
+    let batch = match level {
+        NotifyLevel::All => WriteBatch::new().delete(mute).delete(only),
+        NotifyLevel::Mentions => {
+            tables::MENTIONS_ONLY.put(WriteBatch::new().delete(mute), &pair, &now)
+        }
+        NotifyLevel::None => tables::MUTE.put(WriteBatch::new().delete(only), &pair, &now),
     };
     w.store.write(batch).await.map_err(store_err)
 }

@@ -129,6 +129,9 @@ pub(crate) struct MessageRecord {
     /// A forwarded copy.
     #[serde(default)]
     pub forwarded: bool,
+    /// Members its text mentions.
+    #[serde(default)]
+    pub mentions: Vec<u64>,
 }
 
 impl MessageRecord {
@@ -165,6 +168,7 @@ impl MessageRecord {
                 ..Default::default()
             }),
             forwarded: self.forwarded,
+            mentions: self.mentions,
             hidden: false,
         }
     }

@@ -45,6 +45,7 @@ async fn dispatch(w: &Worker, subject: &str, payload: &[u8]) -> Vec<u8> {
         SIGNUP => |r| accounts::signup(w, r),
         LOGIN => |r| accounts::login(w, r),
         USER_GET => |r| accounts::get(w, r),
+        USER_IDS => |r| accounts::ids(w, r),
         USERS_ADDABLE => |r| channels::addable(w, r),
         USER_CONTACTS => |r| channels::contacts(w, r),
         USER_UPDATE => |r| accounts::update(w, r),

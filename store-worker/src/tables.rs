@@ -124,6 +124,12 @@ pub(crate) const LEGACY_PARTITION_APPLIED: Table<u32, u64> =
     Table::new(|p| keys::partition_applied(*p));
 /// The highest seq any device of a user acked in a channel: (user, channel).
 pub(crate) const DELIVERED: Table<(u64, u64), u64> = Table::new(|&(u, c)| keys::delivered(u, c));
+/// Messages that mention a user: (user, channel, seq) → when sent.
+pub(crate) const MENTION: Table<(u64, u64, u64), u64> =
+    Table::new(|&(u, c, s)| keys::mention(u, c, s));
+/// Channels a user is notified of for mentions only: (user, channel) → since when.
+pub(crate) const MENTIONS_ONLY: Table<(u64, u64), u64> =
+    Table::new(|&(u, c)| keys::mentions_only(u, c));
 /// A channel's pinned messages, in pin order: (seq, by, at).
 pub(crate) const PINS: Table<u64, Vec<(u64, u64, u64)>> = Table::new(|c| keys::pins(*c));
 /// Messages a user deleted for themselves: (user, channel, seq) → when.

@@ -73,6 +73,10 @@ pub const TAG_PINS: u8 = 0x12;
 pub const TAG_HIDDEN: u8 = 0x13;
 /// Tag of the highest seq any device of a user acked in a channel: `delivered(uid, cid)`.
 pub const TAG_DELIVERED: u8 = 0x14;
+/// Tag of the messages that mention a user: `mention(uid, cid, seq)`.
+pub const TAG_MENTION: u8 = 0x15;
+/// Tag of channels a user gets notified of for mentions only: `mentions_only(uid, cid)`.
+pub const TAG_MENTIONS_ONLY: u8 = 0x16;
 
 fn tagged(tag: u8, capacity: usize) -> Vec<u8> {
     let mut k = Vec::with_capacity(1 + capacity);
@@ -238,6 +242,19 @@ pub fn mute(uid: u64, cid: u64) -> Vec<u8> {
 /// Key of the highest seq any device of `uid` acked in `cid`.
 pub fn delivered(uid: u64, cid: u64) -> Vec<u8> {
     tag_u64_u64(TAG_DELIVERED, uid, cid)
+}
+
+/// Key of message `seq` of `cid` mentioning `uid` (a channel's mentions of a user
+/// are ordered by seq).
+pub fn mention(uid: u64, cid: u64, seq: u64) -> Vec<u8> {
+    let mut k = tag_u64_u64(TAG_MENTION, uid, cid);
+    k.extend_from_slice(&seq.to_be_bytes());
+    k
+}
+
+/// Key of `uid`'s "mentions only" setting for `cid`.
+pub fn mentions_only(uid: u64, cid: u64) -> Vec<u8> {
+    tag_u64_u64(TAG_MENTIONS_ONLY, uid, cid)
 }
 
 /// Key of a channel's pinned messages (one row: the list).

@@ -206,6 +206,7 @@ async fn services_work_under_their_own_nats_users_and_an_edge_cannot_act_as_a_st
             sent_at_ms: 1,
             reply_to: None,
             forwarded: false,
+            mentions: Vec::new(),
         };
         natter_protocol::internal::encode(&natter_protocol::internal::LogBatch {
             entries: vec![natter_protocol::internal::LogEntry::Send(send)],

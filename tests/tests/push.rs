@@ -332,6 +332,7 @@ async fn a_job_queued_twice_is_pushed_once() {
             sender_id: alice_id,
             preview: format!("message {seq}"),
             recipients: vec![bob_id],
+            mentions: Vec::new(),
         }],
     };
     for (n, channel, seq) in [(1, dm, 7), (2, dm, 7), (3, dm, 8)] {
@@ -401,6 +402,7 @@ async fn webhooks_to_internal_addresses_are_refused_unless_allowed() {
                     sender_id: alice_id,
                     preview: format!("message {seq}"),
                     recipients: vec![bob_id],
+                    mentions: Vec::new(),
                 }],
             };
             js.send_publish(
@@ -478,6 +480,7 @@ async fn a_hanging_webhook_does_not_delay_other_users_pushes() {
                 sender_id: alice_id,
                 preview: format!("message {n}"),
                 recipients: vec![recipient],
+                mentions: Vec::new(),
             }],
         };
         js.send_publish(
@@ -496,4 +499,68 @@ async fn a_hanging_webhook_does_not_delay_other_users_pushes() {
         .await
         .expect("carol's push while bob's hangs");
     assert_eq!(got.json()["body"], "message 2");
+}
+
+/// Where a member chose "mentions only", a message notifies them only if it
+/// mentions them; the channel list counts their unread mentions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mentions_only_channels_push_only_what_mentions_the_user() {
+    let mut sys = System::start(BIN, 1).await;
+    let mut hook = serve(|_| (200, "{}".into())).await;
+    sys.start_push_worker(Some(&json!({"webhook": {}, "timeout_ms": 5000})));
+    let c0 = sys.client(0);
+    let (alice, _) = user(&c0, "alice").await;
+    let (bob, bob_id) = user(&c0, "bob").await;
+    let (carol, carol_id) = user(&c0, "carol").await;
+    let (erin, erin_id) = user(&c0, "erin").await;
+    for (who, name) in [(&bob, "bob"), (&erin, "erin")] {
+        let t = target(PushPlatform::Webhook, format!("{}/{name}", hook.base));
+        who.register_push(name, t).await.unwrap();
+    }
+    let g = alice
+        .create_group("Mentions", &[bob_id, carol_id, erin_id])
+        .await
+        .unwrap();
+    bob.set_notifications(g.id, natter_protocol::http::NotifyLevel::Mentions)
+        .await
+        .unwrap();
+    let (mut sender, _) = Device::connect(&alice, "a").await;
+    sender.send(g.id, "m1", "nothing for bob here").await;
+    // Erin (all messages) is notified of it: its batch went through the push worker,
+    // which would have notified bob beside her.
+    let req = hook.wait(WAIT).await.expect("erin's webhook");
+    assert_eq!(
+        (req.path.as_str(), req.json()["body"].as_str()),
+        ("/erin", Some("nothing for bob here"))
+    );
+    sender
+        .send(g.id, "m2", "@Bob, @carol and @nobody: look")
+        .await;
+    // Erin may hear of it too (or not: pushes of one channel collapse); bob's first
+    // push must be this one.
+    let req = loop {
+        let req = hook.wait(WAIT).await.expect("bob's webhook");
+        if req.path == "/bob" {
+            break req;
+        }
+    };
+    assert_eq!(
+        req.json()["body"].as_str(),
+        Some("@Bob, @carol and @nobody: look"),
+        "bob's first push is the one that mentions him"
+    );
+
+    let list = bob.channels(None, None).await.unwrap();
+    let summary = list.channels.iter().find(|c| c.id == g.id).unwrap();
+    assert_eq!(
+        (summary.unread_mentions, summary.notifications),
+        (1, natter_protocol::http::NotifyLevel::Mentions)
+    );
+    let page = carol.history(g.id, &Default::default()).await.unwrap();
+    let m = page.messages.last().unwrap();
+    let mut mentioned = m.mentions.clone();
+    mentioned.sort_unstable();
+    let mut want = vec![bob_id, carol_id];
+    want.sort_unstable();
+    assert_eq!(mentioned, want, "members only, each once");
 }

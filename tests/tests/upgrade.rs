@@ -57,6 +57,7 @@ async fn an_earlier_versions_work_queue_is_moved_into_the_log_on_first_start() {
         sent_at_ms: natter_protocol::now_ms(),
         reply_to: None,
         forwarded: false,
+        mentions: Vec::new(),
     };
     let legacy = format!("msg.{p}.{dm}");
     for batch in [

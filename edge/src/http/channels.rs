@@ -10,7 +10,7 @@ use axum::response::Response;
 use natter_nats::rpc;
 use natter_protocol::http::{
     Channel, ChannelList, ChannelListQuery, ChannelReceipts, HistoryPage, HistoryQuery, MemberList,
-    MuteRequest, OpenDmRequest,
+    MuteRequest, NotificationsRequest, NotifyLevel, OpenDmRequest,
 };
 use natter_protocol::ids::IdSchema;
 use natter_protocol::internal::{ChannelListReq, ChannelReq, DmOpenReq, HistoryReq, MuteReq};
@@ -209,9 +209,42 @@ pub(super) async fn mute_channel(
                 user_id,
                 channel_id,
                 muted: req.muted,
+                level: None,
             },
         )
         .await?;
+    Ok(json(StatusCode::OK, req))
+}
+
+#[utoipa::path(
+    put,
+    path = "/v1/channels/{id}/notifications",
+    tag = "channels",
+    summary = "Which messages of a channel send the caller push notifications: all, mentions only, or none (muted)",
+    params(("id" = IdSchema, Path, description = "Channel id (decimal)")),
+    request_body = NotificationsRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The new setting", body = NotificationsRequest),
+        (status = 400, description = "`bad_request`", body = ApiError),
+        (status = 403, description = "`not_a_member`", body = ApiError),
+    )
+)]
+pub(super) async fn set_notifications(
+    State(edge): State<Arc<Edge>>,
+    Caller(user_id): Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> HttpResult<Response> {
+    let channel_id = parse_id(&id)?;
+    let req: NotificationsRequest = parse_body(&body)?;
+    let mute = MuteReq {
+        user_id,
+        channel_id,
+        muted: req.level == NotifyLevel::None,
+        level: Some(req.level),
+    };
+    rpc::CHANNEL_MUTE.call(&edge.nats, &mute).await?;
     Ok(json(StatusCode::OK, req))
 }
 

@@ -83,6 +83,7 @@ pub(crate) fn routes() -> Vec<Route> {
         route!(GET "/v1/devices" => devices::list_devices),
         route!(DELETE "/v1/devices/{device}" => devices::unregister_push),
         route!(PUT "/v1/channels/{id}/mute" => channels::mute_channel),
+        route!(PUT "/v1/channels/{id}/notifications" => channels::set_notifications),
         route!(GET "/v1/channels" => channels::list_channels),
         route!(GET "/v1/channels/{id}" => channels::get_channel),
         route!(GET "/v1/channels/{id}/members" => channels::list_members),

@@ -31,6 +31,7 @@ use super::{accounts, channels, devices, groups, messages, service, users};
         devices::list_devices,
         devices::unregister_push,
         channels::mute_channel,
+        channels::set_notifications,
         channels::list_channels,
         channels::get_channel,
         channels::list_members,

@@ -59,9 +59,12 @@ pub(super) async fn send(
         limits::check_text(&text)?;
     }
     edge.limiters.send(user_id)?;
-    edge.members.check(channel, user_id).await?;
+    let members = edge.members.check(channel, user_id).await?;
+    let mut mentions = Vec::new();
     if let Some(src) = forward {
         text = forwarded_text(edge, user_id, src).await?;
+    } else {
+        mentions = mentioned(edge, user_id, &members, &text).await?;
     }
     let message_id = edge
         .ids
@@ -76,6 +79,7 @@ pub(super) async fn send(
         sent_at_ms: natter_idgen::timestamp_ms(message_id),
         reply_to,
         forwarded: forward.is_some(),
+        mentions,
     };
     let ack = edge.publisher.submit(LogEntry::Send(send)).await?;
     metrics::counter!("natter_edge_sends_total").increment(1);
@@ -87,6 +91,37 @@ pub(super) async fn send(
                 .map(|()| message_id)
         }),
     ))
+}
+
+/// The members of the channel (`members`) that `text` mentions as `@username`,
+/// resolved now so that the log entry carries them (the sender left out).
+///
+/// # Errors
+/// `unavailable` when the store does not answer.
+async fn mentioned(
+    edge: &Edge,
+    sender: u64,
+    members: &[u64],
+    text: &str,
+) -> Result<Vec<u64>, ApiError> {
+    if !text.contains('@') {
+        return Ok(Vec::new());
+    }
+    let usernames = limits::mentioned_usernames(text);
+    if usernames.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = natter_nats::rpc::USER_IDS
+        .call(
+            &edge.nats,
+            &natter_protocol::internal::UserIdsReq { usernames },
+        )
+        .await?;
+    Ok(ids
+        .into_iter()
+        .map(|(_, id)| id)
+        .filter(|id| *id != sender && members.contains(id))
+        .collect())
 }
 
 /// The text of a message `user` may read, for forwarding it.

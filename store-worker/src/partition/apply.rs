@@ -155,8 +155,17 @@ fn send(
         sent_at_ms: s.sent_at_ms,
         reply_to: replied.as_ref().map(|(r, _)| *r),
         forwarded: s.forwarded,
+        mentions: s.mentions,
         ..MessageRecord::default()
     };
+    for u in &record.mentions {
+        put(
+            out,
+            &tables::MENTION,
+            &(*u, channel, seq),
+            &record.sent_at_ms,
+        );
+    }
     put(out, &tables::MESSAGE, &(channel, seq), &record);
     if let Some(slot) = w.messages.get_mut(&(channel, seq)) {
         // A change later in this batch targets this message.

@@ -93,6 +93,11 @@ fn random_log(rng: &mut StdRng, n: usize) -> Vec<LogEntry> {
                 sent_at_ms: at_ms,
                 reply_to: None,
                 forwarded: false,
+                mentions: if rng.random_bool(0.2) {
+                    vec![USERS[rng.random_range(0..USERS.len())]]
+                } else {
+                    Vec::new()
+                },
             }),
             6 => LogEntry::Command(CommandEntry {
                 id: if rng.random_bool(0.1) { 1_001 } else { id() },
