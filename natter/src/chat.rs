@@ -13,7 +13,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 use natter_client::{Client, ClientError, Session};
-use natter_protocol::http::{ChannelSummary, HistoryQuery, Presence};
+use natter_protocol::http::{ChannelSummary, HistoryQuery, NotifyLevel, Presence};
 use natter_protocol::ws::{ClientOp, MessageEvent, ServerEvent, SystemEvent};
 use tokio::io::AsyncBufReadExt;
 
@@ -57,6 +57,9 @@ const HELP: &str = "commands:
   /delete SEQ           delete message SEQ for everyone (yours, or any as a group admin)
   /react SEQ EMOJI      react to message SEQ (/unreact SEQ EMOJI takes it back)
   /pin SEQ, /unpin SEQ  pin or unpin message SEQ (group owners and admins)
+  /reply SEQ TEXT       reply to message SEQ
+  /hide SEQ             delete message SEQ for yourself only
+  /notify LEVEL         push notifications of the open channel: all, mentions, none
   /help                 this text
   /quit                 leave (Ctrl-D too)
   anything else         is sent to the open channel";
@@ -234,6 +237,47 @@ impl Chat {
                     op_id,
                 })
                 .await?;
+            }
+            "/reply" => {
+                let seq = words.next().and_then(|w| w.parse().ok());
+                let text = words.collect::<Vec<_>>().join(" ");
+                let seq = seq
+                    .filter(|_| !text.is_empty())
+                    .context("usage: /reply SEQ TEXT")?;
+                self.change(|channel, op_id| ClientOp::Send {
+                    channel,
+                    client_msg_id: op_id.unwrap_or_default(),
+                    text,
+                    reply_to: Some(seq),
+                    forward: None,
+                })
+                .await?;
+            }
+            "/hide" => {
+                let seq = words
+                    .next()
+                    .and_then(|w| w.parse().ok())
+                    .context("usage: /hide SEQ")?;
+                self.change(|channel, op_id| ClientOp::Hide {
+                    channel,
+                    seq,
+                    op_id,
+                })
+                .await?;
+            }
+            "/notify" => {
+                let level = match words.next() {
+                    Some("all") => NotifyLevel::All,
+                    Some("mentions") => NotifyLevel::Mentions,
+                    Some("none") => NotifyLevel::None,
+                    _ => anyhow::bail!("usage: /notify all|mentions|none"),
+                };
+                let open = self
+                    .open
+                    .as_ref()
+                    .context("no channel open: /list, /open, /dm")?;
+                self.me.set_notifications(open.id, level).await?;
+                println!("(notifications: {level:?})");
             }
             cmd @ ("/pin" | "/unpin") => {
                 let seq = words
@@ -508,7 +552,16 @@ impl Chat {
                     .iter()
                     .map(|r| format!(" {}{}", r.emoji, r.count))
                     .collect();
-                println!("[{}] {who}: {}{edited}{reactions}", m.seq, m.text);
+                let quote = match &m.reply_to {
+                    Some(q) if q.deleted => format!("(↪ [{}] deleted) ", q.seq),
+                    Some(q) => format!(
+                        "(↪ [{}] {}) ",
+                        q.seq,
+                        q.preview.chars().take(30).collect::<String>()
+                    ),
+                    None => String::new(),
+                };
+                println!("[{}] {who}: {quote}{}{edited}{reactions}", m.seq, m.text);
             }
         }
     }

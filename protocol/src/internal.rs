@@ -480,6 +480,9 @@ pub struct PushTargetsReq {
     /// Pairs among `pairs` whose message mentions the user.
     #[serde(default)]
     pub mentioned: Vec<(u64, u64)>,
+    /// The jobs' messages (channel, seq): those deleted since are named in the answer.
+    #[serde(default)]
+    pub messages: Vec<(u64, u64)>,
 }
 
 /// `rpc.user.ids`: the ids of accounts by username.
@@ -515,6 +518,10 @@ pub struct PushTargets {
     /// of them gets only the messages that mention its user.
     #[serde(default)]
     pub mentions_only: Vec<(u64, u64)>,
+    /// Messages of `messages` deleted for everyone while their push was queued: not
+    /// to be sent.
+    #[serde(default)]
+    pub deleted: Vec<(u64, u64)>,
 }
 
 /// `rpc.device.push`: set or clear a device's push target.

@@ -273,15 +273,23 @@ impl Worker {
             names_of: batch.jobs.iter().map(|j| j.sender_id).collect(),
             channels: batch.jobs.iter().map(|j| j.channel_id).collect(),
             mentioned,
+            messages: batch.jobs.iter().map(|j| (j.channel_id, j.seq)).collect(),
         };
         let targets = self.call(&rpc::PUSH_TARGETS, 0, &req).await?;
         let names: HashMap<u64, String> = targets.names.into_iter().collect();
         let mentions_only: HashSet<(u64, u64)> = targets.mentions_only.into_iter().collect();
+        // A message deleted for everyone while its push waited is not announced.
+        let deleted: HashSet<(u64, u64)> = targets.deleted.into_iter().collect();
         let groups: HashMap<u64, String> = targets.channel_names.into_iter().collect();
         // Each job's devices, latest job per channel first: a burst collapses to the
         // newest message.
         let mut sends = Vec::new();
-        for job in batch.jobs.iter().rev() {
+        for job in batch
+            .jobs
+            .iter()
+            .rev()
+            .filter(|j| !deleted.contains(&(j.channel_id, j.seq)))
+        {
             for d in targets
                 .devices
                 .iter()

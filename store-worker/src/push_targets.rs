@@ -151,11 +151,23 @@ pub(crate) async fn targets(w: &Worker, req: PushTargetsReq) -> RpcReply<PushTar
         .zip(chans)
         .filter_map(|(c, rec)| Some((*c, rec?.name?)))
         .collect();
+    let found = tables::MESSAGE
+        .get_many(w.store.as_ref(), &req.messages)
+        .await
+        .map_err(store_err)?;
+    let deleted = req
+        .messages
+        .iter()
+        .zip(found)
+        .filter(|(_, m)| m.as_ref().is_some_and(|m| m.deleted.is_some()))
+        .map(|(k, _)| *k)
+        .collect();
     Ok(PushTargets {
         devices,
         names,
         channel_names,
         mentions_only,
+        deleted,
     })
 }
 

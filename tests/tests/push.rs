@@ -564,3 +564,53 @@ async fn mentions_only_channels_push_only_what_mentions_the_user() {
     want.sort_unstable();
     assert_eq!(mentioned, want, "members only, each once");
 }
+
+/// A message deleted for everyone while its push job waited in the queue is not
+/// announced; the job of one that still stands is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_push_of_a_deleted_message_is_not_sent() {
+    let mut sys = System::start(BIN, 1).await;
+    let mut hook = serve(|_| (200, "{}".into())).await;
+    let config = json!({ "webhook": {}, "timeout_ms": 5000 });
+    let c0 = sys.client(0);
+    let (alice, _) = user(&c0, "alice").await;
+    let (bob, bob_id) = user(&c0, "bob").await;
+    bob.register_push(
+        "b",
+        target(PushPlatform::Webhook, format!("{}/bob", hook.base)),
+    )
+    .await
+    .unwrap();
+    let dm = alice.open_dm(bob_id).await.unwrap().id;
+    // No push worker runs while the jobs are queued and the first message deleted.
+    sys.push = None;
+    let (mut a, _) = Device::connect(&alice, "a").await;
+    a.send(dm, "gone", "regrettable").await;
+    a.send(dm, "kept", "fine").await;
+    let seqs: Vec<u64> = a.messages(2).await.iter().map(|m| m.seq).collect();
+    alice.delete_message(dm, seqs[0]).await.unwrap();
+    sys.start_push_worker_with(Some(&config), &["--push-collapse-secs", "0"]);
+    let got = hook.wait(WAIT).await.expect("the kept message's push");
+    assert_eq!(got.json()["body"], "fine");
+    // Once every queued job is handled (a work queue: handled jobs leave it),
+    // nothing else went out: a push of the deleted one is made before its job's ack.
+    let nats = natter_nats::connect(&sys.nats.url(), "test").await.unwrap();
+    let js = async_nats::jetstream::new(nats);
+    eventually(WAIT, "the push queue drained", || {
+        let js = js.clone();
+        async move {
+            let Ok(mut stream) = js.get_stream(natter_nats::layout::PUSH_STREAM).await else {
+                return false;
+            };
+            stream.info().await.is_ok_and(|i| i.state.messages == 0)
+        }
+    })
+    .await;
+    while let Some(extra) = hook.wait(Duration::from_millis(1)).await {
+        assert_ne!(
+            extra.json()["body"],
+            "regrettable",
+            "the deleted message was announced"
+        );
+    }
+}
