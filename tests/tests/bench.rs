@@ -65,6 +65,28 @@ async fn every_workload_runs_and_loses_nothing() {
         group["acked"].as_u64().map(|a| a * 10)
     );
 
+    let mixed = bench(
+        &sys,
+        &[
+            "mixed",
+            "--users",
+            "40",
+            "--duration-secs",
+            "3",
+            "--rate",
+            "400",
+        ],
+    );
+    assert_clean(&mixed);
+    assert_eq!(
+        mixed["delivered"].as_u64(),
+        mixed["acked"].as_u64().map(|a| a * 2)
+    );
+    let ops = &mixed["ops"];
+    for kind in ["send", "reply", "react", "edit", "read"] {
+        assert!(ops[kind].as_u64() > Some(0), "no {kind} in {ops}");
+    }
+
     let sync = bench(&sys, &["sync", "--users", "20", "--sync-messages", "300"]);
     assert_clean(&sync);
     assert_eq!(sync["delivered"], 300);

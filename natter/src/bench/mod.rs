@@ -52,7 +52,19 @@ pub enum Workload {
     Sync,
     /// The durable hop alone: appends to a scratch copy of the log at `--rate`.
     Log,
+    /// 1:1 traffic as people use chat: of the operations, 70% sends, 10% replies,
+    /// 10% reactions, 5% edits of one's own messages, 5% read marks.
+    Mixed,
 }
+
+/// Operation kinds of the `mixed` workload, with their share in percent.
+const MIX: [(&str, u32); 5] = [
+    ("send", 70),
+    ("reply", 10),
+    ("react", 10),
+    ("edit", 5),
+    ("read", 5),
+];
 
 /// `natter bench` flags.
 #[derive(Args, Clone)]
@@ -125,6 +137,8 @@ struct Pace {
     until: tokio::time::Instant,
     /// Most sends (`u64::MAX` = as many as time allows).
     limit: u64,
+    /// Mix the operations of [`MIX`] instead of sending only.
+    mixed: bool,
 }
 
 /// State shared by every task of one run.
@@ -145,6 +159,8 @@ struct Run {
     pending: Vec<DeliveryShard>,
     end_to_end: Mutex<Histogram<u64>>,
     stop: AtomicBool,
+    /// Operations written, by [`MIX`] kind (`mixed` only).
+    ops: [AtomicU64; MIX.len()],
 }
 
 impl Run {
@@ -167,6 +183,7 @@ impl Run {
             pending: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
             end_to_end: Mutex::new(report::histogram()),
             stop: AtomicBool::new(false),
+            ops: Default::default(),
         })
     }
 
@@ -299,6 +316,9 @@ struct Link {
     /// (JetStream takes sends faster than they are applied and delivered, and in
     /// a group a send is a hundred deliveries), so it would measure a backlog.
     on_echo: bool,
+    /// Per channel: the latest message seen and the latest of this user's own, for
+    /// the replies, reactions, edits and read marks of `mixed`.
+    recent: Arc<Mutex<HashMap<u64, (u64, u64)>>>,
 }
 
 impl Link {
@@ -307,6 +327,16 @@ impl Link {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    /// The latest message and the latest own message seen in `channel`.
+    fn recent_of(&self, channel: u64) -> (u64, u64) {
+        self.recent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&channel)
+            .copied()
+            .unwrap_or_default()
     }
 
     /// A send was answered: its window slot is free.
@@ -358,6 +388,15 @@ async fn read_events(
                 to_ack.insert(m.channel, m.seq);
                 if m.system {
                     continue;
+                }
+                {
+                    let own = redial.as_ref().is_some_and(|r| r.user_id == m.sender);
+                    let mut recent = link.recent.lock().unwrap_or_else(|p| p.into_inner());
+                    let e = recent.entry(m.channel).or_default();
+                    e.0 = m.seq;
+                    if own {
+                        e.1 = m.seq;
+                    }
                 }
                 if link.on_echo && redial.as_ref().is_some_and(|r| r.user_id == m.sender) {
                     link.answered();
@@ -438,6 +477,7 @@ async fn send_loop(run: Arc<Run>, link: Link, user: usize, channels: Vec<u64>, p
         text_bytes,
         until,
         limit,
+        mixed,
     } = pace;
     if channels.is_empty() {
         return;
@@ -467,11 +507,30 @@ async fn send_loop(run: Arc<Run>, link: Link, user: usize, channels: Vec<u64>, p
         let channel = channels[rand::rng().random_range(0..channels.len())];
         let now = run.micros();
         let cmid = format!("{now:016x}-{user}-{k}");
+        let (kind, op) = if mixed {
+            mixed_op(&link, channel, k, now, text_bytes)
+        } else {
+            (0, None)
+        };
+        if let Some(op) = op {
+            // Not a message: answered by an event (or an error), no window slot.
+            run.ops[kind].fetch_add(1, Ordering::Relaxed);
+            if link.sender().op(&op).await.is_err() {
+                run.error("op_on_closed_socket");
+            }
+            continue;
+        }
+        let reply_to = (kind == 1)
+            .then(|| link.recent_of(channel).0)
+            .filter(|s| *s > 0);
+        if mixed {
+            run.ops[kind].fetch_add(1, Ordering::Relaxed);
+        }
         let send = ClientOp::Send {
             channel,
             client_msg_id: cmid,
             text: text(now, text_bytes),
-            reply_to: None,
+            reply_to,
             forward: None,
         };
         link.in_flight.fetch_add(1, Ordering::Relaxed);
@@ -484,6 +543,50 @@ async fn send_loop(run: Arc<Run>, link: Link, user: usize, channels: Vec<u64>, p
         }
         run.sent.fetch_add(1, Ordering::Relaxed);
     }
+}
+
+/// The next operation of a `mixed` sender in `channel`: its [`MIX`] index, and the
+/// op unless it is a send or a reply (which go out as sends, measured end to end).
+/// An operation that needs an earlier message falls back to a send until there is one.
+fn mixed_op(
+    link: &Link,
+    channel: u64,
+    k: u64,
+    now: u64,
+    text_bytes: usize,
+) -> (usize, Option<ClientOp>) {
+    let mut roll = rand::rng().random_range(0..100u32);
+    let kind = MIX
+        .iter()
+        .position(|(_, share)| {
+            if roll < *share {
+                true
+            } else {
+                roll -= share;
+                false
+            }
+        })
+        .unwrap_or(0);
+    let (last, own) = link.recent_of(channel);
+    let op = match MIX[kind].0 {
+        "react" if last > 0 => ClientOp::React {
+            channel,
+            seq: last,
+            emoji: ["👍", "❤️", "😂"][(k % 3) as usize].to_string(),
+            add: k % 4 != 3,
+            op_id: None,
+        },
+        "edit" if own > 0 => ClientOp::Edit {
+            channel,
+            seq: own,
+            text: text(now, text_bytes),
+            op_id: None,
+        },
+        "read" if last > 0 => ClientOp::Read { channel, seq: last },
+        "reply" if last > 0 => return (kind, None),
+        _ => return (0, None),
+    };
+    (kind, Some(op))
 }
 
 /// Connects every user (concurrently), waiting for each catch-up to end.
@@ -561,6 +664,7 @@ fn spawn_readers(
             in_flight: Arc::default(),
             window: Arc::new(Semaphore::new(window.max(1))),
             on_echo,
+            recent: Arc::default(),
         };
         let redial = Redial {
             client: u.client.clone(),
@@ -594,7 +698,10 @@ async fn traffic(
     args: &BenchArgs,
     pids: &[(String, u32)],
 ) -> (Histogram<u64>, f64, Vec<procstat::ProcUsage>) {
-    let on_echo = matches!(args.workload, Workload::Group | Workload::Dm);
+    let on_echo = matches!(
+        args.workload,
+        Workload::Group | Workload::Dm | Workload::Mixed
+    );
     let readers = spawn_readers(run, conns, users, args.window, on_echo);
     let every = (args.rate > 0 && !senders.is_empty())
         .then(|| Duration::from_secs_f64(senders.len() as f64 / args.rate as f64));
@@ -614,6 +721,7 @@ async fn traffic(
                     text_bytes: args.text_bytes,
                     until,
                     limit: u64::MAX,
+                    mixed: args.workload == Workload::Mixed,
                 },
             ))
         })
@@ -676,6 +784,14 @@ fn finish(
         delivered_per_sec: delivered as f64 / elapsed.max(1e-9),
         ack_latency_ms: Percentiles::of(acks),
         end_to_end_latency_ms: Percentiles::of(&e2e),
+        ops: if args.workload == Workload::Mixed {
+            MIX.iter()
+                .zip(&run.ops)
+                .map(|((k, _), n)| ((*k).to_string(), n.load(Ordering::Relaxed)))
+                .collect()
+        } else {
+            Default::default()
+        },
         ..Default::default()
     }
 }
@@ -717,7 +833,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Report> {
     )
     .await?;
     let mut report = match args.workload {
-        Workload::Dm => {
+        Workload::Dm | Workload::Mixed => {
             let dms = setup::dms(&users, args.peers).await?;
             let mut mine: Vec<Vec<u64>> = vec![Vec::new(); users.len()];
             for (ch, a, b) in &dms {
@@ -727,7 +843,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Report> {
             let run = Run::new(dms.iter().map(|(ch, _, _)| (*ch, 2)).collect());
             let conns = connect_all(&users).await?;
             let senders: Vec<(usize, Vec<u64>)> = mine.into_iter().enumerate().collect();
-            eprintln!("running dm for {} s", args.duration_secs);
+            eprintln!("running {:?} for {} s", args.workload, args.duration_secs);
             let (acks, elapsed, procs) = traffic(&run, conns, &users, &senders, &args, &pids).await;
             let mut r = finish(&run, &args, 2, &acks, elapsed);
             r.processes = procs;
@@ -756,7 +872,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Report> {
         Workload::Log => log::run(&args, &pids).await?,
     };
     report.users = users.len();
-    if matches!(args.workload, Workload::Dm | Workload::Group) {
+    if matches!(
+        args.workload,
+        Workload::Dm | Workload::Group | Workload::Mixed
+    ) {
         report.cpu_per_message();
     }
     report.print();
@@ -837,6 +956,7 @@ async fn sync(
                     text_bytes: args.text_bytes,
                     until: far,
                     limit: per_sender,
+                    mixed: false,
                 },
             ))
         })
@@ -876,6 +996,7 @@ async fn sync(
             in_flight: Arc::default(),
             window: Arc::new(Semaphore::new(0)),
             on_echo: false,
+            recent: Arc::default(),
         };
         let redial = Redial {
             client: u.client.clone(),

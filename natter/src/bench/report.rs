@@ -89,6 +89,10 @@ pub struct Report {
     pub catch_up_secs: Option<f64>,
     /// `log`: appends (JetStream writes) per second; `acked` counts entries.
     pub log_appends_per_sec: Option<f64>,
+    /// `mixed`: ops written, by kind (send, reply, react, edit, read); CPU is then
+    /// per operation.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub ops: std::collections::BTreeMap<String, u64>,
 }
 
 /// Processes that are the system under test (the rest, the generator, is not).
@@ -97,10 +101,16 @@ const SERVERS: [&str; 3] = ["edge", "store", "nats"];
 impl Report {
     /// Divides each process's CPU by the acked messages (traffic runs).
     pub fn cpu_per_message(&mut self) {
-        if self.acked == 0 {
+        // A mixed run counts every operation; the others, acked messages.
+        let n = if self.ops.is_empty() {
+            self.acked
+        } else {
+            self.ops.values().sum()
+        };
+        if n == 0 {
             return;
         }
-        let per = |secs: f64| secs * 1e6 / self.acked as f64;
+        let per = |secs: f64| secs * 1e6 / n as f64;
         let mut servers = 0.0;
         for p in &mut self.processes {
             p.cpu_us_per_message = Some(per(p.cpu_secs));
@@ -141,6 +151,13 @@ impl Report {
             self.acked_per_sec,
             self.delivered_per_sec
         );
+        if !self.ops.is_empty() {
+            let by: Vec<String> = self.ops.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            println!(
+                "\noperations: {} (CPU below is per operation; latency is of sends and replies)",
+                by.join(", ")
+            );
+        }
         if !self.errors_by_code.is_empty() {
             let by: Vec<String> = self
                 .errors_by_code
