@@ -189,6 +189,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/channels/{id}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Which messages of a channel send the caller push notifications: all, mentions only, or none (muted) */
+        put: operations["set_notifications"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/channels/{id}/pins": {
         parameters: {
             query?: never;
@@ -219,6 +236,23 @@ export interface paths {
         post?: never;
         /** Unpin a message */
         delete: operations["unpin_message"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/channels/{id}/receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where the channel's other members stand: read and delivered up to (members who share read receipts; empty when the caller does not) */
+        get: operations["receipts"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -426,7 +460,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change the caller's display name or status text */
+        /** Change the caller's display name, status text or settings (read receipts) */
         patch: operations["update_me"];
         trace?: never;
     };
@@ -616,6 +650,15 @@ export interface components {
             /** @description Pass as `before` for the next page; `null` on the last page. */
             next?: string | null;
         };
+        /** @description Answer to `GET /v1/channels/{id}/receipts`. */
+        ChannelReceipts: {
+            /**
+             * @description The other members who share read receipts (empty when the caller does not
+             *     share theirs). "Read by N of M" for a message at seq s: N members here with
+             *     `read >= s`, M the channel's other members.
+             */
+            members: components["schemas"]["MemberReceipt"][];
+        };
         /** @description One entry of the user's channel list. */
         ChannelSummary: {
             /**
@@ -635,6 +678,8 @@ export interface components {
             last_message?: null | components["schemas"]["MessagePreview"];
             /** @description The group's name, or the peer's display name for a 1:1 channel. */
             name: string;
+            /** @description Which of its messages send the user push notifications. */
+            notifications?: components["schemas"]["NotifyLevel"];
             /** @description The other user of a 1:1 channel. */
             peer?: string | null;
             /**
@@ -648,6 +693,11 @@ export interface components {
              *     one's own read seq).
              */
             unread: number;
+            /**
+             * Format: int64
+             * @description Unread messages that mention the user.
+             */
+            unread_mentions?: number;
         };
         /** @description `POST /v1/groups`. */
         CreateGroupRequest: {
@@ -736,6 +786,21 @@ export interface components {
             /** @description Members ordered by user id. */
             members: components["schemas"]["Member"][];
         };
+        /** @description Where one member stands in a channel, for receipts. */
+        MemberReceipt: {
+            /**
+             * Format: int64
+             * @description The highest seq one of their devices has acked: delivered up to it.
+             */
+            delivered: number;
+            /**
+             * Format: int64
+             * @description Their read seq: they have read every message up to it.
+             */
+            read: number;
+            /** @description The member. */
+            user: components["schemas"]["Id"];
+        };
         /** @description Answer to `GET /v1/channels/{id}/messages/{seq}/edits`: every version, oldest first. */
         MessageEdits: {
             /** @description The message as it now stands. */
@@ -770,6 +835,8 @@ export interface components {
              *     nothing of it is shown, its seq keeps its place.
              */
             hidden?: boolean;
+            /** @description Members the text mentions (`@username`, resolved when it was sent). */
+            mentions?: components["schemas"]["Id"][];
             /** @description Globally unique, time-ordered id. */
             message_id: string;
             pinned?: null | components["schemas"]["Pinned"];
@@ -830,6 +897,16 @@ export interface components {
             /** @description Muted channels get no push notifications (messages still arrive). */
             muted: boolean;
         };
+        /** @description `PUT /v1/channels/{id}/notifications`. */
+        NotificationsRequest: {
+            /** @description The level. */
+            level: components["schemas"]["NotifyLevel"];
+        };
+        /**
+         * @description Which messages of a channel send the user push notifications.
+         * @enum {string}
+         */
+        NotifyLevel: "all" | "mentions" | "none";
         /** @description `POST /v1/dm`. */
         OpenDmRequest: {
             /** @description The other user. */
@@ -879,6 +956,7 @@ export interface components {
             /** @description User id. */
             id: components["schemas"]["Id"];
             presence?: null | components["schemas"]["Presence"];
+            settings?: null | components["schemas"]["Settings"];
             /** @description Free status text ("" when unset). */
             status_text: string;
             /** @description Username as normalized (lowercase). */
@@ -967,6 +1045,14 @@ export interface components {
         SetRoleRequest: {
             /** @description `admin` or `member`. */
             role: components["schemas"]["Role"];
+        };
+        /** @description A user's privacy settings. */
+        Settings: {
+            /**
+             * @description Others learn when this user has read their messages (and this user learns
+             *     when others have read theirs). Off: neither.
+             */
+            read_receipts: boolean;
         };
         /** @description `POST /v1/signup`. */
         SignupRequest: {
@@ -1076,6 +1162,8 @@ export interface components {
         UpdateProfileRequest: {
             /** @description New display name. */
             display_name?: string | null;
+            /** @description Share read receipts (see `Settings`). */
+            read_receipts?: boolean | null;
             /** @description New status text ("" clears it). */
             status_text?: string | null;
         };
@@ -2191,6 +2279,78 @@ export interface operations {
             };
         };
     };
+    set_notifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id (decimal) */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationsRequest"];
+            };
+        };
+        responses: {
+            /** @description The new setting */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationsRequest"];
+                };
+            };
+            /** @description `bad_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `not_a_member` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `internal`: a bug on the server side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `unavailable`: NATS or the store is unreachable right now; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
     list_pins: {
         parameters: {
             query?: never;
@@ -2431,6 +2591,74 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `internal`: a bug on the server side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `unavailable`: NATS or the store is unreachable right now; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    receipts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id (decimal) */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Each other member's read and delivered seqs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelReceipts"];
+                };
+            };
+            /** @description `bad_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `not_a_member` */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

@@ -94,6 +94,8 @@ export interface components {
             forwarded?: boolean;
             /** @description The reader deleted it (or the message a change targets) for themselves: show nothing, keep the seq. */
             hidden?: boolean;
+            /** @description Members the text mentions (`@username`, resolved when sent). */
+            mentions?: components["schemas"]["Id"][];
             message_id: components["schemas"]["Id"];
             /** @description Set while pinned in its channel. */
             pinned?: {
@@ -187,6 +189,16 @@ export interface components {
             /** @constant */
             op: "read";
             seq: components["schemas"]["Seq"];
+        };
+        ReceiptFrame: {
+            channel: components["schemas"]["Id"];
+            /** @description A device of the member has everything up to this seq (1:1 channels). */
+            delivered?: components["schemas"]["Seq"];
+            /** @description The member has read everything up to this seq (only when both sides share read receipts). */
+            read?: components["schemas"]["Seq"];
+            /** @constant */
+            type: "receipt";
+            user: components["schemas"]["Id"];
         };
         ReconnectFrame: {
             /** @example draining */
