@@ -246,14 +246,16 @@ export class Snapshot {
   private summarize(m: Message): void {
     const c = this.channels.get(m.channel);
     if (!c) return; // not in a list yet: the next listChannels() brings it
+    const readToEnd = c.read_seq >= c.head_seq;
     if (m.seq > c.head_seq) {
       c.head_seq = m.seq;
       c.last_message = preview(m);
       c.last_activity_at = Math.max(c.last_activity_at, m.sent_at);
       if (m.system?.kind === 'renamed') c.name = m.system.name;
     }
-    // Sending (or changing the group) reads the channel up to it.
-    if (m.sender === this.user && m.seq > c.read_seq) c.read_seq = m.seq;
+    // Sending (or changing the group) reads the channel up to it; changing a message
+    // keeps a channel read to the end read, as the server does.
+    if (m.sender === this.user && m.seq > c.read_seq && (readToEnd || changeTarget(m) === undefined)) c.read_seq = m.seq;
     c.unread = Math.max(0, c.head_seq - c.read_seq);
     this.dirtyIndex = true;
   }

@@ -242,3 +242,24 @@ test('the cache keeps messages in their current state as change events and hidde
   assert.deepEqual(cached[6].reply_to, { seq: 3, sender: '9', preview: '', deleted: true });
   await c.disconnect();
 });
+
+test('the cached unread count: one\'s own change keeps a channel read to the end read, and leaves an unread one unread', async () => {
+  const summary = (id, head, read) => ({ id, kind: 'dm', name: 'p', peer: '9', head_seq: head, read_seq: read, unread: head - read, last_activity_at: 1, last_message: null });
+  const WS = socketClass([hello, synced]);
+  const fetch = async (url) => {
+    if (url.endsWith('/v1/discover')) return response(200, { edge_id: 'e', http_url: 'http://x', ws_url: 'ws://x/v1/ws' });
+    if (url.endsWith('/v1/channels')) return response(200, { channels: [summary('5', 3, 3), summary('6', 3, 1)], next: null });
+    if (url.endsWith('/v1/login')) return response(200, { token: 't', user: { id: '1', username: 'u', display_name: 'U', status_text: '', created_at: 1 } });
+    return response(404, { code: 'not_found', message: url });
+  };
+  const c = new NatterClient({ baseUrl: 'http://x', fetch, WebSocket: WS, storage: new MemoryStore(), cacheWriteDelayMs: 5 });
+  await c.login('u', 'pw');
+  await c.listChannels();
+  await c.connect();
+  WS.last.frame({ type: 'message', ...reacted(4, 2, '👍', '1') });
+  WS.last.frame({ type: 'message', ...{ ...reacted(4, 2, '👍', '1'), channel: '6' } });
+  await waitFor(async () => (await c.cached()).channels.every((ch) => ch.head_seq === 4), 2000, 'both heads at 4');
+  const by = Object.fromEntries((await c.cached()).channels.map((ch) => [ch.id, [ch.read_seq, ch.unread]]));
+  assert.deepEqual(by, { 5: [4, 0], 6: [1, 3] });
+  await c.disconnect();
+});
