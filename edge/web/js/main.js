@@ -261,7 +261,7 @@ let renderQueued = false;
 
 function invalidate(kind, id) {
   dirty.add(kind);
-  if (kind === 'message' || kind === 'typing' || kind === 'members' || kind === 'read') dirty.add(`${kind}:${id}`);
+  if (kind === 'message' || kind === 'typing' || kind === 'members' || kind === 'read' || kind === 'pins') dirty.add(`${kind}:${id}`);
   if (!renderQueued) {
     renderQueued = true;
     queueMicrotask(render);
@@ -286,6 +286,7 @@ function render() {
     if (d.has('channels') || d.has('presence') || d.has('user') || touchesActive('typing') || touchesActive('members') || touchesActive('message')) renderConvHeader();
     if (touchesActive('typing') || d.has('user')) renderTyping();
     if (touchesActive('members') && $('#info-dialog').open) renderGroupInfo();
+    if (touchesActive('pins') || touchesActive('members') || touchesActive('message') || d.has('user')) renderPinned();
     maybeMarkRead();
   }
   if (d.has('synced')) renderConn();
@@ -564,6 +565,9 @@ function openConversation(id) {
   $('#message-list').replaceChildren();
   msgEls.clear();
   lastRenderedChannel = null;
+  closeMenu();
+  editing = null;
+  pinIndex = 0;
   const input = $('#composer-input');
   input.value = drafts.get(id) || '';
   autosize();
@@ -571,6 +575,8 @@ function openConversation(id) {
   renderConvHeader();
   renderMessages();
   renderTyping();
+  renderReplyBar();
+  renderPinned();
   renderChannelList();
   store.openChannel(id).then(
     () => {
@@ -599,6 +605,10 @@ function closeConversation() {
   $('#composer').hidden = true;
   $('#typing').hidden = true;
   $('#left-notice').hidden = true;
+  $('#reply-bar').hidden = true;
+  $('#pinned-bar').hidden = true;
+  closeMenu();
+  editing = null;
   $('#message-list').replaceChildren();
   msgEls.clear();
   if (session) renderChannelList();
@@ -648,6 +658,7 @@ function renderConvHeader() {
   const left = ch.left;
   $('#left-notice').hidden = !left;
   $('#composer').hidden = left;
+  $('#reply-bar').hidden = left || !replying.get(ch.id);
 }
 
 function systemText(store, m) {
@@ -671,6 +682,19 @@ function systemText(store, m) {
       return `${actor} renamed the group to “${s.name}”`;
     case 'role_changed':
       return `${actor} made ${name(s.user)} ${s.role === 'admin' ? 'an admin' : 'a member'}`;
+    // Changes to messages show only in the channel list's preview (the timeline applies them).
+    case 'message_edited':
+      return `${actor} edited a message`;
+    case 'message_deleted':
+      return `${actor} deleted a message`;
+    case 'reaction_added':
+      return `${actor} reacted ${s.emoji}`;
+    case 'reaction_removed':
+      return `${actor} took back a reaction`;
+    case 'message_pinned':
+      return `${actor} pinned a message`;
+    case 'message_unpinned':
+      return `${actor} unpinned a message`;
     default:
       return `${actor} changed the group`;
   }
@@ -691,11 +715,17 @@ function fillMsgEl(li, item, prev, ch) {
   const firstOfDay = !prev || dayKey(prev.sent_at) !== dayKey(m.sent_at);
   const firstOfRun = firstOfDay || !prev || prev.sender !== m.sender || !!prev.system || !!m.system || m.sent_at - prev.sent_at > 5 * 60000;
   const names = ch.kind === 'group' || m.system ? `${store.userName(m.sender)}|${m.system ? JSON.stringify(m.system) + systemText(store, m) : ''}` : '';
-  const sig = [m.seq ?? '', state, firstOfDay, firstOfRun, names, item.p?.error ?? '', dayKey(m.sent_at) === dayKey(Date.now())].join('|');
+  const isEditing = !!(editing && editing.channel === ch.id && editing.seq === m.seq && m.seq);
+  // What the message shows besides its text: every change to it re-renders it.
+  const shown = m.system
+    ? ''
+    : JSON.stringify([m.text, m.edits, m.edited_at, m.deleted, m.reactions, m.pinned, m.forwarded, m.reply_to,
+      m.reply_to ? store.userName(m.reply_to.sender) : '', (m.reactions || []).flatMap((r) => r.users.map((u) => store.userName(u)))]);
+  const sig = [m.seq ?? '', state, firstOfDay, firstOfRun, names, item.p?.error ?? '', dayKey(m.sent_at) === dayKey(Date.now()), shown, isEditing].join('|');
   if (li._sig === sig) return;
   li._sig = sig;
 
-  li.className = `msg${mine ? ' mine' : ''}${m.system ? ' system' : ''}${firstOfRun ? ' first' : ''}`;
+  li.className = `msg${mine ? ' mine' : ''}${m.system ? ' system' : ''}${firstOfRun ? ' first' : ''}${isEditing ? ' editing' : ''}`;
   if (m.seq) li.dataset.seq = String(m.seq);
   else delete li.dataset.seq;
   li.dataset.state = state;
@@ -703,6 +733,10 @@ function fillMsgEl(li, item, prev, ch) {
   li.dataset.sender = m.sender;
   if (item.p) li.dataset.clientMsgId = item.p.client_msg_id;
   else if (m.client_msg_id) li.dataset.clientMsgId = m.client_msg_id;
+  for (const [k, on] of [['deleted', !!m.deleted], ['edited', !!m.edits && !m.deleted], ['pinned', !!m.pinned], ['forwarded', !!m.forwarded], ['reply', !!m.reply_to]]) {
+    if (on) li.dataset[k] = 'true';
+    else delete li.dataset[k];
+  }
 
   const parts = [];
   if (firstOfDay) parts.push(h('div', { class: 'day-divider', role: 'separator' }, h('span', {}, formatDay(m.sent_at))));
@@ -715,11 +749,32 @@ function fillMsgEl(li, item, prev, ch) {
       parts.push(nameEl);
     }
     const status = mine ? statusIcon(state) : null;
-    const text = h('p', { class: 'msg-text', dataset: { testid: 'message-text' } });
-    text.textContent = m.text;
+    const body = [];
+    if (m.forwarded && !m.deleted) {
+      body.push(h('div', { class: 'msg-forwarded', dataset: { testid: 'forwarded-label' } }, svgIcon('i-forward', 'msg-small-icon'), 'Forwarded'));
+    }
+    if (m.reply_to && !m.deleted) body.push(quoteEl(store, m.reply_to));
+    if (isEditing) {
+      body.push(editing.form);
+    } else if (m.deleted) {
+      body.push(h('p', { class: 'msg-text msg-tombstone', dataset: { testid: 'message-text' } }, 'This message was deleted'));
+    } else {
+      const text = h('p', { class: 'msg-text', dataset: { testid: 'message-text' } });
+      text.textContent = m.text;
+      body.push(text);
+    }
     const time = h('time', { class: 'msg-time', datetime: new Date(m.sent_at).toISOString(), title: formatFull(m.sent_at) }, formatTime(m.sent_at));
-    const bubble = h('div', { class: 'bubble' }, text, h('span', { class: 'msg-meta' }, time, status));
-    parts.push(bubble);
+    const edited = m.edits && !m.deleted
+      ? h('span', { class: 'msg-edited', dataset: { testid: 'edited-marker' }, title: `Edited ${formatFull(m.edited_at || m.sent_at)}` }, 'edited')
+      : null;
+    const pin = m.pinned ? h('span', { class: 'msg-pin', dataset: { testid: 'pinned-marker' }, role: 'img', 'aria-label': 'Pinned', title: 'Pinned' }, svgIcon('i-pin', 'msg-small-icon')) : null;
+    const bubble = h('div', { class: 'bubble' }, body, h('span', { class: 'msg-meta' }, pin, edited, time, status));
+    // The actions of a stored message (not while pending or edited).
+    const more = m.seq && !item.p && !isEditing
+      ? h('button', { type: 'button', class: 'msg-more', dataset: { action: 'menu', testid: 'message-menu-button' }, 'aria-label': 'Message actions', 'aria-haspopup': 'menu', title: 'More' }, svgIcon('i-more', 'icon'))
+      : null;
+    parts.push(h('div', { class: 'msg-row' }, bubble, more));
+    if (m.reactions?.length && !m.deleted) parts.push(reactionsEl(store, m));
     if (state === 'failed') {
       const retry = h('button', { type: 'button', class: 'link-btn', onclick: () => store.retry(ch.id, item.p.client_msg_id) }, 'Retry');
       const drop = h('button', { type: 'button', class: 'link-btn', onclick: () => store.discard(ch.id, item.p.client_msg_id) }, 'Delete');
@@ -727,6 +782,42 @@ function fillMsgEl(li, item, prev, ch) {
     }
   }
   li.replaceChildren(...parts);
+}
+
+/** A reply's quote of the message it answers (a tombstone once that one is deleted); a click shows it. */
+function quoteEl(store, q) {
+  const who = q.sender === store.me.id ? 'You' : store.userName(q.sender);
+  const el = h('button', { type: 'button', class: `msg-quote${q.deleted ? ' deleted' : ''}`, dataset: { action: 'quote', testid: 'reply-quote', seq: String(q.seq), ...(q.deleted ? { deleted: 'true' } : {}) }, title: 'Show the message' },
+    h('span', { class: 'quote-name' }, who),
+    h('span', { class: 'quote-text', dataset: { testid: 'quote-text' } }, q.deleted ? 'This message was deleted' : q.preview));
+  el.style.setProperty('--hue', String(hueOf(q.sender)));
+  return el;
+}
+
+/** Reaction chips under a message: a click on one toggles the user's own. */
+function reactionsEl(store, m) {
+  return h('div', { class: 'reactions', dataset: { testid: 'reactions' } },
+    m.reactions.map((r) => {
+      const mine = r.users.includes(store.me.id);
+      const who = r.users.map((u) => (u === store.me.id ? 'You' : store.userName(u))).join(', ');
+      return h('button', {
+        type: 'button', class: 'reaction-chip', 'aria-pressed': String(mine), title: `${who} reacted ${r.emoji}`,
+        'aria-label': `${r.emoji} ${r.count}${mine ? ', yours: remove it' : ''}`,
+        dataset: { action: 'react', testid: 'reaction-chip', emoji: r.emoji, mine: String(mine), count: String(r.count) },
+      }, h('span', { class: 'reaction-emoji' }, r.emoji), h('span', { class: 'reaction-count' }, String(r.count)));
+    }));
+}
+
+/** An icon from the page's sprite. */
+function svgIcon(id, cls) {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('class', cls);
+  svg.setAttribute('aria-hidden', 'true');
+  const use = document.createElementNS(ns, 'use');
+  use.setAttribute('href', `#${id}`);
+  svg.append(use);
+  return svg;
 }
 
 const STATUS = {
@@ -849,6 +940,369 @@ function maybeMarkRead() {
   session.store.markRead(activeId);
 }
 
+// ---- changing messages: the per-message menu, edit in place, replies, forward, pins ----
+
+/** The emoji the picker offers (any emoji can be a reaction; these are one click away). */
+const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏'];
+/** Emoji compare without the variation selector (the server keeps one canonical form). */
+const sameEmoji = (a, b) => a.replace(/\uFE0F/g, '') === b.replace(/\uFE0F/g, '');
+
+/** The message being edited in place: { channel, seq, form, input }. */
+let editing = null;
+/** channel id -> the message the composer replies to. */
+const replying = new Map();
+/** Which pin the pinned bar shows (0: the latest). */
+let pinIndex = 0;
+/** The open menu: { channel, seq, anchor }. */
+let menu = null;
+
+function activeMessage(seq) {
+  const ch = session?.store.channels.get(activeId);
+  const m = ch?.msgs.get(Number(seq));
+  return ch && m ? { ch, m } : null;
+}
+
+function initMessageActions() {
+  const list = $('#message-list');
+  list.addEventListener('click', (ev) => {
+    const el = ev.target.closest('[data-action]');
+    const li = ev.target.closest('[data-testid="message"][data-seq]');
+    if (!el || !li || !session) return;
+    const found = activeMessage(li.dataset.seq);
+    if (!found) return;
+    const { ch, m } = found;
+    if (el.dataset.action === 'menu') {
+      if (menu && menu.channel === ch.id && menu.seq === m.seq) closeMenu();
+      else openMenu(ch, m, el);
+    }
+    else if (el.dataset.action === 'react') toggleReaction(ch, m, el.dataset.emoji, el.dataset.mine !== 'true');
+    else if (el.dataset.action === 'quote') scrollToSeq(Number(el.dataset.seq));
+  });
+  // Right click, or a long press on a touch screen, opens the menu too.
+  list.addEventListener('contextmenu', (ev) => {
+    const li = ev.target.closest('[data-testid="message"][data-seq][data-kind="text"]');
+    if (!li || !session || li.classList.contains('editing')) return;
+    const found = activeMessage(li.dataset.seq);
+    if (!found) return;
+    ev.preventDefault();
+    openMenu(found.ch, found.m, li.querySelector('.bubble') || li);
+  });
+  let press = null;
+  list.addEventListener('touchstart', (ev) => {
+    const li = ev.target.closest('[data-testid="message"][data-seq][data-kind="text"]');
+    if (!li || ev.touches.length !== 1 || ev.target.closest('[data-action]')) return;
+    clearTimeout(press);
+    press = setTimeout(() => {
+      const found = activeMessage(li.dataset.seq);
+      if (found) openMenu(found.ch, found.m, li.querySelector('.bubble') || li);
+    }, 500);
+  }, { passive: true });
+  for (const t of ['touchend', 'touchmove', 'touchcancel']) list.addEventListener(t, () => clearTimeout(press), { passive: true });
+
+  const m = $('#msg-menu');
+  m.addEventListener('keydown', (ev) => {
+    const items = [...m.querySelectorAll('[role="menuitem"]')];
+    const i = items.indexOf(document.activeElement);
+    if (ev.key === 'Escape') {
+      ev.preventDefault();
+      closeMenu({ focusBack: true });
+    } else if (ev.key === 'ArrowDown' || ev.key === 'ArrowRight') {
+      ev.preventDefault();
+      items[(i + 1) % items.length]?.focus();
+    } else if (ev.key === 'ArrowUp' || ev.key === 'ArrowLeft') {
+      ev.preventDefault();
+      items[(i - 1 + items.length) % items.length]?.focus();
+    } else if (ev.key === 'Tab') closeMenu();
+  });
+  document.addEventListener('pointerdown', (ev) => {
+    if (menu && !ev.target.closest('#msg-menu') && !ev.target.closest('[data-action="menu"]')) closeMenu();
+  });
+  $('#messages').addEventListener('scroll', () => menu && closeMenu(), { passive: true });
+  window.addEventListener('resize', () => menu && closeMenu());
+
+  $('#reply-cancel').addEventListener('click', cancelReply);
+  $('#pinned-open').addEventListener('click', () => {
+    const pins = currentPins();
+    if (!pins.length) return;
+    const pin = pins[pinIndex % pins.length];
+    scrollToSeq(pin.seq);
+    // The next click shows the next (older) pin, as the bar then says.
+    pinIndex = (pinIndex + 1) % pins.length;
+    renderPinned();
+  });
+  $('#pinned-unpin').addEventListener('click', () => {
+    const pins = currentPins();
+    const pin = pins[pinIndex % pins.length];
+    if (pin) changeAction(() => session.store.pin(activeId, pin.seq, false));
+  });
+  $('#forward-search').addEventListener('input', () => renderForwardList());
+}
+
+/** Runs a change call; its effect shows when the channel's event comes. Errors are told. */
+async function changeAction(fn, done) {
+  try {
+    const r = await fn();
+    done?.(r);
+    return r;
+  } catch (e) {
+    if (!isAuthError(e)) toast(changeErrorText(e), { error: true });
+    return undefined;
+  }
+}
+
+function changeErrorText(e) {
+  const map = {
+    not_author: 'Only the author can edit a message.',
+    message_deleted: 'That message was deleted.',
+    message_not_found: 'That message is not available.',
+    forbidden: e.message || 'You are not allowed to do that here.',
+    too_many_reactions: 'A message can carry at most 20 different reactions.',
+    too_many_edits: 'A message can be edited at most 100 times.',
+    too_many_pins: 'A conversation can have at most 50 pinned messages.',
+    reaction_invalid: 'A reaction is one emoji.',
+    message_empty: 'A message cannot be empty: delete it instead.',
+    message_too_long: 'That text is too long.',
+  };
+  return map[e.code] || errorText(e);
+}
+
+function menuItem(label, testid, icon, fn, { danger = false } = {}) {
+  return h('button', { type: 'button', role: 'menuitem', class: `menu-item${danger ? ' danger' : ''}`, dataset: { testid }, onclick: () => { closeMenu(); fn(); } },
+    icon ? svgIcon(icon, 'menu-icon') : h('span', { class: 'menu-icon' }), label);
+}
+
+function openMenu(ch, m, anchor) {
+  closeMenu();
+  const store = session.store;
+  const mine = m.sender === store.me.id;
+  const live = !m.deleted && !ch.left;
+  const items = [];
+  if (live) {
+    const mineReaction = (e) => (m.reactions || []).find((r) => sameEmoji(r.emoji, e) && r.users.includes(store.me.id));
+    items.push(h('div', { class: 'menu-emoji', role: 'group', 'aria-label': 'React' },
+      QUICK_REACTIONS.map((e) => {
+        const had = mineReaction(e);
+        return h('button', {
+          type: 'button', role: 'menuitem', class: 'menu-emoji-btn', 'aria-pressed': String(!!had), 'aria-label': had ? `Remove ${e}` : `React ${e}`,
+          dataset: { testid: 'menu-react', emoji: e },
+          onclick: () => { closeMenu(); toggleReaction(ch, m, had ? had.emoji : e, !had); },
+        }, e);
+      })));
+    items.push(menuItem('Reply', 'menu-reply', 'i-reply', () => startReply(ch, m)));
+    if (mine) items.push(menuItem('Edit', 'menu-edit', null, () => startEdit(ch, m)));
+    items.push(menuItem('Forward', 'menu-forward', 'i-forward', () => openForward(ch, m)));
+    if (store.canPin(ch)) items.push(menuItem(m.pinned ? 'Unpin' : 'Pin', 'menu-pin', 'i-pin', () => changeAction(() => store.pin(ch.id, m.seq, !m.pinned))));
+    if (store.canDelete(ch, m)) {
+      items.push(menuItem('Delete for everyone', 'menu-delete-everyone', null, () => {
+        if (confirm('Delete this message for everyone?')) changeAction(() => store.deleteForEveryone(ch.id, m.seq));
+      }, { danger: true }));
+    }
+  }
+  items.push(menuItem('Delete for me', 'menu-delete-me', null, () => changeAction(() => store.hide(ch.id, m.seq)), { danger: true }));
+  const el = $('#msg-menu');
+  el.replaceChildren(...items);
+  el.dataset.seq = String(m.seq);
+  el.hidden = false;
+  menu = { channel: ch.id, seq: m.seq, anchor };
+  anchor.setAttribute?.('aria-expanded', 'true');
+  // Below the anchor, or above it when there is no room; inside the window.
+  const r = anchor.getBoundingClientRect();
+  const w = el.offsetWidth;
+  const hgt = el.offsetHeight;
+  const left = Math.max(8, Math.min(window.innerWidth - w - 8, m.sender === store.me.id ? r.right - w : r.left));
+  const top = r.bottom + 4 + hgt < window.innerHeight ? r.bottom + 4 : Math.max(8, r.top - hgt - 4);
+  el.style.left = `${left}px`;
+  el.style.top = `${top}px`;
+  el.querySelector('[role="menuitem"]')?.focus({ preventScroll: true });
+}
+
+function closeMenu({ focusBack = false } = {}) {
+  if (!menu) return;
+  const { anchor } = menu;
+  menu = null;
+  const el = $('#msg-menu');
+  el.hidden = true;
+  el.replaceChildren();
+  anchor.setAttribute?.('aria-expanded', 'false');
+  if (focusBack && anchor.isConnected) anchor.focus?.();
+}
+
+function toggleReaction(ch, m, emoji, add) {
+  changeAction(() => session.store.react(ch.id, m.seq, emoji, add));
+}
+
+// -- edit in place --
+
+function startEdit(ch, m) {
+  if (editing) cancelEdit();
+  const input = h('textarea', { class: 'edit-input', rows: '1', 'aria-label': 'Edit message', dataset: { testid: 'edit-input' } });
+  input.value = m.text;
+  const save = h('button', { type: 'submit', class: 'btn btn-small btn-primary', dataset: { testid: 'edit-save' } }, 'Save');
+  const cancel = h('button', { type: 'button', class: 'btn btn-small', dataset: { testid: 'edit-cancel' }, onclick: () => cancelEdit() }, 'Cancel');
+  const form = h('form', { class: 'msg-edit', dataset: { testid: 'edit-form' } }, input,
+    h('div', { class: 'edit-actions' }, h('span', { class: 'edit-hint' }, 'Enter to save · Esc to cancel'), cancel, save));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    saveEdit();
+  });
+  input.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
+      ev.preventDefault();
+      saveEdit();
+    } else if (ev.key === 'Escape') {
+      ev.preventDefault();
+      cancelEdit();
+    }
+  });
+  const grow = () => {
+    input.style.height = 'auto';
+    input.style.height = `${Math.min(input.scrollHeight, 300)}px`;
+  };
+  input.addEventListener('input', grow);
+  editing = { channel: ch.id, seq: m.seq, form, input, save };
+  renderMessages();
+  grow();
+  input.focus();
+  input.setSelectionRange(input.value.length, input.value.length);
+}
+
+function cancelEdit({ focusComposer = true } = {}) {
+  if (!editing) return;
+  editing = null;
+  renderMessages();
+  if (focusComposer) $('#composer-input').focus({ preventScroll: true });
+}
+
+async function saveEdit() {
+  if (!editing) return;
+  const ed = editing;
+  const m = session.store.channels.get(ed.channel)?.msgs.get(ed.seq);
+  const text = ed.input.value;
+  if (!m || text === m.text) return cancelEdit();
+  if (text.trim() === '') return toast('A message cannot be empty: delete it instead.', { error: true });
+  if (charCount(text) > maxChars) return toast('That text is too long.', { error: true });
+  ed.save.disabled = true;
+  const ok = await changeAction(() => session.store.edit(ed.channel, ed.seq, text));
+  ed.save.disabled = false;
+  if (ok && editing === ed) cancelEdit();
+}
+
+// -- replies --
+
+function startReply(ch, m) {
+  replying.set(ch.id, { seq: m.seq, sender: m.sender, text: m.text });
+  renderReplyBar();
+  $('#composer-input').focus();
+}
+
+function cancelReply() {
+  replying.delete(activeId);
+  renderReplyBar();
+  $('#composer-input').focus({ preventScroll: true });
+}
+
+function renderReplyBar() {
+  const bar = $('#reply-bar');
+  const ch = session?.store.channels.get(activeId);
+  const r = ch && !ch.left && replying.get(ch.id);
+  if (!r) {
+    bar.hidden = true;
+    return;
+  }
+  const held = ch.msgs.get(r.seq);
+  const store = session.store;
+  setText($('#reply-bar-name'), `Replying to ${r.sender === store.me.id ? 'yourself' : store.userName(r.sender)}`);
+  setText($('#reply-bar-text'), held?.deleted ? 'This message was deleted' : (held?.text ?? r.text));
+  bar.hidden = false;
+}
+
+// -- forward --
+
+let forwarding = null; // { channel, seq }
+
+function openForward(ch, m) {
+  forwarding = { channel: ch.id, seq: m.seq };
+  setText($('#forward-preview'), m.text);
+  $('#forward-search').value = '';
+  renderForwardList();
+  openDialog($('#forward-dialog'));
+  $('#forward-search').focus();
+}
+
+function renderForwardList() {
+  const store = session.store;
+  const q = $('#forward-search').value.trim().toLowerCase();
+  const rows = store.sortedChannels()
+    .map((c) => ({ c, title: channelTitle(store, c) }))
+    .filter(({ title }) => !q || title.toLowerCase().includes(q))
+    .map(({ c, title }) => {
+      const btn = h('button', { type: 'button', class: 'person', dataset: { testid: 'forward-target', channelId: c.id } },
+        avatar(title, c.kind === 'dm' ? c.peer || c.id : c.id, { kind: c.kind === 'group' ? 'group' : 'user', size: 'sm' }),
+        h('span', { class: 'person-body' }, h('span', { class: 'person-name' }, title), h('span', { class: 'person-sub' }, c.kind === 'group' ? 'Group' : 'Direct message')),
+        h('span', { class: 'person-action' }, 'Send'));
+      btn.addEventListener('click', () => forwardTo(c, title));
+      return h('li', {}, btn);
+    });
+  $('#forward-list').replaceChildren(...rows);
+}
+
+function forwardTo(c, title) {
+  const f = forwarding;
+  if (!f) return;
+  forwarding = null;
+  $('#forward-dialog').close();
+  // Through the SDK's outbox: sent when connected, once.
+  changeAction(() => session.store.forward(c.id, f.channel, f.seq), () => toast(`Forwarded to ${title}`));
+}
+
+// -- the pinned bar --
+
+function currentPins() {
+  const ch = session?.store.channels.get(activeId);
+  return ch?.pins || [];
+}
+
+function renderPinned() {
+  const bar = $('#pinned-bar');
+  const ch = session?.store.channels.get(activeId);
+  const pins = currentPins();
+  if (!ch || !pins.length) {
+    bar.hidden = true;
+    return;
+  }
+  const store = session.store;
+  const i = pinIndex % pins.length;
+  const pin = ch.msgs.get(pins[i].seq) || pins[i];
+  setText($('#pinned-label'), pins.length > 1 ? `Pinned message ${i + 1} of ${pins.length}` : 'Pinned message');
+  const who = pin.sender === store.me.id ? 'You' : store.userName(pin.sender);
+  setText($('#pinned-text'), `${who}: ${pin.text}`);
+  bar.dataset.seq = String(pin.seq);
+  $('#pinned-unpin').hidden = ch.left || !store.canPin(ch);
+  bar.hidden = false;
+}
+
+/** Scrolls to a message of the open conversation (loading older pages up to it) and flashes it. */
+async function scrollToSeq(seq) {
+  const store = session.store;
+  const id = activeId;
+  const ch = store.channels.get(id);
+  if (!ch) return;
+  for (let i = 0; i < 40 && activeId === id && ch.msgs.size && store.lowestSeq(ch) > seq && ch.hasOlder; i++) {
+    if (!(await store.loadOlder(id).catch(() => false))) break;
+  }
+  await new Promise((res) => requestAnimationFrame(res));
+  const el = $(`#message-list [data-testid="message"][data-seq="${seq}"]`);
+  if (!el) {
+    toast('That message is not available.', { error: true });
+    return;
+  }
+  el.scrollIntoView({ block: 'center' });
+  el.classList.remove('flash');
+  void el.offsetWidth; // restart the animation
+  el.classList.add('flash');
+  setTimeout(() => el.classList.remove('flash'), 1600);
+}
+
 // ---- composer ----
 
 function autosize() {
@@ -887,6 +1341,17 @@ function initComposer() {
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.altKey && !ev.ctrlKey && !ev.metaKey && !ev.isComposing) {
       ev.preventDefault();
       form.requestSubmit();
+    } else if (ev.key === 'Escape' && activeId && replying.has(activeId)) {
+      ev.preventDefault();
+      cancelReply();
+    } else if (ev.key === 'ArrowUp' && input.value === '' && activeId) {
+      // Up in an empty composer edits one's last message.
+      const ch = session.store.channels.get(activeId);
+      const last = ch && session.store.timeline(ch).list.filter((m) => m.sender === session.user.id && !m.system && !m.deleted).at(-1);
+      if (last) {
+        ev.preventDefault();
+        startEdit(ch, last);
+      }
     }
   });
   form.addEventListener('submit', (ev) => {
@@ -895,7 +1360,9 @@ function initComposer() {
     const { over } = updateComposer();
     const text = input.value;
     if (over || text.trim() === '') return;
-    session.store.send(activeId, text);
+    session.store.send(activeId, text, { replyTo: replying.get(activeId) });
+    replying.delete(activeId);
+    renderReplyBar();
     input.value = '';
     drafts.delete(activeId);
     autosize();
@@ -1232,6 +1699,7 @@ function init() {
   initNewGroup();
   initGroupInfo();
   initServiceWorker();
+  initMessageActions();
   $('#back-button').addEventListener('click', goBack);
   $('#conn-retry').addEventListener('click', () => session?.client.retryNow());
   // What only the browser knows, told to the client: the network is back (connect

@@ -3,15 +3,23 @@
 // delivered, failed), users, presence and typing. The protocol is the SDK's
 // (/sdk/index.js): its NatterClient connects, dedupes and fills gaps, acks, keeps the
 // outbox and retries; this listens to its events and calls `onChange(kind, id)` so
-// the UI re-renders what changed. No DOM here.
+// the UI re-renders what changed. Changes to earlier messages (edits, deletions,
+// reactions, pins) are applied to the messages they target with the SDK's
+// applyChange, never shown as messages. No DOM here.
 
-import { newClientMsgId } from '/sdk/index.js';
+import { newClientMsgId, applyChange, changeTarget, isChange, hiddenPlaceholder } from '/sdk/index.js';
 
 const PAGE = 50;
 const TYPING_SHOW_MS = 5000;
 const MAX_WATCHED = 500;
 
 export const isAuthError = (e) => e?.code === 'token_invalid' || e?.code === 'token_expired';
+
+/** Whether a message counts as unread: change events and what the user hid do not. */
+const counts = (m) => !isChange(m) && !m.hidden;
+
+/** Whether a message shows in the timeline (change events are applied, hidden ones gone). */
+export const shows = (m) => !isChange(m) && !m.hidden;
 
 export class Store {
   /** client: a NatterClient; me: the user's profile. */
@@ -41,6 +49,7 @@ export class Store {
       client.on('typing', (t) => this._onTyping(t)),
       client.on('presence', (p) => this._applyPresence(p)),
       client.on('synced', () => this._onSynced()),
+      client.on('hidden', (x) => this._onHidden(x)),
       client.on('error', (e) => console.warn('server error', e.code, e.message)),
     ];
   }
@@ -74,8 +83,11 @@ export class Store {
       this.watchPresence(this._interestingUsers());
     }
     for (const e of this.client.pendingSends()) {
+      if (e.forward) continue; // a forward shows once stored
       const ch = this._channel(e.channel);
-      if (!ch.pending.has(e.client_msg_id)) ch.pending.set(e.client_msg_id, this._pending(e.channel, e.client_msg_id, e.text, e.created_at));
+      const quote = e.reply_to !== undefined ? ch.msgs.get(e.reply_to) : null;
+      const reply = quote ? { seq: quote.seq, sender: quote.sender, preview: [...quote.text].slice(0, 100).join('') } : undefined;
+      if (!ch.pending.has(e.client_msg_id)) ch.pending.set(e.client_msg_id, this._pending(e.channel, e.client_msg_id, e.text, e.created_at, reply));
     }
     this.emit('channels');
     this.emit('message', this.activeId);
@@ -103,6 +115,12 @@ export class Store {
         hasOlder: false,
         loadingOlder: false,
         gapFilling: null,
+        /** seq -> 1 (a message) or 0 (a change event, a hidden one) for seqs after read_seq */
+        kinds: new Map(),
+        classifying: false,
+        /** pinned messages as they now stand (latest pin first), once loaded */
+        pins: null,
+        pinsTimer: null,
         left: false,
         known: false, // seen in a channel list or a channel answer
       };
@@ -111,8 +129,54 @@ export class Store {
     return ch;
   }
 
+  /**
+   * Unread messages: the seqs after the read seq, less the change events (and hidden
+   * messages) among them. A seq not seen yet counts (it is most likely a message)
+   * until `_classify` looks.
+   */
   unread(ch) {
-    return Math.max(0, ch.head_seq - ch.read_seq);
+    const raw = ch.head_seq - ch.read_seq;
+    if (raw <= 0) return 0;
+    let n = raw;
+    for (const [s, k] of ch.kinds) if (k === 0 && s > ch.read_seq && s <= ch.head_seq) n--;
+    return Math.max(0, n);
+  }
+
+  _noteKind(ch, m) {
+    if (m.seq > ch.read_seq) ch.kinds.set(m.seq, counts(m) ? 1 : 0);
+  }
+
+  _pruneKinds(ch) {
+    for (const s of ch.kinds.keys()) if (s <= ch.read_seq) ch.kinds.delete(s);
+  }
+
+  /**
+   * Looks at the unread seqs this client has not seen (after a reload, the catch-up
+   * starts at the device's cursor, not at the read seq), so change events among them
+   * are not counted. One history page per channel, at most 200 seqs.
+   */
+  async _classify(ch) {
+    if (ch.classifying || ch.left) return;
+    const raw = ch.head_seq - ch.read_seq;
+    if (raw <= 0) return;
+    let unknown = false;
+    for (let s = ch.read_seq + 1; s <= ch.head_seq && s <= ch.read_seq + 200; s++) {
+      if (!ch.kinds.has(s)) {
+        unknown = true;
+        break;
+      }
+    }
+    if (!unknown) return;
+    ch.classifying = true;
+    try {
+      const page = await this.client.history(ch.id, { after: ch.read_seq, limit: Math.min(200, raw) });
+      for (const m of page.messages) this._noteKind(ch, m);
+      this.emit('channels');
+    } catch (e) {
+      if (!isAuthError(e)) console.warn('unread classification failed', e);
+    } finally {
+      ch.classifying = false;
+    }
   }
 
   /** Current channels, most recently active first. */
@@ -135,6 +199,7 @@ export class Store {
     }
     ch.read_seq = Math.max(ch.read_seq, s.read_seq ?? 0);
     ch.last_activity_at = Math.max(ch.last_activity_at, s.last_activity_at || 0);
+    this._pruneKinds(ch);
     return ch;
   }
 
@@ -153,6 +218,7 @@ export class Store {
     this.channelsLoaded = true;
     this.watchPresence(this._interestingUsers());
     this.emit('channels');
+    for (const ch of this.channels.values()) if (!ch.left && ch.known) this._classify(ch);
   }
 
   /** Refreshes the channel list soon (coalesced). */
@@ -208,6 +274,16 @@ export class Store {
 
   myRole(ch) {
     return ch.members?.find((m) => m.user === this.me.id)?.role ?? 'member';
+  }
+
+  /** Whether the user may pin in a channel: either side of a 1:1, a group's owner or admins. */
+  canPin(ch) {
+    return ch.kind === 'dm' || ['owner', 'admin'].includes(this.myRole(ch));
+  }
+
+  /** Whether the user may delete a message for everyone: its author, a group's owner or admins. */
+  canDelete(ch, m) {
+    return m.sender === this.me.id || (ch.kind === 'group' && ['owner', 'admin'].includes(this.myRole(ch)));
   }
 
   // ---- users ----
@@ -324,9 +400,12 @@ export class Store {
     return high;
   }
 
-  /** Messages in seq order, then the pending ones in the order they were sent. */
+  /**
+   * Messages in seq order (change events and what the user hid left out), then the
+   * pending ones in the order they were sent.
+   */
   timeline(ch) {
-    const list = [...ch.msgs.values()].sort((a, b) => a.seq - b.seq);
+    const list = [...ch.msgs.values()].filter(shows).sort((a, b) => a.seq - b.seq);
     return { list, pending: [...ch.pending.values()].filter((p) => !p.seq) };
   }
 
@@ -342,14 +421,18 @@ export class Store {
     ch = this._channel(m.channel);
     const mine = m.sender === this.me.id;
     const fresh = m.seq > ch.head_seq;
+    const change = isChange(m);
+    const readToEnd = ch.read_seq >= ch.head_seq;
 
     if (fresh) {
       ch.head_seq = m.seq;
       ch.last_message = { seq: m.seq, sender: m.sender, text: (m.text || '').slice(0, 100), sent_at: m.sent_at, system: m.system };
       ch.last_activity_at = Math.max(ch.last_activity_at, m.sent_at);
     }
-    // One's own message (or group change) reads the channel up to it.
-    if (mine) ch.read_seq = Math.max(ch.read_seq, m.seq);
+    // One's own message (or group change) reads the channel up to it; one's own change
+    // to a message keeps a channel read to the end read (as the server does).
+    if (mine && (!change || readToEnd)) ch.read_seq = Math.max(ch.read_seq, m.seq);
+    this._noteKind(ch, m);
 
     if (mine && m.client_msg_id) ch.pending.delete(m.client_msg_id);
     if (ch.history !== 'none') {
@@ -357,8 +440,10 @@ export class Store {
       // The window shown must stay whole (another tab may have moved the shared cursor).
       if (added && ch.history === 'loaded' && m.seq > this.contiguousTop(ch) + 1) this._fillGap(ch);
     }
-    if (m.system) this._onSystem(ch, m);
-    const t = this.typing.get(ch.id);
+    if (change) this._applyChange(ch, m);
+    else if (m.system) this._onSystem(ch, m);
+    if (change) this.ensureUser(m.sender);
+    const t = !change && this.typing.get(ch.id);
     if (t && t.delete(m.sender)) this.emit('typing', ch.id);
     if (isNew && !ch.left) {
       // A channel we did not know (someone opened a DM or added us): get its name.
@@ -404,6 +489,7 @@ export class Store {
     this.activeId = id;
     if (ch.kind === 'group') this.ensureMembers(id).catch(() => {});
     else if (ch.peer) this.ensureUser(ch.peer);
+    if (!ch.pins) this.loadPins(id);
     if (ch.history !== 'none' && ch.history !== 'cached') return;
     const before = ch.history;
     ch.history = 'loading';
@@ -413,6 +499,7 @@ export class Store {
       for (const m of page.messages) this._insertFromHistory(ch, m);
       if (page.messages.length) {
         const low = page.messages[0].seq;
+        this._replay(ch, low);
         // Messages from before this page (live or cached) are not contiguous with
         // it: drop them, scrolling up loads them again.
         for (const s of [...ch.msgs.keys()]) if (s < low) ch.msgs.delete(s);
@@ -431,10 +518,14 @@ export class Store {
     this.emit('message', id);
   }
 
+  /**
+   * A message of a history page: as it stood when the page was read, so it replaces
+   * the copy held (call `_replay` after the page: changes that came meanwhile).
+   */
   _insertFromHistory(ch, m) {
     const mine = m.sender === this.me.id;
     if (mine && m.client_msg_id) ch.pending.delete(m.client_msg_id);
-    for (const u of [m.sender, ...(m.system?.users || m.system?.members || []), m.system?.user].filter(Boolean)) {
+    for (const u of [m.sender, ...(m.system?.users || m.system?.members || []), m.system?.user, m.reply_to?.sender].filter(Boolean)) {
       if (!this.users.has(u)) this.ensureUser(u);
     }
     if (m.seq > ch.head_seq) {
@@ -442,7 +533,73 @@ export class Store {
       ch.last_message = { seq: m.seq, sender: m.sender, text: (m.text || '').slice(0, 100), sent_at: m.sent_at, system: m.system };
       ch.last_activity_at = Math.max(ch.last_activity_at, m.sent_at);
     }
-    return this._insert(ch, m);
+    this._noteKind(ch, m);
+    const had = ch.msgs.has(m.seq);
+    ch.msgs.set(m.seq, m);
+    return !had;
+  }
+
+  /**
+   * Applies again, in seq order, the change events held from `from` on. A page shows
+   * messages as they stood when read, which may be before changes that came live;
+   * since each change sets a value, applying the events again to a copy that already
+   * has them changes nothing (the SDK's applyChange).
+   */
+  _replay(ch, from) {
+    const events = [...ch.msgs.values()].filter((m) => m.seq >= from && isChange(m)).sort((a, b) => a.seq - b.seq);
+    for (const e of events) this._applyChange(ch, e, { quiet: true });
+  }
+
+  /** A change event: applied to its target and to replies quoting it, and to the pinned list. */
+  _applyChange(ch, e, { quiet = false } = {}) {
+    for (const [s, m] of ch.msgs) {
+      const next = applyChange(m, e);
+      if (next !== m) ch.msgs.set(s, next);
+    }
+    for (const p of ch.pending.values()) {
+      if (p.reply_to) p.reply_to = applyChange({ channel: ch.id, seq: 0, reply_to: p.reply_to }, e).reply_to;
+    }
+    if (quiet || !ch.pins) return;
+    const kind = e.system.kind;
+    const target = changeTarget(e);
+    if (kind === 'message_pinned' || kind === 'message_unpinned') this.loadPinsSoon(ch.id);
+    else if (kind === 'message_deleted') ch.pins = ch.pins.filter((p) => p.seq !== target);
+    else ch.pins = ch.pins.map((p) => applyChange(p, e));
+    this.emit('pins', ch.id);
+  }
+
+  /** The user deleted a message for themselves (on this device or another). */
+  _onHidden({ channel, seq }) {
+    const ch = this.channels.get(channel);
+    if (!ch) return;
+    const m = ch.msgs.get(seq);
+    if (m && !m.hidden) ch.msgs.set(seq, hiddenPlaceholder(m));
+    if (seq > ch.read_seq) ch.kinds.set(seq, 0);
+    if (ch.pins) ch.pins = ch.pins.filter((p) => p.seq !== seq);
+    this.emit('message', channel);
+    this.emit('pins', channel);
+    this.emit('channels');
+  }
+
+  // ---- pins ----
+
+  /** Loads the channel's pinned messages (the pinned bar). */
+  async loadPins(id) {
+    const ch = this._channel(id);
+    try {
+      const { pins } = await this.client.pins(id);
+      // What the user deleted for themselves stays out of sight.
+      ch.pins = pins.filter((p) => !ch.msgs.get(p.seq)?.hidden);
+      this.emit('pins', id);
+    } catch (e) {
+      if (!isAuthError(e) && e.code !== 'network') console.warn('pins', e);
+    }
+  }
+
+  loadPinsSoon(id, ms = 50) {
+    const ch = this._channel(id);
+    clearTimeout(ch.pinsTimer);
+    ch.pinsTimer = setTimeout(() => this.loadPins(id), ms);
   }
 
   /** Older messages for scrolling up. */
@@ -455,6 +612,7 @@ export class Store {
       const before = this.lowestSeq(ch);
       const page = await this.client.history(id, { before, limit: PAGE });
       for (const m of page.messages) this._insertFromHistory(ch, m);
+      if (page.messages.length) this._replay(ch, page.messages[0].seq);
       ch.hasOlder = page.has_more && page.messages.length > 0;
       return page.messages.length > 0;
     } finally {
@@ -479,6 +637,7 @@ export class Store {
           const page = await this.client.history(ch.id, { after: top, limit: 200 });
           let added = 0;
           for (const m of page.messages) if (this._insertFromHistory(ch, m)) added++;
+          if (page.messages.length) this._replay(ch, page.messages[0].seq);
           if (page.head_seq > ch.head_seq) ch.head_seq = page.head_seq;
           this.emit('message', ch.id);
           this.emit('channels');
@@ -499,6 +658,7 @@ export class Store {
     const ch = this._channel(f.channel);
     if (f.seq > ch.read_seq) {
       ch.read_seq = f.seq;
+      this._pruneKinds(ch);
       this.emit('channels');
       this.emit('read', ch.id);
     }
@@ -513,6 +673,7 @@ export class Store {
     if (seq <= ch.read_seq) return;
     if (this.client.markRead(id, seq)) {
       ch.read_seq = seq; // the server's `read` event confirms it on every device
+      this._pruneKinds(ch);
       this.emit('channels');
     }
   }
@@ -548,13 +709,17 @@ export class Store {
 
   // ---- sending: the SDK's outbox sends (and resends) it; this shows it ----
 
-  _pending(channel, cmid, text, sentAt = Date.now()) {
-    return { client_msg_id: cmid, channel, sender: this.me.id, text, state: 'pending', sent_at: sentAt, error: null };
+  _pending(channel, cmid, text, sentAt = Date.now(), reply_to) {
+    const p = { client_msg_id: cmid, channel, sender: this.me.id, text, state: 'pending', sent_at: sentAt, error: null };
+    if (reply_to) p.reply_to = reply_to;
+    return p;
   }
 
-  send(id, text) {
+  /** Sends a text; `replyTo`: the message it answers (shown as a quote, also while pending). */
+  send(id, text, { replyTo } = {}) {
     const ch = this._channel(id);
-    const p = this._pending(id, newClientMsgId(), text);
+    const quote = replyTo && { seq: replyTo.seq, sender: replyTo.sender, preview: [...(replyTo.text || '')].slice(0, 100).join('') };
+    const p = this._pending(id, newClientMsgId(), text, Date.now(), quote);
     ch.pending.set(p.client_msg_id, p);
     this._transmit(p);
     this.emit('message', id);
@@ -563,7 +728,50 @@ export class Store {
 
   _transmit(p) {
     // The outcome comes as events (ack, message, send_error).
-    this.client.send(p.channel, p.text, { clientMsgId: p.client_msg_id }).catch(() => {});
+    this.client.send(p.channel, p.text, { clientMsgId: p.client_msg_id, replyTo: p.reply_to?.seq }).catch(() => {});
+  }
+
+  // ---- changing messages: the change shows when its event comes (to every device) ----
+
+  /**
+   * Shows an edit's or a deletion's answer at once when the copy held does not have
+   * it yet: then no later event has come either (they come in order), and those that
+   * come apply on top of it.
+   */
+  _adopt(m) {
+    const ch = this.channels.get(m.channel);
+    const held = ch?.msgs.get(m.seq);
+    if (held && !held.hidden && !held.deleted && (m.deleted || (m.edits ?? 0) > (held.edits ?? 0))) {
+      ch.msgs.set(m.seq, m);
+      this.emit('message', m.channel);
+    }
+    return m;
+  }
+
+  async edit(id, seq, text) {
+    return this._adopt(await this.client.editMessage(id, seq, text));
+  }
+
+  async deleteForEveryone(id, seq) {
+    return this._adopt(await this.client.deleteMessage(id, seq));
+  }
+
+  react(id, seq, emoji, add) {
+    return this.client.react(id, seq, emoji, add);
+  }
+
+  pin(id, seq, on) {
+    return this.client.pin(id, seq, on);
+  }
+
+  async hide(id, seq) {
+    await this.client.hide(id, seq);
+    this._onHidden({ channel: id, seq }); // the `hidden` event says it again to every device
+  }
+
+  /** Forwards a message to another channel; resolves with the stored copy. */
+  forward(to, from, seq) {
+    return this.client.forward(to, from, seq);
   }
 
   /** Sends a failed message again (same client_msg_id: the server never stores it twice). */

@@ -178,7 +178,7 @@ export async function apiSignup(baseURL, username, display_name) {
 /**
  * Sends messages as a user over a WebSocket opened inside `page` (any page on the
  * app's origin), in order, waiting for each ack; closes cleanly after.
- * `items`: [{ channel, text }].
+ * `items`: [{ channel, text, reply_to? }].
  */
 export async function wsSendAll(page, token, items) {
   return page.evaluate(
@@ -200,7 +200,9 @@ export async function wsSendAll(page, token, items) {
           if (waiting.size === 0) res();
         };
       });
-      items.forEach((it, i) => ws.send(JSON.stringify({ op: 'send', channel: it.channel, client_msg_id: ids[i], text: it.text })));
+      items.forEach((it, i) =>
+        ws.send(JSON.stringify({ op: 'send', channel: it.channel, client_msg_id: ids[i], text: it.text, ...(it.reply_to ? { reply_to: it.reply_to } : {}) })),
+      );
       await done;
       await new Promise((res) => {
         ws.onclose = res;

@@ -322,13 +322,18 @@ test('screenshots: a lived-in conversation (README), dark mode', async () => {
     [maya, 'Hey! Still up for Saturday?'],
     [leo, 'Absolutely. Weather looks perfect'],
     [leo, 'Morning! Did you get the guidebook?'],
-    [maya, 'Yes, picked it up yesterday. The north face routes look amazing'],
+    [maya, 'Yes, picked it up yesterday'],
     [leo, 'The 6a on the left pillar is supposed to be a classic'],
-    [maya, 'Let us warm up on that one.\nThen maybe try the 6b+ next to it?'],
+    [maya, 'Let us warm up on that one.\nThen maybe try the 6b+ next to it?', 5], // a reply to seq 5
     [leo, 'Deal. I will bring snacks and the spare harness'],
-    [maya, 'Perfect, see you at 8 at the parking lot'],
   ];
-  for (const [who, text] of talk) await wsSendAll(scratch.page, who.token, [{ channel: withLeo.id, text }]);
+  for (const [who, text, reply_to] of talk) await wsSendAll(scratch.page, who.token, [{ channel: withLeo.id, text, reply_to }]);
+  // An edited message and reactions, then the last message.
+  const msgPath = (seq) => `/v1/channels/${withLeo.id}/messages/${seq}`;
+  await apiCall(base, 'PATCH', msgPath(4), { text: 'Yes, picked it up yesterday. The north face routes look amazing' }, maya.token);
+  await apiCall(base, 'PUT', `${msgPath(6)}/reactions/${encodeURIComponent('🔥')}`, undefined, leo.token);
+  await apiCall(base, 'PUT', `${msgPath(7)}/reactions/${encodeURIComponent('👍')}`, undefined, maya.token);
+  await wsSendAll(scratch.page, maya.token, [{ channel: withLeo.id, text: 'Perfect, see you at 8 at the parking lot' }]);
   // Maya read everything with Leo and the group except the last three.
   await scratch.context.close();
 
@@ -341,6 +346,9 @@ test('screenshots: a lived-in conversation (README), dark mode', async () => {
   await logIn(mayaApp.page, maya.user.username);
   await openChannel(mayaApp.page, 'Leo Martins');
   await seeMessage(mayaApp.page, 'see you at 8');
+  await message(mayaApp.page, 'north face routes').locator('[data-testid="edited-marker"]').waitFor();
+  await message(mayaApp.page, 'warm up on that one').locator('[data-testid="reply-quote"]', { hasText: 'left pillar' }).waitFor();
+  await message(mayaApp.page, 'spare harness').locator('[data-testid="reaction-chip"][data-emoji="👍"]').waitFor();
   await unreadBadge(mayaApp.page, 'Sofia Rossi').filter({ hasText: '2' }).waitFor();
   await presenceDot(mayaApp.page, 'Leo Martins').and(mayaApp.page.locator('[data-state="online"]')).waitFor();
   await openChannel(leoApp.page, 'Maya Patel');
