@@ -20,8 +20,7 @@ pub enum ClientOp {
         channel: u64,
         /// Client-chosen id; resending the same id never creates a second message.
         client_msg_id: String,
-        /// The text: 1 to 99,999 Unicode scalar values (empty for a forward).
-        #[serde(default)]
+        /// The text: 1 to 99,999 Unicode scalar values (`""` for a forward).
         text: String,
         /// Reply to the message at this seq of the same channel.
         #[serde(default, skip_serializing_if = "Option::is_none")]
