@@ -694,7 +694,7 @@ export class NatterClient extends Emitter {
         if (!this.helloed || this.written.has(e.client_msg_id))
             return;
         const op = e.forward
-            ? { op: 'send', channel: e.channel, client_msg_id: e.client_msg_id, forward: e.forward }
+            ? { op: 'send', channel: e.channel, client_msg_id: e.client_msg_id, text: '', forward: e.forward }
             : { op: 'send', channel: e.channel, client_msg_id: e.client_msg_id, text: e.text, ...(e.reply_to !== undefined ? { reply_to: e.reply_to } : {}) };
         if (this.sendOp(op)) {
             this.written.add(e.client_msg_id);

@@ -181,14 +181,14 @@ async function connected(extra = {}) {
   return { c, WS, storage };
 }
 
-test('send with replyTo writes reply_to; forward writes forward and no text; both wait in the outbox with them', async () => {
+test('send with replyTo writes reply_to; forward writes forward and an empty text; both wait in the outbox with them', async () => {
   const { c, WS } = await connected();
   const reply = c.send(CH, 'agreed', { replyTo: 2, clientMsgId: 'r1' });
   const fwd = c.forward('6', CH, 2, { clientMsgId: 'f1' });
   await waitFor(() => WS.last.sent.filter((o) => o.op === 'send').length === 2, 2000, 'two sends');
   assert.deepEqual(WS.last.sent.filter((o) => o.op === 'send'), [
     { op: 'send', channel: CH, client_msg_id: 'r1', text: 'agreed', reply_to: 2 },
-    { op: 'send', channel: '6', client_msg_id: 'f1', forward: { channel: CH, seq: 2 } },
+    { op: 'send', channel: '6', client_msg_id: 'f1', text: '', forward: { channel: CH, seq: 2 } },
   ]);
   assert.deepEqual(c.pendingSends().map((e) => [e.reply_to, e.forward]), [[2, undefined], [undefined, { channel: CH, seq: 2 }]]);
   WS.last.frame({ type: 'message', ...msg(4, { sender: '1', client_msg_id: 'r1', text: 'agreed', reply_to: { seq: 2, sender: '9', preview: 't2' } }) });

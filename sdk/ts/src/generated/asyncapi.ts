@@ -219,8 +219,8 @@ export interface components {
             op: "send";
             /** @description Reply to the message at this seq of the same channel. */
             reply_to?: components["schemas"]["Seq"];
-            /** @description 1 to 99,999 Unicode scalar values; absent or empty for a forward. */
-            text?: string;
+            /** @description 1 to 99,999 Unicode scalar values; empty for a forward. */
+            text: string;
         };
         /** @description Position in a channel (1, 2, 3, ... without gaps). */
         Seq: number;
