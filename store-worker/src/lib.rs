@@ -83,6 +83,8 @@ pub struct StoreWorkerConfig {
     /// Applies unsigned appends too (logged and counted): only while upgrading from a
     /// version whose edges did not sign them (docs/operations.md).
     pub accept_unsigned_log: bool,
+    /// Tells authors of 1:1 messages when a device of the other side has them.
+    pub delivery_receipts: bool,
 }
 
 /// Default most password hashes at once: one per core, at least 2.
@@ -103,6 +105,7 @@ impl Default for StoreWorkerConfig {
             password_hash_wait: std::time::Duration::from_secs(2),
             log_keys: natter_nats::log_auth::LogKeys::derive([]),
             accept_unsigned_log: false,
+            delivery_receipts: true,
         }
     }
 }

@@ -299,6 +299,11 @@ pub struct StoreWorkerArgs {
     /// senders meanwhile.
     #[arg(long, env = "NATTER_ACCEPT_UNSIGNED_LOG_APPENDS")]
     pub(super) accept_unsigned_log_appends: bool,
+    /// Send no delivery receipts ("delivered" ticks of 1:1 messages): each costs a
+    /// NATS message and a frame to the author per cursor round that moves
+    /// (docs/performance.md). Read receipts stay.
+    #[arg(long, env = "NATTER_NO_DELIVERY_RECEIPTS")]
+    pub(super) no_delivery_receipts: bool,
     /// Serve /metrics and /healthz on this address.
     #[arg(long, env = "NATTER_METRICS_LISTEN")]
     pub(super) metrics_listen: Option<String>,

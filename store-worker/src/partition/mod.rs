@@ -615,6 +615,11 @@ impl Owner<'_> {
         }
         self.state.restore(working);
         // Delivery receipts: 1:1 channels only (the other side is the author).
+        let delivered = if self.w.config.delivery_receipts {
+            delivered
+        } else {
+            Vec::new()
+        };
         let progress = delivered
             .into_iter()
             .flat_map(|(channel, reader, seq)| {

@@ -128,12 +128,13 @@ impl State {
     /// Remembers the authors of a batch's new messages: (channel, seq, author).
     pub(crate) fn note_senders(&mut self, stored: impl Iterator<Item = (u64, u64, u64)>) {
         for (cid, seq, sender) in stored {
-            let mut recent = self.senders.get(&cid).cloned().unwrap_or_default();
-            recent.push_back((seq, sender));
-            while recent.len() > SENDERS_PER_CHANNEL {
-                recent.pop_front();
+            let fresh = || Ok::<_, std::convert::Infallible>(VecDeque::new());
+            if let Ok(Some(mut recent)) = self.senders.get_mut_or_insert_with(&cid, fresh) {
+                recent.push_back((seq, sender));
+                if recent.len() > SENDERS_PER_CHANNEL {
+                    recent.pop_front();
+                }
             }
-            self.senders.insert(cid, recent);
         }
     }
 
