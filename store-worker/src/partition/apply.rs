@@ -379,6 +379,9 @@ pub(crate) fn move_cursors(
             rows = tables::DEVICE_CURSOR.put(rows, &key, &target);
             w.cursors.insert(key, target);
         }
+        if !w.track_delivered {
+            continue;
+        }
         let best = w.delivered.entry((user, cid)).or_insert(0);
         if target > *best {
             *best = target;

@@ -603,7 +603,11 @@ impl Owner<'_> {
             .collect();
         let mut working = self
             .state
-            .prefetch_cursors(self.w.owner_store.as_ref(), &moves)
+            .prefetch_cursors(
+                self.w.owner_store.as_ref(),
+                &moves,
+                self.w.config.delivery_receipts,
+            )
             .await?;
         let (rows, delivered) = apply::move_cursors(&mut working, moves);
         if !rows.is_empty() {

@@ -101,6 +101,8 @@ pub(crate) struct Working {
     pub(crate) cursors: HashMap<CursorKey, u64>,
     /// Users' highest cursors in the channels a cursor request moves: (user, channel).
     pub(crate) delivered: HashMap<(u64, u64), u64>,
+    /// Whether those are tracked (delivery receipts on).
+    pub(crate) track_delivered: bool,
     /// Sends first recorded by this batch, for the dedupe window: (key, at_ms).
     pub(crate) recorded: Vec<(SendKey, u64)>,
     /// Messages the batch's edits, deletions and reactions change or its replies
@@ -253,8 +255,12 @@ impl State {
         &mut self,
         store: &dyn Store,
         moves: &[(u64, String, u64, u64)],
+        track_delivered: bool,
     ) -> Result<Working, StoreError> {
-        let mut w = Working::default();
+        let mut w = Working {
+            track_delivered,
+            ..Working::default()
+        };
         let cids: HashSet<u64> = moves.iter().map(|(_, _, c, _)| *c).collect();
         self.take_channels(store, &mut w, cids).await?;
         let mut missing = Vec::new();
@@ -279,7 +285,7 @@ impl State {
             }
         }
         let mut pairs: Vec<(u64, u64)> = Vec::new();
-        for (u, _, c, _) in moves {
+        for (u, _, c, _) in moves.iter().filter(|_| track_delivered) {
             let key = (*u, *c);
             if w.delivered.contains_key(&key) {
                 continue;
