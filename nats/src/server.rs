@@ -281,6 +281,9 @@ pub struct NatsCluster {
     _temp: Option<tempfile::TempDir>,
 }
 
+/// Starts of a test cluster before giving up (see [`NatsCluster::start_in`]).
+const CLUSTER_START_ATTEMPTS: u32 = 3;
+
 /// Free loopback ports (bound then released: a tiny window for another process).
 fn free_ports(n: usize) -> Result<Vec<u16>, ServerError> {
     let listeners = (0..n)
@@ -298,6 +301,25 @@ impl NatsCluster {
     /// # Errors
     /// Fails if a node does not come up.
     pub fn start_in(dir: &Path) -> Result<Self, ServerError> {
+        // A released port can be taken by another process before its node binds it
+        // (tests run side by side): start again on fresh ports a few times.
+        let mut attempt = 1;
+        loop {
+            match Self::start_once(dir) {
+                Ok(c) => return Ok(c),
+                Err(e) if attempt < CLUSTER_START_ATTEMPTS => {
+                    tracing::warn!(error = %e, attempt, "cluster did not start; again on fresh ports");
+                    for i in 1..=3 {
+                        let _ = std::fs::remove_dir_all(dir.join(format!("node-{i}")));
+                    }
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn start_once(dir: &Path) -> Result<Self, ServerError> {
         let client = free_ports(3)?;
         let routes_ports = free_ports(3)?;
         let routes = routes_ports
