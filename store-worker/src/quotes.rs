@@ -30,11 +30,7 @@ pub(crate) async fn resolve(
             let quote = Quote {
                 seq: e.seq,
                 sender: e.sender,
-                preview: e
-                    .text
-                    .chars()
-                    .take(natter_protocol::limits::PREVIEW_CHARS)
-                    .collect(),
+                preview: crate::records::preview(&e.text),
                 deleted: e.deleted.is_some(),
             };
             (e.seq, quote)

@@ -178,14 +178,17 @@ impl MessageRecord {
         natter_protocol::ws::Quote {
             seq,
             sender: self.sender_id,
-            preview: self
-                .text
-                .chars()
-                .take(natter_protocol::limits::PREVIEW_CHARS)
-                .collect(),
+            preview: preview(&self.text),
             deleted: self.deleted.is_some(),
         }
     }
+}
+
+/// The start of a text as a quote or a notification shows it.
+pub(crate) fn preview(text: &str) -> String {
+    text.chars()
+        .take(natter_protocol::limits::PREVIEW_CHARS)
+        .collect()
 }
 
 /// Where the first send with a (sender, client_msg_id) went (key: sender, client_msg_id).

@@ -188,13 +188,7 @@ pub(super) async fn add_reaction(
     Caller(user_id): Caller,
     Path((id, seq, emoji)): Path<(String, String, String)>,
 ) -> HttpResult<Response> {
-    let (channel_id, seq) = target(&id, &seq)?;
-    let action = ChannelAction::React {
-        seq,
-        emoji,
-        add: true,
-    };
-    change(&edge, user_id, channel_id, action).await
+    react(&edge, user_id, &id, &seq, emoji, true).await
 }
 
 #[utoipa::path(
@@ -222,13 +216,21 @@ pub(super) async fn remove_reaction(
     Caller(user_id): Caller,
     Path((id, seq, emoji)): Path<(String, String, String)>,
 ) -> HttpResult<Response> {
-    let (channel_id, seq) = target(&id, &seq)?;
-    let action = ChannelAction::React {
-        seq,
-        emoji,
-        add: false,
-    };
-    change(&edge, user_id, channel_id, action).await
+    react(&edge, user_id, &id, &seq, emoji, false).await
+}
+
+/// Adds or takes back a reaction named by a route's path.
+async fn react(
+    edge: &Edge,
+    user_id: u64,
+    id: &str,
+    seq: &str,
+    emoji: String,
+    add: bool,
+) -> HttpResult<Response> {
+    let (channel_id, seq) = target(id, seq)?;
+    let action = ChannelAction::React { seq, emoji, add };
+    change(edge, user_id, channel_id, action).await
 }
 
 #[utoipa::path(
@@ -281,14 +283,7 @@ pub(super) async fn pin_message(
     Caller(user_id): Caller,
     Path((id, seq)): Path<(String, String)>,
 ) -> HttpResult<Response> {
-    let (channel_id, seq) = target(&id, &seq)?;
-    change(
-        &edge,
-        user_id,
-        channel_id,
-        ChannelAction::Pin { seq, pin: true },
-    )
-    .await
+    pin(&edge, user_id, &id, &seq, true).await
 }
 
 #[utoipa::path(
@@ -315,14 +310,7 @@ pub(super) async fn unpin_message(
     Caller(user_id): Caller,
     Path((id, seq)): Path<(String, String)>,
 ) -> HttpResult<Response> {
-    let (channel_id, seq) = target(&id, &seq)?;
-    change(
-        &edge,
-        user_id,
-        channel_id,
-        ChannelAction::Pin { seq, pin: false },
-    )
-    .await
+    pin(&edge, user_id, &id, &seq, false).await
 }
 
 #[utoipa::path(
@@ -351,4 +339,10 @@ pub(super) async fn hide_message(
     let (channel_id, seq) = target(&id, &seq)?;
     crate::commands::hide_message(&edge, user_id, channel_id, seq).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Pins or unpins the message a route's path names.
+async fn pin(edge: &Edge, user_id: u64, id: &str, seq: &str, pin: bool) -> HttpResult<Response> {
+    let (channel_id, seq) = target(id, seq)?;
+    change(edge, user_id, channel_id, ChannelAction::Pin { seq, pin }).await
 }
