@@ -368,6 +368,9 @@ export class NatterClient extends Emitter<NatterEvents> {
   private async forgetAccount(user: Id | undefined) {
     this.seqs.clear();
     this.outbox.clear();
+    this.pendingAcks.clear();
+    if (this.ackTimer !== undefined) clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
     const gone = new NatterError('closed', 'another account logged in on this client');
     for (const p of this.pending.values()) p.reject(gone);
     this.pending.clear();
@@ -381,11 +384,13 @@ export class NatterClient extends Emitter<NatterEvents> {
       .catch((e) => console.warn('natter: storage write failed', e));
     return this.persistChain;
   }
+  // With no token (after logout) these erase: a writer that was already scheduled
+  // (an ack timer, a frame handled late) must not bring the key back.
   private persistOutbox() {
-    return this.persist('outbox', JSON.stringify([...this.outbox.values()]));
+    return this.persist('outbox', this.token === undefined ? undefined : JSON.stringify([...this.outbox.values()]));
   }
   private persistSeqs() {
-    return this.persist('seqs', JSON.stringify(Object.fromEntries(this.seqs)));
+    return this.persist('seqs', this.token === undefined ? undefined : JSON.stringify(Object.fromEntries(this.seqs)));
   }
 
   // ---------------------------------------------------------------- accounts
@@ -647,6 +652,9 @@ export class NatterClient extends Emitter<NatterEvents> {
     this.wake?.();
     this.flushAcks();
     const ws = this.ws;
+    // Detached first: a frame that arrives while the socket closes is not handled (not
+    // acked either, so the next connect's catch-up brings it again).
+    this.ws = undefined;
     if (ws && ws.readyState <= 1) {
       const closed = new Promise<void>((res) => {
         const prev = ws.onclose;
@@ -947,7 +955,7 @@ export class NatterClient extends Emitter<NatterEvents> {
     this.seqs.set(m.channel, m.seq);
     const own = m.sender === this._userId && m.client_msg_id !== '';
     if (own && this.outbox.delete(m.client_msg_id)) void this.persistOutbox();
-    if (this.snapshot.user === this._userId) {
+    if (this.token !== undefined && this.snapshot.user === this._userId) {
       this.snapshot.onMessage(m);
       this.cacheChanged();
       // A channel new to the cached list (a new DM, a group one was added to): its

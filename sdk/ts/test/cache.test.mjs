@@ -206,3 +206,26 @@ test('cache: false keeps nothing', async () => {
   assert.equal(await a.cached(), undefined);
   assert.deepEqual([...storage.map.keys()].filter((k) => k.includes('cache')), []);
 });
+
+test('logout leaves nothing behind when a frame arrives while the socket closes', async () => {
+  const storage = new MemoryStore();
+  const state = { user: ME, channels: [summary('5', 3, 3, 1003)], history: { 5: [1, 2, 3].map((s) => msg(s)) } };
+  const server = fakeServer(state);
+  const WS = socketClass(() => [hello(), { type: 'synced', channels: 0, messages: 0 }]);
+  const a = new NatterClient({ baseUrl: 'http://x', fetch: server.fetch, storage, WebSocket: WS, ackDelayMs: 10, cacheWriteDelayMs: 5 });
+  await a.login('u1', 'pw');
+  await a.connect();
+  // The server's last message crosses the client's close: it must not write seqs or
+  // the cache again after logout erased them (seen in the browser as a stray key).
+  const ws = WS.last;
+  const close = ws.close.bind(ws);
+  ws.close = () => {
+    ws.onmessage?.({ data: JSON.stringify({ type: 'message', ...msg(4) }) });
+    close();
+  };
+  await a.logout();
+  const timerFired = new Promise((res) => setTimeout(res, 100)); // 10× the ack delay: any ack timer has run
+  await timerFired;
+  await a.disconnect(); // waits for storage writes in flight
+  assert.deepEqual([...storage.map.keys()].filter((k) => /cache|outbox|seqs|token|user/.test(k)), []);
+});
