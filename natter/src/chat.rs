@@ -14,7 +14,7 @@ use anyhow::Context;
 use clap::Args;
 use natter_client::{Client, ClientError, Session};
 use natter_protocol::http::{ChannelSummary, HistoryQuery, NotifyLevel, Presence};
-use natter_protocol::ws::{ClientOp, MessageEvent, ServerEvent, SystemEvent};
+use natter_protocol::ws::{ClientOp, MessageEvent, MessageRef, ServerEvent, SystemEvent};
 use tokio::io::AsyncBufReadExt;
 
 /// Messages shown when a channel is opened, and per `/more`.
@@ -59,6 +59,7 @@ const HELP: &str = "commands:
   /pin SEQ, /unpin SEQ  pin or unpin message SEQ (group owners and admins)
   /reply SEQ TEXT       reply to message SEQ
   /hide SEQ             delete message SEQ for yourself only
+  /forward SEQ TO       forward message SEQ to channel TO (N of /list, a name or a username)
   /notify LEVEL         push notifications of the open channel: all, mentions, none
   /help                 this text
   /quit                 leave (Ctrl-D too)
@@ -253,6 +254,31 @@ impl Chat {
                 })
                 .await?;
             }
+            "/forward" => {
+                let seq = words.next().and_then(|w| w.parse().ok());
+                let to = words.collect::<Vec<_>>().join(" ");
+                let seq = seq
+                    .filter(|_| !to.is_empty())
+                    .context("usage: /forward SEQ TO")?;
+                let from = self
+                    .open
+                    .as_ref()
+                    .context("no channel open: /list, /open, /dm")?
+                    .id;
+                let (target, name) = self.channel_named(&to).await?;
+                self.sent += 1;
+                self.session
+                    .connection()
+                    .op(&ClientOp::Send {
+                        channel: target,
+                        client_msg_id: format!("{}-{}", self.prefix, self.sent),
+                        text: String::new(),
+                        reply_to: None,
+                        forward: Some(MessageRef { channel: from, seq }),
+                    })
+                    .await?;
+                println!("(forwarded {seq} to {name})");
+            }
             "/hide" => {
                 let seq = words
                     .next()
@@ -420,6 +446,12 @@ impl Chat {
     }
 
     async fn open_named(&mut self, what: &str) -> anyhow::Result<()> {
+        let (id, name) = self.channel_named(what).await?;
+        self.show(id, name).await
+    }
+
+    /// Channel N of /list, a listed channel's name, or the 1:1 channel with a username.
+    async fn channel_named(&mut self, what: &str) -> anyhow::Result<(u64, String)> {
         if self.listed.is_empty() {
             self.listed = self.me.channels(Some(50), None).await?.channels;
         }
@@ -434,21 +466,24 @@ impl Chat {
                 .find(|c| c.name.eq_ignore_ascii_case(what))
         });
         match found {
-            Some(c) => {
-                let (id, name) = (c.id, c.name.clone());
-                self.show(id, name).await
-            }
+            Some(c) => Ok((c.id, c.name.clone())),
             // Not a listed name: maybe a username.
-            None => self.open_dm(what).await,
+            None => self.dm_with(what).await,
         }
     }
 
     async fn open_dm(&mut self, username: &str) -> anyhow::Result<()> {
+        let (id, name) = self.dm_with(username).await?;
+        self.show(id, name).await
+    }
+
+    /// The 1:1 channel with `username` (made if new), its presence watched.
+    async fn dm_with(&mut self, username: &str) -> anyhow::Result<(u64, String)> {
         let id = self.user_id(username).await?;
         let channel = self.me.open_dm(id).await?;
         let name = self.name(id).await;
         self.watch(vec![id]).await;
-        self.show(channel.id, name).await
+        Ok((channel.id, name))
     }
 
     /// Opens `channel`: prints its latest messages and marks them read.
@@ -561,7 +596,11 @@ impl Chat {
                     ),
                     None => String::new(),
                 };
-                println!("[{}] {who}: {quote}{}{edited}{reactions}", m.seq, m.text);
+                let forwarded = if m.forwarded { "(forwarded) " } else { "" };
+                println!(
+                    "[{}] {who}: {forwarded}{quote}{}{edited}{reactions}",
+                    m.seq, m.text
+                );
             }
         }
     }

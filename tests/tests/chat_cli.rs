@@ -81,6 +81,44 @@ async fn the_terminal_client_lists_opens_sends_receives_and_shows_presence() {
     stdin.write_all(b"/who\n").await.expect("write");
     expect_line(&mut out, "CAROLCLI (@carolcli)").await;
 
+    // In the group: a message, a reaction and an edit (each shown as the channel's
+    // event), then its forward to bob's 1:1, which bob gets marked forwarded.
+    stdin.write_all(b"crew note\n").await.expect("write");
+    let line = expect_line(&mut out, ": crew note").await;
+    let seq: u64 = line
+        .strip_prefix('[')
+        .and_then(|l| l.split(']').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a seq in {line:?}"));
+    for (cmd, shown) in [
+        (format!("/react {seq} 👍"), format!("reacted 👍 to [{seq}]")),
+        (
+            format!("/edit {seq} crew notes"),
+            format!("edited [{seq}]: crew notes"),
+        ),
+    ] {
+        stdin
+            .write_all(format!("{cmd}\n").as_bytes())
+            .await
+            .expect("write");
+        expect_line(&mut out, &shown).await;
+    }
+    stdin
+        .write_all(format!("/forward {seq} bobcli\n").as_bytes())
+        .await
+        .expect("write");
+    expect_line(&mut out, &format!("(forwarded {seq} to BOBCLI)")).await;
+    let forwarded = loop {
+        let m = bob_dev.messages(1).await.remove(0);
+        if m.forwarded {
+            break m;
+        }
+    };
+    assert_eq!(
+        (forwarded.channel, forwarded.text.as_str()),
+        (dm, "crew notes")
+    );
+
     // A message in a channel that is not open is announced, not lost.
     bob_dev.send(dm, "b2", "are you there?").await;
     expect_line(&mut out, "(new in channel").await;

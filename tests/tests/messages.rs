@@ -80,6 +80,13 @@ async fn edits_deletions_and_reactions_reach_every_device_and_erase_the_text() {
             }
         );
     }
+    // The same edit again (a retry after a lost answer) changes nothing and appends
+    // nothing: the reaction below is the next seq.
+    let retried = alice
+        .edit_message(g.id, s, "hello, world")
+        .await
+        .expect("retried edit");
+    assert_eq!((retried.text.as_str(), retried.edits), ("hello, world", 1));
 
     // A reaction over HTTP answers with the message as it now stands.
     let m = bob.react(g.id, s, "👍", true).await.expect("react");
