@@ -1,11 +1,14 @@
-import type { ChannelSummary, Id, Message, Profile } from './types.js';
+import type { ChannelSummary, Id, Message, NotifyLevel, Profile } from './types.js';
 /** What `client.cached()` returns: the last state this client saw, as it saw it. */
 export interface CachedState {
     /** The account the state belongs to. */
     userId: Id;
     /** The user's own profile (from login, `me()`, `updateMe()`). */
     profile?: Profile;
-    /** Channel summaries, most recently active first (unread = head_seq - read_seq). */
+    /**
+     * Channel summaries, most recently active first (unread = head_seq - read_seq;
+     * `unread_mentions` counts the unread messages that mention the user).
+     */
     channels: ChannelSummary[];
     /**
      * The latest messages of the channels whose latest history page was read most
@@ -69,6 +72,8 @@ export declare class Snapshot {
     onHidden(channel: Id, seq: number): void;
     /** The user read a channel up to `seq` (on any device). */
     onRead(channel: Id, seq: number): void;
+    /** The user chose a channel's notification level; whether the channel is cached. */
+    setNotifications(channel: Id, level: NotifyLevel): boolean;
     /** A copy of the state (callers may change it freely). */
     state(): CachedState | undefined;
     /** The `cache` key's value, or undefined when there is nothing to keep. */

@@ -162,7 +162,19 @@ export class Snapshot {
             return;
         c.read_seq = seq;
         c.unread = Math.max(0, c.head_seq - c.read_seq);
+        // Read to the end: no mention is unread (a partial read leaves the count to the next list).
+        if (c.read_seq >= c.head_seq && c.unread_mentions)
+            c.unread_mentions = 0;
         this.dirtyIndex = true;
+    }
+    /** The user chose a channel's notification level; whether the channel is cached. */
+    setNotifications(channel, level) {
+        const c = this.channels.get(channel);
+        if (!c || c.notifications === level)
+            return false;
+        c.notifications = level;
+        this.dirtyIndex = true;
+        return true;
     }
     /** A copy of the state (callers may change it freely). */
     state() {
@@ -204,7 +216,8 @@ export class Snapshot {
         if (!c)
             return; // not in a list yet: the next listChannels() brings it
         const readToEnd = c.read_seq >= c.head_seq;
-        if (m.seq > c.head_seq) {
+        const fresh = m.seq > c.head_seq;
+        if (fresh) {
             c.head_seq = m.seq;
             c.last_message = preview(m);
             c.last_activity_at = Math.max(c.last_activity_at, m.sent_at);
@@ -216,6 +229,13 @@ export class Snapshot {
         if (m.sender === this.user && m.seq > c.read_seq && (readToEnd || changeTarget(m) === undefined))
             c.read_seq = m.seq;
         c.unread = Math.max(0, c.head_seq - c.read_seq);
+        if (c.read_seq >= c.head_seq) {
+            if (c.unread_mentions)
+                c.unread_mentions = 0;
+        }
+        else if (fresh && m.seq > c.read_seq && m.sender !== this.user && this.user !== undefined && m.mentions?.includes(this.user)) {
+            c.unread_mentions = (c.unread_mentions ?? 0) + 1;
+        }
         this.dirtyIndex = true;
     }
     dropChannel(id) {

@@ -3,7 +3,7 @@ import { Emitter } from './emitter.js';
 import { NatterError } from './errors.js';
 import { Http, type FetchLike } from './http.js';
 import { type KeyValueStore } from './storage.js';
-import type { AuthResponse, Channel, ChangeOp, ChannelList, ChannelSummary, DeviceInfo, DeviceList, DiscoverResponse, HelloFrame, HistoryPage, Id, MemberList, Message, MessageEdits, PinList, Presence, Profile, ReadFrame, RegisterPushRequest, SyncedFrame, TypingFrame, UpdateProfileRequest, UserList, VersionResponse } from './types.js';
+import type { AuthResponse, Channel, ChangeOp, ChannelList, ChannelReceipts, ChannelSummary, DeviceInfo, DeviceList, DiscoverResponse, HelloFrame, HistoryPage, Id, MemberList, Message, MessageEdits, NotifyLevel, PinList, Presence, Profile, ReadFrame, ReceiptFrame, RegisterPushRequest, SyncedFrame, TypingFrame, UpdateProfileRequest, UserList, VersionResponse } from './types.js';
 /** The protocol version this SDK speaks (`hello.protocol`, `GET /v1/version`). */
 export declare const PROTOCOL_VERSION = 1;
 /** The part of a WebSocket the SDK uses: the browser's, React Native's and `ws`'s all fit. */
@@ -108,6 +108,14 @@ export interface NatterEvents {
         channel: Id;
         seq: number;
     };
+    /**
+     * How far another member got with a channel, told to the authors of the messages
+     * it covers: `delivered` (a device of theirs has everything up to that seq; 1:1
+     * channels) and/or `read` (their read seq moved there; only when both sides share
+     * read receipts). Positions only grow: keep the highest per member. `receipts()`
+     * gives every member's positions once, when a conversation opens.
+     */
+    receipt: Omit<ReceiptFrame, 'type'>;
     /** A message dropped because its seq was already seen (duplicate from a catch-up). */
     duplicate: Message;
     /**
@@ -277,9 +285,28 @@ export declare class NatterClient extends Emitter<NatterEvents> {
      * event (this one too); nobody else sees a difference.
      */
     hide(channel: Id, seq: number): Promise<void>;
+    /**
+     * Mutes (level `none`) or unmutes (level `all`) a channel's push notifications;
+     * kept for apps written before levels: `setNotifications` chooses among all three.
+     */
     mute(id: Id, muted: boolean): Promise<{
         muted: boolean;
     }>;
+    /**
+     * Which messages of a channel send the user push notifications: `all`, `mentions`
+     * (only those that mention the user) or `none` (muted; messages still arrive on
+     * connected devices). The channel list's `notifications` shows it (the cache too).
+     */
+    setNotifications(id: Id, level: NotifyLevel): Promise<{
+        level: NotifyLevel;
+    }>;
+    private cacheNotifications;
+    /**
+     * Where the channel's other members stand (`read` and `delivered` seqs), for
+     * ticks and "read by N of M": only members who share read receipts, and none
+     * when the user does not. `receipt` events keep it current.
+     */
+    receipts(id: Id): Promise<ChannelReceipts>;
     /**
      * Creates a group. Not retried on `unavailable` (the creation may have been recorded:
      * look at the channel list before retrying, or a second group is made).

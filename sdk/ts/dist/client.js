@@ -429,8 +429,44 @@ export class NatterClient extends Emitter {
     async hide(channel, seq) {
         await this.http.request('PUT', `${messagePath(channel, seq)}/hidden`, { idempotent: true });
     }
-    mute(id, muted) {
-        return this.http.request('PUT', `/v1/channels/${encodeURIComponent(id)}/mute`, { body: { muted }, idempotent: true });
+    /**
+     * Mutes (level `none`) or unmutes (level `all`) a channel's push notifications;
+     * kept for apps written before levels: `setNotifications` chooses among all three.
+     */
+    async mute(id, muted) {
+        const r = await this.http.request('PUT', `/v1/channels/${encodeURIComponent(id)}/mute`, {
+            body: { muted },
+            idempotent: true,
+        });
+        this.cacheNotifications(id, r.muted ? 'none' : 'all');
+        return r;
+    }
+    /**
+     * Which messages of a channel send the user push notifications: `all`, `mentions`
+     * (only those that mention the user) or `none` (muted; messages still arrive on
+     * connected devices). The channel list's `notifications` shows it (the cache too).
+     */
+    async setNotifications(id, level) {
+        const r = await this.http.request('PUT', `/v1/channels/${encodeURIComponent(id)}/notifications`, {
+            body: { level },
+            idempotent: true,
+        });
+        this.cacheNotifications(id, r.level);
+        return r;
+    }
+    cacheNotifications(id, level) {
+        if (this._userId === undefined || this.snapshot.user !== this._userId)
+            return;
+        if (this.snapshot.setNotifications(id, level))
+            this.cacheChanged();
+    }
+    /**
+     * Where the channel's other members stand (`read` and `delivered` seqs), for
+     * ticks and "read by N of M": only members who share read receipts, and none
+     * when the user does not. `receipt` events keep it current.
+     */
+    receipts(id) {
+        return this.http.request('GET', `/v1/channels/${encodeURIComponent(id)}/receipts`, { idempotent: true });
     }
     /**
      * Creates a group. Not retried on `unavailable` (the creation may have been recorded:
@@ -795,6 +831,11 @@ export class NatterClient extends Emitter {
                 this.cacheChanged();
                 this.emit('hidden', { channel: frame.channel, seq: frame.seq });
                 return;
+            case 'receipt': {
+                const { type: _t, ...r } = frame;
+                this.emit('receipt', r);
+                return;
+            }
             case 'pong':
                 return;
             default:

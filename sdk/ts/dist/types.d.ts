@@ -23,6 +23,13 @@ export type RegisterPushRequest = H['RegisterPushRequest'];
 export type UpdateProfileRequest = H['UpdateProfileRequest'];
 export type PushPlatform = H['PushPlatform'];
 export type ApiError = H['ApiError'];
+/** A user's privacy settings (`GET /v1/me`'s `settings`). */
+export type Settings = H['Settings'];
+/** Which messages of a channel send the user push notifications: `all`, `mentions` or `none`. */
+export type NotifyLevel = H['NotifyLevel'];
+/** `GET /v1/channels/{id}/receipts`: where the channel's other members stand. */
+export type ChannelReceipts = H['ChannelReceipts'];
+export type MemberReceipt = H['MemberReceipt'];
 export type SystemEvent = W['SystemEvent'];
 export type Seq = W['Seq'];
 /** `GET /v1/channels/{id}/messages/{seq}/edits`: the message and its versions. */
@@ -50,7 +57,8 @@ export type SyncedFrame = W['SyncedFrame'];
 export type ErrorFrame = W['ErrorFrame'];
 export type PongFrame = W['PongFrame'];
 export type HiddenFrame = W['HiddenFrame'];
-export type ServerFrame = HelloFrame | AckFrame | MessageFrame | ReadFrame | TypingFrame | PresenceFrame | ReconnectFrame | SyncedFrame | ErrorFrame | PongFrame | HiddenFrame;
+export type ReceiptFrame = W['ReceiptFrame'];
+export type ServerFrame = HelloFrame | AckFrame | MessageFrame | ReadFrame | TypingFrame | PresenceFrame | ReconnectFrame | SyncedFrame | ErrorFrame | PongFrame | HiddenFrame | ReceiptFrame;
 export type ClientOp = W['SendOp'] | W['PingOp'] | W['AckOp'] | W['ReadOp'] | W['TypingOp'] | W['PresenceSubscribeOp'] | W['PresenceUnsubscribeOp'] | ChangeOp;
 /** The socket ops that change an earlier message (answered by the channel's event, or an `error` with their `op_id`). */
 export type ChangeOp = W['EditOp'] | W['DeleteOp'] | W['ReactOp'] | W['PinOp'] | W['HideOp'];

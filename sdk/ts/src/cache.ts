@@ -2,7 +2,7 @@
 // screen before (or without) a connection. Pure rules over plain data; the client
 // reads and writes the storage keys this module names.
 import { applyChange, changeTarget, hiddenPlaceholder } from './changes.js';
-import type { ChannelSummary, Id, Message, Profile } from './types.js';
+import type { ChannelSummary, Id, Message, NotifyLevel, Profile } from './types.js';
 
 /** What `client.cached()` returns: the last state this client saw, as it saw it. */
 export interface CachedState {
@@ -10,7 +10,10 @@ export interface CachedState {
   userId: Id;
   /** The user's own profile (from login, `me()`, `updateMe()`). */
   profile?: Profile;
-  /** Channel summaries, most recently active first (unread = head_seq - read_seq). */
+  /**
+   * Channel summaries, most recently active first (unread = head_seq - read_seq;
+   * `unread_mentions` counts the unread messages that mention the user).
+   */
   channels: ChannelSummary[];
   /**
    * The latest messages of the channels whose latest history page was read most
@@ -205,7 +208,18 @@ export class Snapshot {
     if (!c || seq <= c.read_seq) return;
     c.read_seq = seq;
     c.unread = Math.max(0, c.head_seq - c.read_seq);
+    // Read to the end: no mention is unread (a partial read leaves the count to the next list).
+    if (c.read_seq >= c.head_seq && c.unread_mentions) c.unread_mentions = 0;
     this.dirtyIndex = true;
+  }
+
+  /** The user chose a channel's notification level; whether the channel is cached. */
+  setNotifications(channel: Id, level: NotifyLevel): boolean {
+    const c = this.channels.get(channel);
+    if (!c || c.notifications === level) return false;
+    c.notifications = level;
+    this.dirtyIndex = true;
+    return true;
   }
 
   /** A copy of the state (callers may change it freely). */
@@ -247,7 +261,8 @@ export class Snapshot {
     const c = this.channels.get(m.channel);
     if (!c) return; // not in a list yet: the next listChannels() brings it
     const readToEnd = c.read_seq >= c.head_seq;
-    if (m.seq > c.head_seq) {
+    const fresh = m.seq > c.head_seq;
+    if (fresh) {
       c.head_seq = m.seq;
       c.last_message = preview(m);
       c.last_activity_at = Math.max(c.last_activity_at, m.sent_at);
@@ -257,6 +272,11 @@ export class Snapshot {
     // keeps a channel read to the end read, as the server does.
     if (m.sender === this.user && m.seq > c.read_seq && (readToEnd || changeTarget(m) === undefined)) c.read_seq = m.seq;
     c.unread = Math.max(0, c.head_seq - c.read_seq);
+    if (c.read_seq >= c.head_seq) {
+      if (c.unread_mentions) c.unread_mentions = 0;
+    } else if (fresh && m.seq > c.read_seq && m.sender !== this.user && this.user !== undefined && m.mentions?.includes(this.user)) {
+      c.unread_mentions = (c.unread_mentions ?? 0) + 1;
+    }
     this.dirtyIndex = true;
   }
 

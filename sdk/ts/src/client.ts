@@ -8,6 +8,7 @@ import type {
   Channel,
   ChangeOp,
   ChannelList,
+  ChannelReceipts,
   ChannelSummary,
   ClientOp,
   DeviceInfo,
@@ -20,10 +21,12 @@ import type {
   MemberList,
   Message,
   MessageEdits,
+  NotifyLevel,
   PinList,
   Presence,
   Profile,
   ReadFrame,
+  ReceiptFrame,
   RegisterPushRequest,
   ServerFrame,
   SyncedFrame,
@@ -127,6 +130,14 @@ export interface NatterEvents {
    * events that still come for it.
    */
   hidden: { channel: Id; seq: number };
+  /**
+   * How far another member got with a channel, told to the authors of the messages
+   * it covers: `delivered` (a device of theirs has everything up to that seq; 1:1
+   * channels) and/or `read` (their read seq moved there; only when both sides share
+   * read receipts). Positions only grow: keep the highest per member. `receipts()`
+   * gives every member's positions once, when a conversation opens.
+   */
+  receipt: Omit<ReceiptFrame, 'type'>;
   /** A message dropped because its seq was already seen (duplicate from a catch-up). */
   duplicate: Message;
   /**
@@ -576,8 +587,42 @@ export class NatterClient extends Emitter<NatterEvents> {
   async hide(channel: Id, seq: number): Promise<void> {
     await this.http.request('PUT', `${messagePath(channel, seq)}/hidden`, { idempotent: true });
   }
-  mute(id: Id, muted: boolean): Promise<{ muted: boolean }> {
-    return this.http.request('PUT', `/v1/channels/${encodeURIComponent(id)}/mute`, { body: { muted }, idempotent: true });
+  /**
+   * Mutes (level `none`) or unmutes (level `all`) a channel's push notifications;
+   * kept for apps written before levels: `setNotifications` chooses among all three.
+   */
+  async mute(id: Id, muted: boolean): Promise<{ muted: boolean }> {
+    const r = await this.http.request<{ muted: boolean }>('PUT', `/v1/channels/${encodeURIComponent(id)}/mute`, {
+      body: { muted },
+      idempotent: true,
+    });
+    this.cacheNotifications(id, r.muted ? 'none' : 'all');
+    return r;
+  }
+  /**
+   * Which messages of a channel send the user push notifications: `all`, `mentions`
+   * (only those that mention the user) or `none` (muted; messages still arrive on
+   * connected devices). The channel list's `notifications` shows it (the cache too).
+   */
+  async setNotifications(id: Id, level: NotifyLevel): Promise<{ level: NotifyLevel }> {
+    const r = await this.http.request<{ level: NotifyLevel }>('PUT', `/v1/channels/${encodeURIComponent(id)}/notifications`, {
+      body: { level },
+      idempotent: true,
+    });
+    this.cacheNotifications(id, r.level);
+    return r;
+  }
+  private cacheNotifications(id: Id, level: NotifyLevel) {
+    if (this._userId === undefined || this.snapshot.user !== this._userId) return;
+    if (this.snapshot.setNotifications(id, level)) this.cacheChanged();
+  }
+  /**
+   * Where the channel's other members stand (`read` and `delivered` seqs), for
+   * ticks and "read by N of M": only members who share read receipts, and none
+   * when the user does not. `receipt` events keep it current.
+   */
+  receipts(id: Id): Promise<ChannelReceipts> {
+    return this.http.request('GET', `/v1/channels/${encodeURIComponent(id)}/receipts`, { idempotent: true });
   }
   /**
    * Creates a group. Not retried on `unavailable` (the creation may have been recorded:
@@ -922,6 +967,11 @@ export class NatterClient extends Emitter<NatterEvents> {
         this.cacheChanged();
         this.emit('hidden', { channel: frame.channel, seq: frame.seq });
         return;
+      case 'receipt': {
+        const { type: _t, ...r } = frame;
+        this.emit('receipt', r);
+        return;
+      }
       case 'pong':
         return;
       default:

@@ -27,6 +27,13 @@ export type RegisterPushRequest = H['RegisterPushRequest'];
 export type UpdateProfileRequest = H['UpdateProfileRequest'];
 export type PushPlatform = H['PushPlatform'];
 export type ApiError = H['ApiError'];
+/** A user's privacy settings (`GET /v1/me`'s `settings`). */
+export type Settings = H['Settings'];
+/** Which messages of a channel send the user push notifications: `all`, `mentions` or `none`. */
+export type NotifyLevel = H['NotifyLevel'];
+/** `GET /v1/channels/{id}/receipts`: where the channel's other members stand. */
+export type ChannelReceipts = H['ChannelReceipts'];
+export type MemberReceipt = H['MemberReceipt'];
 export type SystemEvent = W['SystemEvent'];
 export type Seq = W['Seq'];
 /** `GET /v1/channels/{id}/messages/{seq}/edits`: the message and its versions. */
@@ -55,6 +62,7 @@ export type SyncedFrame = W['SyncedFrame'];
 export type ErrorFrame = W['ErrorFrame'];
 export type PongFrame = W['PongFrame'];
 export type HiddenFrame = W['HiddenFrame'];
+export type ReceiptFrame = W['ReceiptFrame'];
 export type ServerFrame =
   | HelloFrame
   | AckFrame
@@ -66,7 +74,8 @@ export type ServerFrame =
   | SyncedFrame
   | ErrorFrame
   | PongFrame
-  | HiddenFrame;
+  | HiddenFrame
+  | ReceiptFrame;
 
 // Client ops.
 export type ClientOp =

@@ -33,3 +33,36 @@ export function makeClient(url, opts = {}) {
 export function texts(c, channel) {
   return c.received.filter((m) => m.channel === channel && !m.system).map((m) => m.text);
 }
+
+/** A fake fetch's answer: `status` and a JSON `body` (none when undefined). */
+export function response(status, body) {
+  return { status, ok: status >= 200 && status < 300, headers: { get: () => null }, text: async () => (body === undefined ? '' : JSON.stringify(body)) };
+}
+
+/** A socket the test drives: `frame(f)` plays a server frame, `sent` holds the client's ops. */
+export function socketClass(first) {
+  return class FakeWS {
+    constructor(url) {
+      this.url = url;
+      this.readyState = 0;
+      this.sent = [];
+      FakeWS.last = this;
+      setTimeout(() => {
+        this.readyState = 1;
+        this.onopen?.({});
+        for (const f of first) this.frame(f);
+      }, 1);
+    }
+    frame(f) {
+      this.onmessage?.({ data: JSON.stringify(f) });
+    }
+    send(d) {
+      this.sent.push(JSON.parse(d));
+    }
+    close() {
+      if (this.readyState === 3) return;
+      this.readyState = 3;
+      setTimeout(() => this.onclose?.({ code: 1000, reason: '' }), 1);
+    }
+  };
+}

@@ -69,6 +69,39 @@ test('DM both ways: sends resolve with their seq, each side gets every message o
   assert.equal(a.c.pendingSends().length, 0);
 });
 
+test('receipts, mentions and notification levels: delivered then read as receipt events, receipts() agrees, the list counts the mention and keeps the level', async () => {
+  const a = await user('rca');
+  const b = await user('rcb');
+  await a.c.connect();
+  const dm = await a.c.openDm(b.id);
+  const got = [];
+  a.c.on('receipt', (r) => r.channel === dm.id && got.push(r));
+  const m = await a.c.send(dm.id, `hi @${b.name}`);
+  assert.deepEqual(m.mentions, [b.id]);
+  assert.equal((await b.c.listChannels()).channels.find((ch) => ch.id === dm.id).unread_mentions, 1);
+  // b's device connects: the catch-up is acked (delivered); b reads (read).
+  await b.c.connect();
+  await waitFor(() => got.some((r) => (r.delivered ?? 0) >= m.seq), 10000, 'a delivered receipt');
+  assert.ok(b.c.markRead(dm.id, m.seq));
+  await waitFor(() => got.some((r) => (r.read ?? 0) >= m.seq), 10000, 'a read receipt');
+  assert.ok(got.every((r) => r.user === b.id));
+  const { members } = await a.c.receipts(dm.id);
+  assert.deepEqual(members.map((x) => [x.user, x.read >= m.seq, x.delivered >= m.seq]), [[b.id, true, true]]);
+  await waitFor(async () => (await b.c.listChannels()).channels.find((ch) => ch.id === dm.id).unread_mentions === 0, 10000, 'the mention read');
+  // Levels: set, shown in the list; mute() still maps to them.
+  assert.deepEqual(await b.c.setNotifications(dm.id, 'mentions'), { level: 'mentions' });
+  const level = async () => (await b.c.listChannels()).channels.find((ch) => ch.id === dm.id).notifications;
+  assert.equal(await level(), 'mentions');
+  await b.c.mute(dm.id, true);
+  assert.equal(await level(), 'none');
+  await assert.rejects(b.c.setNotifications(dm.id, 'loud'), (e) => e instanceof NatterError && e.code === 'bad_request');
+  // Read receipts off on one side: no read receipts either way, receipts() is empty for them.
+  await b.c.updateMe({ read_receipts: false });
+  assert.equal((await b.c.me()).settings.read_receipts, false);
+  assert.deepEqual(await b.c.receipts(dm.id), { members: [] });
+  assert.deepEqual(await a.c.receipts(dm.id), { members: [] });
+});
+
 test('a group: create, add, rename, roles, members, leave; system events arrive as messages', async () => {
   const a = await user('ga');
   const b = await user('gb');

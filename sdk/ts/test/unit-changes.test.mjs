@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import {
   NatterClient, MemoryStore, applyChange, changeTarget, isChange, isShownMessage, hiddenPlaceholder,
 } from '../dist/index.js';
-import { waitFor } from './helpers.mjs';
+import { waitFor, response, socketClass } from './helpers.mjs';
 
 const CH = '5';
 const msg = (seq, extra = {}) => ({
@@ -99,10 +99,6 @@ test('applyChange: the events after any copy, applied in order, end in the same 
   }
 });
 
-function response(status, body) {
-  return { status, ok: status >= 200 && status < 300, headers: { get: () => null }, text: async () => (body === undefined ? '' : JSON.stringify(body)) };
-}
-
 test('the typed calls: method, path (emoji percent-encoded), body; answers with nulls dropped', async () => {
   const calls = [];
   const fetch = async (url, init) => {
@@ -138,33 +134,6 @@ test('the typed calls: method, path (emoji percent-encoded), body; answers with 
   ]);
 });
 
-/** A socket the test drives: `frame(f)` plays a server frame, `sent` holds the client's ops. */
-function socketClass(first) {
-  return class FakeWS {
-    constructor(url) {
-      this.url = url;
-      this.readyState = 0;
-      this.sent = [];
-      FakeWS.last = this;
-      setTimeout(() => {
-        this.readyState = 1;
-        this.onopen?.({});
-        for (const f of first) this.frame(f);
-      }, 1);
-    }
-    frame(f) {
-      this.onmessage?.({ data: JSON.stringify(f) });
-    }
-    send(d) {
-      this.sent.push(JSON.parse(d));
-    }
-    close() {
-      if (this.readyState === 3) return;
-      this.readyState = 3;
-      setTimeout(() => this.onclose?.({ code: 1000, reason: '' }), 1);
-    }
-  };
-}
 const hello = { type: 'hello', user_id: '1', device_id: 'd', max_text_chars: 9, max_frame_bytes: 9, protocol: 1 };
 const synced = { type: 'synced', channels: 0, messages: 0 };
 
