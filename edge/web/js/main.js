@@ -249,6 +249,7 @@ async function startSession(client, token, user) {
       store.users.set(me.id, store.me);
       localStorage.setItem(LS.user, JSON.stringify(session.user));
       renderMe();
+      invalidate('user', me.id); // the settings (read receipts) decide what ticks show
     },
     () => {},
   );
@@ -261,7 +262,7 @@ let renderQueued = false;
 
 function invalidate(kind, id) {
   dirty.add(kind);
-  if (kind === 'message' || kind === 'typing' || kind === 'members' || kind === 'read' || kind === 'pins') dirty.add(`${kind}:${id}`);
+  if (['message', 'typing', 'members', 'read', 'pins', 'receipts'].includes(kind)) dirty.add(`${kind}:${id}`);
   if (!renderQueued) {
     renderQueued = true;
     queueMicrotask(render);
@@ -282,7 +283,10 @@ function render() {
     renderChannelList();
   }
   if (active) {
-    if (touchesActive('message') || d.has('user') || d.has('synced')) renderMessages();
+    if (touchesActive('message') || touchesActive('receipts') || touchesActive('members') || d.has('user') || d.has('synced')) renderMessages();
+    if ((touchesActive('receipts') || touchesActive('members') || d.has('user')) && $('#read-by-dialog').open) renderReadBy();
+    // Members or profiles that came after an "@" was typed: the suggestions follow.
+    if ((touchesActive('members') || d.has('user')) && document.activeElement === $('#composer-input')) updateMentionPick();
     if (d.has('channels') || d.has('presence') || d.has('user') || touchesActive('typing') || touchesActive('members') || touchesActive('message')) renderConvHeader();
     if (touchesActive('typing') || d.has('user')) renderTyping();
     if (touchesActive('members') && $('#info-dialog').open) renderGroupInfo();
@@ -374,10 +378,12 @@ function createChannelEl(ch) {
   const time = h('time', { class: 'ch-time' });
   const preview = h('span', { class: 'ch-preview', dataset: { testid: 'channel-preview' } });
   const badge = h('span', { class: 'unread-badge', dataset: { testid: 'unread-badge' }, hidden: true });
-  btn.append(av, h('span', { class: 'ch-body' }, h('span', { class: 'ch-row' }, name, time), h('span', { class: 'ch-row' }, preview, badge)));
+  const mention = h('span', { class: 'mention-badge', dataset: { testid: 'mention-badge' }, role: 'img', hidden: true }, '@');
+  const level = h('span', { class: 'ch-level', dataset: { testid: 'channel-level' }, hidden: true });
+  btn.append(av, h('span', { class: 'ch-body' }, h('span', { class: 'ch-row' }, name, level, time), h('span', { class: 'ch-row' }, preview, mention, badge)));
   btn.addEventListener('click', () => navigateTo(ch.id));
   const li = h('li', { class: 'channel-li' }, btn);
-  li._parts = { btn, av, name, time, preview, badge, avKey: '' };
+  li._parts = { btn, av, name, time, preview, badge, mention, level, avKey: '', levelKey: 'all' };
   return li;
 }
 
@@ -410,6 +416,19 @@ function renderChannelList() {
     setText(p.badge, unread > 999 ? '999+' : String(unread));
     setAttr(p.badge, 'aria-label', `${unread} unread`);
     p.btn.dataset.unread = String(unread);
+    const mentions = store.unreadMentions(ch);
+    p.mention.hidden = mentions === 0;
+    p.mention.dataset.count = String(mentions);
+    setAttr(p.mention, 'aria-label', `${mentions} unread mention${mentions === 1 ? '' : 's'}`);
+    p.btn.dataset.mentions = String(mentions);
+    if (p.levelKey !== ch.notifications) {
+      p.levelKey = ch.notifications;
+      const lv = LEVELS[ch.notifications] || LEVELS.all;
+      p.level.replaceChildren(svgIcon(lv.icon, 'ch-level-icon'));
+      p.level.hidden = ch.notifications === 'all';
+      p.level.dataset.level = ch.notifications;
+      p.level.title = `Notifications: ${lv.label.toLowerCase()}`;
+    }
     p.btn.classList.toggle('has-unread', unread > 0);
     p.btn.dataset.kind = ch.kind;
     setAttr(p.btn, 'aria-current', ch.id === activeId ? 'true' : null);
@@ -420,7 +439,7 @@ function renderChannelList() {
       p.av.replaceChildren(avatar(title, ch.kind === 'dm' ? ch.peer || ch.id : ch.id, { kind: ch.kind === 'group' ? 'group' : 'user' }));
       if (ch.kind === 'dm') p.av.append(presenceDot(online ? 'online' : 'offline'));
     }
-    setAttr(p.btn, 'aria-label', `${title}${online ? ', online' : ''}${unread ? `, ${unread} unread` : ''}. ${pv.text}`);
+    setAttr(p.btn, 'aria-label', `${title}${online ? ', online' : ''}${unread ? `, ${unread} unread` : ''}${mentions ? `, mentioned ${mentions === 1 ? 'once' : `${mentions} times`}` : ''}. ${pv.text}`);
     if (li !== cursor) list.insertBefore(li, cursor);
     else cursor = cursor.nextSibling;
   }
@@ -566,6 +585,8 @@ function openConversation(id) {
   msgEls.clear();
   lastRenderedChannel = null;
   closeMenu();
+  closeNotifyMenu();
+  closeMentionPick();
   editing = null;
   pinIndex = 0;
   const input = $('#composer-input');
@@ -608,6 +629,8 @@ function closeConversation() {
   $('#reply-bar').hidden = true;
   $('#pinned-bar').hidden = true;
   closeMenu();
+  closeNotifyMenu();
+  closeMentionPick();
   editing = null;
   $('#message-list').replaceChildren();
   msgEls.clear();
@@ -655,6 +678,7 @@ function renderConvHeader() {
   setText(sub, text);
   sub.dataset.state = state;
   $('#info-button').hidden = ch.kind !== 'group' || ch.left;
+  renderNotifyButton(ch);
   const left = ch.left;
   $('#left-notice').hidden = !left;
   $('#composer').hidden = left;
@@ -716,16 +740,22 @@ function fillMsgEl(li, item, prev, ch) {
   const firstOfRun = firstOfDay || !prev || prev.sender !== m.sender || !!prev.system || !!m.system || m.sent_at - prev.sent_at > 5 * 60000;
   const names = ch.kind === 'group' || m.system ? `${store.userName(m.sender)}|${m.system ? JSON.stringify(m.system) + systemText(store, m) : ''}` : '';
   const isEditing = !!(editing && editing.channel === ch.id && editing.seq === m.seq && m.seq);
+  // One's own message: how far the others got (ticks; "read by N of M" under the latest in a group).
+  const rc = mine && item.m && !m.system && !m.deleted ? store.receiptOf(ch, m) : null;
+  const tick = !mine || m.system ? '' : item.p ? (state === 'delivered' ? 'sent' : state) : rc ? rc.state : 'sent';
+  const readByLabel = !!(rc && ch.kind === 'group' && item.lastOwn && rc.readBy > 0);
+  const mentionsMe = !mine && !m.deleted && (m.mentions || []).includes(store.me.id);
   // What the message shows besides its text: every change to it re-renders it.
   const shown = m.system
     ? ''
     : JSON.stringify([m.text, m.edits, m.edited_at, m.deleted, m.reactions, m.pinned, m.forwarded, m.reply_to,
-      m.reply_to ? store.userName(m.reply_to.sender) : '', (m.reactions || []).flatMap((r) => r.users.map((u) => store.userName(u)))]);
+      m.reply_to ? store.userName(m.reply_to.sender) : '', (m.reactions || []).flatMap((r) => r.users.map((u) => store.userName(u))),
+      (m.mentions || []).map((u) => store.users.get(u)?.username ?? ''), tick, rc?.readBy, rc?.of, readByLabel]);
   const sig = [m.seq ?? '', state, firstOfDay, firstOfRun, names, item.p?.error ?? '', dayKey(m.sent_at) === dayKey(Date.now()), shown, isEditing].join('|');
   if (li._sig === sig) return;
   li._sig = sig;
 
-  li.className = `msg${mine ? ' mine' : ''}${m.system ? ' system' : ''}${firstOfRun ? ' first' : ''}${isEditing ? ' editing' : ''}`;
+  li.className = `msg${mine ? ' mine' : ''}${m.system ? ' system' : ''}${firstOfRun ? ' first' : ''}${isEditing ? ' editing' : ''}${mentionsMe ? ' mentions-me' : ''}`;
   if (m.seq) li.dataset.seq = String(m.seq);
   else delete li.dataset.seq;
   li.dataset.state = state;
@@ -733,9 +763,19 @@ function fillMsgEl(li, item, prev, ch) {
   li.dataset.sender = m.sender;
   if (item.p) li.dataset.clientMsgId = item.p.client_msg_id;
   else if (m.client_msg_id) li.dataset.clientMsgId = m.client_msg_id;
-  for (const [k, on] of [['deleted', !!m.deleted], ['edited', !!m.edits && !m.deleted], ['pinned', !!m.pinned], ['forwarded', !!m.forwarded], ['reply', !!m.reply_to]]) {
+  for (const [k, on] of [['deleted', !!m.deleted], ['edited', !!m.edits && !m.deleted], ['pinned', !!m.pinned], ['forwarded', !!m.forwarded], ['reply', !!m.reply_to], ['mentionsMe', mentionsMe]]) {
     if (on) li.dataset[k] = 'true';
     else delete li.dataset[k];
+  }
+  // sent | delivered | read, once the server has it (pending and failed say so in data-state).
+  if (['sent', 'delivered', 'read'].includes(tick)) li.dataset.receipt = tick;
+  else delete li.dataset.receipt;
+  if (rc && ch.kind === 'group') {
+    li.dataset.readBy = String(rc.readBy);
+    li.dataset.readOf = String(rc.of);
+  } else {
+    delete li.dataset.readBy;
+    delete li.dataset.readOf;
   }
 
   const parts = [];
@@ -748,7 +788,7 @@ function fillMsgEl(li, item, prev, ch) {
       nameEl.style.setProperty('--hue', String(hueOf(m.sender)));
       parts.push(nameEl);
     }
-    const status = mine ? statusIcon(state) : null;
+    const status = mine ? statusIcon(tick, rc && ch.kind === 'group' ? `Read by ${rc.readBy} of ${rc.of}` : null) : null;
     const body = [];
     if (m.forwarded && !m.deleted) {
       body.push(h('div', { class: 'msg-forwarded', dataset: { testid: 'forwarded-label' } }, svgIcon('i-forward', 'msg-small-icon'), 'Forwarded'));
@@ -759,13 +799,11 @@ function fillMsgEl(li, item, prev, ch) {
     } else if (m.deleted) {
       body.push(h('p', { class: 'msg-text msg-tombstone', dataset: { testid: 'message-text' } }, 'This message was deleted'));
     } else {
-      const text = h('p', { class: 'msg-text', dataset: { testid: 'message-text' } });
-      text.textContent = m.text;
-      body.push(text);
+      body.push(h('p', { class: 'msg-text', dataset: { testid: 'message-text' } }, textWithMentions(store, m)));
     }
     const time = h('time', { class: 'msg-time', datetime: new Date(m.sent_at).toISOString(), title: formatFull(m.sent_at) }, formatTime(m.sent_at));
     const edited = m.edits && !m.deleted
-      ? h('span', { class: 'msg-edited', dataset: { testid: 'edited-marker' }, title: `Edited ${formatFull(m.edited_at || m.sent_at)}` }, 'edited')
+      ? h('button', { type: 'button', class: 'msg-edited', dataset: { action: 'edits', testid: 'edited-marker' }, title: `Edited ${formatFull(m.edited_at || m.sent_at)}: show the earlier versions` }, 'edited')
       : null;
     const pin = m.pinned ? h('span', { class: 'msg-pin', dataset: { testid: 'pinned-marker' }, role: 'img', 'aria-label': 'Pinned', title: 'Pinned' }, svgIcon('i-pin', 'msg-small-icon')) : null;
     const bubble = h('div', { class: 'bubble' }, body, h('span', { class: 'msg-meta' }, pin, edited, time, status));
@@ -775,6 +813,10 @@ function fillMsgEl(li, item, prev, ch) {
       : null;
     parts.push(h('div', { class: 'msg-row' }, bubble, more));
     if (m.reactions?.length && !m.deleted) parts.push(reactionsEl(store, m));
+    if (readByLabel) {
+      parts.push(h('button', { type: 'button', class: 'read-by', dataset: { action: 'read-by', testid: 'read-by', count: String(rc.readBy), of: String(rc.of) }, title: 'Who read it' },
+        rc.readBy === rc.of ? `Read by all ${rc.of}` : `Read by ${rc.readBy} of ${rc.of}`));
+    }
     if (state === 'failed') {
       const retry = h('button', { type: 'button', class: 'link-btn', onclick: () => store.retry(ch.id, item.p.client_msg_id) }, 'Retry');
       const drop = h('button', { type: 'button', class: 'link-btn', onclick: () => store.discard(ch.id, item.p.client_msg_id) }, 'Delete');
@@ -782,6 +824,36 @@ function fillMsgEl(li, item, prev, ch) {
     }
   }
   li.replaceChildren(...parts);
+}
+
+/**
+ * A message's text with the `@username` mentions it carries highlighted: only names
+ * the server resolved (`mentions`), the user's own more strongly. Text nodes only.
+ */
+function textWithMentions(store, m) {
+  const byName = new Map();
+  for (const id of m.mentions || []) {
+    const u = store.users.get(id);
+    if (u?.username) byName.set(u.username.toLowerCase(), id);
+    else store.ensureUser(id); // re-rendered once known
+  }
+  if (!byName.size) return [m.text];
+  const out = [];
+  let last = 0;
+  for (const x of m.text.matchAll(/(^|[^A-Za-z0-9_.@])@([A-Za-z0-9_.]+)/g)) {
+    let name = x[2];
+    // "@bob." at the end of a sentence: the dot is not part of the name.
+    while (name.endsWith('.') && !byName.has(name.toLowerCase())) name = name.slice(0, -1);
+    const id = byName.get(name.toLowerCase());
+    if (!id) continue;
+    const at = x.index + x[1].length;
+    const me = id === store.me.id;
+    out.push(m.text.slice(last, at));
+    out.push(h('span', { class: `mention${me ? ' mention-me' : ''}`, dataset: { testid: 'mention', userId: id, ...(me ? { me: 'true' } : {}) }, title: store.userName(id) }, `@${name}`));
+    last = at + 1 + name.length;
+  }
+  out.push(m.text.slice(last));
+  return out;
 }
 
 /** A reply's quote of the message it answers (a tombstone once that one is deleted); a click shows it. */
@@ -820,15 +892,24 @@ function svgIcon(id, cls) {
   return svg;
 }
 
+const TICK = 'M9 16.2 4.8 12l-1.4 1.4L9 19 21 7l-1.4-1.4Z';
+const TICKS = 'M18 7l-1.41-1.41-6.34 6.34 1.41 1.41L18 7zm4.24-1.41L11.66 16.17 7.48 12l-1.41 1.41L11.66 19l12-12-1.42-1.41zM.41 13.41 6 19l1.41-1.41L1.83 12 .41 13.41z';
 const STATUS = {
   pending: ['Sending…', 'M12 2a10 10 0 1 0 10 10A10 10 0 0 0 12 2Zm0 18a8 8 0 1 1 8-8 8 8 0 0 1-8 8Zm.5-13H11v6l5.2 3.2.8-1.3-4.5-2.7Z'],
-  delivered: ['Delivered', 'M9 16.2 4.8 12l-1.4 1.4L9 19 21 7l-1.4-1.4Z'],
+  // The server has it (✓), a device of the peer has it (✓✓), read (✓✓, coloured).
+  sent: ['Sent', TICK],
+  delivered: ['Delivered', TICKS],
+  read: ['Read', TICKS],
   failed: ['Not sent', 'M11 15h2v2h-2zm0-8h2v6h-2zm1-5a10 10 0 1 0 10 10A10 10 0 0 0 12 2Zm0 18a8 8 0 1 1 8-8 8 8 0 0 1-8 8Z'],
 };
 
-/** A small status icon for one's own message (SVG: no emoji font needed). */
-function statusIcon(state) {
-  const [label, d] = STATUS[state] || STATUS.delivered;
+/**
+ * A small status icon for one's own message (SVG: no emoji font needed). In a group,
+ * `readBy` ("Read by 1 of 3") labels it, and a click shows who read it.
+ */
+function statusIcon(state, readBy) {
+  const [stateLabel, d] = STATUS[state] || STATUS.sent;
+  const label = readBy && (state === 'sent' || state === 'read') ? readBy : stateLabel;
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
   svg.setAttribute('viewBox', '0 0 24 24');
@@ -838,6 +919,9 @@ function statusIcon(state) {
   path.setAttribute('d', d);
   path.setAttribute('fill', 'currentColor');
   svg.append(path);
+  if (readBy && (state === 'sent' || state === 'read')) {
+    return h('button', { type: 'button', class: 'msg-status msg-status-btn', 'aria-label': `${label}: who read it`, title: label, dataset: { action: 'read-by', testid: 'message-status', state } }, svg);
+  }
   return h('span', { class: 'msg-status', role: 'img', 'aria-label': label, title: label, dataset: { testid: 'message-status', state } }, svg);
 }
 
@@ -874,6 +958,8 @@ function renderMessages() {
     items.push({ key, m });
   }
   for (const p of pending) items.push({ key: `c:${p.client_msg_id}`, p });
+  const lastOwn = items.findLast((it) => it.m && it.m.sender === store.me.id && !it.m.system && !it.m.deleted);
+  if (lastOwn) lastOwn.lastOwn = true;
   const wanted = new Set();
   let cursor = list.firstChild;
   let prev = null;
@@ -977,6 +1063,8 @@ function initMessageActions() {
     }
     else if (el.dataset.action === 'react') toggleReaction(ch, m, el.dataset.emoji, el.dataset.mine !== 'true');
     else if (el.dataset.action === 'quote') scrollToSeq(Number(el.dataset.seq));
+    else if (el.dataset.action === 'edits') openEdits(ch, m);
+    else if (el.dataset.action === 'read-by') openReadBy(ch, m);
   });
   // Right click, or a long press on a touch screen, opens the menu too.
   list.addEventListener('contextmenu', (ev) => {
@@ -999,26 +1087,16 @@ function initMessageActions() {
   }, { passive: true });
   for (const t of ['touchend', 'touchmove', 'touchcancel']) list.addEventListener(t, () => clearTimeout(press), { passive: true });
 
-  const m = $('#msg-menu');
-  m.addEventListener('keydown', (ev) => {
-    const items = [...m.querySelectorAll('[role="menuitem"]')];
-    const i = items.indexOf(document.activeElement);
-    if (ev.key === 'Escape') {
-      ev.preventDefault();
-      closeMenu({ focusBack: true });
-    } else if (ev.key === 'ArrowDown' || ev.key === 'ArrowRight') {
-      ev.preventDefault();
-      items[(i + 1) % items.length]?.focus();
-    } else if (ev.key === 'ArrowUp' || ev.key === 'ArrowLeft') {
-      ev.preventDefault();
-      items[(i - 1 + items.length) % items.length]?.focus();
-    } else if (ev.key === 'Tab') closeMenu();
-  });
+  $('#msg-menu').addEventListener('keydown', (ev) => menuKeys(ev, $('#msg-menu'), closeMenu));
   document.addEventListener('pointerdown', (ev) => {
     if (menu && !ev.target.closest('#msg-menu') && !ev.target.closest('[data-action="menu"]')) closeMenu();
+    if (notifyOpen && !ev.target.closest('#notify-menu') && !ev.target.closest('#notify-button')) closeNotifyMenu();
   });
   $('#messages').addEventListener('scroll', () => menu && closeMenu(), { passive: true });
-  window.addEventListener('resize', () => menu && closeMenu());
+  window.addEventListener('resize', () => {
+    if (menu) closeMenu();
+    closeNotifyMenu();
+  });
 
   $('#reply-cancel').addEventListener('click', cancelReply);
   $('#pinned-open').addEventListener('click', () => {
@@ -1036,6 +1114,22 @@ function initMessageActions() {
     if (pin) changeAction(() => session.store.pin(activeId, pin.seq, false));
   });
   $('#forward-search').addEventListener('input', () => renderForwardList());
+}
+
+/** A menu's keyboard: arrows move between its items, Escape closes it (focus back), Tab leaves it. */
+function menuKeys(ev, el, close) {
+  const items = [...el.querySelectorAll('[role^="menuitem"]')];
+  const i = items.indexOf(document.activeElement);
+  if (ev.key === 'Escape') {
+    ev.preventDefault();
+    close({ focusBack: true });
+  } else if (ev.key === 'ArrowDown' || ev.key === 'ArrowRight') {
+    ev.preventDefault();
+    items[(i + 1) % items.length]?.focus();
+  } else if (ev.key === 'ArrowUp' || ev.key === 'ArrowLeft') {
+    ev.preventDefault();
+    items[(i - 1 + items.length) % items.length]?.focus();
+  } else if (ev.key === 'Tab') close();
 }
 
 /** Runs a change call; its effect shows when the channel's event comes. Errors are told. */
@@ -1303,6 +1397,242 @@ async function scrollToSeq(seq) {
   setTimeout(() => el.classList.remove('flash'), 1600);
 }
 
+// -- who read it (groups) --
+
+/** The message whose readers the dialog shows: { channel, seq }. */
+let readByOf = null;
+
+function openReadBy(ch, m) {
+  const store = session.store;
+  readByOf = { channel: ch.id, seq: m.seq };
+  setText($('#read-by-preview'), m.text);
+  renderReadBy();
+  openDialog($('#read-by-dialog'));
+  // Asked for: where everyone stands now (the events only cover the latest messages).
+  store.loadReceipts(ch.id);
+  if (ch.kind === 'group') store.ensureMembers(ch.id).catch(() => {});
+}
+
+function renderReadBy() {
+  const store = session?.store;
+  const ch = readByOf && store?.channels.get(readByOf.channel);
+  if (!ch) return;
+  const { read, unread } = store.readers(ch, readByOf.seq);
+  const off = !store.readReceiptsOn();
+  $('#read-by-off').hidden = !off;
+  const row = (u, testid) => {
+    const who = store.users.get(u);
+    return h('li', { class: 'member', dataset: { testid, userId: u } },
+      h('span', { class: 'avatar-wrap' }, avatar(store.userName(u), u, { size: 'sm' })),
+      h('span', { class: 'person-body' }, h('span', { class: 'person-name' }, store.userName(u)), h('span', { class: 'person-sub' }, who ? `@${who.username}` : '')));
+  };
+  setText($('#read-by-read-title'), `Read by ${read.length} of ${read.length + unread.length}`);
+  $('#read-by-read').replaceChildren(...read.map((u) => row(u, 'read-by-member')));
+  $('#read-by-unread-title').hidden = unread.length === 0;
+  $('#read-by-unread').replaceChildren(...unread.map((u) => row(u, 'unread-by-member')));
+}
+
+// -- edit history --
+
+/** The message whose versions the dialog shows (a later open replaces it). */
+let editsOf = null;
+
+async function openEdits(ch, m) {
+  const list = $('#edits-list');
+  const status = $('#edits-status');
+  const mine = { channel: ch.id, seq: m.seq };
+  editsOf = mine;
+  list.replaceChildren();
+  status.hidden = false;
+  setText(status, 'Loading…');
+  openDialog($('#edits-dialog'));
+  try {
+    const { versions } = await session.client.messageEdits(ch.id, m.seq);
+    if (editsOf !== mine) return;
+    if (!versions.length) {
+      setText(status, 'This message was deleted: its versions are gone.');
+      return;
+    }
+    setText(status, `${versions.length} versions, the original first.`);
+    const last = versions.length - 1;
+    list.replaceChildren(...versions.map((v, i) => h('li', { class: 'edit-version', dataset: { testid: 'edit-version', current: String(i === last) } },
+      h('span', { class: 'edit-version-meta' }, i === last ? 'Current' : i === 0 ? 'Original' : `Edit ${i}`, ' · ',
+        h('time', { datetime: new Date(v.at).toISOString() }, formatFull(v.at))),
+      h('p', { class: 'edit-version-text', dataset: { testid: 'edit-version-text' } }, v.text))));
+  } catch (e) {
+    if (editsOf === mine && !isAuthError(e)) setText(status, changeErrorText(e));
+  }
+}
+
+// -- notification level (the header's bell) --
+
+const LEVELS = {
+  all: { label: 'All messages', icon: 'i-bell' },
+  mentions: { label: 'Mentions only', icon: 'i-at' },
+  none: { label: 'Nothing (muted)', icon: 'i-bell-off' },
+};
+let notifyOpen = false;
+
+function renderNotifyButton(ch) {
+  const btn = $('#notify-button');
+  btn.hidden = ch.left;
+  const level = LEVELS[ch.notifications] ? ch.notifications : 'all';
+  if (btn.dataset.level !== level) {
+    btn.dataset.level = level;
+    btn.replaceChildren(svgIcon(LEVELS[level].icon, 'icon'));
+  }
+  const label = `Notifications: ${LEVELS[level].label.toLowerCase()}`;
+  btn.title = label;
+  setAttr(btn, 'aria-label', label);
+}
+
+function openNotifyMenu() {
+  const ch = session?.store.channels.get(activeId);
+  if (!ch) return;
+  closeMenu();
+  const el = $('#notify-menu');
+  const level = ch.notifications || 'all';
+  el.replaceChildren(
+    h('div', { class: 'menu-title' }, 'Notify me of'),
+    ...Object.entries(LEVELS).map(([lv, { label, icon }]) => h('button', {
+      type: 'button', role: 'menuitemradio', class: 'menu-item', 'aria-checked': String(lv === level),
+      dataset: { testid: 'notify-option', level: lv }, onclick: () => chooseLevel(ch.id, lv),
+    }, svgIcon(icon, 'menu-icon'), h('span', { class: 'grow' }, label), lv === level ? h('span', { class: 'menu-check', 'aria-hidden': 'true' }, '✓') : null)),
+  );
+  el.hidden = false;
+  notifyOpen = true;
+  const btn = $('#notify-button');
+  btn.setAttribute('aria-expanded', 'true');
+  const r = btn.getBoundingClientRect();
+  el.style.left = `${Math.max(8, Math.min(window.innerWidth - el.offsetWidth - 8, r.right - el.offsetWidth))}px`;
+  el.style.top = `${r.bottom + 4}px`;
+  el.querySelector('[aria-checked="true"]')?.focus({ preventScroll: true });
+}
+
+function closeNotifyMenu({ focusBack = false } = {}) {
+  if (!notifyOpen) return;
+  notifyOpen = false;
+  const el = $('#notify-menu');
+  el.hidden = true;
+  el.replaceChildren();
+  $('#notify-button').setAttribute('aria-expanded', 'false');
+  if (focusBack) $('#notify-button').focus();
+}
+
+function chooseLevel(id, level) {
+  closeNotifyMenu({ focusBack: true });
+  const ch = session.store.channels.get(id);
+  if (!ch || ch.notifications === level) return;
+  const told = { all: 'You get notified of every message', mentions: 'You get notified only when mentioned', none: 'Conversation muted' };
+  changeAction(() => session.store.setNotifications(id, level), () => toast(told[level]));
+}
+
+function initNotifyMenu() {
+  $('#notify-button').addEventListener('click', () => (notifyOpen ? closeNotifyMenu() : openNotifyMenu()));
+  $('#notify-menu').addEventListener('keydown', (ev) => menuKeys(ev, $('#notify-menu'), closeNotifyMenu));
+}
+
+// -- mentions: "@" in the composer suggests the conversation's members --
+
+/** The open suggestion list: { start (of the "@"), end (the caret), users, index }. */
+let mentionPick = null;
+
+/** Who may be mentioned here (a group's other members, the DM peer), matching `q`, by username. */
+function mentionCandidates(ch, q) {
+  const store = session.store;
+  if (ch.kind === 'group' && !ch.members) store.ensureMembers(ch.id).catch(() => {});
+  const out = [];
+  for (const id of store.others(ch)) {
+    const u = store.users.get(id);
+    if (!u) {
+      store.ensureUser(id); // suggested once known
+      continue;
+    }
+    const words = u.display_name.toLowerCase().split(/\s+/);
+    if (!q || u.username.toLowerCase().startsWith(q) || words.some((w) => w.startsWith(q))) out.push(u);
+  }
+  return out.sort((a, b) => a.username.localeCompare(b.username)).slice(0, 8);
+}
+
+/** Opens, updates or closes the list from the word before the caret ("@" and the start of a name). */
+function updateMentionPick() {
+  const input = $('#composer-input');
+  const ch = activeId && session?.store.channels.get(activeId);
+  const caret = input.selectionStart;
+  const word = ch && !ch.left && caret === input.selectionEnd
+    ? /(^|[^A-Za-z0-9_.@])@([A-Za-z0-9_.]{0,32})$/.exec(input.value.slice(0, caret))
+    : null;
+  const users = word ? mentionCandidates(ch, word[2].toLowerCase()) : [];
+  if (!users.length) return closeMentionPick();
+  const start = word.index + word[1].length;
+  // The highlighted one stays highlighted while the list narrows.
+  const kept = mentionPick?.start === start ? users.findIndex((u) => u.id === mentionPick.users[mentionPick.index]?.id) : -1;
+  mentionPick = { start, end: caret, users, index: Math.max(0, kept) };
+  renderMentionPick();
+}
+
+function renderMentionPick() {
+  const list = $('#mention-list');
+  const input = $('#composer-input');
+  const { users, index } = mentionPick;
+  list.replaceChildren(...users.map((u, i) => h('li', {
+    id: `mention-opt-${i}`, role: 'option', class: 'mention-option', 'aria-selected': String(i === index),
+    dataset: { testid: 'mention-option', username: u.username, userId: u.id },
+    onmousedown: (ev) => ev.preventDefault(), // the composer keeps the focus
+    onclick: () => chooseMention(i),
+  }, avatar(u.display_name, u.id, { size: 'xs' }), h('span', { class: 'mention-name' }, u.display_name), h('span', { class: 'mention-username' }, `@${u.username}`))));
+  list.hidden = false;
+  input.setAttribute('aria-expanded', 'true');
+  input.setAttribute('aria-activedescendant', `mention-opt-${index}`);
+  list.children[index]?.scrollIntoView({ block: 'nearest' });
+}
+
+function closeMentionPick() {
+  if (!mentionPick) return;
+  mentionPick = null;
+  const list = $('#mention-list');
+  list.hidden = true;
+  list.replaceChildren();
+  const input = $('#composer-input');
+  input.setAttribute('aria-expanded', 'false');
+  input.removeAttribute('aria-activedescendant');
+}
+
+/** Puts "@username " in place of what was typed after the "@". */
+function chooseMention(i) {
+  const p = mentionPick;
+  const u = p?.users[i];
+  if (!u) return;
+  const input = $('#composer-input');
+  const insert = `@${u.username} `;
+  const rest = input.value.slice(p.end).replace(/^ /, '');
+  input.value = input.value.slice(0, p.start) + insert + rest;
+  const caret = p.start + insert.length;
+  input.setSelectionRange(caret, caret);
+  closeMentionPick();
+  autosize();
+  updateComposer();
+  input.focus();
+}
+
+/** The list's keys, before the composer's own (Enter picks rather than sends); true when handled. */
+function mentionKeys(ev) {
+  if (!mentionPick || ev.isComposing) return false;
+  const n = mentionPick.users.length;
+  if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
+    mentionPick.index = (mentionPick.index + (ev.key === 'ArrowDown' ? 1 : n - 1)) % n;
+    renderMentionPick();
+  } else if ((ev.key === 'Enter' || ev.key === 'Tab') && !ev.shiftKey) {
+    chooseMention(mentionPick.index);
+  } else if (ev.key === 'Escape') {
+    closeMentionPick();
+  } else {
+    return false;
+  }
+  ev.preventDefault();
+  return true;
+}
+
 // ---- composer ----
 
 function autosize() {
@@ -1335,9 +1665,17 @@ function initComposer() {
   input.addEventListener('input', () => {
     autosize();
     updateComposer();
+    updateMentionPick();
     if (input.value.trim() && activeId) session.store.userTyping(activeId);
   });
+  // The caret moved without typing: the word before it may be another.
+  input.addEventListener('click', () => updateMentionPick());
+  input.addEventListener('keyup', (ev) => {
+    if (['ArrowLeft', 'ArrowRight', 'Home', 'End'].includes(ev.key)) updateMentionPick();
+  });
+  input.addEventListener('blur', () => closeMentionPick());
   input.addEventListener('keydown', (ev) => {
+    if (mentionKeys(ev)) return;
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.altKey && !ev.ctrlKey && !ev.metaKey && !ev.isComposing) {
       ev.preventDefault();
       form.requestSubmit();
@@ -1361,6 +1699,7 @@ function initComposer() {
     const text = input.value;
     if (over || text.trim() === '') return;
     session.store.send(activeId, text, { replyTo: replying.get(activeId) });
+    closeMentionPick();
     replying.delete(activeId);
     renderReplyBar();
     input.value = '';
@@ -1400,6 +1739,12 @@ function initDialogs() {
       else if (ev.target === d) d.close(); // backdrop
     });
   }
+  $('#read-by-dialog').addEventListener('close', () => {
+    readByOf = null;
+  });
+  $('#edits-dialog').addEventListener('close', () => {
+    editsOf = null;
+  });
 }
 
 async function renderPushStatus() {
@@ -1424,6 +1769,9 @@ function initProfile() {
     $('#profile-status').value = me.status_text || '';
     setText($('#profile-error'), '');
     setText($('#device-id'), DEVICE);
+    const receipts = $('#read-receipts');
+    receipts.checked = session.user.settings?.read_receipts !== false;
+    receipts.dataset.state = receipts.checked ? 'on' : 'off';
     openDialog(dialog);
     renderPushStatus().catch(() => {});
   });
@@ -1459,6 +1807,24 @@ function initProfile() {
       toast(e.message || 'Could not change notifications', { error: true });
     } finally {
       await renderPushStatus().catch(() => {});
+    }
+  });
+  $('#read-receipts').addEventListener('change', async () => {
+    const box = $('#read-receipts');
+    const on = box.checked;
+    box.disabled = true;
+    setText($('#profile-error'), '');
+    try {
+      const me = await session.store.setReadReceipts(on);
+      Object.assign(session.user, me);
+      localStorage.setItem(LS.user, JSON.stringify(session.user));
+      box.dataset.state = on ? 'on' : 'off';
+      toast(on ? 'Read receipts on' : 'Read receipts off');
+    } catch (e) {
+      box.checked = !on;
+      if (!isAuthError(e)) setText($('#profile-error'), errorText(e));
+    } finally {
+      box.disabled = false;
     }
   });
   $('#logout-button').addEventListener('click', () => signOut());
@@ -1700,6 +2066,7 @@ function init() {
   initGroupInfo();
   initServiceWorker();
   initMessageActions();
+  initNotifyMenu();
   $('#back-button').addEventListener('click', goBack);
   $('#conn-retry').addEventListener('click', () => session?.client.retryNow());
   // What only the browser knows, told to the client: the network is back (connect

@@ -5,7 +5,9 @@
 // outbox and retries; this listens to its events and calls `onChange(kind, id)` so
 // the UI re-renders what changed. Changes to earlier messages (edits, deletions,
 // reactions, pins) are applied to the messages they target with the SDK's
-// applyChange, never shown as messages. No DOM here.
+// applyChange, never shown as messages. Receipts (how far the other members got)
+// are kept per channel for the ticks on one's own messages, mentions of the user
+// for the channel list's badge. No DOM here.
 
 import { newClientMsgId, applyChange, changeTarget, isChange, hiddenPlaceholder } from '/sdk/index.js';
 
@@ -50,6 +52,7 @@ export class Store {
       client.on('presence', (p) => this._applyPresence(p)),
       client.on('synced', () => this._onSynced()),
       client.on('hidden', (x) => this._onHidden(x)),
+      client.on('receipt', (r) => this._onReceipt(r)),
       client.on('error', (e) => console.warn('server error', e.code, e.message)),
     ];
   }
@@ -121,6 +124,16 @@ export class Store {
         /** pinned messages as they now stand (latest pin first), once loaded */
         pins: null,
         pinsTimer: null,
+        /** user id -> { read, delivered }: where the other members stand (receipts) */
+        receipts: null,
+        /** push notifications: all | mentions | none */
+        notifications: 'all',
+        /** unread mentions as the channel list counted them, and the list's read and head seqs */
+        listMentions: 0,
+        listRead: 0,
+        listHead: 0,
+        /** seqs of others' messages that mention the user (seen live or in history) */
+        mentionSeqs: new Set(),
         left: false,
         known: false, // seen in a channel list or a channel answer
       };
@@ -199,8 +212,40 @@ export class Store {
     }
     ch.read_seq = Math.max(ch.read_seq, s.read_seq ?? 0);
     ch.last_activity_at = Math.max(ch.last_activity_at, s.last_activity_at || 0);
+    if (s.notifications) ch.notifications = s.notifications;
+    if (s.unread_mentions !== undefined) {
+      ch.listMentions = s.unread_mentions;
+      ch.listRead = s.read_seq ?? 0;
+      ch.listHead = s.head_seq;
+    }
     this._pruneKinds(ch);
     return ch;
+  }
+
+  /**
+   * Unread messages that mention the user: the channel list's count while the read
+   * seq has not moved past the list's, else the ones seen (the page shown when the
+   * conversation was read holds them), plus those that came after the list.
+   */
+  unreadMentions(ch) {
+    if (ch.read_seq >= ch.head_seq) return 0;
+    let n = 0;
+    if (ch.read_seq <= ch.listRead) n = ch.listMentions;
+    else for (const s of ch.mentionSeqs) if (s > ch.read_seq && s <= ch.listHead) n++;
+    for (const s of ch.mentionSeqs) if (s > ch.listHead && s > ch.read_seq) n++;
+    return n;
+  }
+
+  _noteMention(ch, m) {
+    if (m.sender !== this.me.id && (m.mentions || []).includes(this.me.id)) ch.mentionSeqs.add(m.seq);
+  }
+
+  /** Chooses which messages of a channel send the user push notifications. */
+  async setNotifications(id, level) {
+    const r = await this.client.setNotifications(id, level);
+    this._channel(id).notifications = r.level;
+    this.emit('channels');
+    return r.level;
   }
 
   /** Loads the whole channel list and merges it (the SDK's cache keeps it too). */
@@ -375,6 +420,8 @@ export class Store {
     // The open conversation shown from the cache (or whose load failed offline).
     const active = this.activeId && this.channels.get(this.activeId);
     if (active && (active.history === 'cached' || active.history === 'none')) this.openChannel(active.id).catch(() => {});
+    // Receipts are not caught up: what moved while away comes from the server again.
+    else if (active) this.loadReceipts(active.id);
     this.emit('synced');
   }
 
@@ -433,6 +480,7 @@ export class Store {
     // to a message keeps a channel read to the end read (as the server does).
     if (mine && (!change || readToEnd)) ch.read_seq = Math.max(ch.read_seq, m.seq);
     this._noteKind(ch, m);
+    this._noteMention(ch, m);
 
     if (mine && m.client_msg_id) ch.pending.delete(m.client_msg_id);
     if (ch.history !== 'none') {
@@ -490,6 +538,7 @@ export class Store {
     if (ch.kind === 'group') this.ensureMembers(id).catch(() => {});
     else if (ch.peer) this.ensureUser(ch.peer);
     if (!ch.pins) this.loadPins(id);
+    this.loadReceipts(id);
     if (ch.history !== 'none' && ch.history !== 'cached') return;
     const before = ch.history;
     ch.history = 'loading';
@@ -534,6 +583,7 @@ export class Store {
       ch.last_activity_at = Math.max(ch.last_activity_at, m.sent_at);
     }
     this._noteKind(ch, m);
+    this._noteMention(ch, m);
     const had = ch.msgs.has(m.seq);
     ch.msgs.set(m.seq, m);
     return !had;
@@ -579,6 +629,85 @@ export class Store {
     this.emit('message', channel);
     this.emit('pins', channel);
     this.emit('channels');
+  }
+
+  // ---- receipts: how far the other members got (ticks, "read by N of M") ----
+
+  /** Whether the user shares read receipts (and so sees others'). */
+  readReceiptsOn() {
+    return this.me.settings?.read_receipts !== false;
+  }
+
+  _onReceipt({ channel, user, read, delivered }) {
+    const ch = this._channel(channel);
+    ch.receipts ??= new Map();
+    const r = ch.receipts.get(user) || { read: 0, delivered: 0 };
+    // Positions only grow (a late answer of receipts() must not take one back).
+    ch.receipts.set(user, { read: Math.max(r.read, read ?? 0), delivered: Math.max(r.delivered, delivered ?? 0, read ?? 0) });
+    this.emit('receipts', channel);
+  }
+
+  /** Every other member's positions once (then `receipt` events keep them current). */
+  async loadReceipts(id) {
+    try {
+      const { members } = await this.client.receipts(id);
+      for (const m of members) this._onReceipt({ channel: id, user: m.user, read: m.read, delivered: m.delivered });
+      this._channel(id).receipts ??= new Map();
+      this.emit('receipts', id);
+    } catch (e) {
+      if (!isAuthError(e) && e.code !== 'network' && e.code !== 'not_a_member') console.warn('receipts', e);
+    }
+  }
+
+  /** The other members of a channel (the DM peer, or the group's members but the user). */
+  others(ch) {
+    if (ch.kind === 'dm') return ch.peer ? [ch.peer] : [];
+    return (ch.members || []).map((m) => m.user).filter((u) => u !== this.me.id);
+  }
+
+  /**
+   * Where one's own stored message stands: `sent` (the server has it), `delivered`
+   * (a device of the peer has it; 1:1 only) or `read` (by the peer; in a group, by
+   * every other member), with `readBy` of `of` other members.
+   */
+  receiptOf(ch, m) {
+    const others = this.others(ch);
+    const readOn = this.readReceiptsOn();
+    let readBy = 0;
+    let delivered = 0;
+    for (const u of others) {
+      const r = ch.receipts?.get(u);
+      if (!r) continue;
+      if (readOn && r.read >= m.seq) readBy++;
+      if (r.delivered >= m.seq) delivered++;
+    }
+    const of = others.length;
+    let state = 'sent';
+    if (of > 0 && readBy === of) state = 'read';
+    else if (ch.kind === 'dm' && of > 0 && delivered === of) state = 'delivered';
+    return { state, readBy, of };
+  }
+
+  /** Who of the other members has read the message at `seq`: { read: [ids], unread: [ids] }. */
+  readers(ch, seq) {
+    const read = [];
+    const unread = [];
+    for (const u of this.others(ch)) {
+      if (this.readReceiptsOn() && (ch.receipts?.get(u)?.read ?? 0) >= seq) read.push(u);
+      else unread.push(u);
+    }
+    return { read, unread };
+  }
+
+  /** Turns the user's read receipts on or off (PATCH /v1/me). */
+  async setReadReceipts(on) {
+    const me = await this.client.updateMe({ read_receipts: on });
+    Object.assign(this.me, me);
+    // Off: reads are no longer shown (the delivered positions stay). On: where the
+    // others now stand comes from the server (no read receipts came meanwhile).
+    if (on && this.activeId) await this.loadReceipts(this.activeId);
+    this.emit('receipts', this.activeId);
+    return me;
   }
 
   // ---- pins ----

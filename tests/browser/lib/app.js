@@ -89,6 +89,46 @@ export async function logIn(page, username) {
   await waitOnline(page);
 }
 
+/**
+ * A fresh user signed up in a browser context of their own (pushed to `contexts`, for
+ * the test file to close): { context, page, username, display, id }.
+ */
+export async function newUser(browser, baseURL, contexts, prefix, display, options) {
+  const u = await newUserPage(browser, baseURL, options);
+  contexts.push(u.context);
+  const username = uname(prefix);
+  const me = await signUp(u.page, username, display);
+  return { ...u, username, display, id: me.id };
+}
+
+/** Two fresh users (`a`, `b`: [prefix, display name]) with their DM open on the first one's side. */
+export async function newPair(browser, baseURL, contexts, a, b) {
+  const [x, y] = await Promise.all([newUser(browser, baseURL, contexts, ...a), newUser(browser, baseURL, contexts, ...b)]);
+  await openDm(x.page, y.username, y.display);
+  return [x, y];
+}
+
+/** Creates a group through the new-group dialog with these users (by username) and opens it. */
+export async function createGroup(page, name, usernames) {
+  await byTestId(page, 'new-group-button').click();
+  await byTestId(page, 'group-name').fill(name);
+  for (const u of usernames) {
+    await byTestId(page, 'group-member-search').fill(u);
+    await page.locator(`[data-testid="group-candidate"][data-username="${u}"]`).click();
+  }
+  await byTestId(page, 'group-create').click();
+  await page.locator('[data-testid="conv-name"]', { hasText: name }).waitFor();
+}
+
+/** Opens the per-message menu of the message with this text and picks an item. */
+export async function messageMenu(page, text, item) {
+  const msg = message(page, text);
+  await msg.hover();
+  await msg.locator('[data-testid="message-menu-button"]').click();
+  await byTestId(page, 'message-menu').waitFor();
+  await byTestId(page, 'message-menu').locator(`[data-testid="${item}"]`).first().click();
+}
+
 /** Finds a user by username in the sidebar and opens the 1:1 chat. */
 export async function openDm(page, username, displayName) {
   await byTestId(page, 'people-search').fill(username);

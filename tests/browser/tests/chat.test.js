@@ -10,7 +10,7 @@ import { startNatter, repoRoot } from '../lib/server.js';
 import {
   T, launchBrowser, uname, screenshot, newUserPage, byTestId, waitOnline, signUp, logIn, openDm,
   channelItem, openChannel, messages, message, send, seeMessage, readTimeline, assertOrderedOnce,
-  unreadBadge, presenceDot, apiCall, apiSignup, wsSendAll, transitionsDone,
+  unreadBadge, presenceDot, apiCall, apiSignup, wsSendAll, transitionsDone, newUser,
 } from '../lib/app.js';
 
 let server;
@@ -27,13 +27,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function user(prefix, display, options) {
-  const u = await newUserPage(browser, server.url, options);
-  contexts.push(u.context);
-  const username = uname(prefix);
-  const me = await signUp(u.page, username, display);
-  return { ...u, username, display, id: me.id };
-}
+const user = (prefix, display, options) => newUser(browser, server.url, contexts, prefix, display, options);
 
 test('a. two users sign up and chat both ways', async () => {
   // The login screen, before anyone signs in.
@@ -325,7 +319,7 @@ test('screenshots: a lived-in conversation (README), dark mode', async () => {
     [maya, 'Yes, picked it up yesterday'],
     [leo, 'The 6a on the left pillar is supposed to be a classic'],
     [maya, 'Let us warm up on that one.\nThen maybe try the 6b+ next to it?', 5], // a reply to seq 5
-    [leo, 'Deal. I will bring snacks and the spare harness'],
+    [leo, `Deal @${maya.user.username}! I will bring snacks and the spare harness`], // a mention of Maya
   ];
   for (const [who, text, reply_to] of talk) await wsSendAll(scratch.page, who.token, [{ channel: withLeo.id, text, reply_to }]);
   // An edited message and reactions, then the last message.
@@ -354,6 +348,9 @@ test('screenshots: a lived-in conversation (README), dark mode', async () => {
   await openChannel(leoApp.page, 'Maya Patel');
   await byTestId(leoApp.page, 'composer-input').pressSequentially('On my');
   await mayaApp.page.locator('[data-testid="typing-indicator"]', { hasText: 'Leo is typing' }).waitFor();
+  // Leo has read it all: Maya's messages show read ticks; his mention of her stands out.
+  await message(mayaApp.page, 'see you at 8').and(mayaApp.page.locator('[data-receipt="read"]')).waitFor();
+  await message(mayaApp.page, 'spare harness').locator('[data-testid="mention"][data-me="true"]').waitFor();
   await mayaApp.page.mouse.move(0, 0);
   const path = await screenshot(mayaApp.page, '00-readme');
   // The README's picture: written when missing or asked for (UPDATE_DOCS_SCREENSHOT=1),

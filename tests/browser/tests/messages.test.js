@@ -7,8 +7,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startNatter } from '../lib/server.js';
 import {
-  launchBrowser, uname, screenshot, newUserPage, byTestId, waitOnline, signUp, openDm, channelItem,
+  launchBrowser, uname, screenshot, newUserPage, byTestId, waitOnline, openDm, channelItem,
   openChannel, message, send, seeMessage, readTimeline, unreadBadge, apiCall, apiSignup, wsSendAll,
+  newUser, newPair, createGroup, messageMenu as menu,
 } from '../lib/app.js';
 
 let server;
@@ -25,29 +26,9 @@ after(async () => {
   await server?.stop();
 });
 
-async function user(prefix, display) {
-  const u = await newUserPage(browser, server.url);
-  contexts.push(u.context);
-  const username = uname(prefix);
-  const me = await signUp(u.page, username, display);
-  return { ...u, username, display, id: me.id };
-}
-
+const user = (prefix, display) => newUser(browser, server.url, contexts, prefix, display);
 /** Two users with a DM open on both sides. */
-async function pair(a, b) {
-  const [x, y] = await Promise.all([user(a[0], a[1]), user(b[0], b[1])]);
-  await openDm(x.page, y.username, y.display);
-  return [x, y];
-}
-
-/** Opens the per-message menu of the message with this text and picks an item. */
-async function menu(page, text, item) {
-  const msg = message(page, text);
-  await msg.hover();
-  await msg.locator('[data-testid="message-menu-button"]').click();
-  await byTestId(page, 'message-menu').waitFor();
-  await byTestId(page, 'message-menu').locator(`[data-testid="${item}"]`).first().click();
-}
+const pair = (a, b) => newPair(browser, server.url, contexts, a, b);
 
 const chip = (page, text, emoji) => message(page, text).locator(`[data-testid="reaction-chip"][data-emoji="${emoji}"]`);
 
@@ -256,12 +237,7 @@ test('forward: the copy lands in the other conversation, marked forwarded', asyn
 
 test('in a group: the owner deletes anyone\'s message and pins; a member neither pins nor deletes others\' messages', async () => {
   const [pam, quin] = await Promise.all([user('pam', 'Pam Price'), user('quin', 'Quin Quade')]);
-  await byTestId(pam.page, 'new-group-button').click();
-  await byTestId(pam.page, 'group-name').fill('Crag crew');
-  await byTestId(pam.page, 'group-member-search').fill(quin.username);
-  await pam.page.locator(`[data-testid="group-candidate"][data-username="${quin.username}"]`).click();
-  await byTestId(pam.page, 'group-create').click();
-  await pam.page.locator('[data-testid="conv-name"]', { hasText: 'Crag crew' }).waitFor();
+  await createGroup(pam.page, 'Crag crew', [quin.username]);
   await channelItem(quin.page, 'Crag crew').waitFor();
   await openChannel(quin.page, 'Crag crew');
   await send(quin.page, 'spam spam spam');
