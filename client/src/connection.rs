@@ -270,6 +270,7 @@ impl Connection {
             text: text.into(),
             reply_to: None,
             forward: None,
+            attachments: Vec::new(),
         })
         .await
     }

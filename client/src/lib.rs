@@ -367,6 +367,128 @@ impl Client {
         .await
     }
 
+    /// `POST /v1/channels/{id}/attachments?name=`: uploads a whole file.
+    ///
+    /// # Errors
+    /// `not_a_member`, `file_too_large`, `unsupported_media_type`, …
+    pub async fn upload(
+        &self,
+        channel: u64,
+        name: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Result<natter_protocol::ws::Attachment, ClientError> {
+        self.call(
+            self.http
+                .post(self.url(&format!("/v1/channels/{channel}/attachments")))
+                .query(&[("name", name)])
+                .header("content-type", content_type)
+                .body(bytes),
+        )
+        .await
+    }
+
+    /// `POST /v1/channels/{id}/uploads`: opens an upload in parts.
+    ///
+    /// # Errors
+    /// `not_a_member`, `file_too_large`, …
+    pub async fn open_upload(
+        &self,
+        channel: u64,
+        req: &natter_protocol::http::UploadRequest,
+    ) -> Result<natter_protocol::http::UploadStatus, ClientError> {
+        self.post(&format!("/v1/channels/{channel}/uploads"), req)
+            .await
+    }
+
+    /// `GET /v1/uploads/{id}`: what an open upload has received.
+    ///
+    /// # Errors
+    /// `attachment_not_found`, …
+    pub async fn upload_status(
+        &self,
+        upload: u64,
+    ) -> Result<natter_protocol::http::UploadStatus, ClientError> {
+        self.call(self.http.get(self.url(&format!("/v1/uploads/{upload}"))))
+            .await
+    }
+
+    /// `PUT /v1/uploads/{id}/parts/{n}`.
+    ///
+    /// # Errors
+    /// `bad_request` (size), `attachment_not_found`, …
+    pub async fn upload_part(
+        &self,
+        upload: u64,
+        n: u64,
+        bytes: Vec<u8>,
+    ) -> Result<(), ClientError> {
+        self.call_empty(
+            self.http
+                .put(self.url(&format!("/v1/uploads/{upload}/parts/{n}")))
+                .body(bytes),
+        )
+        .await
+    }
+
+    /// `POST /v1/uploads/{id}/complete`.
+    ///
+    /// # Errors
+    /// `bad_request` (parts missing), `attachment_not_found`, …
+    pub async fn complete_upload(
+        &self,
+        upload: u64,
+    ) -> Result<natter_protocol::ws::Attachment, ClientError> {
+        self.post(
+            &format!("/v1/uploads/{upload}/complete"),
+            &serde_json::json!({}),
+        )
+        .await
+    }
+
+    /// `GET /v1/channels/{id}/messages/{seq}/attachments/{att}`: a short-lived link.
+    ///
+    /// # Errors
+    /// `not_a_member`, `message_deleted`, `attachment_not_found`, …
+    pub async fn attachment_link(
+        &self,
+        channel: u64,
+        seq: u64,
+        attachment: u64,
+    ) -> Result<natter_protocol::http::AttachmentLink, ClientError> {
+        self.call(self.http.get(self.url(&format!(
+            "/v1/channels/{channel}/messages/{seq}/attachments/{attachment}"
+        ))))
+        .await
+    }
+
+    /// `GET` of a link's path and query (no token): the response as it came, headers
+    /// included, or the API's error.
+    ///
+    /// # Errors
+    /// `link_expired`, `attachment_not_found`, …
+    pub async fn fetch_link(&self, url: &str) -> Result<reqwest::Response, ClientError> {
+        let resp = self
+            .http
+            .get(self.url(url))
+            .send()
+            .await
+            .map_err(|e| ClientError::Http(e.to_string()))?;
+        if resp.status().is_success() {
+            return Ok(resp);
+        }
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| ClientError::Http(e.to_string()))?;
+        match serde_json::from_slice::<ApiError>(&body) {
+            Ok(e) => Err(ClientError::Api(e)),
+            Err(_) => Err(ClientError::Http(
+                String::from_utf8_lossy(&body).into_owned(),
+            )),
+        }
+    }
+
     /// `GET /v1/channels/{id}/messages/{seq}/edits`: a message's versions.
     ///
     /// # Errors

@@ -102,6 +102,8 @@ pub struct EdgeConfig {
     /// this edge's own (the web app it serves, and its public URL); `*` allows any.
     /// Requests without an `Origin` (apps, not browsers) are not affected.
     pub allowed_origins: Vec<String>,
+    /// Where attachments are kept (None: this edge takes no files).
+    pub media: Option<Arc<natter_media::Media>>,
 }
 
 /// Who may put a user in a group (`--group-add-policy`).

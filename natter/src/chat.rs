@@ -251,6 +251,7 @@ impl Chat {
                     text,
                     reply_to: Some(seq),
                     forward: None,
+                    attachments: Vec::new(),
                 })
                 .await?;
             }
@@ -275,6 +276,7 @@ impl Chat {
                         text: String::new(),
                         reply_to: None,
                         forward: Some(MessageRef { channel: from, seq }),
+                        attachments: Vec::new(),
                     })
                     .await?;
                 println!("(forwarded {seq} to {name})");

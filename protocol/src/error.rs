@@ -81,6 +81,16 @@ pub enum ErrorCode {
     TooManyEdits,
     /// A channel already has the most pinned messages (50).
     TooManyPins,
+    /// A file is larger than the edge's limit per file (or a part than its part size).
+    FileTooLarge,
+    /// A file's bytes are of a type the server does not take (executables).
+    UnsupportedMediaType,
+    /// No such attachment or upload for this caller (unknown, expired, another's).
+    AttachmentNotFound,
+    /// A send carries more than 10 attachments.
+    TooManyAttachments,
+    /// A download link is not valid (altered) or has expired.
+    LinkExpired,
     /// A backing service (NATS, the store) is unreachable right now: retry.
     Unavailable,
     /// A bug on the server side.
@@ -94,14 +104,16 @@ impl ErrorCode {
         match self {
             BadRequest | InvalidFrame | UnknownOp | MessageEmpty | InvalidClientMsgId
             | InvalidDeviceId | InvalidUsername | InvalidPassword | InvalidProfile
-            | CannotDmSelf | InvalidGroupName | NotAGroup | ReactionInvalid => 400,
+            | CannotDmSelf | InvalidGroupName | NotAGroup | ReactionInvalid
+            | TooManyAttachments => 400,
             TokenInvalid | TokenExpired | InvalidCredentials => 401,
-            NotAMember | Forbidden | NotAuthor => 403,
-            UserNotFound | NotFound | MessageNotFound => 404,
+            NotAMember | Forbidden | NotAuthor | LinkExpired => 403,
+            UserNotFound | NotFound | MessageNotFound | AttachmentNotFound => 404,
             UsernameTaken | GroupFull | TooManyChannels | MessageDeleted | TooManyReactions
             | TooManyEdits | TooManyPins => 409,
             PresenceLimit => 400,
-            FrameTooLarge | MessageTooLong => 413,
+            FrameTooLarge | MessageTooLong | FileTooLarge => 413,
+            UnsupportedMediaType => 415,
             RateLimited => 429,
             Internal => 500,
             Unavailable | Draining => 503,
@@ -154,6 +166,11 @@ impl ErrorCode {
             TooManyReactions => "too_many_reactions",
             TooManyEdits => "too_many_edits",
             TooManyPins => "too_many_pins",
+            FileTooLarge => "file_too_large",
+            UnsupportedMediaType => "unsupported_media_type",
+            AttachmentNotFound => "attachment_not_found",
+            TooManyAttachments => "too_many_attachments",
+            LinkExpired => "link_expired",
             Unavailable => "unavailable",
             Internal => "internal",
         }
@@ -195,6 +212,11 @@ impl ErrorCode {
         ErrorCode::TooManyReactions,
         ErrorCode::TooManyEdits,
         ErrorCode::TooManyPins,
+        ErrorCode::FileTooLarge,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::AttachmentNotFound,
+        ErrorCode::TooManyAttachments,
+        ErrorCode::LinkExpired,
         ErrorCode::Unavailable,
         ErrorCode::Internal,
     ];

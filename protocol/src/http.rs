@@ -265,6 +265,59 @@ pub struct EditRequest {
     pub text: String,
 }
 
+/// Query of `POST /v1/channels/{id}/attachments` (the body is the file).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct FileQuery {
+    /// The file's name (paths and control characters are removed).
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// Body of `POST /v1/channels/{id}/uploads`: opens an upload in parts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UploadRequest {
+    /// The file's name.
+    pub name: String,
+    /// The file's whole size in bytes.
+    pub size: u64,
+    /// The content type the client believes it has (a hint: the bytes decide).
+    #[serde(default)]
+    pub content_type: Option<String>,
+}
+
+/// An upload in parts: what was received, and what is left to send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UploadStatus {
+    /// The upload's id (for `PUT /v1/uploads/{id}/parts/{n}`).
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::ids::IdSchema))]
+    #[serde(with = "ids")]
+    pub id: u64,
+    /// The file's whole size.
+    pub size: u64,
+    /// Every part but the last has exactly this many bytes.
+    pub part_bytes: u64,
+    /// Parts in all, numbered from 0.
+    pub parts: u64,
+    /// Parts received so far.
+    pub received: Vec<u64>,
+    /// When the upload is dropped if not completed (ms since the epoch).
+    pub expires_at: u64,
+}
+
+/// A short-lived link to an attachment's bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AttachmentLink {
+    /// Path and query to `GET` on this edge (no token needed; it is the link).
+    pub url: String,
+    /// When it stops working (ms since the epoch): ask again after.
+    pub expires_at: u64,
+}
+
 /// One version of a message's text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -35,6 +35,9 @@ pub struct StreamSend {
     /// the send, so a replay decides the same.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mentions: Vec<u64>,
+    /// Files it carries, as the edge found them when it accepted the send.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::ws::Attachment>,
 }
 
 /// One JetStream message of the work-queue stream of earlier versions

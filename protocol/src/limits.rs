@@ -55,6 +55,10 @@ pub const MAX_MENTIONS: usize = 20;
 pub const MAX_PINS_PER_CHANNEL: usize = 50;
 /// Most times one message may be edited (its versions are kept).
 pub const MAX_EDITS_PER_MESSAGE: u32 = 100;
+/// Most files one message carries.
+pub const MAX_ATTACHMENTS: usize = 10;
+/// Longest attachment file name kept, in characters (longer ones are cut).
+pub const MAX_FILE_NAME_CHARS: usize = 255;
 
 // Each check returns the error a client sees, its message written here once,
 // beside the limit it states.
@@ -75,6 +79,42 @@ pub fn check_text(text: &str) -> Result<(), ApiError> {
         ));
     }
     Ok(())
+}
+
+/// Checks the text of a send: a caption may be empty when files come with it.
+///
+/// # Errors
+/// `message_empty` (no text and no file), `message_too_long`,
+/// `too_many_attachments`.
+pub fn check_send_text(text: &str, attachments: usize) -> Result<(), ApiError> {
+    if attachments > MAX_ATTACHMENTS {
+        return Err(ApiError::new(
+            ErrorCode::TooManyAttachments,
+            format!("a message carries at most {MAX_ATTACHMENTS} files"),
+        ));
+    }
+    if text.is_empty() && attachments > 0 {
+        return Ok(());
+    }
+    check_text(text)
+}
+
+/// An uploader's file name made safe to show and to put in a header: the last path
+/// component, without control characters, quotes or backslashes, at most
+/// [`MAX_FILE_NAME_CHARS`]; `"file"` when nothing is left.
+pub fn clean_file_name(name: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = last
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '"' | '\\'))
+        .take(MAX_FILE_NAME_CHARS)
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').to_string();
+    if cleaned.is_empty() {
+        "file".into()
+    } else {
+        cleaned
+    }
 }
 
 /// Client-chosen ids (client_msg_id, device id): 1–64 of `A-Z a-z 0-9 - _ . :`.
@@ -243,6 +283,26 @@ mod tests {
         // 4-byte scalars: 99,999 of them are 399,996 bytes and still accepted.
         assert_eq!(code(&"😀".repeat(99_999)), Ok(()));
         assert_eq!(code(&"😀".repeat(100_000)), Err(ErrorCode::MessageTooLong));
+    }
+
+    #[test]
+    fn captions_may_be_empty_only_beside_files_and_file_names_are_cleaned() {
+        let code = |t: &str, n: usize| check_send_text(t, n).map_err(|e| e.code);
+        assert_eq!(code("", 0), Err(ErrorCode::MessageEmpty));
+        assert_eq!(code("", 1), Ok(()));
+        assert_eq!(
+            code(&"a".repeat(100_000), 1),
+            Err(ErrorCode::MessageTooLong)
+        );
+        assert_eq!(code("x", 11), Err(ErrorCode::TooManyAttachments));
+        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_file_name("C:\\x\\a\"b.pdf"), "ab.pdf");
+        assert_eq!(clean_file_name("bad\r\nname.txt"), "badname.txt");
+        assert_eq!(clean_file_name(".."), "file");
+        assert_eq!(
+            clean_file_name(&"é".repeat(300)).chars().count(),
+            MAX_FILE_NAME_CHARS
+        );
     }
 
     #[test]

@@ -29,6 +29,10 @@ pub enum ClientOp {
         /// sending a text: its text is copied, marked forwarded.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         forward: Option<MessageRef>,
+        /// Ids of files the sender uploaded to this channel (at most 10); the text is
+        /// then an optional caption (`""` for none).
+        #[serde(default, with = "ids::vec", skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<u64>,
     },
     /// Application-level heartbeat; answered with `pong`.
     Ping {},
@@ -285,6 +289,53 @@ pub struct MessageEvent {
     /// nothing of it is shown, its seq keeps its place.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub hidden: bool,
+    /// Files it carries (none once deleted); fetch one with
+    /// `GET /v1/channels/{channel}/messages/{seq}/attachments/{id}`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// What kind of file an attachment is, from its bytes (not the client's word).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AttachmentKind {
+    /// JPEG, PNG, WebP or GIF: shown inline.
+    Image,
+    /// Audio (a voice note): played inline.
+    Audio,
+    /// Anything else: downloaded, never shown inline.
+    #[default]
+    File,
+}
+
+/// A file carried by a message, as uploaded and checked by the server.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Attachment {
+    /// Its id (from the upload).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(with = "ids")]
+    pub id: u64,
+    /// Image, audio or file.
+    pub kind: AttachmentKind,
+    /// The content type found in its bytes (`application/octet-stream` if unknown).
+    pub content_type: String,
+    /// The file name the uploader gave (cleaned of paths and control characters).
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+impl Attachment {
+    /// How a notification or a quote names it: "Photo", "Voice message", "File: a.pdf".
+    pub fn describe(&self) -> String {
+        match self.kind {
+            AttachmentKind::Image => "Photo".into(),
+            AttachmentKind::Audio => "Voice message".into(),
+            AttachmentKind::File => format!("File: {}", self.name),
+        }
+    }
 }
 
 /// A replied-to message as a reply shows it: always its current state (an edit
@@ -650,6 +701,7 @@ mod tests {
                 text: "hi".into(),
                 reply_to: None,
                 forward: None,
+                attachments: Vec::new(),
             }
         );
         let back = ClientOp::from_msgpack(&rmp_serde::to_vec_named(&op).unwrap()).unwrap();

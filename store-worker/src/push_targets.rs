@@ -38,7 +38,7 @@ pub(crate) fn enqueue(w: &Worker, stored: &[Stored]) {
             channel_id: s.channel,
             seq: s.seq,
             sender_id: s.record.sender_id,
-            preview: crate::records::preview(&s.record.text),
+            preview: s.record.preview(),
             recipients: s
                 .audience
                 .iter()

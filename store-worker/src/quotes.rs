@@ -30,7 +30,7 @@ pub(crate) async fn resolve(
             let quote = Quote {
                 seq: e.seq,
                 sender: e.sender,
-                preview: crate::records::preview(&e.text),
+                preview: crate::records::preview(&e.text, &e.attachments),
                 deleted: e.deleted.is_some(),
             };
             (e.seq, quote)

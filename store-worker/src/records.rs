@@ -132,6 +132,9 @@ pub(crate) struct MessageRecord {
     /// Members its text mentions.
     #[serde(default)]
     pub mentions: Vec<u64>,
+    /// Files it carries (none once deleted).
+    #[serde(default)]
+    pub attachments: Vec<natter_protocol::ws::Attachment>,
 }
 
 impl MessageRecord {
@@ -170,6 +173,7 @@ impl MessageRecord {
             forwarded: self.forwarded,
             mentions: self.mentions,
             hidden: false,
+            attachments: self.attachments,
         }
     }
 
@@ -178,14 +182,26 @@ impl MessageRecord {
         natter_protocol::ws::Quote {
             seq,
             sender: self.sender_id,
-            preview: preview(&self.text),
+            preview: self.preview(),
             deleted: self.deleted.is_some(),
         }
     }
 }
 
-/// The start of a text as a quote or a notification shows it.
-pub(crate) fn preview(text: &str) -> String {
+impl MessageRecord {
+    /// How a quote or a notification shows it: the start of its text, or what it
+    /// carries when it has no caption ("Photo", "File: a.pdf").
+    pub(crate) fn preview(&self) -> String {
+        preview(&self.text, &self.attachments)
+    }
+}
+
+/// How a quote or a notification shows a message: the start of its text, or what
+/// it carries when it has no caption ("Photo", "File: a.pdf").
+pub(crate) fn preview(text: &str, attachments: &[natter_protocol::ws::Attachment]) -> String {
+    if let (true, Some(a)) = (text.is_empty(), attachments.first()) {
+        return a.describe();
+    }
     text.chars()
         .take(natter_protocol::limits::PREVIEW_CHARS)
         .collect()

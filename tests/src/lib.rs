@@ -511,6 +511,9 @@ impl System {
         } else {
             &["--group-add-policy", "everyone"][..]
         })
+        // Every edge shares one media folder, as a cluster shares its object store.
+        .arg("--media-dir")
+        .arg(self.dir.path().join("media"))
         .arg("--token-keys-file")
         .arg(keys);
         let mut child = cmd.spawn().expect("spawn edge");
@@ -795,6 +798,7 @@ impl Device {
             text: text.into(),
             reply_to: None,
             forward: None,
+            attachments: Vec::new(),
         };
         match self.send_op(op).await {
             Ok(id) => id,

@@ -24,6 +24,7 @@ async fn send_all(from: &mut Device, channel: u64, prefix: &str, n: usize, text:
                 text: text.clone(),
                 reply_to: None,
                 forward: None,
+                attachments: Vec::new(),
             };
             sender.op(&op).await.expect("send");
         }

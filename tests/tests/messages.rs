@@ -231,6 +231,7 @@ fn reply(channel: u64, cmid: &str, text: &str, to: u64) -> ClientOp {
         text: text.into(),
         reply_to: Some(to),
         forward: None,
+        attachments: Vec::new(),
     }
 }
 
@@ -241,6 +242,7 @@ fn forward(channel: u64, cmid: &str, from: u64, seq: u64) -> ClientOp {
         text: String::new(),
         reply_to: None,
         forward: Some(MessageRef { channel: from, seq }),
+        attachments: Vec::new(),
     }
 }
 
@@ -317,6 +319,7 @@ async fn replies_quote_the_current_state_and_forwards_copy_what_the_sender_may_r
             channel: dm.id,
             seq: original,
         }),
+        attachments: Vec::new(),
     };
     assert_eq!(b.send_op(with_text).await, Err(ErrorCode::BadRequest));
 

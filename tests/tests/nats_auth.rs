@@ -207,6 +207,7 @@ async fn services_work_under_their_own_nats_users_and_an_edge_cannot_act_as_a_st
             reply_to: None,
             forwarded: false,
             mentions: Vec::new(),
+            attachments: Vec::new(),
         };
         natter_protocol::internal::encode(&natter_protocol::internal::LogBatch {
             entries: vec![natter_protocol::internal::LogEntry::Send(send)],

@@ -188,6 +188,7 @@ async fn send_all(
                     text: text.clone(),
                     reply_to: None,
                     forward: None,
+                    attachments: Vec::new(),
                 };
                 sender.op(&op).await.expect("send");
             }

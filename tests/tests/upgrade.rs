@@ -58,6 +58,7 @@ async fn an_earlier_versions_work_queue_is_moved_into_the_log_on_first_start() {
         reply_to: None,
         forwarded: false,
         mentions: Vec::new(),
+        attachments: Vec::new(),
     };
     let legacy = format!("msg.{p}.{dm}");
     for batch in [

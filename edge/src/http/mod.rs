@@ -19,6 +19,7 @@ mod accounts;
 mod channels;
 mod devices;
 mod groups;
+mod media;
 mod messages;
 mod openapi;
 mod service;
@@ -99,6 +100,13 @@ pub(crate) fn routes() -> Vec<Route> {
         route!(GET "/v1/channels/{id}/pins" => messages::list_pins),
         route!(PUT "/v1/channels/{id}/pins/{seq}" => messages::pin_message),
         route!(DELETE "/v1/channels/{id}/pins/{seq}" => messages::unpin_message),
+        route!(POST "/v1/channels/{id}/attachments" => media::upload_file),
+        route!(POST "/v1/channels/{id}/uploads" => media::open_upload),
+        route!(GET "/v1/uploads/{id}" => media::upload_status),
+        route!(PUT "/v1/uploads/{id}/parts/{n}" => media::put_part),
+        route!(POST "/v1/uploads/{id}/complete" => media::complete_upload),
+        route!(GET "/v1/channels/{id}/messages/{seq}/attachments/{att}" => media::attachment_link),
+        route!(GET "/v1/media/{att}" => media::download),
         route!(POST "/v1/groups" => groups::create_group),
         route!(PATCH "/v1/groups/{id}" => groups::rename_group),
         route!(POST "/v1/groups/{id}/members" => groups::add_members),

@@ -6,7 +6,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use utoipa::OpenApi;
 
-use super::{accounts, channels, devices, groups, messages, service, users};
+use super::{accounts, channels, devices, groups, media, messages, service, users};
 
 /// The OpenAPI document of every route, generated from the handlers' annotations.
 #[derive(OpenApi)]
@@ -47,6 +47,13 @@ use super::{accounts, channels, devices, groups, messages, service, users};
         messages::list_pins,
         messages::pin_message,
         messages::unpin_message,
+        media::upload_file,
+        media::open_upload,
+        media::upload_status,
+        media::put_part,
+        media::complete_upload,
+        media::attachment_link,
+        media::download,
         groups::create_group,
         groups::rename_group,
         groups::add_members,

@@ -27,6 +27,8 @@ pub(super) struct Draft {
     pub(super) reply_to: Option<u64>,
     /// The message it forwards.
     pub(super) forward: Option<MessageRef>,
+    /// Ids of the sender's uploads to this channel it carries.
+    pub(super) attachments: Vec<u64>,
 }
 
 /// Validates a send and queues it for the log; the returned future resolves with
@@ -48,23 +50,36 @@ pub(super) async fn send(
         mut text,
         reply_to,
         forward,
+        attachments: attachment_ids,
     } = draft;
-    if forward.is_some() && !text.is_empty() {
+    if forward.is_some() && (!text.is_empty() || !attachment_ids.is_empty()) {
         return Err(ApiError::new(
             ErrorCode::BadRequest,
-            "a forward carries the source's text, not its own",
+            "a forward carries the source's text and files, not its own",
         ));
     }
     if forward.is_none() {
-        limits::check_text(&text)?;
+        limits::check_send_text(&text, attachment_ids.len())?;
     }
     edge.limiters.send(user_id)?;
     let members = edge.members.check(channel, user_id).await?;
     let mut mentions = Vec::new();
+    let mut attachments = Vec::with_capacity(attachment_ids.len());
     if let Some(src) = forward {
-        text = forwarded_text(edge, user_id, src).await?;
+        let source = forwarded(edge, user_id, src).await?;
+        text = source.text;
+        attachments = source.attachments;
     } else {
         mentions = mentioned(edge, user_id, &members, &text).await?;
+        if !attachment_ids.is_empty() {
+            let media = edge.config.media.as_ref().ok_or_else(|| {
+                ApiError::new(ErrorCode::AttachmentNotFound, "this server takes no files")
+            })?;
+            let mut seen = std::collections::HashSet::new();
+            for id in attachment_ids.into_iter().filter(|id| seen.insert(*id)) {
+                attachments.push(media.for_send(user_id, channel, id).await?);
+            }
+        }
     }
     let message_id = edge
         .ids
@@ -80,6 +95,7 @@ pub(super) async fn send(
         reply_to,
         forwarded: forward.is_some(),
         mentions,
+        attachments,
     };
     let ack = edge.publisher.submit(LogEntry::Send(send)).await?;
     metrics::counter!("natter_edge_sends_total").increment(1);
@@ -124,12 +140,16 @@ async fn mentioned(
         .collect())
 }
 
-/// The text of a message `user` may read, for forwarding it.
+/// A message `user` may read, for forwarding its text and files.
 ///
 /// # Errors
 /// `not_a_member` (of the source's channel), `message_not_found` (or a system
 /// event), `message_deleted`.
-async fn forwarded_text(edge: &Edge, user: u64, src: MessageRef) -> Result<String, ApiError> {
+async fn forwarded(
+    edge: &Edge,
+    user: u64,
+    src: MessageRef,
+) -> Result<natter_protocol::ws::MessageEvent, ApiError> {
     edge.members.check(src.channel, user).await?;
     let source = natter_nats::rpc::MESSAGE_GET
         .call(
@@ -153,7 +173,7 @@ async fn forwarded_text(edge: &Edge, user: u64, src: MessageRef) -> Result<Strin
             "system events cannot be forwarded",
         ));
     }
-    Ok(source.text)
+    Ok(source)
 }
 
 /// Moves the user's read seq; answered by a `read` event on every device of the
@@ -392,12 +412,14 @@ impl Conn {
                 text,
                 reply_to,
                 forward,
+                attachments,
             } => {
                 let cmid = client_msg_id.clone();
                 let draft = Draft {
                     text,
                     reply_to,
                     forward,
+                    attachments,
                 };
                 match send(&self.edge, self.s.user_id, channel, client_msg_id, draft).await {
                     // The durable ack is awaited by this task beside everything else,

@@ -532,6 +532,7 @@ async fn send_loop(run: Arc<Run>, link: Link, user: usize, channels: Vec<u64>, p
             text: text(now, text_bytes),
             reply_to,
             forward: None,
+            attachments: Vec::new(),
         };
         link.in_flight.fetch_add(1, Ordering::Relaxed);
         if link.sender().op(&send).await.is_err() {

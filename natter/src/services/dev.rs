@@ -40,7 +40,11 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
         presence_shards: LayoutConfig::default().presence_shards,
         log_max_bytes: LayoutConfig::default().log_max_bytes,
     };
-    let mut config = edge_config(&args.edge, &nats_args, &keys_file)?;
+    let mut edge_flags = args.edge.clone();
+    edge_flags
+        .media_dir
+        .get_or_insert_with(|| data.join("media"));
+    let mut config = edge_config(&edge_flags, &nats_args, &keys_file)?;
     // One local edge has nowhere to send its clients: Ctrl-C should not wait long.
     config.drain_timeout = config.drain_timeout.min(std::time::Duration::from_secs(2));
     let mut push = push_config(&args.push, &nats_args)?;

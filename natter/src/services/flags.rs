@@ -148,6 +148,22 @@ pub struct EdgeFlags {
     /// ride a user's token; apps that send no `Origin` are not affected.
     #[arg(long, env = "NATTER_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub(super) allowed_origins: Vec<String>,
+    /// Folder where attachments are kept (files are fsynced before an upload is
+    /// acknowledged). Every edge must see the same folder; without it this edge
+    /// takes no files. `natter dev` uses `<data>/media`.
+    #[arg(long, env = "NATTER_MEDIA_DIR")]
+    pub(super) media_dir: Option<PathBuf>,
+    /// Largest attachment, in MiB.
+    #[arg(long, env = "NATTER_MEDIA_MAX_FILE_MB", default_value_t = 100)]
+    pub(super) media_max_file_mb: u64,
+    /// Size of each part of an upload in parts, in KiB (also the largest file sent
+    /// in one request); at most 2048 (the request body limit).
+    #[arg(long, env = "NATTER_MEDIA_PART_KB", default_value_t = 1024)]
+    pub(super) media_part_kb: u64,
+    /// How long a download link works, in seconds: also how long a file stays
+    /// readable through a link given out before its message was deleted.
+    #[arg(long, env = "NATTER_MEDIA_LINK_SECS", default_value_t = 300)]
+    pub(super) media_link_secs: u64,
 }
 
 /// An address block (`10.0.0.0/8`) or one address (`10.0.0.7`).

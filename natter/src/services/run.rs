@@ -50,8 +50,8 @@ pub(super) fn edge_config(
     nats: &NatsArgs,
     keys_file: &Path,
 ) -> anyhow::Result<EdgeConfig> {
-    let tokens = Tokens::new(load_token_keys(keys_file)?, flags.token_ttl_secs)
-        .map_err(anyhow::Error::msg)?;
+    let keys = load_token_keys(keys_file)?;
+    let tokens = Tokens::new(keys.clone(), flags.token_ttl_secs).map_err(anyhow::Error::msg)?;
     Ok(EdgeConfig {
         tokens,
         layout: nats.layout(),
@@ -92,7 +92,36 @@ pub(super) fn edge_config(
         max_connections: flags.max_connections.max(1),
         trusted_proxies: flags.trusted_proxies.clone(),
         also_ready: Vec::new(),
+        media: flags
+            .media_dir
+            .as_deref()
+            .map(|dir| media_store(flags, dir, &keys))
+            .transpose()?,
     })
+}
+
+/// The attachments' store in `dir`; download links are signed with a key derived
+/// from the token keys, so that every edge verifies every other's links.
+pub(super) fn media_store(
+    flags: &EdgeFlags,
+    dir: &Path,
+    keys: &[TokenKey],
+) -> anyhow::Result<std::sync::Arc<natter_media::Media>> {
+    use sha2::Digest;
+    let first = keys.first().context("no token key")?;
+    let key = sha2::Sha256::new()
+        .chain_update(b"natter media links\0")
+        .chain_update(&first.secret)
+        .finalize();
+    let limits = natter_media::MediaLimits {
+        max_file_bytes: flags.media_max_file_mb.max(1) * 1024 * 1024,
+        part_bytes: flags.media_part_kb.clamp(64, 2048) * 1024,
+        link_ttl: std::time::Duration::from_secs(flags.media_link_secs.max(10)),
+        ..Default::default()
+    };
+    let media = natter_media::Media::local(dir, &key, limits)
+        .with_context(|| format!("media folder {}", dir.display()))?;
+    Ok(std::sync::Arc::new(media))
 }
 
 pub(crate) fn load_token_keys(path: &Path) -> anyhow::Result<Vec<TokenKey>> {

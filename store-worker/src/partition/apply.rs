@@ -156,6 +156,7 @@ fn send(
         reply_to: replied.as_ref().map(|(r, _)| *r),
         forwarded: s.forwarded,
         mentions: s.mentions,
+        attachments: s.attachments,
         ..MessageRecord::default()
     };
     for u in &record.mentions {

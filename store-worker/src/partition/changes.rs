@@ -208,6 +208,9 @@ fn decide(
             target.original = None;
             target.edited_at = None;
             target.reactions.clear();
+            // Its files are no longer readable through it (their objects go once
+            // no forward holds them: collected apart from the log).
+            target.attachments.clear();
             target.deleted = Some((c.user_id, c.at_ms));
             // A deleted message leaves the pinned list without an event of its own.
             let pins = target.pinned.take().map(|_| {

@@ -98,6 +98,15 @@ fn random_log(rng: &mut StdRng, n: usize) -> Vec<LogEntry> {
                 } else {
                     Vec::new()
                 },
+                attachments: if rng.random_bool(0.1) {
+                    vec![natter_protocol::ws::Attachment {
+                        id: k as u64,
+                        name: format!("f{k}"),
+                        ..Default::default()
+                    }]
+                } else {
+                    Vec::new()
+                },
             }),
             6 => LogEntry::Command(CommandEntry {
                 id: if rng.random_bool(0.1) { 1_001 } else { id() },

@@ -1,0 +1,375 @@
+//! Attachments: uploads (whole, or in parts that survive a dropped connection),
+//! links to a message's files for the channel's members, and the bytes behind a
+//! link, served so that a hostile file cannot run in the web app's origin.
+
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use natter_media::{FileOrigin, Media, Upload};
+use natter_nats::rpc;
+use natter_protocol::http::{AttachmentLink, FileQuery, UploadRequest, UploadStatus};
+use natter_protocol::ids::IdSchema;
+use natter_protocol::internal::MessageReq;
+use natter_protocol::ws::{Attachment, AttachmentKind};
+use natter_protocol::{ApiError, ErrorCode, now_ms};
+use serde::Deserialize;
+
+use super::{Caller, HttpResult, json, parse_body, parse_id, parse_query};
+use crate::Edge;
+
+/// The edge's object store, or `not_found` when this edge has none configured.
+fn media(edge: &Edge) -> Result<&Arc<Media>, ApiError> {
+    edge.config.media.as_ref().ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::NotFound,
+            "this server does not take files (no media store configured)",
+        )
+    })
+}
+
+fn declared_type(headers: &HeaderMap) -> String {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn new_id(edge: &Edge) -> Result<u64, ApiError> {
+    edge.ids
+        .next_id()
+        .map_err(|e| ApiError::new(ErrorCode::Unavailable, e.to_string()))
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/channels/{id}/attachments",
+    tag = "media",
+    summary = "Upload a whole file (at most one part's size) for a send to this channel",
+    params(("id" = IdSchema, Path, description = "Channel id (decimal)"), FileQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file's bytes"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Stored durably; put its `id` in a send's `attachments`", body = Attachment),
+        (status = 400, description = "`bad_request`", body = ApiError),
+        (status = 403, description = "`not_a_member`", body = ApiError),
+        (status = 404, description = "`not_found`: this server takes no files", body = ApiError),
+        (status = 413, description = "`file_too_large`: over the part size (upload in parts) or the file limit", body = ApiError),
+        (status = 415, description = "`unsupported_media_type`: an executable", body = ApiError),
+        (status = 429, description = "`rate_limited`", body = ApiError),
+    )
+)]
+pub(super) async fn upload_file(
+    State(edge): State<Arc<Edge>>,
+    Caller(user): Caller,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> HttpResult<Response> {
+    let channel = parse_id(&id)?;
+    let query: FileQuery = parse_query(q)?;
+    let media = media(&edge)?;
+    if body.is_empty() {
+        return Err(ApiError::new(ErrorCode::BadRequest, "the file is empty").into());
+    }
+    edge.limiters.send(user)?;
+    edge.members.check(channel, user).await?;
+    let origin = FileOrigin {
+        uploader: user,
+        channel,
+        name: query.name.unwrap_or_default(),
+        declared_type: declared_type(&headers),
+    };
+    let stored = media
+        .upload(new_id(&edge)?, &origin, body, now_ms())
+        .await?;
+    metrics::counter!("natter_edge_uploads_total").increment(1);
+    Ok(json(StatusCode::CREATED, stored.attachment))
+}
+
+async fn status_of(media: &Media, up: &Upload) -> Result<UploadStatus, ApiError> {
+    Ok(UploadStatus {
+        id: up.id,
+        size: up.size,
+        part_bytes: up.part_bytes,
+        parts: up.parts(),
+        received: media.received_parts(up).await?,
+        expires_at: up.created_at_ms + media.limits.upload_ttl.as_millis() as u64,
+    })
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/channels/{id}/uploads",
+    tag = "media",
+    summary = "Open an upload in parts (large files; a dropped connection resumes)",
+    params(("id" = IdSchema, Path, description = "Channel id (decimal)")),
+    request_body = UploadRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Opened: send parts 0 to `parts - 1`, then complete", body = UploadStatus),
+        (status = 400, description = "`bad_request`", body = ApiError),
+        (status = 403, description = "`not_a_member`", body = ApiError),
+        (status = 404, description = "`not_found`: this server takes no files", body = ApiError),
+        (status = 413, description = "`file_too_large`", body = ApiError),
+        (status = 429, description = "`rate_limited`", body = ApiError),
+    )
+)]
+pub(super) async fn open_upload(
+    State(edge): State<Arc<Edge>>,
+    Caller(user): Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> HttpResult<Response> {
+    let channel = parse_id(&id)?;
+    let req: UploadRequest = parse_body(&body)?;
+    let media = media(&edge)?;
+    edge.limiters.send(user)?;
+    edge.members.check(channel, user).await?;
+    let origin = FileOrigin {
+        uploader: user,
+        channel,
+        name: req.name,
+        declared_type: req.content_type.unwrap_or_default(),
+    };
+    let up = media
+        .open_upload(new_id(&edge)?, &origin, req.size, now_ms())
+        .await?;
+    Ok(json(StatusCode::CREATED, status_of(media, &up).await?))
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/uploads/{id}",
+    tag = "media",
+    summary = "An open upload's parts received so far (to resume after a dropped connection)",
+    params(("id" = IdSchema, Path, description = "Upload id (decimal)")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The upload", body = UploadStatus),
+        (status = 400, description = "`bad_request`", body = ApiError),
+        (status = 404, description = "`attachment_not_found`: unknown, expired, completed or another's", body = ApiError),
+    )
+)]
+pub(super) async fn upload_status(
+    State(edge): State<Arc<Edge>>,
+    Caller(user): Caller,
+    Path(id): Path<String>,
+) -> HttpResult<Response> {
+    let id = parse_id(&id)?;
+    let media = media(&edge)?;
+    let up = media.upload_of(user, id, now_ms()).await?;
+    Ok(json(StatusCode::OK, status_of(media, &up).await?))
+}
+
+#[utoipa::path(
+    put,
+    path = "/v1/uploads/{id}/parts/{n}",
+    tag = "media",
+    summary = "Send part n of an upload (exactly `part_bytes`, the last part the rest); again replaces it",
+    params(
+        ("id" = IdSchema, Path, description = "Upload id (decimal)"),
+        ("n" = u64, Path, description = "Part number, from 0"),
+    ),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The part's bytes"),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Stored"),
+        (status = 400, description = "`bad_request`: no such part, or not its size", body = ApiError),
+        (status = 404, description = "`attachment_not_found`", body = ApiError),
+    )
+)]
+pub(super) async fn put_part(
+    State(edge): State<Arc<Edge>>,
+    Caller(user): Caller,
+    Path((id, n)): Path<(String, String)>,
+    body: Bytes,
+) -> HttpResult<Response> {
+    let (id, n) = (parse_id(&id)?, parse_id(&n)?);
+    let media = media(&edge)?;
+    let up = media.upload_of(user, id, now_ms()).await?;
+    media.put_part(&up, n, body).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/uploads/{id}/complete",
+    tag = "media",
+    summary = "Join an upload's parts into a file (all parts must be there)",
+    params(("id" = IdSchema, Path, description = "Upload id (decimal)")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Stored durably; put its `id` in a send's `attachments`", body = Attachment),
+        (status = 400, description = "`bad_request`: parts missing (listed)", body = ApiError),
+        (status = 404, description = "`attachment_not_found`", body = ApiError),
+        (status = 415, description = "`unsupported_media_type`", body = ApiError),
+    )
+)]
+pub(super) async fn complete_upload(
+    State(edge): State<Arc<Edge>>,
+    Caller(user): Caller,
+    Path(id): Path<String>,
+) -> HttpResult<Response> {
+    let id = parse_id(&id)?;
+    let media = media(&edge)?;
+    let up = media.upload_of(user, id, now_ms()).await?;
+    let stored = media.complete(&up, new_id(&edge)?, now_ms()).await?;
+    metrics::counter!("natter_edge_uploads_total").increment(1);
+    Ok(json(StatusCode::CREATED, stored.attachment))
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/channels/{id}/messages/{seq}/attachments/{att}",
+    tag = "media",
+    summary = "A short-lived link to a file of a message (members only, while it is not deleted)",
+    params(
+        ("id" = IdSchema, Path, description = "Channel id (decimal)"),
+        ("seq" = u64, Path, description = "The message's seq"),
+        ("att" = IdSchema, Path, description = "The attachment's id"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The link (valid for minutes)", body = AttachmentLink),
+        (status = 400, description = "`bad_request`", body = ApiError),
+        (status = 403, description = "`not_a_member`", body = ApiError),
+        (status = 404, description = "`message_not_found`, `attachment_not_found`", body = ApiError),
+        (status = 409, description = "`message_deleted`", body = ApiError),
+    )
+)]
+pub(super) async fn attachment_link(
+    State(edge): State<Arc<Edge>>,
+    Caller(user): Caller,
+    Path((id, seq, att)): Path<(String, String, String)>,
+) -> HttpResult<Response> {
+    let (channel, seq, att) = (parse_id(&id)?, parse_id(&seq)?, parse_id(&att)?);
+    let media = media(&edge)?;
+    // The store checks membership and what this user may see of the message.
+    let m = rpc::MESSAGE_GET
+        .call(
+            &edge.nats,
+            &MessageReq {
+                user_id: user,
+                channel_id: channel,
+                seq,
+            },
+        )
+        .await?;
+    if m.deleted.is_some() {
+        return Err(ApiError::new(ErrorCode::MessageDeleted, "the message was deleted").into());
+    }
+    if !m.attachments.iter().any(|a| a.id == att) {
+        return Err(ApiError::new(
+            ErrorCode::AttachmentNotFound,
+            "the message carries no such file",
+        )
+        .into());
+    }
+    let expires_at = now_ms() + media.limits.link_ttl.as_millis() as u64;
+    Ok(json(
+        StatusCode::OK,
+        AttachmentLink {
+            url: format!("/v1/media/{att}?{}", media.sign(att, expires_at)),
+            expires_at,
+        },
+    ))
+}
+
+/// Query of a download link.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct LinkQuery {
+    /// When the link expires (ms since the epoch).
+    exp: u64,
+    /// The edge's signature of the id and expiry.
+    sig: String,
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/media/{att}",
+    tag = "media",
+    summary = "The bytes behind a link from the route above (no token: the link is the right to read)",
+    params(("att" = IdSchema, Path, description = "The attachment's id"), LinkQuery),
+    responses(
+        (status = 200, description = "The file: images and audio inline, anything else as a download", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 400, description = "`bad_request`", body = ApiError),
+        (status = 403, description = "`link_expired`: expired or altered", body = ApiError),
+        (status = 404, description = "`attachment_not_found`", body = ApiError),
+        (status = 503, description = "`unavailable`", body = ApiError),
+    )
+)]
+pub(super) async fn download(
+    State(edge): State<Arc<Edge>>,
+    Path(att): Path<String>,
+    RawQuery(q): RawQuery,
+) -> HttpResult<Response> {
+    let att = parse_id(&att)?;
+    let link: LinkQuery = parse_query(q)?;
+    let media = media(&edge)?;
+    let now = now_ms();
+    media.verify(att, link.exp, &link.sig, now)?;
+    let stored = media
+        .stored(att)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::AttachmentNotFound, "no such attachment"))?;
+    let (size, bytes) = media.read(att).await?;
+    let a = &stored.attachment;
+    // Only images and audio keep their type and show inline; anything else is a
+    // download of opaque bytes, never rendered by the browser in this origin.
+    let (content_type, disposition) = match a.kind {
+        AttachmentKind::Image | AttachmentKind::Audio => (a.content_type.as_str(), "inline"),
+        AttachmentKind::File => ("application/octet-stream", "attachment"),
+    };
+    let mut resp = Body::from_stream(bytes).into_response();
+    let h = resp.headers_mut();
+    let mut set = |name: header::HeaderName, value: String| {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            h.insert(name, v);
+        }
+    };
+    set(header::CONTENT_TYPE, content_type.to_string());
+    set(header::CONTENT_LENGTH, size.to_string());
+    set(
+        header::CONTENT_DISPOSITION,
+        format!(
+            "{disposition}; filename*=UTF-8''{}",
+            encode_rfc5987(&a.name)
+        ),
+    );
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff".into());
+    set(
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; sandbox".into(),
+    );
+    let left = link.exp.saturating_sub(now) / 1000;
+    set(header::CACHE_CONTROL, format!("private, max-age={left}"));
+    Ok(resp)
+}
+
+/// A file name as an RFC 5987 `filename*` value (UTF-8, percent-encoded).
+fn encode_rfc5987(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn file_names_in_headers_are_percent_encoded() {
+        assert_eq!(super::encode_rfc5987("a b.pdf"), "a%20b.pdf");
+        assert_eq!(super::encode_rfc5987("é;\"x"), "%C3%A9%3B%22x");
+    }
+}

@@ -1,0 +1,534 @@
+//! Attachments: files kept in an object store, uploaded whole or in parts, checked
+//! by their bytes, and read through short-lived signed links.
+//!
+//! Layout of the store (flat where durability matters):
+//! - `a/<id>`: an attachment's bytes; `a/<id>.json`: what it is ([`Stored`]). Both
+//!   written with fsync of the file and of `a/` (which exists from the start), so
+//!   an acknowledged upload survives a crash.
+//! - `u/<upload>/meta.json` and `u/<upload>/<n>`: an upload in parts while it is
+//!   open. A part lost to a crash is reported missing and sent again; the parts
+//!   are joined into `a/<id>` (durably) by `complete`.
+//!
+//! The edge owns this: it checks who may upload and read; the store keeps bytes.
+
+#![deny(missing_docs)]
+
+use std::path::Path as FsPath;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::TryStreamExt;
+use hmac::{Hmac, Mac};
+use natter_protocol::ws::Attachment;
+use natter_protocol::{ApiError, ErrorCode, limits};
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
+use serde::{Deserialize, Serialize};
+
+mod sniff;
+
+pub use sniff::classify;
+
+/// Limits on uploads and links.
+#[derive(Debug, Clone)]
+pub struct MediaLimits {
+    /// Largest file, in bytes.
+    pub max_file_bytes: u64,
+    /// Size of each part of an upload in parts (the last may be shorter), and the
+    /// largest file taken in one request.
+    pub part_bytes: u64,
+    /// How long a download link stays valid.
+    pub link_ttl: Duration,
+    /// How long an upload in parts may stay open before it is dropped.
+    pub upload_ttl: Duration,
+}
+
+impl Default for MediaLimits {
+    fn default() -> Self {
+        Self {
+            max_file_bytes: 100 * 1024 * 1024,
+            part_bytes: 1024 * 1024,
+            link_ttl: Duration::from_secs(300),
+            upload_ttl: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+/// Who uploads a file, for which channel, and what they call it.
+#[derive(Debug, Clone)]
+pub struct FileOrigin {
+    /// The uploader.
+    pub uploader: u64,
+    /// The channel it is for.
+    pub channel: u64,
+    /// The file name given (cleaned before it is kept).
+    pub name: String,
+    /// The content type the client declared (a hint: the bytes decide).
+    pub declared_type: String,
+}
+
+/// What the store keeps beside an attachment's bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stored {
+    /// The attachment as messages carry it.
+    pub attachment: Attachment,
+    /// Who uploaded it.
+    pub uploader: u64,
+    /// The channel it was uploaded for (sends elsewhere must forward it).
+    pub channel: u64,
+    /// When (ms since the epoch).
+    pub created_at_ms: u64,
+}
+
+/// An open upload in parts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Upload {
+    /// Its id.
+    pub id: u64,
+    /// Who may add parts and complete it.
+    pub uploader: u64,
+    /// The channel it is for.
+    pub channel: u64,
+    /// The file name given.
+    pub name: String,
+    /// The content type the client declared (a hint: the bytes decide).
+    pub declared_type: String,
+    /// The file's whole size.
+    pub size: u64,
+    /// Each part's size (the last may be shorter).
+    pub part_bytes: u64,
+    /// When it was opened (ms since the epoch).
+    pub created_at_ms: u64,
+}
+
+impl Upload {
+    /// How many parts the file takes.
+    pub fn parts(&self) -> u64 {
+        self.size.div_ceil(self.part_bytes).max(1)
+    }
+
+    /// The exact size part `n` must have.
+    pub fn part_size(&self, n: u64) -> u64 {
+        let start = n * self.part_bytes;
+        self.part_bytes.min(self.size.saturating_sub(start))
+    }
+}
+
+/// The attachments' object store and the key that signs download links.
+pub struct Media {
+    store: Arc<dyn ObjectStore>,
+    key: Vec<u8>,
+    /// Limits on uploads and links.
+    pub limits: MediaLimits,
+}
+
+/// Failures of the object store itself (a missing object is not one).
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    /// The local folder cannot be made or synced.
+    #[error("media folder {0}: {1}")]
+    Folder(String, std::io::Error),
+    /// The object store refused.
+    #[error("object store: {0}")]
+    Store(#[from] object_store::Error),
+}
+
+fn unavailable(e: impl std::fmt::Display) -> ApiError {
+    tracing::warn!(error = %e, "object store");
+    ApiError::new(ErrorCode::Unavailable, "file storage is unavailable: retry")
+}
+
+fn not_found() -> ApiError {
+    ApiError::new(
+        ErrorCode::AttachmentNotFound,
+        "no such attachment or upload",
+    )
+}
+
+fn file_path(id: u64) -> Path {
+    Path::from(format!("a/{id}"))
+}
+fn meta_path(id: u64) -> Path {
+    Path::from(format!("a/{id}.json"))
+}
+fn upload_meta_path(id: u64) -> Path {
+    Path::from(format!("u/{id}/meta.json"))
+}
+fn part_path(id: u64, n: u64) -> Path {
+    Path::from(format!("u/{id}/{n}"))
+}
+
+impl Media {
+    /// Files under `dir` (made if missing), written durably.
+    ///
+    /// # Errors
+    /// The folder cannot be made or synced.
+    pub fn local(dir: &FsPath, key: &[u8], limits: MediaLimits) -> Result<Self, MediaError> {
+        let folder = |e| MediaError::Folder(dir.display().to_string(), e);
+        // `a/` and `u/` exist before any write, and their entries are synced here:
+        // the store syncs a written file and its own folder, not folders it makes.
+        for sub in ["a", "u"] {
+            std::fs::create_dir_all(dir.join(sub)).map_err(folder)?;
+        }
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(folder)?;
+        let store = object_store::local::LocalFileSystem::new_with_prefix(dir)?
+            .with_fsync(true)
+            .with_automatic_cleanup(true);
+        Ok(Self::new(Arc::new(store), key, limits))
+    }
+
+    /// Over any object store (S3-compatible in a cluster).
+    pub fn new(store: Arc<dyn ObjectStore>, key: &[u8], limits: MediaLimits) -> Self {
+        Self {
+            store,
+            key: key.to_vec(),
+            limits,
+        }
+    }
+
+    /// Takes a whole file (at most a part's size) for `channel`: checks its bytes,
+    /// stores it durably, and returns it as a message will carry it.
+    ///
+    /// # Errors
+    /// `file_too_large`, `unsupported_media_type`, `unavailable`.
+    pub async fn upload(
+        &self,
+        id: u64,
+        origin: &FileOrigin,
+        bytes: Bytes,
+        now_ms: u64,
+    ) -> Result<Stored, ApiError> {
+        if bytes.len() as u64 > self.limits.part_bytes.min(self.limits.max_file_bytes) {
+            return Err(too_large(
+                self.limits.part_bytes,
+                "in one request; upload in parts",
+            ));
+        }
+        let (kind, content_type) = classify(&bytes, &origin.declared_type)?;
+        let stored = Stored {
+            attachment: Attachment {
+                id,
+                kind,
+                content_type,
+                name: limits::clean_file_name(&origin.name),
+                size: bytes.len() as u64,
+            },
+            uploader: origin.uploader,
+            channel: origin.channel,
+            created_at_ms: now_ms,
+        };
+        self.store
+            .put(&file_path(id), PutPayload::from_bytes(bytes))
+            .await
+            .map_err(unavailable)?;
+        self.put_json(&meta_path(id), &stored).await?;
+        Ok(stored)
+    }
+
+    /// Opens an upload in parts of `size` bytes.
+    ///
+    /// # Errors
+    /// `file_too_large`, `bad_request` (size 0), `unavailable`.
+    pub async fn open_upload(
+        &self,
+        id: u64,
+        origin: &FileOrigin,
+        size: u64,
+        now_ms: u64,
+    ) -> Result<Upload, ApiError> {
+        if size == 0 {
+            return Err(ApiError::new(ErrorCode::BadRequest, "size must be above 0"));
+        }
+        if size > self.limits.max_file_bytes {
+            return Err(too_large(self.limits.max_file_bytes, "per file"));
+        }
+        let upload = Upload {
+            id,
+            uploader: origin.uploader,
+            channel: origin.channel,
+            name: limits::clean_file_name(&origin.name),
+            declared_type: origin.declared_type.chars().take(100).collect(),
+            size,
+            part_bytes: self.limits.part_bytes,
+            created_at_ms: now_ms,
+        };
+        self.put_json(&upload_meta_path(id), &upload).await?;
+        Ok(upload)
+    }
+
+    /// The open upload `id` of `uploader` (expired ones are not found).
+    ///
+    /// # Errors
+    /// `attachment_not_found`, `unavailable`.
+    pub async fn upload_of(&self, uploader: u64, id: u64, now_ms: u64) -> Result<Upload, ApiError> {
+        let up: Upload = self
+            .get_json(&upload_meta_path(id))
+            .await?
+            .ok_or_else(not_found)?;
+        let expired = now_ms > up.created_at_ms + self.limits.upload_ttl.as_millis() as u64;
+        if up.uploader != uploader || expired {
+            return Err(not_found());
+        }
+        Ok(up)
+    }
+
+    /// Stores part `n` of an upload; sending a part again replaces it.
+    ///
+    /// # Errors
+    /// `bad_request` (no such part, or not its exact size), `unavailable`.
+    pub async fn put_part(&self, up: &Upload, n: u64, bytes: Bytes) -> Result<(), ApiError> {
+        if n >= up.parts() {
+            return Err(ApiError::new(
+                ErrorCode::BadRequest,
+                format!("part {n}: the upload has parts 0 to {}", up.parts() - 1),
+            ));
+        }
+        let want = up.part_size(n);
+        if bytes.len() as u64 != want {
+            return Err(ApiError::new(
+                ErrorCode::BadRequest,
+                format!("part {n} must have {want} bytes, not {}", bytes.len()),
+            ));
+        }
+        self.store
+            .put(&part_path(up.id, n), PutPayload::from_bytes(bytes))
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// The parts of an upload received so far, in order.
+    ///
+    /// # Errors
+    /// `unavailable`.
+    pub async fn received_parts(&self, up: &Upload) -> Result<Vec<u64>, ApiError> {
+        let prefix = Path::from(format!("u/{}", up.id));
+        let mut parts: Vec<u64> = self
+            .store
+            .list(Some(&prefix))
+            .map_ok(|m| m.location.filename().and_then(|f| f.parse::<u64>().ok()))
+            .try_collect::<Vec<_>>()
+            .await
+            .map_err(unavailable)?
+            .into_iter()
+            .flatten()
+            .filter(|n| *n < up.parts())
+            .collect();
+        parts.sort_unstable();
+        Ok(parts)
+    }
+
+    /// Joins the parts of a complete upload into the attachment `id` (durably),
+    /// checks its bytes, and drops the parts.
+    ///
+    /// # Errors
+    /// `bad_request` (parts missing), `unsupported_media_type`, `unavailable`.
+    pub async fn complete(&self, up: &Upload, id: u64, now_ms: u64) -> Result<Stored, ApiError> {
+        let have = self.received_parts(up).await?;
+        if have.len() as u64 != up.parts() {
+            let missing: Vec<u64> = (0..up.parts())
+                .filter(|n| !have.contains(n))
+                .take(20)
+                .collect();
+            return Err(ApiError::new(
+                ErrorCode::BadRequest,
+                format!("parts missing: {missing:?}"),
+            ));
+        }
+        let first = self
+            .store
+            .get(&part_path(up.id, 0))
+            .await
+            .map_err(unavailable)?
+            .bytes()
+            .await
+            .map_err(unavailable)?;
+        let (kind, content_type) = classify(&first, &up.declared_type)?;
+        let target = file_path(id);
+        let mut writer = WriteMultipart::new(
+            self.store
+                .put_multipart(&target)
+                .await
+                .map_err(unavailable)?,
+        );
+        writer.put(first);
+        for n in 1..up.parts() {
+            let part = async { self.store.get(&part_path(up.id, n)).await?.bytes().await };
+            match part.await {
+                Ok(b) => writer.put(b),
+                Err(e) => {
+                    let _ = writer.abort().await;
+                    return Err(unavailable(e));
+                }
+            }
+        }
+        writer.finish().await.map_err(unavailable)?;
+        let stored = Stored {
+            attachment: Attachment {
+                id,
+                kind,
+                content_type,
+                name: up.name.clone(),
+                size: up.size,
+            },
+            uploader: up.uploader,
+            channel: up.channel,
+            created_at_ms: now_ms,
+        };
+        self.put_json(&meta_path(id), &stored).await?;
+        self.drop_upload(up).await;
+        Ok(stored)
+    }
+
+    /// Drops an upload's parts and its record (best effort: a leftover is collected
+    /// with the expired ones).
+    pub async fn drop_upload(&self, up: &Upload) {
+        for n in 0..up.parts() {
+            let _ = self.store.delete(&part_path(up.id, n)).await;
+        }
+        let _ = self.store.delete(&upload_meta_path(up.id)).await;
+    }
+
+    /// What is stored of attachment `id`, if anything.
+    ///
+    /// # Errors
+    /// `unavailable`.
+    pub async fn stored(&self, id: u64) -> Result<Option<Stored>, ApiError> {
+        self.get_json(&meta_path(id)).await
+    }
+
+    /// Attachment `id` for a send by `sender` to `channel`: only one's own uploads
+    /// to that channel (a file goes elsewhere by forwarding its message).
+    ///
+    /// # Errors
+    /// `attachment_not_found`, `unavailable`.
+    pub async fn for_send(
+        &self,
+        sender: u64,
+        channel: u64,
+        id: u64,
+    ) -> Result<Attachment, ApiError> {
+        match self.stored(id).await? {
+            Some(s) if s.uploader == sender && s.channel == channel => Ok(s.attachment),
+            _ => Err(not_found()),
+        }
+    }
+
+    /// The bytes of attachment `id`, as a stream, with their size.
+    ///
+    /// # Errors
+    /// `attachment_not_found`, `unavailable`.
+    pub async fn read(
+        &self,
+        id: u64,
+    ) -> Result<
+        (
+            u64,
+            futures::stream::BoxStream<'static, Result<Bytes, object_store::Error>>,
+        ),
+        ApiError,
+    > {
+        match self.store.get(&file_path(id)).await {
+            Ok(r) => Ok((r.meta.size, r.into_stream())),
+            Err(object_store::Error::NotFound { .. }) => Err(not_found()),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    /// Deletes attachment `id` (its bytes, then its record).
+    ///
+    /// # Errors
+    /// `unavailable`.
+    pub async fn delete(&self, id: u64) -> Result<(), ApiError> {
+        for p in [file_path(id), meta_path(id)] {
+            match self.store.delete(&p).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(unavailable(e)),
+            }
+        }
+        Ok(())
+    }
+
+    /// The query of a download link for attachment `id` valid until `expires_ms`.
+    pub fn sign(&self, id: u64, expires_ms: u64) -> String {
+        format!("exp={expires_ms}&sig={}", self.mac(id, expires_ms))
+    }
+
+    /// Checks a download link's expiry and signature.
+    ///
+    /// # Errors
+    /// `link_expired` (expired or altered).
+    pub fn verify(&self, id: u64, expires_ms: u64, sig: &str, now_ms: u64) -> Result<(), ApiError> {
+        let mut mac = self.hmac();
+        mac.update(format!("{id}.{expires_ms}").as_bytes());
+        let given = decode_hex(sig).unwrap_or_default();
+        // verify_slice compares in constant time.
+        if now_ms > expires_ms || mac.verify_slice(&given).is_err() {
+            return Err(ApiError::new(
+                ErrorCode::LinkExpired,
+                "the link expired or is not valid: ask for a new one",
+            ));
+        }
+        Ok(())
+    }
+
+    fn hmac(&self) -> Hmac<sha2::Sha256> {
+        Hmac::<sha2::Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length")
+    }
+
+    fn mac(&self, id: u64, expires_ms: u64) -> String {
+        let mut mac = self.hmac();
+        mac.update(format!("{id}.{expires_ms}").as_bytes());
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    async fn put_json<T: Serialize>(&self, path: &Path, v: &T) -> Result<(), ApiError> {
+        let body = serde_json::to_vec(v).map_err(unavailable)?;
+        self.store
+            .put(path, PutPayload::from(body))
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn get_json<T: for<'de> Deserialize<'de>>(
+        &self,
+        path: &Path,
+    ) -> Result<Option<T>, ApiError> {
+        match self.store.get(path).await {
+            Ok(r) => {
+                let b = r.bytes().await.map_err(unavailable)?;
+                serde_json::from_slice(&b).map(Some).map_err(unavailable)
+            }
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+fn too_large(limit: u64, what: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::FileTooLarge,
+        format!("at most {limit} bytes {what}"),
+    )
+}
+
+fn decode_hex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) || s.len() > 128 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

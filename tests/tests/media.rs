@@ -1,0 +1,257 @@
+//! Attachments end to end: uploads whole and in parts (resumed on another edge),
+//! sends that carry them, links only members get, bytes served so that a hostile
+//! file cannot run in the web app's origin, forwards, deletion, and typed refusals.
+
+use natter_client::{Client, ClientError};
+use natter_protocol::ErrorCode;
+use natter_protocol::http::{HistoryQuery, UploadRequest};
+use natter_protocol::ws::{AttachmentKind, ClientOp, MessageEvent, MessageRef};
+use natter_tests::{Device, System, user};
+
+const BIN: &str = env!("CARGO_BIN_EXE_natter-under-test");
+
+fn code<T: std::fmt::Debug>(r: Result<T, ClientError>) -> ErrorCode {
+    match r {
+        Err(ClientError::Api(e)) => e.code,
+        other => panic!("expected an API error, got {other:?}"),
+    }
+}
+
+/// A PNG signature and header chunk, then `n` bytes.
+fn png(n: usize) -> Vec<u8> {
+    let mut b = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
+    b.extend(b"IHDR");
+    b.extend((0..n).map(|i| (i % 251) as u8));
+    b
+}
+
+fn send(channel: u64, cmid: &str, text: &str, attachments: Vec<u64>) -> ClientOp {
+    ClientOp::Send {
+        channel,
+        client_msg_id: cmid.into(),
+        text: text.into(),
+        reply_to: None,
+        forward: None,
+        attachments,
+    }
+}
+
+/// Fetches a message's attachment through a fresh link: headers and bytes.
+async fn fetch(c: &Client, m: &MessageEvent, att: u64) -> (reqwest::header::HeaderMap, Vec<u8>) {
+    let link = c
+        .attachment_link(m.channel, m.seq, att)
+        .await
+        .expect("link");
+    let resp = c.fetch_link(&link.url).await.expect("fetch");
+    let headers = resp.headers().clone();
+    (headers, resp.bytes().await.expect("bytes").to_vec())
+}
+
+fn header<'a>(h: &'a reqwest::header::HeaderMap, name: &str) -> &'a str {
+    h.get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_go_with_messages_to_members_only_and_are_served_safely() {
+    let sys = System::start(BIN, 2).await;
+    let c = sys.client(0);
+    let (alice, _) = user(&c, "alice").await;
+    let (bob, bob_id) = user(&c, "bob").await;
+    let (carol, carol_id) = user(&c, "carol").await;
+    let dm = alice.open_dm(bob_id).await.expect("dm");
+    let (mut a, _) = Device::connect(&alice, "alice-1").await;
+    let (mut b, _) = Device::connect(&bob, "bob-1").await;
+
+    // A photo without a caption: bob gets it in the message, and its bytes.
+    let photo = png(5_000);
+    let att = alice
+        .upload(dm.id, "../holiday.png", "text/plain", photo.clone())
+        .await
+        .expect("upload");
+    assert_eq!(
+        (
+            att.kind,
+            att.content_type.as_str(),
+            att.name.as_str(),
+            att.size
+        ),
+        (
+            AttachmentKind::Image,
+            "image/png",
+            "holiday.png",
+            photo.len() as u64
+        )
+    );
+    a.send_op(send(dm.id, "p1", "", vec![att.id]))
+        .await
+        .expect("send");
+    let got = b.messages(1).await.remove(0);
+    assert_eq!(
+        (got.text.as_str(), got.attachments.clone()),
+        ("", vec![att.clone()])
+    );
+    let (h, bytes) = fetch(&bob, &got, att.id).await;
+    assert_eq!(bytes, photo);
+    assert_eq!(header(&h, "content-type"), "image/png");
+    assert!(header(&h, "content-disposition").starts_with("inline;"));
+    assert_eq!(header(&h, "x-content-type-options"), "nosniff");
+    assert!(header(&h, "content-security-policy").contains("sandbox"));
+
+    // A page that would run script is a download of opaque bytes, caption kept.
+    let page = b"<html><script>alert(document.cookie)</script></html>".to_vec();
+    let html = alice
+        .upload(dm.id, "cute.png", "image/png", page.clone())
+        .await
+        .expect("upload");
+    assert_eq!(html.kind, AttachmentKind::File);
+    a.send_op(send(dm.id, "p2", "look", vec![html.id]))
+        .await
+        .expect("send");
+    let got_html = b.messages(1).await.remove(0);
+    assert_eq!(got_html.text, "look");
+    let (h, bytes) = fetch(&bob, &got_html, html.id).await;
+    assert_eq!(bytes, page);
+    assert_eq!(header(&h, "content-type"), "application/octet-stream");
+    assert!(header(&h, "content-disposition").starts_with("attachment;"));
+
+    // Strangers get no link; nobody sends another's upload; links cannot be altered.
+    assert_eq!(
+        code(carol.attachment_link(dm.id, got.seq, att.id).await),
+        ErrorCode::NotAMember
+    );
+    assert_eq!(
+        code(bob.attachment_link(dm.id, got.seq, html.id).await),
+        ErrorCode::AttachmentNotFound,
+        "not a file of that message"
+    );
+    assert_eq!(
+        b.send_op(send(dm.id, "b1", "mine", vec![att.id])).await,
+        Err(ErrorCode::AttachmentNotFound)
+    );
+    let link = bob
+        .attachment_link(dm.id, got.seq, att.id)
+        .await
+        .expect("link");
+    let forged = link.url.replace(
+        &format!("/v1/media/{}", att.id),
+        &format!("/v1/media/{}", html.id),
+    );
+    assert_eq!(code(bob.fetch_link(&forged).await), ErrorCode::LinkExpired);
+    let longer = link.url.replace("exp=", "exp=9");
+    assert_eq!(code(bob.fetch_link(&longer).await), ErrorCode::LinkExpired);
+
+    // Refusals that change nothing.
+    let mut elf = vec![0x7F, b'E', b'L', b'F', 2, 1, 1];
+    elf.resize(64, 0);
+    assert_eq!(
+        code(alice.upload(dm.id, "run.png", "image/png", elf).await),
+        ErrorCode::UnsupportedMediaType
+    );
+    assert_eq!(
+        code(
+            alice
+                .upload(dm.id, "big", "", vec![1; 1024 * 1024 + 1])
+                .await
+        ),
+        ErrorCode::FileTooLarge
+    );
+    assert_eq!(
+        code(carol.upload(dm.id, "x.png", "", png(10)).await),
+        ErrorCode::NotAMember
+    );
+    assert_eq!(
+        a.send_op(send(dm.id, "p3", "", (0..11).map(|_| att.id).collect()))
+            .await,
+        Err(ErrorCode::TooManyAttachments)
+    );
+
+    // A large file in parts: the connection drops after two parts, the upload
+    // resumes on the other edge, which reports what is missing.
+    let doc: Vec<u8> = b"%PDF-1.7\n"
+        .iter()
+        .copied()
+        .chain((0..2_500_000u32).map(|i| (i % 97) as u8))
+        .collect();
+    let up = alice
+        .open_upload(
+            dm.id,
+            &UploadRequest {
+                name: "report.pdf".into(),
+                size: doc.len() as u64,
+                content_type: None,
+            },
+        )
+        .await
+        .expect("open");
+    assert_eq!(up.parts, 3);
+    let part = |n: u64| {
+        let start = (n * up.part_bytes) as usize;
+        doc[start..(start + up.part_bytes as usize).min(doc.len())].to_vec()
+    };
+    alice.upload_part(up.id, 0, part(0)).await.expect("part 0");
+    alice.upload_part(up.id, 2, part(2)).await.expect("part 2");
+    let alice_2 = sys.client(1).with_token(alice.token().expect("token"));
+    assert_eq!(
+        alice_2.upload_status(up.id).await.expect("status").received,
+        vec![0, 2]
+    );
+    assert_eq!(
+        code(alice_2.complete_upload(up.id).await),
+        ErrorCode::BadRequest
+    );
+    assert_eq!(
+        code(bob.upload_status(up.id).await),
+        ErrorCode::AttachmentNotFound
+    );
+    alice_2
+        .upload_part(up.id, 1, part(1))
+        .await
+        .expect("part 1");
+    let pdf = alice_2.complete_upload(up.id).await.expect("complete");
+    assert_eq!(
+        (pdf.kind, pdf.content_type.as_str(), pdf.size),
+        (AttachmentKind::File, "application/pdf", doc.len() as u64)
+    );
+    a.send_op(send(dm.id, "p4", "the report", vec![pdf.id]))
+        .await
+        .expect("send");
+    let got_pdf = b.messages(1).await.remove(0);
+    assert_eq!(fetch(&bob, &got_pdf, pdf.id).await.1, doc);
+
+    // Forwarded to a group: its members read the file through the forward.
+    let g = bob.create_group("pals", &[carol_id]).await.expect("group");
+    b.send_op(ClientOp::Send {
+        channel: g.id,
+        client_msg_id: "f1".into(),
+        text: String::new(),
+        reply_to: None,
+        forward: Some(MessageRef {
+            channel: dm.id,
+            seq: got.seq,
+        }),
+        attachments: Vec::new(),
+    })
+    .await
+    .expect("forward");
+    let fwd = carol
+        .history(g.id, &HistoryQuery::default())
+        .await
+        .expect("history")
+        .messages
+        .into_iter()
+        .find(|m| m.forwarded)
+        .expect("the forward");
+    assert_eq!(fwd.attachments, vec![att.clone()]);
+    assert_eq!(fetch(&carol, &fwd, att.id).await.1, photo);
+
+    // Deleted for everyone: the message carries no file, and no new link is given.
+    alice.delete_message(dm.id, got.seq).await.expect("delete");
+    assert_eq!(
+        code(bob.attachment_link(dm.id, got.seq, att.id).await),
+        ErrorCode::MessageDeleted
+    );
+    let shown = bob.message(dm.id, got.seq).await.expect("message");
+    assert!(shown.attachments.is_empty() && shown.deleted.is_some());
+}
