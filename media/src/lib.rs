@@ -26,8 +26,10 @@ use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 use serde::{Deserialize, Serialize};
 
+mod s3;
 mod sniff;
 
+pub use s3::{S3Config, S3Credentials};
 pub use sniff::classify;
 
 /// Limits on uploads and links.
@@ -118,6 +120,8 @@ impl Upload {
 /// The attachments' object store and the key that signs download links.
 pub struct Media {
     store: Arc<dyn ObjectStore>,
+    /// The same store when it can sign URLs for others (S3).
+    signer: Option<Arc<dyn object_store::signer::Signer>>,
     key: Vec<u8>,
     /// Limits on uploads and links.
     pub limits: MediaLimits,
@@ -129,6 +133,9 @@ pub enum MediaError {
     /// The local folder cannot be made or synced.
     #[error("media folder {0}: {1}")]
     Folder(String, std::io::Error),
+    /// The S3 credentials are missing or unreadable.
+    #[error("S3 credentials: {0}")]
+    Credentials(String),
     /// The object store refused.
     #[error("object store: {0}")]
     Store(#[from] object_store::Error),
@@ -184,6 +191,7 @@ impl Media {
     pub fn new(store: Arc<dyn ObjectStore>, key: &[u8], limits: MediaLimits) -> Self {
         Self {
             store,
+            signer: None,
             key: key.to_vec(),
             limits,
         }
@@ -220,8 +228,14 @@ impl Media {
             channel: origin.channel,
             created_at_ms: now_ms,
         };
+        let a = &stored.attachment;
+        let attributes = self.file_attributes(a.kind, &a.content_type, &a.name);
         self.store
-            .put(&file_path(id), PutPayload::from_bytes(bytes))
+            .put_opts(
+                &file_path(id),
+                PutPayload::from_bytes(bytes),
+                attributes.into(),
+            )
             .await
             .map_err(unavailable)?;
         self.put_json(&meta_path(id), &stored).await?;
@@ -350,7 +364,10 @@ impl Media {
         let target = file_path(id);
         let mut writer = WriteMultipart::new(
             self.store
-                .put_multipart(&target)
+                .put_multipart_opts(
+                    &target,
+                    self.file_attributes(kind, &content_type, &up.name).into(),
+                )
                 .await
                 .map_err(unavailable)?,
         );

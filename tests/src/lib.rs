@@ -13,6 +13,7 @@
 
 pub mod chaos;
 pub mod raw;
+pub mod s3;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -164,6 +164,25 @@ pub struct EdgeFlags {
     /// readable through a link given out before its message was deleted.
     #[arg(long, env = "NATTER_MEDIA_LINK_SECS", default_value_t = 300)]
     pub(super) media_link_secs: u64,
+    /// S3 bucket for attachments, shared by every edge (it must exist). Set, it is
+    /// used instead of `--media-dir`. Keep a lifecycle rule on `u/` (see
+    /// docs/operations.md).
+    #[arg(long, env = "NATTER_MEDIA_S3_BUCKET")]
+    pub(super) media_s3_bucket: Option<String>,
+    /// Base URL of an S3-compatible server (`https://s3.example:9000`, bucket in
+    /// the path); without it, AWS S3 in `--media-s3-region` (bucket in the host
+    /// name). `http://` only on the loopback.
+    #[arg(long, env = "NATTER_MEDIA_S3_ENDPOINT")]
+    pub(super) media_s3_endpoint: Option<String>,
+    /// Region of the bucket (part of every signature).
+    #[arg(long, env = "NATTER_MEDIA_S3_REGION", default_value = "us-east-1")]
+    pub(super) media_s3_region: String,
+    /// File with `access_key_id = ...` and `secret_access_key = ...` lines (an AWS
+    /// credentials file works too). Without it: NATTER_MEDIA_S3_ACCESS_KEY_ID and
+    /// NATTER_MEDIA_S3_SECRET_ACCESS_KEY, else AWS_ACCESS_KEY_ID and
+    /// AWS_SECRET_ACCESS_KEY.
+    #[arg(long, env = "NATTER_MEDIA_S3_CREDENTIALS_FILE")]
+    pub(super) media_s3_credentials_file: Option<PathBuf>,
 }
 
 /// An address block (`10.0.0.0/8`) or one address (`10.0.0.7`).

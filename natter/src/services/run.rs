@@ -92,11 +92,11 @@ pub(super) fn edge_config(
         max_connections: flags.max_connections.max(1),
         trusted_proxies: flags.trusted_proxies.clone(),
         also_ready: Vec::new(),
-        media: flags
-            .media_dir
-            .as_deref()
-            .map(|dir| media_store(flags, dir, &keys))
-            .transpose()?,
+        media: match (&flags.media_s3_bucket, flags.media_dir.as_deref()) {
+            (Some(_), _) => Some(media_s3(flags, &keys)?),
+            (None, Some(dir)) => Some(media_store(flags, dir, &keys)?),
+            (None, None) => None,
+        },
     })
 }
 
@@ -107,6 +107,56 @@ pub(super) fn media_store(
     dir: &Path,
     keys: &[TokenKey],
 ) -> anyhow::Result<std::sync::Arc<natter_media::Media>> {
+    let (key, limits) = media_key_and_limits(flags, keys)?;
+    let media = natter_media::Media::local(dir, &key, limits)
+        .with_context(|| format!("media folder {}", dir.display()))?;
+    Ok(std::sync::Arc::new(media))
+}
+
+/// The attachments' store in the S3 bucket of `--media-s3-bucket`.
+fn media_s3(
+    flags: &EdgeFlags,
+    keys: &[TokenKey],
+) -> anyhow::Result<std::sync::Arc<natter_media::Media>> {
+    let (key, limits) = media_key_and_limits(flags, keys)?;
+    let bucket = flags.media_s3_bucket.clone().context("no S3 bucket")?;
+    let credentials = match &flags.media_s3_credentials_file {
+        Some(path) => natter_media::S3Credentials::from_file(path)?,
+        None => natter_media::S3Credentials::from_env(|k| std::env::var(k).ok())?,
+    };
+    let endpoint = flags.media_s3_endpoint.clone();
+    // Plain HTTP only to a server on this machine (a test's); TLS anywhere else.
+    let allow_http = endpoint.as_deref().is_some_and(|e| {
+        let host = e
+            .strip_prefix("http://")
+            .and_then(|rest| rest.split(['/', '?']).next())
+            .map(|h| h.rsplit_once(':').map_or(h, |(h, _)| h))
+            .unwrap_or_default();
+        host == "localhost"
+            || host == "[::1]"
+            || host
+                .parse::<std::net::Ipv4Addr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    });
+    let config = natter_media::S3Config {
+        path_style: endpoint.is_some(),
+        endpoint,
+        bucket,
+        region: flags.media_s3_region.clone(),
+        credentials,
+        allow_http,
+    };
+    let media = natter_media::Media::s3(&config, &key, limits)
+        .with_context(|| format!("S3 bucket {}", config.bucket))?;
+    Ok(std::sync::Arc::new(media))
+}
+
+/// The key that signs download links, derived from the token keys so that every
+/// edge verifies every other's links, and the limits from the flags.
+fn media_key_and_limits(
+    flags: &EdgeFlags,
+    keys: &[TokenKey],
+) -> anyhow::Result<(Vec<u8>, natter_media::MediaLimits)> {
     use sha2::Digest;
     let first = keys.first().context("no token key")?;
     let key = sha2::Sha256::new()
@@ -119,9 +169,7 @@ pub(super) fn media_store(
         link_ttl: std::time::Duration::from_secs(flags.media_link_secs.max(10)),
         ..Default::default()
     };
-    let media = natter_media::Media::local(dir, &key, limits)
-        .with_context(|| format!("media folder {}", dir.display()))?;
-    Ok(std::sync::Arc::new(media))
+    Ok((key.to_vec(), limits))
 }
 
 pub(crate) fn load_token_keys(path: &Path) -> anyhow::Result<Vec<TokenKey>> {
