@@ -462,6 +462,26 @@ impl Client {
         .await
     }
 
+    /// `GET /v1/channels/{id}/messages/{seq}/attachments/{att}?thumbnail=true`.
+    ///
+    /// # Errors
+    /// `attachment_not_found` (no thumbnail), …
+    pub async fn thumbnail_link(
+        &self,
+        channel: u64,
+        seq: u64,
+        attachment: u64,
+    ) -> Result<natter_protocol::http::AttachmentLink, ClientError> {
+        self.call(
+            self.http
+                .get(self.url(&format!(
+                    "/v1/channels/{channel}/messages/{seq}/attachments/{attachment}"
+                )))
+                .query(&[("thumbnail", "true")]),
+        )
+        .await
+    }
+
     /// `GET` of a link's path and query (no token): the response as it came, headers
     /// included, or the API's error.
     ///

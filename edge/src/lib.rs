@@ -248,6 +248,7 @@ pub async fn run(
             }
         })
     };
+    let media_results = tokio::spawn(announce_processed_media(edge.clone()));
     tracing::info!(addr = %listener.local_addr()?, edge = discovery.edge_id(), "edge listening");
     let app =
         http::router(edge.clone()).layer(axum::middleware::from_fn(request_log::with_request_id));
@@ -276,11 +277,53 @@ pub async fn run(
         task.abort();
     }
     forgetting.abort();
+    media_results.abort();
     discovery.deregister().await;
     if let Err(e) = ids.release().await {
         tracing::warn!(error = %e, "idgen lease release failed");
     }
     Ok(())
+}
+
+/// Answers the media worker: each processed attachment becomes an event of its
+/// channel, appended through the log as the uploader's command (the worker has no
+/// log credentials of its own; any edge serves it).
+async fn announce_processed_media(edge: Arc<Edge>) {
+    use futures::StreamExt;
+    use natter_nats::subjects::media;
+    let mut sub = loop {
+        match edge
+            .nats
+            .queue_subscribe(media::PROCESSED, media::EDGES.into())
+            .await
+        {
+            Ok(s) => break s,
+            Err(e) => {
+                tracing::warn!(error = %e, "media results: subscribe failed, retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    };
+    while let Some(msg) = sub.next().await {
+        let Some(reply) = msg.reply else { continue };
+        let edge = edge.clone();
+        tokio::spawn(async move {
+            let answer = natter_nats::rpc::MEDIA_PROCESSED
+                .answer(&msg.payload, |req| {
+                    let edge = edge.clone();
+                    async move {
+                        let (uploader, channel) = (req.uploader, req.channel_id);
+                        let action =
+                            natter_protocol::internal::ChannelAction::AttachmentProcessed {
+                                attachment: req.attachment,
+                            };
+                        edge.commands.run(&edge, uploader, channel, action).await
+                    }
+                })
+                .await;
+            natter_nats::rpc::respond(&edge.nats, reply, answer).await;
+        });
+    }
 }
 
 /// Drains: no new sockets, clients told to reconnect elsewhere, then those left after

@@ -20,17 +20,22 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::TryStreamExt;
 use hmac::{Hmac, Mac};
-use natter_protocol::ws::Attachment;
+use natter_protocol::ws::{Attachment, AttachmentKind};
 use natter_protocol::{ApiError, ErrorCode, limits};
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 use serde::{Deserialize, Serialize};
 
+pub mod process;
 mod s3;
 mod sniff;
+pub mod worker;
 
 pub use s3::{S3Config, S3Credentials};
 pub use sniff::classify;
+
+/// An object's bytes as they are read.
+pub type ByteStream = futures::stream::BoxStream<'static, Result<Bytes, object_store::Error>>;
 
 /// Limits on uploads and links.
 #[derive(Debug, Clone)]
@@ -156,6 +161,9 @@ fn not_found() -> ApiError {
 fn file_path(id: u64) -> Path {
     Path::from(format!("a/{id}"))
 }
+fn thumb_path(id: u64) -> Path {
+    Path::from(format!("a/{id}.thumb"))
+}
 fn meta_path(id: u64) -> Path {
     Path::from(format!("a/{id}.json"))
 }
@@ -223,6 +231,9 @@ impl Media {
                 content_type,
                 name: limits::clean_file_name(&origin.name),
                 size: bytes.len() as u64,
+                // A file has nothing for the media worker to do.
+                processed: kind == AttachmentKind::File,
+                ..Attachment::default()
             },
             uploader: origin.uploader,
             channel: origin.channel,
@@ -390,6 +401,8 @@ impl Media {
                 content_type,
                 name: up.name.clone(),
                 size: up.size,
+                processed: kind == AttachmentKind::File,
+                ..Attachment::default()
             },
             uploader: up.uploader,
             channel: up.channel,
@@ -434,25 +447,60 @@ impl Media {
         }
     }
 
-    /// The bytes of attachment `id`, as a stream, with their size.
+    /// The bytes of attachment `id` (or of its thumbnail), as a stream, with their
+    /// size.
     ///
     /// # Errors
     /// `attachment_not_found`, `unavailable`.
-    pub async fn read(
-        &self,
-        id: u64,
-    ) -> Result<
-        (
-            u64,
-            futures::stream::BoxStream<'static, Result<Bytes, object_store::Error>>,
-        ),
-        ApiError,
-    > {
-        match self.store.get(&file_path(id)).await {
+    pub async fn read(&self, id: u64, thumbnail: bool) -> Result<(u64, ByteStream), ApiError> {
+        let path = if thumbnail {
+            thumb_path(id)
+        } else {
+            file_path(id)
+        };
+        match self.store.get(&path).await {
             Ok(r) => Ok((r.meta.size, r.into_stream())),
             Err(object_store::Error::NotFound { .. }) => Err(not_found()),
             Err(e) => Err(unavailable(e)),
         }
+    }
+
+    /// The whole bytes of attachment `id` (for the media worker).
+    ///
+    /// # Errors
+    /// `attachment_not_found`, `unavailable`.
+    pub async fn bytes(&self, id: u64) -> Result<Bytes, ApiError> {
+        let (_, s) = self.read(id, false).await?;
+        let chunks: Vec<Bytes> = s.try_collect().await.map_err(unavailable)?;
+        Ok(Bytes::from(chunks.concat()))
+    }
+
+    /// Records what the media worker made of an attachment: the original without
+    /// its metadata (if that changed it), the thumbnail, then the record (last, so
+    /// that a record saying `processed` never points at work not yet stored).
+    ///
+    /// # Errors
+    /// `unavailable`.
+    pub async fn store_processed(
+        &self,
+        stored: &Stored,
+        original: Option<Bytes>,
+        thumbnail: Option<Bytes>,
+    ) -> Result<(), ApiError> {
+        let id = stored.attachment.id;
+        if let Some(b) = original {
+            self.store
+                .put(&file_path(id), PutPayload::from_bytes(b))
+                .await
+                .map_err(unavailable)?;
+        }
+        if let Some(t) = thumbnail {
+            self.store
+                .put(&thumb_path(id), PutPayload::from_bytes(t))
+                .await
+                .map_err(unavailable)?;
+        }
+        self.put_json(&meta_path(id), stored).await
     }
 
     /// Deletes attachment `id` (its bytes, then its record).
@@ -460,7 +508,7 @@ impl Media {
     /// # Errors
     /// `unavailable`.
     pub async fn delete(&self, id: u64) -> Result<(), ApiError> {
-        for p in [file_path(id), meta_path(id)] {
+        for p in [file_path(id), thumb_path(id), meta_path(id)] {
             match self.store.delete(&p).await {
                 Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
                 Err(e) => return Err(unavailable(e)),
@@ -470,17 +518,28 @@ impl Media {
     }
 
     /// The query of a download link for attachment `id` valid until `expires_ms`.
-    pub fn sign(&self, id: u64, expires_ms: u64) -> String {
-        format!("exp={expires_ms}&sig={}", self.mac(id, expires_ms))
+    pub fn sign(&self, id: u64, thumbnail: bool, expires_ms: u64) -> String {
+        let thumb = if thumbnail { "&thumbnail=true" } else { "" };
+        format!(
+            "exp={expires_ms}{thumb}&sig={}",
+            self.mac(id, thumbnail, expires_ms)
+        )
     }
 
     /// Checks a download link's expiry and signature.
     ///
     /// # Errors
     /// `link_expired` (expired or altered).
-    pub fn verify(&self, id: u64, expires_ms: u64, sig: &str, now_ms: u64) -> Result<(), ApiError> {
+    pub fn verify(
+        &self,
+        id: u64,
+        thumbnail: bool,
+        expires_ms: u64,
+        sig: &str,
+        now_ms: u64,
+    ) -> Result<(), ApiError> {
         let mut mac = self.hmac();
-        mac.update(format!("{id}.{expires_ms}").as_bytes());
+        mac.update(signed_text(id, thumbnail, expires_ms).as_bytes());
         let given = decode_hex(sig).unwrap_or_default();
         // verify_slice compares in constant time.
         if now_ms > expires_ms || mac.verify_slice(&given).is_err() {
@@ -496,9 +555,9 @@ impl Media {
         Hmac::<sha2::Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length")
     }
 
-    fn mac(&self, id: u64, expires_ms: u64) -> String {
+    fn mac(&self, id: u64, thumbnail: bool, expires_ms: u64) -> String {
         let mut mac = self.hmac();
-        mac.update(format!("{id}.{expires_ms}").as_bytes());
+        mac.update(signed_text(id, thumbnail, expires_ms).as_bytes());
         mac.finalize()
             .into_bytes()
             .iter()
@@ -528,6 +587,12 @@ impl Media {
             Err(e) => Err(unavailable(e)),
         }
     }
+}
+
+/// What a link's signature covers: the attachment, which of its objects, the expiry.
+fn signed_text(id: u64, thumbnail: bool, expires_ms: u64) -> String {
+    let what = if thumbnail { "thumbnail" } else { "file" };
+    format!("{id}.{what}.{expires_ms}")
 }
 
 fn too_large(limit: u64, what: &str) -> ApiError {

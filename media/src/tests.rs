@@ -31,7 +31,7 @@ fn media(dir: &FsPath, part_bytes: u64) -> Media {
 }
 
 async fn read_all(m: &Media, id: u64) -> Vec<u8> {
-    let (_, s) = m.read(id).await.expect("read");
+    let (_, s) = m.read(id, false).await.expect("read");
     let chunks: Vec<Bytes> = s.try_collect().await.expect("bytes");
     chunks.concat()
 }
@@ -114,7 +114,7 @@ async fn a_whole_file_is_stored_and_read_back_and_only_its_uploader_sends_it() {
     assert_eq!(err.code, ErrorCode::FileTooLarge);
     m.delete(1).await.expect("delete");
     assert_eq!(
-        m.read(1).await.map(|_| ()).map_err(|e| e.code),
+        m.read(1, false).await.map(|_| ()).map_err(|e| e.code),
         Err(ErrorCode::AttachmentNotFound)
     );
 }
@@ -191,29 +191,34 @@ async fn an_upload_in_parts_resumes_after_a_missing_part_and_joins_in_order() {
 fn links_expire_and_cannot_be_altered() {
     let dir = tempfile::tempdir().expect("dir");
     let m = media(dir.path(), 16);
-    let q = m.sign(5, 1_000);
+    let q = m.sign(5, false, 1_000);
     let sig = q.split("sig=").nth(1).expect("sig");
-    assert!(m.verify(5, 1_000, sig, 999).is_ok());
+    assert!(m.verify(5, false, 1_000, sig, 999).is_ok());
     let code = |r: Result<(), ApiError>| r.map_err(|e| e.code);
     assert_eq!(
-        code(m.verify(5, 1_000, sig, 1_001)),
+        code(m.verify(5, false, 1_000, sig, 1_001)),
         Err(ErrorCode::LinkExpired)
     );
     assert_eq!(
-        code(m.verify(6, 1_000, sig, 999)),
+        code(m.verify(6, false, 1_000, sig, 999)),
         Err(ErrorCode::LinkExpired)
     );
     assert_eq!(
-        code(m.verify(5, 2_000, sig, 999)),
+        code(m.verify(5, false, 2_000, sig, 999)),
         Err(ErrorCode::LinkExpired)
     );
     assert_eq!(
-        code(m.verify(5, 1_000, "zz", 999)),
+        code(m.verify(5, false, 1_000, "zz", 999)),
         Err(ErrorCode::LinkExpired)
+    );
+    assert_eq!(
+        code(m.verify(5, true, 1_000, sig, 999)),
+        Err(ErrorCode::LinkExpired),
+        "a file's link does not open its thumbnail"
     );
     let other = Media::local(dir.path(), b"another key", MediaLimits::default()).expect("media");
     assert_eq!(
-        code(other.verify(5, 1_000, sig, 999)),
+        code(other.verify(5, false, 1_000, sig, 999)),
         Err(ErrorCode::LinkExpired)
     );
 }

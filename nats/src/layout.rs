@@ -25,6 +25,10 @@ pub const PARTITIONS_METADATA_KEY: &str = "natter.partitions";
 pub const PUSH_STREAM: &str = "PUSH";
 /// Durable consumer the push workers share.
 pub const PUSH_CONSUMER: &str = "push-worker";
+/// The media worker's jobs (work queue).
+pub const MEDIA_STREAM: &str = "MEDIA";
+/// The media workers' shared durable consumer.
+pub const MEDIA_CONSUMER: &str = "media-worker";
 
 /// Stream metadata key holding the presence shard count fixed at creation.
 pub const PRESENCE_SHARDS_METADATA_KEY: &str = "natter.presence_shards";
@@ -146,6 +150,7 @@ pub async fn ensure(js: &jetstream::Context, cfg: &LayoutConfig) -> Result<Layou
     let info = ensure_log_stream(js, cfg).await?;
     let layout = Layout::of_stream(&info)?;
     ensure_push_stream(js, cfg).await?;
+    ensure_media_stream(js, cfg).await?;
     for (bucket, description, expiry) in buckets(layout.presence_shards) {
         let mut config = kv::Config {
             bucket,
@@ -375,6 +380,48 @@ async fn ensure_push_stream(
             .await
             .map(|_| ())
             .map_err(|_| js_err(e)),
+    }
+}
+
+async fn ensure_media_stream(
+    js: &jetstream::Context,
+    cfg: &LayoutConfig,
+) -> Result<(), LayoutError> {
+    if js.get_stream(MEDIA_STREAM).await.is_ok() {
+        return Ok(());
+    }
+    let config = stream::Config {
+        name: MEDIA_STREAM.into(),
+        description: Some("media worker jobs: uploaded images and audio (work queue)".into()),
+        subjects: vec![subjects::media::JOBS.into()],
+        retention: stream::RetentionPolicy::WorkQueue,
+        storage: stream::StorageType::File,
+        num_replicas: cfg.replicas,
+        duplicate_window: DUPLICATE_WINDOW,
+        max_age: Duration::from_secs(7 * 24 * 3600),
+        max_message_size: 64 * 1024,
+        ..Default::default()
+    };
+    match js.create_stream(config).await {
+        Ok(_) => Ok(()),
+        Err(e) => js
+            .get_stream(MEDIA_STREAM)
+            .await
+            .map(|_| ())
+            .map_err(|_| js_err(e)),
+    }
+}
+
+/// The media workers' shared pull consumer: a job not acked within two minutes (a
+/// worker killed mid-job) goes to another; a file that fails ten times is dropped.
+pub fn media_consumer_config() -> consumer::pull::Config {
+    consumer::pull::Config {
+        durable_name: Some(MEDIA_CONSUMER.into()),
+        description: Some("media workers".into()),
+        ack_policy: consumer::AckPolicy::Explicit,
+        ack_wait: Duration::from_secs(120),
+        max_deliver: 10,
+        ..Default::default()
     }
 }
 

@@ -262,6 +262,11 @@ store_rpcs! {
 pub const PRESENCE_QUERY: Rpc<PresenceQuery, Vec<Presence>> =
     Rpc::sharded(subjects::presence_query, PRESENCE);
 
+/// A processed attachment, announced by an edge as its channel's event; answers
+/// the event's seq (0 when it changed nothing).
+pub const MEDIA_PROCESSED: Rpc<internal::MediaProcessedReq, u64> =
+    Rpc::fixed(subjects::media::PROCESSED, STORE);
+
 /// Moves device cursors, asked of a partition's owner (`cursor.<partition>`).
 pub const CURSOR_MOVES: Rpc<CursorMovesReq, ()> = Rpc::sharded(subjects::partition_cursors, STORE);
 

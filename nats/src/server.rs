@@ -15,7 +15,7 @@ pub const SINGLE_NODE_CONFIG: &str = include_str!("../config/single.conf");
 /// The shipped per-service users and permissions (included by secured configs).
 pub const AUTH_CONFIG: &str = include_str!("../config/auth.conf");
 /// The services that have a NATS user in [`AUTH_CONFIG`], and the admin.
-pub const AUTH_USERS: [&str; 5] = ["edge", "store", "presence", "push", "admin"];
+pub const AUTH_USERS: [&str; 6] = ["edge", "store", "presence", "push", "media", "admin"];
 
 /// The shipped configs of the three cluster nodes.
 pub const CLUSTER_NODE_CONFIGS: [&str; 3] = [

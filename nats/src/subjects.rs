@@ -188,6 +188,17 @@ pub mod admin {
     pub const LOG_APPLIED: &str = "admin.log.applied";
 }
 
+/// The media worker's jobs and results (outside `rpc.>`, which store workers answer).
+pub mod media {
+    /// Jobs on the MEDIA work-queue stream: one per uploaded image or audio file.
+    pub const JOBS: &str = "media.jobs";
+    /// A processed attachment, announced by an edge (queue group [`EDGES`]) as its
+    /// channel's event.
+    pub const PROCESSED: &str = "media.processed";
+    /// Queue group the edges answer [`PROCESSED`] in.
+    pub const EDGES: &str = "edges";
+}
+
 /// Storage-backed request/reply subjects (edge → store worker).
 pub mod rpc {
     /// Create an account.

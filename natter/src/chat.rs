@@ -599,8 +599,13 @@ impl Chat {
                     None => String::new(),
                 };
                 let forwarded = if m.forwarded { "(forwarded) " } else { "" };
+                let files: String = m
+                    .attachments
+                    .iter()
+                    .map(|a| format!(" [{} {} B]", a.describe(), a.size))
+                    .collect();
                 println!(
-                    "[{}] {who}: {forwarded}{quote}{}{edited}{reactions}",
+                    "[{}] {who}: {forwarded}{quote}{}{files}{edited}{reactions}",
                     m.seq, m.text
                 );
             }
@@ -634,6 +639,9 @@ impl Chat {
             SystemEvent::ReactionAdded { seq, emoji } => format!("reacted {emoji} to [{seq}]"),
             SystemEvent::ReactionRemoved { seq, emoji } => {
                 format!("took back {emoji} on [{seq}]")
+            }
+            SystemEvent::AttachmentProcessed { attachment } => {
+                format!("'s {} is ready", attachment.describe())
             }
         }
     }

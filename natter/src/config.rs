@@ -34,6 +34,7 @@ pub const SERVICES: &[&str] = &[
     "store-worker",
     "presence",
     "push-worker",
+    "media-worker",
     "admin",
 ];
 

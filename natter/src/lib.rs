@@ -2,9 +2,10 @@
 //!
 //! - `natter dev`: the whole system on one machine: a nats-server child process
 //!   (JetStream, data under `<data>/nats`), and an edge, a store worker, a presence
-//!   watcher and a push worker in this process on the embedded store (`<data>/store`).
-//! - `natter edge`, `natter store-worker`, `natter presence`, `natter push-worker`:
-//!   one service each, for deployments.
+//!   watcher, a push worker and a media worker in this process on the embedded store
+//!   (`<data>/store`; attachments in `<data>/media`).
+//! - `natter edge`, `natter store-worker`, `natter presence`, `natter push-worker`,
+//!   `natter media-worker`: one service each, for deployments.
 //! - `natter chat`: a small terminal chat client built on `natter-client`.
 //!
 //! # Layout
@@ -52,6 +53,8 @@ enum Command {
     Presence(services::PresenceArgs),
     /// Run a push worker (notifications for offline members).
     PushWorker(services::PushWorkerArgs),
+    /// Run a media worker (thumbnails and metadata of uploaded images and audio).
+    MediaWorker(services::MediaWorkerArgs),
     /// Chat from the terminal.
     Chat(chat::ChatArgs),
     /// Copy a whole store into another (embedded <-> TiKV), then verify the copy.
@@ -172,6 +175,7 @@ pub fn main_entry() -> ExitCode {
             Command::StoreWorker(a) => services::store_worker(a).await,
             Command::Presence(a) => services::presence(a).await,
             Command::PushWorker(a) => services::push_worker(a).await,
+            Command::MediaWorker(a) => services::media_worker(a).await,
             Command::Chat(a) => chat::run(a).await,
             Command::MigrateStore(a) => services::migrate_store(a).await,
             Command::Bench(a) => bench::run(a).await.map(|_| ()),

@@ -341,6 +341,12 @@ pub enum ChannelAction {
         /// Add (true) or remove (false).
         add: bool,
     },
+    /// The media worker processed an attachment the user uploaded to the channel:
+    /// kept, and announced as a channel event (the user is the uploader).
+    AttachmentProcessed {
+        /// The attachment as it now stands.
+        attachment: crate::ws::Attachment,
+    },
 }
 
 impl ChannelAction {
@@ -354,6 +360,25 @@ impl ChannelAction {
             _ => None,
         }
     }
+}
+
+/// `media.jobs`: an uploaded image or audio file for the media worker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaJob {
+    /// The attachment.
+    pub attachment_id: u64,
+}
+
+/// `media.processed`: the media worker's result, for an edge to announce in the
+/// upload's channel (as the uploader).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaProcessedReq {
+    /// Who uploaded it.
+    pub uploader: u64,
+    /// The channel it was uploaded to.
+    pub channel_id: u64,
+    /// The attachment as it now stands.
+    pub attachment: crate::ws::Attachment,
 }
 
 /// `rpc.channel.message` and `rpc.channel.edits`: one message of a channel.

@@ -325,6 +325,27 @@ pub struct Attachment {
     pub name: String,
     /// Size in bytes.
     pub size: u64,
+    /// The media worker has looked at it: an image's metadata (EXIF, with any
+    /// location) is stripped and its thumbnail made. An image's bytes are served only
+    /// once this is set.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub processed: bool,
+    /// Pixels across (images, once processed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    /// Pixels down (images, once processed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    /// Length in milliseconds (audio, once processed, when its container says).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+    /// A thumbnail exists (JPEG, at most 320 pixels on its longer side): ask for its
+    /// link with `?thumbnail=true`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub thumbnail: bool,
+    /// A BlurHash of the image to draw while it loads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placeholder: Option<String>,
 }
 
 impl Attachment {
@@ -488,6 +509,13 @@ pub enum SystemEvent {
         seq: u64,
         /// The emoji.
         emoji: String,
+    },
+    /// The media worker processed a file `sender` uploaded: replace the attachment
+    /// with this `id` in every message of the channel that carries it (thumbnail,
+    /// size, dimensions or duration are now known).
+    AttachmentProcessed {
+        /// The attachment as it now stands.
+        attachment: Attachment,
     },
 }
 

@@ -120,6 +120,9 @@ fn every_system_event() -> Vec<SystemEvent> {
             seq: 1,
             emoji: "👍".into(),
         },
+        SystemEvent::AttachmentProcessed {
+            attachment: Default::default(),
+        },
     ];
     for e in &events {
         match e {
@@ -134,7 +137,8 @@ fn every_system_event() -> Vec<SystemEvent> {
             | SystemEvent::MessagePinned { .. }
             | SystemEvent::MessageUnpinned { .. }
             | SystemEvent::ReactionAdded { .. }
-            | SystemEvent::ReactionRemoved { .. } => {}
+            | SystemEvent::ReactionRemoved { .. }
+            | SystemEvent::AttachmentProcessed { .. } => {}
         }
     }
     events

@@ -215,6 +215,9 @@ pub(crate) async fn history(w: &Worker, req: HistoryReq) -> RpcReply<HistoryPage
     crate::quotes::resolve(w.store.as_ref(), req.channel_id, &mut messages)
         .await
         .map_err(store_err)?;
+    crate::attachments::resolve(w.store.as_ref(), &mut messages)
+        .await
+        .map_err(store_err)?;
     hide_for(w, req.user_id, req.channel_id, &mut messages)
         .await
         .map_err(store_err)?;
@@ -251,6 +254,9 @@ pub(crate) async fn message(w: &Worker, req: MessageReq) -> RpcReply<MessageEven
     let rec = visible_message(w, &req).await?;
     let mut one = [rec.into_event(req.channel_id, req.seq)];
     crate::quotes::resolve(w.store.as_ref(), req.channel_id, &mut one)
+        .await
+        .map_err(store_err)?;
+    crate::attachments::resolve(w.store.as_ref(), &mut one)
         .await
         .map_err(store_err)?;
     let [m] = one;
@@ -408,6 +414,9 @@ pub(crate) async fn pins(w: &Worker, req: ChannelReq) -> RpcReply<PinList> {
         .filter_map(|((c, s), rec)| rec.map(|r| r.into_event(*c, *s)))
         .collect();
     crate::quotes::resolve(store, req.channel_id, &mut pins)
+        .await
+        .map_err(store_err)?;
+    crate::attachments::resolve(store, &mut pins)
         .await
         .map_err(store_err)?;
     Ok(PinList { pins })

@@ -33,6 +33,7 @@
 
 mod accounts;
 mod admin;
+mod attachments;
 mod channels;
 mod fanout;
 mod leases;

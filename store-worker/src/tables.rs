@@ -135,6 +135,10 @@ pub(crate) const PINS: Table<u64, Vec<(u64, u64, u64)>> = Table::new(|c| keys::p
 /// Messages a user deleted for themselves: (user, channel, seq) → when.
 pub(crate) const HIDDEN: Table<(u64, u64, u64), u64> =
     Table::new(|&(u, c, s)| keys::hidden(u, c, s));
+/// Attachments as the media worker processed them: id → attachment. Messages
+/// sent before that show it through this row (filled in when read).
+pub(crate) const ATTACHMENT: Table<u64, natter_protocol::ws::Attachment> =
+    Table::new(|id| keys::attachment(*id));
 /// A user's devices: (user, device).
 pub(crate) const DEVICE: Table<(u64, String), DeviceRecord> =
     Table::new(|(u, d)| keys::device(*u, d));

@@ -77,6 +77,8 @@ pub const TAG_DELIVERED: u8 = 0x14;
 pub const TAG_MENTION: u8 = 0x15;
 /// Tag of channels a user gets notified of for mentions only: `mentions_only(uid, cid)`.
 pub const TAG_MENTIONS_ONLY: u8 = 0x16;
+/// Tag of attachments as the media worker left them: `attachment(id)`.
+pub const TAG_ATTACHMENT: u8 = 0x17;
 
 fn tagged(tag: u8, capacity: usize) -> Vec<u8> {
     let mut k = Vec::with_capacity(1 + capacity);
@@ -255,6 +257,11 @@ pub fn mention(uid: u64, cid: u64, seq: u64) -> Vec<u8> {
 /// Key of `uid`'s "mentions only" setting for `cid`.
 pub fn mentions_only(uid: u64, cid: u64) -> Vec<u8> {
     tag_u64_u64(TAG_MENTIONS_ONLY, uid, cid)
+}
+
+/// Key of an attachment as processed (written by its upload channel's owner).
+pub fn attachment(id: u64) -> Vec<u8> {
+    tag_u64(TAG_ATTACHMENT, id)
 }
 
 /// Key of a channel's pinned messages (one row: the list).

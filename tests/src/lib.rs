@@ -217,6 +217,8 @@ pub struct System {
     pub presence: Option<Proc>,
     /// The push worker.
     pub push: Option<Proc>,
+    /// The media worker.
+    pub media: Option<Proc>,
     /// NATS users and passwords (secured systems only).
     credentials: Vec<(&'static str, String)>,
     /// The edges, in start order.
@@ -323,6 +325,7 @@ impl System {
             tikv,
             presence: None,
             push: None,
+            media: None,
             credentials,
             edges: Vec::new(),
             log_seq: 0,
@@ -330,6 +333,7 @@ impl System {
         sys.start_worker();
         sys.start_presence();
         sys.start_push_worker(None);
+        sys.start_media_worker();
         for _ in 0..edges {
             sys.start_edge();
         }
@@ -429,6 +433,26 @@ impl System {
         let (mut cmd, url) = self.command_with_metrics("presence");
         let child = cmd.spawn().expect("spawn presence");
         self.presence = Some(Proc {
+            child,
+            url,
+            log: None,
+        });
+    }
+
+    /// (Re)starts the media worker, on the edges' media folder.
+    pub fn start_media_worker(&mut self) {
+        self.start_media_worker_with(&[]);
+    }
+
+    /// (Re)starts the media worker with extra flags (an S3 bucket's, which wins over
+    /// the folder).
+    pub fn start_media_worker_with(&mut self, flags: &[&str]) {
+        self.media = None;
+        let (mut cmd, url) = self.command_with_metrics("media-worker");
+        cmd.arg("--media-dir").arg(self.dir.path().join("media"));
+        cmd.args(flags);
+        let child = cmd.spawn().expect("spawn media worker");
+        self.media = Some(Proc {
             child,
             url,
             log: None,
@@ -605,10 +629,12 @@ impl System {
         self.kill_worker();
         self.presence = None;
         self.push = None;
+        self.media = None;
         self.nats.restart();
         self.start_worker();
         self.start_presence();
         self.start_push_worker(None);
+        self.start_media_worker();
         // Same addresses: clients come back to the edges they knew.
         for addr in addrs {
             self.start_edge_on(&addr);
@@ -624,6 +650,7 @@ fn nats_user(role: &str) -> &'static str {
         "store-worker" => "store",
         "presence" => "presence",
         "push-worker" => "push",
+        "media-worker" => "media",
         _ => "admin",
     }
 }
@@ -856,6 +883,48 @@ impl Device {
             }
         }
         got
+    }
+
+    /// Reads messages until the one sent as `cmid`, then until every file it carries
+    /// is processed (by the message itself, or by an `attachment_processed` event
+    /// before or after it: the media worker may finish before the send is applied);
+    /// returns the message and its files as processed.
+    pub async fn message_with_processed_files(
+        &mut self,
+        cmid: &str,
+    ) -> (
+        natter_protocol::ws::MessageEvent,
+        Vec<natter_protocol::ws::Attachment>,
+    ) {
+        use natter_protocol::ws::SystemEvent;
+        let mut done = std::collections::HashMap::new();
+        let mut take = |m: &natter_protocol::ws::MessageEvent| {
+            if let Some(SystemEvent::AttachmentProcessed { attachment }) = &m.system {
+                done.insert(attachment.id, attachment.clone());
+            }
+        };
+        let msg = loop {
+            let m = self.messages(1).await.remove(0);
+            if m.system.is_none() && m.client_msg_id == cmid {
+                break m;
+            }
+            take(&m);
+        };
+        for a in msg.attachments.iter().filter(|a| a.processed) {
+            done.entry(a.id).or_insert_with(|| a.clone());
+        }
+        while msg.attachments.iter().any(|a| !done.contains_key(&a.id)) {
+            let m = self.messages(1).await.remove(0);
+            if let Some(SystemEvent::AttachmentProcessed { attachment }) = m.system {
+                done.insert(attachment.id, attachment);
+            }
+        }
+        let files = msg
+            .attachments
+            .iter()
+            .map(|a| done[&a.id].clone())
+            .collect();
+        (msg, files)
     }
 
     /// Acks the highest seq per channel of `messages`.

@@ -17,11 +17,51 @@ fn code<T: std::fmt::Debug>(r: Result<T, ClientError>) -> ErrorCode {
     }
 }
 
-/// A PNG signature and header chunk, then `n` bytes.
-fn png(n: usize) -> Vec<u8> {
-    let mut b = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
-    b.extend(b"IHDR");
-    b.extend((0..n).map(|i| (i % 251) as u8));
+/// A real `w`×`h` PNG (a gradient).
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .expect("png");
+    out.into_inner()
+}
+
+/// What a phone leaves in a photo: an EXIF block with the location (its bytes carry
+/// a marker the test looks for).
+const GPS_MARKER: &[u8] = b"GPSLatitude 48.8584 N secret-home";
+
+fn jpeg_with_location(w: u32, h: u32) -> Vec<u8> {
+    use img_parts::ImageEXIF;
+    let img = image::RgbImage::from_fn(w, h, |x, _| image::Rgb([(x % 256) as u8, 64, 200]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Jpeg)
+        .expect("jpeg");
+    let mut jpeg = img_parts::jpeg::Jpeg::from_bytes(out.into_inner().into()).expect("parts");
+    let mut exif = b"MM\0\x2a\0\0\0\x08\0\0".to_vec();
+    exif.extend(GPS_MARKER);
+    jpeg.set_exif(Some(exif.into()));
+    jpeg.encoder().bytes().to_vec()
+}
+
+/// One second of silence: 8 kHz, 16-bit mono WAV.
+fn wav_one_second() -> Vec<u8> {
+    let data = 16_000u32;
+    let mut b = Vec::new();
+    b.extend(b"RIFF");
+    b.extend((36 + data).to_le_bytes());
+    b.extend(b"WAVEfmt ");
+    b.extend(16u32.to_le_bytes());
+    b.extend(1u16.to_le_bytes()); // PCM
+    b.extend(1u16.to_le_bytes()); // mono
+    b.extend(8_000u32.to_le_bytes());
+    b.extend(16_000u32.to_le_bytes());
+    b.extend(2u16.to_le_bytes());
+    b.extend(16u16.to_le_bytes());
+    b.extend(b"data");
+    b.extend(data.to_le_bytes());
+    b.resize(b.len() + data as usize, 0);
     b
 }
 
@@ -64,8 +104,9 @@ async fn files_go_with_messages_to_members_only_and_are_served_safely() {
     let (mut a, _) = Device::connect(&alice, "alice-1").await;
     let (mut b, _) = Device::connect(&bob, "bob-1").await;
 
-    // A photo without a caption: bob gets it in the message, and its bytes.
-    let photo = png(5_000);
+    // A photo without a caption: bob gets it in the message at once, then the media
+    // worker's result as a channel event (size, thumbnail, placeholder), then its bytes.
+    let photo = png(640, 480);
     let att = alice
         .upload(dm.id, "../holiday.png", "text/plain", photo.clone())
         .await
@@ -87,11 +128,31 @@ async fn files_go_with_messages_to_members_only_and_are_served_safely() {
     a.send_op(send(dm.id, "p1", "", vec![att.id]))
         .await
         .expect("send");
-    let got = b.messages(1).await.remove(0);
+    // The worker may finish before or after the send is applied: either way bob
+    // gets the result, in the message or as the event.
+    let (got, files) = b.message_with_processed_files("p1").await;
+    assert_eq!(got.text, "");
+    let done = files[0].clone();
+    assert_eq!(done.id, att.id);
     assert_eq!(
-        (got.text.as_str(), got.attachments.clone()),
-        ("", vec![att.clone()])
+        (done.width, done.height, done.thumbnail),
+        (Some(640), Some(480), true)
     );
+    assert!(
+        done.placeholder.as_deref().is_some_and(|p| p.len() >= 6),
+        "{done:?}"
+    );
+    // History shows the message with the result, whichever was applied first.
+    let shown = bob.message(dm.id, got.seq).await.expect("message");
+    assert_eq!(shown.attachments, vec![done.clone()]);
+    let thumb_link = bob
+        .thumbnail_link(dm.id, got.seq, att.id)
+        .await
+        .expect("thumbnail link");
+    let thumb = bob.fetch_link(&thumb_link.url).await.expect("thumbnail");
+    assert_eq!(header(thumb.headers(), "content-type"), "image/jpeg");
+    let thumb = image::load_from_memory(&thumb.bytes().await.expect("bytes")).expect("a jpeg");
+    assert_eq!((thumb.width(), thumb.height()), (320, 240));
     let (h, bytes) = fetch(&bob, &got, att.id).await;
     assert_eq!(bytes, photo);
     assert_eq!(header(&h, "content-type"), "image/png");
@@ -158,7 +219,7 @@ async fn files_go_with_messages_to_members_only_and_are_served_safely() {
         ErrorCode::FileTooLarge
     );
     assert_eq!(
-        code(carol.upload(dm.id, "x.png", "", png(10)).await),
+        code(carol.upload(dm.id, "x.png", "", png(4, 4)).await),
         ErrorCode::NotAMember
     );
     assert_eq!(
@@ -243,7 +304,7 @@ async fn files_go_with_messages_to_members_only_and_are_served_safely() {
         .into_iter()
         .find(|m| m.forwarded)
         .expect("the forward");
-    assert_eq!(fwd.attachments, vec![att.clone()]);
+    assert_eq!(fwd.attachments, vec![done.clone()]);
     assert_eq!(fetch(&carol, &fwd, att.id).await.1, photo);
 
     // Deleted for everyone: the message carries no file, and no new link is given.
@@ -254,4 +315,77 @@ async fn files_go_with_messages_to_members_only_and_are_served_safely() {
     );
     let shown = bob.message(dm.id, got.seq).await.expect("message");
     assert!(shown.attachments.is_empty() && shown.deleted.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_media_worker_strips_locations_measures_voice_notes_and_loses_no_job() {
+    let mut sys = System::start(BIN, 1).await;
+    let c = sys.client(0);
+    let (alice, _) = user(&c, "alice").await;
+    let (bob, bob_id) = user(&c, "bob").await;
+    let dm = alice.open_dm(bob_id).await.expect("dm");
+    let (mut a, _) = Device::connect(&alice, "alice-1").await;
+    let (mut b, _) = Device::connect(&bob, "bob-1").await;
+
+    // The worker is down while the files are uploaded and sent: their jobs wait in
+    // the MEDIA stream, and the images are not served until processed.
+    sys.media = None;
+    let photo = jpeg_with_location(300, 200);
+    assert!(photo.windows(GPS_MARKER.len()).any(|w| w == GPS_MARKER));
+    let jpg = alice
+        .upload(dm.id, "IMG_0001.jpg", "image/jpeg", photo)
+        .await
+        .expect("upload");
+    let voice = alice
+        .upload(dm.id, "voice.wav", "audio/wav", wav_one_second())
+        .await
+        .expect("upload");
+    assert_eq!(
+        (jpg.kind, voice.kind),
+        (AttachmentKind::Image, AttachmentKind::Audio)
+    );
+    a.send_op(send(dm.id, "v1", "from the beach", vec![jpg.id, voice.id]))
+        .await
+        .expect("send");
+    let got = b.messages(1).await.remove(0);
+    assert!(got.attachments.iter().all(|a| !a.processed));
+    match bob.attachment_link(dm.id, got.seq, jpg.id).await {
+        Err(ClientError::Api(e)) => {
+            assert_eq!(
+                (e.code, e.retry_after_ms.is_some()),
+                (ErrorCode::Unavailable, true)
+            );
+        }
+        other => panic!("an unprocessed image must not be served: {other:?}"),
+    }
+
+    sys.start_media_worker();
+    let mut done = std::collections::HashMap::new();
+    while done.len() < 2 {
+        let m = b.messages(1).await.remove(0);
+        if let Some(natter_protocol::ws::SystemEvent::AttachmentProcessed { attachment }) = m.system
+        {
+            done.insert(attachment.id, attachment);
+        }
+    }
+    let (img, audio) = (&done[&jpg.id], &done[&voice.id]);
+    assert_eq!(
+        (img.width, img.height, img.thumbnail),
+        (Some(300), Some(200), true)
+    );
+    assert_eq!(audio.duration_ms, Some(1000));
+    assert!(!audio.thumbnail);
+
+    // The location is gone from what is stored and served; the picture is intact.
+    let stored = std::fs::read(sys.dir().join("media/a").join(jpg.id.to_string())).expect("stored");
+    assert!(!stored.windows(GPS_MARKER.len()).any(|w| w == GPS_MARKER));
+    let shown = bob.message(dm.id, got.seq).await.expect("message");
+    let (_, served) = fetch(&bob, &shown, jpg.id).await;
+    assert!(!served.windows(GPS_MARKER.len()).any(|w| w == GPS_MARKER));
+    assert_eq!(served.len() as u64, img.size);
+    let decoded = image::load_from_memory(&served).expect("still a jpeg");
+    assert_eq!((decoded.width(), decoded.height()), (300, 200));
+    let (h, _) = fetch(&bob, &shown, voice.id).await;
+    assert!(header(&h, "content-type").starts_with("audio/"));
+    assert!(header(&h, "content-disposition").starts_with("inline;"));
 }

@@ -38,6 +38,34 @@ fn declared_type(headers: &HeaderMap) -> String {
         .to_string()
 }
 
+/// Queues an image or audio file for the media worker (durably: JetStream has it
+/// before the upload is answered; a repeat of the same id is dropped as a duplicate).
+async fn queue_processing(edge: &Edge, stored: &natter_media::Stored) -> Result<(), ApiError> {
+    if stored.attachment.processed {
+        return Ok(());
+    }
+    let id = stored.attachment.id;
+    let job = natter_protocol::internal::encode(&natter_protocol::internal::MediaJob {
+        attachment_id: id,
+    });
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert(async_nats::header::NATS_MESSAGE_ID, id.to_string().as_str());
+    let js = async_nats::jetstream::new(edge.nats.clone());
+    let unavailable = |e: String| {
+        tracing::warn!(error = %e, "media job not queued");
+        ApiError::new(
+            ErrorCode::Unavailable,
+            "could not queue the file for processing: retry",
+        )
+    };
+    js.publish_with_headers(natter_nats::subjects::media::JOBS, headers, job.into())
+        .await
+        .map_err(|e| unavailable(e.to_string()))?
+        .await
+        .map_err(|e| unavailable(e.to_string()))?;
+    Ok(())
+}
+
 fn new_id(edge: &Edge) -> Result<u64, ApiError> {
     edge.ids
         .next_id()
@@ -87,6 +115,7 @@ pub(super) async fn upload_file(
     let stored = media
         .upload(new_id(&edge)?, &origin, body, now_ms())
         .await?;
+    queue_processing(&edge, &stored).await?;
     metrics::counter!("natter_edge_uploads_total").increment(1);
     Ok(json(StatusCode::CREATED, stored.attachment))
 }
@@ -219,6 +248,7 @@ pub(super) async fn complete_upload(
     let media = media(&edge)?;
     let up = media.upload_of(user, id, now_ms()).await?;
     let stored = media.complete(&up, new_id(&edge)?, now_ms()).await?;
+    queue_processing(&edge, &stored).await?;
     metrics::counter!("natter_edge_uploads_total").increment(1);
     Ok(json(StatusCode::CREATED, stored.attachment))
 }
@@ -232,6 +262,7 @@ pub(super) async fn complete_upload(
         ("id" = IdSchema, Path, description = "Channel id (decimal)"),
         ("seq" = u64, Path, description = "The message's seq"),
         ("att" = IdSchema, Path, description = "The attachment's id"),
+        LinkRequest,
     ),
     security(("bearer" = [])),
     responses(
@@ -240,14 +271,17 @@ pub(super) async fn complete_upload(
         (status = 403, description = "`not_a_member`", body = ApiError),
         (status = 404, description = "`message_not_found`, `attachment_not_found`", body = ApiError),
         (status = 409, description = "`message_deleted`", body = ApiError),
+        (status = 503, description = "`unavailable`: an image not processed yet (`retry_after_ms`)", body = ApiError),
     )
 )]
 pub(super) async fn attachment_link(
     State(edge): State<Arc<Edge>>,
     Caller(user): Caller,
     Path((id, seq, att)): Path<(String, String, String)>,
+    RawQuery(q): RawQuery,
 ) -> HttpResult<Response> {
     let (channel, seq, att) = (parse_id(&id)?, parse_id(&seq)?, parse_id(&att)?);
+    let LinkRequest { thumbnail } = parse_query(q)?;
     let media = media(&edge)?;
     // The store checks membership and what this user may see of the message.
     let m = rpc::MESSAGE_GET
@@ -263,21 +297,44 @@ pub(super) async fn attachment_link(
     if m.deleted.is_some() {
         return Err(ApiError::new(ErrorCode::MessageDeleted, "the message was deleted").into());
     }
-    if !m.attachments.iter().any(|a| a.id == att) {
+    let Some(carried) = m.attachments.iter().find(|a| a.id == att) else {
         return Err(ApiError::new(
             ErrorCode::AttachmentNotFound,
             "the message carries no such file",
         )
         .into());
+    };
+    // An image is served only once its metadata (location) is stripped.
+    if carried.kind == AttachmentKind::Image && !carried.processed {
+        let mut e = ApiError::new(
+            ErrorCode::Unavailable,
+            "the image is being processed: retry in a moment",
+        );
+        e.retry_after_ms = Some(1000);
+        return Err(e.into());
+    }
+    if thumbnail && !carried.thumbnail {
+        return Err(
+            ApiError::new(ErrorCode::AttachmentNotFound, "this file has no thumbnail").into(),
+        );
     }
     let expires_at = now_ms() + media.limits.link_ttl.as_millis() as u64;
     Ok(json(
         StatusCode::OK,
         AttachmentLink {
-            url: format!("/v1/media/{att}?{}", media.sign(att, expires_at)),
+            url: format!("/v1/media/{att}?{}", media.sign(att, thumbnail, expires_at)),
             expires_at,
         },
     ))
+}
+
+/// Query of the link route.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct LinkRequest {
+    /// A link to the thumbnail (JPEG) instead of the file.
+    #[serde(default)]
+    thumbnail: bool,
 }
 
 /// Query of a download link.
@@ -286,8 +343,11 @@ pub(super) async fn attachment_link(
 pub(super) struct LinkQuery {
     /// When the link expires (ms since the epoch).
     exp: u64,
-    /// The edge's signature of the id and expiry.
+    /// The edge's signature of the id, the object and the expiry.
     sig: String,
+    /// The thumbnail rather than the file.
+    #[serde(default)]
+    thumbnail: bool,
 }
 
 #[utoipa::path(
@@ -313,16 +373,17 @@ pub(super) async fn download(
     let link: LinkQuery = parse_query(q)?;
     let media = media(&edge)?;
     let now = now_ms();
-    media.verify(att, link.exp, &link.sig, now)?;
+    media.verify(att, link.thumbnail, link.exp, &link.sig, now)?;
     let stored = media
         .stored(att)
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::AttachmentNotFound, "no such attachment"))?;
-    let (size, bytes) = media.read(att).await?;
+    let (size, bytes) = media.read(att, link.thumbnail).await?;
     let a = &stored.attachment;
     // Only images and audio keep their type and show inline; anything else is a
     // download of opaque bytes, never rendered by the browser in this origin.
     let (content_type, disposition) = match a.kind {
+        _ if link.thumbnail => ("image/jpeg", "inline"),
         AttachmentKind::Image | AttachmentKind::Audio => (a.content_type.as_str(), "inline"),
         AttachmentKind::File => ("application/octet-stream", "attachment"),
     };

@@ -41,9 +41,12 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
         log_max_bytes: LayoutConfig::default().log_max_bytes,
     };
     let mut edge_flags = args.edge.clone();
-    edge_flags
-        .media_dir
-        .get_or_insert_with(|| data.join("media"));
+    if edge_flags.media.media_s3_bucket.is_none() {
+        edge_flags
+            .media
+            .media_dir
+            .get_or_insert_with(|| data.join("media"));
+    }
     let mut config = edge_config(&edge_flags, &nats_args, &keys_file)?;
     // One local edge has nowhere to send its clients: Ctrl-C should not wait long.
     config.drain_timeout = config.drain_timeout.min(std::time::Duration::from_secs(2));
@@ -112,6 +115,16 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
         push_nats,
         stopped(stop_rx.clone()),
     ));
+    let media_nats = natter_nats::connect(server.url(), "natter-media-worker").await?;
+    let mut media_worker = tokio::spawn(natter_media::worker::run(
+        config
+            .media
+            .clone()
+            .context("the dev edge has a media folder")?,
+        nats_args.layout(),
+        media_nats,
+        stopped(stop_rx.clone()),
+    ));
     // Serve clients only once the store worker and the presence watcher answer: a
     // first sign-up must not meet `unavailable`.
     tokio::select! {
@@ -119,6 +132,7 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
         r = &mut worker => return r?.context("store worker stopped"),
         r = &mut presence => return r?.context("presence watcher stopped"),
         r = &mut pusher => return r?.context("push worker stopped"),
+        r = &mut media_worker => return r?.context("media worker stopped"),
     }
     // The edge's /readyz also reports the in-process store worker's checks.
     config.also_ready.push(worker_health);
@@ -144,6 +158,7 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
         r = &mut edge => return r?.context("edge stopped"),
         r = &mut presence => return r?.context("presence watcher stopped"),
         r = &mut pusher => return r?.context("push worker stopped"),
+        r = &mut media_worker => return r?.context("media worker stopped"),
     }
     println!("Natter is running.");
     println!("  HTTP:      http://{addr}  (API under /v1, see docs/protocol.md)");
@@ -166,19 +181,21 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
         r = &mut edge => return r?.context("edge stopped"),
         r = &mut presence => return r?.context("presence watcher stopped"),
         r = &mut pusher => return r?.context("push worker stopped"),
+        r = &mut media_worker => return r?.context("media worker stopped"),
     }
     let _ = stop_tx.send(true);
     // The edge drains its sockets (bounded by --drain-secs); do not wait forever.
     match tokio::time::timeout(SHUTDOWN_GRACE, async {
-        tokio::join!(worker, edge, presence, pusher)
+        tokio::join!(worker, edge, presence, pusher, media_worker)
     })
     .await
     {
-        Ok((w, e, p, u)) => {
+        Ok((w, e, p, u, m)) => {
             w??;
             e??;
             p??;
             u??;
+            m??;
         }
         Err(_) => tracing::warn!("services did not stop within {SHUTDOWN_GRACE:?}; exiting"),
     }

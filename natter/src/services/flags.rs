@@ -148,9 +148,17 @@ pub struct EdgeFlags {
     /// ride a user's token; apps that send no `Origin` are not affected.
     #[arg(long, env = "NATTER_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub(super) allowed_origins: Vec<String>,
+    /// Where attachments are kept.
+    #[command(flatten)]
+    pub(super) media: MediaFlags,
+}
+
+/// Where attachments are kept and their limits (edges and media workers).
+#[derive(Args, Clone)]
+pub struct MediaFlags {
     /// Folder where attachments are kept (files are fsynced before an upload is
-    /// acknowledged). Every edge must see the same folder; without it this edge
-    /// takes no files. `natter dev` uses `<data>/media`.
+    /// acknowledged). Every edge and media worker must see the same folder; without
+    /// it (or a bucket) an edge takes no files. `natter dev` uses `<data>/media`.
     #[arg(long, env = "NATTER_MEDIA_DIR")]
     pub(super) media_dir: Option<PathBuf>,
     /// Largest attachment, in MiB.
@@ -237,6 +245,19 @@ pub struct PushWorkerArgs {
     pub(super) nats: NatsArgs,
     #[command(flatten)]
     pub(super) push: PushFlags,
+    /// Serve /metrics and /healthz on this address.
+    #[arg(long, env = "NATTER_METRICS_LISTEN")]
+    pub(super) metrics_listen: Option<String>,
+}
+
+/// `natter media-worker`.
+#[derive(Args)]
+pub struct MediaWorkerArgs {
+    #[command(flatten)]
+    pub(super) nats: NatsArgs,
+    /// The edges' media store (the same flags as `natter edge`'s).
+    #[command(flatten)]
+    pub(super) media: MediaFlags,
     /// Serve /metrics and /healthz on this address.
     #[arg(long, env = "NATTER_METRICS_LISTEN")]
     pub(super) metrics_listen: Option<String>,

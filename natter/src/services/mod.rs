@@ -18,10 +18,11 @@ use anyhow::Context;
 
 pub use dev::dev;
 pub use flags::{
-    DevArgs, EdgeArgs, MigrateStoreArgs, PresenceArgs, PushWorkerArgs, StoreWorkerArgs,
+    DevArgs, EdgeArgs, MediaWorkerArgs, MigrateStoreArgs, PresenceArgs, PushWorkerArgs,
+    StoreWorkerArgs,
 };
 pub(crate) use run::load_token_keys;
-pub use run::{edge, migrate_store, presence, push_worker, store_worker};
+pub use run::{edge, media_worker, migrate_store, presence, push_worker, store_worker};
 
 /// Renders the process's metrics in Prometheus text format.
 type MetricsRender = Arc<dyn Fn() -> String + Send + Sync>;

@@ -11,8 +11,8 @@ use natter_store_worker::StoreWorkerConfig;
 use natter_tikv::StoreSpec;
 
 use super::flags::{
-    EdgeArgs, EdgeFlags, MigrateStoreArgs, NatsArgs, PresenceArgs, PushFlags, PushWorkerArgs,
-    StoreWorkerArgs, store_spec,
+    EdgeArgs, EdgeFlags, MediaFlags, MediaWorkerArgs, MigrateStoreArgs, NatsArgs, PresenceArgs,
+    PushFlags, PushWorkerArgs, StoreWorkerArgs, store_spec,
 };
 use super::{serve_metrics, shutdown_signal};
 
@@ -92,18 +92,27 @@ pub(super) fn edge_config(
         max_connections: flags.max_connections.max(1),
         trusted_proxies: flags.trusted_proxies.clone(),
         also_ready: Vec::new(),
-        media: match (&flags.media_s3_bucket, flags.media_dir.as_deref()) {
-            (Some(_), _) => Some(media_s3(flags, &keys)?),
-            (None, Some(dir)) => Some(media_store(flags, dir, &keys)?),
-            (None, None) => None,
-        },
+        media: media_store(&flags.media, &keys)?,
     })
 }
 
-/// The attachments' store in `dir`; download links are signed with a key derived
-/// from the token keys, so that every edge verifies every other's links.
+/// The attachments' store the flags name: the S3 bucket, else the folder, else none
+/// (this edge takes no files). `keys` derive the key that signs download links (a
+/// media worker signs none and passes no keys).
 pub(super) fn media_store(
-    flags: &EdgeFlags,
+    flags: &MediaFlags,
+    keys: &[TokenKey],
+) -> anyhow::Result<Option<std::sync::Arc<natter_media::Media>>> {
+    match (&flags.media_s3_bucket, flags.media_dir.as_deref()) {
+        (Some(_), _) => media_s3(flags, keys).map(Some),
+        (None, Some(dir)) => media_local(flags, dir, keys).map(Some),
+        (None, None) => Ok(None),
+    }
+}
+
+/// The attachments' store in `dir`.
+fn media_local(
+    flags: &MediaFlags,
     dir: &Path,
     keys: &[TokenKey],
 ) -> anyhow::Result<std::sync::Arc<natter_media::Media>> {
@@ -115,7 +124,7 @@ pub(super) fn media_store(
 
 /// The attachments' store in the S3 bucket of `--media-s3-bucket`.
 fn media_s3(
-    flags: &EdgeFlags,
+    flags: &MediaFlags,
     keys: &[TokenKey],
 ) -> anyhow::Result<std::sync::Arc<natter_media::Media>> {
     let (key, limits) = media_key_and_limits(flags, keys)?;
@@ -154,22 +163,25 @@ fn media_s3(
 /// The key that signs download links, derived from the token keys so that every
 /// edge verifies every other's links, and the limits from the flags.
 fn media_key_and_limits(
-    flags: &EdgeFlags,
+    flags: &MediaFlags,
     keys: &[TokenKey],
 ) -> anyhow::Result<(Vec<u8>, natter_media::MediaLimits)> {
     use sha2::Digest;
-    let first = keys.first().context("no token key")?;
-    let key = sha2::Sha256::new()
-        .chain_update(b"natter media links\0")
-        .chain_update(&first.secret)
-        .finalize();
+    let key = match keys.first() {
+        Some(first) => sha2::Sha256::new()
+            .chain_update(b"natter media links\0")
+            .chain_update(&first.secret)
+            .finalize()
+            .to_vec(),
+        None => Vec::new(),
+    };
     let limits = natter_media::MediaLimits {
         max_file_bytes: flags.media_max_file_mb.max(1) * 1024 * 1024,
         part_bytes: flags.media_part_kb.clamp(64, 2048) * 1024,
         link_ttl: std::time::Duration::from_secs(flags.media_link_secs.max(10)),
         ..Default::default()
     };
-    Ok((key.to_vec(), limits))
+    Ok((key, limits))
 }
 
 pub(crate) fn load_token_keys(path: &Path) -> anyhow::Result<Vec<TokenKey>> {
@@ -283,6 +295,22 @@ pub async fn presence(args: PresenceArgs) -> anyhow::Result<()> {
     };
     println!("natter presence running");
     natter_presence::run(config, nats, shutdown_signal()).await
+}
+
+/// `natter media-worker`.
+pub async fn media_worker(args: MediaWorkerArgs) -> anyhow::Result<()> {
+    // The worker signs no links: its store needs no key.
+    let media =
+        media_store(&args.media, &[])?.context("--media-dir or --media-s3-bucket is required")?;
+    let nats = natter_nats::connect(&args.nats.nats_url, "natter-media-worker").await?;
+    serve_metrics(
+        args.metrics_listen.as_deref(),
+        nats.clone(),
+        Default::default(),
+    )
+    .await?;
+    println!("natter media-worker running");
+    natter_media::worker::run(media, args.nats.layout(), nats, shutdown_signal()).await
 }
 
 /// `natter push-worker`.

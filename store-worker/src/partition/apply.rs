@@ -156,7 +156,15 @@ fn send(
         reply_to: replied.as_ref().map(|(r, _)| *r),
         forwarded: s.forwarded,
         mentions: s.mentions,
-        attachments: s.attachments,
+        // Files the media worker finished before this send was applied.
+        attachments: s
+            .attachments
+            .into_iter()
+            .map(|a| match w.attachments.get(&a.id) {
+                Some(Some(done)) => done.clone(),
+                _ => a,
+            })
+            .collect(),
         ..MessageRecord::default()
     };
     for u in &record.mentions {
@@ -198,6 +206,23 @@ fn command(w: &mut Working, c: CommandEntry, out: &mut Applied, heads: &mut BTre
             let r = read(w, c.user_id, c.channel_id, *seq, out);
             internal::encode(&r)
         }
+        ChannelAction::AttachmentProcessed { attachment } => {
+            let (reply, event_seq) = match attachment_processed(w, &c, attachment, out) {
+                Ok(event_seq) => (internal::encode(&RpcReply::Ok(event_seq)), event_seq),
+                Err(e) => (internal::encode(&RpcReply::<()>::Err(e)), 0),
+            };
+            if event_seq > 0 {
+                heads.insert(c.channel_id);
+            }
+            let rec = CommandRecord {
+                reply: reply.clone(),
+                first_seq: event_seq,
+                last_seq: event_seq,
+            };
+            put(out, &tables::COMMAND, &(c.channel_id, c.id), &rec);
+            w.commands.insert(key, Some(rec));
+            reply
+        }
         action if action.changes_message().is_some() => {
             let (reply, event_seq) = match changes::apply(w, &c, out) {
                 Ok((message, event_seq)) => (internal::encode(&RpcReply::Ok(message)), event_seq),
@@ -233,6 +258,57 @@ fn command(w: &mut Working, c: CommandEntry, out: &mut Applied, heads: &mut BTre
     if let Some(to) = c.reply_to {
         out.replies.push((to, reply));
     }
+}
+
+/// Keeps what the media worker made of an attachment the user uploaded, and
+/// announces it to the channel (once: a repeat changes nothing); returns the
+/// event's seq (0 when nothing changed).
+fn attachment_processed(
+    w: &mut Working,
+    c: &CommandEntry,
+    attachment: &natter_protocol::ws::Attachment,
+    out: &mut Applied,
+) -> Result<u64, ApiError> {
+    let cid = c.channel_id;
+    let Some(ch) = w.channels.get_mut(&cid) else {
+        return Err(rules::not_member());
+    };
+    if !ch.members.contains_key(&c.user_id) {
+        return Err(rules::not_member());
+    }
+    if w.attachments.get(&attachment.id) == Some(&Some(attachment.clone())) {
+        return Ok(0);
+    }
+    let Some(event_id) = c.event_ids.first() else {
+        return Err(ApiError::new(
+            ErrorCode::Internal,
+            "command carries too few event ids",
+        ));
+    };
+    put(out, &tables::ATTACHMENT, &attachment.id, attachment);
+    w.attachments
+        .insert(attachment.id, Some(attachment.clone()));
+    ch.head += 1;
+    let seq = ch.head;
+    let audience = Arc::new(ch.member_ids());
+    let record = MessageRecord {
+        message_id: *event_id,
+        sender_id: c.user_id,
+        sent_at_ms: c.at_ms,
+        system: Some(natter_protocol::ws::SystemEvent::AttachmentProcessed {
+            attachment: attachment.clone(),
+        }),
+        ..MessageRecord::default()
+    };
+    put(out, &tables::MESSAGE, &(cid, seq), &record);
+    out.stored.push(Stored {
+        channel: cid,
+        seq,
+        record,
+        audience,
+        quote: None,
+    });
+    Ok(seq)
 }
 
 /// Moves `user`'s read seq of `cid` to `seq`, clamped to what they may see and never

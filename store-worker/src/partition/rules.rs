@@ -194,7 +194,8 @@ pub(crate) fn change(
         | ChannelAction::Edit { .. }
         | ChannelAction::Delete { .. }
         | ChannelAction::React { .. }
-        | ChannelAction::Pin { .. } => {
+        | ChannelAction::Pin { .. }
+        | ChannelAction::AttachmentProcessed { .. } => {
             return Err(ApiError::new(ErrorCode::BadRequest, "unexpected action"));
         }
         ChannelAction::Rename { name } => {

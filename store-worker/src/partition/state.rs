@@ -112,6 +112,9 @@ pub(crate) struct Working {
     pub(crate) messages: HashMap<(u64, u64), Option<MessageRecord>>,
     /// Pinned messages of channels the batch pins in or deletes from: (seq, by, at).
     pub(crate) pins: HashMap<u64, Vec<(u64, u64, u64)>>,
+    /// Processed attachments the batch's sends carry or its commands announce
+    /// (`None`: not processed yet).
+    pub(crate) attachments: HashMap<u64, Option<natter_protocol::ws::Attachment>>,
 }
 
 impl State {
@@ -243,6 +246,7 @@ impl State {
             .collect();
         self.take_reads(store, &mut w, readers).await?;
         take_messages(store, &mut w, entries).await?;
+        take_attachments(store, &mut w, entries).await?;
         Ok(w)
     }
 
@@ -409,6 +413,33 @@ impl State {
         w.listed.extend(strangers.into_iter().zip(found));
         Ok(())
     }
+}
+
+/// Reads what is known of the attachments the entries carry or announce.
+async fn take_attachments(
+    store: &dyn Store,
+    w: &mut Working,
+    entries: &[LogEntry],
+) -> Result<(), StoreError> {
+    let mut ids: Vec<u64> = Vec::new();
+    for e in entries {
+        match e {
+            LogEntry::Send(s) => ids.extend(s.attachments.iter().map(|a| a.id)),
+            LogEntry::Command(c) => {
+                if let ChannelAction::AttachmentProcessed { attachment } = &c.action {
+                    ids.push(attachment.id);
+                }
+            }
+        }
+    }
+    if ids.is_empty() {
+        return Ok(());
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    let found = tables::ATTACHMENT.get_many(store, &ids).await?;
+    w.attachments.extend(ids.into_iter().zip(found));
+    Ok(())
 }
 
 /// Reads the messages the entries change or reply to, and the edit events of those
