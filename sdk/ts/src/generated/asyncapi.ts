@@ -17,6 +17,32 @@ export interface components {
             op: "ack";
             seq: components["schemas"]["Seq"];
         };
+        /** @description A file a message carries. */
+        Attachment: {
+            /** @description Found in its bytes (`application/octet-stream` when unknown). */
+            content_type: string;
+            /** @description Audio, once processed, when its container says. */
+            duration_ms?: number;
+            /** @description Images, once processed. */
+            height?: number;
+            id: components["schemas"]["Id"];
+            /**
+             * @description From its bytes: image (JPEG, PNG, WebP, GIF) and audio show inline, anything else is a download.
+             * @enum {string}
+             */
+            kind: "image" | "audio" | "file";
+            /** @description The uploader's file name, cleaned of paths and control characters. */
+            name: string;
+            /** @description A BlurHash to draw while the image loads. */
+            placeholder?: string;
+            /** @description The media worker has looked at it (an image's metadata stripped, its thumbnail made); an image's bytes are served only once set. */
+            processed?: boolean;
+            size: number;
+            /** @description A JPEG thumbnail (at most 320 px) exists: ask for its link with `?thumbnail=true`. */
+            thumbnail?: boolean;
+            /** @description Images, once processed. */
+            width?: number;
+        };
         DeleteOp: {
             channel: components["schemas"]["Id"];
             /** @constant */
@@ -37,7 +63,7 @@ export interface components {
          * @description Stable error codes (docs/protocol.md, "Errors"); `x-ws-errors` says which op can get which.
          * @enum {string}
          */
-        ErrorCode: "bad_request" | "invalid_frame" | "unknown_op" | "frame_too_large" | "message_empty" | "message_too_long" | "invalid_client_msg_id" | "invalid_device_id" | "token_invalid" | "token_expired" | "invalid_credentials" | "invalid_username" | "invalid_password" | "invalid_profile" | "username_taken" | "user_not_found" | "not_a_member" | "cannot_dm_self" | "group_full" | "too_many_channels" | "not_a_group" | "forbidden" | "invalid_group_name" | "presence_limit" | "draining" | "rate_limited" | "not_found" | "message_not_found" | "not_author" | "message_deleted" | "reaction_invalid" | "too_many_reactions" | "too_many_edits" | "too_many_pins" | "unavailable" | "internal";
+        ErrorCode: "bad_request" | "invalid_frame" | "unknown_op" | "frame_too_large" | "message_empty" | "message_too_long" | "invalid_client_msg_id" | "invalid_device_id" | "token_invalid" | "token_expired" | "invalid_credentials" | "invalid_username" | "invalid_password" | "invalid_profile" | "username_taken" | "user_not_found" | "not_a_member" | "cannot_dm_self" | "group_full" | "too_many_channels" | "not_a_group" | "forbidden" | "invalid_group_name" | "presence_limit" | "draining" | "rate_limited" | "not_found" | "message_not_found" | "not_author" | "message_deleted" | "reaction_invalid" | "too_many_reactions" | "too_many_edits" | "too_many_pins" | "file_too_large" | "unsupported_media_type" | "attachment_not_found" | "too_many_attachments" | "link_expired" | "unavailable" | "internal";
         ErrorFrame: {
             /** @description The failed send's id, when the op was a send. */
             client_msg_id?: string;
@@ -78,6 +104,8 @@ export interface components {
         /** @description A u64 id as a decimal string (a non-negative integer is accepted on input). */
         Id: string;
         MessageEvent: {
+            /** @description Files it carries (absent when none, and once deleted). Fetch one through `GET /v1/channels/{channel}/messages/{seq}/attachments/{id}`, which gives a link valid for minutes. */
+            attachments?: components["schemas"]["Attachment"][];
             channel: components["schemas"]["Id"];
             /** @description Empty for system events. */
             client_msg_id: string;
@@ -207,6 +235,8 @@ export interface components {
             type: "reconnect";
         };
         SendOp: {
+            /** @description Ids of files the sender uploaded to this channel (`POST /v1/channels/{id}/attachments` or an upload in parts); not with `forward`. */
+            attachments?: components["schemas"]["Id"][];
             channel: components["schemas"]["Id"];
             /** @description Chosen by the client, unique per sender; resending it never creates a second message. */
             client_msg_id: string;
@@ -219,7 +249,7 @@ export interface components {
             op: "send";
             /** @description Reply to the message at this seq of the same channel. */
             reply_to?: components["schemas"]["Seq"];
-            /** @description 1 to 99,999 Unicode scalar values; empty for a forward. */
+            /** @description 1 to 99,999 Unicode scalar values; empty for a forward, and may be empty (no caption) when `attachments` has files. */
             text: string;
         };
         /** @description Position in a channel (1, 2, 3, ... without gaps). */
@@ -296,6 +326,10 @@ export interface components {
             /** @constant */
             kind: "reaction_removed";
             seq: components["schemas"]["Seq"];
+        } | {
+            attachment: components["schemas"]["Attachment"];
+            /** @constant */
+            kind: "attachment_processed";
         };
         TypingFrame: {
             channel: components["schemas"]["Id"];

@@ -69,6 +69,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/channels/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload a whole file (at most one part's size) for a send to this channel */
+        post: operations["upload_file"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/channels/{id}/members": {
         parameters: {
             query?: never;
@@ -120,6 +137,23 @@ export interface paths {
         head?: never;
         /** Edit one's own message (every member gets a `message_edited` event) */
         patch: operations["edit_message"];
+        trace?: never;
+    };
+    "/v1/channels/{id}/messages/{seq}/attachments/{att}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A short-lived link to a file of a message (members only, while it is not deleted) */
+        get: operations["attachment_link"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/channels/{id}/messages/{seq}/edits": {
@@ -254,6 +288,23 @@ export interface paths {
         get: operations["receipts"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/channels/{id}/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open an upload in parts (large files; a dropped connection resumes) */
+        post: operations["open_upload"];
         delete?: never;
         options?: never;
         head?: never;
@@ -466,6 +517,23 @@ export interface paths {
         patch: operations["update_me"];
         trace?: never;
     };
+    "/v1/media/{att}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The bytes behind a link from the route above (no token: the link is the right to read) */
+        get: operations["download"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -511,6 +579,57 @@ export interface paths {
         put?: never;
         /** Create an account and get a token */
         post: operations["signup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/uploads/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An open upload's parts received so far (to resume after a dropped connection) */
+        get: operations["upload_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/uploads/{id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Join an upload's parts into a file (all parts must be there) */
+        post: operations["complete_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/uploads/{id}/parts/{n}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Send part n of an upload (exactly `part_bytes`, the last part the rest); again replaces it */
+        put: operations["put_part"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -611,6 +730,65 @@ export interface components {
              * @description For `rate_limited`: how long to wait before retrying.
              */
             retry_after_ms?: number | null;
+        };
+        /** @description A file carried by a message, as uploaded and checked by the server. */
+        Attachment: {
+            /** @description The content type found in its bytes (`application/octet-stream` if unknown). */
+            content_type: string;
+            /**
+             * Format: int64
+             * @description Length in milliseconds (audio, once processed, when its container says).
+             */
+            duration_ms?: number | null;
+            /**
+             * Format: int32
+             * @description Pixels down (images, once processed).
+             */
+            height?: number | null;
+            /** @description Its id (from the upload). */
+            id: string;
+            /** @description Image, audio or file. */
+            kind: components["schemas"]["AttachmentKind"];
+            /** @description The file name the uploader gave (cleaned of paths and control characters). */
+            name: string;
+            /** @description A BlurHash of the image to draw while it loads. */
+            placeholder?: string | null;
+            /**
+             * @description The media worker has looked at it: an image's metadata (EXIF, with any
+             *     location) is stripped and its thumbnail made. An image's bytes are served only
+             *     once this is set.
+             */
+            processed?: boolean;
+            /**
+             * Format: int64
+             * @description Size in bytes.
+             */
+            size: number;
+            /**
+             * @description A thumbnail exists (JPEG, at most 320 pixels on its longer side): ask for its
+             *     link with `?thumbnail=true`.
+             */
+            thumbnail?: boolean;
+            /**
+             * Format: int32
+             * @description Pixels across (images, once processed).
+             */
+            width?: number | null;
+        };
+        /**
+         * @description What kind of file an attachment is, from its bytes (not the client's word).
+         * @enum {string}
+         */
+        AttachmentKind: "image" | "audio" | "file";
+        /** @description A short-lived link to an attachment's bytes. */
+        AttachmentLink: {
+            /**
+             * Format: int64
+             * @description When it stops working (ms since the epoch): ask again after.
+             */
+            expires_at: number;
+            /** @description Path and query to `GET` on this edge (no token needed; it is the link). */
+            url: string;
         };
         /** @description Answer to sign-up and login: a bearer token and the user's profile. */
         AuthResponse: {
@@ -747,7 +925,7 @@ export interface components {
          * @description Every error a client can be told about.
          * @enum {string}
          */
-        ErrorCode: "bad_request" | "invalid_frame" | "unknown_op" | "frame_too_large" | "message_empty" | "message_too_long" | "invalid_client_msg_id" | "invalid_device_id" | "token_invalid" | "token_expired" | "invalid_credentials" | "invalid_username" | "invalid_password" | "invalid_profile" | "username_taken" | "user_not_found" | "not_a_member" | "cannot_dm_self" | "group_full" | "too_many_channels" | "not_a_group" | "forbidden" | "presence_limit" | "draining" | "invalid_group_name" | "rate_limited" | "not_found" | "message_not_found" | "not_author" | "message_deleted" | "reaction_invalid" | "too_many_reactions" | "too_many_edits" | "too_many_pins" | "unavailable" | "internal";
+        ErrorCode: "bad_request" | "invalid_frame" | "unknown_op" | "frame_too_large" | "message_empty" | "message_too_long" | "invalid_client_msg_id" | "invalid_device_id" | "token_invalid" | "token_expired" | "invalid_credentials" | "invalid_username" | "invalid_password" | "invalid_profile" | "username_taken" | "user_not_found" | "not_a_member" | "cannot_dm_self" | "group_full" | "too_many_channels" | "not_a_group" | "forbidden" | "presence_limit" | "draining" | "invalid_group_name" | "rate_limited" | "not_found" | "message_not_found" | "not_author" | "message_deleted" | "reaction_invalid" | "too_many_reactions" | "too_many_edits" | "too_many_pins" | "file_too_large" | "unsupported_media_type" | "attachment_not_found" | "too_many_attachments" | "link_expired" | "unavailable" | "internal";
         /** @description A page of history, in ascending seq order. */
         HistoryPage: {
             /** @description Channel id. */
@@ -815,6 +993,11 @@ export interface components {
         };
         /** @description A message as clients see it, live and in history. */
         MessageEvent: {
+            /**
+             * @description Files it carries (none once deleted); fetch one with
+             *     `GET /v1/channels/{channel}/messages/{seq}/attachments/{id}`.
+             */
+            attachments?: components["schemas"]["Attachment"][];
             /** @description Channel the message belongs to. */
             channel: string;
             /** @description The author's id for this send (lets the author's devices match their acks). */
@@ -1159,6 +1342,11 @@ export interface components {
              * @description The message's seq.
              */
             seq: number;
+        } | {
+            /** @description The attachment as it now stands. */
+            attachment: components["schemas"]["Attachment"];
+            /** @enum {string} */
+            kind: "attachment_processed";
         };
         /** @description `PATCH /v1/me`: fields left out stay as they are. */
         UpdateProfileRequest: {
@@ -1168,6 +1356,45 @@ export interface components {
             read_receipts?: boolean | null;
             /** @description New status text ("" clears it). */
             status_text?: string | null;
+        };
+        /** @description Body of `POST /v1/channels/{id}/uploads`: opens an upload in parts. */
+        UploadRequest: {
+            /** @description The content type the client believes it has (a hint: the bytes decide). */
+            content_type?: string | null;
+            /** @description The file's name. */
+            name: string;
+            /**
+             * Format: int64
+             * @description The file's whole size in bytes.
+             */
+            size: number;
+        };
+        /** @description An upload in parts: what was received, and what is left to send. */
+        UploadStatus: {
+            /**
+             * Format: int64
+             * @description When the upload is dropped if not completed (ms since the epoch).
+             */
+            expires_at: number;
+            /** @description The upload's id (for `PUT /v1/uploads/{id}/parts/{n}`). */
+            id: components["schemas"]["Id"];
+            /**
+             * Format: int64
+             * @description Every part but the last has exactly this many bytes.
+             */
+            part_bytes: number;
+            /**
+             * Format: int64
+             * @description Parts in all, numbered from 0.
+             */
+            parts: number;
+            /** @description Parts received so far. */
+            received: number[];
+            /**
+             * Format: int64
+             * @description The file's whole size.
+             */
+            size: number;
         };
         /** @description A list of users. */
         UserList: {
@@ -1362,6 +1589,118 @@ export interface operations {
             };
             /** @description `not_found`: an empty path segment matches no route */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `internal`: a bug on the server side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `unavailable`: NATS or the store is unreachable right now; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    upload_file: {
+        parameters: {
+            query?: {
+                /** @description The file's name (paths and control characters are removed). */
+                name?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Channel id (decimal) */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        /** @description The file's bytes */
+        requestBody: {
+            content: {
+                "application/octet-stream": number[];
+            };
+        };
+        responses: {
+            /** @description Stored durably; put its `id` in a send's `attachments` */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attachment"];
+                };
+            };
+            /** @description `bad_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `not_a_member` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `not_found`: this server takes no files */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `file_too_large`: over the part size (upload in parts) or the file limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `unsupported_media_type`: an executable */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1821,6 +2160,99 @@ export interface operations {
                 };
             };
             /** @description `unavailable`: NATS or the store is unreachable right now; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    attachment_link: {
+        parameters: {
+            query?: {
+                /** @description A link to the thumbnail (JPEG) instead of the file. */
+                thumbnail?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description The attachment's id */
+                att: components["schemas"]["Id"];
+                /** @description Channel id (decimal) */
+                id: components["schemas"]["Id"];
+                /** @description The message's seq */
+                seq: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The link (valid for minutes) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentLink"];
+                };
+            };
+            /** @description `bad_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `not_a_member` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `message_not_found`, `attachment_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `message_deleted` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `internal`: a bug on the server side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `unavailable`: an image not processed yet (`retry_after_ms`) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2660,6 +3092,105 @@ export interface operations {
             };
             /** @description `not_a_member` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `internal`: a bug on the server side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `unavailable`: NATS or the store is unreachable right now; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    open_upload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id (decimal) */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UploadRequest"];
+            };
+        };
+        responses: {
+            /** @description Opened: send parts 0 to `parts - 1`, then complete */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadStatus"];
+                };
+            };
+            /** @description `bad_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `not_a_member` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `not_found`: this server takes no files */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `file_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3746,6 +4277,72 @@ export interface operations {
             };
         };
     };
+    download: {
+        parameters: {
+            query: {
+                /** @description When the link expires (ms since the epoch). */
+                exp: number;
+                /** @description The edge's signature of the id, the object and the expiry. */
+                sig: string;
+                /** @description The thumbnail rather than the file. */
+                thumbnail?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description The attachment's id */
+                att: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file: images and audio inline, anything else as a download */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": number[];
+                };
+            };
+            /** @description `bad_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `link_expired`: expired or altered */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `attachment_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `unavailable` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
     openapi_json: {
         parameters: {
             query?: never;
@@ -3840,6 +4437,224 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `internal`: a bug on the server side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `unavailable`: NATS or the store is unreachable right now; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    upload_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Upload id (decimal) */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The upload */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadStatus"];
+                };
+            };
+            /** @description `bad_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `attachment_not_found`: unknown, expired, completed or another's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `internal`: a bug on the server side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `unavailable`: NATS or the store is unreachable right now; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    complete_upload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Upload id (decimal) */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stored durably; put its `id` in a send's `attachments` */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attachment"];
+                };
+            };
+            /** @description `bad_request`: parts missing (listed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `attachment_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `internal`: a bug on the server side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `unavailable`: NATS or the store is unreachable right now; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    put_part: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Upload id (decimal) */
+                id: components["schemas"]["Id"];
+                /** @description Part number, from 0 */
+                n: number;
+            };
+            cookie?: never;
+        };
+        /** @description The part's bytes */
+        requestBody: {
+            content: {
+                "application/octet-stream": number[];
+            };
+        };
+        responses: {
+            /** @description Stored */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `bad_request`: no such part, or not its size */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `attachment_not_found` */
+            404: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
