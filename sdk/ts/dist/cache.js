@@ -1,7 +1,7 @@
 // The local cache behind `client.cached()`: what an app needs to draw its first
 // screen before (or without) a connection. Pure rules over plain data; the client
 // reads and writes the storage keys this module names.
-import { applyChange, changeTarget, hiddenPlaceholder } from './changes.js';
+import { applyChange, changeTarget, hiddenPlaceholder, isAttachmentProcessed } from './changes.js';
 export const DEFAULT_CACHE_LIMITS = { channels: 500, conversations: 10, messages: 50, chars: 100_000 };
 /** Storage keys (under the client's prefix): the index, and one per cached conversation. */
 export const CACHE_KEY = 'cache';
@@ -139,7 +139,7 @@ export class Snapshot {
         if (tail.length && m.seq !== top + 1)
             tail.length = 0;
         // A change to a message (or a reply's quote) of the tail: kept in its current state.
-        if (changeTarget(m) !== undefined)
+        if (changeTarget(m) !== undefined || isAttachmentProcessed(m))
             for (let i = 0; i < tail.length; i++)
                 tail[i] = applyChange(tail[i], m);
         tail.push(m);

@@ -7,6 +7,12 @@ export declare function changeTarget(m: Pick<Message, 'system'>): Seq | undefine
 /** Whether `m` is a change to an earlier message (shown by applying it, not as a message). */
 export declare function isChange(m: Pick<Message, 'system'>): boolean;
 /**
+ * Whether `m` is an `attachment_processed` event: the media worker finished a file
+ * (an image's size, thumbnail and placeholder; an audio's duration). `applyChange`
+ * replaces the attachment with its id in every message of the channel carrying it.
+ */
+export declare function isAttachmentProcessed(m: Pick<Message, 'system'>): boolean;
+/**
  * Whether a message is one to show as a message: not a change event, a group event
  * or a placeholder for something the user deleted for themselves. Unread counts
  * count these.
@@ -27,6 +33,9 @@ export declare function isShownMessage(m: Pick<Message, 'system' | 'hidden'>): b
  *   and a deletion (no text, `deleted: true`).
  * - to an earlier `message_edited` event of it: a deletion erases its text, as the
  *   server erases every copy.
+ *
+ * - `attachment_processed` (no seq: it names a file): to every message of the channel
+ *   carrying that file, the attachment as it now stands.
  *
  * Nothing applies to a deleted message, nor to a hidden one (deleted for the user).
  * Applying the events of a channel in seq order to copies taken at any point of it

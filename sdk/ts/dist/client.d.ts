@@ -1,9 +1,10 @@
 import { type CacheLimits, type CachedState } from './cache.js';
 import { Emitter } from './emitter.js';
 import { NatterError } from './errors.js';
+import { type FileData, type UploadOptions } from './files.js';
 import { Http, type FetchLike } from './http.js';
 import { type KeyValueStore } from './storage.js';
-import type { AuthResponse, Channel, ChangeOp, ChannelList, ChannelReceipts, ChannelSummary, DeviceInfo, DeviceList, DiscoverResponse, HelloFrame, HistoryPage, Id, MemberList, Message, MessageEdits, NotifyLevel, PinList, Presence, Profile, ReadFrame, ReceiptFrame, RegisterPushRequest, SyncedFrame, TypingFrame, UpdateProfileRequest, UserList, VersionResponse } from './types.js';
+import type { Attachment, AttachmentLink, AuthResponse, Channel, ChangeOp, ChannelList, ChannelReceipts, ChannelSummary, DeviceInfo, DeviceList, DiscoverResponse, HelloFrame, HistoryPage, Id, MemberList, Message, MessageEdits, NotifyLevel, PinList, Presence, Profile, ReadFrame, ReceiptFrame, RegisterPushRequest, SyncedFrame, TypingFrame, UpdateProfileRequest, UserList, VersionResponse } from './types.js';
 /** The protocol version this SDK speaks (`hello.protocol`, `GET /v1/version`). */
 export declare const PROTOCOL_VERSION = 1;
 /** The part of a WebSocket the SDK uses: the browser's, React Native's and `ws`'s all fit. */
@@ -37,6 +38,8 @@ export interface OutboxEntry {
         channel: Id;
         seq: number;
     };
+    /** Ids of uploaded files the message carries (`text` is then their caption, maybe ''). */
+    attachments?: Id[];
 }
 export interface NatterClientOptions {
     /** The edge's HTTP origin, e.g. `https://chat.example` or `http://127.0.0.1:8080`. */
@@ -132,6 +135,8 @@ export interface SendOptions {
      * if that seq holds a message). The stored message carries `reply_to`, its quote.
      */
     replyTo?: number;
+    /** Ids of files uploaded to this channel (`uploadFile`); `text` may then be '' (no caption). */
+    attachments?: Id[];
 }
 /** A fresh client_msg_id (what `send()` uses when given none). */
 export declare function newClientMsgId(): string;
@@ -147,6 +152,7 @@ export declare function usableWsUrl(wsUrl: string, baseUrl: string): string;
  */
 export declare class NatterClient extends Emitter<NatterEvents> {
     readonly http: Http;
+    private readonly files;
     private readonly o;
     private readonly store;
     private readonly prefix;
@@ -371,6 +377,31 @@ export declare class NatterClient extends Emitter<NatterEvents> {
      * rejects with a NatterError the server gave for it (`not_a_member`, …).
      */
     send(channel: Id, text: string, opts?: SendOptions): Promise<Message>;
+    /**
+     * Uploads a file for a send to `channel` (then `send(channel, caption, {attachments:
+     * [a.id]})`). Up to the part size (1 MiB by default; learnt from the server's first
+     * upload in parts) it goes whole in one request; a larger file goes in parts, each
+     * retried with backoff on network errors and `unavailable`, resumed from the parts
+     * the server has. `onProgress` is called per part (fetch gives no finer upload
+     * progress). A failure of an upload in parts carries `uploadId` (pass it back in
+     * `opts.uploadId` to resume later).
+     */
+    uploadFile(channel: Id, data: FileData, opts: UploadOptions): Promise<Attachment>;
+    /**
+     * An absolute URL (and its expiry) to a file of the message at `seq`, or with
+     * `thumbnail` to its thumbnail: for an `<img src>`, a download, a player. Links
+     * are kept until shortly before they expire; an image not processed yet is waited
+     * for (`unavailable` with `retry_after_ms`), a bounded number of times.
+     */
+    attachmentLink(channel: Id, seq: number, attachment: Id, opts?: {
+        thumbnail?: boolean;
+        attempts?: number;
+    }): Promise<AttachmentLink>;
+    /** `attachmentLink(…).url`: an absolute URL to the file (or its thumbnail). */
+    attachmentUrl(channel: Id, seq: number, attachment: Id, opts?: {
+        thumbnail?: boolean;
+        attempts?: number;
+    }): Promise<string>;
     /**
      * Forwards a copy of the message at `seq` of `fromChannel` to `channel` (the user
      * must be a member of both). Through the outbox like `send()`; resolves with the

@@ -1,6 +1,7 @@
 import { CACHE_KEY, cacheMessagesKey, DEFAULT_CACHE_LIMITS, Snapshot } from './cache.js';
 import { Emitter } from './emitter.js';
 import { NatterError, ProtocolVersionError } from './errors.js';
+import { Files } from './files.js';
 import { Http } from './http.js';
 import { MemoryStore } from './storage.js';
 /** The protocol version this SDK speaks (`hello.protocol`, `GET /v1/version`). */
@@ -52,6 +53,7 @@ const messagePath = (channel, seq) => `/v1/channels/${encodeURIComponent(channel
  */
 export class NatterClient extends Emitter {
     http;
+    files;
     o;
     store;
     prefix;
@@ -122,6 +124,7 @@ export class NatterClient extends Emitter {
             sleep,
             onAuthError: (e) => this.emit('unauthorized', e),
         });
+        this.files = new Files(this.http, sleep);
     }
     // ---------------------------------------------------------------- state
     get state() {
@@ -740,7 +743,14 @@ export class NatterClient extends Emitter {
             return;
         const op = e.forward
             ? { op: 'send', channel: e.channel, client_msg_id: e.client_msg_id, text: '', forward: e.forward }
-            : { op: 'send', channel: e.channel, client_msg_id: e.client_msg_id, text: e.text, ...(e.reply_to !== undefined ? { reply_to: e.reply_to } : {}) };
+            : {
+                op: 'send',
+                channel: e.channel,
+                client_msg_id: e.client_msg_id,
+                text: e.text,
+                ...(e.reply_to !== undefined ? { reply_to: e.reply_to } : {}),
+                ...(e.attachments?.length ? { attachments: e.attachments } : {}),
+            };
         if (this.sendOp(op)) {
             this.written.add(e.client_msg_id);
         }
@@ -952,7 +962,35 @@ export class NatterClient extends Emitter {
         const entry = { channel, client_msg_id: opts.clientMsgId ?? newClientMsgId(), text, created_at: Date.now() };
         if (opts.replyTo !== undefined)
             entry.reply_to = opts.replyTo;
+        if (opts.attachments?.length)
+            entry.attachments = [...opts.attachments];
         return this.enqueue(entry);
+    }
+    // ---------------------------------------------------------------- files
+    /**
+     * Uploads a file for a send to `channel` (then `send(channel, caption, {attachments:
+     * [a.id]})`). Up to the part size (1 MiB by default; learnt from the server's first
+     * upload in parts) it goes whole in one request; a larger file goes in parts, each
+     * retried with backoff on network errors and `unavailable`, resumed from the parts
+     * the server has. `onProgress` is called per part (fetch gives no finer upload
+     * progress). A failure of an upload in parts carries `uploadId` (pass it back in
+     * `opts.uploadId` to resume later).
+     */
+    uploadFile(channel, data, opts) {
+        return this.files.upload(channel, data, opts);
+    }
+    /**
+     * An absolute URL (and its expiry) to a file of the message at `seq`, or with
+     * `thumbnail` to its thumbnail: for an `<img src>`, a download, a player. Links
+     * are kept until shortly before they expire; an image not processed yet is waited
+     * for (`unavailable` with `retry_after_ms`), a bounded number of times.
+     */
+    attachmentLink(channel, seq, attachment, opts = {}) {
+        return this.files.link(channel, seq, attachment, opts);
+    }
+    /** `attachmentLink(…).url`: an absolute URL to the file (or its thumbnail). */
+    async attachmentUrl(channel, seq, attachment, opts = {}) {
+        return (await this.files.link(channel, seq, attachment, opts)).url;
     }
     /**
      * Forwards a copy of the message at `seq` of `fromChannel` to `channel` (the user

@@ -7,8 +7,9 @@ export type ServerErrorCode = components['schemas']['ErrorCode'];
  * - `protocol_mismatch`: the server speaks another protocol major version.
  * - `bad_response`: the server answered something that is not the documented shape.
  * - `closed`: the client was closed while the call waited.
+ * - `aborted`: the caller's AbortSignal stopped the call (an upload).
  */
-export type ClientErrorCode = 'network' | 'protocol_mismatch' | 'bad_response' | 'closed';
+export type ClientErrorCode = 'network' | 'protocol_mismatch' | 'bad_response' | 'closed' | 'aborted';
 export type NatterErrorCode = ServerErrorCode | ClientErrorCode;
 /** Every error the SDK throws, rejects with or emits. */
 export declare class NatterError extends Error {
@@ -23,6 +24,8 @@ export declare class NatterError extends Error {
     readonly clientMsgId: string | undefined;
     /** For a refused change op (`sendChangeOp`): its op_id. */
     readonly opId: string | undefined;
+    /** For a failed upload in parts: its id, to resume it (`uploadFile(…, {uploadId})`). */
+    uploadId?: string;
     constructor(code: NatterErrorCode, message: string, extra?: {
         retryAfterMs?: number;
         status?: number;

@@ -11,6 +11,8 @@ export class NatterError extends Error {
     clientMsgId;
     /** For a refused change op (`sendChangeOp`): its op_id. */
     opId;
+    /** For a failed upload in parts: its id, to resume it (`uploadFile(…, {uploadId})`). */
+    uploadId;
     constructor(code, message, extra = {}) {
         super(message);
         this.name = 'NatterError';

@@ -12,7 +12,10 @@ export interface ResponseLike {
 export type FetchLike = (url: string, init?: {
     method?: string;
     headers?: Record<string, string>;
-    body?: string;
+    /** A string (JSON) or, for file uploads, bytes: a `Uint8Array` or a `Blob` (a slice of one). */
+    body?: any;
+    /** An AbortSignal, for uploads given one. */
+    signal?: any;
 }) => Promise<ResponseLike>;
 export interface RequestOptions {
     query?: Record<string, string | number | boolean | undefined>;
@@ -25,6 +28,12 @@ export interface RequestOptions {
      * limits), since the server changes nothing when it refuses a request.
      */
     idempotent?: boolean;
+    /** Bytes to send as they are (a file upload) instead of a JSON `body`. */
+    rawBody?: unknown;
+    /** The `Content-Type` of `rawBody` (default `application/octet-stream`). */
+    contentType?: string;
+    /** An AbortSignal passed to fetch (uploads). */
+    signal?: unknown;
 }
 export interface HttpOptions {
     baseUrl: string;

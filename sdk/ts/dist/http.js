@@ -21,18 +21,22 @@ export class Http {
         const headers = { accept: 'application/json' };
         if (opts.body !== undefined)
             headers['content-type'] = 'application/json';
+        if (opts.rawBody !== undefined)
+            headers['content-type'] = opts.contentType || 'application/octet-stream';
         if (opts.auth !== false) {
             const token = this.o.getToken();
             if (token)
                 headers.authorization = `Bearer ${token}`;
         }
-        const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+        const body = opts.rawBody !== undefined ? opts.rawBody : opts.body === undefined ? undefined : JSON.stringify(opts.body);
         for (let attempt = 0;; attempt++) {
             let res;
             try {
-                res = await this.o.fetch(url, { method, headers, body });
+                res = await this.o.fetch(url, opts.signal === undefined ? { method, headers, body } : { method, headers, body, signal: opts.signal });
             }
             catch (e) {
+                if (e?.name === 'AbortError')
+                    throw new NatterError('aborted', `${method} ${path}: aborted`, { cause: e });
                 throw new NatterError('network', `${method} ${path}: ${e?.message ?? e}`, { cause: e });
             }
             const text = await res.text().catch(() => '');

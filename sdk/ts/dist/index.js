@@ -1,9 +1,10 @@
 export { NatterClient, PROTOCOL_VERSION, newClientMsgId, usableWsUrl } from './client.js';
-export { CHANGE_KINDS, applyChange, changeTarget, hiddenPlaceholder, isChange, isShownMessage } from './changes.js';
+export { CHANGE_KINDS, applyChange, changeTarget, hiddenPlaceholder, isAttachmentProcessed, isChange, isShownMessage } from './changes.js';
 export { NatterError, ProtocolVersionError } from './errors.js';
 export { Emitter } from './emitter.js';
 export { MemoryStore } from './storage.js';
 export { IndexedDbStore } from './indexeddb.js';
 export { CACHE_KEY, DEFAULT_CACHE_LIMITS, cacheMessagesKey } from './cache.js';
 export { Http } from './http.js';
+export { DEFAULT_PART_BYTES } from './files.js';
 export * from './types.js';

@@ -9,3 +9,7 @@ declare const console: { warn(...args: unknown[]): void; debug(...args: unknown[
 declare class TextDecoder {
   decode(input: unknown): string;
 }
+declare class URL {
+  constructor(url: string, base?: string);
+  toString(): string;
+}

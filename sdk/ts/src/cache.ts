@@ -1,7 +1,7 @@
 // The local cache behind `client.cached()`: what an app needs to draw its first
 // screen before (or without) a connection. Pure rules over plain data; the client
 // reads and writes the storage keys this module names.
-import { applyChange, changeTarget, hiddenPlaceholder } from './changes.js';
+import { applyChange, changeTarget, hiddenPlaceholder, isAttachmentProcessed } from './changes.js';
 import type { ChannelSummary, Id, Message, NotifyLevel, Profile } from './types.js';
 
 /** What `client.cached()` returns: the last state this client saw, as it saw it. */
@@ -187,7 +187,7 @@ export class Snapshot {
     // The tail stays without gaps: after one, it starts again from this message.
     if (tail.length && m.seq !== top + 1) tail.length = 0;
     // A change to a message (or a reply's quote) of the tail: kept in its current state.
-    if (changeTarget(m) !== undefined) for (let i = 0; i < tail.length; i++) tail[i] = applyChange(tail[i], m);
+    if (changeTarget(m) !== undefined || isAttachmentProcessed(m)) for (let i = 0; i < tail.length; i++) tail[i] = applyChange(tail[i], m);
     tail.push(m);
     this.trimConversation(m.channel);
     this.dirtyChannels.add(m.channel);

@@ -31,6 +31,21 @@ export function isChange(m: Pick<Message, 'system'>): boolean {
 }
 
 /**
+ * Whether `m` is an `attachment_processed` event: the media worker finished a file
+ * (an image's size, thumbnail and placeholder; an audio's duration). `applyChange`
+ * replaces the attachment with its id in every message of the channel carrying it.
+ */
+export function isAttachmentProcessed(m: Pick<Message, 'system'>): boolean {
+  return (m.system as { kind?: string } | undefined)?.kind === 'attachment_processed';
+}
+
+function applyProcessed(m: Message, change: Message): Message {
+  const att = (change.system as { attachment?: NonNullable<Message['attachments']>[number] }).attachment;
+  if (!att || change.channel !== m.channel || !m.attachments?.some((a) => a.id === att.id)) return m;
+  return { ...m, attachments: m.attachments.map((a) => (a.id === att.id ? att : a)) };
+}
+
+/**
  * Whether a message is one to show as a message: not a change event, a group event
  * or a placeholder for something the user deleted for themselves. Unread counts
  * count these.
@@ -55,12 +70,16 @@ export function isShownMessage(m: Pick<Message, 'system' | 'hidden'>): boolean {
  * - to an earlier `message_edited` event of it: a deletion erases its text, as the
  *   server erases every copy.
  *
+ * - `attachment_processed` (no seq: it names a file): to every message of the channel
+ *   carrying that file, the attachment as it now stands.
+ *
  * Nothing applies to a deleted message, nor to a hidden one (deleted for the user).
  * Applying the events of a channel in seq order to copies taken at any point of it
  * (a history page shows messages as they stood when it was read) ends in the same
  * state: each event sets a value (a user's reaction, the pin, the text of edit N).
  */
 export function applyChange(message: Message, change: Message): Message {
+  if (isAttachmentProcessed(change)) return applyProcessed(message, change);
   const target = changeTarget(change);
   if (target === undefined || change.channel !== message.channel || message.hidden) return message;
   if (message.seq === target) return applyToTarget(message, change);

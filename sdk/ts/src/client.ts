@@ -1,9 +1,12 @@
 import { CACHE_KEY, cacheMessagesKey, DEFAULT_CACHE_LIMITS, Snapshot, type CacheLimits, type CachedState } from './cache.js';
 import { Emitter } from './emitter.js';
 import { NatterError, ProtocolVersionError } from './errors.js';
+import { Files, type FileData, type UploadOptions } from './files.js';
 import { Http, type FetchLike } from './http.js';
 import { MemoryStore, type KeyValueStore } from './storage.js';
 import type {
+  Attachment,
+  AttachmentLink,
   AuthResponse,
   Channel,
   ChangeOp,
@@ -64,6 +67,8 @@ export interface OutboxEntry {
   reply_to?: number;
   /** A forward: the message copied. */
   forward?: { channel: Id; seq: number };
+  /** Ids of uploaded files the message carries (`text` is then their caption, maybe ''). */
+  attachments?: Id[];
 }
 
 export interface NatterClientOptions {
@@ -155,6 +160,8 @@ export interface SendOptions {
    * if that seq holds a message). The stored message carries `reply_to`, its quote.
    */
   replyTo?: number;
+  /** Ids of files uploaded to this channel (`uploadFile`); `text` may then be '' (no caption). */
+  attachments?: Id[];
 }
 
 const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
@@ -207,6 +214,7 @@ interface Pending {
  */
 export class NatterClient extends Emitter<NatterEvents> {
   readonly http: Http;
+  private readonly files: Files;
   private readonly o: Required<Pick<NatterClientOptions, 'backoffInitialMs' | 'backoffMaxMs' | 'ackDelayMs' | 'heartbeatMs'>> &
     NatterClientOptions;
   private readonly store: KeyValueStore;
@@ -281,6 +289,7 @@ export class NatterClient extends Emitter<NatterEvents> {
       sleep,
       onAuthError: (e) => this.emit('unauthorized', e),
     });
+    this.files = new Files(this.http, sleep);
   }
 
   // ---------------------------------------------------------------- state
@@ -881,7 +890,14 @@ export class NatterClient extends Emitter<NatterEvents> {
     if (!this.helloed || this.written.has(e.client_msg_id)) return;
     const op: ClientOp = e.forward
       ? { op: 'send', channel: e.channel, client_msg_id: e.client_msg_id, text: '', forward: e.forward }
-      : { op: 'send', channel: e.channel, client_msg_id: e.client_msg_id, text: e.text, ...(e.reply_to !== undefined ? { reply_to: e.reply_to } : {}) };
+      : {
+          op: 'send',
+          channel: e.channel,
+          client_msg_id: e.client_msg_id,
+          text: e.text,
+          ...(e.reply_to !== undefined ? { reply_to: e.reply_to } : {}),
+          ...(e.attachments?.length ? { attachments: e.attachments } : {}),
+        };
     if (this.sendOp(op)) {
       this.written.add(e.client_msg_id);
     }
@@ -1082,7 +1098,38 @@ export class NatterClient extends Emitter<NatterEvents> {
   async send(channel: Id, text: string, opts: SendOptions = {}): Promise<Message> {
     const entry: OutboxEntry = { channel, client_msg_id: opts.clientMsgId ?? newClientMsgId(), text, created_at: Date.now() };
     if (opts.replyTo !== undefined) entry.reply_to = opts.replyTo;
+    if (opts.attachments?.length) entry.attachments = [...opts.attachments];
     return this.enqueue(entry);
+  }
+
+  // ---------------------------------------------------------------- files
+
+  /**
+   * Uploads a file for a send to `channel` (then `send(channel, caption, {attachments:
+   * [a.id]})`). Up to the part size (1 MiB by default; learnt from the server's first
+   * upload in parts) it goes whole in one request; a larger file goes in parts, each
+   * retried with backoff on network errors and `unavailable`, resumed from the parts
+   * the server has. `onProgress` is called per part (fetch gives no finer upload
+   * progress). A failure of an upload in parts carries `uploadId` (pass it back in
+   * `opts.uploadId` to resume later).
+   */
+  uploadFile(channel: Id, data: FileData, opts: UploadOptions): Promise<Attachment> {
+    return this.files.upload(channel, data, opts);
+  }
+
+  /**
+   * An absolute URL (and its expiry) to a file of the message at `seq`, or with
+   * `thumbnail` to its thumbnail: for an `<img src>`, a download, a player. Links
+   * are kept until shortly before they expire; an image not processed yet is waited
+   * for (`unavailable` with `retry_after_ms`), a bounded number of times.
+   */
+  attachmentLink(channel: Id, seq: number, attachment: Id, opts: { thumbnail?: boolean; attempts?: number } = {}): Promise<AttachmentLink> {
+    return this.files.link(channel, seq, attachment, opts);
+  }
+
+  /** `attachmentLink(…).url`: an absolute URL to the file (or its thumbnail). */
+  async attachmentUrl(channel: Id, seq: number, attachment: Id, opts: { thumbnail?: boolean; attempts?: number } = {}): Promise<string> {
+    return (await this.files.link(channel, seq, attachment, opts)).url;
   }
 
   /**

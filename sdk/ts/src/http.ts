@@ -11,7 +11,14 @@ export interface ResponseLike {
 /** `fetch` or anything with its shape (inject one in tests or old runtimes). */
 export type FetchLike = (
   url: string,
-  init?: { method?: string; headers?: Record<string, string>; body?: string },
+  init?: {
+    method?: string;
+    headers?: Record<string, string>;
+    /** A string (JSON) or, for file uploads, bytes: a `Uint8Array` or a `Blob` (a slice of one). */
+    body?: any;
+    /** An AbortSignal, for uploads given one. */
+    signal?: any;
+  },
 ) => Promise<ResponseLike>;
 
 export interface RequestOptions {
@@ -25,6 +32,12 @@ export interface RequestOptions {
    * limits), since the server changes nothing when it refuses a request.
    */
   idempotent?: boolean;
+  /** Bytes to send as they are (a file upload) instead of a JSON `body`. */
+  rawBody?: unknown;
+  /** The `Content-Type` of `rawBody` (default `application/octet-stream`). */
+  contentType?: string;
+  /** An AbortSignal passed to fetch (uploads). */
+  signal?: unknown;
 }
 
 export interface HttpOptions {
@@ -59,16 +72,18 @@ export class Http {
     }
     const headers: Record<string, string> = { accept: 'application/json' };
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    if (opts.rawBody !== undefined) headers['content-type'] = opts.contentType || 'application/octet-stream';
     if (opts.auth !== false) {
       const token = this.o.getToken();
       if (token) headers.authorization = `Bearer ${token}`;
     }
-    const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    const body = opts.rawBody !== undefined ? opts.rawBody : opts.body === undefined ? undefined : JSON.stringify(opts.body);
     for (let attempt = 0; ; attempt++) {
       let res: ResponseLike;
       try {
-        res = await this.o.fetch(url, { method, headers, body });
+        res = await this.o.fetch(url, opts.signal === undefined ? { method, headers, body } : { method, headers, body, signal: opts.signal });
       } catch (e) {
+        if ((e as { name?: string })?.name === 'AbortError') throw new NatterError('aborted', `${method} ${path}: aborted`, { cause: e });
         throw new NatterError('network', `${method} ${path}: ${(e as Error)?.message ?? e}`, { cause: e });
       }
       const text = await res.text().catch(() => '');

@@ -8,7 +8,7 @@ export type {
   WebSocketConstructor,
   WebSocketLike,
 } from './client.js';
-export { CHANGE_KINDS, applyChange, changeTarget, hiddenPlaceholder, isChange, isShownMessage } from './changes.js';
+export { CHANGE_KINDS, applyChange, changeTarget, hiddenPlaceholder, isAttachmentProcessed, isChange, isShownMessage } from './changes.js';
 export type { ChangeKind } from './changes.js';
 export { NatterError, ProtocolVersionError } from './errors.js';
 export type { ClientErrorCode, NatterErrorCode, ServerErrorCode } from './errors.js';
@@ -20,5 +20,7 @@ export { CACHE_KEY, DEFAULT_CACHE_LIMITS, cacheMessagesKey } from './cache.js';
 export type { CachedState, CacheLimits } from './cache.js';
 export type { KeyValueStore } from './storage.js';
 export { Http } from './http.js';
+export { DEFAULT_PART_BYTES } from './files.js';
+export type { BlobLike, FileData, UploadOptions, UploadProgress } from './files.js';
 export type { FetchLike, ResponseLike, RequestOptions } from './http.js';
 export * from './types.js';

@@ -47,6 +47,15 @@ export type Reaction = H['Reaction'];
 /** A reply's quote of the replied-to message, as it now stands. */
 export type Quote = H['Quote'];
 
+/** A file a message carries (`message.attachments`). */
+export type Attachment = H['Attachment'];
+/** `image`, `audio` or `file`, from the file's bytes. */
+export type AttachmentKind = H['AttachmentKind'];
+/** A short-lived link to a file's bytes (`url` made absolute by `attachmentUrl`). */
+export type AttachmentLink = H['AttachmentLink'];
+/** An upload in parts: its part size and the parts the server has. */
+export type UploadStatus = H['UploadStatus'];
+
 /** A message as the WebSocket and history deliver it (system events carry `system`). */
 export type Message = W['MessageEvent'];
 

@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryStore, NatterError, PROTOCOL_VERSION, applyChange, isChange } from '../dist/index.js';
-import { makeClient, startNatter, texts, uname, waitFor } from './helpers.mjs';
+import { makeClient, makePng, startNatter, texts, uname, waitFor } from './helpers.mjs';
 
 let server;
 const clients = [];
@@ -359,4 +359,76 @@ test('reconnect after natter dev is killed and restarted on the same data: nothi
   assert.ok(states.includes('offline') && states.includes('live'), `states: ${states.join(',')}`);
   const page = await a.c.history(dm.id);
   assert.deepEqual(page.messages.map((m) => m.text), want, 'stored once each');
+});
+
+test('files: a PNG sent with a caption is processed (attachment_processed), its thumbnail link serves a JPEG', async () => {
+  const a = await user('fa');
+  const b = await user('fb');
+  await Promise.all([a.c.connect(), b.c.connect()]);
+  const dm = await a.c.openDm(b.id);
+  const png = makePng(64, 48);
+  const progress = [];
+  const att = await a.c.uploadFile(dm.id, png, { name: 'gradient.png', contentType: 'image/png', onProgress: (p) => progress.push(p.sent) });
+  assert.equal(att.kind, 'image');
+  assert.equal(att.size, png.byteLength);
+  assert.deepEqual(progress, [0, png.byteLength], 'one request: 0 then all');
+  const sent = await a.c.send(dm.id, 'look', { attachments: [att.id] });
+  assert.equal(sent.attachments[0].id, att.id);
+  const got = await waitFor(() => b.c.received.find((m) => m.channel === dm.id && m.seq === sent.seq), 10000, 'the message on b');
+  assert.equal(got.text, 'look');
+  const event = await waitFor(
+    () => b.c.received.find((m) => m.channel === dm.id && m.system?.kind === 'attachment_processed' && m.system.attachment.id === att.id),
+    30000,
+    'attachment_processed',
+  );
+  const now = applyChange(got, event).attachments[0];
+  assert.equal(now.processed, true);
+  assert.equal(now.width, 64);
+  assert.equal(now.height, 48);
+  assert.equal(now.thumbnail, true);
+  assert.ok(now.placeholder, 'a BlurHash');
+  const url = await b.c.attachmentUrl(dm.id, sent.seq, att.id, { thumbnail: true });
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/v1\/media\//);
+  const res = await fetch(url);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'image/jpeg');
+  const full = await fetch(await b.c.attachmentUrl(dm.id, sent.seq, att.id));
+  assert.equal(full.status, 200);
+  assert.equal(full.headers.get('content-type'), 'image/png');
+});
+
+test('files: ~2.5 MB goes in parts; an interrupted part is resumed (only missing parts sent); the other side downloads the same bytes', async () => {
+  let broke = false;
+  const puts = [];
+  const flaky = async (url, init) => {
+    const part = /\/v1\/uploads\/\d+\/parts\/(\d+)$/.exec(url);
+    if (part) {
+      puts.push(Number(part[1]));
+      if (part[1] === '1' && !broke) {
+        broke = true;
+        throw new TypeError('fetch failed: connection reset');
+      }
+    }
+    return fetch(url, init);
+  };
+  const a = await user('pa', { fetch: flaky });
+  const b = await user('pb');
+  await Promise.all([a.c.connect(), b.c.connect()]);
+  const dm = await a.c.openDm(b.id);
+  const data = new Uint8Array(2_500_000);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 7919) % 251;
+  const progress = [];
+  const att = await a.c.uploadFile(dm.id, new Blob([data]), { name: 'data.bin', onProgress: (p) => progress.push(p) });
+  assert.equal(att.kind, 'file');
+  assert.equal(att.size, data.length);
+  assert.ok(broke, 'a part was interrupted');
+  assert.deepEqual(puts, [0, 1, 1, 2], 'part 1 sent again, nothing else twice');
+  assert.deepEqual(progress.at(-1), { sent: data.length, total: data.length });
+  const sent = await a.c.send(dm.id, '', { attachments: [att.id] });
+  assert.equal(sent.text, '');
+  await waitFor(() => b.c.received.some((m) => m.channel === dm.id && m.seq === sent.seq), 10000, 'the message on b');
+  const res = await fetch(await b.c.attachmentUrl(dm.id, sent.seq, att.id));
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-disposition') ?? '', /^attachment/);
+  assert.deepEqual(new Uint8Array(await res.arrayBuffer()), data);
 });
