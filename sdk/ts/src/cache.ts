@@ -270,7 +270,7 @@ export class Snapshot {
     }
     // Sending (or changing the group) reads the channel up to it; changing a message
     // keeps a channel read to the end read, as the server does.
-    if (m.sender === this.user && m.seq > c.read_seq && (readToEnd || changeTarget(m) === undefined)) c.read_seq = m.seq;
+    if (m.sender === this.user && m.seq > c.read_seq && (readToEnd || (changeTarget(m) === undefined && !isAttachmentProcessed(m)))) c.read_seq = m.seq;
     c.unread = Math.max(0, c.head_seq - c.read_seq);
     if (c.read_seq >= c.head_seq) {
       if (c.unread_mentions) c.unread_mentions = 0;
