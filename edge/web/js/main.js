@@ -6,6 +6,7 @@
 import { NatterClient, IndexedDbStore, MemoryStore } from '/sdk/index.js';
 import { Store, isAuthError } from './store.js';
 import { pushState, enablePush, disablePush } from './push.js';
+import { attachmentsEl, humanSize } from './media.js';
 import {
   h, $, setText, setAttr, avatar, hueOf, formatTime, formatFull, formatListTime,
   formatDay, dayKey, formatLastSeen, charCount, formatNumber,
@@ -196,6 +197,11 @@ async function signOut({ message, keepPush = false } = {}) {
 }
 
 function resetChatDom() {
+  stopRecording();
+  for (const [id, tray] of trays) {
+    for (const e of tray) e.abort.abort();
+    clearTray(id);
+  }
   $('#channel-list').replaceChildren();
   channelEls.clear();
   closeConversation();
@@ -360,7 +366,14 @@ function previewText(store, ch) {
   if (!m) return { text: ch.kind === 'group' ? 'New group' : 'Say hello', typing: false };
   if (m.system) return { text: systemText(store, { sender: m.sender, system: m.system }), typing: false };
   const who = m.sender === store.me.id ? 'You: ' : ch.kind === 'group' ? `${store.userName(m.sender).split(' ')[0]}: ` : '';
-  return { text: who + m.text.replace(/\s+/g, ' '), typing: false };
+  const text = m.text ? m.text.replace(/\s+/g, ' ') : m.attachments?.length ? filesLabel(m.attachments.map((a) => a.kind)) : '';
+  return { text: who + text, typing: false };
+}
+
+/** "a photo", "2 files", "a voice message": what a message without a caption carries. */
+function filesLabel(kinds) {
+  if (kinds.length > 1) return `${kinds.length} ${kinds.every((k) => k === 'image') ? 'photos' : 'files'}`;
+  return kinds[0] === 'image' ? 'a photo' : kinds[0] === 'audio' ? 'a voice message' : 'a file';
 }
 
 function channelTitle(store, ch) {
@@ -598,6 +611,7 @@ function openConversation(id) {
   renderTyping();
   renderReplyBar();
   renderPinned();
+  renderTray();
   renderChannelList();
   store.openChannel(id).then(
     () => {
@@ -628,6 +642,7 @@ function closeConversation() {
   $('#left-notice').hidden = true;
   $('#reply-bar').hidden = true;
   $('#pinned-bar').hidden = true;
+  $('#file-tray').hidden = true;
   closeMenu();
   closeNotifyMenu();
   closeMentionPick();
@@ -682,6 +697,7 @@ function renderConvHeader() {
   const left = ch.left;
   $('#left-notice').hidden = !left;
   $('#composer').hidden = left;
+  $('#file-tray').hidden = left || !(trays.get(activeId) || []).length;
   $('#reply-bar').hidden = left || !replying.get(ch.id);
 }
 
@@ -719,6 +735,8 @@ function systemText(store, m) {
       return `${actor} pinned a message`;
     case 'message_unpinned':
       return `${actor} unpinned a message`;
+    case 'attachment_processed':
+      return `${actor} sent ${filesLabel([s.attachment?.kind])}`;
     default:
       return `${actor} changed the group`;
   }
@@ -748,7 +766,7 @@ function fillMsgEl(li, item, prev, ch) {
   // What the message shows besides its text: every change to it re-renders it.
   const shown = m.system
     ? ''
-    : JSON.stringify([m.text, m.edits, m.edited_at, m.deleted, m.reactions, m.pinned, m.forwarded, m.reply_to,
+    : JSON.stringify([m.text, m.attachments, m.edits, m.edited_at, m.deleted, m.reactions, m.pinned, m.forwarded, m.reply_to,
       m.reply_to ? store.userName(m.reply_to.sender) : '', (m.reactions || []).flatMap((r) => r.users.map((u) => store.userName(u))),
       (m.mentions || []).map((u) => store.users.get(u)?.username ?? ''), tick, rc?.readBy, rc?.of, readByLabel]);
   const sig = [m.seq ?? '', state, firstOfDay, firstOfRun, names, item.p?.error ?? '', dayKey(m.sent_at) === dayKey(Date.now()), shown, isEditing].join('|');
@@ -763,6 +781,9 @@ function fillMsgEl(li, item, prev, ch) {
   li.dataset.sender = m.sender;
   if (item.p) li.dataset.clientMsgId = item.p.client_msg_id;
   else if (m.client_msg_id) li.dataset.clientMsgId = m.client_msg_id;
+  const files = !m.system && !m.deleted ? m.attachments || [] : [];
+  if (files.length) li.dataset.files = String(files.length);
+  else delete li.dataset.files;
   for (const [k, on] of [['deleted', !!m.deleted], ['edited', !!m.edits && !m.deleted], ['pinned', !!m.pinned], ['forwarded', !!m.forwarded], ['reply', !!m.reply_to], ['mentionsMe', mentionsMe]]) {
     if (on) li.dataset[k] = 'true';
     else delete li.dataset[k];
@@ -794,11 +815,18 @@ function fillMsgEl(li, item, prev, ch) {
       body.push(h('div', { class: 'msg-forwarded', dataset: { testid: 'forwarded-label' } }, svgIcon('i-forward', 'msg-small-icon'), 'Forwarded'));
     }
     if (m.reply_to && !m.deleted) body.push(quoteEl(store, m.reply_to));
+    if (files.length) {
+      const stored = !!(item.m && m.seq);
+      body.push(attachmentsEl(m, {
+        link: stored ? (a, o) => store.attachmentUrl(ch.id, m.seq, a.id, o) : null,
+        onView: (a) => openViewer(ch.id, m.seq, a, m.text),
+      }));
+    }
     if (isEditing) {
       body.push(editing.form);
     } else if (m.deleted) {
       body.push(h('p', { class: 'msg-text msg-tombstone', dataset: { testid: 'message-text' } }, 'This message was deleted'));
-    } else {
+    } else if (m.text || !files.length) {
       body.push(h('p', { class: 'msg-text', dataset: { testid: 'message-text' } }, textWithMentions(store, m)));
     }
     const time = h('time', { class: 'msg-time', datetime: new Date(m.sent_at).toISOString(), title: formatFull(m.sent_at) }, formatTime(m.sent_at));
@@ -1655,8 +1683,10 @@ function updateComposer() {
   }
   counter.dataset.over = String(over);
   t.setAttribute('aria-invalid', String(over));
-  $('#send-button').disabled = over || t.value.trim() === '';
-  return { n, over };
+  const tray = activeId ? trays.get(activeId) || [] : [];
+  const busy = tray.some((e) => !e.att); // uploading, or failed (retry or remove it)
+  $('#send-button').disabled = over || busy || (t.value.trim() === '' && !tray.length);
+  return { n, over, tray, busy };
 }
 
 function initComposer() {
@@ -1674,6 +1704,13 @@ function initComposer() {
     if (['ArrowLeft', 'ArrowRight', 'Home', 'End'].includes(ev.key)) updateMentionPick();
   });
   input.addEventListener('blur', () => closeMentionPick());
+  // Images (or files) pasted from the clipboard join the tray.
+  input.addEventListener('paste', (ev) => {
+    const files = [...(ev.clipboardData?.files || [])];
+    if (!files.length) return;
+    ev.preventDefault();
+    addFiles(files);
+  });
   input.addEventListener('keydown', (ev) => {
     if (mentionKeys(ev)) return;
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.altKey && !ev.ctrlKey && !ev.metaKey && !ev.isComposing) {
@@ -1695,10 +1732,12 @@ function initComposer() {
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     if (!activeId) return;
-    const { over } = updateComposer();
+    const { over, tray, busy } = updateComposer();
     const text = input.value;
-    if (over || text.trim() === '') return;
-    session.store.send(activeId, text, { replyTo: replying.get(activeId) });
+    if (over || busy || (text.trim() === '' && !tray.length)) return;
+    const attachments = tray.map((e) => e.att);
+    session.store.send(activeId, text.trim() === '' ? '' : text, { replyTo: replying.get(activeId), attachments });
+    clearTray(activeId);
     closeMentionPick();
     replying.delete(activeId);
     renderReplyBar();
@@ -1708,6 +1747,215 @@ function initComposer() {
     updateComposer();
     input.focus();
   });
+}
+
+// ---- files: the tray above the composer, uploads, the viewer, voice messages ----
+
+const MAX_FILES = 10; // per message (the server's limit)
+/** Channel id → the files waiting to be sent: {key, file, name, size, sent, att, error, abort, preview}. */
+const trays = new Map();
+let trayKeys = 0;
+
+/** Adds files to the open conversation's tray and starts uploading them at once. */
+function addFiles(files) {
+  if (!activeId || !session || $('#composer').hidden) return;
+  const id = activeId;
+  const tray = trays.get(id) || [];
+  trays.set(id, tray);
+  for (const file of files) {
+    if (tray.length >= MAX_FILES) {
+      toast(`Up to ${MAX_FILES} files per message.`, { error: true });
+      break;
+    }
+    if (!file.size) {
+      toast(`“${file.name}” is empty.`, { error: true });
+      continue;
+    }
+    const e = { key: ++trayKeys, file, name: file.name || 'file', size: file.size, sent: 0, att: null, error: null, abort: new AbortController() };
+    if ((file.type || '').startsWith('image/')) e.preview = URL.createObjectURL(file);
+    tray.push(e);
+    upload(id, e);
+  }
+  renderTray();
+  updateComposer();
+}
+
+function upload(id, e) {
+  e.error = null;
+  session.store
+    .upload(id, e.file, {
+      signal: e.abort.signal,
+      onProgress: ({ sent }) => {
+        e.sent = sent;
+        if (activeId === id) renderTray();
+      },
+    })
+    .then(
+      (att) => {
+        e.att = att;
+        e.sent = e.size;
+      },
+      (err) => {
+        if (err?.code !== 'aborted') e.error = errorText(err);
+      },
+    )
+    .finally(() => {
+      if (activeId === id) {
+        renderTray();
+        updateComposer();
+      }
+    });
+}
+
+function removeFromTray(id, key) {
+  const tray = trays.get(id) || [];
+  const i = tray.findIndex((e) => e.key === key);
+  if (i < 0) return;
+  const [e] = tray.splice(i, 1);
+  e.abort.abort();
+  if (e.preview) URL.revokeObjectURL(e.preview);
+  renderTray();
+  updateComposer();
+}
+
+function clearTray(id) {
+  for (const e of trays.get(id) || []) if (e.preview) URL.revokeObjectURL(e.preview);
+  trays.delete(id);
+  renderTray();
+}
+
+function renderTray() {
+  const el = $('#file-tray');
+  const tray = (activeId && trays.get(activeId)) || [];
+  el.hidden = !tray.length || $('#composer').hidden;
+  const id = activeId;
+  el.replaceChildren(...tray.map((e) => {
+    const pct = e.att ? 100 : Math.floor((100 * e.sent) / e.size);
+    const state = e.att ? 'ready' : e.error ? 'failed' : 'uploading';
+    const thumb = e.preview
+      ? h('img', { class: 'tray-thumb', src: e.preview, alt: '' })
+      : h('span', { class: 'tray-thumb tray-ext', 'aria-hidden': 'true' }, (/\.([a-z0-9]{1,4})$/i.exec(e.name)?.[1] || 'file').toUpperCase());
+    const progress = h('progress', { class: 'tray-progress', max: '100', value: String(pct), dataset: { testid: 'upload-progress' }, 'aria-label': `${e.name}: ${pct}% sent` });
+    const retry = e.error ? h('button', { type: 'button', class: 'link-btn', dataset: { testid: 'tray-retry' }, onclick: () => { upload(id, e); renderTray(); updateComposer(); } }, 'Retry') : null;
+    return h('li', { class: 'tray-item', dataset: { testid: 'tray-item', state, percent: String(pct), name: e.name }, title: e.error || e.name },
+      thumb,
+      h('span', { class: 'tray-text' },
+        h('span', { class: 'tray-name' }, e.name),
+        h('span', { class: 'tray-size' }, e.error ? `Failed: ${e.error}` : humanSize(e.size)),
+        progress, retry),
+      h('button', { type: 'button', class: 'icon-btn tray-remove', dataset: { testid: 'tray-remove' }, 'aria-label': `Remove ${e.name}`, title: 'Remove', onclick: () => removeFromTray(id, e.key) },
+        svgIcon('i-close', 'icon')));
+  }));
+}
+
+/** The full image of a message in the viewer (its link; Escape or the button closes it). */
+function openViewer(channel, seq, a, caption) {
+  const d = $('#image-viewer');
+  const img = $('#viewer-image');
+  img.removeAttribute('src');
+  img.alt = a.name;
+  setText($('#viewer-caption'), caption || a.name);
+  d.dataset.id = a.id;
+  openDialog(d);
+  session.store.attachmentUrl(channel, seq, a.id).then(
+    (u) => {
+      if (d.open && d.dataset.id === a.id) img.src = u;
+    },
+    (e) => toast(errorText(e), { error: true }),
+  );
+}
+
+let recorder = null; // { rec, stream, chunks, started, timer }
+
+/** Voice messages where the browser records (MediaRecorder): attached as a file, `audio/webm`. */
+function initRecorder() {
+  const btn = $('#record-button');
+  const can = typeof window.MediaRecorder === 'function' && !!navigator.mediaDevices?.getUserMedia;
+  btn.hidden = !can;
+  if (!can) return;
+  btn.addEventListener('click', () => (recorder ? stopRecording() : startRecording()));
+}
+
+async function startRecording() {
+  const btn = $('#record-button');
+  let stream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+  } catch (e) {
+    toast(e?.name === 'NotAllowedError' ? 'The microphone is not allowed for this site.' : 'No microphone to record with.', { error: true });
+    return;
+  }
+  const type = MediaRecorder.isTypeSupported?.('audio/webm;codecs=opus') ? 'audio/webm;codecs=opus' : MediaRecorder.isTypeSupported?.('audio/webm') ? 'audio/webm' : '';
+  const rec = new MediaRecorder(stream, type ? { mimeType: type } : undefined);
+  const r = { rec, stream, chunks: [], started: Date.now(), channel: activeId };
+  recorder = r;
+  rec.addEventListener('dataavailable', (ev) => {
+    if (ev.data?.size) r.chunks.push(ev.data);
+  });
+  rec.addEventListener('stop', () => {
+    for (const t of stream.getTracks()) t.stop();
+    const blob = new Blob(r.chunks, { type: 'audio/webm' });
+    const stamp = new Date(r.started).toISOString().slice(0, 19).replace(/[T:]/g, '-');
+    if (blob.size && activeId === r.channel) addFiles([new File([blob], `voice-${stamp}.webm`, { type: 'audio/webm' })]);
+  });
+  rec.start(1000);
+  btn.classList.add('recording');
+  btn.setAttribute('aria-label', 'Stop recording');
+  btn.title = 'Stop recording';
+  btn.querySelector('use').setAttribute('href', '#i-stop');
+  const status = $('#record-status');
+  status.hidden = false;
+  const tick = () => setText(status, `● ${Math.floor((Date.now() - r.started) / 60000)}:${String(Math.floor((Date.now() - r.started) / 1000) % 60).padStart(2, '0')}`);
+  tick();
+  r.timer = setInterval(tick, 500);
+}
+
+function stopRecording() {
+  const r = recorder;
+  if (!r) return;
+  recorder = null;
+  clearInterval(r.timer);
+  if (r.rec.state !== 'inactive') r.rec.stop();
+  const btn = $('#record-button');
+  btn.classList.remove('recording');
+  btn.setAttribute('aria-label', 'Record a voice message');
+  btn.title = 'Record a voice message';
+  btn.querySelector('use').setAttribute('href', '#i-mic');
+  $('#record-status').hidden = true;
+}
+
+function initFiles() {
+  const input = $('#file-input');
+  $('#attach-button').addEventListener('click', () => input.click());
+  input.addEventListener('change', () => {
+    addFiles([...input.files]);
+    input.value = '';
+  });
+  // Files dropped onto the conversation.
+  const conv = $('#conversation');
+  let depth = 0;
+  const hasFiles = (ev) => [...(ev.dataTransfer?.types || [])].includes('Files');
+  conv.addEventListener('dragenter', (ev) => {
+    if (!hasFiles(ev) || !activeId) return;
+    depth++;
+    conv.classList.add('dropping');
+  });
+  conv.addEventListener('dragleave', () => {
+    depth = Math.max(0, depth - 1);
+    if (!depth) conv.classList.remove('dropping');
+  });
+  conv.addEventListener('dragover', (ev) => {
+    if (hasFiles(ev) && activeId) ev.preventDefault();
+  });
+  conv.addEventListener('drop', (ev) => {
+    depth = 0;
+    conv.classList.remove('dropping');
+    if (!hasFiles(ev) || !activeId) return;
+    ev.preventDefault();
+    addFiles([...ev.dataTransfer.files]);
+  });
+  $('#image-viewer').addEventListener('close', () => $('#viewer-image').removeAttribute('src'));
+  initRecorder();
 }
 
 // ---- scroll: load older ----
@@ -2067,6 +2315,7 @@ function init() {
   initServiceWorker();
   initMessageActions();
   initNotifyMenu();
+  initFiles();
   $('#back-button').addEventListener('click', goBack);
   $('#conn-retry').addEventListener('click', () => session?.client.retryNow());
   // What only the browser knows, told to the client: the network is back (connect

@@ -9,7 +9,10 @@
 // are kept per channel for the ticks on one's own messages, mentions of the user
 // for the channel list's badge. No DOM here.
 
-import { newClientMsgId, applyChange, changeTarget, isChange, hiddenPlaceholder } from '/sdk/index.js';
+import { newClientMsgId, applyChange, changeTarget, isChange as isChangeToMessage, isAttachmentProcessed, hiddenPlaceholder } from '/sdk/index.js';
+
+/** A change event: to a message (edit, reaction, …) or to a file (`attachment_processed`); applied, never shown. */
+const isChange = (m) => isChangeToMessage(m) || isAttachmentProcessed(m);
 
 const PAGE = 50;
 const TYPING_SHOW_MS = 5000;
@@ -90,7 +93,8 @@ export class Store {
       const ch = this._channel(e.channel);
       const quote = e.reply_to !== undefined ? ch.msgs.get(e.reply_to) : null;
       const reply = quote ? { seq: quote.seq, sender: quote.sender, preview: [...quote.text].slice(0, 100).join('') } : undefined;
-      if (!ch.pending.has(e.client_msg_id)) ch.pending.set(e.client_msg_id, this._pending(e.channel, e.client_msg_id, e.text, e.created_at, reply));
+      const files = e.attachments?.map((id) => ({ id, kind: 'file', name: 'File', size: 0 }));
+      if (!ch.pending.has(e.client_msg_id)) ch.pending.set(e.client_msg_id, this._pending(e.channel, e.client_msg_id, e.text, e.created_at, reply, files));
     }
     this.emit('channels');
     this.emit('message', this.activeId);
@@ -473,8 +477,11 @@ export class Store {
 
     if (fresh) {
       ch.head_seq = m.seq;
-      ch.last_message = { seq: m.seq, sender: m.sender, text: (m.text || '').slice(0, 100), sent_at: m.sent_at, system: m.system };
-      ch.last_activity_at = Math.max(ch.last_activity_at, m.sent_at);
+      // A file processed is not news: the preview stays on the message that carried it.
+      if (!isAttachmentProcessed(m)) {
+        ch.last_message = { seq: m.seq, sender: m.sender, text: (m.text || '').slice(0, 100), sent_at: m.sent_at, system: m.system, attachments: m.attachments };
+        ch.last_activity_at = Math.max(ch.last_activity_at, m.sent_at);
+      }
     }
     // One's own message (or group change) reads the channel up to it; one's own change
     // to a message keeps a channel read to the end read (as the server does).
@@ -838,17 +845,21 @@ export class Store {
 
   // ---- sending: the SDK's outbox sends (and resends) it; this shows it ----
 
-  _pending(channel, cmid, text, sentAt = Date.now(), reply_to) {
+  _pending(channel, cmid, text, sentAt = Date.now(), reply_to, attachments) {
     const p = { client_msg_id: cmid, channel, sender: this.me.id, text, state: 'pending', sent_at: sentAt, error: null };
     if (reply_to) p.reply_to = reply_to;
+    if (attachments?.length) p.attachments = attachments;
     return p;
   }
 
-  /** Sends a text; `replyTo`: the message it answers (shown as a quote, also while pending). */
-  send(id, text, { replyTo } = {}) {
+  /**
+   * Sends a text; `replyTo`: the message it answers (shown as a quote, also while
+   * pending); `attachments`: uploaded files (`uploadFile`'s answers), `text` their caption.
+   */
+  send(id, text, { replyTo, attachments } = {}) {
     const ch = this._channel(id);
     const quote = replyTo && { seq: replyTo.seq, sender: replyTo.sender, preview: [...(replyTo.text || '')].slice(0, 100).join('') };
-    const p = this._pending(id, newClientMsgId(), text, Date.now(), quote);
+    const p = this._pending(id, newClientMsgId(), text, Date.now(), quote, attachments);
     ch.pending.set(p.client_msg_id, p);
     this._transmit(p);
     this.emit('message', id);
@@ -857,7 +868,20 @@ export class Store {
 
   _transmit(p) {
     // The outcome comes as events (ack, message, send_error).
-    this.client.send(p.channel, p.text, { clientMsgId: p.client_msg_id, replyTo: p.reply_to?.seq }).catch(() => {});
+    const attachments = p.attachments?.map((a) => a.id);
+    this.client.send(p.channel, p.text, { clientMsgId: p.client_msg_id, replyTo: p.reply_to?.seq, attachments }).catch(() => {});
+  }
+
+  // ---- files ----
+
+  /** Uploads a file for a send to channel `id` (whole or in parts, by the SDK); resolves with the attachment. */
+  upload(id, file, { onProgress, signal } = {}) {
+    return this.client.uploadFile(id, file, { name: file.name || 'file', contentType: file.type || undefined, onProgress, signal });
+  }
+
+  /** An absolute link to a file of a message (or its thumbnail), kept by the SDK until near expiry. */
+  attachmentUrl(id, seq, att, { thumbnail = false } = {}) {
+    return this.client.attachmentUrl(id, seq, att, { thumbnail });
   }
 
   // ---- changing messages: the change shows when its event comes (to every device) ----
