@@ -147,6 +147,8 @@ pub(crate) struct Edge {
     pub(crate) commands: Arc<commands::Commands>,
     /// Sockets open per user here.
     pub(crate) user_sockets: Arc<socket::UserSockets>,
+    /// The bucket counting each user's uploaded bytes per day (opened on first use).
+    pub(crate) media_quota: tokio::sync::OnceCell<async_nats::jetstream::kv::Store>,
 }
 
 /// Serves HTTP and WebSocket clients on `listener` until `shutdown` completes.
@@ -227,6 +229,7 @@ pub async fn run(
         cursors,
         commands,
         user_sockets: Arc::default(),
+        media_quota: tokio::sync::OnceCell::new(),
         hub: hub::Hub::new(events.0, events.1),
         members,
         limiters: rate_limits::Limiters::new(&config.limits),

@@ -49,6 +49,8 @@ pub struct MediaLimits {
     pub link_ttl: Duration,
     /// How long an upload in parts may stay open before it is dropped.
     pub upload_ttl: Duration,
+    /// Bytes one user may upload per day (UTC); 0: no limit.
+    pub daily_bytes_per_user: u64,
 }
 
 impl Default for MediaLimits {
@@ -58,6 +60,7 @@ impl Default for MediaLimits {
             part_bytes: 1024 * 1024,
             link_ttl: Duration::from_secs(300),
             upload_ttl: Duration::from_secs(24 * 3600),
+            daily_bytes_per_user: 1024 * 1024 * 1024,
         }
     }
 }
@@ -431,7 +434,9 @@ impl Media {
     }
 
     /// Attachment `id` for a send by `sender` to `channel`: only one's own uploads
-    /// to that channel (a file goes elsewhere by forwarding its message).
+    /// to that channel (a file goes elsewhere by forwarding its message), and only
+    /// within [`MediaLimits::upload_ttl`] of the upload: an older one may be being
+    /// collected as never sent ([`Media::sweep`] waits longer than that).
     ///
     /// # Errors
     /// `attachment_not_found`, `unavailable`.
@@ -440,11 +445,100 @@ impl Media {
         sender: u64,
         channel: u64,
         id: u64,
+        now_ms: u64,
     ) -> Result<Attachment, ApiError> {
+        let ttl = self.limits.upload_ttl.as_millis() as u64;
         match self.stored(id).await? {
-            Some(s) if s.uploader == sender && s.channel == channel => Ok(s.attachment),
+            Some(s) if s.uploader == sender && s.channel == channel => {
+                if now_ms > s.created_at_ms.saturating_add(ttl) {
+                    return Err(ApiError::new(
+                        ErrorCode::AttachmentNotFound,
+                        "a file must be sent within a day of its upload: upload it again",
+                    ));
+                }
+                Ok(s.attachment)
+            }
             _ => Err(not_found()),
         }
+    }
+
+    /// Collects what no message needs: attachments last written more than `grace`
+    /// ago that no message carries (`held` says which of some ids one still does: a
+    /// store RPC), and uploads in parts past their time. Each deletion is safe to
+    /// repeat, so several workers may sweep at once. Returns how many attachments and
+    /// uploads went.
+    ///
+    /// # Errors
+    /// `unavailable` (the store or the object store); what was collected stays so.
+    pub async fn sweep<F, Fut>(
+        &self,
+        now_ms: u64,
+        grace: Duration,
+        held: F,
+    ) -> Result<(usize, usize), ApiError>
+    where
+        F: Fn(Vec<u64>) -> Fut,
+        Fut: std::future::Future<Output = Result<Vec<u64>, ApiError>>,
+    {
+        let cutoff = now_ms.saturating_sub(grace.as_millis() as u64);
+        let records: Vec<u64> = self
+            .store
+            .list(Some(&Path::from("a")))
+            .try_filter_map(|m| async move {
+                let old = u64::try_from(m.last_modified.timestamp_millis()).unwrap_or(0) < cutoff;
+                let id = m
+                    .location
+                    .filename()
+                    .and_then(|f| f.strip_suffix(".json"))
+                    .and_then(|id| id.parse::<u64>().ok());
+                Ok(id.filter(|_| old))
+            })
+            .try_collect()
+            .await
+            .map_err(unavailable)?;
+        let mut attachments = 0;
+        for chunk in records.chunks(natter_protocol::internal::MAX_ATTACHMENT_REFS) {
+            let kept = held(chunk.to_vec()).await?;
+            for id in chunk.iter().filter(|id| !kept.contains(id)) {
+                self.delete(*id).await?;
+                attachments += 1;
+            }
+        }
+        let ttl = self.limits.upload_ttl.as_millis() as u64;
+        let uploads: Vec<Path> = self
+            .store
+            .list(Some(&Path::from("u")))
+            .try_filter_map(|m| async move {
+                let meta = m.location.filename() == Some("meta.json");
+                Ok(meta.then_some(m.location))
+            })
+            .try_collect()
+            .await
+            .map_err(unavailable)?;
+        let mut dropped = 0;
+        for path in uploads {
+            let Some(up) = self.get_json::<Upload>(&path).await? else {
+                continue;
+            };
+            if now_ms > up.created_at_ms.saturating_add(ttl) {
+                let prefix = Path::from(format!("u/{}", up.id));
+                let parts: Vec<Path> = self
+                    .store
+                    .list(Some(&prefix))
+                    .map_ok(|m| m.location)
+                    .try_collect()
+                    .await
+                    .map_err(unavailable)?;
+                for p in parts {
+                    match self.store.delete(&p).await {
+                        Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                        Err(e) => return Err(unavailable(e)),
+                    }
+                }
+                dropped += 1;
+            }
+        }
+        Ok((attachments, dropped))
     }
 
     /// The bytes of attachment `id` (or of its thumbnail), as a stream, with their

@@ -96,14 +96,14 @@ async fn a_whole_file_is_stored_and_read_back_and_only_its_uploader_sends_it() {
     );
     assert_eq!(read_all(&m, 1).await, png);
     assert!(dir.path().join("a/1").is_file() && dir.path().join("a/1.json").is_file());
-    assert_eq!(m.for_send(10, 100, 1).await.expect("own").id, 1);
+    assert_eq!(m.for_send(10, 100, 1, 6).await.expect("own").id, 1);
     let code = |r: Result<Attachment, ApiError>| r.map(|_| ()).map_err(|e| e.code);
     assert_eq!(
-        code(m.for_send(11, 100, 1).await),
+        code(m.for_send(11, 100, 1, 6).await),
         Err(ErrorCode::AttachmentNotFound)
     );
     assert_eq!(
-        code(m.for_send(10, 101, 1).await),
+        code(m.for_send(10, 101, 1, 6).await),
         Err(ErrorCode::AttachmentNotFound)
     );
     let big = Bytes::from(vec![0u8; 65]);

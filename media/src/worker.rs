@@ -18,12 +18,33 @@ use crate::Media;
 /// Jobs processed at once (each may hold a decoded image in memory).
 const JOBS_IN_FLIGHT: usize = 2;
 
+/// How a media worker collects what no message needs.
+#[derive(Debug, Clone)]
+pub struct MediaWorkerConfig {
+    /// How often it sweeps the store.
+    pub sweep_every: Duration,
+    /// How long after its upload (its last write) an attachment no message carries
+    /// is collected; longer than the edges' upload TTL, within which a file may still
+    /// be sent.
+    pub orphan_grace: Duration,
+}
+
+impl Default for MediaWorkerConfig {
+    fn default() -> Self {
+        Self {
+            sweep_every: Duration::from_secs(3600),
+            orphan_grace: Duration::from_secs(48 * 3600),
+        }
+    }
+}
+
 /// Runs a media worker until `shutdown` completes.
 ///
 /// # Errors
 /// The NATS layout cannot be set up.
 pub async fn run(
     media: Arc<Media>,
+    config: MediaWorkerConfig,
     layout_config: LayoutConfig,
     nats: async_nats::Client,
     shutdown: impl Future<Output = ()> + Send,
@@ -34,6 +55,31 @@ pub async fn run(
     tokio::select! {
         _ = shutdown => Ok(()),
         r = consume(&js, &nats, &media) => r,
+        () = sweep(&nats, &media, &config) => Ok(()),
+    }
+}
+
+/// Collects, every `sweep_every`, the attachments no message carries (deleted, or
+/// never sent) and the uploads in parts never completed.
+async fn sweep(nats: &async_nats::Client, media: &Arc<Media>, config: &MediaWorkerConfig) {
+    let mut every = tokio::time::interval(config.sweep_every);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let held = |ids: Vec<u64>| async move {
+            natter_nats::rpc::ATTACHMENT_REFS
+                .call(nats, &natter_protocol::internal::AttachmentRefsReq { ids })
+                .await
+        };
+        let now = natter_protocol::now_ms();
+        match media.sweep(now, config.orphan_grace, held).await {
+            Ok((0, 0)) => {}
+            Ok((attachments, uploads)) => {
+                metrics::counter!("natter_media_collected_total").increment(attachments as u64);
+                tracing::info!(attachments, uploads, "media collected");
+            }
+            Err(e) => tracing::warn!(error = %e, "media sweep failed: next time"),
+        }
     }
 }
 

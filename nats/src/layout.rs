@@ -29,6 +29,8 @@ pub const PUSH_CONSUMER: &str = "push-worker";
 pub const MEDIA_STREAM: &str = "MEDIA";
 /// The media workers' shared durable consumer.
 pub const MEDIA_CONSUMER: &str = "media-worker";
+/// Bytes each user uploaded per day: `<user>.<day>` (days since the epoch, UTC).
+pub const MEDIA_QUOTA_BUCKET: &str = "media_quota";
 
 /// Stream metadata key holding the presence shard count fixed at creation.
 pub const PRESENCE_SHARDS_METADATA_KEY: &str = "natter.presence_shards";
@@ -258,6 +260,11 @@ fn buckets(presence_shards: u32) -> Vec<(String, &'static str, Expiry)> {
             IDGEN_HWM_BUCKET.to_string(),
             "idgen per-worker-id high-water marks (ms)",
             Expiry::Never,
+        ),
+        (
+            MEDIA_QUOTA_BUCKET.to_string(),
+            "bytes each user uploaded per day: <user>.<day>",
+            Expiry::MaxAge(Duration::from_secs(2 * 24 * 3600)),
         ),
     ]);
     out

@@ -19,10 +19,10 @@ use natter_protocol::http::{
 };
 use natter_protocol::internal::{
     self, AdminChannel, AdminChannelReq, AdminLogApplied, AdminLogAppliedReq, AdminUser,
-    AdminUserReq, BulkUsersReq, ChannelListReq, ChannelReq, ContactsReq, CursorMovesReq,
-    DevicePushReq, DmOpenReq, HistoryReq, LoginReq, Members, MembersReq, MessageReq, MuteReq,
-    PresenceQuery, PushTargets, PushTargetsReq, RpcReply, SignupReq, SyncPlan, SyncStartReq,
-    UserGetReq, UserIdsReq, UserSearchReq, UserUpdateReq, UsersAddableReq,
+    AdminUserReq, AttachmentRefsReq, BulkUsersReq, ChannelListReq, ChannelReq, ContactsReq,
+    CursorMovesReq, DevicePushReq, DmOpenReq, HistoryReq, LoginReq, Members, MembersReq,
+    MessageReq, MuteReq, PresenceQuery, PushTargets, PushTargetsReq, RpcReply, SignupReq, SyncPlan,
+    SyncStartReq, UserGetReq, UserIdsReq, UserSearchReq, UserUpdateReq, UsersAddableReq,
 };
 use natter_protocol::ws::MessageEvent;
 use natter_protocol::{ApiError, ErrorCode};
@@ -228,6 +228,8 @@ store_rpcs! {
     RECEIPTS: ChannelReq => ChannelReceipts = rpc::RECEIPTS, STORE;
     /// Deletes a message for one user.
     HIDE: MessageReq => () = rpc::HIDE, STORE;
+    /// Which attachments messages still carry.
+    ATTACHMENT_REFS: AttachmentRefsReq => Vec<u64> = rpc::ATTACHMENT_REFS, STORE;
     /// A channel's pinned messages.
     PINS: ChannelReq => PinList = rpc::PINS, STORE;
     /// One message's versions.

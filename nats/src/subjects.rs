@@ -230,6 +230,8 @@ pub mod rpc {
     pub const RECEIPTS: &str = "rpc.channel.receipts";
     /// Delete a message for oneself.
     pub const HIDE: &str = "rpc.channel.hide";
+    /// Which attachments messages still carry (the media worker's collection).
+    pub const ATTACHMENT_REFS: &str = "rpc.media.refs";
     /// A channel's pinned messages.
     pub const PINS: &str = "rpc.channel.pins";
     /// One message's versions (its edits).

@@ -85,6 +85,9 @@ pub enum ErrorCode {
     FileTooLarge,
     /// A file's bytes are of a type the server does not take (executables).
     UnsupportedMediaType,
+    /// The user uploaded the most bytes allowed per day (UTC): `retry_after_ms` says
+    /// when the next day starts.
+    QuotaExceeded,
     /// No such attachment or upload for this caller (unknown, expired, another's).
     AttachmentNotFound,
     /// A send carries more than 10 attachments.
@@ -114,7 +117,7 @@ impl ErrorCode {
             PresenceLimit => 400,
             FrameTooLarge | MessageTooLong | FileTooLarge => 413,
             UnsupportedMediaType => 415,
-            RateLimited => 429,
+            RateLimited | QuotaExceeded => 429,
             Internal => 500,
             Unavailable | Draining => 503,
         }
@@ -168,6 +171,7 @@ impl ErrorCode {
             TooManyPins => "too_many_pins",
             FileTooLarge => "file_too_large",
             UnsupportedMediaType => "unsupported_media_type",
+            QuotaExceeded => "quota_exceeded",
             AttachmentNotFound => "attachment_not_found",
             TooManyAttachments => "too_many_attachments",
             LinkExpired => "link_expired",
@@ -214,6 +218,7 @@ impl ErrorCode {
         ErrorCode::TooManyPins,
         ErrorCode::FileTooLarge,
         ErrorCode::UnsupportedMediaType,
+        ErrorCode::QuotaExceeded,
         ErrorCode::AttachmentNotFound,
         ErrorCode::TooManyAttachments,
         ErrorCode::LinkExpired,

@@ -369,6 +369,18 @@ pub struct MediaJob {
     pub attachment_id: u64,
 }
 
+/// `rpc.media.refs`: which of these attachments a message (a forward included)
+/// still carries; the media worker collects the others. At most
+/// [`MAX_ATTACHMENT_REFS`] ids.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentRefsReq {
+    /// The attachments.
+    pub ids: Vec<u64>,
+}
+
+/// Most ids in one [`AttachmentRefsReq`].
+pub const MAX_ATTACHMENT_REFS: usize = 1000;
+
 /// `media.processed`: the media worker's result, for an edge to announce in the
 /// upload's channel (as the uploader).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

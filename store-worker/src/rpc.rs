@@ -58,6 +58,7 @@ async fn dispatch(w: &Worker, subject: &str, payload: &[u8]) -> Vec<u8> {
         PINS => |r| channels::pins(w, r),
         HIDE => |r| channels::hide(w, r),
         RECEIPTS => |r| crate::receipts::of_channel(w, r),
+        ATTACHMENT_REFS => |r| crate::attachments::referenced(w, r),
         CHANNEL_GET => |r| channels::get(w, r),
         MEMBER_LIST => |r| channels::member_list(w, r),
         CHANNEL_LIST => |r| channels::list(w, r),

@@ -139,6 +139,11 @@ pub(crate) const HIDDEN: Table<(u64, u64, u64), u64> =
 /// sent before that show it through this row (filled in when read).
 pub(crate) const ATTACHMENT: Table<u64, natter_protocol::ws::Attachment> =
     Table::new(|id| keys::attachment(*id));
+/// Messages that carry an attachment (forwards too): (attachment, channel, seq) →
+/// when sent. Gone when the message is deleted; an attachment without any is the
+/// media worker's to collect.
+pub(crate) const ATTACHMENT_REF: Table<(u64, u64, u64), u64> =
+    Table::new(|&(a, c, s)| keys::attachment_ref(a, c, s));
 /// A user's devices: (user, device).
 pub(crate) const DEVICE: Table<(u64, String), DeviceRecord> =
     Table::new(|(u, d)| keys::device(*u, d));

@@ -79,6 +79,8 @@ pub const TAG_MENTION: u8 = 0x15;
 pub const TAG_MENTIONS_ONLY: u8 = 0x16;
 /// Tag of attachments as the media worker left them: `attachment(id)`.
 pub const TAG_ATTACHMENT: u8 = 0x17;
+/// Tag of the messages that carry an attachment: `attachment_ref(id, cid, seq)`.
+pub const TAG_ATTACHMENT_REF: u8 = 0x18;
 
 fn tagged(tag: u8, capacity: usize) -> Vec<u8> {
     let mut k = Vec::with_capacity(1 + capacity);
@@ -262,6 +264,18 @@ pub fn mentions_only(uid: u64, cid: u64) -> Vec<u8> {
 /// Key of an attachment as processed (written by its upload channel's owner).
 pub fn attachment(id: u64) -> Vec<u8> {
     tag_u64(TAG_ATTACHMENT, id)
+}
+
+/// Key of the row saying message `seq` of `cid` carries attachment `id`.
+pub fn attachment_ref(id: u64, cid: u64, seq: u64) -> Vec<u8> {
+    let mut k = tag_u64_u64(TAG_ATTACHMENT_REF, id, cid);
+    k.extend_from_slice(&seq.to_be_bytes());
+    k
+}
+
+/// Prefix of the messages that carry attachment `id`.
+pub fn attachment_refs(id: u64) -> Vec<u8> {
+    tag_u64(TAG_ATTACHMENT_REF, id)
 }
 
 /// Key of a channel's pinned messages (one row: the list).

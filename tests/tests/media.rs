@@ -2,6 +2,8 @@
 //! sends that carry them, links only members get, bytes served so that a hostile
 //! file cannot run in the web app's origin, forwards, deletion, and typed refusals.
 
+use std::time::Duration;
+
 use natter_client::{Client, ClientError};
 use natter_protocol::ErrorCode;
 use natter_protocol::http::{HistoryQuery, UploadRequest};
@@ -388,4 +390,180 @@ async fn the_media_worker_strips_locations_measures_voice_notes_and_loses_no_job
     let (h, _) = fetch(&bob, &shown, voice.id).await;
     assert!(header(&h, "content-type").starts_with("audio/"));
     assert!(header(&h, "content-disposition").starts_with("inline;"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_count_against_a_daily_quota_and_survive_a_killed_edge() {
+    let mut sys = System::start(BIN, 0).await;
+    for _ in 0..2 {
+        sys.start_edge_with(&["--media-daily-mb", "2"]);
+    }
+    sys.wait_ready().await;
+    let (c0, c1) = (sys.client(0), sys.client(1));
+    let (alice, _) = user(&c0, "alice").await;
+    let (bob, bob_id) = user(&c0, "bob").await;
+    let (carol, carol_id) = user(&c0, "carol").await;
+    let g = alice
+        .create_group("crew", &[bob_id, carol_id])
+        .await
+        .expect("group");
+    let on = |c: &Client, who: &Client| c.with_token(who.token().expect("token"));
+
+    // 2 MiB a day, counted across both edges: the third 900 KB file is refused,
+    // with the wait until the next day; another user is not affected.
+    let file = || {
+        png(1, 1)
+            .into_iter()
+            .chain(vec![7u8; 900_000])
+            .collect::<Vec<u8>>()
+    };
+    alice.upload(g.id, "a", "", file()).await.expect("first");
+    on(&c1, &alice)
+        .upload(g.id, "b", "", file())
+        .await
+        .expect("second, on the other edge");
+    match alice.upload(g.id, "c", "", file()).await {
+        Err(ClientError::Api(e)) => {
+            assert_eq!(e.code, ErrorCode::QuotaExceeded);
+            assert!(e.retry_after_ms.is_some_and(|ms| ms <= 24 * 3600 * 1000));
+        }
+        other => panic!("expected quota_exceeded, got {other:?}"),
+    }
+    bob.upload(g.id, "d", "", file())
+        .await
+        .expect("bob's own quota");
+
+    // An upload in parts whose edge is killed after the first part resumes on the
+    // other: nothing received is lost, and nothing half-done is readable.
+    let doc: Vec<u8> = b"%PDF-1.7\n"
+        .iter()
+        .copied()
+        .chain((0..1_900_000u32).map(|i| (i % 89) as u8))
+        .collect();
+    let up = carol
+        .open_upload(
+            g.id,
+            &UploadRequest {
+                name: "plan.pdf".into(),
+                size: doc.len() as u64,
+                content_type: None,
+            },
+        )
+        .await
+        .expect("open");
+    assert_eq!(up.parts, 2);
+    let part = |n: u64| {
+        let start = (n * up.part_bytes) as usize;
+        doc[start..(start + up.part_bytes as usize).min(doc.len())].to_vec()
+    };
+    carol.upload_part(up.id, 0, part(0)).await.expect("part 0");
+    sys.edges[0].kill();
+    let carol_1 = on(&c1, &carol);
+    assert_eq!(
+        carol_1.upload_status(up.id).await.expect("status").received,
+        vec![0]
+    );
+    carol_1
+        .upload_part(up.id, 1, part(1))
+        .await
+        .expect("part 1");
+    let pdf = carol_1.complete_upload(up.id).await.expect("complete");
+    let bob_1 = on(&c1, &bob);
+    let (mut bd, _) = Device::connect(&bob_1, "bob-1").await;
+    let (mut cd, _) = Device::connect(&carol_1, "carol-1").await;
+    cd.send_op(send(g.id, "c1", "", vec![pdf.id]))
+        .await
+        .expect("send");
+    let (m, _) = bd.message_with_processed_files("c1").await;
+    assert_eq!(fetch(&bob_1, &m, pdf.id).await.1, doc);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_no_message_carries_are_collected_and_forwards_keep_theirs() {
+    let mut sys = System::start(BIN, 1).await;
+    // Sweeps every second; a file is collected once a second old and unreferenced.
+    sys.start_media_worker_with(&["--media-sweep-secs", "1", "--media-orphan-grace-secs", "1"]);
+    let c = sys.client(0);
+    let (alice, _) = user(&c, "alice").await;
+    let (bob, bob_id) = user(&c, "bob").await;
+    let (_carol, carol_id) = user(&c, "carol").await;
+    let dm = alice.open_dm(bob_id).await.expect("dm");
+    let g = bob.create_group("pals", &[carol_id]).await.expect("group");
+    let (mut a, _) = Device::connect(&alice, "alice-1").await;
+    let (mut b, _) = Device::connect(&bob, "bob-1").await;
+    let upload = |name: &'static str| {
+        let alice = alice.clone();
+        async move {
+            alice
+                .upload(dm.id, name, "", png(8, 8))
+                .await
+                .expect("upload")
+                .id
+        }
+    };
+    let never_sent = upload("never.png").await;
+    let kept = upload("kept.png").await;
+    let deleted = upload("deleted.png").await;
+    let forwarded = upload("forwarded.png").await;
+    for (cmid, id) in [("k", kept), ("d", deleted), ("f", forwarded)] {
+        a.send_op(send(dm.id, cmid, "", vec![id]))
+            .await
+            .expect("send");
+    }
+    // Their seqs (the media worker's events come in between).
+    let mut seqs = std::collections::HashMap::new();
+    while seqs.len() < 3 {
+        let m = b.messages(1).await.remove(0);
+        if m.system.is_none() {
+            seqs.insert(m.client_msg_id.clone(), m.seq);
+        }
+    }
+    b.send_op(ClientOp::Send {
+        channel: g.id,
+        client_msg_id: "fw".into(),
+        text: String::new(),
+        reply_to: None,
+        forward: Some(MessageRef {
+            channel: dm.id,
+            seq: seqs["f"],
+        }),
+        attachments: Vec::new(),
+    })
+    .await
+    .expect("forward");
+    // Deleting the forwarded message leaves its file to the forward.
+    alice
+        .delete_message(dm.id, seqs["d"])
+        .await
+        .expect("delete");
+    alice
+        .delete_message(dm.id, seqs["f"])
+        .await
+        .expect("delete");
+
+    let on_disk = |id: u64| {
+        let a = sys.dir().join("media/a");
+        [a.join(id.to_string()), a.join(format!("{id}.json"))]
+            .iter()
+            .any(|p| p.exists())
+    };
+    natter_tests::eventually(
+        Duration::from_secs(30),
+        "unreferenced files collected",
+        || {
+            let gone = !on_disk(never_sent) && !on_disk(deleted);
+            async move { gone }
+        },
+    )
+    .await;
+    assert!(on_disk(kept) && on_disk(forwarded));
+    let fwd = bob
+        .history(g.id, &HistoryQuery::default())
+        .await
+        .expect("history")
+        .messages
+        .into_iter()
+        .find(|m| m.forwarded)
+        .expect("the forward");
+    assert_eq!(fetch(&bob, &fwd, forwarded).await.1, png(8, 8));
 }

@@ -53,6 +53,7 @@ fn limits(link_ttl: Duration) -> MediaLimits {
         part_bytes: MIB as u64,
         link_ttl,
         upload_ttl: Duration::from_secs(3600),
+        daily_bytes_per_user: 0,
     }
 }
 

@@ -66,6 +66,74 @@ async fn queue_processing(edge: &Edge, stored: &natter_media::Stored) -> Result<
     Ok(())
 }
 
+/// Counts `bytes` against `user`'s uploads of today (UTC), across every edge (a KV
+/// key per user and day, updated by compare-and-set); refuses past the limit. Bytes
+/// charged stay charged if the upload then fails.
+///
+/// # Errors
+/// `quota_exceeded` (with the wait until the next day), `unavailable`.
+async fn charge_quota(edge: &Edge, media: &Media, user: u64, bytes: u64) -> Result<(), ApiError> {
+    let limit = media.limits.daily_bytes_per_user;
+    if limit == 0 {
+        return Ok(());
+    }
+    let unavailable = |e: String| {
+        tracing::warn!(error = %e, "upload quota");
+        ApiError::new(
+            ErrorCode::Unavailable,
+            "could not check the upload quota: retry",
+        )
+    };
+    let kv = edge
+        .media_quota
+        .get_or_try_init(|| async {
+            async_nats::jetstream::new(edge.nats.clone())
+                .get_key_value(natter_nats::layout::MEDIA_QUOTA_BUCKET)
+                .await
+        })
+        .await
+        .map_err(|e| unavailable(e.to_string()))?;
+    const DAY_MS: u64 = 24 * 3600 * 1000;
+    let now = now_ms();
+    let key = format!("{user}.{}", now / DAY_MS);
+    // A lost race (another edge charged meanwhile) reads again.
+    for _ in 0..16 {
+        let entry = kv
+            .entry(&key)
+            .await
+            .map_err(|e| unavailable(e.to_string()))?;
+        let (used, revision) = match entry {
+            Some(e) if e.operation == async_nats::jetstream::kv::Operation::Put => (
+                std::str::from_utf8(&e.value)
+                    .ok()
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .unwrap_or(0),
+                Some(e.revision),
+            ),
+            _ => (0, None),
+        };
+        if used.saturating_add(bytes) > limit {
+            let mut e = ApiError::new(
+                ErrorCode::QuotaExceeded,
+                format!("at most {limit} bytes of uploads per day; {used} used today"),
+            );
+            e.retry_after_ms = Some(DAY_MS - now % DAY_MS);
+            return Err(e);
+        }
+        let value = (used + bytes).to_string().into_bytes().into();
+        let written = match revision {
+            Some(r) => kv.update(&key, value, r).await.is_ok(),
+            None => kv.create(&key, value).await.is_ok(),
+        };
+        if written {
+            return Ok(());
+        }
+    }
+    Err(unavailable(
+        "too many concurrent uploads by one user".into(),
+    ))
+}
+
 fn new_id(edge: &Edge) -> Result<u64, ApiError> {
     edge.ids
         .next_id()
@@ -87,7 +155,7 @@ fn new_id(edge: &Edge) -> Result<u64, ApiError> {
         (status = 404, description = "`not_found`: this server takes no files", body = ApiError),
         (status = 413, description = "`file_too_large`: over the part size (upload in parts) or the file limit", body = ApiError),
         (status = 415, description = "`unsupported_media_type`: an executable", body = ApiError),
-        (status = 429, description = "`rate_limited`", body = ApiError),
+        (status = 429, description = "`rate_limited`; `quota_exceeded`: the user's uploads of today reached the daily limit (`retry_after_ms`: until the next UTC day)", body = ApiError),
     )
 )]
 pub(super) async fn upload_file(
@@ -106,6 +174,18 @@ pub(super) async fn upload_file(
     }
     edge.limiters.send(user)?;
     edge.members.check(channel, user).await?;
+    if body.len() as u64 > media.limits.part_bytes.min(media.limits.max_file_bytes) {
+        // Refused before it counts against the quota.
+        return Err(ApiError::new(
+            ErrorCode::FileTooLarge,
+            format!(
+                "at most {} bytes in one request; upload in parts",
+                media.limits.part_bytes
+            ),
+        )
+        .into());
+    }
+    charge_quota(&edge, media, user, body.len() as u64).await?;
     let origin = FileOrigin {
         uploader: user,
         channel,
@@ -145,7 +225,7 @@ async fn status_of(media: &Media, up: &Upload) -> Result<UploadStatus, ApiError>
         (status = 403, description = "`not_a_member`", body = ApiError),
         (status = 404, description = "`not_found`: this server takes no files", body = ApiError),
         (status = 413, description = "`file_too_large`", body = ApiError),
-        (status = 429, description = "`rate_limited`", body = ApiError),
+        (status = 429, description = "`rate_limited`; `quota_exceeded`: the user's uploads of today reached the daily limit (`retry_after_ms`: until the next UTC day)", body = ApiError),
     )
 )]
 pub(super) async fn open_upload(
@@ -159,6 +239,10 @@ pub(super) async fn open_upload(
     let media = media(&edge)?;
     edge.limiters.send(user)?;
     edge.members.check(channel, user).await?;
+    // A size open_upload refuses (below) does not count against the quota.
+    if req.size > 0 && req.size <= media.limits.max_file_bytes {
+        charge_quota(&edge, media, user, req.size).await?;
+    }
     let origin = FileOrigin {
         uploader: user,
         channel,

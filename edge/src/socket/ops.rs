@@ -77,7 +77,8 @@ pub(super) async fn send(
             })?;
             let mut seen = std::collections::HashSet::new();
             for id in attachment_ids.into_iter().filter(|id| seen.insert(*id)) {
-                attachments.push(media.for_send(user_id, channel, id).await?);
+                let now = natter_protocol::now_ms();
+                attachments.push(media.for_send(user_id, channel, id, now).await?);
             }
         }
     }

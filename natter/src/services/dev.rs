@@ -121,6 +121,7 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
             .media
             .clone()
             .context("the dev edge has a media folder")?,
+        Default::default(),
         nats_args.layout(),
         media_nats,
         stopped(stop_rx.clone()),

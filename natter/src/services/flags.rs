@@ -172,6 +172,9 @@ pub struct MediaFlags {
     /// readable through a link given out before its message was deleted.
     #[arg(long, env = "NATTER_MEDIA_LINK_SECS", default_value_t = 300)]
     pub(super) media_link_secs: u64,
+    /// Most MiB one user may upload per day (UTC), across every edge; 0: no limit.
+    #[arg(long, env = "NATTER_MEDIA_DAILY_MB", default_value_t = 1024)]
+    pub(super) media_daily_mb: u64,
     /// S3 bucket for attachments, shared by every edge (it must exist). Set, it is
     /// used instead of `--media-dir`. Keep a lifecycle rule on `u/` (see
     /// docs/operations.md).
@@ -258,6 +261,14 @@ pub struct MediaWorkerArgs {
     /// The edges' media store (the same flags as `natter edge`'s).
     #[command(flatten)]
     pub(super) media: MediaFlags,
+    /// How often to collect files no message carries (deleted, or never sent) and
+    /// uploads never completed, in seconds.
+    #[arg(long, env = "NATTER_MEDIA_SWEEP_SECS", default_value_t = 3600)]
+    pub(super) media_sweep_secs: u64,
+    /// How long after its upload a file no message carries is collected, in seconds
+    /// (keep it above a day: an upload may be sent for a day).
+    #[arg(long, env = "NATTER_MEDIA_ORPHAN_GRACE_SECS", default_value_t = 48 * 3600)]
+    pub(super) media_orphan_grace_secs: u64,
     /// Serve /metrics and /healthz on this address.
     #[arg(long, env = "NATTER_METRICS_LISTEN")]
     pub(super) metrics_listen: Option<String>,

@@ -179,6 +179,7 @@ fn media_key_and_limits(
         max_file_bytes: flags.media_max_file_mb.max(1) * 1024 * 1024,
         part_bytes: flags.media_part_kb.clamp(64, 2048) * 1024,
         link_ttl: std::time::Duration::from_secs(flags.media_link_secs.max(10)),
+        daily_bytes_per_user: flags.media_daily_mb.saturating_mul(1024 * 1024),
         ..Default::default()
     };
     Ok((key, limits))
@@ -310,7 +311,11 @@ pub async fn media_worker(args: MediaWorkerArgs) -> anyhow::Result<()> {
     )
     .await?;
     println!("natter media-worker running");
-    natter_media::worker::run(media, args.nats.layout(), nats, shutdown_signal()).await
+    let config = natter_media::worker::MediaWorkerConfig {
+        sweep_every: std::time::Duration::from_secs(args.media_sweep_secs.max(1)),
+        orphan_grace: std::time::Duration::from_secs(args.media_orphan_grace_secs),
+    };
+    natter_media::worker::run(media, config, args.nats.layout(), nats, shutdown_signal()).await
 }
 
 /// `natter push-worker`.

@@ -175,6 +175,14 @@ fn send(
             &record.sent_at_ms,
         );
     }
+    for a in &record.attachments {
+        put(
+            out,
+            &tables::ATTACHMENT_REF,
+            &(a.id, channel, seq),
+            &record.sent_at_ms,
+        );
+    }
     put(out, &tables::MESSAGE, &(channel, seq), &record);
     if let Some(slot) = w.messages.get_mut(&(channel, seq)) {
         // A change later in this batch targets this message.

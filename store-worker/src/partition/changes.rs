@@ -58,6 +58,7 @@ pub(crate) fn apply(
             ));
         }
     };
+    let carried: Vec<u64> = target.attachments.iter().map(|a| a.id).collect();
     let decided = decide(w, c, cid, target, role, group)?;
     let Some(event) = decided.event else {
         return Ok((decided.target.into_event(cid, seq), 0));
@@ -88,6 +89,13 @@ pub(crate) fn apply(
     };
     out.rows = tables::MESSAGE.put(std::mem::take(&mut out.rows), &(cid, event_seq), &record);
     out.rows = tables::MESSAGE.put(std::mem::take(&mut out.rows), &(cid, seq), &target);
+    if matches!(record.system, Some(SystemEvent::MessageDeleted { .. })) {
+        // The deleted message no longer holds its files.
+        for id in carried {
+            let key = tables::ATTACHMENT_REF.key(&(id, cid, seq));
+            out.rows = std::mem::take(&mut out.rows).delete(key);
+        }
+    }
     for (s, rec) in decided.rewrites {
         out.rows = tables::MESSAGE.put(std::mem::take(&mut out.rows), &(cid, s), &rec);
         w.messages.insert((cid, s), Some(rec));
@@ -208,8 +216,8 @@ fn decide(
             target.original = None;
             target.edited_at = None;
             target.reactions.clear();
-            // Its files are no longer readable through it (their objects go once
-            // no forward holds them: collected apart from the log).
+            // Its files are no longer readable through it; their objects go once no
+            // other message (a forward) holds them (the media worker collects them).
             target.attachments.clear();
             target.deleted = Some((c.user_id, c.at_ms));
             // A deleted message leaves the pinned list without an event of its own.
