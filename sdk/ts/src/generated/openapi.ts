@@ -925,7 +925,7 @@ export interface components {
          * @description Every error a client can be told about.
          * @enum {string}
          */
-        ErrorCode: "bad_request" | "invalid_frame" | "unknown_op" | "frame_too_large" | "message_empty" | "message_too_long" | "invalid_client_msg_id" | "invalid_device_id" | "token_invalid" | "token_expired" | "invalid_credentials" | "invalid_username" | "invalid_password" | "invalid_profile" | "username_taken" | "user_not_found" | "not_a_member" | "cannot_dm_self" | "group_full" | "too_many_channels" | "not_a_group" | "forbidden" | "presence_limit" | "draining" | "invalid_group_name" | "rate_limited" | "not_found" | "message_not_found" | "not_author" | "message_deleted" | "reaction_invalid" | "too_many_reactions" | "too_many_edits" | "too_many_pins" | "file_too_large" | "unsupported_media_type" | "attachment_not_found" | "too_many_attachments" | "link_expired" | "unavailable" | "internal";
+        ErrorCode: "bad_request" | "invalid_frame" | "unknown_op" | "frame_too_large" | "message_empty" | "message_too_long" | "invalid_client_msg_id" | "invalid_device_id" | "token_invalid" | "token_expired" | "invalid_credentials" | "invalid_username" | "invalid_password" | "invalid_profile" | "username_taken" | "user_not_found" | "not_a_member" | "cannot_dm_self" | "group_full" | "too_many_channels" | "not_a_group" | "forbidden" | "presence_limit" | "draining" | "invalid_group_name" | "rate_limited" | "not_found" | "message_not_found" | "not_author" | "message_deleted" | "reaction_invalid" | "too_many_reactions" | "too_many_edits" | "too_many_pins" | "file_too_large" | "unsupported_media_type" | "quota_exceeded" | "attachment_not_found" | "too_many_attachments" | "link_expired" | "unavailable" | "internal";
         /** @description A page of history, in ascending seq order. */
         HistoryPage: {
             /** @description Channel id. */
@@ -1699,7 +1699,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `rate_limited` */
+            /** @description `rate_limited`; `quota_exceeded`: the user's uploads of today reached the daily limit (`retry_after_ms`: until the next UTC day) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3189,7 +3189,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `rate_limited` */
+            /** @description `rate_limited`; `quota_exceeded`: the user's uploads of today reached the daily limit (`retry_after_ms`: until the next UTC day) */
             429: {
                 headers: {
                     [name: string]: unknown;
