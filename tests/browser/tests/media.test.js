@@ -3,7 +3,8 @@
 // caption, its thumbnail loaded on the other side (after attachment_processed) and
 // opened in the viewer; a non-image file as a chip (name, size) whose link downloads
 // (Content-Disposition: attachment); a file over 1 MiB sent in parts with the tray's
-// progress bar going to 100%; the tray's remove button.
+// progress bar going to 100%; the tray's remove button; a pasted image, a dropped
+// file and a voice message recorded from Chromium's fake microphone.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -65,6 +66,8 @@ test('a photo with a caption: the other side sees its thumbnail load and opens i
   }, null, { timeout: 30000 });
   const box = msg.locator('[data-testid="attachment"][data-kind="image"]');
   assert.equal(await box.getAttribute('data-processed'), 'true');
+  // The BlurHash placeholder behind it (decoded into a data: PNG).
+  assert.match(await box.evaluate((el) => el.style.backgroundImage), /^url\("data:image\/png;base64,/);
   // Its box has the image's shape (64×48 scaled, 4:3).
   const bb = await box.boundingBox();
   assert.ok(Math.abs(bb.width / bb.height - 4 / 3) < 0.05, `aspect ${bb.width}x${bb.height}`);
@@ -150,4 +153,45 @@ test('a document shows as a chip with its name and size, and its link downloads;
   assert.equal(await bigMsg.locator('[data-testid="message-text"]').count(), 0, 'no caption, no empty text');
   await screenshot(di.page, '28-files');
   for (const p of [cy.page, di.page]) assert.equal(p.__errors || 0, 0, 'no page errors');
+});
+
+test('a pasted image and a dropped file join the tray; a voice message records (fake microphone) and plays on the other side', async () => {
+  const [ed, flo] = await pair(['ed', 'Ed Erwin'], ['flo', 'Flo Fox']);
+  const png = makePng(40, 40).toString('base64');
+  // Paste: an image on the clipboard, into the composer.
+  await byTestId(ed.page, 'composer-input').evaluate((input, b64) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const dt = new DataTransfer();
+    dt.items.add(new File([bytes], 'pasted.png', { type: 'image/png' }));
+    input.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+  }, png);
+  await ed.page.locator('[data-testid="tray-item"][data-name="pasted.png"][data-state="ready"]').waitFor();
+  // Drop: a file dragged onto the conversation.
+  await ed.page.locator('#conversation').evaluate((conv) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(['dropped text'], 'dropped.txt', { type: 'text/plain' }));
+    for (const type of ['dragenter', 'dragover', 'drop']) conv.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+  });
+  await ed.page.locator('[data-testid="tray-item"][data-name="dropped.txt"][data-state="ready"]').waitFor();
+  await sendTray(ed.page, 'Two files');
+  await openChannel(flo.page, 'Ed Erwin');
+  const two = message(flo.page, 'Two files');
+  await two.locator('[data-testid="attachment"][data-kind="image"]').waitFor();
+  await two.locator('[data-testid="attachment-name"]', { hasText: 'dropped.txt' }).waitFor();
+
+  // A voice message: record, stop after a second or so, send.
+  const rec = byTestId(ed.page, 'record-button');
+  await rec.waitFor();
+  await rec.click();
+  await ed.page.locator('[data-testid="record-status"]:not([hidden])').waitFor();
+  await ed.page.waitForFunction(() => /0:0[1-9]/.test(document.querySelector('[data-testid="record-status"]').textContent), null, { timeout: T });
+  await rec.click(); // stop
+  const voice = ed.page.locator('[data-testid="tray-item"][data-name^="voice-"]');
+  await voice.and(ed.page.locator('[data-state="ready"]')).waitFor();
+  await sendTray(ed.page, 'Listen');
+  const audio = message(flo.page, 'Listen').locator('[data-testid="attachment"][data-kind="audio"] audio');
+  await audio.waitFor();
+  await flo.page.waitForFunction(() => /\/v1\/media\//.test(document.querySelector('[data-kind="audio"] audio')?.src || ''), null, { timeout: T });
+  await screenshot(flo.page, '29-voice');
+  for (const p of [ed.page, flo.page]) assert.equal(p.__errors || 0, 0, 'no page errors');
 });
