@@ -737,6 +737,18 @@ mod tests {
     }
 
     #[test]
+    fn files_are_described_by_kind() {
+        let file = |kind| Attachment {
+            kind,
+            name: "a.pdf".into(),
+            ..Attachment::default()
+        };
+        assert_eq!(file(AttachmentKind::Image).describe(), "Photo");
+        assert_eq!(file(AttachmentKind::Audio).describe(), "Voice message");
+        assert_eq!(file(AttachmentKind::File).describe(), "File: a.pdf");
+    }
+
+    #[test]
     fn failures_are_classified() {
         let code = |b: &[u8]| ClientOp::from_json(b).unwrap_err().code;
         assert_eq!(code(b"not json"), ErrorCode::InvalidFrame);

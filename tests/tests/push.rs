@@ -614,3 +614,35 @@ async fn a_queued_push_of_a_deleted_message_is_not_sent() {
         );
     }
 }
+
+/// A message of files without a caption is named by what it carries.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_without_a_caption_is_named_in_its_push() {
+    let mut sys = System::start(BIN, 1).await;
+    let mut hook = serve(|_| (200, "{}".into())).await;
+    sys.start_push_worker(Some(&json!({"webhook": {}, "timeout_ms": 5000})));
+    let c0 = sys.client(0);
+    let (alice, _) = user(&c0, "alice").await;
+    let (bob, bob_id) = user(&c0, "bob").await;
+    let t = target(PushPlatform::Webhook, format!("{}/bob", hook.base));
+    bob.register_push("bob", t).await.unwrap();
+    let dm = alice.open_dm(bob_id).await.unwrap();
+    let pdf = alice
+        .upload(dm.id, "plan.pdf", "", b"%PDF-1.7 the plan".to_vec())
+        .await
+        .unwrap();
+    let (mut sender, _) = Device::connect(&alice, "a").await;
+    sender
+        .send_op(natter_protocol::ws::ClientOp::Send {
+            channel: dm.id,
+            client_msg_id: "f1".into(),
+            text: String::new(),
+            reply_to: None,
+            forward: None,
+            attachments: vec![pdf.id],
+        })
+        .await
+        .unwrap();
+    let req = hook.wait(WAIT).await.expect("bob's webhook");
+    assert_eq!(req.json()["body"].as_str(), Some("File: plan.pdf"));
+}
