@@ -91,6 +91,23 @@ async fn every_workload_runs_and_loses_nothing() {
     assert_clean(&sync);
     assert_eq!(sync["delivered"], 300);
 
+    // Photos: every one stored is processed (its thumbnail event reaches the channel).
+    let upload = bench(
+        &sys,
+        &[
+            "upload",
+            "--users",
+            "4",
+            "--duration-secs",
+            "2",
+            "--rate",
+            "4",
+        ],
+    );
+    assert_clean(&upload);
+    assert!(upload["acked"].as_u64() > Some(0));
+    assert_eq!(upload["delivered"], upload["acked"]);
+
     let idle = bench(&sys, &["idle", "--users", "50", "--duration-secs", "1"]);
     assert_eq!(idle["workload"], "idle");
 }

@@ -22,6 +22,7 @@ mod log;
 pub mod procstat;
 pub mod report;
 mod setup;
+mod upload;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -55,6 +56,9 @@ pub enum Workload {
     /// 1:1 traffic as people use chat: of the operations, 70% sends, 10% replies,
     /// 10% reactions, 5% edits of one's own messages, 5% read marks.
     Mixed,
+    /// Photos (1280×960 JPEG) uploaded at `--rate` per second: uploads/s, MB/s,
+    /// upload latency and the media worker's thumbnail latency.
+    Upload,
 }
 
 /// Operation kinds of the `mixed` workload, with their share in percent.
@@ -871,6 +875,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Report> {
         Workload::Idle => idle(&users, &args, &pids).await?,
         Workload::Sync => sync(&users, &args, &pids).await?,
         Workload::Log => log::run(&args, &pids).await?,
+        Workload::Upload => upload::run(&users, &args, &pids).await?,
     };
     report.users = users.len();
     if matches!(

@@ -89,6 +89,9 @@ pub struct Report {
     pub catch_up_secs: Option<f64>,
     /// `log`: appends (JetStream writes) per second; `acked` counts entries.
     pub log_appends_per_sec: Option<f64>,
+    /// `upload`: megabytes of files stored per second (sent/acked/delivered count
+    /// uploads tried, stored and processed; CPU is per upload).
+    pub upload_mb_per_sec: Option<f64>,
     /// `mixed`: ops written, by kind (send, reply, react, edit, read); CPU is then
     /// per operation.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
@@ -96,7 +99,7 @@ pub struct Report {
 }
 
 /// Processes that are the system under test (the rest, the generator, is not).
-const SERVERS: [&str; 3] = ["edge", "store", "nats"];
+const SERVERS: [&str; 4] = ["edge", "store", "nats", "media"];
 
 impl Report {
     /// Divides each process's CPU by the acked messages (traffic runs).
@@ -133,7 +136,12 @@ impl Report {
             if self.target_rate == 0 {
                 "closed loop".to_string()
             } else {
-                format!("target {} msg/s", self.target_rate)
+                let unit = if self.upload_mb_per_sec.is_some() {
+                    "uploads"
+                } else {
+                    "msg"
+                };
+                format!("target {} {unit}/s", self.target_rate)
             }
         );
         println!(
@@ -169,10 +177,15 @@ impl Report {
         println!();
         println!("| latency (ms) | samples | p50 | p90 | p99 | p99.9 | max |");
         println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
-        for (name, p) in [
-            ("send → ack", &self.ack_latency_ms),
-            ("send → every member", &self.end_to_end_latency_ms),
-        ] {
+        let names = if self.upload_mb_per_sec.is_some() {
+            ["upload → stored", "stored → thumbnail in the channel"]
+        } else {
+            ["send → ack", "send → every member"]
+        };
+        for (name, p) in names
+            .into_iter()
+            .zip([&self.ack_latency_ms, &self.end_to_end_latency_ms])
+        {
             println!(
                 "| {name} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |",
                 p.count, p.p50, p.p90, p.p99, p.p999, p.max
@@ -195,7 +208,7 @@ impl Report {
             }
             if let Some(us) = self.server_cpu_us_per_message {
                 println!();
-                println!("server CPU per message (edge + store + nats): {us:.0} µs");
+                println!("server CPU per message (edge + store + nats + media worker): {us:.0} µs");
             }
         }
         if let Some(kib) = self.rss_per_connection_kib {
@@ -207,6 +220,13 @@ impl Report {
             println!(
                 "log floor: {w:.0} appends/s, {:.1} entries per append (send → ack is entry arrival → its append's ack)",
                 self.acked_per_sec / w.max(1e-9)
+            );
+        }
+        if let Some(mb) = self.upload_mb_per_sec {
+            println!();
+            println!(
+                "uploads: {:.1}/s stored, {mb:.1} MB/s; {:.1}/s processed (thumbnails)",
+                self.acked_per_sec, self.delivered_per_sec
             );
         }
         if let Some(secs) = self.catch_up_secs {
