@@ -67,6 +67,40 @@ fn wav_one_second() -> Vec<u8> {
     b
 }
 
+/// A PDF of `n` bytes after its header.
+fn pdf(n: u32) -> Vec<u8> {
+    b"%PDF-1.7\n"
+        .iter()
+        .copied()
+        .chain((0..n).map(|i| (i % 97) as u8))
+        .collect()
+}
+
+/// Opens an upload in parts of `doc` as `name` in `channel`; returns it and its parts.
+async fn open_parts(
+    c: &Client,
+    channel: u64,
+    name: &str,
+    doc: &[u8],
+) -> (natter_protocol::http::UploadStatus, Vec<Vec<u8>>) {
+    let up = c
+        .open_upload(
+            channel,
+            &UploadRequest {
+                name: name.into(),
+                size: doc.len() as u64,
+                content_type: None,
+            },
+        )
+        .await
+        .expect("open");
+    let parts = doc
+        .chunks(up.part_bytes as usize)
+        .map(<[u8]>::to_vec)
+        .collect();
+    (up, parts)
+}
+
 fn send(channel: u64, cmid: &str, text: &str, attachments: Vec<u64>) -> ClientOp {
     ClientOp::Send {
         channel,
@@ -232,27 +266,10 @@ async fn files_go_with_messages_to_members_only_and_are_served_safely() {
 
     // A large file in parts: the connection drops after two parts, the upload
     // resumes on the other edge, which reports what is missing.
-    let doc: Vec<u8> = b"%PDF-1.7\n"
-        .iter()
-        .copied()
-        .chain((0..2_500_000u32).map(|i| (i % 97) as u8))
-        .collect();
-    let up = alice
-        .open_upload(
-            dm.id,
-            &UploadRequest {
-                name: "report.pdf".into(),
-                size: doc.len() as u64,
-                content_type: None,
-            },
-        )
-        .await
-        .expect("open");
+    let doc = pdf(2_500_000);
+    let (up, parts) = open_parts(&alice, dm.id, "report.pdf", &doc).await;
     assert_eq!(up.parts, 3);
-    let part = |n: u64| {
-        let start = (n * up.part_bytes) as usize;
-        doc[start..(start + up.part_bytes as usize).min(doc.len())].to_vec()
-    };
+    let part = |n: u64| parts[n as usize].clone();
     alice.upload_part(up.id, 0, part(0)).await.expect("part 0");
     alice.upload_part(up.id, 2, part(2)).await.expect("part 2");
     let alice_2 = sys.client(1).with_token(alice.token().expect("token"));
@@ -435,27 +452,10 @@ async fn uploads_count_against_a_daily_quota_and_survive_a_killed_edge() {
 
     // An upload in parts whose edge is killed after the first part resumes on the
     // other: nothing received is lost, and nothing half-done is readable.
-    let doc: Vec<u8> = b"%PDF-1.7\n"
-        .iter()
-        .copied()
-        .chain((0..1_900_000u32).map(|i| (i % 89) as u8))
-        .collect();
-    let up = carol
-        .open_upload(
-            g.id,
-            &UploadRequest {
-                name: "plan.pdf".into(),
-                size: doc.len() as u64,
-                content_type: None,
-            },
-        )
-        .await
-        .expect("open");
+    let doc = pdf(1_900_000);
+    let (up, parts) = open_parts(&carol, g.id, "plan.pdf", &doc).await;
     assert_eq!(up.parts, 2);
-    let part = |n: u64| {
-        let start = (n * up.part_bytes) as usize;
-        doc[start..(start + up.part_bytes as usize).min(doc.len())].to_vec()
-    };
+    let part = |n: u64| parts[n as usize].clone();
     carol.upload_part(up.id, 0, part(0)).await.expect("part 0");
     sys.edges[0].kill();
     let carol_1 = on(&c1, &carol);

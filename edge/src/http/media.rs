@@ -134,6 +134,17 @@ async fn charge_quota(edge: &Edge, media: &Media, user: u64, bytes: u64) -> Resu
     ))
 }
 
+/// The store, and the caller's open upload `id` (a path segment) in it.
+async fn open_upload_of<'e>(
+    edge: &'e Edge,
+    user: u64,
+    id: &str,
+) -> Result<(&'e Arc<Media>, Upload), ApiError> {
+    let id = parse_id(id)?;
+    let media = media(edge)?;
+    Ok((media, media.upload_of(user, id, now_ms()).await?))
+}
+
 fn new_id(edge: &Edge) -> Result<u64, ApiError> {
     edge.ids
         .next_id()
@@ -273,9 +284,7 @@ pub(super) async fn upload_status(
     Caller(user): Caller,
     Path(id): Path<String>,
 ) -> HttpResult<Response> {
-    let id = parse_id(&id)?;
-    let media = media(&edge)?;
-    let up = media.upload_of(user, id, now_ms()).await?;
+    let (media, up) = open_upload_of(&edge, user, &id).await?;
     Ok(json(StatusCode::OK, status_of(media, &up).await?))
 }
 
@@ -302,9 +311,8 @@ pub(super) async fn put_part(
     Path((id, n)): Path<(String, String)>,
     body: Bytes,
 ) -> HttpResult<Response> {
-    let (id, n) = (parse_id(&id)?, parse_id(&n)?);
-    let media = media(&edge)?;
-    let up = media.upload_of(user, id, now_ms()).await?;
+    let n = parse_id(&n)?;
+    let (media, up) = open_upload_of(&edge, user, &id).await?;
     media.put_part(&up, n, body).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -328,9 +336,7 @@ pub(super) async fn complete_upload(
     Caller(user): Caller,
     Path(id): Path<String>,
 ) -> HttpResult<Response> {
-    let id = parse_id(&id)?;
-    let media = media(&edge)?;
-    let up = media.upload_of(user, id, now_ms()).await?;
+    let (media, up) = open_upload_of(&edge, user, &id).await?;
     let stored = media.complete(&up, new_id(&edge)?, now_ms()).await?;
     queue_processing(&edge, &stored).await?;
     metrics::counter!("natter_edge_uploads_total").increment(1);
