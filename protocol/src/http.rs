@@ -90,7 +90,8 @@ pub struct MemberReceipt {
     #[cfg_attr(feature = "openapi", schema(value_type = crate::ids::IdSchema))]
     #[serde(with = "ids")]
     pub user: u64,
-    /// Their read seq: they have read every message up to it.
+    /// Their read seq: they have read every message up to it (0 unless both they
+    /// and the caller share read receipts).
     pub read: u64,
     /// The highest seq one of their devices has acked: delivered up to it.
     pub delivered: u64,
@@ -100,8 +101,8 @@ pub struct MemberReceipt {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChannelReceipts {
-    /// The other members who share read receipts (empty when the caller does not
-    /// share theirs). "Read by N of M" for a message at seq s: N members here with
+    /// Every other member: deliveries always, reads where both sides share read
+    /// receipts. "Read by N of M" for a message at seq s: N members here with
     /// `read >= s`, M the channel's other members.
     pub members: Vec<MemberReceipt>,
 }

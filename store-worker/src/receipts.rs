@@ -92,14 +92,11 @@ pub(crate) async fn of_channel(w: &Worker, req: ChannelReq) -> RpcReply<ChannelR
         return Err(crate::partition::rules::not_member());
     }
     let shares = sharing(w, &members).await.map_err(store_err)?;
-    if shares.get(&req.user_id) != Some(&true) {
-        return Ok(ChannelReceipts {
-            members: Vec::new(),
-        });
-    }
+    // Delivery is always told; a read only between two who share read receipts.
+    let caller_shares = shares.get(&req.user_id) == Some(&true);
     let others: Vec<(u64, u64)> = members
         .iter()
-        .filter(|u| **u != req.user_id && shares.get(u) == Some(&true))
+        .filter(|u| **u != req.user_id)
         .map(|u| (*u, req.channel_id))
         .collect();
     let store = w.store.as_ref();
@@ -117,9 +114,10 @@ pub(crate) async fn of_channel(w: &Worker, req: ChannelReq) -> RpcReply<ChannelR
             .zip(reads.into_iter().zip(delivered))
             .map(|((user, _), (read, delivered))| {
                 let read = read.unwrap_or(0);
+                let shown = caller_shares && shares.get(user) == Some(&true);
                 MemberReceipt {
                     user: *user,
-                    read,
+                    read: if shown { read } else { 0 },
                     // Reading on one device means a device has it.
                     delivered: delivered.unwrap_or(0).max(read),
                 }

@@ -528,22 +528,29 @@ async fn authors_hear_of_delivery_and_reads_unless_receipts_are_off() {
     b.conn.read(g.id, seq).await.expect("bob reads");
     // Alice hears of bob's read; carol's, applied first, sent her nothing.
     assert_eq!(receipt(&mut a).await, (g.id, bob_id, Some(seq), None));
-    let listed: Vec<u64> = alice
-        .receipts(g.id)
-        .await
-        .expect("receipts")
-        .members
-        .iter()
-        .map(|m| m.user)
-        .collect();
-    assert_eq!(listed, vec![bob_id], "carol is left out");
+    // Listed: every other member's delivery; reads only of those who share them,
+    // to those who do.
+    let reads = |r: natter_protocol::http::ChannelReceipts| {
+        let mut v: Vec<(u64, u64)> = r.members.iter().map(|m| (m.user, m.read)).collect();
+        v.sort_unstable();
+        v
+    };
+    let mut want = vec![(bob_id, seq), (carol_id, 0)];
+    want.sort_unstable();
+    assert_eq!(
+        reads(alice.receipts(g.id).await.expect("receipts")),
+        want,
+        "carol's read is left out"
+    );
+    let of_carol = carol.receipts(g.id).await.expect("receipts");
+    assert_eq!(of_carol.members.len(), 2);
+    assert!(of_carol.members.iter().all(|m| m.read == 0));
     assert!(
-        carol
-            .receipts(g.id)
-            .await
-            .expect("receipts")
+        of_carol
             .members
-            .is_empty()
+            .iter()
+            .any(|m| m.user == bob_id && m.delivered >= seq),
+        "deliveries stay: {of_carol:?}"
     );
     assert_ne!(alice_id, carol_id);
 }

@@ -252,7 +252,7 @@ pub(super) async fn set_notifications(
     get,
     path = "/v1/channels/{id}/receipts",
     tag = "channels",
-    summary = "Where the channel's other members stand: read and delivered up to (members who share read receipts; empty when the caller does not)",
+    summary = "Where the channel's other members stand: delivered up to, and read up to where both sides share read receipts (0 otherwise)",
     params(("id" = IdSchema, Path, description = "Channel id (decimal)")),
     security(("bearer" = [])),
     responses(

@@ -284,7 +284,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Where the channel's other members stand: read and delivered up to (members who share read receipts; empty when the caller does not) */
+        /** Where the channel's other members stand: delivered up to, and read up to where both sides share read receipts (0 otherwise) */
         get: operations["receipts"];
         put?: never;
         post?: never;
@@ -833,8 +833,8 @@ export interface components {
         /** @description Answer to `GET /v1/channels/{id}/receipts`. */
         ChannelReceipts: {
             /**
-             * @description The other members who share read receipts (empty when the caller does not
-             *     share theirs). "Read by N of M" for a message at seq s: N members here with
+             * @description Every other member: deliveries always, reads where both sides share read
+             *     receipts. "Read by N of M" for a message at seq s: N members here with
              *     `read >= s`, M the channel's other members.
              */
             members: components["schemas"]["MemberReceipt"][];
@@ -975,7 +975,8 @@ export interface components {
             delivered: number;
             /**
              * Format: int64
-             * @description Their read seq: they have read every message up to it.
+             * @description Their read seq: they have read every message up to it (0 unless both they
+             *     and the caller share read receipts).
              */
             read: number;
             /** @description The member. */
