@@ -95,11 +95,12 @@ test('receipts, mentions and notification levels: delivered then read as receipt
   await b.c.mute(dm.id, true);
   assert.equal(await level(), 'none');
   await assert.rejects(b.c.setNotifications(dm.id, 'loud'), (e) => e instanceof NatterError && e.code === 'bad_request');
-  // Read receipts off on one side: no read receipts either way, receipts() is empty for them.
+  // Read receipts off on one side: no reads either way in receipts(); deliveries stay.
   await b.c.updateMe({ read_receipts: false });
   assert.equal((await b.c.me()).settings.read_receipts, false);
-  assert.deepEqual(await b.c.receipts(dm.id), { members: [] });
-  assert.deepEqual(await a.c.receipts(dm.id), { members: [] });
+  const readsAndDelivered = async (c) => (await c.receipts(dm.id)).members.map((x) => [x.user, x.read, x.delivered >= m.seq]);
+  assert.deepEqual(await readsAndDelivered(b.c), [[a.id, 0, true]]);
+  assert.deepEqual(await readsAndDelivered(a.c), [[b.id, 0, true]]);
 });
 
 test('a group: create, add, rename, roles, members, leave; system events arrive as messages', async () => {
