@@ -349,12 +349,19 @@ impl Media {
         Ok(parts)
     }
 
-    /// Joins the parts of a complete upload into the attachment `id` (durably),
-    /// checks its bytes, and drops the parts.
+    /// Joins the parts of a complete upload into the attachment of the same id
+    /// (durably), checks its bytes, and drops the parts. Completing again (the first
+    /// answer was lost) gives the same attachment and writes nothing over it.
     ///
     /// # Errors
     /// `bad_request` (parts missing), `unsupported_media_type`, `unavailable`.
-    pub async fn complete(&self, up: &Upload, id: u64, now_ms: u64) -> Result<Stored, ApiError> {
+    pub async fn complete(&self, up: &Upload, now_ms: u64) -> Result<Stored, ApiError> {
+        let id = up.id;
+        if let Some(done) = self.stored(id).await? {
+            // Joined before the parts were dropped (the edge died in between).
+            self.drop_upload(up).await;
+            return Ok(done);
+        }
         let have = self.received_parts(up).await?;
         if have.len() as u64 != up.parts() {
             let missing: Vec<u64> = (0..up.parts())
@@ -423,6 +430,17 @@ impl Media {
             let _ = self.store.delete(&part_path(up.id, n)).await;
         }
         let _ = self.store.delete(&upload_meta_path(up.id)).await;
+    }
+
+    /// The attachment an upload in parts of `uploader` became, once completed.
+    ///
+    /// # Errors
+    /// `attachment_not_found`, `unavailable`.
+    pub async fn completed(&self, uploader: u64, id: u64) -> Result<Stored, ApiError> {
+        match self.stored(id).await? {
+            Some(s) if s.uploader == uploader => Ok(s),
+            _ => Err(not_found()),
+        }
     }
 
     /// What is stored of attachment `id`, if anything.

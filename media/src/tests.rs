@@ -152,7 +152,7 @@ async fn an_upload_in_parts_resumes_after_a_missing_part_and_joins_in_order() {
         Err(ErrorCode::BadRequest)
     );
     assert_eq!(
-        m.complete(&up, 8, 2).await.map(|_| ()).map_err(|e| e.code),
+        m.complete(&up, 2).await.map(|_| ()).map_err(|e| e.code),
         Err(ErrorCode::BadRequest)
     );
     // Resumed (another edge may serve it): the status says what is missing.
@@ -164,12 +164,18 @@ async fn an_upload_in_parts_resumes_after_a_missing_part_and_joins_in_order() {
     );
     m.put_part(&up, 1, part(1)).await.expect("part 1");
     m.put_part(&up, 3, part(3)).await.expect("part 3");
-    let s = m.complete(&up, 8, 3).await.expect("complete");
+    let s = m.complete(&up, 3).await.expect("complete");
+    assert_eq!(s.attachment.id, 7, "the upload's id");
+    assert_eq!(m.completed(10, 7).await.expect("again"), s);
+    assert_eq!(
+        m.completed(11, 7).await.map_err(|e| e.code),
+        Err(ErrorCode::AttachmentNotFound)
+    );
     assert_eq!(
         (s.attachment.content_type.as_str(), s.attachment.size),
         ("application/pdf", body.len() as u64)
     );
-    assert_eq!(read_all(&m, 8).await, body);
+    assert_eq!(read_all(&m, 7).await, body);
     assert_eq!(
         m.upload_of(10, 7, 3).await.map_err(|e| e.code),
         Err(ErrorCode::AttachmentNotFound),

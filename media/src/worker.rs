@@ -114,7 +114,21 @@ async fn handle(nats: &async_nats::Client, media: &Arc<Media>, msg: jetstream::M
         let _ = msg.ack_with(AckKind::Term).await;
         return;
     };
-    match process_job(nats, media, job.attachment_id).await {
+    // A long job tells the server it is alive, so that the consumer's ack wait can
+    // be short: a killed worker's job goes to another within seconds.
+    let work = process_job(nats, media, job.attachment_id);
+    tokio::pin!(work);
+    let mut working = tokio::time::interval(layout::MEDIA_ACK_WAIT / 4);
+    working.tick().await;
+    let done = loop {
+        tokio::select! {
+            done = &mut work => break done,
+            _ = working.tick() => {
+                let _ = msg.ack_with(AckKind::Progress).await;
+            }
+        }
+    };
+    match done {
         Ok(()) => {
             let _ = msg.ack().await;
         }

@@ -419,14 +419,19 @@ async fn ensure_media_stream(
     }
 }
 
-/// The media workers' shared pull consumer: a job not acked within two minutes (a
-/// worker killed mid-job) goes to another; a file that fails ten times is dropped.
+/// How long a media job may go without a word from its worker (who says "still
+/// working" every quarter of it) before it goes to another.
+pub const MEDIA_ACK_WAIT: Duration = Duration::from_secs(20);
+
+/// The media workers' shared pull consumer: a job not acked within
+/// [`MEDIA_ACK_WAIT`] (a worker killed mid-job) goes to another; a file that fails
+/// ten times is dropped.
 pub fn media_consumer_config() -> consumer::pull::Config {
     consumer::pull::Config {
         durable_name: Some(MEDIA_CONSUMER.into()),
         description: Some("media workers".into()),
         ack_policy: consumer::AckPolicy::Explicit,
-        ack_wait: Duration::from_secs(120),
+        ack_wait: MEDIA_ACK_WAIT,
         max_deliver: 10,
         ..Default::default()
     }

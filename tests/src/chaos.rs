@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use natter_client::{Client, ClientError, Session};
-use natter_protocol::ws::{MessageEvent, ServerEvent};
+use natter_protocol::ws::{Attachment, MessageEvent, ServerEvent};
 
 use crate::{System, user};
 
@@ -25,6 +25,8 @@ pub struct Pair {
     pub receiver: Session,
     /// A client of the receiver (for history).
     pub receiver_client: Client,
+    /// The sender's clients, one per edge (for uploads).
+    pub sender_clients: Vec<Client>,
     /// The 1:1 channel.
     pub channel: u64,
     /// client_msg_ids sent, in order.
@@ -58,6 +60,7 @@ pub async fn pairs(sys: &System, n: usize, prefix: &str) -> Vec<Pair> {
             sender,
             receiver,
             receiver_client: r,
+            sender_clients: entries(&s),
             channel,
             sent: Vec::new(),
             acked: Vec::new(),
@@ -72,6 +75,19 @@ impl Pair {
     /// Sends one message, retrying (same client_msg_id) until acked; reads what the
     /// receiver has meanwhile, so its queue never backs up.
     pub async fn send(&mut self, cmid: &str, text: &str) {
+        self.send_with(cmid, text, Vec::new()).await;
+    }
+
+    /// [`Self::send`] with attachments.
+    pub async fn send_with(&mut self, cmid: &str, text: &str, attachments: Vec<u64>) {
+        let op = natter_protocol::ws::ClientOp::Send {
+            channel: self.channel,
+            client_msg_id: cmid.into(),
+            text: text.into(),
+            reply_to: None,
+            forward: None,
+            attachments,
+        };
         let started = Instant::now();
         self.sent.push(cmid.to_string());
         'attempt: loop {
@@ -79,13 +95,7 @@ impl Pair {
                 started.elapsed() < SEND_PATIENCE,
                 "send {cmid} not acked within {SEND_PATIENCE:?}"
             );
-            if self
-                .sender
-                .connection()
-                .send(self.channel, cmid, text)
-                .await
-                .is_err()
-            {
+            if self.sender.connection().op(&op).await.is_err() {
                 let _ = self.sender.reconnect().await;
                 continue;
             }
@@ -116,6 +126,79 @@ impl Pair {
         self.acked.push(cmid.to_string());
         self.longest_send = self.longest_send.max(started.elapsed());
         self.drain_receiver(Duration::from_millis(1)).await;
+    }
+
+    /// Uploads `bytes` for this pair's channel, whole or in parts, as a client on a
+    /// bad connection does: a failed call moves to the next edge, an upload in parts
+    /// resumes from what the server says it has, and completing is retried.
+    pub async fn upload(&self, name: &str, bytes: &[u8], in_parts: bool) -> Attachment {
+        let started = Instant::now();
+        let mut edge = 0;
+        let retry = |e: ClientError, what: &str, edge: &mut usize| {
+            assert!(
+                started.elapsed() < SEND_PATIENCE,
+                "{what} of {name} failed for {SEND_PATIENCE:?}: {e}"
+            );
+            let retryable = match &e {
+                ClientError::Api(api) => api.code.retryable(),
+                _ => true,
+            };
+            assert!(retryable, "{what} of {name} refused: {e}");
+            *edge = (*edge + 1) % self.sender_clients.len();
+        };
+        if !in_parts {
+            loop {
+                let c = &self.sender_clients[edge];
+                match c.upload(self.channel, name, "", bytes.to_vec()).await {
+                    Ok(a) => return a,
+                    Err(e) => retry(e, "upload", &mut edge),
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        let req = natter_protocol::http::UploadRequest {
+            name: name.into(),
+            size: bytes.len() as u64,
+            content_type: None,
+        };
+        let up = loop {
+            match self.sender_clients[edge].open_upload(self.channel, &req).await {
+                Ok(up) => break up,
+                Err(e) => retry(e, "open", &mut edge),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        let parts: Vec<&[u8]> = bytes.chunks(up.part_bytes as usize).collect();
+        loop {
+            let c = &self.sender_clients[edge];
+            let have = match c.upload_status(up.id).await {
+                Ok(s) => s.received,
+                Err(e) => {
+                    retry(e, "status", &mut edge);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            };
+            let mut failed = None;
+            for (n, part) in parts.iter().enumerate() {
+                if have.contains(&(n as u64)) {
+                    continue;
+                }
+                if let Err(e) = c.upload_part(up.id, n as u64, part.to_vec()).await {
+                    failed = Some(e);
+                    break;
+                }
+            }
+            let done = match failed {
+                Some(e) => Err(e),
+                None => c.complete_upload(up.id).await,
+            };
+            match done {
+                Ok(a) => return a,
+                Err(e) => retry(e, "part or complete", &mut edge),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Takes whatever the receiver has within `wait`.
@@ -208,7 +291,8 @@ pub async fn settle(scenario: &str, pairs: &mut [Pair]) -> Summary {
             p.drain_receiver(Duration::from_millis(200)).await;
         }
         let mut counts = std::collections::HashMap::<&str, usize>::new();
-        for m in &history {
+        // System events (a file processed) carry no client_msg_id of their own.
+        for m in history.iter().filter(|m| m.system.is_none()) {
             *counts.entry(m.client_msg_id.as_str()).or_default() += 1;
         }
         let seqs: Vec<u64> = history.iter().map(|m| m.seq).collect();

@@ -506,3 +506,134 @@ async fn a_partition_that_moves_a_to_b_and_back_to_a_fans_out_with_b_s_members()
         "a removed member got the group's message from an owner with a stale member list"
     );
 }
+
+/// A PNG of `w`×`h` whose pixels depend on `seed` (so no two files are alike).
+fn photo(w: u32, h: u32, seed: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x * 7 + seed) as u8, (y * 3 + seed) as u8, (x ^ y) as u8])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .expect("png");
+    out.into_inner()
+}
+
+/// A PDF of about `n` bytes whose body depends on `seed`.
+fn document(n: usize, seed: u8) -> Vec<u8> {
+    let mut b = b"%PDF-1.7\n".to_vec();
+    b.extend((0..n).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)));
+    b
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_media_worker_and_an_edge_killed_mid_upload() {
+    use natter_protocol::ws::{AttachmentKind, SystemEvent};
+    let _turn = ONE_AT_A_TIME.lock().await;
+    // Small parts, so that an upload in parts spans the kill.
+    let mut sys = System::start(BIN, 0).await;
+    for _ in 0..2 {
+        sys.start_edge_with(&["--media-part-kb", "128"]);
+    }
+    sys.wait_ready().await;
+    let (n_pairs, n_files) = (6 * scale(), 6 * scale());
+    let all = pairs(&sys, n_pairs, "u").await;
+    let uploaded = Arc::new(AtomicUsize::new(0));
+    // Each pair sends messages that carry a photo (whole) or a document (in parts).
+    let tasks: Vec<_> = all
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut p)| {
+            let uploaded = uploaded.clone();
+            tokio::spawn(async move {
+                let mut files = Vec::new();
+                for k in 0..n_files {
+                    let seed = (i * n_files + k) as u32;
+                    let (name, bytes, in_parts) = if k % 2 == 0 {
+                        (format!("p{seed}.png"), photo(64 + seed % 50, 48, seed), false)
+                    } else {
+                        (format!("d{seed}.pdf"), document(600_000, seed as u8), true)
+                    };
+                    let a = p.upload(&name, &bytes, in_parts).await;
+                    uploaded.fetch_add(1, Ordering::SeqCst);
+                    let cmid = format!("u{i}-m{k}");
+                    p.send_with(&cmid, &name, vec![a.id]).await;
+                    files.push((cmid, a, bytes));
+                }
+                (p, files)
+            })
+        })
+        .collect();
+    let total = n_pairs * n_files;
+    reached(&uploaded, total / 4, "a quarter uploaded").await;
+    // The media worker dies with jobs in hand; an edge dies with uploads and parts
+    // in flight. Uploads move to the other edge and resume there.
+    sys.media.as_mut().expect("media worker").kill();
+    sys.edges[0].kill();
+    reached(&uploaded, total * 3 / 4, "three quarters uploaded").await;
+    sys.start_media_worker();
+    let mut done = Vec::new();
+    let mut sent = Vec::new();
+    for t in tasks {
+        let (p, files) = t.await.expect("pair task");
+        done.push(p);
+        sent.push(files);
+    }
+    let sum = settle("media worker + edge SIGKILL mid-upload", &mut done).await;
+    sum.print();
+    sum.assert_clean();
+
+    // Every message carries the file that was uploaded for it, whole and readable;
+    // every image is processed exactly once (an announcement per file).
+    for (p, files) in done.iter().zip(&sent) {
+        let reader = p.receiver_client.with_base(&p.receiver.edge().http_url);
+        let images = files
+            .iter()
+            .filter(|(_, a, _)| a.kind == AttachmentKind::Image)
+            .count();
+        eventually(
+            Duration::from_secs(60),
+            "every image of the channel processed",
+            || {
+                let reader = reader.clone();
+                let channel = p.channel;
+                async move {
+                    let h = reader.full_history(channel).await.unwrap_or_default();
+                    h.iter().filter(|m| m.system.is_some()).count() >= images
+                }
+            },
+        )
+        .await;
+        let history = reader.full_history(p.channel).await.expect("history");
+        let mut announced = std::collections::HashMap::<u64, usize>::new();
+        for m in &history {
+            if let Some(SystemEvent::AttachmentProcessed { attachment }) = &m.system {
+                *announced.entry(attachment.id).or_default() += 1;
+            }
+        }
+        for (cmid, a, bytes) in files {
+            let m = history
+                .iter()
+                .find(|m| m.system.is_none() && &m.client_msg_id == cmid)
+                .expect("stored");
+            assert_eq!(
+                m.attachments.iter().map(|x| x.id).collect::<Vec<_>>(),
+                vec![a.id],
+                "{cmid} carries its file"
+            );
+            let link = reader
+                .attachment_link(p.channel, m.seq, a.id)
+                .await
+                .expect("link");
+            let resp = reader.fetch_link(&link.url).await.expect("fetch");
+            let got = resp.bytes().await.expect("bytes").to_vec();
+            if a.kind == AttachmentKind::Image {
+                assert_eq!(announced.get(&a.id), Some(&1), "{cmid}: one announcement");
+                let img = image::load_from_memory(&got).expect("an image");
+                let want = image::load_from_memory(bytes).expect("the original");
+                assert_eq!(img.to_rgb8(), want.to_rgb8(), "{cmid}: the same picture");
+            } else {
+                assert_eq!(&got, bytes, "{cmid}: the same document");
+            }
+        }
+    }
+}

@@ -468,6 +468,12 @@ async fn uploads_count_against_a_daily_quota_and_survive_a_killed_edge() {
         .await
         .expect("part 1");
     let pdf = carol_1.complete_upload(up.id).await.expect("complete");
+    // Completing again (the answer lost) gives the same file; nobody else's.
+    assert_eq!(carol_1.complete_upload(up.id).await.expect("again"), pdf);
+    assert_eq!(
+        code(on(&c1, &bob).complete_upload(up.id).await),
+        ErrorCode::AttachmentNotFound
+    );
     let bob_1 = on(&c1, &bob);
     let (mut bd, _) = Device::connect(&bob_1, "bob-1").await;
     let (mut cd, _) = Device::connect(&carol_1, "carol-1").await;

@@ -336,8 +336,14 @@ pub(super) async fn complete_upload(
     Caller(user): Caller,
     Path(id): Path<String>,
 ) -> HttpResult<Response> {
-    let (media, up) = open_upload_of(&edge, user, &id).await?;
-    let stored = media.complete(&up, new_id(&edge)?, now_ms()).await?;
+    let id = parse_id(&id)?;
+    let media = media(&edge)?;
+    let stored = match media.upload_of(user, id, now_ms()).await {
+        Ok(up) => media.complete(&up, now_ms()).await?,
+        // Completed before and the answer lost (an edge died): the same file again.
+        Err(e) if e.code == ErrorCode::AttachmentNotFound => media.completed(user, id).await?,
+        Err(e) => return Err(e.into()),
+    };
     queue_processing(&edge, &stored).await?;
     metrics::counter!("natter_edge_uploads_total").increment(1);
     Ok(json(StatusCode::CREATED, stored.attachment))
