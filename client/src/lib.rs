@@ -78,7 +78,11 @@ impl Client {
         // aws-lc-rs and OpenSSL out of the build); ring is the one this workspace uses.
         let _ = rustls::crypto::ring::default_provider().install_default();
         Self {
-            http: reqwest::Client::new(),
+            // Named, so that a user's list of sessions says what logged in.
+            http: reqwest::Client::builder()
+                .user_agent(concat!("natter-client/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .unwrap_or_default(),
             base: base_url.trim_end_matches('/').to_string(),
             token: None,
             heartbeat: std::time::Duration::from_secs(10),
@@ -227,6 +231,60 @@ impl Client {
             },
         )
         .await
+    }
+
+    /// `POST /v1/logout`: ends this client's session.
+    ///
+    /// # Errors
+    /// `token_revoked` (already ended), `unavailable`, …
+    pub async fn logout(&self) -> Result<(), ClientError> {
+        self.call_empty(self.http.post(self.url("/v1/logout")))
+            .await
+    }
+
+    /// `POST /v1/logout/everywhere`: ends every session of the user.
+    ///
+    /// # Errors
+    /// `token_revoked`, `unavailable`, …
+    pub async fn logout_everywhere(&self) -> Result<(), ClientError> {
+        self.call_empty(self.http.post(self.url("/v1/logout/everywhere")))
+            .await
+    }
+
+    /// `GET /v1/sessions`: the user's sessions, newest first.
+    ///
+    /// # Errors
+    /// `token_revoked`, …
+    pub async fn sessions(&self) -> Result<Vec<natter_protocol::http::SessionInfo>, ClientError> {
+        self.call(self.http.get(self.url("/v1/sessions"))).await
+    }
+
+    /// `DELETE /v1/sessions/{id}`: ends one of the user's sessions.
+    ///
+    /// # Errors
+    /// `not_found` (not one of the user's), …
+    pub async fn end_session(&self, session: u64) -> Result<(), ClientError> {
+        self.call_empty(
+            self.http
+                .delete(self.url(&format!("/v1/sessions/{session}"))),
+        )
+        .await
+    }
+
+    /// `POST /v1/me/password`: a new token for this device; every other session ends.
+    ///
+    /// # Errors
+    /// `invalid_credentials` (the current password), `invalid_password`, …
+    pub async fn change_password(
+        &self,
+        current: &str,
+        new: &str,
+    ) -> Result<AuthResponse, ClientError> {
+        let req = natter_protocol::http::ChangePasswordRequest {
+            current_password: current.into(),
+            new_password: new.into(),
+        };
+        self.post("/v1/me/password", &req).await
     }
 
     /// `GET /v1/me`.

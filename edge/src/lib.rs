@@ -147,6 +147,8 @@ pub(crate) struct Edge {
     pub(crate) commands: Arc<commands::Commands>,
     /// Sockets open per user here.
     pub(crate) user_sockets: Arc<socket::UserSockets>,
+    /// Ended sessions, followed from NATS: every token is checked against it.
+    pub(crate) revocations: Arc<natter_nats::revocations::Revocations>,
     /// The bucket counting each user's uploaded bytes per day (opened on first use).
     pub(crate) media_quota: tokio::sync::OnceCell<async_nats::jetstream::kv::Store>,
 }
@@ -200,6 +202,9 @@ pub async fn run(
     let presence =
         presence::PresenceWriter::new(js.clone(), layout.presence_shards, config.presence, edge_id)
             .await?;
+    let revocations = natter_nats::revocations::Revocations::open(&js)
+        .await
+        .map_err(|e| anyhow::anyhow!("revocation list: {e}"))?;
     let cursors = cursors::Cursors::new();
     let (commands, outcomes) = commands::Commands::start(&nats)
         .await
@@ -229,6 +234,7 @@ pub async fn run(
         cursors,
         commands,
         user_sockets: Arc::default(),
+        revocations: revocations.clone(),
         media_quota: tokio::sync::OnceCell::new(),
         hub: hub::Hub::new(events.0, events.1),
         members,
@@ -252,6 +258,11 @@ pub async fn run(
         })
     };
     let media_results = tokio::spawn(announce_processed_media(edge.clone()));
+    // Sockets of a user one of whose sessions ended look again at their tokens.
+    let following = {
+        let sockets = edge.user_sockets.clone();
+        tokio::spawn(revocations.follow(move |user| sockets.session_ended(user)))
+    };
     tracing::info!(addr = %listener.local_addr()?, edge = discovery.edge_id(), "edge listening");
     let app =
         http::router(edge.clone()).layer(axum::middleware::from_fn(request_log::with_request_id));
@@ -281,6 +292,7 @@ pub async fn run(
     }
     forgetting.abort();
     media_results.abort();
+    following.abort();
     discovery.deregister().await;
     if let Err(e) = ids.release().await {
         tracing::warn!(error = %e, "idgen lease release failed");

@@ -31,6 +31,8 @@ pub const MEDIA_STREAM: &str = "MEDIA";
 pub const MEDIA_CONSUMER: &str = "media-worker";
 /// Bytes each user uploaded per day: `<user>.<day>` (days since the epoch, UTC).
 pub const MEDIA_QUOTA_BUCKET: &str = "media_quota";
+/// Ended sessions ([`crate::revocations`]): `s.<session>` and `u.<user>`, per-key TTL.
+pub const REVOKED_BUCKET: &str = "revoked";
 
 /// Stream metadata key holding the presence shard count fixed at creation.
 pub const PRESENCE_SHARDS_METADATA_KEY: &str = "natter.presence_shards";
@@ -260,6 +262,11 @@ fn buckets(presence_shards: u32) -> Vec<(String, &'static str, Expiry)> {
             IDGEN_HWM_BUCKET.to_string(),
             "idgen per-worker-id high-water marks (ms)",
             Expiry::Never,
+        ),
+        (
+            REVOKED_BUCKET.to_string(),
+            "ended sessions: s.<session> -> user, u.<user> -> tokens before (ms); per-key TTL",
+            Expiry::PerKey,
         ),
         (
             MEDIA_QUOTA_BUCKET.to_string(),

@@ -16,6 +16,7 @@
 //!   (one event, or a batch with its positions), encoded and decoded here.
 //! - [`connect`]: how services connect to NATS; [`subscriber`]: a receive-only
 //!   connection for many subscriptions (an edge's per-user subjects).
+//! - [`revocations`]: ended sessions, followed by every edge into memory.
 //! - [`ttl_kv`]: KV keys with a per-key TTL, claimed and renewed conditionally (leases).
 //! - [`server`]: finding a `nats-server` binary (2.11 or later) and running it as a
 //!   child process; [`server::NatsServer`] is also the test harness (free port, temp
@@ -28,6 +29,7 @@ pub mod connect;
 pub mod health;
 pub mod layout;
 pub mod log_auth;
+pub mod revocations;
 pub mod rpc;
 pub mod server;
 pub mod subjects;

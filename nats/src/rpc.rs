@@ -15,14 +15,16 @@ use std::time::Duration;
 
 use natter_protocol::http::{
     Channel, ChannelList, ChannelReceipts, DeviceInfo, HistoryPage, MemberList, MessageEdits,
-    PinList, Presence, Profile,
+    PinList, Presence, Profile, SessionInfo,
 };
 use natter_protocol::internal::{
-    self, AdminChannel, AdminChannelReq, AdminLogApplied, AdminLogAppliedReq, AdminUser,
-    AdminUserReq, AttachmentRefsReq, BulkUsersReq, ChannelListReq, ChannelReq, ContactsReq,
-    CursorMovesReq, DevicePushReq, DmOpenReq, HistoryReq, LoginReq, Members, MembersReq,
-    MessageReq, MuteReq, PresenceQuery, PushTargets, PushTargetsReq, RpcReply, SignupReq, SyncPlan,
-    SyncStartReq, UserGetReq, UserIdsReq, UserSearchReq, UserUpdateReq, UsersAddableReq,
+    self, AdminAuditReq, AdminChannel, AdminChannelReq, AdminLogApplied, AdminLogAppliedReq,
+    AdminSuspendReq, AdminUser, AdminUserReq, AttachmentRefsReq, AuditEntry, BulkUsersReq,
+    ChannelListReq, ChannelReq, ContactsReq, CursorMovesReq, DevicePushReq, DmOpenReq, HistoryReq,
+    LoginReq, Members, MembersReq, MessageReq, MuteReq, PasswordChangeReq, PresenceQuery,
+    PushTargets, PushTargetsReq, RpcReply, SessionEndReq, SessionListReq, SessionOpenReq,
+    SessionTouchReq, SignupReq, SyncPlan, SyncStartReq, UserGetReq, UserIdsReq, UserSearchReq,
+    UserUpdateReq, UsersAddableReq,
 };
 use natter_protocol::ws::MessageEvent;
 use natter_protocol::{ApiError, ErrorCode};
@@ -250,6 +252,16 @@ store_rpcs! {
     DEVICE_LIST: UserGetReq => Vec<DeviceInfo> = rpc::DEVICE_LIST, STORE;
     /// Mutes or unmutes a channel for a user.
     CHANNEL_MUTE: MuteReq => () = rpc::CHANNEL_MUTE, STORE;
+    /// Records a session (a login).
+    SESSION_OPEN: SessionOpenReq => () = rpc::SESSION_OPEN, STORE;
+    /// Records that a session was used.
+    SESSION_TOUCH: SessionTouchReq => () = rpc::SESSION_TOUCH, STORE;
+    /// A user's sessions.
+    SESSION_LIST: SessionListReq => Vec<SessionInfo> = rpc::SESSION_LIST, STORE;
+    /// Forgets one session of a user, or all.
+    SESSION_END: SessionEndReq => () = rpc::SESSION_END, STORE;
+    /// Changes a user's password after checking the current one.
+    PASSWORD_CHANGE: PasswordChangeReq => Profile = rpc::PASSWORD_CHANGE, STORE;
     /// Creates many accounts (operators and the load generator).
     ADMIN_USERS_CREATE: BulkUsersReq => Vec<Profile> = admin::USERS_CREATE, BULK;
     /// One channel as stored.
@@ -258,6 +270,10 @@ store_rpcs! {
     ADMIN_USER_INSPECT: AdminUserReq => AdminUser = admin::USER_INSPECT, ADMIN;
     /// How far each partition's log is applied.
     ADMIN_LOG_APPLIED: AdminLogAppliedReq => AdminLogApplied = admin::LOG_APPLIED, ADMIN;
+    /// Suspends or unsuspends an account; replies its id.
+    ADMIN_USER_SUSPEND: AdminSuspendReq => u64 = admin::USER_SUSPEND, ADMIN;
+    /// The operators' audit log, newest first.
+    ADMIN_AUDIT_LIST: AdminAuditReq => Vec<AuditEntry> = admin::AUDIT_LIST, ADMIN;
 }
 
 /// Users' presence, asked of the presence service's shard (`presence.query.<shard>`).

@@ -186,6 +186,10 @@ pub mod admin {
     pub const USER_INSPECT: &str = "admin.user.inspect";
     /// How far each partition's log is applied to the store.
     pub const LOG_APPLIED: &str = "admin.log.applied";
+    /// Suspend or unsuspend an account (audited).
+    pub const USER_SUSPEND: &str = "admin.user.suspend";
+    /// The operators' audit log, newest first.
+    pub const AUDIT_LIST: &str = "admin.audit.list";
 }
 
 /// The media worker's jobs and results (outside `rpc.>`, which store workers answer).
@@ -252,6 +256,16 @@ pub mod rpc {
     pub const DEVICE_LIST: &str = "rpc.device.list";
     /// Mute or unmute a channel for a user.
     pub const CHANNEL_MUTE: &str = "rpc.channel.mute";
+    /// Record a session (a login).
+    pub const SESSION_OPEN: &str = "rpc.session.open";
+    /// Record that a session was used.
+    pub const SESSION_TOUCH: &str = "rpc.session.touch";
+    /// A user's sessions.
+    pub const SESSION_LIST: &str = "rpc.session.list";
+    /// Forget one session of a user, or all.
+    pub const SESSION_END: &str = "rpc.session.end";
+    /// Change a user's password (the current one checked).
+    pub const PASSWORD_CHANGE: &str = "rpc.user.password";
 }
 
 #[cfg(test)]

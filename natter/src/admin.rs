@@ -10,8 +10,8 @@ use natter_nats::{layout, rpc, subjects};
 use natter_protocol::ErrorCode;
 use natter_protocol::http::Presence;
 use natter_protocol::internal::{
-    self, AdminChannel, AdminChannelReq, AdminLogAppliedReq, AdminUser, AdminUserReq, LogBatch,
-    LogEntry, PresenceBeat, PresenceQuery,
+    self, AdminAuditReq, AdminChannel, AdminChannelReq, AdminLogAppliedReq, AdminSuspendReq,
+    AdminUser, AdminUserReq, LogBatch, LogEntry, PresenceBeat, PresenceQuery,
 };
 use serde::Serialize;
 
@@ -25,6 +25,10 @@ pub struct AdminArgs {
     /// Print JSON instead of a table.
     #[arg(long, global = true)]
     json: bool,
+    /// Who is acting, for the audit log of actions that change something (default:
+    /// `$USER`).
+    #[arg(long, env = "NATTER_OPERATOR", global = true)]
+    operator: Option<String>,
     #[command(subcommand)]
     what: AdminCommand,
 }
@@ -52,6 +56,29 @@ enum AdminCommand {
     User {
         /// The user's id.
         user: u64,
+    },
+    /// Suspends an account: its sessions end (sockets close on every edge within
+    /// seconds) and it cannot log in until unsuspended. Audited.
+    Suspend {
+        /// The username.
+        username: String,
+        /// Why (kept in the audit log).
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Lifts a suspension (the account logs in again). Audited.
+    Unsuspend {
+        /// The username.
+        username: String,
+        /// Why (kept in the audit log).
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// The operators' audit log (every action that changed something), newest first.
+    Audit {
+        /// At most this many entries.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
     },
     /// The messages of a partition not yet acknowledged by its store worker, read
     /// from the stream without consuming them (text lengths only, never text).
@@ -180,7 +207,56 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
         AdminCommand::Pending { partition, limit } => {
             out.table(pending(&nats, &js, partition, limit).await?)
         }
+        AdminCommand::Suspend { username, reason } => {
+            suspend(&nats, args.operator, username, reason, true).await?;
+        }
+        AdminCommand::Unsuspend { username, reason } => {
+            suspend(&nats, args.operator, username, reason, false).await?;
+        }
+        AdminCommand::Audit { limit } => {
+            let entries =
+                request(&nats, &rpc::ADMIN_AUDIT_LIST, 0, &AdminAuditReq { limit }).await?;
+            if out.json {
+                out.print_json(&entries);
+            } else {
+                out.table(Table::new(
+                    &["at_ms", "operator", "action", "target", "detail"],
+                    entries.iter().map(|e| {
+                        vec![
+                            e.at_ms.to_string(),
+                            e.operator.clone(),
+                            e.action.clone(),
+                            e.target.clone(),
+                            e.detail.clone(),
+                        ]
+                    }),
+                ));
+            }
+        }
     }
+    Ok(())
+}
+
+/// Suspends or unsuspends `username`, as `operator` (default `$USER`).
+async fn suspend(
+    nats: &async_nats::Client,
+    operator: Option<String>,
+    username: String,
+    reason: String,
+    suspend: bool,
+) -> anyhow::Result<()> {
+    let operator = operator
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "unknown".into());
+    let req = AdminSuspendReq {
+        username: username.clone(),
+        suspend,
+        reason,
+        operator,
+    };
+    let id = request(nats, &rpc::ADMIN_USER_SUSPEND, 0, &req).await?;
+    let done = if suspend { "suspended" } else { "unsuspended" };
+    outln!("user {id} @{username} {done}");
     Ok(())
 }
 

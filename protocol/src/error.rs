@@ -31,6 +31,11 @@ pub enum ErrorCode {
     TokenInvalid,
     /// The token has expired: log in again.
     TokenExpired,
+    /// The token's session was ended (logout, logout everywhere, a password change,
+    /// a suspension): log in again.
+    TokenRevoked,
+    /// The account is suspended by an operator: it cannot log in.
+    AccountSuspended,
     /// Unknown username or wrong password (deliberately indistinguishable).
     InvalidCredentials,
     /// The username does not meet the rules (3–32 of a–z, 0–9, `_`, `.`).
@@ -109,8 +114,8 @@ impl ErrorCode {
             | InvalidDeviceId | InvalidUsername | InvalidPassword | InvalidProfile
             | CannotDmSelf | InvalidGroupName | NotAGroup | ReactionInvalid
             | TooManyAttachments => 400,
-            TokenInvalid | TokenExpired | InvalidCredentials => 401,
-            NotAMember | Forbidden | NotAuthor | LinkExpired => 403,
+            TokenInvalid | TokenExpired | TokenRevoked | InvalidCredentials => 401,
+            NotAMember | Forbidden | NotAuthor | LinkExpired | AccountSuspended => 403,
             UserNotFound | NotFound | MessageNotFound | AttachmentNotFound => 404,
             UsernameTaken | GroupFull | TooManyChannels | MessageDeleted | TooManyReactions
             | TooManyEdits | TooManyPins => 409,
@@ -145,6 +150,8 @@ impl ErrorCode {
             InvalidDeviceId => "invalid_device_id",
             TokenInvalid => "token_invalid",
             TokenExpired => "token_expired",
+            TokenRevoked => "token_revoked",
+            AccountSuspended => "account_suspended",
             InvalidCredentials => "invalid_credentials",
             InvalidUsername => "invalid_username",
             InvalidPassword => "invalid_password",
@@ -192,6 +199,8 @@ impl ErrorCode {
         ErrorCode::InvalidDeviceId,
         ErrorCode::TokenInvalid,
         ErrorCode::TokenExpired,
+        ErrorCode::TokenRevoked,
+        ErrorCode::AccountSuspended,
         ErrorCode::InvalidCredentials,
         ErrorCode::InvalidUsername,
         ErrorCode::InvalidPassword,

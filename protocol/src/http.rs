@@ -49,6 +49,34 @@ pub struct AuthResponse {
     pub user: Profile,
 }
 
+/// One of the caller's sessions (a login on some device), `GET /v1/sessions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionInfo {
+    /// Session id.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::ids::IdSchema))]
+    #[serde(with = "ids")]
+    pub id: u64,
+    /// When it was opened (login), ms since the epoch.
+    pub created_at: u64,
+    /// When it last opened a socket or logged in, ms since the epoch (to the minute).
+    pub last_used_at: u64,
+    /// What logged in, from its `User-Agent` (at most 120 characters).
+    pub agent: String,
+    /// Whether it is the session of the token that asked.
+    pub current: bool,
+}
+
+/// `POST /v1/me/password`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChangePasswordRequest {
+    /// The password now (re-authentication).
+    pub current_password: String,
+    /// The new password (8–128 bytes).
+    pub new_password: String,
+}
+
 /// A user's profile (public: no field here is private).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -647,3 +647,98 @@ pub struct AdminUser {
     /// Every registered device.
     pub devices: Vec<AdminDevice>,
 }
+
+/// `rpc.session.open`: records a session (a login) of a user.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SessionOpenReq {
+    /// Whose.
+    pub user_id: u64,
+    /// The session id (in the token).
+    pub session_id: u64,
+    /// What logged in (`User-Agent`, cut to 120 characters).
+    pub agent: String,
+    /// When (ms since the epoch).
+    pub at_ms: u64,
+}
+
+/// `rpc.session.touch`: a session was used (a socket opened); recorded at most once a
+/// minute. Replies `()`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SessionTouchReq {
+    /// Whose.
+    pub user_id: u64,
+    /// Which session.
+    pub session_id: u64,
+    /// When (ms since the epoch).
+    pub at_ms: u64,
+}
+
+/// `rpc.session.list`: a user's sessions opened after `since_ms` (older ones have
+/// expired with their tokens).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SessionListReq {
+    /// Whose.
+    pub user_id: u64,
+    /// Sessions opened before this are gone (ms since the epoch).
+    pub since_ms: u64,
+    /// The asking token's session (marked `current`).
+    pub current: u64,
+}
+
+/// `rpc.session.end`: forgets one session of a user, or all of them. Replies `()`;
+/// the edge has already put the revocation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SessionEndReq {
+    /// Whose.
+    pub user_id: u64,
+    /// Which (None: every one).
+    pub session_id: Option<u64>,
+}
+
+/// `rpc.user.password`: changes a user's password after checking the current one.
+/// Replies the profile.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PasswordChangeReq {
+    /// Whose.
+    pub user_id: u64,
+    /// The password now.
+    pub current_password: String,
+    /// The new one.
+    pub new_password: String,
+}
+
+/// `admin.user.suspend`: suspends (or lifts the suspension of) an account. Replies
+/// the user id; the operator's tool then ends the account's sessions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AdminSuspendReq {
+    /// Which user (by username).
+    pub username: String,
+    /// Suspend (true) or lift (false).
+    pub suspend: bool,
+    /// Why (kept in the audit log).
+    pub reason: String,
+    /// Who does it (the operator's name, kept in the audit log).
+    pub operator: String,
+}
+
+/// One operator action, as kept in the audit log (append-only: no API changes it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// When (ms since the epoch).
+    pub at_ms: u64,
+    /// Who (the operator's name as given to `natter admin --operator`).
+    pub operator: String,
+    /// What (`suspend`, `unsuspend`, …).
+    pub action: String,
+    /// On what (`user:<id>`, `channel:<id>/<seq>`, …).
+    pub target: String,
+    /// Why, as the operator said.
+    pub detail: String,
+}
+
+/// `admin.audit.list`: the newest audit entries first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AdminAuditReq {
+    /// At most this many (≤ 1000).
+    pub limit: u32,
+}

@@ -5,7 +5,8 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use natter_protocol::http::{LoginRequest, Profile, SignupRequest};
 use natter_protocol::internal::{
-    BULK_USERS_MAX, BulkUsersReq, RpcReply, UserGetReq, UserIdsReq, UserSearchReq, UserUpdateReq,
+    BULK_USERS_MAX, BulkUsersReq, PasswordChangeReq, RpcReply, UserGetReq, UserIdsReq,
+    UserSearchReq, UserUpdateReq,
 };
 use natter_protocol::{ApiError, ErrorCode, limits};
 use natter_store::{ScanRange, StoreError, WriteBatch, keys};
@@ -77,6 +78,7 @@ fn new_user(
         password_hash,
         created_at: now_ms(),
         read_receipts: true,
+        suspended_at: None,
     })
 }
 
@@ -170,9 +172,57 @@ pub(crate) async fn login(w: &Worker, req: LoginRequest) -> RpcReply<Profile> {
         .map_or(DUMMY_HASH.to_string(), |u| u.password_hash.clone());
     let ok = verify_password(w, req.password, hash).await?;
     match user {
+        Some(u) if ok && u.suspended_at.is_some() => Err(invalid(
+            ErrorCode::AccountSuspended,
+            "this account is suspended",
+        )),
         Some(u) if ok => Ok(u.profile()),
         _ => Err(bad()),
     }
+}
+
+/// `rpc.user.password`: the current password checked (like a login), the new one
+/// hashed and stored. The edge then ends the user's other sessions.
+pub(crate) async fn change_password(w: &Worker, req: PasswordChangeReq) -> RpcReply<Profile> {
+    limits::check_password(&req.new_password)?;
+    let user = load_user(w, req.user_id)
+        .await?
+        .ok_or_else(|| invalid(ErrorCode::UserNotFound, "no such user"))?;
+    if !verify_password(w, req.current_password, user.password_hash).await? {
+        return Err(invalid(
+            ErrorCode::InvalidCredentials,
+            "the current password is wrong",
+        ));
+    }
+    let hash = hash_password(w, req.new_password).await?;
+    let user = modify_user(w, req.user_id, |u| u.password_hash = hash.clone()).await?;
+    Ok(user.own_profile())
+}
+
+/// Changes a user's record with `change`, compare-and-set on the whole record so
+/// that concurrent changes never lose one; returns the record as written.
+pub(crate) async fn modify_user(
+    w: &Worker,
+    user_id: u64,
+    change: impl Fn(&mut UserRecord),
+) -> RpcReply<UserRecord> {
+    for _ in 0..16 {
+        let key = tables::USER.key(&user_id);
+        let Some(current) = w.store.get(&key).await.map_err(store_err)? else {
+            return Err(invalid(ErrorCode::UserNotFound, "no such user"));
+        };
+        let mut user = tables::USER.decode(&current).map_err(store_err)?;
+        change(&mut user);
+        let batch = WriteBatch::new()
+            .expect(key.clone(), Some(current))
+            .put(key, tables::USER.encode(&user));
+        match w.store.write(batch).await {
+            Ok(()) => return Ok(user),
+            Err(StoreError::ConditionFailed { .. }) => continue,
+            Err(e) => return Err(store_err(e)),
+        }
+    }
+    Err(ApiError::new(ErrorCode::Unavailable, "profile busy, retry"))
 }
 
 pub(crate) async fn get(w: &Worker, req: UserGetReq) -> RpcReply<Profile> {
@@ -214,32 +264,20 @@ pub(crate) async fn update(w: &Worker, req: UserUpdateReq) -> RpcReply<Profile> 
     if let Some(status) = &req.update.status_text {
         limits::check_status_text(status)?;
     }
-    // Compare-and-set on the whole record so concurrent updates never lose one.
-    for _ in 0..16 {
-        let key = tables::USER.key(&req.user_id);
-        let Some(current) = w.store.get(&key).await.map_err(store_err)? else {
-            return Err(invalid(ErrorCode::UserNotFound, "no such user"));
-        };
-        let mut user = tables::USER.decode(&current).map_err(store_err)?;
-        if let Some(name) = &req.update.display_name {
+    let update = &req.update;
+    let user = modify_user(w, req.user_id, |user| {
+        if let Some(name) = &update.display_name {
             user.display_name = name.clone();
         }
-        if let Some(status) = &req.update.status_text {
+        if let Some(status) = &update.status_text {
             user.status_text = status.clone();
         }
-        if let Some(on) = req.update.read_receipts {
+        if let Some(on) = update.read_receipts {
             user.read_receipts = on;
         }
-        let batch = WriteBatch::new()
-            .expect(key.clone(), Some(current))
-            .put(key, tables::USER.encode(&user));
-        match w.store.write(batch).await {
-            Ok(()) => return Ok(user.own_profile()),
-            Err(StoreError::ConditionFailed { .. }) => continue,
-            Err(e) => return Err(store_err(e)),
-        }
-    }
-    Err(ApiError::new(ErrorCode::Unavailable, "profile busy, retry"))
+    })
+    .await?;
+    Ok(user.own_profile())
 }
 
 pub(crate) async fn search(w: &Worker, req: UserSearchReq) -> RpcReply<Vec<Profile>> {

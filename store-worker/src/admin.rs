@@ -2,8 +2,8 @@
 //! store holds about a channel or a user, for `natter admin`.
 
 use natter_protocol::internal::{
-    AdminChannel, AdminChannelReq, AdminDevice, AdminLogApplied, AdminLogAppliedReq, AdminUser,
-    AdminUserReq, RpcReply, UserGetReq,
+    AdminAuditReq, AdminChannel, AdminChannelReq, AdminDevice, AdminLogApplied, AdminLogAppliedReq,
+    AdminSuspendReq, AdminUser, AdminUserReq, AuditEntry, RpcReply, SessionEndReq, UserGetReq,
 };
 use natter_protocol::{ApiError, ErrorCode};
 
@@ -67,4 +67,94 @@ pub(crate) async fn log_applied(w: &Worker, _: AdminLogAppliedReq) -> RpcReply<A
         applied.push((p, v.map_or(0, |a| a.seq)));
     }
     Ok(AdminLogApplied { applied })
+}
+
+/// How long a suspension's "every token before now" entry stays on the revocation
+/// list: longer than any token lives (edges refuse token lifetimes above a year).
+const SUSPENSION_REVOKES_FOR: std::time::Duration = std::time::Duration::from_secs(366 * 24 * 3600);
+
+/// Suspends or unsuspends an account, with an audit entry. A suspension also ends
+/// every session (the revocation list first, so the account's sockets close on
+/// every edge within seconds) and refuses logins until lifted. Replies the user id.
+pub(crate) async fn suspend(w: &Worker, req: AdminSuspendReq) -> RpcReply<u64> {
+    let name = natter_protocol::limits::normalize_username(&req.username)?;
+    let user_id = tables::USERNAME
+        .get(w.store.as_ref(), &name)
+        .await
+        .map_err(store_err)?
+        .ok_or_else(|| ApiError::new(ErrorCode::UserNotFound, "no such user"))?;
+    let now = crate::records::now_ms();
+    if req.suspend {
+        let revocations = natter_nats::revocations::Revocations::open(&w.js)
+            .await
+            .map_err(unavailable)?;
+        revocations
+            .end_all_before(user_id, now, SUSPENSION_REVOKES_FOR)
+            .await
+            .map_err(unavailable)?;
+    }
+    accounts::modify_user(w, user_id, |u| {
+        u.suspended_at = req.suspend.then(|| u.suspended_at.unwrap_or(now));
+    })
+    .await?;
+    if req.suspend {
+        crate::sessions::end(
+            w,
+            SessionEndReq {
+                user_id,
+                session_id: None,
+            },
+        )
+        .await?;
+    }
+    let action = if req.suspend { "suspend" } else { "unsuspend" };
+    audit(
+        w,
+        &req.operator,
+        action,
+        format!("user:{user_id}"),
+        req.reason,
+    )
+    .await?;
+    Ok(user_id)
+}
+
+fn unavailable(e: impl std::fmt::Display) -> ApiError {
+    ApiError::new(ErrorCode::Unavailable, e.to_string())
+}
+
+/// Appends an operator action to the audit log (no request changes or deletes one).
+pub(crate) async fn audit(
+    w: &Worker,
+    operator: &str,
+    action: &str,
+    target: String,
+    detail: String,
+) -> RpcReply<()> {
+    let id = w.ids.next_id().map_err(unavailable)?;
+    let entry = AuditEntry {
+        at_ms: crate::records::now_ms(),
+        operator: operator.chars().take(64).collect(),
+        action: action.into(),
+        target,
+        detail: detail.chars().take(1000).collect(),
+    };
+    let batch = tables::AUDIT.put(natter_store::WriteBatch::new(), &id, &entry);
+    w.store.write(batch).await.map_err(store_err)
+}
+
+/// The audit log, newest first.
+pub(crate) async fn audit_list(w: &Worker, req: AdminAuditReq) -> RpcReply<Vec<AuditEntry>> {
+    let limit = req.limit.clamp(1, 1000) as usize;
+    let rows = w
+        .store
+        .scan(
+            natter_store::ScanRange::prefix(natter_store::keys::audit_all()).reversed(),
+            limit,
+        )
+        .await
+        .map_err(store_err)?;
+    rows.iter()
+        .map(|(_, v)| tables::AUDIT.decode(v).map_err(store_err))
+        .collect()
 }

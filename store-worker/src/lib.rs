@@ -44,6 +44,7 @@ mod quotes;
 mod receipts;
 mod records;
 mod rpc;
+mod sessions;
 mod store_health;
 mod sync;
 mod tables;

@@ -15,6 +15,17 @@ pub(crate) struct UserRecord {
     /// Shares read receipts (and sees others').
     #[serde(default = "yes")]
     pub read_receipts: bool,
+    /// Suspended by an operator (since, ms): cannot log in.
+    #[serde(default)]
+    pub suspended_at: Option<u64>,
+}
+
+/// A session of a user (key: user, session id): a login, until it ends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct SessionRecord {
+    pub created_at: u64,
+    pub last_used_at: u64,
+    pub agent: String,
 }
 
 fn yes() -> bool {

@@ -67,10 +67,17 @@ async fn dispatch(w: &Worker, subject: &str, payload: &[u8]) -> Vec<u8> {
         DEVICE_PUSH => |r| push_targets::device_push(w, r),
         DEVICE_LIST => |r| push_targets::device_list(w, r),
         CHANNEL_MUTE => |r| push_targets::mute(w, r),
+        SESSION_OPEN => |r| crate::sessions::open(w, r),
+        SESSION_TOUCH => |r| crate::sessions::touch(w, r),
+        SESSION_LIST => |r| crate::sessions::list(w, r),
+        SESSION_END => |r| crate::sessions::end(w, r),
+        PASSWORD_CHANGE => |r| accounts::change_password(w, r),
         ADMIN_USERS_CREATE => |r| accounts::create_many(w, r),
         ADMIN_CHANNEL_INSPECT => |r| crate::admin::channel(w, r),
         ADMIN_USER_INSPECT => |r| crate::admin::user(w, r),
         ADMIN_LOG_APPLIED => |r| crate::admin::log_applied(w, r),
+        ADMIN_USER_SUSPEND => |r| crate::admin::suspend(w, r),
+        ADMIN_AUDIT_LIST => |r| crate::admin::audit_list(w, r),
     }
     rpc::unknown(subject)
 }

@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 
 use crate::records::{
     ChannelRecord, CommandRecord, DedupeRecord, DeviceRecord, LogApplied, MemberRecord,
-    MessageRecord, UserChannelRecord, UserRecord,
+    MessageRecord, SessionRecord, UserChannelRecord, UserRecord,
 };
 
 /// Most members read for one channel: groups hold at most 100, so this leaves room
@@ -144,6 +144,12 @@ pub(crate) const ATTACHMENT: Table<u64, natter_protocol::ws::Attachment> =
 /// media worker's to collect.
 pub(crate) const ATTACHMENT_REF: Table<(u64, u64, u64), u64> =
     Table::new(|&(a, c, s)| keys::attachment_ref(a, c, s));
+/// A user's sessions: (user, session).
+pub(crate) const SESSION: Table<(u64, u64), SessionRecord> =
+    Table::new(|&(u, s)| keys::session(u, s));
+/// The operators' audit log, by entry id (append-only).
+pub(crate) const AUDIT: Table<u64, natter_protocol::internal::AuditEntry> =
+    Table::new(|id| keys::audit(*id));
 /// A user's devices: (user, device).
 pub(crate) const DEVICE: Table<(u64, String), DeviceRecord> =
     Table::new(|(u, d)| keys::device(*u, d));

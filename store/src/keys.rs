@@ -81,6 +81,10 @@ pub const TAG_MENTIONS_ONLY: u8 = 0x16;
 pub const TAG_ATTACHMENT: u8 = 0x17;
 /// Tag of the messages that carry an attachment: `attachment_ref(id, cid, seq)`.
 pub const TAG_ATTACHMENT_REF: u8 = 0x18;
+/// Tag of a user's sessions: `session(uid, sid)`.
+pub const TAG_SESSION: u8 = 0x19;
+/// Tag of the operators' audit log: `audit(id)` (time-ordered ids).
+pub const TAG_AUDIT: u8 = 0x1A;
 
 fn tagged(tag: u8, capacity: usize) -> Vec<u8> {
     let mut k = Vec::with_capacity(1 + capacity);
@@ -276,6 +280,26 @@ pub fn attachment_ref(id: u64, cid: u64, seq: u64) -> Vec<u8> {
 /// Prefix of the messages that carry attachment `id`.
 pub fn attachment_refs(id: u64) -> Vec<u8> {
     tag_u64(TAG_ATTACHMENT_REF, id)
+}
+
+/// Key of session `sid` of `uid`.
+pub fn session(uid: u64, sid: u64) -> Vec<u8> {
+    tag_u64_u64(TAG_SESSION, uid, sid)
+}
+
+/// Prefix of all sessions of `uid`.
+pub fn sessions_of(uid: u64) -> Vec<u8> {
+    tag_u64(TAG_SESSION, uid)
+}
+
+/// Key of audit entry `id` (a snowflake: in time order).
+pub fn audit(id: u64) -> Vec<u8> {
+    tag_u64(TAG_AUDIT, id)
+}
+
+/// Prefix of the whole audit log.
+pub fn audit_all() -> Vec<u8> {
+    vec![TAG_AUDIT]
 }
 
 /// Key of a channel's pinned messages (one row: the list).

@@ -162,7 +162,10 @@ impl Pair {
             content_type: None,
         };
         let up = loop {
-            match self.sender_clients[edge].open_upload(self.channel, &req).await {
+            match self.sender_clients[edge]
+                .open_upload(self.channel, &req)
+                .await
+            {
                 Ok(up) => break up,
                 Err(e) => retry(e, "open", &mut edge),
             }

@@ -549,7 +549,11 @@ async fn the_media_worker_and_an_edge_killed_mid_upload() {
                 for k in 0..n_files {
                     let seed = (i * n_files + k) as u32;
                     let (name, bytes, in_parts) = if k % 2 == 0 {
-                        (format!("p{seed}.png"), photo(64 + seed % 50, 48, seed), false)
+                        (
+                            format!("p{seed}.png"),
+                            photo(64 + seed % 50, 48, seed),
+                            false,
+                        )
                     } else {
                         (format!("d{seed}.pdf"), document(600_000, seed as u8), true)
                     };

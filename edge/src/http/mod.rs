@@ -75,6 +75,11 @@ pub(crate) fn routes() -> Vec<Route> {
         route!(POST "/v1/login" => accounts::login),
         route!(GET "/v1/me" => accounts::me),
         route!(PATCH "/v1/me" => accounts::update_me),
+        route!(POST "/v1/me/password" => accounts::change_password),
+        route!(POST "/v1/logout" => accounts::logout),
+        route!(POST "/v1/logout/everywhere" => accounts::logout_everywhere),
+        route!(GET "/v1/sessions" => accounts::sessions),
+        route!(DELETE "/v1/sessions/{id}" => accounts::end_session),
         route!(GET "/v1/users" => users::search_users),
         route!(GET "/v1/users/{id}" => users::get_user),
         route!(POST "/v1/dm" => channels::open_dm),
@@ -201,12 +206,26 @@ impl axum::extract::FromRequestParts<Arc<Edge>> for Caller {
         parts: &mut axum::http::request::Parts,
         edge: &Arc<Edge>,
     ) -> Result<Self, HttpError> {
-        Ok(Caller(authenticate(edge, &parts.headers)?))
+        Ok(Caller(authenticate(edge, &parts.headers)?.user))
     }
 }
 
-/// The user id of a request's bearer token.
-fn authenticate(edge: &Edge, headers: &HeaderMap) -> Result<u64, ApiError> {
+/// The authenticated caller's token: user, session, issue and expiry times.
+pub(crate) struct CallerToken(pub crate::auth::Verified);
+
+impl axum::extract::FromRequestParts<Arc<Edge>> for CallerToken {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        edge: &Arc<Edge>,
+    ) -> Result<Self, HttpError> {
+        Ok(CallerToken(authenticate(edge, &parts.headers)?))
+    }
+}
+
+/// What a request's bearer token says, once checked against the revocation list.
+fn authenticate(edge: &Edge, headers: &HeaderMap) -> Result<crate::auth::Verified, ApiError> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -217,7 +236,7 @@ fn authenticate(edge: &Edge, headers: &HeaderMap) -> Result<u64, ApiError> {
                 "missing Authorization: Bearer token",
             )
         })?;
-    edge.config.tokens.verify(token.trim())
+    crate::auth::authenticate(edge, token.trim())
 }
 
 /// Asks the store workers and answers 200 with their reply as JSON.

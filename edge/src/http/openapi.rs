@@ -22,6 +22,11 @@ use super::{accounts, channels, devices, groups, media, messages, service, users
         accounts::login,
         accounts::me,
         accounts::update_me,
+        accounts::change_password,
+        accounts::logout,
+        accounts::logout_everywhere,
+        accounts::sessions,
+        accounts::end_session,
         users::search_users,
         users::get_user,
         channels::open_dm,
@@ -131,7 +136,7 @@ impl utoipa::Modify for CommonErrors {
                     .any(|r| serde_json::to_value(r).is_ok_and(|v| v.get("bearer").is_some()));
                 let mut common = Vec::new();
                 if secured {
-                    common.push(("401", "`token_invalid`, `token_expired`: the bearer token is missing, malformed or expired"));
+                    common.push(("401", "`token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended"));
                 }
                 if secured || UNAUTHENTICATED_STORE_ROUTES.contains(&path.as_str()) {
                     common.push(("500", "`internal`: a bug on the server side"));

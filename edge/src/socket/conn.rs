@@ -161,6 +161,8 @@ enum Step {
     HoldOver,
     Frame(Result<Frame<'static>, WebSocketError>),
     Idle,
+    /// One of the user's sessions ended: maybe this socket's.
+    SessionEnded,
 }
 
 impl Conn {
@@ -205,6 +207,7 @@ impl Conn {
         let mut syncing = true;
         let mut caught_up = 0u64;
         let mut phase = self.edge.phase.subscribe();
+        let mut ended = self.s.slot.ended.clone();
         let frames = self.edge.limiters.connection();
         let mut idle_at = Instant::now() + self.edge.config.idle_timeout;
         let mut echo: Option<Vec<u8>> = None;
@@ -244,6 +247,7 @@ impl Conn {
                 tokio::select! {
                     biased;
                     Ok(()) = phase.changed() => Step::Phase(*phase.borrow_and_update()),
+                    Ok(()) = ended.changed() => Step::SessionEnded,
                     () = self.inbox.wait() => Step::Inbox,
                     p = pages.recv(), if syncing => Step::Page(p),
                     Some((id, r)) = self.appending.next(), if !self.appending.is_empty() => {
@@ -264,6 +268,20 @@ impl Conn {
             let done: Result<(), Stop> = async {
                 match step {
                     Step::Inbox => Ok(()),
+                    Step::SessionEnded => {
+                        let t = self.s.token;
+                        if self.edge.revocations.allows(t.user, t.session, t.issued_ms) {
+                            return Ok(());
+                        }
+                        metrics::counter!("natter_edge_sockets_revoked_total").increment(1);
+                        let e = ApiError::new(
+                            ErrorCode::TokenRevoked,
+                            "this session was ended: log in again",
+                        );
+                        self.w.error(e, None).await?;
+                        self.w.close(1008, "token_revoked").await;
+                        Err(Stop::Socket)
+                    }
                     Step::Phase(Phase::Running) => Ok(()),
                     Step::Phase(Phase::Draining) => {
                         self.w

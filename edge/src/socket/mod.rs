@@ -46,10 +46,13 @@ struct ConnectParams {
 /// Who is on a socket, and in which format.
 struct Session {
     user_id: u64,
+    /// The token's session and issue time (checked again when one of the user's
+    /// sessions ends).
+    token: crate::auth::Verified,
     device_id: String,
     format: Format,
     /// The socket's place among its user's on this edge, given back when it ends.
-    _slot: SocketSlot,
+    slot: SocketSlot,
     /// Its connection's place among the edge's, likewise.
     _connection: Option<crate::serve::ConnectionSlot>,
 }
@@ -57,14 +60,28 @@ struct Session {
 /// Sockets open per user on this edge, each user's bounded by
 /// `--max-sockets-per-user`: one account cannot hold an edge's memory and
 /// descriptors with thousands of sockets.
+/// Each user's entry also tells their sockets when one of the user's sessions ends,
+/// so only that user's sockets look again at their tokens.
 #[derive(Default)]
 pub(crate) struct UserSockets {
-    open: std::sync::Mutex<std::collections::HashMap<u64, u32>>,
+    open: std::sync::Mutex<std::collections::HashMap<u64, (u32, tokio::sync::watch::Sender<u64>)>>,
 }
 
 impl UserSockets {
-    fn open(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<u64, u32>> {
+    fn open(
+        &self,
+    ) -> std::sync::MutexGuard<
+        '_,
+        std::collections::HashMap<u64, (u32, tokio::sync::watch::Sender<u64>)>,
+    > {
         self.open.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Tells `user`'s sockets here that a session of theirs ended.
+    pub(crate) fn session_ended(&self, user: u64) {
+        if let Some((_, ended)) = self.open().get(&user) {
+            ended.send_modify(|n| *n += 1);
+        }
     }
 
     /// Takes one of `user`'s `max` places.
@@ -73,7 +90,9 @@ impl UserSockets {
     /// `rate_limited` when all are taken (a socket must close first).
     fn reserve(self: &Arc<Self>, user: u64, max: u32) -> Result<SocketSlot, ApiError> {
         let mut open = self.open();
-        let n = open.entry(user).or_insert(0);
+        let (n, ended) = open
+            .entry(user)
+            .or_insert_with(|| (0, tokio::sync::watch::Sender::new(0)));
         if *n >= max {
             metrics::counter!("natter_edge_sockets_refused_total").increment(1);
             return Err(ApiError::new(
@@ -85,6 +104,7 @@ impl UserSockets {
         Ok(SocketSlot {
             sockets: self.clone(),
             user,
+            ended: ended.subscribe(),
         })
     }
 }
@@ -93,12 +113,14 @@ impl UserSockets {
 pub(crate) struct SocketSlot {
     sockets: Arc<UserSockets>,
     user: u64,
+    /// Changes when one of the user's sessions ends.
+    pub(crate) ended: tokio::sync::watch::Receiver<u64>,
 }
 
 impl Drop for SocketSlot {
     fn drop(&mut self) {
         let mut open = self.sockets.open();
-        if let Some(n) = open.get_mut(&self.user) {
+        if let Some((n, _)) = open.get_mut(&self.user) {
             *n = n.saturating_sub(1);
             if *n == 0 {
                 open.remove(&self.user);
@@ -160,7 +182,8 @@ fn accept(edge: &Edge, headers: &HeaderMap, query: Option<String>) -> Result<Ses
         .token
         .or(header_token)
         .ok_or_else(|| ApiError::new(ErrorCode::TokenInvalid, "missing token"))?;
-    let user_id = edge.config.tokens.verify(&token)?;
+    let verified = crate::auth::authenticate(edge, &token)?;
+    let user_id = verified.user;
     let device_id = match params.device {
         Some(d) => {
             limits::check_client_id("device", &d, ErrorCode::InvalidDeviceId)?;
@@ -183,9 +206,10 @@ fn accept(edge: &Edge, headers: &HeaderMap, query: Option<String>) -> Result<Ses
         .reserve(user_id, edge.config.max_sockets_per_user)?;
     Ok(Session {
         user_id,
+        token: verified,
         device_id,
         format,
-        _slot: slot,
+        slot,
         _connection: None,
     })
 }
@@ -206,7 +230,7 @@ fn accept(edge: &Edge, headers: &HeaderMap, query: Option<String>) -> Result<Ses
     responses(
         (status = 101, description = "Switching protocols: the socket is open"),
         (status = 400, description = "`bad_request` (not a WebSocket upgrade, bad query), `invalid_device_id`", body = natter_protocol::ApiError),
-        (status = 401, description = "`token_invalid`, `token_expired`", body = natter_protocol::ApiError),
+        (status = 401, description = "`token_invalid`, `token_expired`, `token_revoked`", body = natter_protocol::ApiError),
         (status = 403, description = "`forbidden`: a browser page from an origin this edge does not allow", body = natter_protocol::ApiError),
         (status = 429, description = "`rate_limited`: the user has `--max-sockets-per-user` sockets open on this edge already", body = natter_protocol::ApiError),
         (status = 503, description = "`draining`: this edge takes no new sockets; discover another", body = natter_protocol::ApiError),
@@ -233,6 +257,20 @@ pub(crate) async fn upgrade(
         Err(e) => return HttpError(e).into_response(),
     };
     session._connection = slot.map(|axum::Extension(s)| s);
+    if session.token.session != 0 {
+        // The session's last use, for its list (written at most once a minute).
+        let touch = natter_protocol::internal::SessionTouchReq {
+            user_id: session.user_id,
+            session_id: session.token.session,
+            at_ms: natter_protocol::now_ms(),
+        };
+        let nats = edge.nats.clone();
+        tokio::spawn(async move {
+            if let Err(e) = natter_nats::rpc::SESSION_TOUCH.call(&nats, &touch).await {
+                tracing::debug!(error = %e, "session use not recorded");
+            }
+        });
+    }
     let Ok(ws) = ws else {
         return HttpError(ApiError::new(
             ErrorCode::BadRequest,

@@ -68,8 +68,9 @@ pub async fn users(
             let tokens = &tokens;
             let anon = anon.clone();
             async move {
+                // Minted here, not logged in: no session of its own (0).
                 let (token, _) = tokens
-                    .issue(profile.id)
+                    .issue(profile.id, 0)
                     .map_err(|e| anyhow::anyhow!("minting a token: {e}"))?;
                 let client = anon.with_token(&token);
                 let edge = client.discover().await.context("discover")?;
