@@ -139,9 +139,14 @@ async fn services_work_under_their_own_nats_users_and_an_edge_cannot_act_as_a_st
         violation(&mut errors, inbox).await;
     }
     // The presence user may not write a lease (which once stalled a partition for
-    // good) nor an idgen lease.
+    // good) nor an idgen lease, nor touch the revocation list (deleting an entry
+    // would bring an ended session back).
     let (presence, mut presence_errors) = connect_watching(&sys.nats_url_as("presence")).await;
-    for subject in ["$KV.partition_leases.p0", "$KV.idgen_leases.w1"] {
+    for subject in [
+        "$KV.partition_leases.p0",
+        "$KV.idgen_leases.w1",
+        "$KV.revoked.s.1",
+    ] {
         presence.publish(subject, "".into()).await.unwrap();
         violation(&mut presence_errors, subject).await;
     }
@@ -154,6 +159,7 @@ async fn services_work_under_their_own_nats_users_and_an_edge_cannot_act_as_a_st
         "$JS.API.STREAM.PURGE.LOG",
         "$JS.API.DIRECT.GET.LOG",
         "$KV.partition_leases.p0",
+        "$KV.revoked.s.1",
     ] {
         push.publish(subject, "{}".into()).await.unwrap();
         violation(&mut push_errors, subject).await;

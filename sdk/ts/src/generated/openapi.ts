@@ -499,6 +499,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End this session: its token stops working on every edge within seconds */
+        post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/logout/everywhere": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End every session of the caller, this one included */
+        post: operations["logout_everywhere"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me": {
         parameters: {
             query?: never;
@@ -515,6 +549,23 @@ export interface paths {
         head?: never;
         /** Change the caller's display name, status text or settings (read receipts) */
         patch: operations["update_me"];
+        trace?: never;
+    };
+    "/v1/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change the password (the current one required); every other session ends */
+        post: operations["change_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/media/{att}": {
@@ -563,6 +614,40 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's sessions (logins not ended or expired), newest first */
+        get: operations["sessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** End one of the caller's sessions (another device's, or this one) */
+        delete: operations["end_session"];
         options?: never;
         head?: never;
         patch?: never;
@@ -802,6 +887,13 @@ export interface components {
             /** @description The user. */
             user: components["schemas"]["Profile"];
         };
+        /** @description `POST /v1/me/password`. */
+        ChangePasswordRequest: {
+            /** @description The password now (re-authentication). */
+            current_password: string;
+            /** @description The new password (8–128 bytes). */
+            new_password: string;
+        };
         /** @description A channel. */
         Channel: {
             /**
@@ -925,7 +1017,7 @@ export interface components {
          * @description Every error a client can be told about.
          * @enum {string}
          */
-        ErrorCode: "bad_request" | "invalid_frame" | "unknown_op" | "frame_too_large" | "message_empty" | "message_too_long" | "invalid_client_msg_id" | "invalid_device_id" | "token_invalid" | "token_expired" | "invalid_credentials" | "invalid_username" | "invalid_password" | "invalid_profile" | "username_taken" | "user_not_found" | "not_a_member" | "cannot_dm_self" | "group_full" | "too_many_channels" | "not_a_group" | "forbidden" | "presence_limit" | "draining" | "invalid_group_name" | "rate_limited" | "not_found" | "message_not_found" | "not_author" | "message_deleted" | "reaction_invalid" | "too_many_reactions" | "too_many_edits" | "too_many_pins" | "file_too_large" | "unsupported_media_type" | "quota_exceeded" | "attachment_not_found" | "too_many_attachments" | "link_expired" | "unavailable" | "internal";
+        ErrorCode: "bad_request" | "invalid_frame" | "unknown_op" | "frame_too_large" | "message_empty" | "message_too_long" | "invalid_client_msg_id" | "invalid_device_id" | "token_invalid" | "token_expired" | "token_revoked" | "account_suspended" | "invalid_credentials" | "invalid_username" | "invalid_password" | "invalid_profile" | "username_taken" | "user_not_found" | "not_a_member" | "cannot_dm_self" | "group_full" | "too_many_channels" | "not_a_group" | "forbidden" | "presence_limit" | "draining" | "invalid_group_name" | "rate_limited" | "not_found" | "message_not_found" | "not_author" | "message_deleted" | "reaction_invalid" | "too_many_reactions" | "too_many_edits" | "too_many_pins" | "file_too_large" | "unsupported_media_type" | "quota_exceeded" | "attachment_not_found" | "too_many_attachments" | "link_expired" | "unavailable" | "internal";
         /** @description A page of history, in ascending seq order. */
         HistoryPage: {
             /** @description Channel id. */
@@ -1227,6 +1319,25 @@ export interface components {
          * @enum {string}
          */
         Role: "owner" | "admin" | "member";
+        /** @description One of the caller's sessions (a login on some device), `GET /v1/sessions`. */
+        SessionInfo: {
+            /** @description What logged in, from its `User-Agent` (at most 120 characters). */
+            agent: string;
+            /**
+             * Format: int64
+             * @description When it was opened (login), ms since the epoch.
+             */
+            created_at: number;
+            /** @description Whether it is the session of the token that asked. */
+            current: boolean;
+            /** @description Session id. */
+            id: components["schemas"]["Id"];
+            /**
+             * Format: int64
+             * @description When it last opened a socket or logged in, ms since the epoch (to the minute).
+             */
+            last_used_at: number;
+        };
         /** @description `PUT /v1/groups/{id}/members/{user}/role`. */
         SetRoleRequest: {
             /** @description `admin` or `member`. */
@@ -1511,7 +1622,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1570,7 +1681,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1655,7 +1766,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1759,7 +1870,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1843,7 +1954,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1922,7 +2033,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2001,7 +2112,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2095,7 +2206,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2208,7 +2319,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2296,7 +2407,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2373,7 +2484,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2465,7 +2576,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2566,7 +2677,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2667,7 +2778,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2748,7 +2859,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2816,7 +2927,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2886,7 +2997,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2985,7 +3096,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3082,7 +3193,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3154,7 +3265,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3237,7 +3348,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeviceList"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3297,7 +3408,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3356,7 +3467,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3412,7 +3523,7 @@ export interface operations {
                     "application/json": components["schemas"]["DiscoverResponse"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3472,7 +3583,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3550,7 +3661,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3651,7 +3762,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3739,7 +3850,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3831,7 +3942,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3930,7 +4041,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4024,7 +4135,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4122,6 +4233,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
+            /** @description `account_suspended`: an operator suspended the account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             /** @description `rate_limited`: too many requests; wait `retry_after_ms` */
             429: {
                 headers: {
@@ -4153,6 +4273,96 @@ export interface operations {
             };
         };
     };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `token_invalid`, `token_expired`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `internal`: a bug on the server side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `unavailable`: nothing was ended; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    logout_everywhere: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `token_invalid`, `token_expired`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `internal`: a bug on the server side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `unavailable`: nothing was ended; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
     me: {
         parameters: {
             query?: never;
@@ -4171,7 +4381,7 @@ export interface operations {
                     "application/json": components["schemas"]["Profile"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4240,7 +4450,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4268,6 +4478,77 @@ export interface operations {
                 };
             };
             /** @description `unavailable`: NATS or the store is unreachable right now; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    change_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description Changed: a new token for this device (the old one ends too) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthResponse"];
+                };
+            };
+            /** @description `bad_request`, `invalid_password` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `invalid_credentials`: the current password is wrong; `token_invalid`, `token_expired`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `rate_limited`: too many attempts; wait `retry_after_ms` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `internal`: a bug on the server side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `unavailable`: retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4393,6 +4674,110 @@ export interface operations {
             };
         };
     };
+    sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sessions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionInfo"][];
+                };
+            };
+            /** @description `token_invalid`, `token_expired`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `internal`: a bug on the server side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `unavailable`: NATS or the store is unreachable right now; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    end_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Session id (decimal) */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `token_invalid`, `token_expired`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `not_found`: no such session of the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `internal`: a bug on the server side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `unavailable`: nothing was ended; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
     signup: {
         parameters: {
             query?: never;
@@ -4494,7 +4879,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4562,7 +4947,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4644,7 +5029,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4714,7 +5099,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4773,7 +5158,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired`: the bearer token is missing, malformed or expired */
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4863,7 +5248,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `token_invalid`, `token_expired` */
+            /** @description `token_invalid`, `token_expired`, `token_revoked` */
             401: {
                 headers: {
                     [name: string]: unknown;
