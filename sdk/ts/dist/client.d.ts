@@ -4,7 +4,7 @@ import { NatterError } from './errors.js';
 import { type FileData, type UploadOptions } from './files.js';
 import { Http, type FetchLike } from './http.js';
 import { type KeyValueStore } from './storage.js';
-import type { Attachment, AttachmentLink, AuthResponse, Channel, ChangeOp, ChannelList, ChannelReceipts, ChannelSummary, DeviceInfo, DeviceList, DiscoverResponse, HelloFrame, HistoryPage, Id, MemberList, Message, MessageEdits, NotifyLevel, PinList, Presence, Profile, ReadFrame, ReceiptFrame, RegisterPushRequest, SyncedFrame, TypingFrame, UpdateProfileRequest, UserList, VersionResponse } from './types.js';
+import type { Attachment, AttachmentLink, AuthResponse, Channel, ChangeOp, ChannelList, ChannelReceipts, ChannelSummary, DeviceInfo, DeviceList, DiscoverResponse, HelloFrame, HistoryPage, Id, MemberList, Message, MessageEdits, NotifyLevel, PinList, Presence, Profile, ReadFrame, ReceiptFrame, RegisterPushRequest, SessionInfo, SyncedFrame, TypingFrame, UpdateProfileRequest, UserList, VersionResponse } from './types.js';
 /** The protocol version this SDK speaks (`hello.protocol`, `GET /v1/version`). */
 export declare const PROTOCOL_VERSION = 1;
 /** The part of a WebSocket the SDK uses: the browser's, React Native's and `ws`'s all fit. */
@@ -123,9 +123,19 @@ export interface NatterEvents {
     duplicate: Message;
     /**
      * The server refused the token (`token_invalid`, `token_expired`) on any call or
-     * connect: the session is over, log in again.
+     * connect: the session is over, log in again. (An ended session comes as
+     * `session_ended` instead.)
      */
     unauthorized: NatterError;
+    /**
+     * This client's session was ended elsewhere (another device ended it or logged out
+     * everywhere, the password changed on another device, an operator suspended the
+     * account): a call was refused with `token_revoked`, or the socket was closed with
+     * it. Everything kept for the account is already erased, as by `logout()`, and the
+     * client is `stopped` (it does not reconnect): show the login screen. Carries the
+     * `token_revoked` error.
+     */
+    session_ended: NatterError;
 }
 export interface SendOptions {
     /** Your own id for the send (default: a random one). Resending it never duplicates. */
@@ -193,6 +203,15 @@ export declare class NatterClient extends Emitter<NatterEvents> {
     private retryAt;
     /** Ends the current socket's life at once (its close event may come much later). */
     private abandonSocket;
+    /** Set by `reconnect()`: the next connection attempt starts without a backoff. */
+    private reconnectNow;
+    /**
+     * A call that changes or ends this client's token (password change, logout, logout
+     * everywhere) in flight: a `token_revoked` seen meanwhile is judged after it.
+     */
+    private tokenChanges;
+    /** The erasing after this session was ended elsewhere (once). */
+    private ending;
     constructor(options: NatterClientOptions);
     get state(): ConnectionState;
     get userId(): Id | undefined;
@@ -229,8 +248,47 @@ export declare class NatterClient extends Emitter<NatterEvents> {
     /** Logs in and keeps the token. */
     login(username: string, password: string): Promise<AuthResponse>;
     private adopt;
-    /** Forgets the token, user, seqs, outbox and cache (in storage too) and disconnects. */
+    /**
+     * Logs out: disconnects, forgets the token, user, seqs, outbox and cache (in storage
+     * too), and ends the session on the server (`POST /v1/logout`: the token stops
+     * working everywhere). The server part is best effort: when it cannot be reached
+     * (or the session had already ended) everything is still forgotten here.
+     */
     logout(): Promise<void>;
+    /** `POST /v1/logout` with `token`, waited for at most `ms`; failures are ignored. */
+    private endOnServer;
+    /** Forgets the account here (token, user, seqs, outbox, cache; storage too). */
+    private forgetLocally;
+    /** Runs `op`, a call that changes or ends the token, listed in `tokenChanges` meanwhile. */
+    private changingToken;
+    /**
+     * A call or socket with `token` was refused with `token_revoked`. After any token
+     * change in flight (a password change ends the old token and gives a new one):
+     * when `token` is still this client's, its session was ended elsewhere.
+     */
+    private onRevoked;
+    /**
+     * Ends every session of the user, this one included (`POST /v1/logout/everywhere`),
+     * then forgets everything here as `logout()` does. Fails (and keeps everything)
+     * when the server did not end them (`unavailable`, `network`: retry); an already
+     * ended session counts as done.
+     */
+    logoutEverywhere(): Promise<void>;
+    /** The user's sessions (logins not ended or expired), newest first; `current` marks this one. */
+    sessions(): Promise<SessionInfo[]>;
+    /**
+     * Ends one of the user's sessions (another device's: its token stops working and
+     * its sockets close). Ending this client's own session is a logout: prefer `logout()`.
+     */
+    endSession(id: Id): Promise<void>;
+    /**
+     * Changes the password (`current` is the password now). Every session of the user
+     * ends, this one's old token included: the new token the server gives is kept (as
+     * a login's is) and, when connected, the socket reconnects at once with it.
+     * Fails with `invalid_credentials` when `current` is wrong, `invalid_password`,
+     * `rate_limited`, …
+     */
+    changePassword(current: string, next: string): Promise<AuthResponse>;
     /** `GET /v1/version`; a server without it speaks protocol 1. */
     serverVersion(): Promise<VersionResponse>;
     /** Fails with ProtocolVersionError if the server speaks another protocol version. */
@@ -348,13 +406,18 @@ export declare class NatterClient extends Emitter<NatterEvents> {
      * nothing unless the client is `offline` between attempts.
      */
     retryNow(): void;
+    /** Replaces the socket at once (a new token): no backoff. Nothing when not running. */
+    private reconnect;
     /**
      * Drops the current socket at once without stopping: the client goes `offline` and
      * reconnects with backoff. For when the platform says the network is gone (the
      * heartbeat alone notices a dead socket only after three silent intervals).
      */
     dropConnection(): void;
-    /** Opens one socket; resolves when it closes, with whether it reached `synced`. */
+    /**
+     * Opens one socket; resolves when it closes, with whether it reached `synced` and
+     * whether the server ended it for its token's session (`token_revoked`).
+     */
     private open;
     /**
      * Writes a send on the current socket once: not before its `hello` (whose handler

@@ -94,6 +94,15 @@ export class NatterClient extends Emitter {
     retryAt;
     /** Ends the current socket's life at once (its close event may come much later). */
     abandonSocket;
+    /** Set by `reconnect()`: the next connection attempt starts without a backoff. */
+    reconnectNow = false;
+    /**
+     * A call that changes or ends this client's token (password change, logout, logout
+     * everywhere) in flight: a `token_revoked` seen meanwhile is judged after it.
+     */
+    tokenChanges = new Set();
+    /** The erasing after this session was ended elsewhere (once). */
+    ending;
     constructor(options) {
         super();
         this.o = {
@@ -122,7 +131,12 @@ export class NatterClient extends Emitter {
             maxRetries: options.maxRetries ?? 3,
             maxRetryWaitMs: options.maxRetryWaitMs ?? 10000,
             sleep,
-            onAuthError: (e) => this.emit('unauthorized', e),
+            onAuthError: (e, token) => {
+                if (e.code === 'token_revoked')
+                    void this.onRevoked(e, token);
+                else
+                    this.emit('unauthorized', e);
+            },
         });
         this.files = new Files(this.http, sleep);
     }
@@ -223,14 +237,14 @@ export class NatterClient extends Emitter {
         return Promise.all(writes).then(() => undefined);
     }
     /** Forgets what belongs to the previous account (its sends must never go out as another). */
-    async forgetAccount(user) {
+    async forgetAccount(user, reason) {
         this.seqs.clear();
         this.outbox.clear();
         this.pendingAcks.clear();
         if (this.ackTimer !== undefined)
             clearTimeout(this.ackTimer);
         this.ackTimer = undefined;
-        const gone = new NatterError('closed', 'another account logged in on this client');
+        const gone = reason ?? new NatterError('closed', 'another account logged in on this client');
         for (const p of this.pending.values())
             p.reject(gone);
         this.pending.clear();
@@ -280,14 +294,123 @@ export class NatterClient extends Emitter {
         this.cacheChanged();
         await Promise.all([this.persist('token', r.token), this.persist('user', r.user.id)]);
     }
-    /** Forgets the token, user, seqs, outbox and cache (in storage too) and disconnects. */
+    /**
+     * Logs out: disconnects, forgets the token, user, seqs, outbox and cache (in storage
+     * too), and ends the session on the server (`POST /v1/logout`: the token stops
+     * working everywhere). The server part is best effort: when it cannot be reached
+     * (or the session had already ended) everything is still forgotten here.
+     */
     async logout() {
-        await this.disconnect();
+        await this.restore();
+        const token = this.token;
+        await this.changingToken(async () => {
+            await this.disconnect();
+            await this.forgetLocally();
+            if (token)
+                await this.endOnServer(token);
+        });
+    }
+    /** `POST /v1/logout` with `token`, waited for at most `ms`; failures are ignored. */
+    async endOnServer(token, ms = 5000) {
+        let timer;
+        const call = this.http
+            .request('POST', '/v1/logout', { token, authEvents: false, idempotent: true })
+            .then(() => undefined, () => undefined);
+        const late = new Promise((res) => (timer = setTimeout(res, ms)));
+        await Promise.race([call, late]);
+        clearTimeout(timer);
+    }
+    /** Forgets the account here (token, user, seqs, outbox, cache; storage too). */
+    async forgetLocally(reason) {
         this.token = undefined;
         this._userId = undefined;
-        await this.forgetAccount(undefined);
+        await this.forgetAccount(undefined, reason);
         for (const k of ['token', 'user', 'seqs', 'outbox', CACHE_KEY])
             await this.persist(k, undefined);
+    }
+    /** Runs `op`, a call that changes or ends the token, listed in `tokenChanges` meanwhile. */
+    async changingToken(op) {
+        let done;
+        const change = new Promise((res) => (done = res));
+        this.tokenChanges.add(change);
+        try {
+            return await op();
+        }
+        finally {
+            this.tokenChanges.delete(change);
+            done();
+        }
+    }
+    /**
+     * A call or socket with `token` was refused with `token_revoked`. After any token
+     * change in flight (a password change ends the old token and gives a new one):
+     * when `token` is still this client's, its session was ended elsewhere.
+     */
+    async onRevoked(err, token) {
+        while (this.tokenChanges.size)
+            await Promise.all(this.tokenChanges);
+        if (token === undefined || token !== this.token)
+            return;
+        this.ending ??= (async () => {
+            for (const w of this.syncedWaiters.splice(0))
+                w.reject(err);
+            await this.disconnect();
+            await this.forgetLocally(err);
+            this.emit('session_ended', err);
+        })().finally(() => {
+            this.ending = undefined;
+        });
+        return this.ending;
+    }
+    /**
+     * Ends every session of the user, this one included (`POST /v1/logout/everywhere`),
+     * then forgets everything here as `logout()` does. Fails (and keeps everything)
+     * when the server did not end them (`unavailable`, `network`: retry); an already
+     * ended session counts as done.
+     */
+    async logoutEverywhere() {
+        await this.restore();
+        const token = this.token;
+        await this.changingToken(async () => {
+            try {
+                await this.http.request('POST', '/v1/logout/everywhere', { token, authEvents: false, idempotent: true });
+            }
+            catch (e) {
+                if (!(e instanceof NatterError && e.code === 'token_revoked'))
+                    throw e;
+            }
+            await this.disconnect();
+            await this.forgetLocally();
+        });
+    }
+    /** The user's sessions (logins not ended or expired), newest first; `current` marks this one. */
+    sessions() {
+        return this.http.request('GET', '/v1/sessions', { idempotent: true });
+    }
+    /**
+     * Ends one of the user's sessions (another device's: its token stops working and
+     * its sockets close). Ending this client's own session is a logout: prefer `logout()`.
+     */
+    async endSession(id) {
+        await this.http.request('DELETE', `/v1/sessions/${encodeURIComponent(id)}`, { idempotent: true });
+    }
+    /**
+     * Changes the password (`current` is the password now). Every session of the user
+     * ends, this one's old token included: the new token the server gives is kept (as
+     * a login's is) and, when connected, the socket reconnects at once with it.
+     * Fails with `invalid_credentials` when `current` is wrong, `invalid_password`,
+     * `rate_limited`, …
+     */
+    async changePassword(current, next) {
+        await this.restore();
+        return this.changingToken(async () => {
+            const r = await this.http.request('POST', '/v1/me/password', {
+                body: { current_password: current, new_password: next },
+            });
+            await this.adopt(r);
+            this.reconnect();
+            return r;
+        });
     }
     // ---------------------------------------------------------------- HTTP routes
     /** `GET /v1/version`; a server without it speaks protocol 1. */
@@ -589,6 +712,7 @@ export class NatterClient extends Emitter {
         while (this.running) {
             this.setState('connecting');
             let closed;
+            const token = this.token;
             try {
                 if (this.o.refreshToken) {
                     const t = await this.o.refreshToken();
@@ -608,12 +732,33 @@ export class NatterClient extends Emitter {
                     this.fatal(err);
                     return;
                 }
+                if (err.code === 'token_revoked') {
+                    // Ended here (stopped, erased) unless a password change replaced the token.
+                    await this.onRevoked(err, token);
+                    if (!this.running)
+                        break;
+                    if (this.token !== token)
+                        this.reconnectNow = true;
+                }
             }
-            const reachedSync = closed ? await closed : false;
+            const end = closed ? await closed : { reachedSync: false, revoked: false, token };
+            if (end.revoked) {
+                await this.onRevoked(new NatterError('token_revoked', 'this session was ended: log in again'), end.token);
+                if (!this.running)
+                    break;
+                if (this.token !== end.token)
+                    this.reconnectNow = true;
+            }
             if (!this.running)
                 break;
-            if (reachedSync)
+            if (end.reachedSync)
                 this.attempt = 0;
+            if (this.reconnectNow) {
+                // A new token (password change): connect with it now.
+                this.reconnectNow = false;
+                this.attempt = 0;
+                continue;
+            }
             const delay = Math.min(this.o.backoffMaxMs, this.o.backoffInitialMs * 2 ** this.attempt) * (0.5 + Math.random() * 0.5);
             this.attempt = Math.min(this.attempt + 1, 30);
             this.retryAt = Date.now() + delay;
@@ -639,6 +784,29 @@ export class NatterClient extends Emitter {
         this.attempt = 0;
         this.wake();
     }
+    /** Replaces the socket at once (a new token): no backoff. Nothing when not running. */
+    reconnect() {
+        if (!this.running)
+            return;
+        this.reconnectNow = true;
+        if (this.wake) {
+            if (this.reconnectTimer !== undefined)
+                clearTimeout(this.reconnectTimer);
+            this.wake();
+            return;
+        }
+        const ws = this.ws;
+        const abandon = this.abandonSocket;
+        if (!ws)
+            return; // connecting: the attempt under way ends and the next starts at once
+        try {
+            ws.close(1000, 'new token');
+        }
+        catch {
+            /* closed */
+        }
+        abandon?.();
+    }
     /**
      * Drops the current socket at once without stopping: the client goes `offline` and
      * reconnects with backoff. For when the platform says the network is gone (the
@@ -657,15 +825,21 @@ export class NatterClient extends Emitter {
         }
         abandon?.();
     }
-    /** Opens one socket; resolves when it closes, with whether it reached `synced`. */
+    /**
+     * Opens one socket; resolves when it closes, with whether it reached `synced` and
+     * whether the server ended it for its token's session (`token_revoked`).
+     */
     open(wsUrl) {
         return new Promise((resolveClosed) => {
             const WS = this.WS;
-            let url = `${wsUrl}${wsUrl.includes('?') ? '&' : '?'}token=${encodeURIComponent(this.token ?? '')}`;
+            const token = this.token;
+            let url = `${wsUrl}${wsUrl.includes('?') ? '&' : '?'}token=${encodeURIComponent(token ?? '')}`;
             if (this._deviceId)
                 url += `&device=${encodeURIComponent(this._deviceId)}`;
             let reachedSync = false;
+            let revoked = false;
             let done = false;
+            this.reconnectNow = false; // this socket has the newest token
             const ws = new WS(url);
             this.ws = ws;
             this.inbox = Promise.resolve();
@@ -680,7 +854,7 @@ export class NatterClient extends Emitter {
                     this.ws = undefined;
                 if (this.abandonSocket === finish)
                     this.abandonSocket = undefined;
-                resolveClosed(reachedSync);
+                resolveClosed({ reachedSync, revoked, token });
             };
             this.abandonSocket = finish;
             ws.onopen = () => {
@@ -713,6 +887,11 @@ export class NatterClient extends Emitter {
                     this.emit('error', new NatterError('bad_response', 'a frame that is not JSON'));
                     return;
                 }
+                if (frame.type === 'error' && frame.code === 'token_revoked' && !frame.client_msg_id && !frame.op_id) {
+                    // The session ended: the server closes the socket next (1008, token_revoked).
+                    revoked = true;
+                    return;
+                }
                 if (frame.type === 'synced') {
                     // `synced` resolves after every frame before it was handled (gap fills included).
                     this.inbox = this.inbox.then(() => {
@@ -730,7 +909,11 @@ export class NatterClient extends Emitter {
             ws.onerror = () => {
                 /* onclose follows */
             };
-            ws.onclose = () => finish();
+            ws.onclose = (ev) => {
+                if (ev?.reason === 'token_revoked')
+                    revoked = true;
+                finish();
+            };
         });
     }
     /**

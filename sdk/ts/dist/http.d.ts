@@ -34,6 +34,10 @@ export interface RequestOptions {
     contentType?: string;
     /** An AbortSignal passed to fetch (uploads). */
     signal?: unknown;
+    /** This token instead of the client's (a logout sends the one it ends). */
+    token?: string;
+    /** Report a refused token to `onAuthError` (default true). */
+    authEvents?: boolean;
 }
 export interface HttpOptions {
     baseUrl: string;
@@ -44,8 +48,11 @@ export interface HttpOptions {
     /** Never wait longer than this for one retry (default 10 s): fail instead. */
     maxRetryWaitMs: number;
     sleep: (ms: number) => Promise<void>;
-    /** Called when the server refuses the token of an authenticated request. */
-    onAuthError?: (e: NatterError) => void;
+    /**
+     * Called when the server refuses the token of an authenticated request
+     * (`token_invalid`, `token_expired`, `token_revoked`), with the token it refused.
+     */
+    onAuthError?: (e: NatterError, token: string | undefined) => void;
 }
 /** Calls the HTTP API; turns every failure into a NatterError. */
 export declare class Http {

@@ -23,11 +23,9 @@ export class Http {
             headers['content-type'] = 'application/json';
         if (opts.rawBody !== undefined)
             headers['content-type'] = opts.contentType || 'application/octet-stream';
-        if (opts.auth !== false) {
-            const token = this.o.getToken();
-            if (token)
-                headers.authorization = `Bearer ${token}`;
-        }
+        const token = opts.auth !== false ? (opts.token ?? this.o.getToken()) : undefined;
+        if (token)
+            headers.authorization = `Bearer ${token}`;
         const body = opts.rawBody !== undefined ? opts.rawBody : opts.body === undefined ? undefined : JSON.stringify(opts.body);
         for (let attempt = 0;; attempt++) {
             let res;
@@ -55,8 +53,9 @@ export class Http {
             const retry = attempt < this.o.maxRetries &&
                 (err.code === 'rate_limited' || (err.code === 'unavailable' && opts.idempotent === true));
             if (!retry) {
-                if (opts.auth !== false && (err.code === 'token_invalid' || err.code === 'token_expired'))
-                    this.o.onAuthError?.(err);
+                const refused = err.code === 'token_invalid' || err.code === 'token_expired' || err.code === 'token_revoked';
+                if (opts.auth !== false && opts.authEvents !== false && refused)
+                    this.o.onAuthError?.(err, token);
                 throw err;
             }
             const wait = err.retryAfterMs ?? Math.min(200 * 2 ** attempt, 2000);

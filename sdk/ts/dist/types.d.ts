@@ -6,6 +6,8 @@ export type { operations };
 export type Id = H['Id'];
 export type Profile = H['Profile'];
 export type AuthResponse = H['AuthResponse'];
+/** One of the user's sessions (a login on some device), `sessions()`. */
+export type SessionInfo = H['SessionInfo'];
 export type Channel = H['Channel'];
 export type ChannelKind = H['ChannelKind'];
 export type ChannelList = H['ChannelList'];

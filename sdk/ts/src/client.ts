@@ -32,6 +32,7 @@ import type {
   ReceiptFrame,
   RegisterPushRequest,
   ServerFrame,
+  SessionInfo,
   SyncedFrame,
   TypingFrame,
   UpdateProfileRequest,
@@ -147,9 +148,19 @@ export interface NatterEvents {
   duplicate: Message;
   /**
    * The server refused the token (`token_invalid`, `token_expired`) on any call or
-   * connect: the session is over, log in again.
+   * connect: the session is over, log in again. (An ended session comes as
+   * `session_ended` instead.)
    */
   unauthorized: NatterError;
+  /**
+   * This client's session was ended elsewhere (another device ended it or logged out
+   * everywhere, the password changed on another device, an operator suspended the
+   * account): a call was refused with `token_revoked`, or the socket was closed with
+   * it. Everything kept for the account is already erased, as by `logout()`, and the
+   * client is `stopped` (it does not reconnect): show the login screen. Carries the
+   * `token_revoked` error.
+   */
+  session_ended: NatterError;
 }
 
 export interface SendOptions {
@@ -202,6 +213,15 @@ function fromHistory(x: HistoryPage['messages'][number] | Message): Message {
 }
 
 const messagePath = (channel: Id, seq: number) => `/v1/channels/${encodeURIComponent(channel)}/messages/${seq}`;
+
+/** How a socket ended. */
+interface SocketEnd {
+  reachedSync: boolean;
+  /** The server ended it for its token's session (`token_revoked`). */
+  revoked: boolean;
+  /** The token it was opened with. */
+  token: string | undefined;
+}
 
 interface Pending {
   resolve: (m: Message) => void;
@@ -259,6 +279,15 @@ export class NatterClient extends Emitter<NatterEvents> {
   private retryAt: number | undefined;
   /** Ends the current socket's life at once (its close event may come much later). */
   private abandonSocket: (() => void) | undefined;
+  /** Set by `reconnect()`: the next connection attempt starts without a backoff. */
+  private reconnectNow = false;
+  /**
+   * A call that changes or ends this client's token (password change, logout, logout
+   * everywhere) in flight: a `token_revoked` seen meanwhile is judged after it.
+   */
+  private tokenChanges = new Set<Promise<void>>();
+  /** The erasing after this session was ended elsewhere (once). */
+  private ending: Promise<void> | undefined;
 
   constructor(options: NatterClientOptions) {
     super();
@@ -287,7 +316,10 @@ export class NatterClient extends Emitter<NatterEvents> {
       maxRetries: options.maxRetries ?? 3,
       maxRetryWaitMs: options.maxRetryWaitMs ?? 10000,
       sleep,
-      onAuthError: (e) => this.emit('unauthorized', e),
+      onAuthError: (e, token) => {
+        if (e.code === 'token_revoked') void this.onRevoked(e, token);
+        else this.emit('unauthorized', e);
+      },
     });
     this.files = new Files(this.http, sleep);
   }
@@ -385,13 +417,13 @@ export class NatterClient extends Emitter<NatterEvents> {
   }
 
   /** Forgets what belongs to the previous account (its sends must never go out as another). */
-  private async forgetAccount(user: Id | undefined) {
+  private async forgetAccount(user: Id | undefined, reason?: NatterError) {
     this.seqs.clear();
     this.outbox.clear();
     this.pendingAcks.clear();
     if (this.ackTimer !== undefined) clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
-    const gone = new NatterError('closed', 'another account logged in on this client');
+    const gone = reason ?? new NatterError('closed', 'another account logged in on this client');
     for (const p of this.pending.values()) p.reject(gone);
     this.pending.clear();
     this.snapshot.clear(user);
@@ -445,13 +477,123 @@ export class NatterClient extends Emitter<NatterEvents> {
     await Promise.all([this.persist('token', r.token), this.persist('user', r.user.id)]);
   }
 
-  /** Forgets the token, user, seqs, outbox and cache (in storage too) and disconnects. */
+  /**
+   * Logs out: disconnects, forgets the token, user, seqs, outbox and cache (in storage
+   * too), and ends the session on the server (`POST /v1/logout`: the token stops
+   * working everywhere). The server part is best effort: when it cannot be reached
+   * (or the session had already ended) everything is still forgotten here.
+   */
   async logout(): Promise<void> {
-    await this.disconnect();
+    await this.restore();
+    const token = this.token;
+    await this.changingToken(async () => {
+      await this.disconnect();
+      await this.forgetLocally();
+      if (token) await this.endOnServer(token);
+    });
+  }
+
+  /** `POST /v1/logout` with `token`, waited for at most `ms`; failures are ignored. */
+  private async endOnServer(token: string, ms = 5000): Promise<void> {
+    let timer: unknown;
+    const call = this.http
+      .request('POST', '/v1/logout', { token, authEvents: false, idempotent: true })
+      .then(() => undefined, () => undefined);
+    const late = new Promise<void>((res) => (timer = setTimeout(res, ms)));
+    await Promise.race([call, late]);
+    clearTimeout(timer as number);
+  }
+
+  /** Forgets the account here (token, user, seqs, outbox, cache; storage too). */
+  private async forgetLocally(reason?: NatterError): Promise<void> {
     this.token = undefined;
     this._userId = undefined;
-    await this.forgetAccount(undefined);
+    await this.forgetAccount(undefined, reason);
     for (const k of ['token', 'user', 'seqs', 'outbox', CACHE_KEY]) await this.persist(k, undefined);
+  }
+
+  /** Runs `op`, a call that changes or ends the token, listed in `tokenChanges` meanwhile. */
+  private async changingToken<T>(op: () => Promise<T>): Promise<T> {
+    let done!: () => void;
+    const change = new Promise<void>((res) => (done = res));
+    this.tokenChanges.add(change);
+    try {
+      return await op();
+    } finally {
+      this.tokenChanges.delete(change);
+      done();
+    }
+  }
+
+  /**
+   * A call or socket with `token` was refused with `token_revoked`. After any token
+   * change in flight (a password change ends the old token and gives a new one):
+   * when `token` is still this client's, its session was ended elsewhere.
+   */
+  private async onRevoked(err: NatterError, token: string | undefined): Promise<void> {
+    while (this.tokenChanges.size) await Promise.all(this.tokenChanges);
+    if (token === undefined || token !== this.token) return;
+    this.ending ??= (async () => {
+      for (const w of this.syncedWaiters.splice(0)) w.reject(err);
+      await this.disconnect();
+      await this.forgetLocally(err);
+      this.emit('session_ended', err);
+    })().finally(() => {
+      this.ending = undefined;
+    });
+    return this.ending;
+  }
+
+  /**
+   * Ends every session of the user, this one included (`POST /v1/logout/everywhere`),
+   * then forgets everything here as `logout()` does. Fails (and keeps everything)
+   * when the server did not end them (`unavailable`, `network`: retry); an already
+   * ended session counts as done.
+   */
+  async logoutEverywhere(): Promise<void> {
+    await this.restore();
+    const token = this.token;
+    await this.changingToken(async () => {
+      try {
+        await this.http.request('POST', '/v1/logout/everywhere', { token, authEvents: false, idempotent: true });
+      } catch (e) {
+        if (!(e instanceof NatterError && e.code === 'token_revoked')) throw e;
+      }
+      await this.disconnect();
+      await this.forgetLocally();
+    });
+  }
+
+  /** The user's sessions (logins not ended or expired), newest first; `current` marks this one. */
+  sessions(): Promise<SessionInfo[]> {
+    return this.http.request('GET', '/v1/sessions', { idempotent: true });
+  }
+
+  /**
+   * Ends one of the user's sessions (another device's: its token stops working and
+   * its sockets close). Ending this client's own session is a logout: prefer `logout()`.
+   */
+  async endSession(id: Id): Promise<void> {
+    await this.http.request('DELETE', `/v1/sessions/${encodeURIComponent(id)}`, { idempotent: true });
+  }
+
+  /**
+   * Changes the password (`current` is the password now). Every session of the user
+   * ends, this one's old token included: the new token the server gives is kept (as
+   * a login's is) and, when connected, the socket reconnects at once with it.
+   * Fails with `invalid_credentials` when `current` is wrong, `invalid_password`,
+   * `rate_limited`, …
+   */
+  async changePassword(current: string, next: string): Promise<AuthResponse> {
+    await this.restore();
+    return this.changingToken(async () => {
+      const r = await this.http.request<AuthResponse>('POST', '/v1/me/password', {
+        body: { current_password: current, new_password: next },
+      });
+      await this.adopt(r);
+      this.reconnect();
+      return r;
+    });
   }
 
   // ---------------------------------------------------------------- HTTP routes
@@ -748,7 +890,8 @@ export class NatterClient extends Emitter<NatterEvents> {
   private async loop(): Promise<void> {
     while (this.running) {
       this.setState('connecting');
-      let closed: Promise<boolean> | undefined;
+      let closed: Promise<SocketEnd> | undefined;
+      const token = this.token;
       try {
         if (this.o.refreshToken) {
           const t = await this.o.refreshToken();
@@ -766,10 +909,27 @@ export class NatterClient extends Emitter<NatterEvents> {
           this.fatal(err);
           return;
         }
+        if (err.code === 'token_revoked') {
+          // Ended here (stopped, erased) unless a password change replaced the token.
+          await this.onRevoked(err, token);
+          if (!this.running) break;
+          if (this.token !== token) this.reconnectNow = true;
+        }
       }
-      const reachedSync = closed ? await closed : false;
+      const end = closed ? await closed : { reachedSync: false, revoked: false, token };
+      if (end.revoked) {
+        await this.onRevoked(new NatterError('token_revoked', 'this session was ended: log in again'), end.token);
+        if (!this.running) break;
+        if (this.token !== end.token) this.reconnectNow = true;
+      }
       if (!this.running) break;
-      if (reachedSync) this.attempt = 0;
+      if (end.reachedSync) this.attempt = 0;
+      if (this.reconnectNow) {
+        // A new token (password change): connect with it now.
+        this.reconnectNow = false;
+        this.attempt = 0;
+        continue;
+      }
       const delay = Math.min(this.o.backoffMaxMs, this.o.backoffInitialMs * 2 ** this.attempt) * (0.5 + Math.random() * 0.5);
       this.attempt = Math.min(this.attempt + 1, 30);
       this.retryAt = Date.now() + delay;
@@ -795,6 +955,26 @@ export class NatterClient extends Emitter<NatterEvents> {
     this.wake();
   }
 
+  /** Replaces the socket at once (a new token): no backoff. Nothing when not running. */
+  private reconnect(): void {
+    if (!this.running) return;
+    this.reconnectNow = true;
+    if (this.wake) {
+      if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer);
+      this.wake();
+      return;
+    }
+    const ws = this.ws;
+    const abandon = this.abandonSocket;
+    if (!ws) return; // connecting: the attempt under way ends and the next starts at once
+    try {
+      ws.close(1000, 'new token');
+    } catch {
+      /* closed */
+    }
+    abandon?.();
+  }
+
   /**
    * Drops the current socket at once without stopping: the client goes `offline` and
    * reconnects with backoff. For when the platform says the network is gone (the
@@ -812,14 +992,20 @@ export class NatterClient extends Emitter<NatterEvents> {
     abandon?.();
   }
 
-  /** Opens one socket; resolves when it closes, with whether it reached `synced`. */
-  private open(wsUrl: string): Promise<boolean> {
-    return new Promise<boolean>((resolveClosed) => {
+  /**
+   * Opens one socket; resolves when it closes, with whether it reached `synced` and
+   * whether the server ended it for its token's session (`token_revoked`).
+   */
+  private open(wsUrl: string): Promise<SocketEnd> {
+    return new Promise<SocketEnd>((resolveClosed) => {
       const WS = this.WS as WebSocketConstructor;
-      let url = `${wsUrl}${wsUrl.includes('?') ? '&' : '?'}token=${encodeURIComponent(this.token ?? '')}`;
+      const token = this.token;
+      let url = `${wsUrl}${wsUrl.includes('?') ? '&' : '?'}token=${encodeURIComponent(token ?? '')}`;
       if (this._deviceId) url += `&device=${encodeURIComponent(this._deviceId)}`;
       let reachedSync = false;
+      let revoked = false;
       let done = false;
+      this.reconnectNow = false; // this socket has the newest token
       const ws = new WS(url);
       this.ws = ws;
       this.inbox = Promise.resolve();
@@ -830,7 +1016,7 @@ export class NatterClient extends Emitter<NatterEvents> {
         this.heartbeat = undefined;
         if (this.ws === ws) this.ws = undefined;
         if (this.abandonSocket === finish) this.abandonSocket = undefined;
-        resolveClosed(reachedSync);
+        resolveClosed({ reachedSync, revoked, token });
       };
       this.abandonSocket = finish;
       ws.onopen = () => {
@@ -861,6 +1047,11 @@ export class NatterClient extends Emitter<NatterEvents> {
           this.emit('error', new NatterError('bad_response', 'a frame that is not JSON'));
           return;
         }
+        if (frame.type === 'error' && frame.code === 'token_revoked' && !frame.client_msg_id && !frame.op_id) {
+          // The session ended: the server closes the socket next (1008, token_revoked).
+          revoked = true;
+          return;
+        }
         if (frame.type === 'synced') {
           // `synced` resolves after every frame before it was handled (gap fills included).
           this.inbox = this.inbox.then(() => {
@@ -877,7 +1068,10 @@ export class NatterClient extends Emitter<NatterEvents> {
       ws.onerror = () => {
         /* onclose follows */
       };
-      ws.onclose = () => finish();
+      ws.onclose = (ev) => {
+        if (ev?.reason === 'token_revoked') revoked = true;
+        finish();
+      };
     });
   }
 

@@ -38,6 +38,10 @@ export interface RequestOptions {
   contentType?: string;
   /** An AbortSignal passed to fetch (uploads). */
   signal?: unknown;
+  /** This token instead of the client's (a logout sends the one it ends). */
+  token?: string;
+  /** Report a refused token to `onAuthError` (default true). */
+  authEvents?: boolean;
 }
 
 export interface HttpOptions {
@@ -49,8 +53,11 @@ export interface HttpOptions {
   /** Never wait longer than this for one retry (default 10 s): fail instead. */
   maxRetryWaitMs: number;
   sleep: (ms: number) => Promise<void>;
-  /** Called when the server refuses the token of an authenticated request. */
-  onAuthError?: (e: NatterError) => void;
+  /**
+   * Called when the server refuses the token of an authenticated request
+   * (`token_invalid`, `token_expired`, `token_revoked`), with the token it refused.
+   */
+  onAuthError?: (e: NatterError, token: string | undefined) => void;
 }
 
 /** Calls the HTTP API; turns every failure into a NatterError. */
@@ -73,10 +80,8 @@ export class Http {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     if (opts.rawBody !== undefined) headers['content-type'] = opts.contentType || 'application/octet-stream';
-    if (opts.auth !== false) {
-      const token = this.o.getToken();
-      if (token) headers.authorization = `Bearer ${token}`;
-    }
+    const token = opts.auth !== false ? (opts.token ?? this.o.getToken()) : undefined;
+    if (token) headers.authorization = `Bearer ${token}`;
     const body = opts.rawBody !== undefined ? opts.rawBody : opts.body === undefined ? undefined : JSON.stringify(opts.body);
     for (let attempt = 0; ; attempt++) {
       let res: ResponseLike;
@@ -101,7 +106,8 @@ export class Http {
         attempt < this.o.maxRetries &&
         (err.code === 'rate_limited' || (err.code === 'unavailable' && opts.idempotent === true));
       if (!retry) {
-        if (opts.auth !== false && (err.code === 'token_invalid' || err.code === 'token_expired')) this.o.onAuthError?.(err);
+        const refused = err.code === 'token_invalid' || err.code === 'token_expired' || err.code === 'token_revoked';
+        if (opts.auth !== false && opts.authEvents !== false && refused) this.o.onAuthError?.(err, token);
         throw err;
       }
       const wait = err.retryAfterMs ?? Math.min(200 * 2 ** attempt, 2000);
