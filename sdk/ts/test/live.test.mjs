@@ -150,6 +150,102 @@ test('typed errors: a send to a stranger\'s channel, HTTP errors with code and s
   assert.equal(tooLong.code, 'message_too_long');
 });
 
+test('sessions: two logins listed; ending the other ends it (its calls and socket refused, session_ended, data erased)', async () => {
+  const a = await user('sa'); // the sign-up opened a session
+  const b = client();
+  await b.login(a.name, 'correct horse battery');
+  const idle = client(); // a third login that only makes calls (no socket)
+  await idle.login(a.name, 'correct horse battery');
+  await Promise.all([a.c.connect(), b.connect()]);
+  const list = await a.c.sessions();
+  assert.equal(list.length, 3);
+  assert.equal(list.filter((s) => s.current).length, 1);
+  assert.equal(new Set(list.map((s) => s.id)).size, 3);
+  assert.ok(list.every((s) => s.created_at > 0 && s.last_used_at >= s.created_at - 60000 && typeof s.agent === 'string'));
+  const mine = list.find((s) => s.current).id;
+  const bId = (await b.sessions()).find((s) => s.current).id;
+  const idleId = (await idle.sessions()).find((s) => s.current).id;
+  assert.deepEqual(new Set([mine, bId, idleId]), new Set(list.map((s) => s.id)));
+
+  const ended = { b: [], idle: [] };
+  b.on('session_ended', (e) => ended.b.push(e.code));
+  idle.on('session_ended', (e) => ended.idle.push(e.code));
+  const bToken = b.currentToken;
+  await a.c.endSession(bId);
+  await a.c.endSession(idleId);
+  // The connected one: its socket is closed with token_revoked.
+  await waitFor(() => ended.b.length === 1, 10000, 'b told its session ended');
+  assert.deepEqual(ended.b, ['token_revoked']);
+  assert.equal(b.state, 'stopped');
+  assert.equal(b.currentToken, undefined);
+  assert.equal(b.userId, undefined);
+  assert.equal(await b.cached(), undefined);
+  // The other one: its next call is refused.
+  const err = await idle.me().catch((e) => e);
+  assert.equal(err.code, 'token_revoked');
+  await waitFor(() => ended.idle.length === 1, 5000, 'idle told its session ended');
+  assert.equal(idle.currentToken, undefined);
+  // The ended token stays refused; a's session goes on; the list has a's alone.
+  const again = client({ token: bToken });
+  await assert.rejects(again.me(), (e) => e.code === 'token_revoked');
+  await assert.rejects(a.c.endSession(bId), (e) => e.code === 'not_found');
+  assert.deepEqual((await a.c.sessions()).map((s) => s.id), [mine]);
+  assert.equal(a.c.state, 'live');
+  assert.deepEqual(ended.b, ['token_revoked'], 'told once');
+  assert.equal(b.state, 'stopped', 'no reconnect');
+});
+
+test('changePassword: this client keeps working on the new token, every other session ends', async () => {
+  const a = await user('pa');
+  const peer = await user('pb');
+  const other = client();
+  await other.login(a.name, 'correct horse battery');
+  await Promise.all([a.c.connect(), other.connect()]);
+  const dm = await a.c.openDm(peer.id);
+  const events = [];
+  a.c.on('session_ended', () => events.push('a ended'));
+  a.c.on('unauthorized', () => events.push('a unauthorized'));
+  other.on('session_ended', (e) => events.push(`other ${e.code}`));
+  await assert.rejects(a.c.changePassword('wrong password!', 'battery staple horse'), (e) => e.code === 'invalid_credentials');
+  const oldToken = a.c.currentToken;
+  const r = await a.c.changePassword('correct horse battery', 'battery staple horse');
+  assert.equal(a.c.currentToken, r.token);
+  assert.notEqual(r.token, oldToken);
+  await waitFor(() => events.includes('other token_revoked'), 10000, 'the other session ended');
+  assert.equal(other.currentToken, undefined);
+  // This one: calls and the socket work on the new token.
+  await a.c.waitSynced();
+  const m = await a.c.send(dm.id, 'after the change');
+  assert.equal(m.text, 'after the change');
+  assert.equal((await a.c.me()).id, a.id);
+  const list = await a.c.sessions();
+  assert.equal(list.length, 1);
+  assert.ok(list[0].current);
+  assert.deepEqual(events, ['other token_revoked']);
+  // The old token is refused; the old password too; the new one logs in.
+  await assert.rejects(client({ token: oldToken }).me(), (e) => e.code === 'token_revoked');
+  await assert.rejects(client().login(a.name, 'correct horse battery'), (e) => e.code === 'invalid_credentials');
+  await client().login(a.name, 'battery staple horse');
+});
+
+test('logout ends the session on the server: the old token is refused', async () => {
+  const a = await user('lo');
+  await a.c.connect();
+  const token = a.c.currentToken;
+  await a.c.logout();
+  assert.equal(a.c.currentToken, undefined);
+  await assert.rejects(client({ token }).me(), (e) => e.code === 'token_revoked');
+  // Logging out everywhere ends every session, this one's too.
+  const b = client();
+  await b.login(a.name, 'correct horse battery');
+  const c = client();
+  await c.login(a.name, 'correct horse battery');
+  const [bt, ct] = [b.currentToken, c.currentToken];
+  await c.logoutEverywhere();
+  assert.equal(c.currentToken, undefined);
+  for (const t of [bt, ct]) await assert.rejects(client({ token: t }).me(), (e) => e.code === 'token_revoked');
+});
+
 test('presence and typing', async () => {
   const a = await user('pa');
   const b = await user('pb');
