@@ -121,16 +121,16 @@ export function formatDay(t) {
   return longDateFmt.format(t);
 }
 
-/** "last seen just now / 5 min ago / today at 14:05 / yesterday at … / 3 Mar". */
-export function formatLastSeen(t) {
+/** "last seen just now / 5 min ago / today at 14:05 / yesterday at … / 3 Mar" (`what` replaces "last seen"). */
+export function formatLastSeen(t, what = 'last seen') {
   if (!t) return 'offline';
   const ago = Date.now() - t;
-  if (ago < 60000) return 'last seen just now';
-  if (ago < 3600000) return `last seen ${Math.floor(ago / 60000)} min ago`;
+  if (ago < 60000) return `${what} just now`;
+  if (ago < 3600000) return `${what} ${Math.floor(ago / 60000)} min ago`;
   const today = startOfDay(Date.now());
-  if (t >= today) return `last seen today at ${timeFmt.format(t)}`;
-  if (t >= today - 86400000) return `last seen yesterday at ${timeFmt.format(t)}`;
-  return `last seen ${dateFmt.format(t)}`;
+  if (t >= today) return `${what} today at ${timeFmt.format(t)}`;
+  if (t >= today - 86400000) return `${what} yesterday at ${timeFmt.format(t)}`;
+  return `${what} ${dateFmt.format(t)}`;
 }
 
 /** Number of Unicode scalar values, as the server counts them. */

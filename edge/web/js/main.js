@@ -94,6 +94,8 @@ function errorText(e) {
     forbidden: e.message || 'You are not allowed to do that in this group.',
     invalid_group_name: 'Group names are 1–64 characters.',
     not_a_member: 'You are not a member of that conversation.',
+    token_revoked: 'You were logged out.',
+    account_suspended: 'This account is suspended.',
   };
   return map[e.code] || e.message || 'Something went wrong.';
 }
@@ -228,6 +230,9 @@ async function startSession(client, token, user) {
       renderConn();
     }),
     client.on('unauthorized', () => signOut({ message: 'Your session has ended. Please log in again.', keepPush: true })),
+    // Ended from another device (or everywhere, or by a password change there): the
+    // SDK has already erased what it kept and stopped.
+    client.on('session_ended', () => signOut({ message: 'You were logged out.', keepPush: true })),
   ];
   session = s;
   showView('chat');
@@ -2076,6 +2081,120 @@ function initProfile() {
     }
   });
   $('#logout-button').addEventListener('click', () => signOut());
+  initSessions();
+}
+
+// ---- sessions and password (in the profile dialog) ----
+
+/** "Chrome on Linux" from a User-Agent; other agents (an SDK, a CLI) as they are. */
+function agentLabel(ua) {
+  if (!ua) return 'Unknown device';
+  const browser = /Edg\//.test(ua) ? 'Edge' : /OPR\//.test(ua) ? 'Opera' : /Firefox\//.test(ua) ? 'Firefox'
+    : /Chrom(e|ium)\//.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : null;
+  const os = /Android/.test(ua) ? 'Android' : /iPhone|iPad|iPod/.test(ua) ? 'iOS' : /Windows/.test(ua) ? 'Windows'
+    : /Mac OS X|Macintosh/.test(ua) ? 'macOS' : /CrOS/.test(ua) ? 'ChromeOS' : /Linux/.test(ua) ? 'Linux' : null;
+  if (browser) return os ? `${browser} on ${os}` : browser;
+  return ua.length > 60 ? `${ua.slice(0, 57)}…` : ua;
+}
+
+async function renderSessions() {
+  const s = session;
+  if (!s) return;
+  const status = $('#sessions-status');
+  if (!$('#sessions-list').children.length) setText(status, 'Loading…');
+  let list;
+  try {
+    list = await s.client.sessions();
+  } catch (e) {
+    if (session === s && !isAuthError(e)) setText(status, errorText(e));
+    return;
+  }
+  if (session !== s) return;
+  setText(status, list.length ? '' : 'No sessions.');
+  // This device first, then the others as the server orders them (newest first).
+  list.sort((a, b) => Number(b.current) - Number(a.current));
+  $('#sessions-list').replaceChildren(
+    ...list.map((x) => {
+      const label = agentLabel(x.agent);
+      const sub = x.current ? 'Active now' : formatLastSeen(x.last_used_at, 'Last used');
+      return h('li', { class: 'member', dataset: { testid: 'session-item', sessionId: x.id, current: String(x.current) } },
+        h('span', { class: 'session-icon', 'aria-hidden': 'true' }, svgIcon('i-device', 'icon')),
+        h('span', { class: 'person-body' },
+          h('span', { class: 'person-name', title: x.agent || '' },
+            h('span', { dataset: { testid: 'session-agent' } }, label),
+            x.current ? h('span', { class: 'role-tag', dataset: { testid: 'session-this-device' } }, 'This device') : null),
+          h('span', { class: 'person-sub', dataset: { testid: 'session-last-used' } }, sub)),
+        x.current ? null : h('span', { class: 'member-actions' },
+          h('button', { type: 'button', class: 'btn btn-small btn-danger-ghost', dataset: { testid: 'session-end' },
+            'aria-label': `End the session on ${label}`, onclick: (ev) => endSession(x.id, ev.currentTarget) }, 'End')));
+    }),
+  );
+}
+
+async function endSession(id, btn) {
+  btn.disabled = true;
+  try {
+    await session.client.endSession(id);
+    toast('Session ended');
+  } catch (e) {
+    // Already gone (ended elsewhere, expired): the list shows what is left.
+    if (e.code !== 'not_found' && !isAuthError(e)) toast(errorText(e), { error: true });
+  }
+  await renderSessions();
+}
+
+function initSessions() {
+  $('#me-button').addEventListener('click', () => {
+    $('#sessions-list').replaceChildren();
+    $('#password-current').value = '';
+    $('#password-new').value = '';
+    $('#password-username').value = session.user.username;
+    setText($('#password-error'), '');
+    renderSessions();
+  });
+  $('#logout-everywhere').addEventListener('click', async () => {
+    if (!confirm('Log out everywhere? Every device, this one included, will need to log in again.')) return;
+    const s = session;
+    const btn = $('#logout-everywhere');
+    btn.disabled = true;
+    try {
+      await disablePush(s.client, DEVICE).catch(() => {});
+      await s.client.logoutEverywhere();
+      await signOut({ message: 'You were logged out everywhere.', keepPush: true });
+    } catch (e) {
+      if (!isAuthError(e)) toast(errorText(e), { error: true });
+    } finally {
+      btn.disabled = false;
+    }
+  });
+  $('#password-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const current = $('#password-current').value;
+    const next = $('#password-new').value;
+    const error = $('#password-error');
+    setText(error, '');
+    if (!current) return setText(error, 'Enter your current password.');
+    if (next.length < 8) return setText(error, 'Passwords have at least 8 characters.');
+    const s = session;
+    const btn = $('#password-save');
+    btn.disabled = true;
+    try {
+      const r = await s.client.changePassword(current, next);
+      if (session !== s) return;
+      // The new token: the SDK keeps it (and reconnects with it); so does this page.
+      s.token = r.token;
+      localStorage.setItem(LS.token, r.token);
+      $('#password-current').value = '';
+      $('#password-new').value = '';
+      toast('Password changed. Your other devices were logged out.');
+      renderSessions();
+    } catch (e) {
+      if (e.code === 'invalid_credentials') setText(error, 'The current password is wrong.');
+      else if (!isAuthError(e)) setText(error, errorText(e));
+    } finally {
+      btn.disabled = false;
+    }
+  });
 }
 
 // ---- new group dialog ----

@@ -18,7 +18,7 @@ const PAGE = 50;
 const TYPING_SHOW_MS = 5000;
 const MAX_WATCHED = 500;
 
-export const isAuthError = (e) => e?.code === 'token_invalid' || e?.code === 'token_expired';
+export const isAuthError = (e) => e?.code === 'token_invalid' || e?.code === 'token_expired' || e?.code === 'token_revoked';
 
 /** Whether a message counts as unread: change events and what the user hid do not. */
 const counts = (m) => !isChange(m) && !m.hidden;
