@@ -233,6 +233,32 @@ impl Client {
         .await
     }
 
+    /// `PUT /v1/blocks/{user}`.
+    ///
+    /// # Errors
+    /// `bad_request` (oneself), `user_not_found`, …
+    pub async fn block(&self, user: u64) -> Result<(), ClientError> {
+        self.call_empty(self.http.put(self.url(&format!("/v1/blocks/{user}"))))
+            .await
+    }
+
+    /// `DELETE /v1/blocks/{user}`.
+    ///
+    /// # Errors
+    /// `user_not_found`, …
+    pub async fn unblock(&self, user: u64) -> Result<(), ClientError> {
+        self.call_empty(self.http.delete(self.url(&format!("/v1/blocks/{user}"))))
+            .await
+    }
+
+    /// `GET /v1/blocks`: the users this one blocks.
+    ///
+    /// # Errors
+    /// `token_invalid`, …
+    pub async fn blocks(&self) -> Result<Vec<Profile>, ClientError> {
+        self.call(self.http.get(self.url("/v1/blocks"))).await
+    }
+
     /// `POST /v1/logout`: ends this client's session.
     ///
     /// # Errors

@@ -19,7 +19,8 @@ const MAX_AGE: Duration = Duration::from_secs(60);
 
 pub(crate) struct MembershipCache {
     nats: async_nats::Client,
-    channels: quick_cache::sync::Cache<u64, (Instant, Arc<Vec<u64>>)>,
+    /// Per channel: when read, its members, and whether it is a blocked 1:1 channel.
+    channels: quick_cache::sync::Cache<u64, (Instant, Arc<Vec<u64>>, bool)>,
 }
 
 impl MembershipCache {
@@ -55,28 +56,51 @@ impl MembershipCache {
         channel_id: u64,
         user_id: u64,
     ) -> Result<Arc<Vec<u64>>, ApiError> {
-        let members = match self
+        self.read(channel_id, user_id).await.map(|(m, _)| m)
+    }
+
+    /// As [`Self::check`], for sending (or typing): refused in a 1:1 channel where
+    /// one of the two blocks the other.
+    ///
+    /// # Errors
+    /// `not_a_member`, `forbidden` (blocked), `unavailable`.
+    pub(crate) async fn check_send(
+        &self,
+        channel_id: u64,
+        user_id: u64,
+    ) -> Result<Arc<Vec<u64>>, ApiError> {
+        match self.read(channel_id, user_id).await? {
+            (_, true) => Err(ApiError::new(
+                ErrorCode::Forbidden,
+                "you cannot send in this chat",
+            )),
+            (m, false) => Ok(m),
+        }
+    }
+
+    async fn read(&self, channel_id: u64, user_id: u64) -> Result<(Arc<Vec<u64>>, bool), ApiError> {
+        let (members, blocked) = match self
             .channels
             .get(&channel_id)
-            .filter(|(at, _)| at.elapsed() < MAX_AGE)
+            .filter(|(at, _, _)| at.elapsed() < MAX_AGE)
         {
-            Some((_, m)) => m,
+            Some((_, m, blocked)) => (m, blocked),
             None => {
                 let m: Members = rpc::CHANNEL_MEMBERS
                     .call(&self.nats, &MembersReq { channel_id })
                     .await?;
-                let m = Arc::new(m.user_ids);
+                let (ids, blocked) = (Arc::new(m.user_ids), m.blocked);
                 // Unknown channels are not cached: they would pin memory for strangers.
-                if !m.is_empty() {
+                if !ids.is_empty() {
                     self.channels
-                        .insert(channel_id, (Instant::now(), m.clone()));
+                        .insert(channel_id, (Instant::now(), ids.clone(), blocked));
                 }
-                m
+                (ids, blocked)
             }
         };
         // Member ids come from an ordered scan: sorted.
         if members.binary_search(&user_id).is_ok() {
-            Ok(members)
+            Ok((members, blocked))
         } else {
             Err(ApiError::new(
                 ErrorCode::NotAMember,

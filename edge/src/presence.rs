@@ -59,15 +59,17 @@ pub(crate) async fn visible(
     viewer: u64,
     users: Vec<u64>,
 ) -> Result<Vec<u64>, ApiError> {
-    if visibility == Visibility::Everyone || users.is_empty() {
+    if users.is_empty() {
         return Ok(users);
     }
+    // Asked even when everyone's presence is visible: not to those they block.
     natter_nats::rpc::USER_CONTACTS
         .call(
             nats,
             &natter_protocol::internal::ContactsReq {
                 user_id: viewer,
                 others: users,
+                contacts_only: visibility == Visibility::Contacts,
             },
         )
         .await

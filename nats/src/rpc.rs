@@ -19,12 +19,12 @@ use natter_protocol::http::{
 };
 use natter_protocol::internal::{
     self, AdminAuditReq, AdminChannel, AdminChannelReq, AdminLogApplied, AdminLogAppliedReq,
-    AdminSuspendReq, AdminUser, AdminUserReq, AttachmentRefsReq, AuditEntry, BulkUsersReq,
-    ChannelListReq, ChannelReq, ContactsReq, CursorMovesReq, DevicePushReq, DmOpenReq, HistoryReq,
-    LoginReq, Members, MembersReq, MessageReq, MuteReq, PasswordChangeReq, PresenceQuery,
-    PushTargets, PushTargetsReq, RpcReply, SessionEndReq, SessionListReq, SessionOpenReq,
-    SessionTouchReq, SignupReq, SyncPlan, SyncStartReq, UserGetReq, UserIdsReq, UserSearchReq,
-    UserUpdateReq, UsersAddableReq,
+    AdminSuspendReq, AdminUser, AdminUserReq, AttachmentRefsReq, AuditEntry, BlockReq,
+    BulkUsersReq, ChannelListReq, ChannelReq, ContactsReq, CursorMovesReq, DevicePushReq,
+    DmOpenReq, HistoryReq, LoginReq, Members, MembersReq, MessageReq, MuteReq, PasswordChangeReq,
+    PresenceQuery, PushTargets, PushTargetsReq, RpcReply, SessionEndReq, SessionListReq,
+    SessionOpenReq, SessionTouchReq, SignupReq, SyncPlan, SyncStartReq, UserGetReq, UserIdsReq,
+    UserSearchReq, UserUpdateReq, UsersAddableReq,
 };
 use natter_protocol::ws::MessageEvent;
 use natter_protocol::{ApiError, ErrorCode};
@@ -262,6 +262,10 @@ store_rpcs! {
     SESSION_END: SessionEndReq => () = rpc::SESSION_END, STORE;
     /// Changes a user's password after checking the current one.
     PASSWORD_CHANGE: PasswordChangeReq => Profile = rpc::PASSWORD_CHANGE, STORE;
+    /// Blocks or unblocks a user; replies their 1:1 channel, if any.
+    BLOCK_SET: BlockReq => Option<u64> = rpc::BLOCK_SET, STORE;
+    /// The users a user blocks (profiles).
+    BLOCK_LIST: UserGetReq => Vec<Profile> = rpc::BLOCK_LIST, STORE;
     /// Creates many accounts (operators and the load generator).
     ADMIN_USERS_CREATE: BulkUsersReq => Vec<Profile> = admin::USERS_CREATE, BULK;
     /// One channel as stored.

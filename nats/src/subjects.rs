@@ -266,6 +266,10 @@ pub mod rpc {
     pub const SESSION_END: &str = "rpc.session.end";
     /// Change a user's password (the current one checked).
     pub const PASSWORD_CHANGE: &str = "rpc.user.password";
+    /// Block or unblock a user.
+    pub const BLOCK_SET: &str = "rpc.user.block";
+    /// The users a user blocks.
+    pub const BLOCK_LIST: &str = "rpc.user.blocks";
 }
 
 #[cfg(test)]

@@ -212,6 +212,14 @@ pub struct ContactsReq {
     pub user_id: u64,
     /// At most [`crate::limits::MAX_PRESENCE_WATCH`] ids.
     pub others: Vec<u64>,
+    /// Only those who share a channel (the contacts-only presence policy); users who
+    /// block the viewer are left out either way.
+    #[serde(default = "yes")]
+    pub contacts_only: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Most ids one [`UsersAddableReq`] may ask about (a group's worth).
@@ -256,6 +264,9 @@ pub struct MembersReq {
 pub struct Members {
     /// Member user ids.
     pub user_ids: Vec<u64>,
+    /// A 1:1 channel one of whose two blocks the other: nobody sends in it.
+    #[serde(default)]
+    pub blocked: bool,
 }
 
 /// `rpc.channel.history`, also used for sync pages and gap fill.
@@ -346,6 +357,12 @@ pub enum ChannelAction {
     AttachmentProcessed {
         /// The attachment as it now stands.
         attachment: crate::ws::Attachment,
+    },
+    /// In a 1:1 channel, the user blocks (or unblocks) the other: while either
+    /// blocks, nobody sends in it. No event: the other is not told.
+    Block {
+        /// Block (true) or unblock (false).
+        block: bool,
     },
 }
 
@@ -742,3 +759,18 @@ pub struct AdminAuditReq {
     /// At most this many (≤ 1000).
     pub limit: u32,
 }
+
+/// `rpc.user.block`: `user_id` blocks (or unblocks) `other`. Replies their 1:1
+/// channel's id, if they have one (the edge then appends the block to it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BlockReq {
+    /// Who blocks.
+    pub user_id: u64,
+    /// Whom.
+    pub other: u64,
+    /// Block (true) or unblock (false).
+    pub block: bool,
+}
+
+/// Most users one user may block.
+pub const MAX_BLOCKS: usize = 1000;

@@ -92,6 +92,12 @@ pub(crate) async fn open_dm(w: &Worker, req: DmOpenReq) -> RpcReply<Channel> {
         if load_user(w, req.peer_id).await?.is_none() {
             return Err(ApiError::new(ErrorCode::UserNotFound, "no such user"));
         }
+        if crate::blocks::between(w, req.user_id, req.peer_id)
+            .await
+            .map_err(store_err)?
+        {
+            return Err(crate::blocks::refused(req.peer_id));
+        }
         // A new channel for both: each must have room for it.
         for (uid, whose) in [(req.user_id, "you are"), (req.peer_id, "they are")] {
             if current_channels(w, uid).await.map_err(store_err)?.len()
@@ -120,6 +126,7 @@ pub(crate) async fn open_dm(w: &Worker, req: DmOpenReq) -> RpcReply<Channel> {
                     created_at: now,
                     name: None,
                     pair: Some((req.user_id, req.peer_id)),
+                    blocked_by: Vec::new(),
                 }),
             );
         let listed = tables::USER_CHANNEL.encode(&UserChannelRecord {
@@ -152,9 +159,18 @@ pub(crate) async fn open_dm(w: &Worker, req: DmOpenReq) -> RpcReply<Channel> {
 }
 
 pub(crate) async fn members(w: &Worker, req: MembersReq) -> RpcReply<Members> {
-    Ok(Members {
-        user_ids: member_ids(w, req.channel_id).await.map_err(store_err)?,
-    })
+    let user_ids = member_ids(w, req.channel_id).await.map_err(store_err)?;
+    // Only a 1:1 channel can be blocked: a group's record is not read.
+    let blocked = if user_ids.len() == 2 {
+        tables::CHANNEL
+            .get(w.store.as_ref(), &req.channel_id)
+            .await
+            .map_err(store_err)?
+            .is_some_and(|r| !r.blocked_by.is_empty())
+    } else {
+        false
+    };
+    Ok(Members { user_ids, blocked })
 }
 
 pub(crate) async fn head_seq(w: &Worker, channel_id: u64) -> Result<u64, StoreError> {
@@ -507,6 +523,12 @@ pub(crate) async fn addable(w: &Worker, req: UsersAddableReq) -> RpcReply<()> {
     if req.adder_joins && mine.len() >= limits::MAX_CHANNELS_PER_USER {
         return Err(limits::too_many_channels("you are"));
     }
+    let blocking = crate::blocks::blocked_by(w, req.adder, &req.user_ids)
+        .await
+        .map_err(store_err)?;
+    if let Some((u, _)) = req.user_ids.iter().zip(&blocking).find(|(_, b)| **b) {
+        return Err(crate::blocks::refused(*u));
+    }
     for &u in &req.user_ids {
         if u == req.adder {
             continue;
@@ -541,9 +563,20 @@ pub(crate) async fn contacts(w: &Worker, req: ContactsReq) -> RpcReply<Vec<u64>>
         .map_err(store_err)?
         .into_iter()
         .collect();
+    // Whoever blocks the viewer is hidden from them, contact or not.
+    let blocking = crate::blocks::blocked_by(w, req.user_id, &req.others)
+        .await
+        .map_err(store_err)?;
     let mut out = Vec::new();
-    for other in req.others {
+    for (other, blocks) in req.others.into_iter().zip(blocking) {
         if other == req.user_id {
+            out.push(other);
+            continue;
+        }
+        if blocks {
+            continue;
+        }
+        if !req.contacts_only {
             out.push(other);
             continue;
         }

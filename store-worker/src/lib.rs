@@ -34,6 +34,7 @@
 mod accounts;
 mod admin;
 mod attachments;
+mod blocks;
 mod channels;
 mod fanout;
 mod leases;
@@ -214,6 +215,7 @@ pub async fn run(
     let (push_jobs, jobs) = tokio::sync::mpsc::channel(push_targets::PUSH_BACKLOG);
     let queuer = tokio::spawn(push_targets::queue_jobs(
         js.clone(),
+        store.clone(),
         online,
         layout.partitions,
         jobs,

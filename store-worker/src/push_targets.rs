@@ -55,10 +55,11 @@ pub(crate) fn enqueue(w: &Worker, stored: &[Stored]) {
 }
 
 /// The queuer: gathers jobs over [`PUSH_WINDOW`], keeps only recipients with no
-/// online device, and queues what is left on `pushjobs.<p>` as one JetStream
-/// message, off the message path.
+/// online device who do not block the sender, and queues what is left on
+/// `pushjobs.<p>` as one JetStream message, off the message path.
 pub(crate) async fn queue_jobs(
     js: async_nats::jetstream::Context,
+    store: natter_store::SharedStore,
     online: std::sync::Arc<crate::online::Online>,
     partitions: u32,
     mut rx: tokio::sync::mpsc::Receiver<Vec<PushJob>>,
@@ -80,6 +81,29 @@ pub(crate) async fn queue_jobs(
             .increment((recipients.len() - offline.len()) as u64);
         for j in &mut jobs {
             j.recipients.retain(|u| offline.contains(u));
+        }
+        // A blocked sender's messages in shared groups stay visible, but never notify.
+        let pairs: Vec<(u64, u64)> = jobs
+            .iter()
+            .flat_map(|j| j.recipients.iter().map(|u| (*u, j.sender_id)))
+            .collect();
+        match tables::BLOCK.get_many(store.as_ref(), &pairs).await {
+            Ok(found) => {
+                let blocking: HashSet<(u64, u64)> = pairs
+                    .into_iter()
+                    .zip(found)
+                    .filter_map(|(p, b)| b.map(|_| p))
+                    .collect();
+                for j in &mut jobs {
+                    j.recipients
+                        .retain(|u| !blocking.contains(&(*u, j.sender_id)));
+                }
+            }
+            // Best effort, like the rest of push: no notification beats an unwanted one.
+            Err(e) => {
+                tracing::warn!(error = %e, "blocks not read: push jobs dropped");
+                continue;
+            }
         }
         jobs.retain(|j| !j.recipients.is_empty());
         let Some(first) = jobs.first() else { continue };

@@ -68,6 +68,9 @@ pub(crate) struct ChannelRecord {
     /// 1:1 channels: the two users (for naming the channel after the peer).
     #[serde(default)]
     pub pair: Option<(u64, u64)>,
+    /// 1:1 channels: which of the two block the other (nobody sends while any does).
+    #[serde(default)]
+    pub blocked_by: Vec<u64>,
 }
 
 /// A member of a channel (key: channel, user).

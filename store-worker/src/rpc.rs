@@ -72,6 +72,8 @@ async fn dispatch(w: &Worker, subject: &str, payload: &[u8]) -> Vec<u8> {
         SESSION_LIST => |r| crate::sessions::list(w, r),
         SESSION_END => |r| crate::sessions::end(w, r),
         PASSWORD_CHANGE => |r| accounts::change_password(w, r),
+        BLOCK_SET => |r| crate::blocks::set(w, r),
+        BLOCK_LIST => |r| crate::blocks::list(w, r),
         ADMIN_USERS_CREATE => |r| accounts::create_many(w, r),
         ADMIN_CHANNEL_INSPECT => |r| crate::admin::channel(w, r),
         ADMIN_USER_INSPECT => |r| crate::admin::user(w, r),

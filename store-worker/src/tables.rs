@@ -147,6 +147,8 @@ pub(crate) const ATTACHMENT_REF: Table<(u64, u64, u64), u64> =
 /// A user's sessions: (user, session).
 pub(crate) const SESSION: Table<(u64, u64), SessionRecord> =
     Table::new(|&(u, s)| keys::session(u, s));
+/// Blocks: (blocker, blocked) → since (ms).
+pub(crate) const BLOCK: Table<(u64, u64), u64> = Table::new(|&(a, b)| keys::block(a, b));
 /// The operators' audit log, by entry id (append-only).
 pub(crate) const AUDIT: Table<u64, natter_protocol::internal::AuditEntry> =
     Table::new(|id| keys::audit(*id));

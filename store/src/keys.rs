@@ -85,6 +85,8 @@ pub const TAG_ATTACHMENT_REF: u8 = 0x18;
 pub const TAG_SESSION: u8 = 0x19;
 /// Tag of the operators' audit log: `audit(id)` (time-ordered ids).
 pub const TAG_AUDIT: u8 = 0x1A;
+/// Tag of blocks: `block(blocker, blocked)`.
+pub const TAG_BLOCK: u8 = 0x1B;
 
 fn tagged(tag: u8, capacity: usize) -> Vec<u8> {
     let mut k = Vec::with_capacity(1 + capacity);
@@ -290,6 +292,16 @@ pub fn session(uid: u64, sid: u64) -> Vec<u8> {
 /// Prefix of all sessions of `uid`.
 pub fn sessions_of(uid: u64) -> Vec<u8> {
     tag_u64(TAG_SESSION, uid)
+}
+
+/// Key of `blocker`'s block of `blocked`.
+pub fn block(blocker: u64, blocked: u64) -> Vec<u8> {
+    tag_u64_u64(TAG_BLOCK, blocker, blocked)
+}
+
+/// Prefix of every block `blocker` holds.
+pub fn blocks_of(blocker: u64) -> Vec<u8> {
+    tag_u64(TAG_BLOCK, blocker)
 }
 
 /// Key of audit entry `id` (a snowflake: in time order).

@@ -1,4 +1,5 @@
-//! Other users: search by username prefix, and one user's profile and presence.
+//! Other users: search by username prefix, one user's profile and presence, and
+//! blocking.
 
 use std::sync::Arc;
 
@@ -90,4 +91,82 @@ pub(super) async fn get_user(
             .and_then(|mut p| p.pop());
     }
     Ok(json(StatusCode::OK, profile))
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/blocks",
+    tag = "users",
+    summary = "The users the caller blocks",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Their profiles", body = Vec<Profile>),
+    )
+)]
+pub(super) async fn list_blocks(
+    State(edge): State<Arc<Edge>>,
+    Caller(user_id): Caller,
+) -> HttpResult<Response> {
+    let req = UserGetReq {
+        user_id,
+        own: false,
+    };
+    super::answer(&edge, &rpc::BLOCK_LIST, &req).await
+}
+
+#[utoipa::path(
+    put,
+    path = "/v1/blocks/{user}",
+    tag = "users",
+    summary = "Block a user: no 1:1 messages either way, no group additions by them, no presence for them, no notifications of their messages",
+    params(("user" = IdSchema, Path, description = "User id (decimal)")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Blocked (blocking again changes nothing)"),
+        (status = 400, description = "`bad_request`: oneself, or 1,000 users blocked already", body = ApiError),
+        (status = 404, description = "`user_not_found`", body = ApiError),
+    )
+)]
+pub(super) async fn block_user(
+    State(edge): State<Arc<Edge>>,
+    Caller(user_id): Caller,
+    Path(other): Path<String>,
+) -> HttpResult<StatusCode> {
+    set_block(&edge, user_id, parse_id(&other)?, true).await
+}
+
+#[utoipa::path(
+    delete,
+    path = "/v1/blocks/{user}",
+    tag = "users",
+    summary = "Unblock a user",
+    params(("user" = IdSchema, Path, description = "User id (decimal)")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Unblocked (or was not blocked)"),
+        (status = 404, description = "`user_not_found`", body = ApiError),
+    )
+)]
+pub(super) async fn unblock_user(
+    State(edge): State<Arc<Edge>>,
+    Caller(user_id): Caller,
+    Path(other): Path<String>,
+) -> HttpResult<StatusCode> {
+    set_block(&edge, user_id, parse_id(&other)?, false).await
+}
+
+/// The block's row first (it decides everything outside their 1:1 channel), then,
+/// if they have one, the command in its log (it decides the sends in it).
+async fn set_block(edge: &Edge, user_id: u64, other: u64, block: bool) -> HttpResult<StatusCode> {
+    let req = natter_protocol::internal::BlockReq {
+        user_id,
+        other,
+        block,
+    };
+    let dm: Option<u64> = rpc::BLOCK_SET.call(&edge.nats, &req).await?;
+    if let Some(dm) = dm {
+        let action = natter_protocol::internal::ChannelAction::Block { block };
+        edge.commands.run::<()>(edge, user_id, dm, action).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -62,7 +62,7 @@ pub(super) async fn send(
         limits::check_send_text(&text, attachment_ids.len())?;
     }
     edge.limiters.send(user_id)?;
-    let members = edge.members.check(channel, user_id).await?;
+    let members = edge.members.check_send(channel, user_id).await?;
     let mut mentions = Vec::new();
     let mut attachments = Vec::with_capacity(attachment_ids.len());
     if let Some(src) = forward {
@@ -279,7 +279,7 @@ pub(super) async fn watch_presence(
 /// `rate_limited`, `not_a_member`, `unavailable`.
 pub(super) async fn typing(edge: &Edge, user: u64, channel: u64) -> Result<(), ApiError> {
     edge.limiters.typing(user)?;
-    let members = edge.members.check(channel, user).await?;
+    let members = edge.members.check_send(channel, user).await?;
     let headers = natter_nats::headers::json_event("typing");
     let payload = bytes::Bytes::from(ServerEvent::Typing { channel, user }.to_json());
     for m in members.iter().filter(|m| **m != user) {

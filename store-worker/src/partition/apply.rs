@@ -42,7 +42,7 @@ pub(crate) struct Applied {
     /// New messages and system events, in order.
     pub(crate) stored: Vec<Stored>,
     /// Sends refused because their author is not (or no longer) a member.
-    pub(crate) refused: Vec<(u64, String)>,
+    pub(crate) refused: Vec<(u64, String, ApiError)>,
     /// Command outcomes for their callers: (reply subject, encoded reply).
     pub(crate) replies: Vec<(String, Vec<u8>)>,
     /// Read seqs moved: (user, channel, seq), for the user's devices.
@@ -118,9 +118,20 @@ fn send(
         .get_mut(&s.channel_id)
         .filter(|ch| ch.members.contains_key(&s.sender_id))
     else {
-        out.refused.push((s.sender_id, key.1));
+        out.refused
+            .push((s.sender_id, key.1, rules::not_member_anymore()));
         return;
     };
+    if !ch.rec.blocked_by.is_empty() {
+        // A 1:1 channel where one blocks the other (the edge refuses these first;
+        // this one raced the block).
+        out.refused.push((
+            s.sender_id,
+            key.1,
+            ApiError::new(ErrorCode::Forbidden, "you cannot send in this chat"),
+        ));
+        return;
+    }
     ch.head += 1;
     let (channel, seq) = (s.channel_id, ch.head);
     heads.insert(channel);
@@ -231,6 +242,17 @@ fn command(w: &mut Working, c: CommandEntry, out: &mut Applied, heads: &mut BTre
             w.commands.insert(key, Some(rec));
             reply
         }
+        ChannelAction::Block { block } => {
+            let reply = internal::encode(&block_dm(w, &c, *block, out));
+            let rec = CommandRecord {
+                reply: reply.clone(),
+                first_seq: 0,
+                last_seq: 0,
+            };
+            put(out, &tables::COMMAND, &(c.channel_id, c.id), &rec);
+            w.commands.insert(key, Some(rec));
+            reply
+        }
         action if action.changes_message().is_some() => {
             let (reply, event_seq) = match changes::apply(w, &c, out) {
                 Ok((message, event_seq)) => (internal::encode(&RpcReply::Ok(message)), event_seq),
@@ -266,6 +288,40 @@ fn command(w: &mut Working, c: CommandEntry, out: &mut Applied, heads: &mut BTre
     if let Some(to) = c.reply_to {
         out.replies.push((to, reply));
     }
+}
+
+/// Records that the user blocks (or no longer blocks) the other of a 1:1 channel:
+/// while either does, sends in it are refused. The edges' membership caches are told
+/// (a notice), so they refuse before appending too.
+fn block_dm(w: &mut Working, c: &CommandEntry, block: bool, out: &mut Applied) -> RpcReply<()> {
+    let cid = c.channel_id;
+    let Some(ch) = w
+        .channels
+        .get_mut(&cid)
+        .filter(|ch| ch.members.contains_key(&c.user_id))
+    else {
+        return Err(rules::not_member());
+    };
+    if ch.rec.kind != natter_protocol::http::ChannelKind::Dm {
+        return Err(ApiError::new(
+            ErrorCode::NotAGroup,
+            "blocking is between two users: their 1:1 channel",
+        ));
+    }
+    let held = ch.rec.blocked_by.contains(&c.user_id);
+    if held == block {
+        return Ok(());
+    }
+    if block {
+        ch.rec.blocked_by.push(c.user_id);
+        ch.rec.blocked_by.sort_unstable();
+    } else {
+        ch.rec.blocked_by.retain(|u| *u != c.user_id);
+    }
+    let rec = ch.rec.clone();
+    put(out, &tables::CHANNEL, &cid, &rec);
+    out.membership.push(cid);
+    Ok(())
 }
 
 /// Keeps what the media worker made of an attachment the user uploaded, and

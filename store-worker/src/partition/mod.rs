@@ -458,11 +458,7 @@ impl Owner<'_> {
         crate::receipts::send(self.w, progress).await;
         crate::push_targets::enqueue(self.w, &applied.stored);
         self.w.fanout.messages(applied.stored).await;
-        for (sender, cmid) in applied.refused {
-            let err = ApiError::new(
-                ErrorCode::NotAMember,
-                "you are no longer a member of this channel",
-            );
+        for (sender, cmid, err) in applied.refused {
             self.w
                 .fanout
                 .to_user(sender, &ServerEvent::error(err, Some(cmid)), "error")

@@ -1,6 +1,6 @@
 //! Replay decides as the first run did: random logs (sends with repeated
-//! client_msg_ids and strangers, group changes, read marks, edits, deletions and
-//! reactions) are applied in random
+//! client_msg_ids and strangers, group changes, read marks, edits, deletions,
+//! reactions and blocks) are applied in random
 //! batches to a real store; the store is then rebuilt from a copy taken at a random
 //! checkpoint by applying the rest of the log again, in other batches, with an
 //! empty in-memory state. Both stores must end with the same rows, and the replay
@@ -27,7 +27,7 @@ const GROUPS: [u64; 2] = [900, 901];
 /// refusals, replies and read moves.
 type Told = (
     Vec<(u64, u64, u64, bool)>,
-    Vec<(u64, String)>,
+    Vec<(u64, String, natter_protocol::ApiError)>,
     Vec<(String, Vec<u8>)>,
     Vec<(u64, u64, u64)>,
 );
@@ -122,7 +122,11 @@ fn random_log(rng: &mut StdRng, n: usize) -> Vec<LogEntry> {
             _ => {
                 let other = USERS[rng.random_range(0..USERS.len())];
                 let target = rng.random_range(1..30);
-                let action = match rng.random_range(0..8) {
+                let action = match rng.random_range(0..9) {
+                    // In a 1:1 channel: sends refused while either blocks.
+                    8 => ChannelAction::Block {
+                        block: rng.random_bool(0.6),
+                    },
                     4 => ChannelAction::Edit {
                         seq: target,
                         text: format!("edit {k}"),
@@ -186,6 +190,7 @@ async fn seed_dms(store: &dyn Store) {
                 created_at: 0,
                 name: None,
                 pair: Some((a, z)),
+                blocked_by: Vec::new(),
             }),
         );
         for u in [a, z] {

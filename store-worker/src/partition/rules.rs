@@ -85,6 +85,14 @@ pub(crate) fn not_member() -> ApiError {
     )
 }
 
+/// A send from someone who was a member when it was appended, and is not now.
+pub(crate) fn not_member_anymore() -> ApiError {
+    ApiError::new(
+        ErrorCode::NotAMember,
+        "you are no longer a member of this channel",
+    )
+}
+
 fn forbidden(what: &str) -> ApiError {
     ApiError::new(
         ErrorCode::Forbidden,
@@ -133,6 +141,7 @@ pub(crate) fn create(
         created_at: at_ms,
         name: Some(name.to_string()),
         pair: None,
+        blocked_by: Vec::new(),
     };
     let rows: BTreeMap<u64, MemberRecord> = all
         .iter()
@@ -195,7 +204,8 @@ pub(crate) fn change(
         | ChannelAction::Delete { .. }
         | ChannelAction::React { .. }
         | ChannelAction::Pin { .. }
-        | ChannelAction::AttachmentProcessed { .. } => {
+        | ChannelAction::AttachmentProcessed { .. }
+        | ChannelAction::Block { .. } => {
             return Err(ApiError::new(ErrorCode::BadRequest, "unexpected action"));
         }
         ChannelAction::Rename { name } => {
