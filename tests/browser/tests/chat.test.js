@@ -501,10 +501,13 @@ test('PWA and Web Push: manifest, icons, service worker, push registration', asy
   assert.deepEqual(shown, [{ title: 'Rae Ruiz', body: 'Lunch at noon?', tag: 'ch-4242', data: { channel: '4242', seq: 7 } }]);
   await cdp.detach();
 
-  // Logging out removes this browser's push target.
+  // Logging out removes this browser's push target, and ends the session: its token
+  // is refused, so the devices are read with a new login's.
   await byTestId(page, 'logout-button').click();
   await byTestId(page, 'auth-form').waitFor();
-  ({ devices } = await apiCall(base, 'GET', '/v1/devices', undefined, token));
+  await assert.rejects(apiCall(base, 'GET', '/v1/devices', undefined, token), /token_revoked/);
+  const again = await apiCall(base, 'POST', '/v1/login', { username, password: 'secret-pass' });
+  ({ devices } = await apiCall(base, 'GET', '/v1/devices', undefined, again.token));
   assert.equal(devices.find((d) => d.device_id === device)?.push ?? null, null);
 });
 
