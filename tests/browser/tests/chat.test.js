@@ -503,8 +503,10 @@ test('PWA and Web Push: manifest, icons, service worker, push registration', asy
 
   // Logging out removes this browser's push target, and ends the session: its token
   // is refused, so the devices are read with a new login's.
+  const loggedOut = page.waitForResponse((r) => r.url().endsWith('/v1/logout') && r.request().method() === 'POST', { timeout: T });
   await byTestId(page, 'logout-button').click();
   await byTestId(page, 'auth-form').waitFor();
+  assert.equal((await loggedOut).status(), 204);
   await assert.rejects(apiCall(base, 'GET', '/v1/devices', undefined, token), /token_revoked/);
   const again = await apiCall(base, 'POST', '/v1/login', { username, password: 'secret-pass' });
   ({ devices } = await apiCall(base, 'GET', '/v1/devices', undefined, again.token));
