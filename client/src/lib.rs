@@ -259,6 +259,17 @@ impl Client {
         self.call(self.http.get(self.url("/v1/blocks"))).await
     }
 
+    /// `POST /v1/reports`: reports a message or a user; the report's id.
+    ///
+    /// # Errors
+    /// `bad_request`, `not_a_member`, `message_not_found`, `rate_limited`, …
+    pub async fn report(
+        &self,
+        req: &natter_protocol::http::ReportRequest,
+    ) -> Result<natter_protocol::http::ReportReceipt, ClientError> {
+        self.post("/v1/reports", req).await
+    }
+
     /// `POST /v1/logout`: ends this client's session.
     ///
     /// # Errors

@@ -49,6 +49,7 @@ pub(crate) struct Limiters {
     auth: DefaultKeyedRateLimiter<IpAddr>,
     logins: DefaultKeyedRateLimiter<(String, IpAddr)>,
     typing: DefaultKeyedRateLimiter<u64>,
+    reports: DefaultKeyedRateLimiter<u64>,
     frames: Quota,
 }
 
@@ -63,6 +64,11 @@ impl Limiters {
                 Quota::per_minute(nz(per_minute)).allow_burst(nz(burst))
             }),
             typing: DefaultKeyedRateLimiter::keyed(quota(l.typing_per_user)),
+            // Reports are read by people: a handful at once, then two a minute.
+            reports: DefaultKeyedRateLimiter::keyed(
+                Quota::per_minute(NonZeroU32::new(2).unwrap_or(NonZeroU32::MIN))
+                    .allow_burst(NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN)),
+            ),
             frames: quota(l.frames_per_connection),
         }
     }
@@ -85,6 +91,13 @@ impl Limiters {
             .map_err(|n| limited(n.wait_time_from(DefaultClock::default().now())))
     }
 
+    /// A report by `user_id`.
+    pub(crate) fn report(&self, user_id: u64) -> Result<(), ApiError> {
+        self.reports
+            .check_key(&user_id)
+            .map_err(|n| limited(n.wait_time_from(DefaultClock::default().now())))
+    }
+
     /// A login attempt for `username` (as typed; compared case-insensitively) from
     /// `ip`.
     pub(crate) fn login(&self, username: &str, ip: IpAddr) -> Result<(), ApiError> {
@@ -99,6 +112,7 @@ impl Limiters {
         self.auth.retain_recent();
         self.logins.retain_recent();
         self.typing.retain_recent();
+        self.reports.retain_recent();
     }
 
     /// A limiter for one connection's frames.

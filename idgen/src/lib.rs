@@ -39,4 +39,4 @@ pub mod snowflake;
 
 pub use error::IdgenError;
 pub use generator::{IdGenOptions, IdGenerator};
-pub use snowflake::{EPOCH_MS, Snowflake, timestamp_ms, worker_of};
+pub use snowflake::{EPOCH_MS, Snowflake, first_id_at, timestamp_ms, worker_of};

@@ -103,6 +103,14 @@ pub fn timestamp_ms(id: u64) -> u64 {
     (id >> TIMESTAMP_SHIFT) + EPOCH_MS
 }
 
+/// The smallest id made at or after `unix_ms` (for ranges of ids by time).
+pub fn first_id_at(unix_ms: u64) -> u64 {
+    unix_ms
+        .clamp(EPOCH_MS, MAX_UNIX_MS)
+        .saturating_sub(EPOCH_MS)
+        << TIMESTAMP_SHIFT
+}
+
 /// The worker id encoded in `id`.
 pub fn worker_of(id: u64) -> u16 {
     ((id >> WORKER_SHIFT) & u64::from(WORKER_COUNT - 1)) as u16

@@ -19,12 +19,12 @@ use natter_protocol::http::{
 };
 use natter_protocol::internal::{
     self, AdminAuditReq, AdminChannel, AdminChannelReq, AdminLogApplied, AdminLogAppliedReq,
-    AdminSuspendReq, AdminUser, AdminUserReq, AttachmentRefsReq, AuditEntry, BlockReq,
-    BulkUsersReq, ChannelListReq, ChannelReq, ContactsReq, CursorMovesReq, DevicePushReq,
-    DmOpenReq, HistoryReq, LoginReq, Members, MembersReq, MessageReq, MuteReq, PasswordChangeReq,
-    PresenceQuery, PushTargets, PushTargetsReq, RpcReply, SessionEndReq, SessionListReq,
-    SessionOpenReq, SessionTouchReq, SignupReq, SyncPlan, SyncStartReq, UserGetReq, UserIdsReq,
-    UserSearchReq, UserUpdateReq, UsersAddableReq,
+    AdminReportsReq, AdminResolveReq, AdminSuspendReq, AdminUser, AdminUserReq, AttachmentRefsReq,
+    AuditEntry, BlockReq, BulkUsersReq, ChannelListReq, ChannelReq, ContactsReq, CursorMovesReq,
+    DevicePushReq, DmOpenReq, HistoryReq, LoginReq, Members, MembersReq, MessageReq, MuteReq,
+    PasswordChangeReq, PresenceQuery, PushTargets, PushTargetsReq, Report, ReportCreateReq,
+    RpcReply, SessionEndReq, SessionListReq, SessionOpenReq, SessionTouchReq, SignupReq, SyncPlan,
+    SyncStartReq, UserGetReq, UserIdsReq, UserSearchReq, UserUpdateReq, UsersAddableReq,
 };
 use natter_protocol::ws::MessageEvent;
 use natter_protocol::{ApiError, ErrorCode};
@@ -266,6 +266,8 @@ store_rpcs! {
     BLOCK_SET: BlockReq => Option<u64> = rpc::BLOCK_SET, STORE;
     /// The users a user blocks (profiles).
     BLOCK_LIST: UserGetReq => Vec<Profile> = rpc::BLOCK_LIST, STORE;
+    /// Keeps a report; replies its id.
+    REPORT_CREATE: ReportCreateReq => u64 = rpc::REPORT_CREATE, STORE;
     /// Creates many accounts (operators and the load generator).
     ADMIN_USERS_CREATE: BulkUsersReq => Vec<Profile> = admin::USERS_CREATE, BULK;
     /// One channel as stored.
@@ -278,6 +280,10 @@ store_rpcs! {
     ADMIN_USER_SUSPEND: AdminSuspendReq => u64 = admin::USER_SUSPEND, ADMIN;
     /// The operators' audit log, newest first.
     ADMIN_AUDIT_LIST: AdminAuditReq => Vec<AuditEntry> = admin::AUDIT_LIST, ADMIN;
+    /// Reports, newest first.
+    ADMIN_REPORTS_LIST: AdminReportsReq => Vec<Report> = admin::REPORTS_LIST, ADMIN;
+    /// Closes a report.
+    ADMIN_REPORT_RESOLVE: AdminResolveReq => Report = admin::REPORT_RESOLVE, ADMIN;
 }
 
 /// Users' presence, asked of the presence service's shard (`presence.query.<shard>`).

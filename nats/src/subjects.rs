@@ -190,6 +190,10 @@ pub mod admin {
     pub const USER_SUSPEND: &str = "admin.user.suspend";
     /// The operators' audit log, newest first.
     pub const AUDIT_LIST: &str = "admin.audit.list";
+    /// Users' reports, newest first.
+    pub const REPORTS_LIST: &str = "admin.reports.list";
+    /// Close a report.
+    pub const REPORT_RESOLVE: &str = "admin.reports.resolve";
 }
 
 /// The media worker's jobs and results (outside `rpc.>`, which store workers answer).
@@ -270,6 +274,8 @@ pub mod rpc {
     pub const BLOCK_SET: &str = "rpc.user.block";
     /// The users a user blocks.
     pub const BLOCK_LIST: &str = "rpc.user.blocks";
+    /// Keep a user's report.
+    pub const REPORT_CREATE: &str = "rpc.report.create";
 }
 
 #[cfg(test)]

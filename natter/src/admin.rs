@@ -10,8 +10,9 @@ use natter_nats::{layout, rpc, subjects};
 use natter_protocol::ErrorCode;
 use natter_protocol::http::Presence;
 use natter_protocol::internal::{
-    self, AdminAuditReq, AdminChannel, AdminChannelReq, AdminLogAppliedReq, AdminSuspendReq,
-    AdminUser, AdminUserReq, LogBatch, LogEntry, PresenceBeat, PresenceQuery,
+    self, AdminAuditReq, AdminChannel, AdminChannelReq, AdminLogAppliedReq, AdminReportsReq,
+    AdminResolveReq, AdminSuspendReq, AdminUser, AdminUserReq, LogBatch, LogEntry, PresenceBeat,
+    PresenceQuery, ReportTarget,
 };
 use serde::Serialize;
 
@@ -73,6 +74,27 @@ enum AdminCommand {
         /// Why (kept in the audit log).
         #[arg(long, default_value = "")]
         reason: String,
+    },
+    /// Users' reports, newest first, with the reported content as it was (an
+    /// audited read).
+    Reports {
+        /// Resolved ones too.
+        #[arg(long)]
+        all: bool,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Closes a report, saying what was done. Audited.
+    Resolve {
+        /// The report's id.
+        id: u64,
+        /// What was done: `dismissed`, `message_deleted`, `suspended`, …
+        #[arg(long)]
+        action: String,
+        /// Why.
+        #[arg(long, default_value = "")]
+        note: String,
     },
     /// The operators' audit log (every action that changed something), newest first.
     Audit {
@@ -213,6 +235,59 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
         AdminCommand::Unsuspend { username, reason } => {
             suspend(&nats, args.operator, username, reason, false).await?;
         }
+        AdminCommand::Reports { all, limit } => {
+            let req = AdminReportsReq {
+                open_only: !all,
+                limit,
+                operator: operator_name(args.operator),
+            };
+            let reports = request(&nats, &rpc::ADMIN_REPORTS_LIST, 0, &req).await?;
+            if out.json {
+                out.print_json(&reports);
+            } else {
+                out.table(Table::new(
+                    &[
+                        "id", "at_ms", "reporter", "reason", "what", "content", "resolved",
+                    ],
+                    reports.iter().map(|r| {
+                        let (what, content) = match &r.target {
+                            ReportTarget::Message(m) => (
+                                format!("message {}/{} by {}", m.channel, m.seq, m.sender),
+                                m.text.chars().take(80).collect(),
+                            ),
+                            ReportTarget::User(p) => {
+                                (format!("user {}", p.id), format!("@{}", p.username))
+                            }
+                        };
+                        vec![
+                            r.id.to_string(),
+                            r.at_ms.to_string(),
+                            r.reporter.to_string(),
+                            wire_name(&r.reason),
+                            what,
+                            content,
+                            r.resolved
+                                .as_ref()
+                                .map_or_else(|| "-".into(), |s| s.action.clone()),
+                        ]
+                    }),
+                ));
+            }
+        }
+        AdminCommand::Resolve { id, action, note } => {
+            let req = AdminResolveReq {
+                id,
+                operator: operator_name(args.operator),
+                action,
+                note,
+            };
+            let r = request(&nats, &rpc::ADMIN_REPORT_RESOLVE, 0, &req).await?;
+            if out.json {
+                out.print_json(&r);
+            } else {
+                outln!("report {id} resolved");
+            }
+        }
         AdminCommand::Audit { limit } => {
             let entries =
                 request(&nats, &rpc::ADMIN_AUDIT_LIST, 0, &AdminAuditReq { limit }).await?;
@@ -237,6 +312,13 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Who acts: `--operator`, else `$USER`.
+fn operator_name(operator: Option<String>) -> String {
+    operator
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "unknown".into())
+}
+
 /// Suspends or unsuspends `username`, as `operator` (default `$USER`).
 async fn suspend(
     nats: &async_nats::Client,
@@ -245,9 +327,7 @@ async fn suspend(
     reason: String,
     suspend: bool,
 ) -> anyhow::Result<()> {
-    let operator = operator
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "unknown".into());
+    let operator = operator_name(operator);
     let req = AdminSuspendReq {
         username: username.clone(),
         suspend,

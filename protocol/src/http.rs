@@ -681,3 +681,54 @@ pub struct DeviceList {
     /// Devices ordered by id.
     pub devices: Vec<DeviceInfo>,
 }
+
+/// Why something is reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ReportReason {
+    /// Unwanted advertising or repeated unsolicited messages.
+    Spam,
+    /// Harassment or bullying.
+    Harassment,
+    /// Hate speech.
+    Hate,
+    /// Violence or threats.
+    Violence,
+    /// Sexual content.
+    Sexual,
+    /// Anything else (say what in `note`).
+    Other,
+}
+
+/// `POST /v1/reports`: a message (`channel` and `seq`) or a user (`user`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReportRequest {
+    /// The message's channel (with `seq`).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::ids::IdSchema>))]
+    #[serde(default, with = "ids::option")]
+    pub channel: Option<u64>,
+    /// The message's seq (with `channel`).
+    #[serde(default)]
+    pub seq: Option<u64>,
+    /// A user (instead of a message).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::ids::IdSchema>))]
+    #[serde(default, with = "ids::option")]
+    pub user: Option<u64>,
+    /// Why.
+    pub reason: ReportReason,
+    /// What the reporter adds (at most 1,000 characters).
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Answer to `POST /v1/reports`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReportReceipt {
+    /// The report's id.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::ids::IdSchema))]
+    #[serde(with = "ids")]
+    pub id: u64,
+}

@@ -774,3 +774,86 @@ pub struct BlockReq {
 
 /// Most users one user may block.
 pub const MAX_BLOCKS: usize = 1000;
+
+/// What a report is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReportTarget {
+    /// A message, as the reporter saw it when reporting.
+    Message(Box<crate::ws::MessageEvent>),
+    /// A user, as their profile stood when reported.
+    User(crate::http::Profile),
+}
+
+/// `rpc.report.create`: keeps a report (the edge read the content as the reporter
+/// may see it). Replies the report's id.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReportCreateReq {
+    /// Who reports.
+    pub reporter: u64,
+    /// What, with its content as it was.
+    pub target: ReportTarget,
+    /// Why.
+    pub reason: crate::http::ReportReason,
+    /// The reporter's words.
+    pub note: String,
+}
+
+/// How an operator closed a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resolution {
+    /// When (ms since the epoch).
+    pub at_ms: u64,
+    /// Who.
+    pub operator: String,
+    /// What was done (`dismissed`, `message_deleted`, `suspended`, …).
+    pub action: String,
+    /// Why.
+    pub note: String,
+}
+
+/// A report as operators see it (`natter admin reports`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    /// Id (time-ordered).
+    pub id: u64,
+    /// When (ms since the epoch).
+    pub at_ms: u64,
+    /// Who reported.
+    pub reporter: u64,
+    /// What, with its content as it was.
+    pub target: ReportTarget,
+    /// Why.
+    pub reason: crate::http::ReportReason,
+    /// The reporter's words.
+    pub note: String,
+    /// Set once an operator closed it.
+    pub resolved: Option<Resolution>,
+}
+
+/// `admin.reports.list`: reports, newest first (an audited read).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AdminReportsReq {
+    /// Only those not resolved.
+    pub open_only: bool,
+    /// At most this many (≤ 1000).
+    pub limit: u32,
+    /// Who reads them (kept in the audit log).
+    pub operator: String,
+}
+
+/// `admin.reports.resolve`: closes a report (audited). Replies the report.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AdminResolveReq {
+    /// Which report.
+    pub id: u64,
+    /// Who.
+    pub operator: String,
+    /// What was done.
+    pub action: String,
+    /// Why.
+    pub note: String,
+}
+
+/// How long a report is kept (from when it was made), resolved or not: the one
+/// exception to an account's erasure, documented in docs/operations.md.
+pub const REPORT_RETENTION_DAYS: u64 = 365;

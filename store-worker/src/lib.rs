@@ -44,6 +44,7 @@ mod push_targets;
 mod quotes;
 mod receipts;
 mod records;
+mod reports;
 mod rpc;
 mod sessions;
 mod store_health;
@@ -273,6 +274,7 @@ pub async fn run(
         )
         .await?;
     tasks.spawn(rpc::serve(worker.clone(), admin_sub));
+    tasks.spawn(reports::keep_sweeping(worker.clone()));
 
     let failed = tokio::select! {
         () = shutdown => None,

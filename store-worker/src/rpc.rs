@@ -74,12 +74,15 @@ async fn dispatch(w: &Worker, subject: &str, payload: &[u8]) -> Vec<u8> {
         PASSWORD_CHANGE => |r| accounts::change_password(w, r),
         BLOCK_SET => |r| crate::blocks::set(w, r),
         BLOCK_LIST => |r| crate::blocks::list(w, r),
+        REPORT_CREATE => |r| crate::reports::create(w, r),
         ADMIN_USERS_CREATE => |r| accounts::create_many(w, r),
         ADMIN_CHANNEL_INSPECT => |r| crate::admin::channel(w, r),
         ADMIN_USER_INSPECT => |r| crate::admin::user(w, r),
         ADMIN_LOG_APPLIED => |r| crate::admin::log_applied(w, r),
         ADMIN_USER_SUSPEND => |r| crate::admin::suspend(w, r),
         ADMIN_AUDIT_LIST => |r| crate::admin::audit_list(w, r),
+        ADMIN_REPORTS_LIST => |r| crate::reports::list(w, r),
+        ADMIN_REPORT_RESOLVE => |r| crate::reports::resolve(w, r),
     }
     rpc::unknown(subject)
 }

@@ -149,6 +149,9 @@ pub(crate) const SESSION: Table<(u64, u64), SessionRecord> =
     Table::new(|&(u, s)| keys::session(u, s));
 /// Blocks: (blocker, blocked) → since (ms).
 pub(crate) const BLOCK: Table<(u64, u64), u64> = Table::new(|&(a, b)| keys::block(a, b));
+/// Users' reports, by id (time-ordered), with the content as it was.
+pub(crate) const REPORT: Table<u64, natter_protocol::internal::Report> =
+    Table::new(|id| keys::report(*id));
 /// The operators' audit log, by entry id (append-only).
 pub(crate) const AUDIT: Table<u64, natter_protocol::internal::AuditEntry> =
     Table::new(|id| keys::audit(*id));

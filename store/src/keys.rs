@@ -87,6 +87,8 @@ pub const TAG_SESSION: u8 = 0x19;
 pub const TAG_AUDIT: u8 = 0x1A;
 /// Tag of blocks: `block(blocker, blocked)`.
 pub const TAG_BLOCK: u8 = 0x1B;
+/// Tag of users' reports: `report(id)` (time-ordered ids).
+pub const TAG_REPORT: u8 = 0x1C;
 
 fn tagged(tag: u8, capacity: usize) -> Vec<u8> {
     let mut k = Vec::with_capacity(1 + capacity);
@@ -302,6 +304,16 @@ pub fn block(blocker: u64, blocked: u64) -> Vec<u8> {
 /// Prefix of every block `blocker` holds.
 pub fn blocks_of(blocker: u64) -> Vec<u8> {
     tag_u64(TAG_BLOCK, blocker)
+}
+
+/// Key of report `id`.
+pub fn report(id: u64) -> Vec<u8> {
+    tag_u64(TAG_REPORT, id)
+}
+
+/// Prefix of every report.
+pub fn reports_all() -> Vec<u8> {
+    vec![TAG_REPORT]
 }
 
 /// Key of audit entry `id` (a snowflake: in time order).

@@ -22,6 +22,7 @@ mod groups;
 mod media;
 mod messages;
 mod openapi;
+mod reports;
 mod service;
 mod users;
 
@@ -85,6 +86,7 @@ pub(crate) fn routes() -> Vec<Route> {
         route!(GET "/v1/blocks" => users::list_blocks),
         route!(PUT "/v1/blocks/{user}" => users::block_user),
         route!(DELETE "/v1/blocks/{user}" => users::unblock_user),
+        route!(POST "/v1/reports" => reports::report),
         route!(POST "/v1/dm" => channels::open_dm),
         route!(GET "/v1/discover" => service::discover),
         route!(GET "/v1/version" => service::version),

@@ -6,7 +6,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use utoipa::OpenApi;
 
-use super::{accounts, channels, devices, groups, media, messages, service, users};
+use super::{accounts, channels, devices, groups, media, messages, reports, service, users};
 
 /// The OpenAPI document of every route, generated from the handlers' annotations.
 #[derive(OpenApi)]
@@ -32,6 +32,7 @@ use super::{accounts, channels, devices, groups, media, messages, service, users
         users::list_blocks,
         users::block_user,
         users::unblock_user,
+        reports::report,
         channels::open_dm,
         service::discover,
         service::version,
