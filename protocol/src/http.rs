@@ -108,6 +108,31 @@ pub struct Settings {
     /// Others learn when this user has read their messages (and this user learns
     /// when others have read theirs). Off: neither.
     pub read_receipts: bool,
+    /// Who may open a new 1:1 chat with this user (absent: everyone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub who_can_message: Option<Audience>,
+    /// Who may put this user in a group (absent: the server's `--group-add-policy`,
+    /// contacts by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub who_can_add: Option<Audience>,
+    /// Who sees this user's presence and last seen (absent: the server's
+    /// `--presence-visibility`, contacts by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub who_sees_presence: Option<Audience>,
+}
+
+/// Who may do something to a user, in a privacy setting. Whoever the user blocks
+/// never may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    /// Any signed-in user.
+    Everyone,
+    /// Users who share a chat (a group or a 1:1 channel) with them now.
+    Contacts,
+    /// Nobody.
+    Nobody,
 }
 
 /// Where one member stands in a channel, for receipts.
@@ -177,6 +202,15 @@ pub struct UpdateProfileRequest {
     /// Share read receipts (see `Settings`).
     #[serde(default)]
     pub read_receipts: Option<bool>,
+    /// Who may open a new 1:1 chat with this user (see `Settings`).
+    #[serde(default)]
+    pub who_can_message: Option<Audience>,
+    /// Who may put this user in a group (see `Settings`).
+    #[serde(default)]
+    pub who_can_add: Option<Audience>,
+    /// Who sees this user's presence (see `Settings`).
+    #[serde(default)]
+    pub who_sees_presence: Option<Audience>,
 }
 
 /// `GET /v1/users?q=<prefix>&limit=<n>` query.

@@ -79,6 +79,9 @@ fn new_user(
         created_at: now_ms(),
         read_receipts: true,
         suspended_at: None,
+        who_can_message: None,
+        who_can_add: None,
+        who_sees_presence: None,
     })
 }
 
@@ -274,6 +277,15 @@ pub(crate) async fn update(w: &Worker, req: UserUpdateReq) -> RpcReply<Profile> 
         }
         if let Some(on) = update.read_receipts {
             user.read_receipts = on;
+        }
+        if let Some(a) = update.who_can_message {
+            user.who_can_message = Some(a);
+        }
+        if let Some(a) = update.who_can_add {
+            user.who_can_add = Some(a);
+        }
+        if let Some(a) = update.who_sees_presence {
+            user.who_sees_presence = Some(a);
         }
     })
     .await?;

@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use natter_protocol::http::{
-    Channel, ChannelKind, ChannelList, ChannelSummary, HistoryPage, Member, MemberList,
+    Audience, Channel, ChannelKind, ChannelList, ChannelSummary, HistoryPage, Member, MemberList,
     MessageEdits, MessagePreview, MessageVersion, PinList, Role,
 };
 use natter_protocol::internal::{
@@ -89,13 +89,24 @@ pub(crate) async fn open_dm(w: &Worker, req: DmOpenReq) -> RpcReply<Channel> {
         {
             return Ok(ch);
         }
-        if load_user(w, req.peer_id).await?.is_none() {
+        let Some(peer) = load_user(w, req.peer_id).await? else {
             return Err(ApiError::new(ErrorCode::UserNotFound, "no such user"));
-        }
+        };
         if crate::blocks::between(w, req.user_id, req.peer_id)
             .await
             .map_err(store_err)?
         {
+            return Err(crate::blocks::refused(req.peer_id));
+        }
+        // The peer's privacy setting: who may start a chat with them.
+        let allowed = match peer.who_can_message.unwrap_or(Audience::Everyone) {
+            Audience::Everyone => true,
+            Audience::Nobody => false,
+            Audience::Contacts => share_a_chat(w, req.user_id, req.peer_id)
+                .await
+                .map_err(store_err)?,
+        };
+        if !allowed {
             return Err(crate::blocks::refused(req.peer_id));
         }
         // A new channel for both: each must have room for it.
@@ -529,12 +540,24 @@ pub(crate) async fn addable(w: &Worker, req: UsersAddableReq) -> RpcReply<()> {
     if let Some((u, _)) = req.user_ids.iter().zip(&blocking).find(|(_, b)| **b) {
         return Err(crate::blocks::refused(*u));
     }
-    for &u in &req.user_ids {
+    let server_default = if req.contacts_only {
+        Audience::Contacts
+    } else {
+        Audience::Everyone
+    };
+    for (&u, rec) in req.user_ids.iter().zip(&found) {
         if u == req.adder {
             continue;
         }
         let theirs = current_channels(w, u).await.map_err(store_err)?;
-        if req.contacts_only && !theirs.iter().any(|c| mine.contains(c)) {
+        let policy = rec
+            .as_ref()
+            .and_then(|r| r.who_can_add)
+            .unwrap_or(server_default);
+        if policy == Audience::Nobody {
+            return Err(crate::blocks::refused(u));
+        }
+        if policy == Audience::Contacts && !theirs.iter().any(|c| mine.contains(c)) {
             return Err(ApiError::new(
                 ErrorCode::Forbidden,
                 format!(
@@ -547,6 +570,15 @@ pub(crate) async fn addable(w: &Worker, req: UsersAddableReq) -> RpcReply<()> {
         }
     }
     Ok(())
+}
+
+/// Whether two users share a current channel.
+async fn share_a_chat(w: &Worker, a: u64, b: u64) -> Result<bool, StoreError> {
+    let mine: HashSet<u64> = current_channels(w, a).await?.into_iter().collect();
+    Ok(current_channels(w, b)
+        .await?
+        .iter()
+        .any(|c| mine.contains(c)))
 }
 
 /// Which of `req.others` share a current channel with `req.user_id` (the viewer
@@ -563,20 +595,33 @@ pub(crate) async fn contacts(w: &Worker, req: ContactsReq) -> RpcReply<Vec<u64>>
         .map_err(store_err)?
         .into_iter()
         .collect();
-    // Whoever blocks the viewer is hidden from them, contact or not.
+    // Whoever blocks the viewer is hidden from them, contact or not; then each
+    // user's own setting, or the server's default.
     let blocking = crate::blocks::blocked_by(w, req.user_id, &req.others)
         .await
         .map_err(store_err)?;
+    let records = tables::USER
+        .get_many(w.store.as_ref(), &req.others)
+        .await
+        .map_err(store_err)?;
+    let server_default = if req.contacts_only {
+        Audience::Contacts
+    } else {
+        Audience::Everyone
+    };
     let mut out = Vec::new();
-    for (other, blocks) in req.others.into_iter().zip(blocking) {
+    for ((other, blocks), rec) in req.others.into_iter().zip(blocking).zip(records) {
         if other == req.user_id {
             out.push(other);
             continue;
         }
-        if blocks {
+        let policy = rec
+            .and_then(|r| r.who_sees_presence)
+            .unwrap_or(server_default);
+        if blocks || policy == Audience::Nobody {
             continue;
         }
-        if !req.contacts_only {
+        if policy == Audience::Everyone {
             out.push(other);
             continue;
         }

@@ -18,6 +18,14 @@ pub(crate) struct UserRecord {
     /// Suspended by an operator (since, ms): cannot log in.
     #[serde(default)]
     pub suspended_at: Option<u64>,
+    /// Privacy: who may open a 1:1 chat, add to groups, see presence (None: the
+    /// default).
+    #[serde(default)]
+    pub who_can_message: Option<natter_protocol::http::Audience>,
+    #[serde(default)]
+    pub who_can_add: Option<natter_protocol::http::Audience>,
+    #[serde(default)]
+    pub who_sees_presence: Option<natter_protocol::http::Audience>,
 }
 
 /// A session of a user (key: user, session id): a login, until it ends.
@@ -50,6 +58,9 @@ impl UserRecord {
         natter_protocol::http::Profile {
             settings: Some(natter_protocol::http::Settings {
                 read_receipts: self.read_receipts,
+                who_can_message: self.who_can_message,
+                who_can_add: self.who_can_add,
+                who_sees_presence: self.who_sees_presence,
             }),
             ..self.profile()
         }
