@@ -233,6 +233,60 @@ impl Client {
         .await
     }
 
+    /// `PUT /v1/groups/{id}/bans/{user}`: bans a user from a group.
+    ///
+    /// # Errors
+    /// `forbidden`, `not_a_group`, …
+    pub async fn ban(&self, group: u64, user: u64) -> Result<Channel, ClientError> {
+        self.call(
+            self.http
+                .put(self.url(&format!("/v1/groups/{group}/bans/{user}"))),
+        )
+        .await
+    }
+
+    /// `DELETE /v1/groups/{id}/bans/{user}`.
+    ///
+    /// # Errors
+    /// `forbidden`, …
+    pub async fn unban(&self, group: u64, user: u64) -> Result<Channel, ClientError> {
+        self.call(
+            self.http
+                .delete(self.url(&format!("/v1/groups/{group}/bans/{user}"))),
+        )
+        .await
+    }
+
+    /// `PUT /v1/groups/{id}/members/{user}/mute`: mutes a member for `minutes`.
+    ///
+    /// # Errors
+    /// `forbidden`, `bad_request`, `user_not_found`, …
+    pub async fn mute_member(
+        &self,
+        group: u64,
+        user: u64,
+        minutes: u32,
+    ) -> Result<Channel, ClientError> {
+        self.call(
+            self.http
+                .put(self.url(&format!("/v1/groups/{group}/members/{user}/mute")))
+                .json(&natter_protocol::http::MuteMemberRequest { minutes }),
+        )
+        .await
+    }
+
+    /// `DELETE /v1/groups/{id}/members/{user}/mute`.
+    ///
+    /// # Errors
+    /// `forbidden`, `user_not_found`, …
+    pub async fn unmute_member(&self, group: u64, user: u64) -> Result<Channel, ClientError> {
+        self.call(
+            self.http
+                .delete(self.url(&format!("/v1/groups/{group}/members/{user}/mute"))),
+        )
+        .await
+    }
+
     /// `PUT /v1/blocks/{user}`.
     ///
     /// # Errors

@@ -17,10 +17,22 @@ use natter_protocol::{ApiError, ErrorCode};
 /// Longest an entry is trusted without a notice.
 const MAX_AGE: Duration = Duration::from_secs(60);
 
+/// A cached channel: when read, its members (sorted), who may not send.
+type Entry = (Instant, Arc<Vec<u64>>, Arc<Silenced>);
+
+/// Who may not send in a channel, as its record says.
+pub(crate) struct Silenced {
+    /// A 1:1 channel where one blocks the other.
+    blocked: bool,
+    /// Muted members, with until when (ms since the epoch).
+    muted: Vec<(u64, u64)>,
+}
+
 pub(crate) struct MembershipCache {
     nats: async_nats::Client,
-    /// Per channel: when read, its members, and whether it is a blocked 1:1 channel.
-    channels: quick_cache::sync::Cache<u64, (Instant, Arc<Vec<u64>>, bool)>,
+    /// Per channel: when read, its members, and who may not send (a blocked 1:1
+    /// channel, muted members).
+    channels: quick_cache::sync::Cache<u64, Entry>,
 }
 
 impl MembershipCache {
@@ -60,47 +72,69 @@ impl MembershipCache {
     }
 
     /// As [`Self::check`], for sending (or typing): refused in a 1:1 channel where
-    /// one of the two blocks the other.
+    /// one of the two blocks the other, and to a member muted until later.
     ///
     /// # Errors
-    /// `not_a_member`, `forbidden` (blocked), `unavailable`.
+    /// `not_a_member`, `forbidden` (blocked, muted), `unavailable`.
     pub(crate) async fn check_send(
         &self,
         channel_id: u64,
         user_id: u64,
     ) -> Result<Arc<Vec<u64>>, ApiError> {
-        match self.read(channel_id, user_id).await? {
-            (_, true) => Err(ApiError::new(
+        let (members, silenced) = self.read(channel_id, user_id).await?;
+        if silenced.blocked {
+            return Err(ApiError::new(
                 ErrorCode::Forbidden,
                 "you cannot send in this chat",
-            )),
-            (m, false) => Ok(m),
+            ));
         }
+        let now = natter_protocol::now_ms();
+        if let Some((_, until)) = silenced
+            .muted
+            .iter()
+            .find(|(u, until)| *u == user_id && now < *until)
+        {
+            let mut e = ApiError::new(
+                ErrorCode::Forbidden,
+                format!("you are muted in this group until {until} (ms since the epoch)"),
+            );
+            e.retry_after_ms = Some(until - now);
+            return Err(e);
+        }
+        Ok(members)
     }
 
-    async fn read(&self, channel_id: u64, user_id: u64) -> Result<(Arc<Vec<u64>>, bool), ApiError> {
-        let (members, blocked) = match self
+    async fn read(
+        &self,
+        channel_id: u64,
+        user_id: u64,
+    ) -> Result<(Arc<Vec<u64>>, Arc<Silenced>), ApiError> {
+        let (members, silenced) = match self
             .channels
             .get(&channel_id)
             .filter(|(at, _, _)| at.elapsed() < MAX_AGE)
         {
-            Some((_, m, blocked)) => (m, blocked),
+            Some((_, m, s)) => (m, s),
             None => {
                 let m: Members = rpc::CHANNEL_MEMBERS
                     .call(&self.nats, &MembersReq { channel_id })
                     .await?;
-                let (ids, blocked) = (Arc::new(m.user_ids), m.blocked);
+                let ids = Arc::new(m.user_ids);
+                let silenced = Arc::new(Silenced {
+                    blocked: m.blocked,
+                    muted: m.muted,
+                });
                 // Unknown channels are not cached: they would pin memory for strangers.
                 if !ids.is_empty() {
                     self.channels
-                        .insert(channel_id, (Instant::now(), ids.clone(), blocked));
+                        .insert(channel_id, (Instant::now(), ids.clone(), silenced.clone()));
                 }
-                (ids, blocked)
+                (ids, silenced)
             }
         };
         // Member ids come from an ordered scan: sorted.
         if members.binary_search(&user_id).is_ok() {
-            Ok((members, blocked))
+            Ok((members, silenced))
         } else {
             Err(ApiError::new(
                 ErrorCode::NotAMember,

@@ -628,6 +628,17 @@ impl Chat {
             SystemEvent::MembersAdded { users } => format!("added {}", self.names_of(users).await),
             SystemEvent::MemberRemoved { user } => format!("removed {}", self.name(*user).await),
             SystemEvent::MemberLeft { .. } => "left".to_string(),
+            SystemEvent::MemberBanned { user } => format!("banned {}", self.name(*user).await),
+            SystemEvent::MemberUnbanned { user } => {
+                format!("lifted the ban on {}", self.name(*user).await)
+            }
+            SystemEvent::MemberMuted { user, until: 0 } => {
+                format!("unmuted {}", self.name(*user).await)
+            }
+            SystemEvent::MemberMuted { user, until } => {
+                let left = until.saturating_sub(natter_protocol::now_ms()) / 60_000;
+                format!("muted {} for {left} min", self.name(*user).await)
+            }
             SystemEvent::Renamed { name } => format!("renamed the group to {name}"),
             SystemEvent::RoleChanged { user, role } => {
                 format!("made {} {role:?}", self.name(*user).await)

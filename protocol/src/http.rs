@@ -766,3 +766,12 @@ pub struct ReportReceipt {
     #[serde(with = "ids")]
     pub id: u64,
 }
+
+/// `PUT /v1/groups/{id}/members/{user}/mute`: how long the member may not send.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MuteMemberRequest {
+    /// Minutes, 1 to 525,600 (a year).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 525600))]
+    pub minutes: u32,
+}

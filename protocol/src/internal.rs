@@ -267,6 +267,9 @@ pub struct Members {
     /// A 1:1 channel one of whose two blocks the other: nobody sends in it.
     #[serde(default)]
     pub blocked: bool,
+    /// Group members muted, with until when (ms since the epoch).
+    #[serde(default)]
+    pub muted: Vec<(u64, u64)>,
 }
 
 /// `rpc.channel.history`, also used for sync pages and gap fill.
@@ -357,6 +360,23 @@ pub enum ChannelAction {
     AttachmentProcessed {
         /// The attachment as it now stands.
         attachment: crate::ws::Attachment,
+    },
+    /// An owner or admin bans (`ban: true`) or unbans a user of a group: a banned
+    /// member is removed, and a banned user cannot be added again.
+    Ban {
+        /// Whom.
+        user: u64,
+        /// Ban (true) or lift (false).
+        ban: bool,
+    },
+    /// An owner or admin mutes a member until `until_ms` (the edge's clock when the
+    /// command was made, plus the mute's length; 0 lifts it): their sends appended
+    /// before then are refused.
+    MuteMember {
+        /// Whom.
+        user: u64,
+        /// Until when (ms since the epoch); 0: unmuted.
+        until_ms: u64,
     },
     /// In a 1:1 channel, the user blocks (or unblocks) the other: while either
     /// blocks, nobody sends in it. No event: the other is not told.

@@ -448,6 +448,31 @@ pub enum SystemEvent {
         #[serde(with = "ids")]
         user: u64,
     },
+    /// An owner or admin (`sender`) banned `user`: removed if a member (they get
+    /// this event and nothing after it), and kept from rejoining until unbanned.
+    MemberBanned {
+        /// Who.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        #[serde(with = "ids")]
+        user: u64,
+    },
+    /// An owner or admin (`sender`) lifted `user`'s ban (they may be added again).
+    MemberUnbanned {
+        /// Who.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        #[serde(with = "ids")]
+        user: u64,
+    },
+    /// An owner or admin (`sender`) muted `user` until `until` (ms since the epoch;
+    /// 0: unmuted): they cannot send in the group until then.
+    MemberMuted {
+        /// Who.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        #[serde(with = "ids")]
+        user: u64,
+        /// Until when (0: the mute was lifted).
+        until: u64,
+    },
     /// A member left (`sender` == `user`).
     MemberLeft {
         /// Who left.

@@ -99,6 +99,9 @@ fn every_system_event() -> Vec<SystemEvent> {
         SystemEvent::MembersAdded { users: vec![1] },
         SystemEvent::MemberRemoved { user: 1 },
         SystemEvent::MemberLeft { user: 1 },
+        SystemEvent::MemberBanned { user: 1 },
+        SystemEvent::MemberUnbanned { user: 1 },
+        SystemEvent::MemberMuted { user: 1, until: 1 },
         SystemEvent::Renamed { name: "g".into() },
         SystemEvent::RoleChanged {
             user: 1,
@@ -130,6 +133,9 @@ fn every_system_event() -> Vec<SystemEvent> {
             | SystemEvent::MembersAdded { .. }
             | SystemEvent::MemberRemoved { .. }
             | SystemEvent::MemberLeft { .. }
+            | SystemEvent::MemberBanned { .. }
+            | SystemEvent::MemberUnbanned { .. }
+            | SystemEvent::MemberMuted { .. }
             | SystemEvent::Renamed { .. }
             | SystemEvent::RoleChanged { .. }
             | SystemEvent::MessageEdited { .. }

@@ -138,6 +138,8 @@ pub(crate) async fn open_dm(w: &Worker, req: DmOpenReq) -> RpcReply<Channel> {
                     name: None,
                     pair: Some((req.user_id, req.peer_id)),
                     blocked_by: Vec::new(),
+                    banned: Vec::new(),
+                    muted: Vec::new(),
                 }),
             );
         let listed = tables::USER_CHANNEL.encode(&UserChannelRecord {
@@ -171,17 +173,24 @@ pub(crate) async fn open_dm(w: &Worker, req: DmOpenReq) -> RpcReply<Channel> {
 
 pub(crate) async fn members(w: &Worker, req: MembersReq) -> RpcReply<Members> {
     let user_ids = member_ids(w, req.channel_id).await.map_err(store_err)?;
-    // Only a 1:1 channel can be blocked: a group's record is not read.
-    let blocked = if user_ids.len() == 2 {
-        tables::CHANNEL
-            .get(w.store.as_ref(), &req.channel_id)
-            .await
-            .map_err(store_err)?
-            .is_some_and(|r| !r.blocked_by.is_empty())
-    } else {
-        false
-    };
-    Ok(Members { user_ids, blocked })
+    if user_ids.is_empty() {
+        return Ok(Members {
+            user_ids,
+            blocked: false,
+            muted: Vec::new(),
+        });
+    }
+    // A 1:1 channel may be blocked, a group's members muted: the record says.
+    let rec = tables::CHANNEL
+        .get(w.store.as_ref(), &req.channel_id)
+        .await
+        .map_err(store_err)?;
+    let (blocked, muted) = rec.map_or((false, Vec::new()), |r| (!r.blocked_by.is_empty(), r.muted));
+    Ok(Members {
+        user_ids,
+        blocked,
+        muted,
+    })
 }
 
 pub(crate) async fn head_seq(w: &Worker, channel_id: u64) -> Result<u64, StoreError> {

@@ -82,6 +82,21 @@ pub(crate) struct ChannelRecord {
     /// 1:1 channels: which of the two block the other (nobody sends while any does).
     #[serde(default)]
     pub blocked_by: Vec<u64>,
+    /// Groups: users banned (removed, and not to be added again), ascending.
+    #[serde(default)]
+    pub banned: Vec<u64>,
+    /// Groups: members muted, with until when (ms since the epoch).
+    #[serde(default)]
+    pub muted: Vec<(u64, u64)>,
+}
+
+impl ChannelRecord {
+    /// Whether `user` is muted at `at_ms`.
+    pub(crate) fn muted_at(&self, user: u64, at_ms: u64) -> bool {
+        self.muted
+            .iter()
+            .any(|(u, until)| *u == user && at_ms < *until)
+    }
 }
 
 /// A member of a channel (key: channel, user).

@@ -270,7 +270,7 @@ async fn accounts_sign_up_log_in_and_edit_profiles() {
     let update = natter_protocol::http::UpdateProfileRequest {
         display_name: Some("Alice A.".into()),
         status_text: Some("busy".into()),
-        read_receipts: None,
+        ..Default::default()
     };
     let p = alice.update_me(&update).await.unwrap();
     assert_eq!(

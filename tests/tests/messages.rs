@@ -498,6 +498,7 @@ async fn authors_hear_of_delivery_and_reads_unless_receipts_are_off() {
         display_name: None,
         status_text: None,
         read_receipts: Some(false),
+        ..Default::default()
     };
     let me = carol.update_me(&off).await.expect("settings");
     assert_eq!(me.settings.map(|s| s.read_receipts), Some(false));

@@ -34,12 +34,7 @@ fn setting(
 }
 
 async fn sees_presence(viewer: &Client, user: u64) -> bool {
-    viewer
-        .user(user)
-        .await
-        .expect("profile")
-        .presence
-        .is_some()
+    viewer.user(user).await.expect("profile").presence.is_some()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -75,7 +70,10 @@ async fn who_may_message_add_and_see_a_user_is_theirs_to_choose() {
         code(stranger.create_group("x", &[pat_id]).await),
         Some(ErrorCode::Forbidden)
     );
-    other.open_dm(pat_id).await.expect("anyone may start a chat");
+    other
+        .open_dm(pat_id)
+        .await
+        .expect("anyone may start a chat");
 
     // Contacts only for chats; everyone for presence and groups.
     let me = pat

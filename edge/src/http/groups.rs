@@ -1,5 +1,5 @@
-//! Group changes (create, rename, members, roles, leave), each applied through the
-//! group's partition log.
+//! Group changes (create, rename, members, roles, leave, bans, mutes), each applied
+//! through the group's partition log.
 
 use std::sync::Arc;
 
@@ -8,7 +8,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use natter_protocol::http::{
-    AddMembersRequest, Channel, CreateGroupRequest, RenameGroupRequest, SetRoleRequest,
+    AddMembersRequest, Channel, CreateGroupRequest, MuteMemberRequest, RenameGroupRequest,
+    SetRoleRequest,
 };
 use natter_protocol::ids::IdSchema;
 use natter_protocol::internal::ChannelAction;
@@ -235,4 +236,120 @@ pub(super) async fn leave_group(
         ChannelAction::RemoveMember { user: user_id },
     )
     .await
+}
+
+#[utoipa::path(
+    put,
+    path = "/v1/groups/{id}/bans/{user}",
+    tag = "groups",
+    summary = "Ban a user: removed if a member, and not to be added again until unbanned (owner; admins ban members)",
+    params(("id" = IdSchema, Path, description = "Group (channel) id (decimal)"), ("user" = IdSchema, Path, description = "User id (decimal)")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The group", body = Channel),
+        (status = 400, description = "`bad_request`, `not_a_group`", body = ApiError),
+        (status = 403, description = "`forbidden`: members cannot ban, admins cannot ban admins or the owner, nobody bans themselves; `not_a_member`", body = ApiError),
+        (status = 429, description = "`rate_limited`", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+    )
+)]
+pub(super) async fn ban(
+    State(edge): State<Arc<Edge>>,
+    Caller(user_id): Caller,
+    Path((id, user)): Path<(String, String)>,
+) -> HttpResult<Response> {
+    let (channel_id, user) = (parse_id(&id)?, parse_id(&user)?);
+    group_command(
+        &edge,
+        user_id,
+        channel_id,
+        ChannelAction::Ban { user, ban: true },
+    )
+    .await
+}
+
+#[utoipa::path(
+    delete,
+    path = "/v1/groups/{id}/bans/{user}",
+    tag = "groups",
+    summary = "Lift a ban (the user may be added again)",
+    params(("id" = IdSchema, Path, description = "Group (channel) id (decimal)"), ("user" = IdSchema, Path, description = "User id (decimal)")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The group", body = Channel),
+        (status = 400, description = "`bad_request`, `not_a_group`", body = ApiError),
+        (status = 403, description = "`forbidden`, `not_a_member`", body = ApiError),
+        (status = 429, description = "`rate_limited`", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+    )
+)]
+pub(super) async fn unban(
+    State(edge): State<Arc<Edge>>,
+    Caller(user_id): Caller,
+    Path((id, user)): Path<(String, String)>,
+) -> HttpResult<Response> {
+    let (channel_id, user) = (parse_id(&id)?, parse_id(&user)?);
+    group_command(
+        &edge,
+        user_id,
+        channel_id,
+        ChannelAction::Ban { user, ban: false },
+    )
+    .await
+}
+
+#[utoipa::path(
+    put,
+    path = "/v1/groups/{id}/members/{user}/mute",
+    tag = "groups",
+    summary = "Mute a member for some minutes: they cannot send in the group until then (owner; admins mute members)",
+    params(("id" = IdSchema, Path, description = "Group (channel) id (decimal)"), ("user" = IdSchema, Path, description = "User id (decimal)")),
+    request_body = MuteMemberRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The group", body = Channel),
+        (status = 400, description = "`bad_request` (minutes not 1 to 525,600), `not_a_group`", body = ApiError),
+        (status = 403, description = "`forbidden`, `not_a_member`", body = ApiError),
+        (status = 404, description = "`user_not_found`: not a member", body = ApiError),
+        (status = 429, description = "`rate_limited`", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+    )
+)]
+pub(super) async fn mute_member(
+    State(edge): State<Arc<Edge>>,
+    Caller(user_id): Caller,
+    Path((id, user)): Path<(String, String)>,
+    body: Bytes,
+) -> HttpResult<Response> {
+    let (channel_id, user) = (parse_id(&id)?, parse_id(&user)?);
+    let req: MuteMemberRequest = parse_body(&body)?;
+    if !(1..=525_600).contains(&req.minutes) {
+        return Err(ApiError::new(ErrorCode::BadRequest, "minutes: 1 to 525,600").into());
+    }
+    // The end is fixed here, in the entry: a replay decides with the same one.
+    let until_ms = natter_protocol::now_ms() + u64::from(req.minutes) * 60_000;
+    let action = ChannelAction::MuteMember { user, until_ms };
+    group_command(&edge, user_id, channel_id, action).await
+}
+
+#[utoipa::path(
+    delete,
+    path = "/v1/groups/{id}/members/{user}/mute",
+    tag = "groups",
+    summary = "Lift a member's mute",
+    params(("id" = IdSchema, Path, description = "Group (channel) id (decimal)"), ("user" = IdSchema, Path, description = "User id (decimal)")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The group", body = Channel),
+        (status = 400, description = "`bad_request`, `not_a_group`", body = ApiError),
+        (status = 403, description = "`forbidden`, `not_a_member`", body = ApiError),
+        (status = 404, description = "`user_not_found`: not a member", body = ApiError),
+        (status = 429, description = "`rate_limited`", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+    )
+)]
+pub(super) async fn unmute_member(
+    State(edge): State<Arc<Edge>>,
+    Caller(user_id): Caller,
+    Path((id, user)): Path<(String, String)>,
+) -> HttpResult<Response> {
+    let (channel_id, user) = (parse_id(&id)?, parse_id(&user)?);
+    let action = ChannelAction::MuteMember { user, until_ms: 0 };
+    group_command(&edge, user_id, channel_id, action).await
 }

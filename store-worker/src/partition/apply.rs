@@ -122,6 +122,14 @@ fn send(
             .push((s.sender_id, key.1, rules::not_member_anymore()));
         return;
     };
+    if ch.rec.muted_at(s.sender_id, s.sent_at_ms) {
+        out.refused.push((
+            s.sender_id,
+            key.1,
+            ApiError::new(ErrorCode::Forbidden, "you are muted in this group"),
+        ));
+        return;
+    }
     if !ch.rec.blocked_by.is_empty() {
         // A 1:1 channel where one blocks the other (the edge refuses these first;
         // this one raced the block).
@@ -488,7 +496,8 @@ fn group(
     heads.insert(cid);
     put(out, &tables::READ_SEQ, &(c.user_id, cid), &last);
     w.reads.insert((c.user_id, cid), last);
-    if !change.joined.is_empty() || !change.removed.is_empty() {
+    // Edges cache members, and with them who is muted.
+    if !change.joined.is_empty() || !change.removed.is_empty() || change.record.is_some() {
         out.membership.push(cid);
     }
     Ok((w.channels[&cid].view(), first, last))

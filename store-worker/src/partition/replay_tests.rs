@@ -1,6 +1,6 @@
 //! Replay decides as the first run did: random logs (sends with repeated
 //! client_msg_ids and strangers, group changes, read marks, edits, deletions,
-//! reactions and blocks) are applied in random
+//! reactions, blocks, bans and timed mutes) are applied in random
 //! batches to a real store; the store is then rebuilt from a copy taken at a random
 //! checkpoint by applying the rest of the log again, in other batches, with an
 //! empty in-memory state. Both stores must end with the same rows, and the replay
@@ -122,7 +122,16 @@ fn random_log(rng: &mut StdRng, n: usize) -> Vec<LogEntry> {
             _ => {
                 let other = USERS[rng.random_range(0..USERS.len())];
                 let target = rng.random_range(1..30);
-                let action = match rng.random_range(0..9) {
+                let action = match rng.random_range(0..11) {
+                    9 => ChannelAction::Ban {
+                        user: other,
+                        ban: rng.random_bool(0.6),
+                    },
+                    // Sends carry their time: a replay refuses the same ones.
+                    10 => ChannelAction::MuteMember {
+                        user: other,
+                        until_ms: at_ms + rng.random_range(0..20),
+                    },
                     // In a 1:1 channel: sends refused while either blocks.
                     8 => ChannelAction::Block {
                         block: rng.random_bool(0.6),
@@ -191,6 +200,8 @@ async fn seed_dms(store: &dyn Store) {
                 name: None,
                 pair: Some((a, z)),
                 blocked_by: Vec::new(),
+                banned: Vec::new(),
+                muted: Vec::new(),
             }),
         );
         for u in [a, z] {

@@ -142,6 +142,8 @@ pub(crate) fn create(
         name: Some(name.to_string()),
         pair: None,
         blocked_by: Vec::new(),
+        banned: Vec::new(),
+        muted: Vec::new(),
     };
     let rows: BTreeMap<u64, MemberRecord> = all
         .iter()
@@ -225,6 +227,12 @@ pub(crate) fn change(
             if role == Role::Member {
                 return Err(forbidden("adding members"));
             }
+            if let Some(u) = users.iter().find(|u| next.rec.banned.contains(u)) {
+                return Err(ApiError::new(
+                    ErrorCode::Forbidden,
+                    format!("user {u} is banned from this group: unban them first"),
+                ));
+            }
             let mut new: Vec<u64> = users
                 .iter()
                 .copied()
@@ -294,6 +302,71 @@ pub(crate) fn change(
                         });
                     }
                 }
+            }
+        }
+        ChannelAction::Ban { user, ban } => {
+            // Like a removal: an admin bans members only, the owner anyone but
+            // themselves; a non-member may be banned before they join.
+            let target = next.members.get(user).map(|m| m.role);
+            let allowed = *user != actor
+                && matches!(
+                    (role, target),
+                    (Role::Owner, _) | (Role::Admin, None | Some(Role::Member))
+                );
+            if !allowed {
+                return Err(forbidden("banning this user"));
+            }
+            let held = next.rec.banned.binary_search(user);
+            match (*ban, held) {
+                (true, Err(at)) => {
+                    next.rec.banned.insert(at, *user);
+                    if let Some(m) = next.members.remove(user) {
+                        change.removed.push((*user, m));
+                    }
+                    next.rec.muted.retain(|(u, _)| u != user);
+                    change.record = Some(next.rec.clone());
+                    change
+                        .events
+                        .push(SystemEvent::MemberBanned { user: *user });
+                }
+                (false, Ok(at)) => {
+                    next.rec.banned.remove(at);
+                    change.record = Some(next.rec.clone());
+                    change
+                        .events
+                        .push(SystemEvent::MemberUnbanned { user: *user });
+                }
+                // Banned twice, or lifted twice: nothing changes.
+                _ => {}
+            }
+        }
+        ChannelAction::MuteMember { user, until_ms } => {
+            let allowed = *user != actor
+                && match (role, next.members.get(user).map(|m| m.role)) {
+                    (_, None) => {
+                        return Err(ApiError::new(
+                            ErrorCode::UserNotFound,
+                            "that user is not a member of this group",
+                        ));
+                    }
+                    (Role::Owner, _) | (Role::Admin, Some(Role::Member)) => true,
+                    _ => false,
+                };
+            if !allowed {
+                return Err(forbidden("muting this member"));
+            }
+            next.rec.muted.retain(|(u, _)| u != user);
+            // A mute that already ended is a lift.
+            let until = if *until_ms > at_ms { *until_ms } else { 0 };
+            if until > 0 {
+                next.rec.muted.push((*user, until));
+                next.rec.muted.sort_unstable();
+            }
+            if next.rec != g.rec {
+                change.record = Some(next.rec.clone());
+                change
+                    .events
+                    .push(SystemEvent::MemberMuted { user: *user, until });
             }
         }
         ChannelAction::SetRole {
