@@ -286,6 +286,19 @@ export interface components {
             user: components["schemas"]["Id"];
         } | {
             /** @constant */
+            kind: "member_banned";
+            user: components["schemas"]["Id"];
+        } | {
+            /** @constant */
+            kind: "member_unbanned";
+            user: components["schemas"]["Id"];
+        } | {
+            /** @constant */
+            kind: "member_muted";
+            until: number;
+            user: components["schemas"]["Id"];
+        } | {
+            /** @constant */
             kind: "renamed";
             name: string;
         } | {
