@@ -1,7 +1,7 @@
 // The local cache behind `client.cached()`: what an app needs to draw its first
 // screen before (or without) a connection. Pure rules over plain data; the client
 // reads and writes the storage keys this module names.
-import { applyChange, changeTarget, hiddenPlaceholder, isAttachmentProcessed } from './changes.js';
+import { applyChange, changeTarget, hiddenPlaceholder, isAttachmentProcessed, removedMember } from './changes.js';
 export const DEFAULT_CACHE_LIMITS = { channels: 500, conversations: 10, messages: 50, chars: 100_000 };
 /** Storage keys (under the client's prefix): the index, and one per cached conversation. */
 export const CACHE_KEY = 'cache';
@@ -123,7 +123,8 @@ export class Snapshot {
     /** A message delivered to the app (once, in seq order per channel). */
     onMessage(m) {
         const s = m.system;
-        if (s && (s.kind === 'member_left' || s.kind === 'member_removed') && s.user === this.user) {
+        // Removed, left or banned: the channel leaves the list (a banned user gets nothing after it).
+        if (s && removedMember(m) === this.user && this.user !== undefined) {
             if (this.channels.has(m.channel) || this.conversations.has(m.channel))
                 this.dropChannel(m.channel);
             return;

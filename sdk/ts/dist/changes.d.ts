@@ -1,4 +1,4 @@
-import type { Message, Seq } from './types.js';
+import type { Id, Message, Seq } from './types.js';
 /** The `system.kind`s that change an earlier message (each names its `seq`). */
 export declare const CHANGE_KINDS: readonly ["message_edited", "message_deleted", "reaction_added", "reaction_removed", "message_pinned", "message_unpinned"];
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
@@ -12,6 +12,23 @@ export declare function isChange(m: Pick<Message, 'system'>): boolean;
  * replaces the attachment with its id in every message of the channel carrying it.
  */
 export declare function isAttachmentProcessed(m: Pick<Message, 'system'>): boolean;
+/** The group events that take a member out of a group (the user: the group leaves their list). */
+export declare const REMOVAL_KINDS: readonly ["member_removed", "member_left", "member_banned"];
+/**
+ * The member a group event takes out of the group — `member_removed`, `member_left`
+ * or `member_banned` (a ban removes the member as a removal does; the banned user
+ * gets the event and nothing after it) — or undefined for any other message.
+ */
+export declare function removedMember(m: Pick<Message, 'system'>): Id | undefined;
+/**
+ * A `member_muted` event's member and the end of their mute (`until`, ms since the
+ * epoch; 0 when the mute was lifted), or undefined for any other message. Until
+ * then the member's sends to the group are refused (`forbidden`).
+ */
+export declare function memberMute(m: Pick<Message, 'system'>): {
+    user: Id;
+    until: number;
+} | undefined;
 /**
  * Whether a message is one to show as a message: not a change event, a group event
  * or a placeholder for something the user deleted for themselves. Unread counts

@@ -34,6 +34,30 @@ function applyProcessed(m, change) {
         return m;
     return { ...m, attachments: m.attachments.map((a) => (a.id === att.id ? att : a)) };
 }
+/** The group events that take a member out of a group (the user: the group leaves their list). */
+export const REMOVAL_KINDS = ['member_removed', 'member_left', 'member_banned'];
+/**
+ * The member a group event takes out of the group — `member_removed`, `member_left`
+ * or `member_banned` (a ban removes the member as a removal does; the banned user
+ * gets the event and nothing after it) — or undefined for any other message.
+ */
+export function removedMember(m) {
+    const s = m.system;
+    if (!s || !REMOVAL_KINDS.includes(s.kind ?? ''))
+        return undefined;
+    return typeof s.user === 'string' ? s.user : undefined;
+}
+/**
+ * A `member_muted` event's member and the end of their mute (`until`, ms since the
+ * epoch; 0 when the mute was lifted), or undefined for any other message. Until
+ * then the member's sends to the group are refused (`forbidden`).
+ */
+export function memberMute(m) {
+    const s = m.system;
+    if (s?.kind !== 'member_muted' || typeof s.user !== 'string')
+        return undefined;
+    return { user: s.user, until: typeof s.until === 'number' ? s.until : 0 };
+}
 /**
  * Whether a message is one to show as a message: not a change event, a group event
  * or a placeholder for something the user deleted for themselves. Unread counts

@@ -4,7 +4,7 @@ import { NatterError } from './errors.js';
 import { type FileData, type UploadOptions } from './files.js';
 import { Http, type FetchLike } from './http.js';
 import { type KeyValueStore } from './storage.js';
-import type { Attachment, AttachmentLink, AuthResponse, Channel, ChangeOp, ChannelList, ChannelReceipts, ChannelSummary, DeviceInfo, DeviceList, DiscoverResponse, HelloFrame, HistoryPage, Id, MemberList, Message, MessageEdits, NotifyLevel, PinList, Presence, Profile, ReadFrame, ReceiptFrame, RegisterPushRequest, SessionInfo, SyncedFrame, TypingFrame, UpdateProfileRequest, UserList, VersionResponse } from './types.js';
+import type { Attachment, AttachmentLink, AuthResponse, Channel, ChangeOp, ChannelList, ChannelReceipts, ChannelSummary, DeviceInfo, DeviceList, DiscoverResponse, HelloFrame, HistoryPage, Id, MemberList, Message, MessageEdits, NotifyLevel, PinList, Presence, Profile, ReadFrame, ReceiptFrame, RegisterPushRequest, ReportReason, ReportReceipt, ReportTarget, SessionInfo, SyncedFrame, TypingFrame, UpdateProfileRequest, UserList, VersionResponse } from './types.js';
 /** The protocol version this SDK speaks (`hello.protocol`, `GET /v1/version`). */
 export declare const PROTOCOL_VERSION = 1;
 /** The part of a WebSocket the SDK uses: the browser's, React Native's and `ws`'s all fit. */
@@ -381,6 +381,40 @@ export declare class NatterClient extends Emitter<NatterEvents> {
     removeMember(id: Id, user: Id): Promise<Channel>;
     leaveGroup(id: Id): Promise<Channel>;
     setRole(id: Id, user: Id, role: 'admin' | 'member'): Promise<Channel>;
+    /**
+     * Bans a user from a group (owner: anyone but themselves; admins: members and
+     * non-members): a member is removed (they get `member_banned` and nothing after
+     * it) and nobody can add them again (`forbidden`) until `unban`. Answers the group.
+     */
+    ban(id: Id, user: Id): Promise<Channel>;
+    /** Lifts a user's ban from a group (`member_unbanned`): they may be added again. */
+    unban(id: Id, user: Id): Promise<Channel>;
+    /**
+     * Mutes a group member for `minutes` (1 to 525,600): until then their sends,
+     * typing, edits, reactions and pins there are refused with `forbidden`. The group
+     * sees `member_muted` with `until`. Owner mutes anyone else, admins mute members.
+     * Not retried on `unavailable`: a repeat would move the end.
+     */
+    muteMember(id: Id, user: Id, minutes: number): Promise<Channel>;
+    /** Lifts a member's mute (`member_muted` with `until: 0`). */
+    unmuteMember(id: Id, user: Id): Promise<Channel>;
+    /**
+     * Blocks a user: nothing goes either way in the 1:1 channel (`forbidden`), no new
+     * 1:1 channel, no group additions by them, no presence for them, no notifications
+     * of their messages. They are not told. Blocking again changes nothing.
+     */
+    block(user: Id): Promise<void>;
+    /** Unblocks a user (someone not blocked: nothing changes). */
+    unblock(user: Id): Promise<void>;
+    /** The users the user blocks (their profiles). */
+    blocks(): Promise<Profile[]>;
+    /**
+     * Reports a message the user can see (`{channel, seq}`) or a user (`{user}`) to the
+     * operators, with a reason and an optional note (at most 1,000 characters);
+     * resolves with the report's id. `rate_limited` after 10 (then 2 a minute).
+     * Not retried on `unavailable` (a repeat would file a second report).
+     */
+    report(target: ReportTarget, reason: ReportReason, note?: string): Promise<ReportReceipt>;
     listDevices(): Promise<DeviceList>;
     registerPush(req: RegisterPushRequest): Promise<DeviceInfo>;
     unregisterPush(deviceId: string): Promise<DeviceInfo>;

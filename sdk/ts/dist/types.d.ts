@@ -25,6 +25,19 @@ export type RegisterPushRequest = H['RegisterPushRequest'];
 export type UpdateProfileRequest = H['UpdateProfileRequest'];
 export type PushPlatform = H['PushPlatform'];
 export type ApiError = H['ApiError'];
+/** Who may do something to a user in a privacy setting: `everyone`, `contacts` or `nobody`. */
+export type Audience = H['Audience'];
+/** Why something is reported: `spam`, `harassment`, `hate`, `violence`, `sexual` or `other`. */
+export type ReportReason = H['ReportReason'];
+/** `POST /v1/reports`'s answer: the report's id. */
+export type ReportReceipt = H['ReportReceipt'];
+/** What `report()` reports: a message (its channel and seq) or a user. */
+export type ReportTarget = {
+    channel: Id;
+    seq: number;
+} | {
+    user: Id;
+};
 /** A user's privacy settings (`GET /v1/me`'s `settings`). */
 export type Settings = H['Settings'];
 /** Which messages of a channel send the user push notifications: `all`, `mentions` or `none`. */

@@ -1,7 +1,7 @@
 // The local cache behind `client.cached()`: what an app needs to draw its first
 // screen before (or without) a connection. Pure rules over plain data; the client
 // reads and writes the storage keys this module names.
-import { applyChange, changeTarget, hiddenPlaceholder, isAttachmentProcessed } from './changes.js';
+import { applyChange, changeTarget, hiddenPlaceholder, isAttachmentProcessed, removedMember } from './changes.js';
 import type { ChannelSummary, Id, Message, NotifyLevel, Profile } from './types.js';
 
 /** What `client.cached()` returns: the last state this client saw, as it saw it. */
@@ -175,7 +175,8 @@ export class Snapshot {
   /** A message delivered to the app (once, in seq order per channel). */
   onMessage(m: Message): void {
     const s = m.system;
-    if (s && (s.kind === 'member_left' || s.kind === 'member_removed') && s.user === this.user) {
+    // Removed, left or banned: the channel leaves the list (a banned user gets nothing after it).
+    if (s && removedMember(m) === this.user && this.user !== undefined) {
       if (this.channels.has(m.channel) || this.conversations.has(m.channel)) this.dropChannel(m.channel);
       return;
     }

@@ -2,7 +2,7 @@
 // seq'd `message` events whose `system` names the target's seq. These pure functions
 // apply one to a copy an app holds, by the rules of docs/protocol.md ("Changing
 // messages"), so every app (and the SDK's own cache) applies them the same way.
-import type { Message, Seq } from './types.js';
+import type { Id, Message, Seq } from './types.js';
 
 /** The `system.kind`s that change an earlier message (each names its `seq`). */
 export const CHANGE_KINDS = [
@@ -43,6 +43,31 @@ function applyProcessed(m: Message, change: Message): Message {
   const att = (change.system as { attachment?: NonNullable<Message['attachments']>[number] }).attachment;
   if (!att || change.channel !== m.channel || !m.attachments?.some((a) => a.id === att.id)) return m;
   return { ...m, attachments: m.attachments.map((a) => (a.id === att.id ? att : a)) };
+}
+
+/** The group events that take a member out of a group (the user: the group leaves their list). */
+export const REMOVAL_KINDS = ['member_removed', 'member_left', 'member_banned'] as const;
+
+/**
+ * The member a group event takes out of the group — `member_removed`, `member_left`
+ * or `member_banned` (a ban removes the member as a removal does; the banned user
+ * gets the event and nothing after it) — or undefined for any other message.
+ */
+export function removedMember(m: Pick<Message, 'system'>): Id | undefined {
+  const s = m.system as { kind?: string; user?: Id } | undefined;
+  if (!s || !(REMOVAL_KINDS as readonly string[]).includes(s.kind ?? '')) return undefined;
+  return typeof s.user === 'string' ? s.user : undefined;
+}
+
+/**
+ * A `member_muted` event's member and the end of their mute (`until`, ms since the
+ * epoch; 0 when the mute was lifted), or undefined for any other message. Until
+ * then the member's sends to the group are refused (`forbidden`).
+ */
+export function memberMute(m: Pick<Message, 'system'>): { user: Id; until: number } | undefined {
+  const s = m.system as { kind?: string; user?: Id; until?: number } | undefined;
+  if (s?.kind !== 'member_muted' || typeof s.user !== 'string') return undefined;
+  return { user: s.user, until: typeof s.until === 'number' ? s.until : 0 };
 }
 
 /**

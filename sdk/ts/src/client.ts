@@ -31,6 +31,9 @@ import type {
   ReadFrame,
   ReceiptFrame,
   RegisterPushRequest,
+  ReportReason,
+  ReportReceipt,
+  ReportTarget,
   ServerFrame,
   SessionInfo,
   SyncedFrame,
@@ -801,6 +804,63 @@ export class NatterClient extends Emitter<NatterEvents> {
       body: { role },
       idempotent: true,
     });
+  }
+  /**
+   * Bans a user from a group (owner: anyone but themselves; admins: members and
+   * non-members): a member is removed (they get `member_banned` and nothing after
+   * it) and nobody can add them again (`forbidden`) until `unban`. Answers the group.
+   */
+  ban(id: Id, user: Id): Promise<Channel> {
+    return this.http.request('PUT', `/v1/groups/${encodeURIComponent(id)}/bans/${encodeURIComponent(user)}`, { idempotent: true });
+  }
+  /** Lifts a user's ban from a group (`member_unbanned`): they may be added again. */
+  unban(id: Id, user: Id): Promise<Channel> {
+    return this.http.request('DELETE', `/v1/groups/${encodeURIComponent(id)}/bans/${encodeURIComponent(user)}`, { idempotent: true });
+  }
+  /**
+   * Mutes a group member for `minutes` (1 to 525,600): until then their sends,
+   * typing, edits, reactions and pins there are refused with `forbidden`. The group
+   * sees `member_muted` with `until`. Owner mutes anyone else, admins mute members.
+   * Not retried on `unavailable`: a repeat would move the end.
+   */
+  muteMember(id: Id, user: Id, minutes: number): Promise<Channel> {
+    return this.http.request('PUT', `/v1/groups/${encodeURIComponent(id)}/members/${encodeURIComponent(user)}/mute`, {
+      body: { minutes },
+    });
+  }
+  /** Lifts a member's mute (`member_muted` with `until: 0`). */
+  unmuteMember(id: Id, user: Id): Promise<Channel> {
+    return this.http.request('DELETE', `/v1/groups/${encodeURIComponent(id)}/members/${encodeURIComponent(user)}/mute`, {
+      idempotent: true,
+    });
+  }
+  /**
+   * Blocks a user: nothing goes either way in the 1:1 channel (`forbidden`), no new
+   * 1:1 channel, no group additions by them, no presence for them, no notifications
+   * of their messages. They are not told. Blocking again changes nothing.
+   */
+  async block(user: Id): Promise<void> {
+    await this.http.request('PUT', `/v1/blocks/${encodeURIComponent(user)}`, { idempotent: true });
+  }
+  /** Unblocks a user (someone not blocked: nothing changes). */
+  async unblock(user: Id): Promise<void> {
+    await this.http.request('DELETE', `/v1/blocks/${encodeURIComponent(user)}`, { idempotent: true });
+  }
+  /** The users the user blocks (their profiles). */
+  blocks(): Promise<Profile[]> {
+    return this.http.request('GET', '/v1/blocks', { idempotent: true });
+  }
+  /**
+   * Reports a message the user can see (`{channel, seq}`) or a user (`{user}`) to the
+   * operators, with a reason and an optional note (at most 1,000 characters);
+   * resolves with the report's id. `rate_limited` after 10 (then 2 a minute).
+   * Not retried on `unavailable` (a repeat would file a second report).
+   */
+  report(target: ReportTarget, reason: ReportReason, note?: string): Promise<ReportReceipt> {
+    const body: Record<string, unknown> =
+      'user' in target ? { user: target.user, reason } : { channel: target.channel, seq: target.seq, reason };
+    if (note) body.note = note;
+    return this.http.request('POST', '/v1/reports', { body });
   }
   listDevices(): Promise<DeviceList> {
     return this.http.request('GET', '/v1/devices', { idempotent: true });

@@ -8,7 +8,18 @@ export type {
   WebSocketConstructor,
   WebSocketLike,
 } from './client.js';
-export { CHANGE_KINDS, applyChange, changeTarget, hiddenPlaceholder, isAttachmentProcessed, isChange, isShownMessage } from './changes.js';
+export {
+  CHANGE_KINDS,
+  REMOVAL_KINDS,
+  applyChange,
+  changeTarget,
+  hiddenPlaceholder,
+  isAttachmentProcessed,
+  isChange,
+  isShownMessage,
+  memberMute,
+  removedMember,
+} from './changes.js';
 export type { ChangeKind } from './changes.js';
 export { NatterError, ProtocolVersionError } from './errors.js';
 export type { ClientErrorCode, NatterErrorCode, ServerErrorCode } from './errors.js';

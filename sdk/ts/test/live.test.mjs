@@ -124,6 +124,78 @@ test('a group: create, add, rename, roles, members, leave; system events arrive 
   assert.equal((await a.c.getChannel(g.id)).name, 'Climbing club');
 });
 
+test('blocks and privacy: a blocked user\'s DM send is refused with forbidden, blocks() lists them, unblock lets it through; who_can_message', async () => {
+  const a = await user('bla');
+  const b = await user('blb');
+  await Promise.all([a.c.connect(), b.c.connect()]);
+  const dm = await a.c.openDm(b.id);
+  await b.c.send(dm.id, 'before');
+  await a.c.block(b.id);
+  await a.c.block(b.id); // again: nothing changes
+  assert.deepEqual((await a.c.blocks()).map((p) => p.id), [b.id]);
+  const err = await b.c.send(dm.id, 'can you hear me').catch((e) => e);
+  assert.ok(err instanceof NatterError && err.code === 'forbidden', String(err));
+  const err2 = await a.c.send(dm.id, 'nor me').catch((e) => e);
+  assert.equal(err2.code, 'forbidden', 'nothing goes either way');
+  await assert.rejects(a.c.block(a.id), (e) => e instanceof NatterError && e.code === 'bad_request');
+  await a.c.unblock(b.id);
+  assert.deepEqual(await a.c.blocks(), []);
+  assert.equal((await b.c.send(dm.id, 'after')).text, 'after');
+  // Privacy settings through updateMe, shown in me().settings; a stranger cannot start a chat.
+  const me = await a.c.updateMe({ who_can_message: 'nobody', who_can_add: 'contacts', who_sees_presence: 'nobody' });
+  assert.equal(me.settings.who_can_message, 'nobody');
+  const s = (await a.c.me()).settings;
+  assert.deepEqual([s.who_can_message, s.who_can_add, s.who_sees_presence], ['nobody', 'contacts', 'nobody']);
+  const x = await user('blx');
+  await assert.rejects(x.c.openDm(a.id), (e) => e instanceof NatterError && e.code === 'forbidden');
+});
+
+test('reports: a message and a user, each answered with an id; one\'s own message is bad_request', async () => {
+  const a = await user('rpa');
+  const b = await user('rpb');
+  await b.c.connect();
+  const dm = await b.c.openDm(a.id);
+  const m = await b.c.send(dm.id, 'buy cheap watches');
+  const r1 = await a.c.report({ channel: dm.id, seq: m.seq }, 'spam', 'unsolicited');
+  assert.match(r1.id, /^\d+$/);
+  const r2 = await a.c.report({ user: b.id }, 'harassment');
+  assert.match(r2.id, /^\d+$/);
+  assert.notEqual(r1.id, r2.id);
+  await assert.rejects(b.c.report({ channel: dm.id, seq: m.seq }, 'other'), (e) => e instanceof NatterError && e.code === 'bad_request');
+});
+
+test('group moderation: a ban removes the member (their event, their list loses the group, no re-adding until unbanned); a mute refuses sends until lifted', async () => {
+  const a = await user('moa');
+  const b = await user('mob');
+  const c = await user('moc');
+  await Promise.all([a.c.connect(), b.c.connect(), c.c.connect()]);
+  const g = await a.c.createGroup('Moderated', [b.id, c.id]);
+  await waitFor(async () => (await c.c.listChannels()).channels.some((ch) => ch.id === g.id), 10000, 'c lists the group');
+  assert.ok((await c.c.cached()).channels.some((ch) => ch.id === g.id));
+  // Mute: b's send refused with forbidden, everyone sees member_muted with its end; then lifted.
+  const before = Date.now();
+  await a.c.muteMember(g.id, b.id, 60);
+  const mutedEv = await waitFor(() => b.c.received.find((m) => m.channel === g.id && m.system?.kind === 'member_muted'), 10000, 'member_muted');
+  assert.equal(mutedEv.system.user, b.id);
+  assert.ok(mutedEv.system.until >= before + 59 * 60000, `until ${mutedEv.system.until}`);
+  const refused = await b.c.send(g.id, 'let me speak').catch((e) => e);
+  assert.ok(refused instanceof NatterError && refused.code === 'forbidden', String(refused));
+  await a.c.unmuteMember(g.id, b.id);
+  await waitFor(() => b.c.received.some((m) => m.channel === g.id && m.system?.kind === 'member_muted' && m.system.until === 0), 10000, 'the mute lifted');
+  assert.equal((await b.c.send(g.id, 'thanks')).text, 'thanks');
+  // Ban: c gets member_banned, the group leaves c's cached list as for a removal, and the server's.
+  await a.c.ban(g.id, c.id);
+  await waitFor(() => c.c.received.some((m) => m.channel === g.id && m.system?.kind === 'member_banned' && m.system.user === c.id), 10000, 'c gets member_banned');
+  await waitFor(async () => !(await c.c.cached()).channels.some((ch) => ch.id === g.id), 10000, 'the group leaves c\'s cached list');
+  assert.ok(!(await c.c.listChannels()).channels.some((ch) => ch.id === g.id));
+  await assert.rejects(c.c.send(g.id, 'still here?'), (e) => e instanceof NatterError && e.code === 'not_a_member');
+  await assert.rejects(a.c.addMembers(g.id, [c.id]), (e) => e instanceof NatterError && e.code === 'forbidden');
+  await a.c.unban(g.id, c.id);
+  await waitFor(() => a.c.received.some((m) => m.channel === g.id && m.system?.kind === 'member_unbanned'), 10000, 'member_unbanned');
+  await a.c.addMembers(g.id, [c.id]);
+  assert.ok((await c.c.listChannels()).channels.some((ch) => ch.id === g.id), 'added again after the unban');
+});
+
 test('typed errors: a send to a stranger\'s channel, HTTP errors with code and status', async () => {
   const a = await user('ea');
   const b = await user('eb');
