@@ -287,6 +287,58 @@ impl Client {
         .await
     }
 
+    /// `POST /v1/groups/{id}/invites`: an invite link for `minutes`, for `max_uses`
+    /// joins (0: no limit).
+    ///
+    /// # Errors
+    /// `forbidden`, `bad_request`, …
+    pub async fn create_invite(
+        &self,
+        group: u64,
+        minutes: u32,
+        max_uses: u32,
+    ) -> Result<natter_protocol::http::Invite, ClientError> {
+        let req = natter_protocol::http::CreateInviteRequest { minutes, max_uses };
+        self.post(&format!("/v1/groups/{group}/invites"), &req)
+            .await
+    }
+
+    /// `GET /v1/groups/{id}/invites`.
+    ///
+    /// # Errors
+    /// `forbidden`, …
+    pub async fn invites(
+        &self,
+        group: u64,
+    ) -> Result<Vec<natter_protocol::http::Invite>, ClientError> {
+        self.call(
+            self.http
+                .get(self.url(&format!("/v1/groups/{group}/invites"))),
+        )
+        .await
+    }
+
+    /// `DELETE /v1/groups/{id}/invites/{code}`.
+    ///
+    /// # Errors
+    /// `forbidden`, …
+    pub async fn revoke_invite(&self, group: u64, code: &str) -> Result<(), ClientError> {
+        self.call_empty(
+            self.http
+                .delete(self.url(&format!("/v1/groups/{group}/invites/{code}"))),
+        )
+        .await
+    }
+
+    /// `POST /v1/invites/{code}/join`.
+    ///
+    /// # Errors
+    /// `not_found` (expired, used up, revoked), `forbidden` (banned), …
+    pub async fn join_by_invite(&self, code: &str) -> Result<Channel, ClientError> {
+        self.post(&format!("/v1/invites/{code}/join"), &serde_json::json!({}))
+            .await
+    }
+
     /// `PUT /v1/blocks/{user}`.
     ///
     /// # Errors

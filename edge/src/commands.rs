@@ -160,7 +160,11 @@ impl Commands {
             ChannelAction::AddMembers { users } => users,
             _ => &[],
         };
-        let creating = matches!(action, ChannelAction::CreateGroup { .. });
+        // Creating a group or joining one by invite: the user's own channel count.
+        let creating = matches!(
+            action,
+            ChannelAction::CreateGroup { .. } | ChannelAction::JoinByInvite { .. }
+        );
         if !named.is_empty() || creating {
             // Decided here, before the append, so that a replay decides the same.
             rpc::USERS_ADDABLE

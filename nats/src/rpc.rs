@@ -14,8 +14,8 @@ use std::marker::PhantomData;
 use std::time::Duration;
 
 use natter_protocol::http::{
-    Channel, ChannelList, ChannelReceipts, DeviceInfo, HistoryPage, MemberList, MessageEdits,
-    PinList, Presence, Profile, SessionInfo,
+    Channel, ChannelList, ChannelReceipts, DeviceInfo, HistoryPage, Invite, MemberList,
+    MessageEdits, PinList, Presence, Profile, SessionInfo,
 };
 use natter_protocol::internal::{
     self, AdminAuditReq, AdminChannel, AdminChannelReq, AdminLogApplied, AdminLogAppliedReq,
@@ -266,6 +266,8 @@ store_rpcs! {
     BLOCK_SET: BlockReq => Option<u64> = rpc::BLOCK_SET, STORE;
     /// The users a user blocks (profiles).
     BLOCK_LIST: UserGetReq => Vec<Profile> = rpc::BLOCK_LIST, STORE;
+    /// A group's open invites (owners and admins).
+    INVITE_LIST: ChannelReq => Vec<Invite> = rpc::INVITE_LIST, STORE;
     /// Keeps a report; replies its id.
     REPORT_CREATE: ReportCreateReq => u64 = rpc::REPORT_CREATE, STORE;
     /// Creates many accounts (operators and the load generator).

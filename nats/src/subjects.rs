@@ -274,6 +274,8 @@ pub mod rpc {
     pub const BLOCK_SET: &str = "rpc.user.block";
     /// The users a user blocks.
     pub const BLOCK_LIST: &str = "rpc.user.blocks";
+    /// A group's open invites.
+    pub const INVITE_LIST: &str = "rpc.channel.invites";
     /// Keep a user's report.
     pub const REPORT_CREATE: &str = "rpc.report.create";
 }

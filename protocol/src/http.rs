@@ -775,3 +775,39 @@ pub struct MuteMemberRequest {
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 525600))]
     pub minutes: u32,
 }
+
+/// An invite link to a group: whoever has the code may join, until it expires, is
+/// used up or revoked (and unless banned).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Invite {
+    /// The code (`POST /v1/invites/{code}/join`); names its group.
+    pub code: String,
+    /// The group.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::ids::IdSchema))]
+    #[serde(with = "ids")]
+    pub group: u64,
+    /// Who made it.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::ids::IdSchema))]
+    #[serde(with = "ids")]
+    pub created_by: u64,
+    /// When it stops working (ms since the epoch).
+    pub expires_at: u64,
+    /// How many may join with it (0: no limit).
+    pub max_uses: u32,
+    /// How many did.
+    pub uses: u32,
+}
+
+/// `POST /v1/groups/{id}/invites`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreateInviteRequest {
+    /// Minutes it works, 1 to 43,200 (30 days).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 43200))]
+    pub minutes: u32,
+    /// How many may join with it, 0 (no limit) to 1,000.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1000))]
+    pub max_uses: u32,
+}

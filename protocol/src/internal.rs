@@ -378,6 +378,26 @@ pub enum ChannelAction {
         /// Until when (ms since the epoch); 0: unmuted.
         until_ms: u64,
     },
+    /// An owner or admin makes an invite link (the edge drew the code and fixed the
+    /// expiry). Replies the invite.
+    CreateInvite {
+        /// The code.
+        code: String,
+        /// When it stops working (ms since the epoch).
+        expires_at_ms: u64,
+        /// How many may join with it (0: no limit).
+        max_uses: u32,
+    },
+    /// An owner or admin revokes an invite link.
+    RevokeInvite {
+        /// The code.
+        code: String,
+    },
+    /// The user (not a member) joins the group with an invite's code.
+    JoinByInvite {
+        /// The code.
+        code: String,
+    },
     /// In a 1:1 channel, the user blocks (or unblocks) the other: while either
     /// blocks, nobody sends in it. No event: the other is not told.
     Block {

@@ -140,6 +140,7 @@ pub(crate) async fn open_dm(w: &Worker, req: DmOpenReq) -> RpcReply<Channel> {
                     blocked_by: Vec::new(),
                     banned: Vec::new(),
                     muted: Vec::new(),
+                    invites: Vec::new(),
                 }),
             );
         let listed = tables::USER_CHANNEL.encode(&UserChannelRecord {
@@ -771,4 +772,36 @@ pub(crate) async fn list(w: &Worker, req: ChannelListReq) -> RpcReply<ChannelLis
 fn parse_list_cursor(c: &str) -> Option<(u64, u64)> {
     let (at, id) = c.split_once('.')?;
     Some((at.parse().ok()?, id.parse().ok()?))
+}
+
+/// `rpc.channel.invites`: a group's open invites, for its owner and admins.
+pub(crate) async fn invites(
+    w: &Worker,
+    req: ChannelReq,
+) -> RpcReply<Vec<natter_protocol::http::Invite>> {
+    let role = tables::MEMBER
+        .get(w.store.as_ref(), &(req.channel_id, req.user_id))
+        .await
+        .map_err(store_err)?
+        .ok_or_else(not_member)?
+        .role;
+    if role == Role::Member {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "your role does not allow managing invites",
+        ));
+    }
+    let now = now_ms();
+    Ok(tables::CHANNEL
+        .get(w.store.as_ref(), &req.channel_id)
+        .await
+        .map_err(store_err)?
+        .map(|r| {
+            r.invites
+                .iter()
+                .filter(|i| i.open_at(now))
+                .map(|i| i.view(r.id))
+                .collect()
+        })
+        .unwrap_or_default())
 }

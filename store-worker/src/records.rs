@@ -88,6 +88,38 @@ pub(crate) struct ChannelRecord {
     /// Groups: members muted, with until when (ms since the epoch).
     #[serde(default)]
     pub muted: Vec<(u64, u64)>,
+    /// Groups: invite links not revoked (expired ones go when the next is made).
+    #[serde(default)]
+    pub invites: Vec<InviteRecord>,
+}
+
+/// An invite link of a group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct InviteRecord {
+    pub code: String,
+    pub created_by: u64,
+    pub expires_at_ms: u64,
+    pub max_uses: u32,
+    pub uses: u32,
+}
+
+impl InviteRecord {
+    /// The invite as clients see it.
+    pub(crate) fn view(&self, group: u64) -> natter_protocol::http::Invite {
+        natter_protocol::http::Invite {
+            code: self.code.clone(),
+            group,
+            created_by: self.created_by,
+            expires_at: self.expires_at_ms,
+            max_uses: self.max_uses,
+            uses: self.uses,
+        }
+    }
+
+    /// Whether it still lets someone in at `at_ms`.
+    pub(crate) fn open_at(&self, at_ms: u64) -> bool {
+        at_ms < self.expires_at_ms && (self.max_uses == 0 || self.uses < self.max_uses)
+    }
 }
 
 impl ChannelRecord {

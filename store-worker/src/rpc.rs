@@ -75,6 +75,7 @@ async fn dispatch(w: &Worker, subject: &str, payload: &[u8]) -> Vec<u8> {
         BLOCK_SET => |r| crate::blocks::set(w, r),
         BLOCK_LIST => |r| crate::blocks::list(w, r),
         REPORT_CREATE => |r| crate::reports::create(w, r),
+        INVITE_LIST => |r| channels::invites(w, r),
         ADMIN_USERS_CREATE => |r| accounts::create_many(w, r),
         ADMIN_CHANNEL_INSPECT => |r| crate::admin::channel(w, r),
         ADMIN_USER_INSPECT => |r| crate::admin::user(w, r),

@@ -1,6 +1,7 @@
 //! Group moderation: owners and admins ban (removed, and not to be added again until
 //! unbanned) and mute members for a time (their sends refused until then), within
-//! the role rules; the group sees each as an event.
+//! the role rules; the group sees each as an event. Invite links let in as many as
+//! they say until revoked, never a banned user.
 
 use natter_client::ClientError;
 use natter_protocol::ErrorCode;
@@ -132,4 +133,64 @@ async fn owners_and_admins_ban_and_mute_within_their_roles() {
     dd.send_op(send(g.id, "d2"))
         .await
         .expect("dave sends again");
+
+    // Invite links: owners and admins make and revoke them; they let in as many as
+    // they say, and never a banned user.
+    let (eve, eve_id) = user(&c, "eve").await;
+    let (frank, _) = user(&c, "frank").await;
+    let (gina, _) = user(&c, "gina").await;
+    assert_eq!(
+        code(dave.create_invite(g.id, 60, 2).await),
+        Some(ErrorCode::Forbidden)
+    );
+    assert_eq!(
+        code(bob.create_invite(g.id, 0, 2).await),
+        Some(ErrorCode::BadRequest)
+    );
+    let invite = bob.create_invite(g.id, 60, 2).await.expect("invite");
+    assert_eq!((invite.group, invite.max_uses, invite.uses), (g.id, 2, 0));
+    let joined = eve.join_by_invite(&invite.code).await.expect("eve joins");
+    assert!(joined.members.contains(&eve_id));
+    eve.join_by_invite(&invite.code)
+        .await
+        .expect("joining again changes nothing");
+    frank
+        .join_by_invite(&invite.code)
+        .await
+        .expect("frank joins");
+    assert_eq!(
+        code(gina.join_by_invite(&invite.code).await),
+        Some(ErrorCode::NotFound),
+        "used up"
+    );
+    assert!(
+        alice.invites(g.id).await.expect("list").is_empty(),
+        "a used-up invite is not listed"
+    );
+    assert_eq!(code(dave.invites(g.id).await), Some(ErrorCode::Forbidden));
+    // A banned user cannot come back through a link.
+    bob.ban(g.id, carol_id).await.expect("ban carol again");
+    let open = alice.create_invite(g.id, 60, 0).await.expect("invite");
+    assert_eq!(
+        code(carol.join_by_invite(&open.code).await),
+        Some(ErrorCode::Forbidden)
+    );
+    assert_eq!(alice.invites(g.id).await.expect("list"), vec![open.clone()]);
+    alice.revoke_invite(g.id, &open.code).await.expect("revoke");
+    assert_eq!(
+        code(gina.join_by_invite(&open.code).await),
+        Some(ErrorCode::NotFound),
+        "revoked"
+    );
+    assert_eq!(
+        code(gina.join_by_invite("garbage").await),
+        Some(ErrorCode::NotFound)
+    );
+    assert_eq!(
+        code(
+            gina.join_by_invite(&format!("{}-{}", g.id, "0".repeat(24)))
+                .await
+        ),
+        Some(ErrorCode::NotFound)
+    );
 }

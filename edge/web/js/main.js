@@ -604,6 +604,7 @@ function openConversation(id) {
   lastRenderedChannel = null;
   closeMenu();
   closeNotifyMenu();
+  closePeerMenu();
   closeMentionPick();
   editing = null;
   pinIndex = 0;
@@ -648,8 +649,10 @@ function closeConversation() {
   $('#reply-bar').hidden = true;
   $('#pinned-bar').hidden = true;
   $('#file-tray').hidden = true;
+  $('#send-error').hidden = true;
   closeMenu();
   closeNotifyMenu();
+  closePeerMenu();
   closeMentionPick();
   editing = null;
   $('#message-list').replaceChildren();
@@ -698,12 +701,22 @@ function renderConvHeader() {
   setText(sub, text);
   sub.dataset.state = state;
   $('#info-button').hidden = ch.kind !== 'group' || ch.left;
+  $('#peer-button').hidden = ch.kind !== 'dm' || !ch.peer || ch.left;
   renderNotifyButton(ch);
   const left = ch.left;
   $('#left-notice').hidden = !left;
   $('#composer').hidden = left;
   $('#file-tray').hidden = left || !(trays.get(activeId) || []).length;
   $('#reply-bar').hidden = left || !replying.get(ch.id);
+  renderSendError(ch);
+}
+
+/** A send refused for who the user is there (blocked, muted): the server's words above the composer. */
+function renderSendError(ch) {
+  const el = $('#send-error');
+  const text = !ch.left && ch.sendError ? ch.sendError : '';
+  el.hidden = !text;
+  setText(el, text);
 }
 
 function systemText(store, m) {
@@ -727,6 +740,12 @@ function systemText(store, m) {
       return `${actor} renamed the group to “${s.name}”`;
     case 'role_changed':
       return `${actor} made ${name(s.user)} ${s.role === 'admin' ? 'an admin' : 'a member'}`;
+    case 'member_banned':
+      return `${actor} banned ${name(s.user)}`;
+    case 'member_unbanned':
+      return `${actor} unbanned ${name(s.user)}`;
+    case 'member_muted':
+      return s.until ? `${actor} muted ${name(s.user)} for ${muteLength(s.until - m.sent_at)}` : `${actor} unmuted ${name(s.user)}`;
     // Changes to messages show only in the channel list's preview (the timeline applies them).
     case 'message_edited':
       return `${actor} edited a message`;
@@ -745,6 +764,15 @@ function systemText(store, m) {
     default:
       return `${actor} changed the group`;
   }
+}
+
+/** How long a mute lasts, as the menu offers it: "1 h", "24 h", "1 week", "3 days", "15 min". */
+function muteLength(ms) {
+  const min = Math.max(1, Math.round(ms / 60000));
+  if (min % 10080 === 0) return min === 10080 ? '1 week' : `${min / 10080} weeks`;
+  if (min % 60 === 0 && min <= 48 * 60) return `${min / 60} h`;
+  if (min % 1440 === 0) return `${min / 1440} days`;
+  return min < 60 ? `${min} min` : `${Math.round(min / 60)} h`;
 }
 
 /** One message row; its parts are kept on the element for cheap updates. */
@@ -1124,11 +1152,13 @@ function initMessageActions() {
   document.addEventListener('pointerdown', (ev) => {
     if (menu && !ev.target.closest('#msg-menu') && !ev.target.closest('[data-action="menu"]')) closeMenu();
     if (notifyOpen && !ev.target.closest('#notify-menu') && !ev.target.closest('#notify-button')) closeNotifyMenu();
+    if (peerOpen && !ev.target.closest('#peer-menu') && !ev.target.closest('#peer-button')) closePeerMenu();
   });
   $('#messages').addEventListener('scroll', () => menu && closeMenu(), { passive: true });
   window.addEventListener('resize', () => {
     if (menu) closeMenu();
     closeNotifyMenu();
+    closePeerMenu();
   });
 
   $('#reply-cancel').addEventListener('click', cancelReply);
@@ -1224,6 +1254,9 @@ function openMenu(ch, m, anchor) {
         if (confirm('Delete this message for everyone?')) changeAction(() => store.deleteForEveryone(ch.id, m.seq));
       }, { danger: true }));
     }
+  }
+  if (!mine && !m.deleted && m.seq) {
+    items.push(menuItem('Report', 'menu-report', null, () => openReport({ channel: ch.id, seq: m.seq }, `${store.userName(m.sender)}: ${m.text || filesLabel((m.attachments || []).map((a) => a.kind))}`)));
   }
   items.push(menuItem('Delete for me', 'menu-delete-me', null, () => changeAction(() => store.hide(ch.id, m.seq)), { danger: true }));
   const el = $('#msg-menu');
@@ -1563,6 +1596,101 @@ function chooseLevel(id, level) {
 function initNotifyMenu() {
   $('#notify-button').addEventListener('click', () => (notifyOpen ? closeNotifyMenu() : openNotifyMenu()));
   $('#notify-menu').addEventListener('keydown', (ev) => menuKeys(ev, $('#notify-menu'), closeNotifyMenu));
+}
+
+// -- a DM's header menu: block or unblock the other person, report them --
+
+let peerOpen = false;
+
+async function openPeerMenu() {
+  const store = session?.store;
+  const ch = store?.channels.get(activeId);
+  if (!ch?.peer) return;
+  closeMenu();
+  closeNotifyMenu();
+  if (!store.blocksLoaded) await store.loadBlocks().catch(() => {});
+  const peer = ch.peer;
+  const name = store.userName(peer);
+  const blocked = store.blocked.has(peer);
+  const item = (label, testid, fn, danger) => h('button', {
+    type: 'button', role: 'menuitem', class: `menu-item${danger ? ' danger' : ''}`, dataset: { testid },
+    onclick: () => { closePeerMenu({ focusBack: true }); fn(); },
+  }, h('span', { class: 'menu-icon' }), label);
+  const el = $('#peer-menu');
+  el.replaceChildren(
+    h('div', { class: 'menu-title' }, name),
+    blocked
+      ? item(`Unblock ${name}`, 'peer-unblock', () => changeAction(() => store.unblock(peer), () => toast(`${name} is unblocked`)))
+      : item(`Block ${name}`, 'peer-block', () => {
+        if (confirm(`Block ${name}? Neither of you can send messages here until you unblock them. They are not told.`)) {
+          changeAction(() => store.block(peer), () => toast(`${name} is blocked`));
+        }
+      }, true),
+    item(`Report ${name}`, 'peer-report', () => openReport({ user: peer }, `${name} (@${store.users.get(peer)?.username ?? ''})`), true),
+  );
+  el.hidden = false;
+  peerOpen = true;
+  const btn = $('#peer-button');
+  btn.setAttribute('aria-expanded', 'true');
+  const r = btn.getBoundingClientRect();
+  el.style.left = `${Math.max(8, Math.min(window.innerWidth - el.offsetWidth - 8, r.right - el.offsetWidth))}px`;
+  el.style.top = `${r.bottom + 4}px`;
+  el.querySelector('[role="menuitem"]')?.focus({ preventScroll: true });
+}
+
+function closePeerMenu({ focusBack = false } = {}) {
+  if (!peerOpen) return;
+  peerOpen = false;
+  const el = $('#peer-menu');
+  el.hidden = true;
+  el.replaceChildren();
+  $('#peer-button').setAttribute('aria-expanded', 'false');
+  if (focusBack) $('#peer-button').focus();
+}
+
+function initPeerMenu() {
+  $('#peer-button').addEventListener('click', () => (peerOpen ? closePeerMenu() : openPeerMenu()));
+  $('#peer-menu').addEventListener('keydown', (ev) => menuKeys(ev, $('#peer-menu'), closePeerMenu));
+}
+
+// -- reports: a message or a user, to the operators --
+
+/** What the report dialog reports: {channel, seq} or {user}. */
+let reporting = null;
+
+function openReport(target, preview) {
+  reporting = target;
+  setText($('#report-title'), 'user' in target ? 'Report user' : 'Report message');
+  setText($('#report-preview'), preview || '');
+  $('#report-reason').value = 'spam';
+  $('#report-note').value = '';
+  setText($('#report-error'), '');
+  $('#report-submit').disabled = false;
+  openDialog($('#report-dialog'));
+  $('#report-reason').focus();
+}
+
+function initReport() {
+  const dialog = $('#report-dialog');
+  dialog.addEventListener('close', () => {
+    reporting = null;
+  });
+  $('#report-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (!reporting) return;
+    const btn = $('#report-submit');
+    btn.disabled = true;
+    setText($('#report-error'), '');
+    try {
+      await session.store.report(reporting, $('#report-reason').value, $('#report-note').value.trim());
+      dialog.close();
+      toast('Thanks: your report was sent to the operators');
+    } catch (e) {
+      if (!isAuthError(e)) setText($('#report-error'), e.code === 'rate_limited' ? 'You have sent many reports: try again in a minute.' : errorText(e));
+    } finally {
+      btn.disabled = false;
+    }
+  });
 }
 
 // -- mentions: "@" in the composer suggests the conversation's members --
@@ -2025,7 +2153,9 @@ function initProfile() {
     const receipts = $('#read-receipts');
     receipts.checked = session.user.settings?.read_receipts !== false;
     receipts.dataset.state = receipts.checked ? 'on' : 'off';
+    renderPrivacy();
     openDialog(dialog);
+    renderBlocked().catch(() => {});
     renderPushStatus().catch(() => {});
   });
   $('#profile-form').addEventListener('submit', async (ev) => {
@@ -2080,8 +2210,63 @@ function initProfile() {
       box.disabled = false;
     }
   });
+  for (const sel of document.querySelectorAll('#profile-dialog select[data-setting]')) {
+    sel.addEventListener('change', async () => {
+      const setting = sel.dataset.setting;
+      sel.disabled = true;
+      setText($('#profile-error'), '');
+      try {
+        const me = await session.store.setPrivacy({ [setting]: sel.value });
+        Object.assign(session.user, me);
+        localStorage.setItem(LS.user, JSON.stringify(session.user));
+        toast('Privacy setting saved');
+      } catch (e) {
+        if (!isAuthError(e)) setText($('#profile-error'), errorText(e));
+      } finally {
+        sel.disabled = false;
+        renderPrivacy();
+      }
+    });
+  }
   $('#logout-button').addEventListener('click', () => signOut());
   initSessions();
+}
+
+/** The privacy selects, from the profile's settings (absent: the server's defaults). */
+const PRIVACY_DEFAULTS = { who_can_message: 'everyone', who_can_add: 'contacts', who_sees_presence: 'contacts' };
+function renderPrivacy() {
+  const settings = session.user.settings || {};
+  for (const sel of document.querySelectorAll('#profile-dialog select[data-setting]')) {
+    sel.value = settings[sel.dataset.setting] || PRIVACY_DEFAULTS[sel.dataset.setting];
+  }
+}
+
+/** The profile dialog's "Blocked users", each with Unblock. */
+async function renderBlocked() {
+  const s = session;
+  const status = $('#blocked-status');
+  let list;
+  try {
+    list = await s.store.loadBlocks();
+  } catch (e) {
+    if (session === s && !isAuthError(e)) setText(status, errorText(e));
+    return;
+  }
+  if (session !== s) return;
+  setText(status, list.length ? '' : 'You block nobody.');
+  $('#blocked-list').replaceChildren(
+    ...list.map((u) => h('li', { class: 'member', dataset: { testid: 'blocked-user', userId: u.id, username: u.username } },
+      h('span', { class: 'avatar-wrap' }, avatar(u.display_name, u.id, { size: 'sm' })),
+      h('span', { class: 'person-body' },
+        h('span', { class: 'person-name' }, u.display_name),
+        h('span', { class: 'person-sub' }, `@${u.username}`)),
+      h('span', { class: 'member-actions' },
+        h('button', { type: 'button', class: 'btn btn-small', dataset: { testid: 'blocked-unblock' }, 'aria-label': `Unblock ${u.display_name}`,
+          onclick: () => changeAction(() => s.store.unblock(u.id), () => {
+            toast(`${u.display_name} is unblocked`);
+            renderBlocked().catch(() => {});
+          }) }, 'Unblock')))),
+  );
 }
 
 // ---- sessions and password (in the profile dialog) ----
@@ -2308,21 +2493,44 @@ function renderGroupInfo() {
           m.role === 'admin' ? 'Make member' : 'Make admin'),
         );
       }
+      const mutedUntil = store.mutedUntil(ch, m.user);
       if (mayRemove) {
+        // Moderation follows the removal rules: the owner acts on anyone else, admins on members.
+        if (mutedUntil) {
+          actions.push(h('button', { type: 'button', class: 'btn btn-small', dataset: { testid: 'member-unmute' }, 'aria-label': `Unmute ${name}`,
+            onclick: () => groupAction(() => session.client.unmuteMember(ch.id, m.user)) }, 'Unmute'));
+        } else {
+          actions.push(h('select', { class: 'member-mute', dataset: { testid: 'member-mute' }, 'aria-label': `Mute ${name}`,
+            onchange: (ev) => {
+              const minutes = Number(ev.target.value);
+              ev.target.value = '';
+              if (minutes) groupAction(() => session.client.muteMember(ch.id, m.user, minutes));
+            } },
+          h('option', { value: '' }, 'Mute…'),
+          ...MUTE_CHOICES.map(([label, minutes]) => h('option', { value: String(minutes) }, label))));
+        }
         actions.push(
           h('button', { type: 'button', class: 'btn btn-small btn-danger-ghost', dataset: { testid: 'member-remove' }, 'aria-label': `Remove ${name}`,
             onclick: () => groupAction(() => session.client.removeMember(ch.id, m.user)) }, 'Remove'),
+          h('button', { type: 'button', class: 'btn btn-small btn-danger-ghost', dataset: { testid: 'member-ban' }, 'aria-label': `Ban ${name}`,
+            onclick: () => {
+              if (confirm(`Ban ${name}? They are removed and nobody can add them again.`)) groupAction(() => session.client.ban(ch.id, m.user));
+            } }, 'Ban'),
         );
       }
-      return h('li', { class: 'member', dataset: { testid: 'group-member', userId: m.user, role: m.role } },
+      return h('li', { class: 'member', dataset: { testid: 'group-member', userId: m.user, role: m.role, muted: String(!!mutedUntil) } },
         h('span', { class: 'avatar-wrap' }, avatar(u?.display_name || name, m.user, { size: 'sm' }), presenceDot(online ? 'online' : 'offline')),
         h('span', { class: 'person-body' },
-          h('span', { class: 'person-name' }, name, m.role !== 'member' ? h('span', { class: 'role-tag' }, m.role) : null),
+          h('span', { class: 'person-name' }, name, m.role !== 'member' ? h('span', { class: 'role-tag' }, m.role) : null,
+            mutedUntil ? h('span', { class: 'muted-tag', title: `Muted until ${new Date(mutedUntil).toLocaleString()}` }, 'muted') : null),
           h('span', { class: 'person-sub' }, sub)),
         h('span', { class: 'member-actions' }, actions));
     }),
   );
 }
+
+/** What the member list's Mute offers (label, minutes). */
+const MUTE_CHOICES = [['1 h', 60], ['8 h', 480], ['24 h', 1440], ['1 week', 10080]];
 
 async function groupAction(fn) {
   setText($('#info-error'), '');
@@ -2434,6 +2642,8 @@ function init() {
   initServiceWorker();
   initMessageActions();
   initNotifyMenu();
+  initPeerMenu();
+  initReport();
   initFiles();
   $('#back-button').addEventListener('click', goBack);
   $('#conn-retry').addEventListener('click', () => session?.client.retryNow());

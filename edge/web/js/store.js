@@ -9,7 +9,9 @@
 // are kept per channel for the ticks on one's own messages, mentions of the user
 // for the channel list's badge. No DOM here.
 
-import { newClientMsgId, applyChange, changeTarget, isChange as isChangeToMessage, isAttachmentProcessed, hiddenPlaceholder } from '/sdk/index.js';
+import {
+  newClientMsgId, applyChange, changeTarget, isChange as isChangeToMessage, isAttachmentProcessed, hiddenPlaceholder, memberMute, removedMember,
+} from '/sdk/index.js';
 
 /** A change event: to a message (edit, reaction, …) or to a file (`attachment_processed`); applied, never shown. */
 const isChange = (m) => isChangeToMessage(m) || isAttachmentProcessed(m);
@@ -45,6 +47,9 @@ export class Store {
     this.watched = new Set();
     this.activeId = null;
     this.refreshTimer = null;
+    /** Users the user blocks (ids), once loaded (`loadBlocks`). */
+    this.blocked = new Set();
+    this.blocksLoaded = false;
     this.users.set(me.id, me);
     this.offs = [
       client.on('message', (m) => this._onMessage(m)),
@@ -523,6 +528,7 @@ export class Store {
         break;
       case 'member_removed':
       case 'member_left':
+      case 'member_banned':
         if (s.user === this.me.id && m.seq >= ch.head_seq) {
           ch.left = true;
           ch.members = null;
@@ -531,11 +537,33 @@ export class Store {
       default:
         break;
     }
-    if (['group_created', 'members_added', 'member_removed', 'member_left', 'role_changed'].includes(s.kind)) {
+    this._noteMute(ch, m);
+    if (['group_created', 'members_added', 'member_removed', 'member_left', 'member_banned', 'role_changed'].includes(s.kind)) {
       if (!ch.left && (ch.members || ch.id === this.activeId)) this.ensureMembers(ch.id, { force: true }).catch(() => {});
       for (const u of [...(s.users || s.members || []), s.user].filter(Boolean)) this.ensureUser(u);
     }
     this.ensureUser(m.sender);
+  }
+
+  /**
+   * A `member_muted` event: until when the member may not send (0: lifted), kept per
+   * channel (`ch.mutes`: user -> {until, seq}; the latest event wins). The server's
+   * member list does not carry mutes: the app knows those whose events it saw.
+   */
+  _noteMute(ch, m) {
+    const mute = memberMute(m);
+    if (!mute) return;
+    ch.mutes ??= new Map();
+    const had = ch.mutes.get(mute.user);
+    if (had && had.seq > m.seq) return;
+    ch.mutes.set(mute.user, { until: mute.until, seq: m.seq });
+    this.emit('members', ch.id);
+  }
+
+  /** Until when a member is muted in a channel (ms), or 0 when not (as far as the app saw). */
+  mutedUntil(ch, user) {
+    const until = ch.mutes?.get(user)?.until ?? 0;
+    return until > Date.now() ? until : 0;
   }
 
   /** Loads the latest page of a channel (once; again when it was drawn from the cache). */
@@ -591,6 +619,7 @@ export class Store {
     }
     this._noteKind(ch, m);
     this._noteMention(ch, m);
+    this._noteMute(ch, m);
     const had = ch.msgs.has(m.seq);
     ch.msgs.set(m.seq, m);
     return !had;
@@ -707,6 +736,43 @@ export class Store {
   }
 
   /** Turns the user's read receipts on or off (PATCH /v1/me). */
+  /** Changes privacy settings (`who_can_message`, `who_can_add`, `who_sees_presence`). */
+  async setPrivacy(patch) {
+    const me = await this.client.updateMe(patch);
+    Object.assign(this.me, me);
+    return me;
+  }
+
+  // ---- blocks, reports, group moderation ----
+
+  /** The users the user blocks (profiles); keeps their ids in `blocked`. */
+  async loadBlocks() {
+    const list = await this.client.blocks();
+    this.blocked = new Set(list.map((u) => u.id));
+    this.blocksLoaded = true;
+    for (const u of list) if (!this.users.has(u.id)) this.users.set(u.id, u);
+    this.emit('channels');
+    return list;
+  }
+
+  async block(user) {
+    await this.client.block(user);
+    this.blocked.add(user);
+    this.emit('channels');
+  }
+
+  async unblock(user) {
+    await this.client.unblock(user);
+    this.blocked.delete(user);
+    for (const ch of this.channels.values()) if (ch.kind === 'dm' && ch.peer === user) ch.sendError = null;
+    this.emit('channels');
+  }
+
+  /** Reports a message (`{channel, seq}`) or a user (`{user}`); resolves with the report's id. */
+  report(target, reason, note) {
+    return this.client.report(target, reason, note || undefined);
+  }
+
   async setReadReceipts(on) {
     const me = await this.client.updateMe({ read_receipts: on });
     Object.assign(this.me, me);
@@ -858,6 +924,7 @@ export class Store {
    */
   send(id, text, { replyTo, attachments } = {}) {
     const ch = this._channel(id);
+    ch.sendError = null;
     const quote = replyTo && { seq: replyTo.seq, sender: replyTo.sender, preview: [...(replyTo.text || '')].slice(0, 100).join('') };
     const p = this._pending(id, newClientMsgId(), text, Date.now(), quote, attachments);
     ch.pending.set(p.client_msg_id, p);
@@ -962,6 +1029,11 @@ export class Store {
     if (!p) return;
     p.state = 'failed';
     p.error = e.message || e.code;
+    // Refused for who the user is here (blocked, muted): the server's words show in the composer area.
+    if (e.code === 'forbidden') {
+      const ch = this.channels.get(p.channel);
+      if (ch) ch.sendError = e.message || 'You cannot send messages here.';
+    }
     this.emit('message', p.channel);
   }
 }

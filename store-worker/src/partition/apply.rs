@@ -250,6 +250,17 @@ fn command(w: &mut Working, c: CommandEntry, out: &mut Applied, heads: &mut BTre
             w.commands.insert(key, Some(rec));
             reply
         }
+        ChannelAction::CreateInvite { .. } | ChannelAction::RevokeInvite { .. } => {
+            let reply = internal::encode(&invites(w, &c, out));
+            let rec = CommandRecord {
+                reply: reply.clone(),
+                first_seq: 0,
+                last_seq: 0,
+            };
+            put(out, &tables::COMMAND, &(c.channel_id, c.id), &rec);
+            w.commands.insert(key, Some(rec));
+            reply
+        }
         ChannelAction::Block { block } => {
             let reply = internal::encode(&block_dm(w, &c, *block, out));
             let rec = CommandRecord {
@@ -296,6 +307,24 @@ fn command(w: &mut Working, c: CommandEntry, out: &mut Applied, heads: &mut BTre
     if let Some(to) = c.reply_to {
         out.replies.push((to, reply));
     }
+}
+
+/// Makes or revokes an invite of a group (no event: the invite is the owners' and
+/// admins' business); replies the invite made.
+fn invites(
+    w: &mut Working,
+    c: &CommandEntry,
+    out: &mut Applied,
+) -> RpcReply<Option<natter_protocol::http::Invite>> {
+    let Some(ch) = w.channels.get_mut(&c.channel_id) else {
+        return Err(rules::not_member());
+    };
+    let (rec, made) = rules::invite(ch, c.user_id, &c.action, c.at_ms)?;
+    if rec != ch.rec {
+        put(out, &tables::CHANNEL, &c.channel_id, &rec);
+        ch.rec = rec;
+    }
+    Ok(made)
 }
 
 /// Records that the user blocks (or no longer blocks) the other of a 1:1 channel:

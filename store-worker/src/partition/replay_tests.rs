@@ -1,6 +1,6 @@
 //! Replay decides as the first run did: random logs (sends with repeated
 //! client_msg_ids and strangers, group changes, read marks, edits, deletions,
-//! reactions, blocks, bans and timed mutes) are applied in random
+//! reactions, blocks, bans, timed mutes and invites) are applied in random
 //! batches to a real store; the store is then rebuilt from a copy taken at a random
 //! checkpoint by applying the rest of the log again, in other batches, with an
 //! empty in-memory state. Both stores must end with the same rows, and the replay
@@ -122,7 +122,18 @@ fn random_log(rng: &mut StdRng, n: usize) -> Vec<LogEntry> {
             _ => {
                 let other = USERS[rng.random_range(0..USERS.len())];
                 let target = rng.random_range(1..30);
-                let action = match rng.random_range(0..11) {
+                let action = match rng.random_range(0..14) {
+                    11 => ChannelAction::CreateInvite {
+                        code: format!("i{}", rng.random_range(0..3)),
+                        expires_at_ms: at_ms + rng.random_range(0..30),
+                        max_uses: rng.random_range(0..3),
+                    },
+                    12 => ChannelAction::JoinByInvite {
+                        code: format!("i{}", rng.random_range(0..3)),
+                    },
+                    13 => ChannelAction::RevokeInvite {
+                        code: format!("i{}", rng.random_range(0..3)),
+                    },
                     9 => ChannelAction::Ban {
                         user: other,
                         ban: rng.random_bool(0.6),
@@ -202,6 +213,7 @@ async fn seed_dms(store: &dyn Store) {
                 blocked_by: Vec::new(),
                 banned: Vec::new(),
                 muted: Vec::new(),
+                invites: Vec::new(),
             }),
         );
         for u in [a, z] {

@@ -144,6 +144,7 @@ pub(crate) fn create(
         blocked_by: Vec::new(),
         banned: Vec::new(),
         muted: Vec::new(),
+        invites: Vec::new(),
     };
     let rows: BTreeMap<u64, MemberRecord> = all
         .iter()
@@ -189,6 +190,9 @@ pub(crate) fn change(
     action: &ChannelAction,
     at_ms: u64,
 ) -> Result<GroupChange, ApiError> {
+    if let ChannelAction::JoinByInvite { code } = action {
+        return join(g, actor, code, at_ms);
+    }
     let role = g.role(actor)?;
     if g.rec.kind != ChannelKind::Group {
         return Err(ApiError::new(
@@ -207,7 +211,10 @@ pub(crate) fn change(
         | ChannelAction::React { .. }
         | ChannelAction::Pin { .. }
         | ChannelAction::AttachmentProcessed { .. }
-        | ChannelAction::Block { .. } => {
+        | ChannelAction::Block { .. }
+        | ChannelAction::CreateInvite { .. }
+        | ChannelAction::RevokeInvite { .. }
+        | ChannelAction::JoinByInvite { .. } => {
             return Err(ApiError::new(ErrorCode::BadRequest, "unexpected action"));
         }
         ChannelAction::Rename { name } => {
@@ -406,6 +413,119 @@ pub(crate) fn change(
     Ok(change)
 }
 
+/// An invite that does not (or no longer) let anyone in: not told apart.
+fn no_invite() -> ApiError {
+    ApiError::new(
+        ErrorCode::NotFound,
+        "no such invite, or it expired, was used up or revoked",
+    )
+}
+
+/// `actor` joins group `g` with invite `code` at `at_ms`: the invite must be open
+/// then, the actor not banned, the group not full. Joining again changes nothing.
+fn join(g: &mut ChannelState, actor: u64, code: &str, at_ms: u64) -> Result<GroupChange, ApiError> {
+    if g.rec.kind != ChannelKind::Group {
+        return Err(no_invite());
+    }
+    if g.members.contains_key(&actor) {
+        return Ok(GroupChange::nothing(g.member_ids()));
+    }
+    let mut next = g.clone();
+    let Some(invite) = next
+        .rec
+        .invites
+        .iter_mut()
+        .find(|i| i.code == code && i.open_at(at_ms))
+    else {
+        return Err(no_invite());
+    };
+    if g.rec.banned.binary_search(&actor).is_ok() {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "you are banned from this group",
+        ));
+    }
+    if g.members.len() >= limits::MAX_GROUP_MEMBERS {
+        return Err(ApiError::new(
+            ErrorCode::GroupFull,
+            format!("a group has at most {} members", limits::MAX_GROUP_MEMBERS),
+        ));
+    }
+    invite.uses += 1;
+    let m = MemberRecord {
+        joined_at: at_ms,
+        role: Role::Member,
+    };
+    next.members.insert(actor, m.clone());
+    let change = GroupChange {
+        record: Some(next.rec.clone()),
+        put_members: vec![(actor, m)],
+        joined: vec![actor],
+        removed: Vec::new(),
+        events: vec![SystemEvent::MembersAdded { users: vec![actor] }],
+        audience: next.member_ids(),
+    };
+    *g = next;
+    Ok(change)
+}
+
+/// Most invites a group keeps at once (expired ones are dropped first).
+pub(crate) const MAX_INVITES: usize = 20;
+
+/// An owner or admin makes (`Some`) or revokes an invite of group `g`; the changed
+/// record, and the invite made.
+pub(crate) fn invite(
+    g: &ChannelState,
+    actor: u64,
+    action: &ChannelAction,
+    at_ms: u64,
+) -> Result<(ChannelRecord, Option<natter_protocol::http::Invite>), ApiError> {
+    if g.rec.kind != ChannelKind::Group {
+        return Err(ApiError::new(
+            ErrorCode::NotAGroup,
+            "1:1 channels have no invites",
+        ));
+    }
+    if g.role(actor)? == Role::Member {
+        return Err(forbidden("managing invites"));
+    }
+    let mut rec = g.rec.clone();
+    match action {
+        ChannelAction::CreateInvite {
+            code,
+            expires_at_ms,
+            max_uses,
+        } => {
+            if let Some(same) = rec.invites.iter().find(|i| i.code == *code) {
+                // A retry of the same command.
+                return Ok((rec.clone(), Some(same.view(rec.id))));
+            }
+            rec.invites.retain(|i| i.open_at(at_ms));
+            if rec.invites.len() >= MAX_INVITES {
+                return Err(ApiError::new(
+                    ErrorCode::BadRequest,
+                    format!("a group has at most {MAX_INVITES} open invites: revoke one"),
+                ));
+            }
+            let made = crate::records::InviteRecord {
+                code: code.clone(),
+                created_by: actor,
+                expires_at_ms: *expires_at_ms,
+                max_uses: *max_uses,
+                uses: 0,
+            };
+            let view = made.view(rec.id);
+            rec.invites.push(made);
+            Ok((rec, Some(view)))
+        }
+        ChannelAction::RevokeInvite { code } => {
+            rec.invites.retain(|i| i.code != *code);
+            Ok((rec, None))
+        }
+        _ => Err(ApiError::new(ErrorCode::BadRequest, "unexpected action")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -555,5 +675,47 @@ mod tests {
         dm.rec.kind = ChannelKind::Dm;
         let err = change(&mut dm, 1, &ChannelAction::Rename { name: "x".into() }, 1).unwrap_err();
         assert_eq!(err.code, ErrorCode::NotAGroup);
+    }
+
+    #[test]
+    fn invites_let_in_until_their_time_and_uses_and_never_the_banned() {
+        let mut g = group(1, &[2], &[3]);
+        let make = ChannelAction::CreateInvite {
+            code: "7-x".into(),
+            expires_at_ms: 100,
+            max_uses: 1,
+        };
+        assert_eq!(
+            invite(&g, 3, &make, 10).unwrap_err().code,
+            ErrorCode::Forbidden
+        );
+        let (rec, made) = invite(&g, 2, &make, 10).expect("an admin may");
+        assert_eq!(made.map(|i| (i.uses, i.max_uses)), Some((0, 1)));
+        g.rec = rec;
+        let join = |code: &str| ChannelAction::JoinByInvite { code: code.into() };
+        // Past its time (the entry's time decides): refused.
+        let mut late = g.clone();
+        assert_eq!(
+            change(&mut late, 9, &join("7-x"), 100).unwrap_err().code,
+            ErrorCode::NotFound
+        );
+        // Banned: refused; the next one in; then it is used up.
+        g.rec.banned = vec![8];
+        assert_eq!(
+            change(&mut g, 8, &join("7-x"), 50).unwrap_err().code,
+            ErrorCode::Forbidden
+        );
+        let ch = change(&mut g, 9, &join("7-x"), 50).expect("joins");
+        assert_eq!(ch.joined, vec![9]);
+        assert_eq!(
+            change(&mut g, 10, &join("7-x"), 51).unwrap_err().code,
+            ErrorCode::NotFound
+        );
+        assert!(
+            change(&mut g, 9, &join("7-x"), 52)
+                .expect("again")
+                .events
+                .is_empty()
+        );
     }
 }
