@@ -369,7 +369,7 @@ function previewText(store, ch) {
   }
   const m = ch.last_message;
   if (!m) return { text: ch.kind === 'group' ? 'New group' : 'Say hello', typing: false };
-  if (m.system) return { text: systemText(store, { sender: m.sender, system: m.system }), typing: false };
+  if (m.system) return { text: systemText(store, { sender: m.sender, sent_at: m.sent_at, system: m.system }), typing: false };
   const who = m.sender === store.me.id ? 'You: ' : ch.kind === 'group' ? `${store.userName(m.sender).split(' ')[0]}: ` : '';
   const text = m.text ? m.text.replace(/\s+/g, ' ') : m.attachments?.length ? filesLabel(m.attachments.map((a) => a.kind)) : '';
   return { text: who + text, typing: false };
@@ -745,7 +745,8 @@ function systemText(store, m) {
     case 'member_unbanned':
       return `${actor} unbanned ${name(s.user)}`;
     case 'member_muted':
-      return s.until ? `${actor} muted ${name(s.user)} for ${muteLength(s.until - m.sent_at)}` : `${actor} unmuted ${name(s.user)}`;
+      if (!s.until) return `${actor} unmuted ${name(s.user)}`;
+      return m.sent_at ? `${actor} muted ${name(s.user)} for ${muteLength(s.until - m.sent_at)}` : `${actor} muted ${name(s.user)}`;
     // Changes to messages show only in the channel list's preview (the timeline applies them).
     case 'message_edited':
       return `${actor} edited a message`;
