@@ -19,12 +19,13 @@ use natter_protocol::http::{
 };
 use natter_protocol::internal::{
     self, AdminAuditReq, AdminChannel, AdminChannelReq, AdminLogApplied, AdminLogAppliedReq,
-    AdminReportsReq, AdminResolveReq, AdminSuspendReq, AdminUser, AdminUserReq, AttachmentRefsReq,
-    AuditEntry, BlockReq, BulkUsersReq, ChannelListReq, ChannelReq, ContactsReq, CursorMovesReq,
-    DevicePushReq, DmOpenReq, HistoryReq, LoginReq, Members, MembersReq, MessageReq, MuteReq,
-    PasswordChangeReq, PresenceQuery, PushTargets, PushTargetsReq, Report, ReportCreateReq,
-    RpcReply, SessionEndReq, SessionListReq, SessionOpenReq, SessionTouchReq, SignupReq, SyncPlan,
-    SyncStartReq, UserGetReq, UserIdsReq, UserSearchReq, UserUpdateReq, UsersAddableReq,
+    AdminMessageDeleteReq, AdminReportsReq, AdminResolveReq, AdminSuspendReq, AdminUser,
+    AdminUserReq, AttachmentRefsReq, AuditEntry, BlockReq, BulkUsersReq, ChannelListReq,
+    ChannelReq, ContactsReq, CursorMovesReq, DevicePushReq, DmOpenReq, HistoryReq, LoginReq,
+    Members, MembersReq, MessageReq, MuteReq, PasswordChangeReq, PresenceQuery, PushTargets,
+    PushTargetsReq, Report, ReportCreateReq, RpcReply, SessionEndReq, SessionListReq,
+    SessionOpenReq, SessionTouchReq, SignupReq, SyncPlan, SyncStartReq, UserGetReq, UserIdsReq,
+    UserSearchReq, UserUpdateReq, UsersAddableReq,
 };
 use natter_protocol::ws::MessageEvent;
 use natter_protocol::{ApiError, ErrorCode};
@@ -286,6 +287,8 @@ store_rpcs! {
     ADMIN_REPORTS_LIST: AdminReportsReq => Vec<Report> = admin::REPORTS_LIST, ADMIN;
     /// Closes a report.
     ADMIN_REPORT_RESOLVE: AdminResolveReq => Report = admin::REPORT_RESOLVE, ADMIN;
+    /// Deletes a message for everyone, as an operator; replies the tombstone.
+    ADMIN_MESSAGE_DELETE: AdminMessageDeleteReq => MessageEvent = admin::MESSAGE_DELETE, ADMIN;
 }
 
 /// Users' presence, asked of the presence service's shard (`presence.query.<shard>`).

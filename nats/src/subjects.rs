@@ -194,6 +194,8 @@ pub mod admin {
     pub const REPORTS_LIST: &str = "admin.reports.list";
     /// Close a report.
     pub const REPORT_RESOLVE: &str = "admin.reports.resolve";
+    /// Delete a message for everyone, as an operator.
+    pub const MESSAGE_DELETE: &str = "admin.message.delete";
 }
 
 /// The media worker's jobs and results (outside `rpc.>`, which store workers answer).

@@ -10,9 +10,9 @@ use natter_nats::{layout, rpc, subjects};
 use natter_protocol::ErrorCode;
 use natter_protocol::http::Presence;
 use natter_protocol::internal::{
-    self, AdminAuditReq, AdminChannel, AdminChannelReq, AdminLogAppliedReq, AdminReportsReq,
-    AdminResolveReq, AdminSuspendReq, AdminUser, AdminUserReq, LogBatch, LogEntry, PresenceBeat,
-    PresenceQuery, ReportTarget,
+    self, AdminAuditReq, AdminChannel, AdminChannelReq, AdminLogAppliedReq, AdminMessageDeleteReq,
+    AdminReportsReq, AdminResolveReq, AdminSuspendReq, AdminUser, AdminUserReq, LogBatch, LogEntry,
+    PresenceBeat, PresenceQuery, ReportTarget,
 };
 use serde::Serialize;
 
@@ -84,6 +84,17 @@ enum AdminCommand {
         /// At most this many.
         #[arg(long, default_value_t = 50)]
         limit: u32,
+    },
+    /// Deletes a message for everyone (its text and files erased, a tombstone left,
+    /// as when its author deletes it). Audited.
+    DeleteMessage {
+        /// The channel's id.
+        channel: u64,
+        /// The message's seq.
+        seq: u64,
+        /// Why (kept in the audit log).
+        #[arg(long, default_value = "")]
+        reason: String,
     },
     /// Closes a report, saying what was done. Audited.
     Resolve {
@@ -272,6 +283,24 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                         ]
                     }),
                 ));
+            }
+        }
+        AdminCommand::DeleteMessage {
+            channel,
+            seq,
+            reason,
+        } => {
+            let req = AdminMessageDeleteReq {
+                channel_id: channel,
+                seq,
+                operator: operator_name(args.operator),
+                reason,
+            };
+            let m = request(&nats, &rpc::ADMIN_MESSAGE_DELETE, 0, &req).await?;
+            if out.json {
+                out.print_json(&m);
+            } else {
+                outln!("message {channel}/{seq} deleted");
             }
         }
         AdminCommand::Resolve { id, action, note } => {

@@ -897,3 +897,20 @@ pub struct AdminResolveReq {
 /// How long a report is kept (from when it was made), resolved or not: the one
 /// exception to an account's erasure, documented in docs/operations.md.
 pub const REPORT_RETENTION_DAYS: u64 = 365;
+
+/// The user id in an operator's command (no account has it: ids are snowflakes).
+pub const OPERATOR: u64 = 0;
+
+/// `admin.message.delete`: an operator deletes a message for everyone (audited).
+/// Replies the tombstone.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AdminMessageDeleteReq {
+    /// The channel.
+    pub channel_id: u64,
+    /// The message.
+    pub seq: u64,
+    /// Who (kept in the audit log).
+    pub operator: String,
+    /// Why (kept in the audit log).
+    pub reason: String,
+}

@@ -3,7 +3,8 @@
 
 use natter_protocol::internal::{
     AdminAuditReq, AdminChannel, AdminChannelReq, AdminDevice, AdminLogApplied, AdminLogAppliedReq,
-    AdminSuspendReq, AdminUser, AdminUserReq, AuditEntry, RpcReply, SessionEndReq, UserGetReq,
+    AdminMessageDeleteReq, AdminSuspendReq, AdminUser, AdminUserReq, AuditEntry, RpcReply,
+    SessionEndReq, UserGetReq,
 };
 use natter_protocol::{ApiError, ErrorCode};
 
@@ -157,4 +158,62 @@ pub(crate) async fn audit_list(w: &Worker, req: AdminAuditReq) -> RpcReply<Vec<A
     rows.iter()
         .map(|(_, v)| tables::AUDIT.decode(v).map_err(store_err))
         .collect()
+}
+
+/// How long an operator's deletion waits for the partition's owner to apply it.
+const OPERATOR_COMMAND_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Deletes a message for everyone as an operator: a `Delete` command by
+/// [`internal::OPERATOR`] appended to the channel's log (signed like an edge's), so
+/// the owner applies it in order with everything else; audited. Replies the
+/// tombstone.
+pub(crate) async fn delete_message(
+    w: &Worker,
+    req: AdminMessageDeleteReq,
+) -> RpcReply<natter_protocol::ws::MessageEvent> {
+    use futures::StreamExt;
+    use natter_protocol::internal::{self, ChannelAction, CommandEntry, LogBatch, LogEntry};
+    let draw = || w.ids.next_id().map_err(unavailable);
+    let id = draw()?;
+    let inbox = w.nats.new_inbox();
+    let mut answer = w.nats.subscribe(inbox.clone()).await.map_err(unavailable)?;
+    let entry = CommandEntry {
+        id,
+        at_ms: natter_idgen::timestamp_ms(id),
+        user_id: internal::OPERATOR,
+        channel_id: req.channel_id,
+        action: ChannelAction::Delete { seq: req.seq },
+        event_ids: vec![draw()?, draw()?],
+        reply_to: Some(inbox),
+    };
+    let partition = natter_nats::layout::partition_of(req.channel_id, w.partitions);
+    let subject = natter_nats::subjects::channel_log(partition, req.channel_id);
+    let payload = internal::encode(&LogBatch {
+        entries: vec![LogEntry::Command(entry)],
+    });
+    let headers = w.config.log_keys.append_headers(&subject, &payload);
+    let publish = async_nats::jetstream::message::PublishMessage::build()
+        .payload(payload.into())
+        .headers(headers)
+        .message_id(id.to_string());
+    w.js.send_publish(subject, publish)
+        .await
+        .map_err(unavailable)?
+        .await
+        .map_err(unavailable)?;
+    let reply = tokio::time::timeout(OPERATOR_COMMAND_WAIT, answer.next())
+        .await
+        .ok()
+        .flatten()
+        .ok_or_else(|| unavailable("appended, not applied in time: look again shortly"))?;
+    let tombstone: natter_protocol::ws::MessageEvent = internal::decode_reply(&reply.payload)?;
+    audit(
+        w,
+        &req.operator,
+        "delete_message",
+        format!("channel:{}/{}", req.channel_id, req.seq),
+        req.reason,
+    )
+    .await?;
+    Ok(tombstone)
 }

@@ -84,6 +84,7 @@ async fn dispatch(w: &Worker, subject: &str, payload: &[u8]) -> Vec<u8> {
         ADMIN_AUDIT_LIST => |r| crate::admin::audit_list(w, r),
         ADMIN_REPORTS_LIST => |r| crate::reports::list(w, r),
         ADMIN_REPORT_RESOLVE => |r| crate::reports::resolve(w, r),
+        ADMIN_MESSAGE_DELETE => |r| crate::admin::delete_message(w, r),
     }
     rpc::unknown(subject)
 }

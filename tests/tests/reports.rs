@@ -180,6 +180,40 @@ async fn reports_keep_what_was_reported_for_the_operators() {
             "view_reports"
         ]
     );
+    // An operator deletes a message for everyone: a tombstone, like the author's.
+    b.send_op(ClientOp::Send {
+        channel: dm.id,
+        client_msg_id: "m2".into(),
+        text: "another nasty one".into(),
+        reply_to: None,
+        forward: None,
+        attachments: Vec::new(),
+    })
+    .await
+    .expect("send");
+    let second = loop {
+        let m = a.messages(1).await.remove(0);
+        if m.client_msg_id == "m2" {
+            break m.seq;
+        }
+    };
+    let gone = admin(
+        &url,
+        &[
+            "delete-message",
+            &dm.id.to_string(),
+            &second.to_string(),
+            "--reason",
+            "report 1",
+        ],
+    )
+    .expect("delete");
+    assert!(!gone["deleted"].is_null(), "{gone}");
+    let shown = alice.message(dm.id, second).await.expect("tombstone");
+    assert!(shown.deleted.is_some() && shown.text.is_empty());
+    let audit = admin(&url, &["audit", "--limit", "1"]).expect("audit");
+    assert_eq!(audit[0]["action"], "delete_message");
+    assert_eq!(audit[0]["target"], format!("channel:{}/{second}", dm.id));
     // No service credential but the admin's reads them.
     assert!(admin(&sys.nats_url_as("edge"), &["reports"]).is_err());
 
