@@ -339,6 +339,22 @@ impl Client {
             .await
     }
 
+    /// `POST /v1/me/export`: starts an export of this user's data.
+    ///
+    /// # Errors
+    /// `rate_limited`, `not_found` (no media store), …
+    pub async fn start_export(&self) -> Result<natter_protocol::http::ExportStatus, ClientError> {
+        self.post("/v1/me/export", &serde_json::json!({})).await
+    }
+
+    /// `GET /v1/me/export`: the latest export's progress, or its link.
+    ///
+    /// # Errors
+    /// `not_found` (none in the last day), …
+    pub async fn export_status(&self) -> Result<natter_protocol::http::ExportStatus, ClientError> {
+        self.call(self.http.get(self.url("/v1/me/export"))).await
+    }
+
     /// `PUT /v1/blocks/{user}`.
     ///
     /// # Errors

@@ -147,6 +147,8 @@ pub(crate) struct Edge {
     pub(crate) commands: Arc<commands::Commands>,
     /// Sockets open per user here.
     pub(crate) user_sockets: Arc<socket::UserSockets>,
+    /// Slots for data exports written by this edge at once.
+    pub(crate) exports: Arc<tokio::sync::Semaphore>,
     /// Ended sessions, followed from NATS: every token is checked against it.
     pub(crate) revocations: Arc<natter_nats::revocations::Revocations>,
     /// The bucket counting each user's uploaded bytes per day (opened on first use).
@@ -235,6 +237,7 @@ pub async fn run(
         commands,
         user_sockets: Arc::default(),
         revocations: revocations.clone(),
+        exports: Arc::new(tokio::sync::Semaphore::new(http::EXPORTS_AT_ONCE)),
         media_quota: tokio::sync::OnceCell::new(),
         hub: hub::Hub::new(events.0, events.1),
         members,

@@ -26,6 +26,7 @@ use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 use serde::{Deserialize, Serialize};
 
+pub mod exports;
 pub mod process;
 mod s3;
 mod sniff;
@@ -663,7 +664,7 @@ impl Media {
         Ok(())
     }
 
-    fn hmac(&self) -> Hmac<sha2::Sha256> {
+    pub(crate) fn hmac(&self) -> Hmac<sha2::Sha256> {
         Hmac::<sha2::Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length")
     }
 

@@ -80,6 +80,12 @@ async fn sweep(nats: &async_nats::Client, media: &Arc<Media>, config: &MediaWork
             }
             Err(e) => tracing::warn!(error = %e, "media sweep failed: next time"),
         }
+        let cutoff = now.saturating_sub(crate::exports::EXPORT_KEPT.as_millis() as u64);
+        match media.sweep_exports(cutoff).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(exports = n, "old exports collected"),
+            Err(e) => tracing::warn!(error = %e, "export sweep failed: next time"),
+        }
     }
 }
 

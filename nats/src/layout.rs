@@ -31,6 +31,8 @@ pub const MEDIA_STREAM: &str = "MEDIA";
 pub const MEDIA_CONSUMER: &str = "media-worker";
 /// Bytes each user uploaded per day: `<user>.<day>` (days since the epoch, UTC).
 pub const MEDIA_QUOTA_BUCKET: &str = "media_quota";
+/// Users' data exports in progress or made: user → status (JSON), a day.
+pub const EXPORTS_BUCKET: &str = "exports";
 /// Ended sessions ([`crate::revocations`]): `s.<session>` and `u.<user>`, per-key TTL.
 pub const REVOKED_BUCKET: &str = "revoked";
 
@@ -262,6 +264,11 @@ fn buckets(presence_shards: u32) -> Vec<(String, &'static str, Expiry)> {
             IDGEN_HWM_BUCKET.to_string(),
             "idgen per-worker-id high-water marks (ms)",
             Expiry::Never,
+        ),
+        (
+            EXPORTS_BUCKET.to_string(),
+            "users' data exports: <user> -> status (JSON)",
+            Expiry::MaxAge(Duration::from_secs(24 * 3600)),
         ),
         (
             REVOKED_BUCKET.to_string(),

@@ -811,3 +811,45 @@ pub struct CreateInviteRequest {
     #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1000))]
     pub max_uses: u32,
 }
+
+/// Where a data export stands (`GET /v1/me/export`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ExportState {
+    /// Being made.
+    Running,
+    /// Made: `url` downloads it.
+    Ready,
+    /// Stopped before the end (an edge restarted, the store was unreachable): ask
+    /// again.
+    Failed,
+}
+
+/// A user's data export and its progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ExportStatus {
+    /// The export's id.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::ids::IdSchema))]
+    #[serde(with = "ids")]
+    pub id: u64,
+    /// Where it stands.
+    pub state: ExportState,
+    /// Channels written so far.
+    pub channels_done: u32,
+    /// Channels to write.
+    pub channels_total: u32,
+    /// Bytes written so far.
+    pub bytes: u64,
+    /// When it started (ms since the epoch).
+    pub started_at: u64,
+    /// When it last moved (ms since the epoch).
+    pub updated_at: u64,
+    /// When ready: a link to the archive (JSON), valid until `expires_at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// When the link stops working (ms since the epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<u64>,
+}

@@ -18,6 +18,8 @@ use crate::Edge;
 mod accounts;
 mod channels;
 mod devices;
+mod export;
+pub(crate) use export::EXPORTS_AT_ONCE;
 mod groups;
 mod media;
 mod messages;
@@ -87,6 +89,9 @@ pub(crate) fn routes() -> Vec<Route> {
         route!(PUT "/v1/blocks/{user}" => users::block_user),
         route!(DELETE "/v1/blocks/{user}" => users::unblock_user),
         route!(POST "/v1/reports" => reports::report),
+        route!(POST "/v1/me/export" => export::start_export),
+        route!(GET "/v1/me/export" => export::export_status),
+        route!(GET "/v1/exports/{user}/{id}" => export::download_export),
         route!(POST "/v1/dm" => channels::open_dm),
         route!(GET "/v1/discover" => service::discover),
         route!(GET "/v1/version" => service::version),

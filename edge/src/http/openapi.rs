@@ -6,7 +6,9 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use utoipa::OpenApi;
 
-use super::{accounts, channels, devices, groups, media, messages, reports, service, users};
+use super::{
+    accounts, channels, devices, export, groups, media, messages, reports, service, users,
+};
 
 /// The OpenAPI document of every route, generated from the handlers' annotations.
 #[derive(OpenApi)]
@@ -33,6 +35,9 @@ use super::{accounts, channels, devices, groups, media, messages, reports, servi
         users::block_user,
         users::unblock_user,
         reports::report,
+        export::start_export,
+        export::export_status,
+        export::download_export,
         channels::open_dm,
         service::discover,
         service::version,
