@@ -413,6 +413,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/exports/{user}/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download an export (the link is the right to read: no token) */
+        get: operations["download_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/groups": {
         parameters: {
             query?: never;
@@ -670,6 +687,24 @@ export interface paths {
         head?: never;
         /** Change the caller's display name, status text or settings (read receipts) */
         patch: operations["update_me"];
+        trace?: never;
+    };
+    "/v1/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's latest data export: progress, or a link to the archive */
+        get: operations["export_status"];
+        put?: never;
+        /** Start an export of the caller's data (profile, channels, the messages they can see); poll GET for progress */
+        post: operations["start_export"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/me/password": {
@@ -1175,6 +1210,50 @@ export interface components {
          * @enum {string}
          */
         ErrorCode: "bad_request" | "invalid_frame" | "unknown_op" | "frame_too_large" | "message_empty" | "message_too_long" | "invalid_client_msg_id" | "invalid_device_id" | "token_invalid" | "token_expired" | "token_revoked" | "account_suspended" | "invalid_credentials" | "invalid_username" | "invalid_password" | "invalid_profile" | "username_taken" | "user_not_found" | "not_a_member" | "cannot_dm_self" | "group_full" | "too_many_channels" | "not_a_group" | "forbidden" | "presence_limit" | "draining" | "invalid_group_name" | "rate_limited" | "not_found" | "message_not_found" | "not_author" | "message_deleted" | "reaction_invalid" | "too_many_reactions" | "too_many_edits" | "too_many_pins" | "file_too_large" | "unsupported_media_type" | "quota_exceeded" | "attachment_not_found" | "too_many_attachments" | "link_expired" | "unavailable" | "internal";
+        /**
+         * @description Where a data export stands (`GET /v1/me/export`).
+         * @enum {string}
+         */
+        ExportState: "running" | "ready" | "failed";
+        /** @description A user's data export and its progress. */
+        ExportStatus: {
+            /**
+             * Format: int64
+             * @description Bytes written so far.
+             */
+            bytes: number;
+            /**
+             * Format: int32
+             * @description Channels written so far.
+             */
+            channels_done: number;
+            /**
+             * Format: int32
+             * @description Channels to write.
+             */
+            channels_total: number;
+            /**
+             * Format: int64
+             * @description When the link stops working (ms since the epoch).
+             */
+            expires_at?: number | null;
+            /** @description The export's id. */
+            id: components["schemas"]["Id"];
+            /**
+             * Format: int64
+             * @description When it started (ms since the epoch).
+             */
+            started_at: number;
+            /** @description Where it stands. */
+            state: components["schemas"]["ExportState"];
+            /**
+             * Format: int64
+             * @description When it last moved (ms since the epoch).
+             */
+            updated_at: number;
+            /** @description When ready: a link to the archive (JSON), valid until `expires_at`. */
+            url?: string | null;
+        };
         /** @description A page of history, in ascending seq order. */
         HistoryPage: {
             /** @description Channel id. */
@@ -4042,6 +4121,52 @@ export interface operations {
             };
         };
     };
+    download_export: {
+        parameters: {
+            query: {
+                /** @description Expiry (ms) */
+                exp: number;
+                /** @description Signature */
+                sig: string;
+            };
+            header?: never;
+            path: {
+                /** @description Export id */
+                id: components["schemas"]["Id"];
+                /** @description User id */
+                user: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The archive (JSON, as an attachment) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `link_expired` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `not_found`: collected (a day after it was made) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
     create_group: {
         parameters: {
             query?: never;
@@ -5509,6 +5634,129 @@ export interface operations {
             /** @description `user_not_found` */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `internal`: a bug on the server side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `unavailable`: NATS or the store is unreachable right now; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    export_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Its status (a link valid for an hour once ready) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportStatus"];
+                };
+            };
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `not_found`: none in the last day */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `internal`: a bug on the server side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `unavailable`: NATS or the store is unreachable right now; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    start_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Started, or one under way or made within the hour */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportStatus"];
+                };
+            };
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `not_found`: this server keeps no files (no media store) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `rate_limited`: this edge is writing as many exports as it may; retry after `retry_after_ms` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
