@@ -199,6 +199,7 @@ fn session_list(edge: &Edge, t: &crate::auth::Verified) -> SessionListReq {
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Ended"),
+        (status = 400, description = "`bad_request`: not an id", body = ApiError),
         (status = 401, description = "`token_invalid`, `token_expired`, `token_revoked`", body = ApiError),
         (status = 404, description = "`not_found`: no such session of the caller", body = ApiError),
         (status = 503, description = "`unavailable`: nothing was ended; retry", body = ApiError),

@@ -284,6 +284,7 @@ struct ExportLink {
     ),
     responses(
         (status = 200, description = "The archive (JSON, as an attachment)"),
+        (status = 400, description = "`bad_request`: `exp` or `sig` missing, a bad id", body = ApiError),
         (status = 403, description = "`link_expired`", body = ApiError),
         (status = 404, description = "`not_found`: collected (a day after it was made)", body = ApiError),
     )

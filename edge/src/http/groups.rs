@@ -422,6 +422,7 @@ pub(super) async fn create_invite(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Invites not expired, used up or revoked", body = Vec<Invite>),
+        (status = 400, description = "`bad_request`: not an id", body = ApiError),
         (status = 403, description = "`forbidden`: members cannot; `not_a_member`", body = ApiError),
     )
 )]
@@ -446,6 +447,7 @@ pub(super) async fn list_invites(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Revoked (or was not there)"),
+        (status = 400, description = "`bad_request`: not an id", body = ApiError),
         (status = 403, description = "`forbidden`, `not_a_member`", body = ApiError),
     )
 )]

@@ -144,6 +144,7 @@ pub(super) async fn block_user(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Unblocked (or was not blocked)"),
+        (status = 400, description = "`bad_request`: not an id", body = ApiError),
         (status = 404, description = "`user_not_found`", body = ApiError),
     )
 )]
