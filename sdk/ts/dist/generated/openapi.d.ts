@@ -2043,6 +2043,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description `bad_request`: not an id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
@@ -4147,6 +4156,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description `bad_request`: `exp` or `sig` missing, a bad id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             /** @description `link_expired` */
             403: {
                 headers: {
@@ -4540,6 +4558,15 @@ export interface operations {
                     "application/json": components["schemas"]["Invite"][];
                 };
             };
+            /** @description `bad_request`: not an id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
@@ -4681,6 +4708,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `bad_request`: not an id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
             };
             /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
@@ -6123,6 +6159,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `bad_request`: not an id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
             };
             /** @description `token_invalid`, `token_expired`, `token_revoked` */
             401: {

@@ -2045,6 +2045,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description `bad_request`: not an id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
@@ -4149,6 +4158,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description `bad_request`: `exp` or `sig` missing, a bad id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             /** @description `link_expired` */
             403: {
                 headers: {
@@ -4542,6 +4560,15 @@ export interface operations {
                     "application/json": components["schemas"]["Invite"][];
                 };
             };
+            /** @description `bad_request`: not an id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
@@ -4683,6 +4710,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `bad_request`: not an id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
             };
             /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
@@ -6125,6 +6161,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `bad_request`: not an id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
             };
             /** @description `token_invalid`, `token_expired`, `token_revoked` */
             401: {
