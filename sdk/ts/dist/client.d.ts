@@ -4,7 +4,7 @@ import { NatterError } from './errors.js';
 import { type FileData, type UploadOptions } from './files.js';
 import { Http, type FetchLike } from './http.js';
 import { type KeyValueStore } from './storage.js';
-import type { Attachment, AttachmentLink, AuthResponse, Channel, ChangeOp, ChannelList, ChannelReceipts, ChannelSummary, DeviceInfo, DeviceList, DiscoverResponse, HelloFrame, HistoryPage, Id, MemberList, Message, MessageEdits, NotifyLevel, PinList, Presence, Profile, ReadFrame, ReceiptFrame, RegisterPushRequest, ReportReason, ReportReceipt, ReportTarget, SessionInfo, SyncedFrame, TypingFrame, UpdateProfileRequest, UserList, VersionResponse } from './types.js';
+import type { Attachment, AttachmentLink, AuthResponse, Channel, ChangeOp, ChannelList, ChannelReceipts, ChannelSummary, DeviceInfo, DeviceList, DiscoverResponse, ExportStatus, HelloFrame, HistoryPage, Id, Invite, MemberList, Message, MessageEdits, NotifyLevel, PinList, Presence, Profile, ReadFrame, ReceiptFrame, RegisterPushRequest, ReportReason, ReportReceipt, ReportTarget, SessionInfo, SyncedFrame, TypingFrame, UpdateProfileRequest, UserList, VersionResponse } from './types.js';
 /** The protocol version this SDK speaks (`hello.protocol`, `GET /v1/version`). */
 export declare const PROTOCOL_VERSION = 1;
 /** The part of a WebSocket the SDK uses: the browser's, React Native's and `ws`'s all fit. */
@@ -415,6 +415,33 @@ export declare class NatterClient extends Emitter<NatterEvents> {
      * Not retried on `unavailable` (a repeat would file a second report).
      */
     report(target: ReportTarget, reason: ReportReason, note?: string): Promise<ReportReceipt>;
+    /**
+     * Makes an invite link to a group (owners and admins: `forbidden` otherwise): it
+     * works for `minutes` (1 to 43,200) and for `maxUses` joins (0, the default: no
+     * limit). Share `code`; `joinByInvite(code)` joins. Not retried on `unavailable`
+     * (a repeat would make a second invite).
+     */
+    createInvite(group: Id, minutes: number, maxUses?: number): Promise<Invite>;
+    /** A group's open invites (not expired, used up or revoked): owners and admins. */
+    invites(group: Id): Promise<Invite[]>;
+    /** Revokes an invite: joining with its code fails with `not_found` from then on. */
+    revokeInvite(group: Id, code: string): Promise<void>;
+    /**
+     * Joins a group with an invite code; resolves with the group (joining again
+     * changes nothing). The group joins the cached channel list as one the user was
+     * added to does. `not_found` (no such invite, or it expired, was used up or
+     * revoked), `forbidden` (banned), `group_full`, `too_many_channels`.
+     */
+    joinByInvite(code: string): Promise<Channel>;
+    /**
+     * Starts an export of the user's data (profile, channels, visible messages) or
+     * answers the one running or made within the hour. Poll `exportStatus()` until
+     * `state` is `ready` (then `url`, relative to `baseUrl`, downloads the JSON archive
+     * without a token until `expires_at`) or `failed` (start again).
+     */
+    startExport(): Promise<ExportStatus>;
+    /** Where the user's latest export stands (`not_found`: none in the last day). */
+    exportStatus(): Promise<ExportStatus>;
     listDevices(): Promise<DeviceList>;
     registerPush(req: RegisterPushRequest): Promise<DeviceInfo>;
     unregisterPush(deviceId: string): Promise<DeviceInfo>;

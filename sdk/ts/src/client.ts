@@ -18,9 +18,11 @@ import type {
   DeviceList,
   DiscoverResponse,
   ErrorFrame,
+  ExportStatus,
   HelloFrame,
   HistoryPage,
   Id,
+  Invite,
   MemberList,
   Message,
   MessageEdits,
@@ -861,6 +863,53 @@ export class NatterClient extends Emitter<NatterEvents> {
       'user' in target ? { user: target.user, reason } : { channel: target.channel, seq: target.seq, reason };
     if (note) body.note = note;
     return this.http.request('POST', '/v1/reports', { body });
+  }
+  /**
+   * Makes an invite link to a group (owners and admins: `forbidden` otherwise): it
+   * works for `minutes` (1 to 43,200) and for `maxUses` joins (0, the default: no
+   * limit). Share `code`; `joinByInvite(code)` joins. Not retried on `unavailable`
+   * (a repeat would make a second invite).
+   */
+  createInvite(group: Id, minutes: number, maxUses = 0): Promise<Invite> {
+    return this.http.request('POST', `/v1/groups/${encodeURIComponent(group)}/invites`, {
+      body: { minutes, max_uses: maxUses },
+    });
+  }
+  /** A group's open invites (not expired, used up or revoked): owners and admins. */
+  invites(group: Id): Promise<Invite[]> {
+    return this.http.request('GET', `/v1/groups/${encodeURIComponent(group)}/invites`, { idempotent: true });
+  }
+  /** Revokes an invite: joining with its code fails with `not_found` from then on. */
+  async revokeInvite(group: Id, code: string): Promise<void> {
+    await this.http.request('DELETE', `/v1/groups/${encodeURIComponent(group)}/invites/${encodeURIComponent(code)}`, {
+      idempotent: true,
+    });
+  }
+  /**
+   * Joins a group with an invite code; resolves with the group (joining again
+   * changes nothing). The group joins the cached channel list as one the user was
+   * added to does. `not_found` (no such invite, or it expired, was used up or
+   * revoked), `forbidden` (banned), `group_full`, `too_many_channels`.
+   */
+  async joinByInvite(code: string): Promise<Channel> {
+    const ch = await this.http.request<Channel>('POST', `/v1/invites/${encodeURIComponent(code)}/join`, { idempotent: true });
+    if (this.cacheOn && this._userId !== undefined && this.snapshot.user === this._userId && !this.snapshot.hasChannel(ch.id)) {
+      await this.listChannels({ limit: 50 }).catch(() => undefined);
+    }
+    return ch;
+  }
+  /**
+   * Starts an export of the user's data (profile, channels, visible messages) or
+   * answers the one running or made within the hour. Poll `exportStatus()` until
+   * `state` is `ready` (then `url`, relative to `baseUrl`, downloads the JSON archive
+   * without a token until `expires_at`) or `failed` (start again).
+   */
+  startExport(): Promise<ExportStatus> {
+    return this.http.request('POST', '/v1/me/export', { idempotent: true });
+  }
+  /** Where the user's latest export stands (`not_found`: none in the last day). */
+  exportStatus(): Promise<ExportStatus> {
+    return this.http.request('GET', '/v1/me/export', { idempotent: true });
   }
   listDevices(): Promise<DeviceList> {
     return this.http.request('GET', '/v1/devices', { idempotent: true });

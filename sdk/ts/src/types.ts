@@ -39,6 +39,11 @@ export type ReportReceipt = H['ReportReceipt'];
 export type ReportTarget = { channel: Id; seq: number } | { user: Id };
 /** A user's privacy settings (`GET /v1/me`'s `settings`). */
 export type Settings = H['Settings'];
+/** An invite link to a group (`createInvite`, `invites`). */
+export type Invite = H['Invite'];
+/** A data export and where it stands (`startExport`, `exportStatus`). */
+export type ExportStatus = H['ExportStatus'];
+export type ExportState = H['ExportState'];
 /** Which messages of a channel send the user push notifications: `all`, `mentions` or `none`. */
 export type NotifyLevel = H['NotifyLevel'];
 /** `GET /v1/channels/{id}/receipts`: where the channel's other members stand. */

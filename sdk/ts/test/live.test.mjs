@@ -196,6 +196,66 @@ test('group moderation: a ban removes the member (their event, their list loses 
   assert.ok((await c.c.listChannels()).channels.some((ch) => ch.id === g.id), 'added again after the unban');
 });
 
+test('invites: the owner makes one, another user joins with the code and is a member (the group in their cached list); revoked or used up: not_found', async () => {
+  const a = await user('ia');
+  const b = await user('ib');
+  const c = await user('ic');
+  await Promise.all([a.c.connect(), b.c.connect(), c.c.connect()]);
+  const g = await a.c.createGroup('Open door', []);
+  const inv = await a.c.createInvite(g.id, 60, 1);
+  assert.equal(inv.group, g.id);
+  assert.equal(inv.created_by, a.id);
+  assert.equal(inv.max_uses, 1);
+  assert.equal(inv.uses, 0);
+  assert.ok(inv.expires_at > Date.now() + 59 * 60000, `expires_at ${inv.expires_at}`);
+  assert.deepEqual((await a.c.invites(g.id)).map((i) => i.code), [inv.code]);
+  await assert.rejects(b.c.invites(g.id), (e) => e instanceof NatterError && e.code === 'not_a_member'); // not yet a member
+  const joined = await b.c.joinByInvite(inv.code);
+  assert.equal(joined.id, g.id);
+  assert.ok(joined.members.includes(b.id));
+  assert.ok((await b.c.cached()).channels.some((ch) => ch.id === g.id), 'the group is in b\'s cached list');
+  const members = await a.c.members(g.id);
+  assert.equal(members.members.find((m) => m.user === b.id)?.role, 'member');
+  await waitFor(() => a.c.received.some((m) => m.channel === g.id && m.system?.kind === 'members_added'), 10000, 'a sees b join');
+  await b.c.send(g.id, 'in via the link');
+  await waitFor(() => texts(a.c, g.id).includes('in via the link'), 10000, 'a gets b\'s message');
+  // Used up (max 1): c is refused; a revoked one is refused too and leaves the list.
+  await assert.rejects(c.c.joinByInvite(inv.code), (e) => e instanceof NatterError && e.code === 'not_found');
+  const inv2 = await a.c.createInvite(g.id, 1440);
+  assert.equal(inv2.max_uses, 0);
+  await a.c.revokeInvite(g.id, inv2.code);
+  assert.deepEqual(await a.c.invites(g.id), []);
+  await assert.rejects(c.c.joinByInvite(inv2.code), (e) => e instanceof NatterError && e.code === 'not_found');
+});
+
+test('data export: started, polled until ready, the link serves the natter.export.v1 archive without a token', async () => {
+  const a = await user('xa');
+  const b = await user('xb');
+  await a.c.connect();
+  const dm = await a.c.openDm(b.id);
+  await a.c.send(dm.id, 'to be exported');
+  const started = await a.c.startExport();
+  assert.ok(['running', 'ready'].includes(started.state), started.state);
+  const ready = await waitFor(async () => {
+    const s = await a.c.exportStatus();
+    assert.notEqual(s.state, 'failed');
+    return s.state === 'ready' ? s : undefined;
+  }, 60000, 'the export to be ready');
+  assert.equal(ready.channels_done, ready.channels_total);
+  assert.ok(ready.channels_total >= 1);
+  assert.ok(ready.url, 'a url');
+  assert.ok(ready.expires_at > Date.now());
+  const res = await fetch(new URL(ready.url, server.url)); // no Authorization header
+  assert.equal(res.status, 200);
+  const archive = await res.json();
+  assert.equal(archive.schema, 'natter.export.v1');
+  assert.equal(archive.profile.id, a.id);
+  const ch = archive.channels.find((x) => x.channel.id === dm.id);
+  assert.ok(ch?.messages.some((m) => m.text === 'to be exported'), 'the DM message is in the archive');
+  // Asking again within the hour answers the same export.
+  assert.equal((await a.c.startExport()).id, ready.id);
+});
+
 test('typed errors: a send to a stranger\'s channel, HTTP errors with code and status', async () => {
   const a = await user('ea');
   const b = await user('eb');

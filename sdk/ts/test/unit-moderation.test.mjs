@@ -124,3 +124,40 @@ test('the cache: a ban of the user drops the channel as a removal does; others\'
   assert.equal(cached.messages['6'], undefined, 'the banned channel\'s messages go too');
   await c.disconnect();
 });
+
+test('invites and export: routes and bodies; joinByInvite refreshes the cached channel list with the group', async () => {
+  const calls = [];
+  const group = { id: '5', kind: 'group', name: 'g', members: ['1', '7'], created_at: 1 };
+  const invite = { code: '5-abc', group: '5', created_by: '7', expires_at: 9e12, max_uses: 3, uses: 0 };
+  const status = { id: '8', state: 'running', channels_done: 1, channels_total: 4, bytes: 10, started_at: 1, updated_at: 2 };
+  const fetch = async (url, init) => {
+    const path = url.replace('http://x', '');
+    calls.push([init.method, path, init.body ? JSON.parse(init.body) : undefined]);
+    if (path === '/v1/login') return response(200, { token: 't', user: { id: ME, username: 'a', display_name: 'A', status_text: '', created_at: 1 } });
+    if (path === '/v1/groups/5/invites' && init.method === 'POST') return response(201, invite);
+    if (path === '/v1/groups/5/invites') return response(200, [invite]);
+    if (path.startsWith('/v1/groups/5/invites/')) return response(204);
+    if (path === '/v1/invites/5-abc/join') return response(200, group);
+    if (path.startsWith('/v1/channels')) return response(200, { channels: [{ ...group, last_seq: 2, last_activity: 5, unread: 0, read_seq: 0, muted: false, notifications: 'all', mentions: 0 }] });
+    if (path === '/v1/me/export') return response(init.method === 'POST' ? 202 : 200, status);
+    throw new Error(`unexpected ${init.method} ${path}`);
+  };
+  const c = new NatterClient({ baseUrl: 'http://x', fetch, storage: new MemoryStore() });
+  await c.login('a', 'pw');
+  assert.deepEqual(await c.createInvite('5', 1440, 3), invite);
+  assert.deepEqual(await c.invites('5'), [invite]);
+  assert.equal(await c.revokeInvite('5', '5-abc'), undefined);
+  assert.deepEqual(await c.joinByInvite('5-abc'), group);
+  assert.ok((await c.cached()).channels.some((ch) => ch.id === '5'), 'the group is in the cached list');
+  assert.deepEqual(await c.startExport(), status);
+  assert.deepEqual(await c.exportStatus(), status);
+  assert.deepEqual(calls.filter(([, p]) => p !== '/v1/login').map(([m, p, b]) => [m, p.split('?')[0], b]), [
+    ['POST', '/v1/groups/5/invites', { minutes: 1440, max_uses: 3 }],
+    ['GET', '/v1/groups/5/invites', undefined],
+    ['DELETE', '/v1/groups/5/invites/5-abc', undefined],
+    ['POST', '/v1/invites/5-abc/join', undefined],
+    ['GET', '/v1/channels', undefined],
+    ['POST', '/v1/me/export', undefined],
+    ['GET', '/v1/me/export', undefined],
+  ]);
+});
