@@ -697,6 +697,28 @@ where
     }
 }
 
+/// The code of an API error (None: the call succeeded); any other failure panics.
+pub fn api_code<T: std::fmt::Debug>(
+    r: Result<T, natter_client::ClientError>,
+) -> Option<natter_protocol::ErrorCode> {
+    match r {
+        Err(natter_client::ClientError::Api(e)) => Some(e.code),
+        Ok(_) => None,
+        Err(other) => panic!("expected an API error, got {other}"),
+    }
+}
+
+/// Whether `viewer` sees `user` online in their profile (None: presence not shown
+/// to the viewer, or not answered yet).
+pub async fn seen_online(viewer: &Client, user: u64) -> Option<bool> {
+    viewer
+        .user(user)
+        .await
+        .ok()
+        .and_then(|p| p.presence)
+        .map(|p| p.online)
+}
+
 /// Signs up `name` (password `password-<name>`) through `client`; returns the
 /// authenticated client and the user id.
 pub async fn user(client: &Client, name: &str) -> (Client, u64) {

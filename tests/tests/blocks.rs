@@ -6,33 +6,17 @@
 
 use std::time::Duration;
 
-use natter_client::{Client, ClientError};
 use natter_protocol::ErrorCode;
 use natter_protocol::http::{PushPlatform, PushTarget};
 use natter_protocol::ws::ClientOp;
 use natter_push::testing::serve;
-use natter_tests::{Device, System, eventually, user};
+use natter_tests::{
+    Device, System, api_code as code, eventually, seen_online as sees_online, user,
+};
 use serde_json::json;
 
 const BIN: &str = env!("CARGO_BIN_EXE_natter-under-test");
 const WAIT: Duration = Duration::from_secs(30);
-
-fn code<T: std::fmt::Debug>(r: Result<T, ClientError>) -> Option<ErrorCode> {
-    match r {
-        Err(ClientError::Api(e)) => Some(e.code),
-        Ok(_) => None,
-        Err(other) => panic!("expected an API error, got {other}"),
-    }
-}
-
-async fn sees_online(viewer: &Client, user: u64) -> Option<bool> {
-    viewer
-        .user(user)
-        .await
-        .ok()
-        .and_then(|p| p.presence)
-        .map(|p| p.online)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_blocked_user_cannot_reach_the_blocker_by_any_path() {

@@ -3,21 +3,12 @@
 //! the role rules; the group sees each as an event. Invite links let in as many as
 //! they say until revoked, never a banned user.
 
-use natter_client::ClientError;
 use natter_protocol::ErrorCode;
 use natter_protocol::http::Role;
 use natter_protocol::ws::{ClientOp, SystemEvent};
-use natter_tests::{Device, System, user};
+use natter_tests::{Device, System, api_code as code, user};
 
 const BIN: &str = env!("CARGO_BIN_EXE_natter-under-test");
-
-fn code<T: std::fmt::Debug>(r: Result<T, ClientError>) -> Option<ErrorCode> {
-    match r {
-        Err(ClientError::Api(e)) => Some(e.code),
-        Ok(_) => None,
-        Err(other) => panic!("expected an API error, got {other}"),
-    }
-}
 
 fn send(channel: u64, cmid: &str) -> ClientOp {
     ClientOp::Send {

@@ -3,10 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use natter_client::Client;
 use natter_protocol::http::Presence;
 use natter_protocol::ws::ServerEvent;
-use natter_tests::{Device, PRESENCE_TTL_SECS, System, eventually, user};
+use natter_tests::{Device, PRESENCE_TTL_SECS, System, eventually, seen_online as online, user};
 
 const BIN: &str = env!("CARGO_BIN_EXE_natter-under-test");
 const WAIT: Duration = Duration::from_secs(30);
@@ -21,16 +20,6 @@ async fn next_presence(watcher: &mut Device) -> Presence {
         ServerEvent::Presence(p) => p,
         _ => unreachable!("filtered above"),
     }
-}
-
-/// Whether `user`'s profile says online (None: presence not answered yet).
-async fn online(client: &Client, user: u64) -> Option<bool> {
-    client
-        .user(user)
-        .await
-        .ok()
-        .and_then(|p| p.presence)
-        .map(|p| p.online)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,20 +3,12 @@
 //! contact and, where the setting is `nobody`, both; the defaults hold for users
 //! who never chose.
 
-use natter_client::{Client, ClientError};
+use natter_client::Client;
 use natter_protocol::ErrorCode;
 use natter_protocol::http::{Audience, UpdateProfileRequest};
-use natter_tests::{System, user};
+use natter_tests::{System, api_code as code, user};
 
 const BIN: &str = env!("CARGO_BIN_EXE_natter-under-test");
-
-fn code<T: std::fmt::Debug>(r: Result<T, ClientError>) -> Option<ErrorCode> {
-    match r {
-        Err(ClientError::Api(e)) => Some(e.code),
-        Ok(_) => None,
-        Err(other) => panic!("expected an API error, got {other}"),
-    }
-}
 
 fn setting(
     message: Option<Audience>,

@@ -6,22 +6,13 @@
 
 use std::time::Duration;
 
-use natter_client::ClientError;
 use natter_protocol::ErrorCode;
 use natter_protocol::http::{ReportReason, ReportRequest};
 use natter_protocol::ws::ClientOp;
-use natter_tests::{Device, System, eventually, user};
+use natter_tests::{Device, System, api_code as code, eventually, user};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_natter-under-test");
-
-fn code<T: std::fmt::Debug>(r: Result<T, ClientError>) -> Option<ErrorCode> {
-    match r {
-        Err(ClientError::Api(e)) => Some(e.code),
-        Ok(_) => None,
-        Err(other) => panic!("expected an API error, got {other}"),
-    }
-}
 
 fn of_message(channel: u64, seq: u64, note: &str) -> ReportRequest {
     ReportRequest {

@@ -8,20 +8,12 @@ use std::time::Duration;
 use natter_client::{Client, ClientError, Connection, Incoming};
 use natter_protocol::ErrorCode;
 use natter_protocol::ws::ServerEvent;
-use natter_tests::{System, eventually, user};
+use natter_tests::{System, api_code as code, eventually, user};
 
 const BIN: &str = env!("CARGO_BIN_EXE_natter-under-test");
 
 /// How long an edge may take to honour a revocation made on another.
 const EVERY_EDGE_WITHIN: Duration = Duration::from_secs(5);
-
-fn code<T: std::fmt::Debug>(r: Result<T, ClientError>) -> Option<ErrorCode> {
-    match r {
-        Err(ClientError::Api(e)) => Some(e.code),
-        Ok(_) => None,
-        Err(other) => panic!("expected an API error, got {other}"),
-    }
-}
 
 /// Logs `name` in again (a new session) through `c`, as `agent`.
 async fn login(c: &Client, name: &str, password: &str) -> Client {

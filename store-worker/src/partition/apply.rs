@@ -228,10 +228,12 @@ fn command(w: &mut Working, c: CommandEntry, out: &mut Applied, heads: &mut BTre
         }
         return;
     }
-    let reply = match &c.action {
+    // What a command decided: its reply and the seqs of the events it appended; kept
+    // (except for reads) so that a retry gets the same answer.
+    let (reply, seqs) = match &c.action {
         ChannelAction::Read { seq } => {
             let r = read(w, c.user_id, c.channel_id, *seq, out);
-            internal::encode(&r)
+            (internal::encode(&r), None)
         }
         ChannelAction::AttachmentProcessed { attachment } => {
             let (reply, event_seq) = match attachment_processed(w, &c, attachment, out) {
@@ -241,37 +243,15 @@ fn command(w: &mut Working, c: CommandEntry, out: &mut Applied, heads: &mut BTre
             if event_seq > 0 {
                 heads.insert(c.channel_id);
             }
-            let rec = CommandRecord {
-                reply: reply.clone(),
-                first_seq: event_seq,
-                last_seq: event_seq,
-            };
-            put(out, &tables::COMMAND, &(c.channel_id, c.id), &rec);
-            w.commands.insert(key, Some(rec));
-            reply
+            (reply, Some((event_seq, event_seq)))
         }
         ChannelAction::CreateInvite { .. } | ChannelAction::RevokeInvite { .. } => {
-            let reply = internal::encode(&invites(w, &c, out));
-            let rec = CommandRecord {
-                reply: reply.clone(),
-                first_seq: 0,
-                last_seq: 0,
-            };
-            put(out, &tables::COMMAND, &(c.channel_id, c.id), &rec);
-            w.commands.insert(key, Some(rec));
-            reply
+            (internal::encode(&invites(w, &c, out)), Some((0, 0)))
         }
-        ChannelAction::Block { block } => {
-            let reply = internal::encode(&block_dm(w, &c, *block, out));
-            let rec = CommandRecord {
-                reply: reply.clone(),
-                first_seq: 0,
-                last_seq: 0,
-            };
-            put(out, &tables::COMMAND, &(c.channel_id, c.id), &rec);
-            w.commands.insert(key, Some(rec));
-            reply
-        }
+        ChannelAction::Block { block } => (
+            internal::encode(&block_dm(w, &c, *block, out)),
+            Some((0, 0)),
+        ),
         action if action.changes_message().is_some() => {
             let (reply, event_seq) = match changes::apply(w, &c, out) {
                 Ok((message, event_seq)) => (internal::encode(&RpcReply::Ok(message)), event_seq),
@@ -280,30 +260,22 @@ fn command(w: &mut Working, c: CommandEntry, out: &mut Applied, heads: &mut BTre
             if event_seq > 0 {
                 heads.insert(c.channel_id);
             }
-            let rec = CommandRecord {
-                reply: reply.clone(),
-                first_seq: event_seq,
-                last_seq: event_seq,
-            };
-            put(out, &tables::COMMAND, &(c.channel_id, c.id), &rec);
-            w.commands.insert(key, Some(rec));
-            reply
+            (reply, Some((event_seq, event_seq)))
         }
-        _ => {
-            let (reply, first_seq, last_seq) = match group(w, &c, out, heads) {
-                Ok((view, first, last)) => (internal::encode(&RpcReply::Ok(view)), first, last),
-                Err(e) => (internal::encode(&RpcReply::<()>::Err(e)), 0, 0),
-            };
-            let rec = CommandRecord {
-                reply: reply.clone(),
-                first_seq,
-                last_seq,
-            };
-            put(out, &tables::COMMAND, &(c.channel_id, c.id), &rec);
-            w.commands.insert(key, Some(rec));
-            reply
-        }
+        _ => match group(w, &c, out, heads) {
+            Ok((view, first, last)) => (internal::encode(&RpcReply::Ok(view)), Some((first, last))),
+            Err(e) => (internal::encode(&RpcReply::<()>::Err(e)), Some((0, 0))),
+        },
     };
+    if let Some((first_seq, last_seq)) = seqs {
+        let rec = CommandRecord {
+            reply: reply.clone(),
+            first_seq,
+            last_seq,
+        };
+        put(out, &tables::COMMAND, &(c.channel_id, c.id), &rec);
+        w.commands.insert(key, Some(rec));
+    }
     if let Some(to) = c.reply_to {
         out.replies.push((to, reply));
     }
