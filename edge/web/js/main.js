@@ -245,6 +245,7 @@ async function startSession(client, token, user) {
   if (session !== s) return;
   store.seed(cached);
   routeFromHash();
+  joinFromHash();
   client.connect().catch(() => {}); // a refused token comes as `unauthorized`
   store.loadChannels().then(
     () => routeFromHash(),
@@ -542,6 +543,55 @@ async function startDm(u, btn) {
   } finally {
     if (btn) btn.disabled = false;
   }
+}
+
+// ---- joining with an invite: #join=<code> links, the "Join with code" field ----
+
+const JOIN_KEY = 'natter.join';
+
+/** An invite code from a pasted code or link (`…#join=<code>`). */
+function inviteCode(text) {
+  const t = text.trim();
+  const m = /#join=([^&\s]+)/.exec(t);
+  return m ? decodeURIComponent(m[1]) : t;
+}
+
+/** Keeps a `#join=` code until a session can use it (it survives logging in). */
+function takeJoinHash() {
+  if (!location.hash.startsWith('#join=')) return;
+  sessionStorage.setItem(JOIN_KEY, inviteCode(location.hash));
+  history.replaceState(null, '', location.pathname);
+}
+
+function joinFromHash() {
+  takeJoinHash();
+  const code = sessionStorage.getItem(JOIN_KEY);
+  if (!code || !session) return;
+  sessionStorage.removeItem(JOIN_KEY);
+  joinWithCode(code);
+}
+
+async function joinWithCode(code, btn) {
+  if (!code) return;
+  if (btn) btn.disabled = true;
+  try {
+    const g = await session.client.joinByInvite(code);
+    session.store.addChannel(g);
+    $('#join-code').value = '';
+    navigateTo(g.id);
+    toast(`You joined “${g.name}”`);
+  } catch (e) {
+    toast(e.code === 'not_found' ? 'This invite has expired, was used up or was revoked.' : errorText(e), { error: true });
+  } finally {
+    if (btn) btn.disabled = false;
+  }
+}
+
+function initJoin() {
+  $('#join-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    if (session) joinWithCode(inviteCode($('#join-code').value), $('[data-testid="join-submit"]'));
+  });
 }
 
 // ---- routing: #/c/<channel id> ----
@@ -2158,7 +2208,9 @@ function initProfile() {
     openDialog(dialog);
     renderBlocked().catch(() => {});
     renderPushStatus().catch(() => {});
+    renderExport(false).catch(() => {});
   });
+  $('#export-button').addEventListener('click', () => renderExport(true).catch(() => {}));
   $('#profile-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const display_name = $('#profile-display').value.trim();
@@ -2268,6 +2320,55 @@ async function renderBlocked() {
             renderBlocked().catch(() => {});
           }) }, 'Unblock')))),
   );
+}
+
+/**
+ * The profile dialog's "Your data": `start` asks for an export; then (or when the
+ * dialog opens on one made earlier) its progress, polled until ready (a download
+ * link) or failed, while the dialog is open.
+ */
+let exportPoll = null;
+async function renderExport(start) {
+  const s = session;
+  const status = $('#export-status');
+  const link = $('#export-link');
+  const btn = $('#export-button');
+  clearTimeout(exportPoll);
+  let st;
+  try {
+    if (start) {
+      btn.disabled = true;
+      st = await s.client.startExport();
+    } else {
+      st = await s.client.exportStatus();
+    }
+  } catch (e) {
+    if (session !== s) return;
+    btn.disabled = false;
+    link.hidden = true;
+    if (!start && e.code === 'not_found') setText(status, '');
+    else if (!isAuthError(e)) setText(status, errorText(e));
+    return;
+  }
+  if (session !== s) return;
+  status.dataset.state = st.state;
+  if (st.state === 'ready' && st.url) {
+    link.href = new URL(st.url, location.href).href;
+    link.hidden = false;
+    btn.hidden = true;
+    setText(status, `Ready: ${st.channels_total} conversation${st.channels_total === 1 ? '' : 's'}, ${humanSize(st.bytes)}`);
+  } else if (st.state === 'failed') {
+    link.hidden = true;
+    btn.hidden = false;
+    btn.disabled = false;
+    setText(status, 'The export stopped. Try again.');
+  } else {
+    link.hidden = true;
+    btn.hidden = false;
+    btn.disabled = true;
+    setText(status, `Exporting… ${st.channels_done} of ${st.channels_total} conversations`);
+    if ($('#profile-dialog').open) exportPoll = setTimeout(() => renderExport(false).catch(() => {}), 1000);
+  }
 }
 
 // ---- sessions and password (in the profile dialog) ----
@@ -2473,6 +2574,7 @@ function renderGroupInfo() {
   setText($('#info-title'), ch.name || 'Group');
   $('#rename-form').hidden = !canManage;
   $('#add-members').hidden = !canManage;
+  $('#invites').hidden = !canManage;
   const members = [...(ch.members || [])].sort((a, b) => {
     const rank = { owner: 0, admin: 1, member: 2 };
     return rank[a.role] - rank[b.role] || store.userName(a.user).localeCompare(store.userName(b.user));
@@ -2530,6 +2632,59 @@ function renderGroupInfo() {
   );
 }
 
+/** The link that opens the app and joins with an invite's code. */
+function inviteLink(code) {
+  return `${location.origin}${location.pathname}#join=${code}`;
+}
+
+async function copyText(text, done) {
+  try {
+    await navigator.clipboard.writeText(text);
+    toast(done);
+  } catch {
+    /* no clipboard (http, permissions): the link is shown to copy by hand */
+  }
+}
+
+/** The group info's open invite links, each with Copy and Revoke. */
+async function renderInvites() {
+  const s = session;
+  const group = activeId;
+  const status = $('#invites-status');
+  let list;
+  try {
+    list = await s.client.invites(group);
+  } catch (e) {
+    if (session === s && !isAuthError(e)) setText(status, errorText(e));
+    return;
+  }
+  if (session !== s || activeId !== group) return;
+  setText(status, list.length ? '' : 'No open invite links.');
+  $('#invite-list').replaceChildren(
+    ...list.map((inv) => {
+      const link = inviteLink(inv.code);
+      const uses = inv.max_uses ? `${inv.uses} of ${inv.max_uses} uses` : `${inv.uses} use${inv.uses === 1 ? '' : 's'}`;
+      return h('li', { class: 'member', dataset: { testid: 'invite', code: inv.code } },
+        h('span', { class: 'person-body' },
+          h('input', { class: 'invite-code', readonly: '', value: link, 'aria-label': 'Invite link', dataset: { testid: 'invite-link' },
+            onfocus: (ev) => ev.target.select() }),
+          h('span', { class: 'person-sub' }, `${uses} · until ${new Date(inv.expires_at).toLocaleString()}`)),
+        h('span', { class: 'member-actions' },
+          h('button', { type: 'button', class: 'btn btn-small', dataset: { testid: 'invite-copy' }, onclick: () => copyText(link, 'Invite link copied') }, 'Copy'),
+          h('button', { type: 'button', class: 'btn btn-small btn-danger-ghost', dataset: { testid: 'invite-revoke' },
+            onclick: async () => {
+              try {
+                await s.client.revokeInvite(group, inv.code);
+                toast('Invite link revoked');
+              } catch (e) {
+                setText($('#info-error'), errorText(e));
+              }
+              renderInvites().catch(() => {});
+            } }, 'Revoke')));
+    }),
+  );
+}
+
 /** What the member list's Mute offers (label, minutes). */
 const MUTE_CHOICES = [['1 h', 60], ['8 h', 480], ['24 h', 1440], ['1 week', 10080]];
 
@@ -2553,6 +2708,8 @@ function initGroupInfo() {
     $('#add-search').value = '';
     $('#add-results').replaceChildren();
     setText($('#info-error'), '');
+    $('#invite-list').replaceChildren();
+    setText($('#invites-status'), '');
     renderGroupInfo();
     openDialog(dialog);
     try {
@@ -2560,6 +2717,22 @@ function initGroupInfo() {
       renderGroupInfo();
     } catch (e) {
       setText($('#info-error'), errorText(e));
+    }
+    if (!$('#invites').hidden) renderInvites().catch(() => {});
+  });
+  $('#invite-create').addEventListener('click', async () => {
+    const btn = $('#invite-create');
+    const group = activeId;
+    btn.disabled = true;
+    setText($('#info-error'), '');
+    try {
+      const inv = await session.client.createInvite(group, Number($('#invite-minutes').value), Number($('#invite-uses').value));
+      await copyText(inviteLink(inv.code), 'Invite link copied');
+      await renderInvites();
+    } catch (e) {
+      setText($('#info-error'), errorText(e));
+    } finally {
+      btn.disabled = false;
     }
   });
   $('#rename-form').addEventListener('submit', async (ev) => {
@@ -2640,6 +2813,7 @@ function init() {
   initProfile();
   initNewGroup();
   initGroupInfo();
+  initJoin();
   initServiceWorker();
   initMessageActions();
   initNotifyMenu();
@@ -2660,7 +2834,10 @@ function init() {
     if (document.visibilityState === 'visible') session?.client.retryNow();
   });
   window.addEventListener('popstate', () => routeFromHash());
-  window.addEventListener('hashchange', () => routeFromHash());
+  window.addEventListener('hashchange', () => {
+    if (location.hash.startsWith('#join=')) joinFromHash();
+    else routeFromHash();
+  });
   window.addEventListener('focus', maybeMarkRead);
   document.addEventListener('visibilitychange', maybeMarkRead);
   // A clean close on leaving tells the server at once that this device is gone.
@@ -2671,6 +2848,7 @@ function init() {
   // Relative times ("last seen 5 min ago") age.
   setInterval(() => session && activeId && renderConvHeader(), 30000);
 
+  takeJoinHash(); // kept through the login page
   const token = localStorage.getItem(LS.token);
   let user = null;
   try {
