@@ -28,6 +28,17 @@ pub(crate) struct Silenced {
     muted: Vec<(u64, u64)>,
 }
 
+impl Silenced {
+    /// Whether `user` may not send at `now_ms`.
+    fn refuses(&self, user: u64, now_ms: u64) -> bool {
+        self.blocked
+            || self
+                .muted
+                .iter()
+                .any(|(u, until)| *u == user && now_ms < *until)
+    }
+}
+
 pub(crate) struct MembershipCache {
     nats: async_nats::Client,
     /// Per channel: when read, its members, and who may not send (a blocked 1:1
@@ -81,7 +92,14 @@ impl MembershipCache {
         channel_id: u64,
         user_id: u64,
     ) -> Result<Arc<Vec<u64>>, ApiError> {
-        let (members, silenced) = self.read(channel_id, user_id).await?;
+        let (mut members, mut silenced) = self.read(channel_id, user_id).await?;
+        if silenced.refuses(user_id, natter_protocol::now_ms()) {
+            // A refusal is read again from the store first: the notice that lifted
+            // a block or a mute may not have reached this edge yet (sends are rate
+            // limited before this, so a refused sender costs one read per send).
+            self.channels.remove(&channel_id);
+            (members, silenced) = self.read(channel_id, user_id).await?;
+        }
         if silenced.blocked {
             return Err(ApiError::new(
                 ErrorCode::Forbidden,
