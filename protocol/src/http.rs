@@ -495,6 +495,9 @@ pub struct Member {
     pub role: Role,
     /// When they joined, milliseconds since the Unix epoch.
     pub joined_at: u64,
+    /// Muted until then (ms since the epoch), while muted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub muted_until: Option<u64>,
 }
 
 /// `GET /v1/channels/{id}/members`.
@@ -503,6 +506,10 @@ pub struct Member {
 pub struct MemberList {
     /// Members ordered by user id.
     pub members: Vec<Member>,
+    /// Users banned from the group (ids, ascending).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<crate::ids::IdSchema>))]
+    #[serde(default, with = "ids::vec", skip_serializing_if = "Vec::is_empty")]
+    pub banned: Vec<u64>,
 }
 
 /// `GET /v1/channels?limit=<n>&before=<cursor>` query.

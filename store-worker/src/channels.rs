@@ -474,9 +474,20 @@ pub(crate) async fn member_list(w: &Worker, req: ChannelReq) -> RpcReply<MemberL
     if !is_member(w, req.channel_id, req.user_id).await? {
         return Err(not_member());
     }
-    Ok(MemberList {
-        members: member_roles(w, req.channel_id).await?,
-    })
+    let mut members = member_roles(w, req.channel_id).await?;
+    let rec = tables::CHANNEL
+        .get(w.store.as_ref(), &req.channel_id)
+        .await
+        .map_err(store_err)?;
+    let (banned, muted) = rec.map_or((Vec::new(), Vec::new()), |r| (r.banned, r.muted));
+    let now = now_ms();
+    for m in &mut members {
+        m.muted_until = muted
+            .iter()
+            .find(|(u, until)| *u == m.user && now < *until)
+            .map(|(_, until)| *until);
+    }
+    Ok(MemberList { members, banned })
 }
 
 /// A channel's members with roles.
@@ -490,6 +501,7 @@ pub(crate) async fn member_roles(w: &Worker, channel_id: u64) -> RpcReply<Vec<Me
             user,
             role: m.role,
             joined_at: m.joined_at,
+            muted_until: None,
         })
         .collect())
 }

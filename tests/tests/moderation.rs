@@ -77,6 +77,8 @@ async fn owners_and_admins_ban_and_mute_within_their_roles() {
     bob.ban(g.id, carol_id)
         .await
         .expect("banning again changes nothing");
+    let list = alice.members(g.id).await.expect("members");
+    assert_eq!(list.banned, vec![carol_id], "the ban is listed");
     alice.unban(g.id, carol_id).await.expect("unban");
     let back = alice
         .add_members(g.id, &[carol_id])
@@ -95,6 +97,13 @@ async fn owners_and_admins_ban_and_mute_within_their_roles() {
         Some(ErrorCode::BadRequest)
     );
     bob.mute_member(g.id, dave_id, 5).await.expect("mute");
+    let list = alice.members(g.id).await.expect("members");
+    let until = list
+        .members
+        .iter()
+        .find(|m| m.user == dave_id)
+        .and_then(|m| m.muted_until);
+    assert!(until.is_some(), "the mute is listed: {list:?}");
     let muted = loop {
         let m = dd.messages(1).await.remove(0);
         if let Some(SystemEvent::MemberMuted { user, until }) = m.system {
