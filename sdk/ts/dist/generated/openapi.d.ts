@@ -1311,6 +1311,11 @@ export interface components {
              * @description When they joined, milliseconds since the Unix epoch.
              */
             joined_at: number;
+            /**
+             * Format: int64
+             * @description Muted until then (ms since the epoch), while muted.
+             */
+            muted_until?: number | null;
             /** @description Role (always `member` in 1:1 channels). */
             role: components["schemas"]["Role"];
             /** @description User id. */
@@ -1318,6 +1323,8 @@ export interface components {
         };
         /** @description `GET /v1/channels/{id}/members`. */
         MemberList: {
+            /** @description Users banned from the group (ids, ascending). */
+            banned?: components["schemas"]["Id"][];
             /** @description Members ordered by user id. */
             members: components["schemas"]["Member"][];
         };
