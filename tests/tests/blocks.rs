@@ -129,7 +129,10 @@ async fn a_blocked_user_cannot_reach_the_blocker_by_any_path() {
     // (Anything before: the pushes of the 1:1 messages from before the block.)
     loop {
         let pushed = hook.wait(WAIT).await.expect("carol's message notifies bob");
-        let body = pushed.json()["body"].as_str().unwrap_or_default().to_string();
+        let body = pushed.json()["body"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         assert_ne!(body, "alice in the group", "a blocked sender notified");
         if body == "carol in the group" {
             break;
