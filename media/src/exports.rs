@@ -17,6 +17,9 @@ fn export_path(user: u64, id: u64) -> Path {
     Path::from(format!("x/{user}/{id}.json"))
 }
 
+/// Parts of an archive uploaded at once.
+const PARTS_IN_FLIGHT: usize = 4;
+
 /// An archive being written: bytes go out in parts as they come.
 pub struct ExportWriter {
     out: WriteMultipart,
@@ -28,6 +31,18 @@ impl ExportWriter {
     pub fn write(&mut self, b: &[u8]) {
         self.written += b.len() as u64;
         self.out.write(b);
+    }
+
+    /// Waits until few parts are in flight: what is written is held in memory until
+    /// its part is uploaded, so a writer faster than the store must wait here.
+    ///
+    /// # Errors
+    /// `unavailable` (a part failed).
+    pub async fn paced(&mut self) -> Result<(), ApiError> {
+        self.out
+            .wait_for_capacity(PARTS_IN_FLIGHT)
+            .await
+            .map_err(unavailable)
     }
 
     /// Bytes written so far.

@@ -218,6 +218,7 @@ async fn write_archive(edge: &Edge, user: u64, s: &mut ExportStatus) -> Result<(
                     out.write(&serde_json::to_vec(m).unwrap_or_default());
                     after = m.seq;
                 }
+                out.paced().await?;
                 if !page.has_more || page.messages.is_empty() {
                     break;
                 }
