@@ -25,13 +25,39 @@ use futures::StreamExt;
 use crate::layout;
 use crate::ttl_kv::{TtlKv, TtlKvError};
 
+/// Sessions of one user ended one by one (within a token's lifetime) past which the
+/// next ending ends them all instead: each costs every edge memory, so one account
+/// logging in and out in a loop must not grow the list without bound.
+pub const MAX_ENDED_ONE_BY_ONE: usize = 50;
+
 /// What is known to have ended.
 #[derive(Default)]
 struct Ended {
     /// Ended sessions → their user.
     sessions: HashMap<u64, u64>,
+    /// Users → how many of `sessions` are theirs.
+    per_user: HashMap<u64, usize>,
     /// Users → tokens issued before this (ms) are refused.
     users: HashMap<u64, u64>,
+}
+
+impl Ended {
+    fn end_session(&mut self, session: u64, user: u64) {
+        if self.sessions.insert(session, user).is_none() {
+            *self.per_user.entry(user).or_default() += 1;
+        }
+    }
+
+    fn forget_session(&mut self, session: u64) -> Option<u64> {
+        let user = self.sessions.remove(&session)?;
+        if let Some(n) = self.per_user.get_mut(&user) {
+            *n -= 1;
+            if *n == 0 {
+                self.per_user.remove(&user);
+            }
+        }
+        Some(user)
+    }
 }
 
 /// The revocation list: written by whoever ends a session, followed by every edge.
@@ -71,6 +97,13 @@ impl Revocations {
         let session_ended = session != 0 && ended.sessions.contains_key(&session);
         let before = ended.users.get(&user).is_some_and(|t| issued_ms < *t);
         !(session_ended || before)
+    }
+
+    /// Whether `user` has ended so many sessions one by one that the next ending
+    /// should end them all ([`MAX_ENDED_ONE_BY_ONE`]).
+    pub fn too_many_ended(&self, user: u64) -> bool {
+        let ended = self.ended.read().unwrap_or_else(|e| e.into_inner());
+        ended.per_user.get(&user).copied().unwrap_or(0) >= MAX_ENDED_ONE_BY_ONE
     }
 
     /// Whether the list was read to its end once (until then no token can be
@@ -132,10 +165,10 @@ impl Revocations {
         let mut ended = self.ended.write().unwrap_or_else(|e| e.into_inner());
         match (kind, value.and_then(number)) {
             ("s", Some(user)) => {
-                ended.sessions.insert(id, user);
+                ended.end_session(id, user);
                 Some(user)
             }
-            ("s", None) => ended.sessions.remove(&id),
+            ("s", None) => ended.forget_session(id),
             ("u", Some(at)) => {
                 let t = ended.users.entry(id).or_insert(0);
                 *t = (*t).max(at);
@@ -187,5 +220,26 @@ impl Revocations {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sessions_ended_are_counted_per_user_and_forgotten_with_their_entries() {
+        let mut e = Ended::default();
+        for s in 0..3 {
+            e.end_session(s, 7);
+        }
+        e.end_session(1, 7);
+        e.end_session(10, 8);
+        assert_eq!((e.per_user[&7], e.per_user[&8]), (3, 1));
+        assert_eq!(e.forget_session(0), Some(7));
+        assert_eq!(e.forget_session(0), None);
+        assert_eq!(e.forget_session(10), Some(8));
+        assert_eq!(e.per_user.get(&8), None);
+        assert_eq!(e.per_user[&7], 2);
     }
 }

@@ -125,8 +125,9 @@ pub(super) async fn logout(
     State(edge): State<Arc<Edge>>,
     CallerToken(t): CallerToken,
 ) -> HttpResult<StatusCode> {
-    if t.session == 0 {
-        // A token from before sessions names none: end all of the user's.
+    // A token from before sessions names none; and a user who ended many sessions
+    // one by one lately ends them all (the list every edge holds stays bounded).
+    if t.session == 0 || edge.revocations.too_many_ended(t.user) {
         end_all(&edge, t.user).await?;
         return Ok(StatusCode::NO_CONTENT);
     }
@@ -217,6 +218,10 @@ pub(super) async fn end_session(
         .await?;
     if !own.iter().any(|s| s.id == id) {
         return Err(ApiError::new(ErrorCode::NotFound, "no such session").into());
+    }
+    if edge.revocations.too_many_ended(t.user) {
+        end_all(&edge, t.user).await?;
+        return Ok(StatusCode::NO_CONTENT);
     }
     edge.revocations
         .end_session(t.user, id, edge.config.tokens.ttl())
