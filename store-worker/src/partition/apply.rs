@@ -542,3 +542,103 @@ pub(crate) fn move_cursors(
     }
     (rows, delivered)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use natter_protocol::internal::StreamSend;
+
+    const G: u64 = 7;
+
+    fn send_at(user: u64, id: u64, at_ms: u64) -> LogEntry {
+        LogEntry::Send(StreamSend {
+            message_id: id,
+            channel_id: G,
+            sender_id: user,
+            client_msg_id: format!("c{id}"),
+            text: "hi".into(),
+            sent_at_ms: at_ms,
+            reply_to: None,
+            forwarded: false,
+            mentions: Vec::new(),
+            attachments: Vec::new(),
+        })
+    }
+
+    fn command_at(user: u64, id: u64, at_ms: u64, action: ChannelAction) -> LogEntry {
+        LogEntry::Command(CommandEntry {
+            id,
+            at_ms,
+            user_id: user,
+            channel_id: G,
+            action,
+            event_ids: vec![1000 + id, 2000 + id],
+            reply_to: None,
+        })
+    }
+
+    fn refused(a: &Applied) -> Vec<(u64, ErrorCode)> {
+        a.refused.iter().map(|(u, _, e)| (*u, e.code)).collect()
+    }
+
+    /// A mute is decided by each send's own time, as carried in the log: a send
+    /// made before the end is refused, one made at the end is stored, whatever the
+    /// time the owner applies them.
+    #[test]
+    fn a_mute_refuses_the_sends_made_before_its_end_and_no_others() {
+        let mut w = Working::default();
+        let (g, _) = rules::create(None, G, 1, "g", &[3], 1).expect("create");
+        w.channels.insert(G, g);
+        let mute = ChannelAction::MuteMember {
+            user: 3,
+            until_ms: 500,
+        };
+        let a = apply(
+            &mut w,
+            vec![
+                command_at(1, 10, 100, mute),
+                send_at(3, 11, 499),
+                send_at(3, 12, 500),
+                send_at(1, 13, 200),
+            ],
+            |_| true,
+        );
+        assert_eq!(refused(&a), vec![(3, ErrorCode::Forbidden)]);
+        let stored: Vec<u64> = a
+            .stored
+            .iter()
+            .filter(|s| s.record.system.is_none())
+            .map(|s| s.record.message_id)
+            .collect();
+        assert_eq!(stored, vec![12, 13]);
+    }
+
+    /// A send appended after a block (the edge's cache had not heard of it) is
+    /// refused by the owner, either way; after the unblock both go through.
+    #[test]
+    fn the_owner_refuses_sends_in_a_blocked_one_to_one_channel() {
+        let mut w = Working::default();
+        let (mut dm, _) = rules::create(None, G, 1, "x", &[2], 1).expect("create");
+        dm.rec.kind = natter_protocol::http::ChannelKind::Dm;
+        dm.rec.name = None;
+        w.channels.insert(G, dm);
+        let block = |b| ChannelAction::Block { block: b };
+        let a = apply(
+            &mut w,
+            vec![
+                command_at(1, 10, 100, block(true)),
+                send_at(2, 11, 101),
+                send_at(1, 12, 102),
+                command_at(1, 13, 103, block(false)),
+                send_at(2, 14, 104),
+            ],
+            |_| true,
+        );
+        assert_eq!(
+            refused(&a),
+            vec![(2, ErrorCode::Forbidden), (1, ErrorCode::Forbidden)]
+        );
+        let stored: Vec<u64> = a.stored.iter().map(|s| s.record.message_id).collect();
+        assert_eq!(stored, vec![14]);
+    }
+}
