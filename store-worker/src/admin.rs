@@ -120,7 +120,8 @@ pub(crate) async fn suspend(w: &Worker, req: AdminSuspendReq) -> RpcReply<u64> {
     Ok(user_id)
 }
 
-fn unavailable(e: impl std::fmt::Display) -> ApiError {
+/// `unavailable` for a failure of something other than the store (NATS, idgen).
+pub(crate) fn unavailable(e: impl std::fmt::Display) -> ApiError {
     ApiError::new(ErrorCode::Unavailable, e.to_string())
 }
 

@@ -14,6 +14,7 @@ use natter_protocol::{ApiError, ErrorCode};
 use natter_store::{ScanRange, StoreError, WriteBatch, keys};
 
 use crate::Worker;
+use crate::admin::unavailable;
 use crate::records::now_ms;
 use crate::tables::{self, store_err};
 
@@ -23,10 +24,6 @@ const SWEEP_EVERY: Duration = Duration::from_secs(3600);
 const SWEEP_BATCH: usize = 1000;
 /// The "channel" of the reference rows that keep reported files.
 const REPORTS_REF: u64 = 0;
-
-fn unavailable(e: impl std::fmt::Display) -> ApiError {
-    ApiError::new(ErrorCode::Unavailable, e.to_string())
-}
 
 fn files(r: &Report) -> Vec<u64> {
     match &r.target {

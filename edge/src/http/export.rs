@@ -38,8 +38,9 @@ async fn bucket(edge: &Edge) -> Result<async_nats::jetstream::kv::Store, ApiErro
         .map_err(|e| ApiError::new(ErrorCode::Unavailable, e.to_string()))
 }
 
-async fn status_of(edge: &Edge, user: u64) -> Result<Option<ExportStatus>, ApiError> {
-    let kv = bucket(edge).await?;
+type Kv = async_nats::jetstream::kv::Store;
+
+async fn status_of(kv: &Kv, user: u64) -> Result<Option<ExportStatus>, ApiError> {
     let found = kv
         .get(user.to_string())
         .await
@@ -47,12 +48,10 @@ async fn status_of(edge: &Edge, user: u64) -> Result<Option<ExportStatus>, ApiEr
     Ok(found.and_then(|b| serde_json::from_slice(&b).ok()))
 }
 
-async fn save(edge: &Edge, user: u64, s: &ExportStatus) -> Result<(), ApiError> {
+async fn save(kv: &Kv, user: u64, s: &ExportStatus) -> Result<(), ApiError> {
     let body =
         serde_json::to_vec(s).map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
-    bucket(edge)
-        .await?
-        .put(user.to_string(), body.into())
+    kv.put(user.to_string(), body.into())
         .await
         .map(drop)
         .map_err(|e| ApiError::new(ErrorCode::Unavailable, e.to_string()))
@@ -98,7 +97,8 @@ pub(super) async fn start_export(
         return Err(ApiError::new(ErrorCode::NotFound, "this server keeps no files").into());
     }
     let now = now_ms();
-    if let Some(s) = status_of(&edge, user).await? {
+    let kv = bucket(&edge).await?;
+    if let Some(s) = status_of(&kv, user).await? {
         let s = shown(&edge, user, s);
         let reuse = match s.state {
             ExportState::Running => true,
@@ -127,24 +127,29 @@ pub(super) async fn start_export(
         url: None,
         expires_at: None,
     };
-    save(&edge, user, &status).await?;
+    save(&kv, user, &status).await?;
     let answer = shown(&edge, user, status.clone());
     let task_edge = edge.clone();
     tokio::spawn(async move {
         let _slot = slot;
         let mut s = status;
-        if let Err(e) = write_archive(&task_edge, user, &mut s).await {
+        if let Err(e) = write_archive(&task_edge, &kv, user, &mut s).await {
             tracing::warn!(user, error = %e, "export failed");
             s.state = ExportState::Failed;
             s.updated_at = now_ms();
-            let _ = save(&task_edge, user, &s).await;
+            let _ = save(&kv, user, &s).await;
         }
     });
     Ok(json(StatusCode::ACCEPTED, answer))
 }
 
 /// Writes the archive, saving progress after each channel.
-async fn write_archive(edge: &Edge, user: u64, s: &mut ExportStatus) -> Result<(), ApiError> {
+async fn write_archive(
+    edge: &Edge,
+    kv: &Kv,
+    user: u64,
+    s: &mut ExportStatus,
+) -> Result<(), ApiError> {
     let media = edge
         .config
         .media
@@ -177,7 +182,7 @@ async fn write_archive(edge: &Edge, user: u64, s: &mut ExportStatus) -> Result<(
         }
     }
     s.channels_total = channels.len() as u32;
-    save(edge, user, s).await?;
+    save(kv, user, s).await?;
     let mut out = media.export_writer(user, s.id).await?;
     let head = serde_json::json!({
         "schema": "natter.export.v1",
@@ -227,7 +232,7 @@ async fn write_archive(edge: &Edge, user: u64, s: &mut ExportStatus) -> Result<(
             s.channels_done = i as u32 + 1;
             s.bytes = out.written();
             s.updated_at = now_ms();
-            save(edge, user, s).await?;
+            save(kv, user, s).await?;
         }
         Ok::<(), ApiError>(())
     }
@@ -241,7 +246,7 @@ async fn write_archive(edge: &Edge, user: u64, s: &mut ExportStatus) -> Result<(
     out.finish().await?;
     s.state = ExportState::Ready;
     s.updated_at = now_ms();
-    save(edge, user, s).await
+    save(kv, user, s).await
 }
 
 #[utoipa::path(
@@ -259,7 +264,7 @@ pub(super) async fn export_status(
     State(edge): State<Arc<Edge>>,
     Caller(user): Caller,
 ) -> HttpResult<Response> {
-    let s = status_of(&edge, user)
+    let s = status_of(&bucket(&edge).await?, user)
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no export in the last day"))?;
     Ok(json(StatusCode::OK, shown(&edge, user, s)))
