@@ -240,36 +240,7 @@ pub(crate) fn change(
                     format!("user {u} is banned from this group: unban them first"),
                 ));
             }
-            let mut new: Vec<u64> = users
-                .iter()
-                .copied()
-                .filter(|u| !next.members.contains_key(u))
-                .collect();
-            new.sort_unstable();
-            new.dedup();
-            if next.members.len() + new.len() > limits::MAX_GROUP_MEMBERS {
-                return Err(ApiError::new(
-                    ErrorCode::GroupFull,
-                    format!(
-                        "a group has at most {} members ({} now, {} to add)",
-                        limits::MAX_GROUP_MEMBERS,
-                        next.members.len(),
-                        new.len()
-                    ),
-                ));
-            }
-            if !new.is_empty() {
-                for u in &new {
-                    let m = MemberRecord {
-                        joined_at: at_ms,
-                        role: Role::Member,
-                    };
-                    next.members.insert(*u, m.clone());
-                    change.put_members.push((*u, m));
-                }
-                change.joined = new.clone();
-                change.events.push(SystemEvent::MembersAdded { users: new });
-            }
+            admit(&mut next, &mut change, users, at_ms)?;
         }
         ChannelAction::RemoveMember { user } => {
             if let Some(target) = next.members.get(user).cloned() {
@@ -445,28 +416,55 @@ fn join(g: &mut ChannelState, actor: u64, code: &str, at_ms: u64) -> Result<Grou
             "you are banned from this group",
         ));
     }
-    if g.members.len() >= limits::MAX_GROUP_MEMBERS {
-        return Err(ApiError::new(
-            ErrorCode::GroupFull,
-            format!("a group has at most {} members", limits::MAX_GROUP_MEMBERS),
-        ));
-    }
     invite.uses += 1;
-    let m = MemberRecord {
-        joined_at: at_ms,
-        role: Role::Member,
-    };
-    next.members.insert(actor, m.clone());
-    let change = GroupChange {
-        record: Some(next.rec.clone()),
-        put_members: vec![(actor, m)],
-        joined: vec![actor],
-        removed: Vec::new(),
-        events: vec![SystemEvent::MembersAdded { users: vec![actor] }],
-        audience: next.member_ids(),
-    };
+    let mut change = GroupChange::nothing(Vec::new());
+    admit(&mut next, &mut change, &[actor], at_ms)?;
+    change.record = Some(next.rec.clone());
+    change.audience = next.member_ids();
     *g = next;
     Ok(change)
+}
+
+/// Makes `users` (those not in yet) members of `next`, as one `members_added`
+/// event of `change`; added by an owner or admin, or joining by invite.
+fn admit(
+    next: &mut ChannelState,
+    change: &mut GroupChange,
+    users: &[u64],
+    at_ms: u64,
+) -> Result<(), ApiError> {
+    let mut new: Vec<u64> = users
+        .iter()
+        .copied()
+        .filter(|u| !next.members.contains_key(u))
+        .collect();
+    new.sort_unstable();
+    new.dedup();
+    if next.members.len() + new.len() > limits::MAX_GROUP_MEMBERS {
+        return Err(ApiError::new(
+            ErrorCode::GroupFull,
+            format!(
+                "a group has at most {} members ({} now, {} to add)",
+                limits::MAX_GROUP_MEMBERS,
+                next.members.len(),
+                new.len()
+            ),
+        ));
+    }
+    if new.is_empty() {
+        return Ok(());
+    }
+    for u in &new {
+        let m = MemberRecord {
+            joined_at: at_ms,
+            role: Role::Member,
+        };
+        next.members.insert(*u, m.clone());
+        change.put_members.push((*u, m));
+    }
+    change.joined = new.clone();
+    change.events.push(SystemEvent::MembersAdded { users: new });
+    Ok(())
 }
 
 /// Most invites a group keeps at once (expired ones are dropped first).
