@@ -10,6 +10,7 @@
 use std::time::{Duration, Instant};
 
 use natter_client::{Client, ClientError, Session};
+use natter_protocol::ErrorCode;
 use natter_protocol::ws::{Attachment, MessageEvent, ServerEvent};
 
 use crate::{System, user};
@@ -176,6 +177,18 @@ impl Pair {
             let c = &self.sender_clients[edge];
             let have = match c.upload_status(up.id).await {
                 Ok(s) => s.received,
+                // Completed on an edge that died before it answered: completing
+                // again gives the same file.
+                Err(ClientError::Api(api)) if api.code == ErrorCode::AttachmentNotFound => {
+                    match c.complete_upload(up.id).await {
+                        Ok(a) => return a,
+                        Err(e) => {
+                            retry(e, "complete after a lost answer", &mut edge);
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                            continue;
+                        }
+                    }
+                }
                 Err(e) => {
                     retry(e, "status", &mut edge);
                     tokio::time::sleep(Duration::from_millis(100)).await;

@@ -69,7 +69,17 @@ export class Files {
     async uploadParts(channel, data, total, opts, progress) {
         let status;
         if (opts.uploadId !== undefined) {
-            status = await this.http.request('GET', `/v1/uploads/${encodeURIComponent(opts.uploadId)}`, { idempotent: true });
+            try {
+                status = await this.http.request('GET', `/v1/uploads/${encodeURIComponent(opts.uploadId)}`, { idempotent: true });
+            }
+            catch (e) {
+                if (!(e instanceof NatterError && e.code === 'attachment_not_found'))
+                    throw e;
+                // Completed before and the answer lost: completing again gives the same file.
+                const a = await this.http.request('POST', `/v1/uploads/${encodeURIComponent(opts.uploadId)}/complete`, {});
+                progress(total);
+                return a;
+            }
         }
         else {
             status = await this.http.request('POST', `/v1/channels/${encodeURIComponent(channel)}/uploads`, {

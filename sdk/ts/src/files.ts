@@ -108,7 +108,15 @@ export class Files {
   private async uploadParts(channel: Id, data: FileData, total: number, opts: UploadOptions, progress: (n: number) => void): Promise<Attachment> {
     let status: UploadStatus;
     if (opts.uploadId !== undefined) {
-      status = await this.http.request<UploadStatus>('GET', `/v1/uploads/${encodeURIComponent(opts.uploadId)}`, { idempotent: true });
+      try {
+        status = await this.http.request<UploadStatus>('GET', `/v1/uploads/${encodeURIComponent(opts.uploadId)}`, { idempotent: true });
+      } catch (e) {
+        if (!(e instanceof NatterError && e.code === 'attachment_not_found')) throw e;
+        // Completed before and the answer lost: completing again gives the same file.
+        const a = await this.http.request<Attachment>('POST', `/v1/uploads/${encodeURIComponent(opts.uploadId)}/complete`, {});
+        progress(total);
+        return a;
+      }
     } else {
       status = await this.http.request<UploadStatus>('POST', `/v1/channels/${encodeURIComponent(channel)}/uploads`, {
         body: { name: opts.name, size: total, ...(opts.contentType ? { content_type: opts.contentType } : {}) },

@@ -18,10 +18,11 @@ const processed = (seq, attachment = done) => ({ channel: CH, seq, message_id: S
 const bodySize = (b) => (b === undefined ? 0 : typeof b === 'string' ? b.length : b.byteLength ?? b.size);
 
 /** A fake server for uploads: `part_bytes` 4; `failPut(n)` answers whether to fail that PUT (by throwing). */
-function uploadServer({ partBytes = 4, wholeLimit = 4, failPut = () => false } = {}) {
+function uploadServer({ partBytes = 4, wholeLimit = 4, failPut = () => false, loseComplete = false } = {}) {
   const calls = [];
   const received = new Map();
   let size = 0;
+  let completed = false;
   const fetch = async (url, init) => {
     const path = url.replace('http://x', '');
     calls.push([init.method, path, bodySize(init.body), init.headers['content-type']]);
@@ -34,7 +35,9 @@ function uploadServer({ partBytes = 4, wholeLimit = 4, failPut = () => false } =
       return response(201, { id: '42', size, part_bytes: partBytes, parts: Math.ceil(size / partBytes), received: [], expires_at: 9e12 });
     }
     const status = () => response(200, { id: '42', size, part_bytes: partBytes, parts: Math.ceil(size / partBytes), received: [...received.keys()].sort(), expires_at: 9e12 });
-    if (init.method === 'GET' && path === '/v1/uploads/42') return status();
+    if (init.method === 'GET' && path === '/v1/uploads/42') {
+      return completed ? response(404, { code: 'attachment_not_found', message: 'completed' }) : status();
+    }
     const part = /^\/v1\/uploads\/42\/parts\/(\d+)$/.exec(path);
     if (init.method === 'PUT' && part) {
       const n = Number(part[1]);
@@ -48,6 +51,9 @@ function uploadServer({ partBytes = 4, wholeLimit = 4, failPut = () => false } =
       return response(204);
     }
     if (init.method === 'POST' && path === '/v1/uploads/42/complete') {
+      const first = !completed;
+      completed = true;
+      if (first && loseComplete) throw new TypeError('fetch failed'); // completed, the answer lost
       return response(201, { id: '42', kind: 'file', content_type: 'application/octet-stream', name: 'big', size, processed: true });
     }
     return response(404, { code: 'not_found', message: path });
@@ -130,6 +136,18 @@ test('an upload that fails for good carries its uploadId; uploadFile with it sen
   assert.equal(a.id, '42');
   assert.deepEqual(s.calls.map((x) => `${x[0]} ${x[1]}`), ['GET /v1/uploads/42', 'PUT /v1/uploads/42/parts/1', 'PUT /v1/uploads/42/parts/2', 'POST /v1/uploads/42/complete']);
   assert.deepEqual(progress, [4, 8, 12, 12]);
+});
+
+test('resuming an upload whose completion answer was lost completes it again and gets the file', async () => {
+  const s = uploadServer({ loseComplete: true });
+  const c = new NatterClient({ baseUrl: 'http://x', fetch: s.fetch, token: 't' });
+  const err = await c.uploadFile(CH, new Uint8Array(12), { name: 'big', partRetries: 0 }).catch((e) => e);
+  assert.equal(err.code, 'network');
+  assert.equal(err.uploadId, '42');
+  s.calls.length = 0;
+  const a = await c.uploadFile(CH, new Uint8Array(12), { name: 'big', uploadId: err.uploadId });
+  assert.equal(a.id, '42');
+  assert.deepEqual(s.calls.map((x) => `${x[0]} ${x[1]}`), ['GET /v1/uploads/42', 'POST /v1/uploads/42/complete']);
 });
 
 test('an aborted signal stops an upload with `aborted`', async () => {
