@@ -446,6 +446,21 @@ impl Client {
         self.post("/v1/me/password", &req).await
     }
 
+    /// `DELETE /v1/me`: deletes the account (the password required).
+    ///
+    /// # Errors
+    /// `invalid_credentials`, `rate_limited`, …
+    pub async fn delete_account(
+        &self,
+        password: &str,
+    ) -> Result<natter_protocol::http::AccountDeletion, ClientError> {
+        let req = natter_protocol::http::DeleteAccountRequest {
+            password: password.into(),
+        };
+        self.call(self.http.delete(self.url("/v1/me")).json(&req))
+            .await
+    }
+
     /// `GET /v1/me`.
     ///
     /// # Errors

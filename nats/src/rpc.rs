@@ -14,18 +14,18 @@ use std::marker::PhantomData;
 use std::time::Duration;
 
 use natter_protocol::http::{
-    Channel, ChannelList, ChannelReceipts, DeviceInfo, HistoryPage, Invite, MemberList,
-    MessageEdits, PinList, Presence, Profile, SessionInfo,
+    AccountDeletion, Channel, ChannelList, ChannelReceipts, DeviceInfo, HistoryPage, Invite,
+    MemberList, MessageEdits, PinList, Presence, Profile, SessionInfo,
 };
 use natter_protocol::internal::{
-    self, AdminAuditReq, AdminChannel, AdminChannelReq, AdminLogApplied, AdminLogAppliedReq,
-    AdminMessageDeleteReq, AdminReportsReq, AdminResolveReq, AdminSuspendReq, AdminUser,
-    AdminUserReq, AttachmentRefsReq, AuditEntry, BlockReq, BulkUsersReq, ChannelListReq,
-    ChannelReq, ContactsReq, CursorMovesReq, DevicePushReq, DmOpenReq, HistoryReq, LoginReq,
-    Members, MembersReq, MessageReq, MuteReq, PasswordChangeReq, PresenceQuery, PushTargets,
-    PushTargetsReq, Report, ReportCreateReq, RpcReply, SessionEndReq, SessionListReq,
-    SessionOpenReq, SessionTouchReq, SignupReq, SyncPlan, SyncStartReq, UserGetReq, UserIdsReq,
-    UserSearchReq, UserUpdateReq, UsersAddableReq,
+    self, AccountEraseReq, AdminAuditReq, AdminChannel, AdminChannelReq, AdminEraseReq,
+    AdminLogApplied, AdminLogAppliedReq, AdminMessageDeleteReq, AdminReportsReq, AdminResolveReq,
+    AdminSuspendReq, AdminUser, AdminUserReq, AttachmentRefsReq, AuditEntry, BlockReq,
+    BulkUsersReq, ChannelListReq, ChannelReq, ContactsReq, CursorMovesReq, DevicePushReq,
+    DmOpenReq, HistoryReq, LoginReq, Members, MembersReq, MessageReq, MuteReq, PasswordChangeReq,
+    PresenceQuery, PushTargets, PushTargetsReq, Report, ReportCreateReq, RpcReply, SessionEndReq,
+    SessionListReq, SessionOpenReq, SessionTouchReq, SignupReq, SyncPlan, SyncStartReq, UserGetReq,
+    UserIdsReq, UserSearchReq, UserUpdateReq, UsersAddableReq,
 };
 use natter_protocol::ws::MessageEvent;
 use natter_protocol::{ApiError, ErrorCode};
@@ -263,6 +263,8 @@ store_rpcs! {
     SESSION_END: SessionEndReq => () = rpc::SESSION_END, STORE;
     /// Changes a user's password after checking the current one.
     PASSWORD_CHANGE: PasswordChangeReq => Profile = rpc::PASSWORD_CHANGE, STORE;
+    /// Deletes a user's account after checking the password.
+    ACCOUNT_ERASE: AccountEraseReq => AccountDeletion = rpc::ACCOUNT_ERASE, STORE;
     /// Blocks or unblocks a user; replies their 1:1 channel, if any.
     BLOCK_SET: BlockReq => Option<u64> = rpc::BLOCK_SET, STORE;
     /// The users a user blocks (profiles).
@@ -281,6 +283,8 @@ store_rpcs! {
     ADMIN_LOG_APPLIED: AdminLogAppliedReq => AdminLogApplied = admin::LOG_APPLIED, ADMIN;
     /// Suspends or unsuspends an account; replies its id.
     ADMIN_USER_SUSPEND: AdminSuspendReq => u64 = admin::USER_SUSPEND, ADMIN;
+    /// Deletes an account on its user's request.
+    ADMIN_USER_ERASE: AdminEraseReq => AccountDeletion = admin::USER_ERASE, ADMIN;
     /// The operators' audit log, newest first.
     ADMIN_AUDIT_LIST: AdminAuditReq => Vec<AuditEntry> = admin::AUDIT_LIST, ADMIN;
     /// Reports, newest first.

@@ -188,6 +188,8 @@ pub mod admin {
     pub const LOG_APPLIED: &str = "admin.log.applied";
     /// Suspend or unsuspend an account (audited).
     pub const USER_SUSPEND: &str = "admin.user.suspend";
+    /// Delete an account on its user's request (audited).
+    pub const USER_ERASE: &str = "admin.user.erase";
     /// The operators' audit log, newest first.
     pub const AUDIT_LIST: &str = "admin.audit.list";
     /// Users' reports, newest first.
@@ -272,6 +274,8 @@ pub mod rpc {
     pub const SESSION_END: &str = "rpc.session.end";
     /// Change a user's password (the current one checked).
     pub const PASSWORD_CHANGE: &str = "rpc.user.password";
+    /// Delete a user's account (the password checked).
+    pub const ACCOUNT_ERASE: &str = "rpc.user.erase";
     /// Block or unblock a user.
     pub const BLOCK_SET: &str = "rpc.user.block";
     /// The users a user blocks.

@@ -10,9 +10,9 @@ use natter_nats::{layout, rpc, subjects};
 use natter_protocol::ErrorCode;
 use natter_protocol::http::Presence;
 use natter_protocol::internal::{
-    self, AdminAuditReq, AdminChannel, AdminChannelReq, AdminLogAppliedReq, AdminMessageDeleteReq,
-    AdminReportsReq, AdminResolveReq, AdminSuspendReq, AdminUser, AdminUserReq, LogBatch, LogEntry,
-    PresenceBeat, PresenceQuery, ReportTarget,
+    self, AdminAuditReq, AdminChannel, AdminChannelReq, AdminEraseReq, AdminLogAppliedReq,
+    AdminMessageDeleteReq, AdminReportsReq, AdminResolveReq, AdminSuspendReq, AdminUser,
+    AdminUserReq, LogBatch, LogEntry, PresenceBeat, PresenceQuery, ReportTarget,
 };
 use serde::Serialize;
 
@@ -61,6 +61,16 @@ enum AdminCommand {
     /// Suspends an account: its sessions end (sockets close on every edge within
     /// seconds) and it cannot log in until unsuspended. Audited.
     Suspend {
+        /// The username.
+        username: String,
+        /// Why (kept in the audit log).
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Deletes an account on its user's request (as `DELETE /v1/me` does): its
+    /// sessions end, its profile goes, its messages become tombstones in every
+    /// channel. Audited; cannot be undone.
+    Erase {
         /// The username.
         username: String,
         /// Why (kept in the audit log).
@@ -245,6 +255,18 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
         }
         AdminCommand::Unsuspend { username, reason } => {
             suspend(&nats, args.operator, username, reason, false).await?;
+        }
+        AdminCommand::Erase { username, reason } => {
+            let req = AdminEraseReq {
+                username: username.clone(),
+                reason,
+                operator: operator_name(args.operator),
+            };
+            let done = request(&nats, &rpc::ADMIN_USER_ERASE, 0, &req).await?;
+            outln!(
+                "@{username} deleted: its messages are being erased from {} channels",
+                done.channels
+            );
         }
         AdminCommand::Reports { all, limit } => {
             let req = AdminReportsReq {

@@ -639,6 +639,7 @@ impl Chat {
                 let left = until.saturating_sub(natter_protocol::now_ms()) / 60_000;
                 format!("muted {} for {left} min", self.name(*user).await)
             }
+            SystemEvent::AccountDeleted { .. } => "deleted their account".to_string(),
             SystemEvent::Renamed { name } => format!("renamed the group to {name}"),
             SystemEvent::RoleChanged { user, role } => {
                 format!("made {} {role:?}", self.name(*user).await)

@@ -77,6 +77,25 @@ pub struct ChangePasswordRequest {
     pub new_password: String,
 }
 
+/// `DELETE /v1/me`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeleteAccountRequest {
+    /// The password now (re-authentication).
+    pub password: String,
+}
+
+/// `DELETE /v1/me` answered: the account is gone; its messages are being erased.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccountDeletion {
+    /// Channels whose copies of the account's messages are erased in the
+    /// background (each becomes tombstones within seconds).
+    pub channels: u64,
+    /// When the username may be taken by a new account (ms since the epoch).
+    pub username_free_at: u64,
+}
+
 /// A user's profile (public: no field here is private).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -99,6 +118,10 @@ pub struct Profile {
     /// The user's own settings (only in `GET /v1/me` and `PATCH /v1/me`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<Settings>,
+    /// The account was deleted: show "deleted account" (username and names are
+    /// empty).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
 }
 
 /// A user's privacy settings.

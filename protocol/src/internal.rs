@@ -404,7 +404,22 @@ pub enum ChannelAction {
         /// Block (true) or unblock (false).
         block: bool,
     },
+    /// The user's account is being erased (appended by a store worker, never an
+    /// edge). `from_seq` 0 starts it in this channel: the user's later sends are
+    /// refused, a group loses them as a member, a 1:1 channel takes no more sends,
+    /// and an `account_deleted` event is appended; replies the channel's head. Then
+    /// each `from_seq` > 0 erases the user's messages (text, edits, files,
+    /// reactions) among seqs `from_seq ..` [`ERASE_WINDOW`] further and replies
+    /// where the next window starts (0: done).
+    EraseAccount {
+        /// 0 to start; else the first seq of the window to erase.
+        from_seq: u64,
+    },
 }
+
+/// Seqs of a channel one [`ChannelAction::EraseAccount`] window covers: a bounded
+/// read and write per command, however long the channel.
+pub const ERASE_WINDOW: u64 = 1_000;
 
 impl ChannelAction {
     /// The seq of the earlier message the action changes (edit, delete, reaction, pin).
@@ -762,6 +777,28 @@ pub struct PasswordChangeReq {
     pub current_password: String,
     /// The new one.
     pub new_password: String,
+}
+
+/// `rpc.user.erase`: deletes a user's account after checking their password.
+/// Replies [`crate::http::AccountDeletion`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccountEraseReq {
+    /// Whose.
+    pub user_id: u64,
+    /// The password now.
+    pub password: String,
+}
+
+/// `admin.user.erase`: deletes an account on the user's request to an operator
+/// (audited). Replies [`crate::http::AccountDeletion`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AdminEraseReq {
+    /// Which user (by username).
+    pub username: String,
+    /// Why (kept in the audit log).
+    pub reason: String,
+    /// Who does it (kept in the audit log).
+    pub operator: String,
 }
 
 /// `admin.user.suspend`: suspends (or lifts the suspension of) an account. Replies

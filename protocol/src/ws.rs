@@ -542,6 +542,15 @@ pub enum SystemEvent {
         /// The attachment as it now stands.
         attachment: Attachment,
     },
+    /// `user` (the `sender`) deleted their account: show each of their messages in
+    /// the channel as a tombstone ("deleted account"), drop their reactions; in a
+    /// group they are no longer a member. History already shows this.
+    AccountDeleted {
+        /// Whose account.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        #[serde(with = "ids")]
+        user: u64,
+    },
 }
 
 impl SystemEvent {

@@ -126,6 +126,7 @@ fn every_system_event() -> Vec<SystemEvent> {
         SystemEvent::AttachmentProcessed {
             attachment: Default::default(),
         },
+        SystemEvent::AccountDeleted { user: 1 },
     ];
     for e in &events {
         match e {
@@ -144,7 +145,8 @@ fn every_system_event() -> Vec<SystemEvent> {
             | SystemEvent::MessageUnpinned { .. }
             | SystemEvent::ReactionAdded { .. }
             | SystemEvent::ReactionRemoved { .. }
-            | SystemEvent::AttachmentProcessed { .. } => {}
+            | SystemEvent::AttachmentProcessed { .. }
+            | SystemEvent::AccountDeleted { .. } => {}
         }
     }
     events

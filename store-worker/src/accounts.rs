@@ -30,21 +30,23 @@ pub(crate) async fn signup(w: &Worker, req: SignupRequest) -> RpcReply<Profile> 
     let username = limits::normalize_username(&req.username)?;
     limits::check_password(&req.password)?;
     limits::check_display_name(&req.display_name)?;
-    // Cheap pre-check so a taken name does not cost a password hash.
-    if tables::USERNAME
+    // Cheap pre-check so a taken name does not cost a password hash. A deleted
+    // account's name is free once its cooling-off ended.
+    let held = tables::USERNAME
         .get(w.store.as_ref(), &username)
         .await
-        .map_err(store_err)?
-        .is_some()
-    {
-        return Err(invalid(ErrorCode::UsernameTaken, "username is taken"));
-    }
+        .map_err(store_err)?;
+    let prior = match held {
+        None => None,
+        Some(old) if released(w, old).await? => Some(tables::USERNAME.encode(&old)),
+        Some(_) => return Err(invalid(ErrorCode::UsernameTaken, "username is taken")),
+    };
     let password_hash = hash_password(w, req.password).await?;
     let user = new_user(w, &username, req.display_name, password_hash)?;
     let id = user.id;
-    // The username key is written only if absent: two racing sign-ups, one winner.
+    // The username key is written only if as read: two racing sign-ups, one winner.
     let batch = WriteBatch::new()
-        .expect(tables::USERNAME.key(&username), None)
+        .expect(tables::USERNAME.key(&username), prior)
         .put(
             tables::USERNAME.key(&username),
             tables::USERNAME.encode(&id),
@@ -57,6 +59,16 @@ pub(crate) async fn signup(w: &Worker, req: SignupRequest) -> RpcReply<Profile> 
         }
         Err(e) => Err(store_err(e)),
     }
+}
+
+/// Whether the username held by account `id` is free again: the account was
+/// deleted and its cooling-off ended.
+async fn released(w: &Worker, id: u64) -> RpcReply<bool> {
+    let now = now_ms();
+    Ok(load_user(w, id)
+        .await?
+        .and_then(|u| u.erased_at)
+        .is_some_and(|at| crate::erasure::username_free_at(w, at) <= now))
 }
 
 /// A new account's record, with a fresh id.
@@ -79,6 +91,7 @@ fn new_user(
         created_at: now_ms(),
         read_receipts: true,
         suspended_at: None,
+        erased_at: None,
         who_can_message: None,
         who_can_add: None,
         who_sees_presence: None,
@@ -307,7 +320,13 @@ pub(crate) async fn search(w: &Worker, req: UserSearchReq) -> RpcReply<Vec<Profi
         .get_many(w.store.as_ref(), &ids)
         .await
         .map_err(store_err)?;
-    Ok(users.into_iter().flatten().map(|u| u.profile()).collect())
+    // A deleted account's held name finds nobody.
+    Ok(users
+        .into_iter()
+        .flatten()
+        .filter(|u| u.erased_at.is_none())
+        .map(|u| u.profile())
+        .collect())
 }
 
 /// A slot to compute a password hash in, waited for at most
@@ -339,7 +358,7 @@ async fn hash_password(w: &Worker, password: String) -> RpcReply<String> {
     .map_err(|_| ApiError::new(ErrorCode::Internal, "hashing failed"))
 }
 
-async fn verify_password(w: &Worker, password: String, hash: String) -> RpcReply<bool> {
+pub(crate) async fn verify_password(w: &Worker, password: String, hash: String) -> RpcReply<bool> {
     let _slot = hashing_slot(w).await?;
     tokio::task::spawn_blocking(move || {
         let Ok(parsed) = PasswordHash::new(&hash) else {

@@ -72,7 +72,8 @@ pub(crate) async fn log_applied(w: &Worker, _: AdminLogAppliedReq) -> RpcReply<A
 
 /// How long a suspension's "every token before now" entry stays on the revocation
 /// list: longer than any token lives (edges refuse token lifetimes above a year).
-const SUSPENSION_REVOKES_FOR: std::time::Duration = std::time::Duration::from_secs(366 * 24 * 3600);
+pub(crate) const SUSPENSION_REVOKES_FOR: std::time::Duration =
+    std::time::Duration::from_secs(366 * 24 * 3600);
 
 /// Suspends or unsuspends an account, with an audit entry. A suspension also ends
 /// every session (the revocation list first, so the account's sockets close on
@@ -161,7 +162,8 @@ pub(crate) async fn audit_list(w: &Worker, req: AdminAuditReq) -> RpcReply<Vec<A
         .collect()
 }
 
-/// How long an operator's deletion waits for the partition's owner to apply it.
+/// How long a command a store worker appends (an operator's deletion, an
+/// account's erasure) waits for the partition's owner to apply it.
 const OPERATOR_COMMAND_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Deletes a message for everyone as an operator: a `Delete` command by
@@ -172,8 +174,39 @@ pub(crate) async fn delete_message(
     w: &Worker,
     req: AdminMessageDeleteReq,
 ) -> RpcReply<natter_protocol::ws::MessageEvent> {
+    use natter_protocol::internal::{self, ChannelAction};
+    let reply = append_command(
+        w,
+        req.channel_id,
+        internal::OPERATOR,
+        ChannelAction::Delete { seq: req.seq },
+        2,
+    )
+    .await?;
+    let tombstone: natter_protocol::ws::MessageEvent = internal::decode_reply(&reply)?;
+    audit(
+        w,
+        &req.operator,
+        "delete_message",
+        format!("channel:{}/{}", req.channel_id, req.seq),
+        req.reason,
+    )
+    .await?;
+    Ok(tombstone)
+}
+
+/// Appends a command to a channel's log as `user_id` (signed with this worker's
+/// key, as an edge signs its users' commands) with `events` event ids, and waits
+/// for the owner's reply (encoded).
+pub(crate) async fn append_command(
+    w: &Worker,
+    channel_id: u64,
+    user_id: u64,
+    action: natter_protocol::internal::ChannelAction,
+    events: usize,
+) -> RpcReply<bytes::Bytes> {
     use futures::StreamExt;
-    use natter_protocol::internal::{self, ChannelAction, CommandEntry, LogBatch, LogEntry};
+    use natter_protocol::internal::{self, CommandEntry, LogBatch, LogEntry};
     let draw = || w.ids.next_id().map_err(unavailable);
     let id = draw()?;
     let inbox = w.nats.new_inbox();
@@ -181,14 +214,14 @@ pub(crate) async fn delete_message(
     let entry = CommandEntry {
         id,
         at_ms: natter_idgen::timestamp_ms(id),
-        user_id: internal::OPERATOR,
-        channel_id: req.channel_id,
-        action: ChannelAction::Delete { seq: req.seq },
-        event_ids: vec![draw()?, draw()?],
+        user_id,
+        channel_id,
+        action,
+        event_ids: (0..events).map(|_| draw()).collect::<Result<_, _>>()?,
         reply_to: Some(inbox),
     };
-    let partition = natter_nats::layout::partition_of(req.channel_id, w.partitions);
-    let subject = natter_nats::subjects::channel_log(partition, req.channel_id);
+    let partition = natter_nats::layout::partition_of(channel_id, w.partitions);
+    let subject = natter_nats::subjects::channel_log(partition, channel_id);
     let payload = internal::encode(&LogBatch {
         entries: vec![LogEntry::Command(entry)],
     });
@@ -207,14 +240,5 @@ pub(crate) async fn delete_message(
         .ok()
         .flatten()
         .ok_or_else(|| unavailable("appended, not applied in time: look again shortly"))?;
-    let tombstone: natter_protocol::ws::MessageEvent = internal::decode_reply(&reply.payload)?;
-    audit(
-        w,
-        &req.operator,
-        "delete_message",
-        format!("channel:{}/{}", req.channel_id, req.seq),
-        req.reason,
-    )
-    .await?;
-    Ok(tombstone)
+    Ok(reply.payload)
 }

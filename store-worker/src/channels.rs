@@ -89,7 +89,10 @@ pub(crate) async fn open_dm(w: &Worker, req: DmOpenReq) -> RpcReply<Channel> {
         {
             return Ok(ch);
         }
-        let Some(peer) = load_user(w, req.peer_id).await? else {
+        let Some(peer) = load_user(w, req.peer_id)
+            .await?
+            .filter(|u| u.erased_at.is_none())
+        else {
             return Err(ApiError::new(ErrorCode::UserNotFound, "no such user"));
         };
         if crate::blocks::between(w, req.user_id, req.peer_id)
@@ -141,6 +144,7 @@ pub(crate) async fn open_dm(w: &Worker, req: DmOpenReq) -> RpcReply<Channel> {
                     banned: Vec::new(),
                     muted: Vec::new(),
                     invites: Vec::new(),
+                    erased: Vec::new(),
                 }),
             );
         let listed = tables::USER_CHANNEL.encode(&UserChannelRecord {
@@ -542,7 +546,9 @@ pub(crate) async fn addable(w: &Worker, req: UsersAddableReq) -> RpcReply<()> {
         .get_many(w.store.as_ref(), &req.user_ids)
         .await
         .map_err(store_err)?;
-    if let Some((u, _)) = req.user_ids.iter().zip(&found).find(|(_, f)| f.is_none()) {
+    let gone =
+        |f: &Option<crate::records::UserRecord>| f.as_ref().is_none_or(|u| u.erased_at.is_some());
+    if let Some((u, _)) = req.user_ids.iter().zip(&found).find(|(_, f)| gone(f)) {
         return Err(ApiError::new(
             ErrorCode::UserNotFound,
             format!("no such user: {u}"),

@@ -26,6 +26,7 @@
 //!   stored, device push targets, muted channels); `online`: who is online, so
 //!   that jobs go only to recipients with no online device.
 //! - `admin`: operator requests (`admin.*`) for `natter admin`.
+//! - `erasure`: account deletion, and the erasure of its messages channel by channel.
 //! - `records`: the values kept in the store.
 //! - `store_health`: the `store` readiness check, kept from every store call's
 //!   outcome; a store that failed for good ends [`run`] with [`StoreFailed`].
@@ -36,6 +37,7 @@ mod admin;
 mod attachments;
 mod blocks;
 mod channels;
+mod erasure;
 mod fanout;
 mod leases;
 mod online;
@@ -89,6 +91,8 @@ pub struct StoreWorkerConfig {
     pub accept_unsigned_log: bool,
     /// Tells authors of 1:1 messages when a device of the other side has them.
     pub delivery_receipts: bool,
+    /// How long a deleted account's username stays held before anyone may take it.
+    pub username_hold: std::time::Duration,
 }
 
 /// Default most password hashes at once: one per core, at least 2.
@@ -110,6 +114,7 @@ impl Default for StoreWorkerConfig {
             log_keys: natter_nats::log_auth::LogKeys::derive([]),
             accept_unsigned_log: false,
             delivery_receipts: true,
+            username_hold: std::time::Duration::from_secs(30 * 24 * 3600),
         }
     }
 }
@@ -152,6 +157,8 @@ pub(crate) struct Worker {
     pub(crate) hashing: tokio::sync::Semaphore,
     /// The `store` readiness check, fed by every store call.
     pub(crate) store_health: Arc<store_health::StoreHealth>,
+    /// Woken when an account deletion here leaves channels to erase.
+    pub(crate) erasing: tokio::sync::Notify,
 }
 
 /// The thread the partition owners run on, with a runtime of its own: their store
@@ -231,6 +238,7 @@ pub async fn run(
     ));
     let worker = Arc::new(Worker {
         store_health,
+        erasing: tokio::sync::Notify::new(),
         owner_store: store.clone().inline(),
         owners: owners.handle.clone(),
         push_jobs,
@@ -275,6 +283,7 @@ pub async fn run(
         .await?;
     tasks.spawn(rpc::serve(worker.clone(), admin_sub));
     tasks.spawn(reports::keep_sweeping(worker.clone()));
+    tasks.spawn(erasure::keep_erasing(worker.clone(), me.clone()));
 
     let failed = tokio::select! {
         () = shutdown => None,

@@ -26,6 +26,24 @@ pub(crate) struct UserRecord {
     pub who_can_add: Option<natter_protocol::http::Audience>,
     #[serde(default)]
     pub who_sees_presence: Option<natter_protocol::http::Audience>,
+    /// Deleted (since, ms): names and password erased; the username stays held
+    /// until the cooling-off ends.
+    #[serde(default)]
+    pub erased_at: Option<u64>,
+}
+
+/// An account erasure in progress (key: user): which channels are left and where
+/// it stands in the first of them. Claimed by one worker at a time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ErasureRecord {
+    pub at_ms: u64,
+    /// Channels still to erase, the current one first.
+    pub channels: Vec<u64>,
+    /// In the current channel: 0 not started, else the next window's first seq.
+    pub from_seq: u64,
+    /// The worker working on it, and until when its claim holds (ms).
+    pub claimed_by: String,
+    pub claimed_until: u64,
 }
 
 /// A session of a user (key: user, session id): a login, until it ends.
@@ -50,6 +68,7 @@ impl UserRecord {
             created_at: self.created_at,
             presence: None,
             settings: None,
+            deleted: self.erased_at.is_some(),
         }
     }
 
@@ -91,6 +110,9 @@ pub(crate) struct ChannelRecord {
     /// Groups: invite links not revoked (expired ones go when the next is made).
     #[serde(default)]
     pub invites: Vec<InviteRecord>,
+    /// Users whose accounts were deleted while in it (their sends are refused).
+    #[serde(default)]
+    pub erased: Vec<u64>,
 }
 
 /// An invite link of a group.

@@ -13,8 +13,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::records::{
-    ChannelRecord, CommandRecord, DedupeRecord, DeviceRecord, LogApplied, MemberRecord,
-    MessageRecord, SessionRecord, UserChannelRecord, UserRecord,
+    ChannelRecord, CommandRecord, DedupeRecord, DeviceRecord, ErasureRecord, LogApplied,
+    MemberRecord, MessageRecord, SessionRecord, UserChannelRecord, UserRecord,
 };
 
 /// Most members read for one channel: groups hold at most 100, so this leaves room
@@ -155,6 +155,8 @@ pub(crate) const REPORT: Table<u64, natter_protocol::internal::Report> =
 /// The operators' audit log, by entry id (append-only).
 pub(crate) const AUDIT: Table<u64, natter_protocol::internal::AuditEntry> =
     Table::new(|id| keys::audit(*id));
+/// Account erasures in progress, by user.
+pub(crate) const ERASURE: Table<u64, ErasureRecord> = Table::new(|u| keys::erasure(*u));
 /// A user's devices: (user, device).
 pub(crate) const DEVICE: Table<(u64, String), DeviceRecord> =
     Table::new(|(u, d)| keys::device(*u, d));

@@ -89,6 +89,8 @@ pub const TAG_AUDIT: u8 = 0x1A;
 pub const TAG_BLOCK: u8 = 0x1B;
 /// Tag of users' reports: `report(id)` (time-ordered ids).
 pub const TAG_REPORT: u8 = 0x1C;
+/// Tag of account erasures in progress: `erasure(uid)`.
+pub const TAG_ERASURE: u8 = 0x1D;
 
 fn tagged(tag: u8, capacity: usize) -> Vec<u8> {
     let mut k = Vec::with_capacity(1 + capacity);
@@ -314,6 +316,16 @@ pub fn report(id: u64) -> Vec<u8> {
 /// Prefix of every report.
 pub fn reports_all() -> Vec<u8> {
     vec![TAG_REPORT]
+}
+
+/// Key of the erasure of account `uid` (while its channels are being erased).
+pub fn erasure(uid: u64) -> Vec<u8> {
+    tag_u64(TAG_ERASURE, uid)
+}
+
+/// Prefix of every erasure in progress.
+pub fn erasures_all() -> Vec<u8> {
+    vec![TAG_ERASURE]
 }
 
 /// Key of audit entry `id` (a snowflake: in time order).

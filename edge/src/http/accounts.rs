@@ -11,11 +11,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use natter_nats::rpc;
 use natter_protocol::http::{
-    AuthResponse, ChangePasswordRequest, LoginRequest, Profile, SessionInfo, SignupRequest,
-    UpdateProfileRequest,
+    AccountDeletion, AuthResponse, ChangePasswordRequest, DeleteAccountRequest, LoginRequest,
+    Profile, SessionInfo, SignupRequest, UpdateProfileRequest,
 };
 use natter_protocol::internal::{
-    PasswordChangeReq, SessionEndReq, SessionListReq, SessionOpenReq, UserGetReq, UserUpdateReq,
+    AccountEraseReq, PasswordChangeReq, SessionEndReq, SessionListReq, SessionOpenReq, UserGetReq,
+    UserUpdateReq,
 };
 use natter_protocol::{ApiError, ErrorCode, now_ms};
 
@@ -271,6 +272,42 @@ pub(super) async fn change_password(
     let profile: Profile = rpc::PASSWORD_CHANGE.call(&edge.nats, &change).await?;
     end_all(&edge, t.user).await?;
     open_session(&edge, &headers, profile, StatusCode::OK).await
+}
+
+#[utoipa::path(
+    delete,
+    path = "/v1/me",
+    tag = "auth",
+    summary = "Delete the account (the password required): every session ends, the profile goes, its messages become tombstones",
+    request_body = DeleteAccountRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 202, description = "Deleted; its messages are erased from every channel in the background (seconds)", body = AccountDeletion),
+        (status = 400, description = "`bad_request`", body = ApiError),
+        (status = 401, description = "`invalid_credentials`: the password is wrong; `token_invalid`, `token_expired`, `token_revoked`", body = ApiError),
+        (status = 429, description = "`rate_limited`: too many attempts; wait `retry_after_ms`", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+        (status = 503, description = "`unavailable`: retry (deleting again is harmless)", body = ApiError),
+    )
+)]
+pub(super) async fn delete_me(
+    State(edge): State<Arc<Edge>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    CallerToken(t): CallerToken,
+    headers: HeaderMap,
+    body: Bytes,
+) -> HttpResult<Response> {
+    let req: DeleteAccountRequest = parse_body(&body)?;
+    // A stolen token must not make guessing the password cheap.
+    edge.limiters.login(
+        &format!("#{}", t.user),
+        crate::client_ip::client_ip(peer.ip(), &headers, &edge.config.trusted_proxies),
+    )?;
+    let erase = AccountEraseReq {
+        user_id: t.user,
+        password: req.password,
+    };
+    let done: AccountDeletion = rpc::ACCOUNT_ERASE.call(&edge.nats, &erase).await?;
+    Ok(json(StatusCode::ACCEPTED, done))
 }
 
 #[utoipa::path(

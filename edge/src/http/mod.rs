@@ -78,6 +78,7 @@ pub(crate) fn routes() -> Vec<Route> {
         route!(POST "/v1/login" => accounts::login),
         route!(GET "/v1/me" => accounts::me),
         route!(PATCH "/v1/me" => accounts::update_me),
+        route!(DELETE "/v1/me" => accounts::delete_me),
         route!(POST "/v1/me/password" => accounts::change_password),
         route!(POST "/v1/logout" => accounts::logout),
         route!(POST "/v1/logout/everywhere" => accounts::logout_everywhere),

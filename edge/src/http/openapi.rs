@@ -25,6 +25,7 @@ use super::{
         accounts::me,
         accounts::update_me,
         accounts::change_password,
+        accounts::delete_me,
         accounts::logout,
         accounts::logout_everywhere,
         accounts::sessions,

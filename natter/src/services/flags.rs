@@ -371,6 +371,10 @@ pub struct StoreWorkerArgs {
     /// (docs/performance.md). Read receipts stay.
     #[arg(long, env = "NATTER_NO_DELIVERY_RECEIPTS")]
     pub(super) no_delivery_receipts: bool,
+    /// How long a deleted account's username stays held before a new account may
+    /// take it, in seconds (default 30 days).
+    #[arg(long, env = "NATTER_USERNAME_HOLD_SECS", default_value_t = 30 * 24 * 3600)]
+    pub(super) username_hold_secs: u64,
     /// Serve /metrics and /healthz on this address.
     #[arg(long, env = "NATTER_METRICS_LISTEN")]
     pub(super) metrics_listen: Option<String>,

@@ -251,6 +251,7 @@ pub async fn store_worker(args: StoreWorkerArgs) -> anyhow::Result<()> {
         log_keys,
         accept_unsigned_log: args.accept_unsigned_log_appends,
         delivery_receipts: !args.no_delivery_receipts,
+        username_hold: std::time::Duration::from_secs(args.username_hold_secs),
         layout: args.nats.layout(),
         lease_ttl: std::time::Duration::from_secs(args.lease_ttl_secs.max(1)),
         checkpoint_every: std::time::Duration::from_millis(args.checkpoint_ms.max(1)),

@@ -228,9 +228,29 @@ fn command(w: &mut Working, c: CommandEntry, out: &mut Applied, heads: &mut BTre
         }
         return;
     }
+    let erased = !matches!(c.action, ChannelAction::EraseAccount { .. })
+        && w.channels
+            .get(&c.channel_id)
+            .is_some_and(|ch| ch.rec.erased.contains(&c.user_id));
     // What a command decided: its reply and the seqs of the events it appended; kept
     // (except for reads) so that a retry gets the same answer.
     let (reply, seqs) = match &c.action {
+        // Appended before the account's deletion reached this channel, applied after.
+        _ if erased => (
+            internal::encode(&RpcReply::<()>::Err(rules::not_member())),
+            Some((0, 0)),
+        ),
+        ChannelAction::EraseAccount { from_seq: 0 } => match group(w, &c, out, heads) {
+            Ok((_, first, last)) => {
+                let head = w.channels.get(&c.channel_id).map_or(0, |ch| ch.head);
+                (internal::encode(&RpcReply::Ok(head)), Some((first, last)))
+            }
+            Err(e) => (internal::encode(&RpcReply::<()>::Err(e)), Some((0, 0))),
+        },
+        ChannelAction::EraseAccount { from_seq } => (
+            internal::encode(&erase_window(w, &c, *from_seq, out)),
+            Some((0, 0)),
+        ),
         ChannelAction::Read { seq } => {
             let r = read(w, c.user_id, c.channel_id, *seq, out);
             (internal::encode(&r), None)
@@ -333,6 +353,77 @@ fn block_dm(w: &mut Working, c: &CommandEntry, block: bool, out: &mut Applied) -
     Ok(())
 }
 
+/// Erases what the deleted account `c.user_id` left among seqs `from ..` one
+/// window further: its messages become tombstones (text, versions, files,
+/// reactions and pins gone), its edit events lose their text, its processed files'
+/// announcements their details, and its reactions to others' messages go. No event
+/// (the start's `account_deleted` told the channel). Replies the next window's
+/// first seq, 0 when this one reached the head. Erasing again changes nothing.
+fn erase_window(w: &mut Working, c: &CommandEntry, from: u64, out: &mut Applied) -> RpcReply<u64> {
+    let (cid, user) = (c.channel_id, c.user_id);
+    let Some(ch) = w.channels.get(&cid) else {
+        return Err(rules::not_member());
+    };
+    if !ch.rec.erased.contains(&user) {
+        return Err(ApiError::new(
+            ErrorCode::BadRequest,
+            "the account's erasure has not started in this channel",
+        ));
+    }
+    let head = ch.head;
+    let end = from.saturating_add(internal::ERASE_WINDOW).min(head + 1);
+    let mut pins = w.pins.get(&cid).cloned().unwrap_or_default();
+    let pinned = pins.len();
+    for seq in from..end {
+        let Some(Some(m)) = w.messages.get(&(cid, seq)) else {
+            continue;
+        };
+        let mut m = m.clone();
+        let before = m.clone();
+        if m.sender_id == user {
+            match &mut m.system {
+                None => {
+                    for a in std::mem::take(&mut m.attachments) {
+                        let key = tables::ATTACHMENT_REF.key(&(a.id, cid, seq));
+                        out.rows = std::mem::take(&mut out.rows).delete(key);
+                    }
+                    m.text.clear();
+                    m.original = None;
+                    m.edited_at = None;
+                    m.edit_seqs.clear();
+                    m.reactions.clear();
+                    m.mentions.clear();
+                    if m.pinned.take().is_some() {
+                        pins.retain(|(s, _, _)| *s != seq);
+                    }
+                    m.deleted.get_or_insert((user, c.at_ms));
+                }
+                Some(natter_protocol::ws::SystemEvent::MessageEdited { text, .. }) => text.clear(),
+                Some(natter_protocol::ws::SystemEvent::AttachmentProcessed { attachment }) => {
+                    *attachment = natter_protocol::ws::Attachment {
+                        id: attachment.id,
+                        ..Default::default()
+                    };
+                }
+                Some(_) => {}
+            }
+        }
+        for (_, who) in &mut m.reactions {
+            who.retain(|u| *u != user);
+        }
+        m.reactions.retain(|(_, who)| !who.is_empty());
+        if m != before {
+            put(out, &tables::MESSAGE, &(cid, seq), &m);
+            w.messages.insert((cid, seq), Some(m));
+        }
+    }
+    if pins.len() != pinned {
+        put(out, &tables::PINS, &cid, &pins);
+        w.pins.insert(cid, pins);
+    }
+    Ok(if end > head { 0 } else { end })
+}
+
 /// Keeps what the media worker made of an attachment the user uploaded, and
 /// announces it to the channel (once: a repeat changes nothing); returns the
 /// event's seq (0 when nothing changed).
@@ -420,6 +511,14 @@ fn group(
     let (next, change): (ChannelState, GroupChange) = match &c.action {
         ChannelAction::CreateGroup { name, members } => {
             rules::create(w.channels.get(&cid), cid, c.user_id, name, members, c.at_ms)?
+        }
+        ChannelAction::EraseAccount { .. } => {
+            let Some(ch) = w.channels.get(&cid) else {
+                return Err(rules::not_member());
+            };
+            let mut next = ch.clone();
+            let change = rules::erase_account(&mut next, c.user_id, c.at_ms)?;
+            (next, change)
         }
         action => {
             let Some(ch) = w.channels.get(&cid) else {

@@ -214,6 +214,7 @@ async fn seed_dms(store: &dyn Store) {
                 banned: Vec::new(),
                 muted: Vec::new(),
                 invites: Vec::new(),
+                erased: Vec::new(),
             }),
         );
         for u in [a, z] {

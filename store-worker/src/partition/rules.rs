@@ -145,6 +145,7 @@ pub(crate) fn create(
         banned: Vec::new(),
         muted: Vec::new(),
         invites: Vec::new(),
+        erased: Vec::new(),
     };
     let rows: BTreeMap<u64, MemberRecord> = all
         .iter()
@@ -214,7 +215,8 @@ pub(crate) fn change(
         | ChannelAction::Block { .. }
         | ChannelAction::CreateInvite { .. }
         | ChannelAction::RevokeInvite { .. }
-        | ChannelAction::JoinByInvite { .. } => {
+        | ChannelAction::JoinByInvite { .. }
+        | ChannelAction::EraseAccount { .. } => {
             return Err(ApiError::new(ErrorCode::BadRequest, "unexpected action"));
         }
         ChannelAction::Rename { name } => {
@@ -381,6 +383,36 @@ pub(crate) fn change(
     audience.extend(after.iter().filter(|u| !before.contains(u)));
     change.audience = audience;
     *g = next;
+    Ok(change)
+}
+
+/// Starts erasing `user`'s account in `g`: their later sends and commands are
+/// refused, a group loses them as a member (as if they left), a 1:1 channel takes
+/// no more sends, and the channel is told (`account_deleted`). Starting twice
+/// changes nothing.
+pub(crate) fn erase_account(
+    g: &mut ChannelState,
+    user: u64,
+    at_ms: u64,
+) -> Result<GroupChange, ApiError> {
+    if g.rec.erased.contains(&user) {
+        return Ok(GroupChange::nothing(g.member_ids()));
+    }
+    let mut change = if g.rec.kind == ChannelKind::Group && g.members.contains_key(&user) {
+        self::change(g, user, &ChannelAction::RemoveMember { user }, at_ms)?
+    } else {
+        GroupChange::nothing(g.member_ids())
+    };
+    if let Err(at) = g.rec.erased.binary_search(&user) {
+        g.rec.erased.insert(at, user);
+    }
+    if g.rec.kind == ChannelKind::Dm
+        && let Err(at) = g.rec.blocked_by.binary_search(&user)
+    {
+        g.rec.blocked_by.insert(at, user);
+    }
+    change.record = Some(g.rec.clone());
+    change.events.push(SystemEvent::AccountDeleted { user });
     Ok(change)
 }
 

@@ -17,7 +17,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use natter_protocol::internal::{ChannelAction, LogEntry};
-use natter_store::{Store, StoreError};
+use natter_store::{Store, StoreError, keys};
 
 use super::rules::ChannelState;
 use crate::records::{CommandRecord, DedupeRecord, MessageRecord, UserChannelRecord};
@@ -442,8 +442,11 @@ async fn take_attachments(
     Ok(())
 }
 
-/// Reads the messages the entries change or reply to, and the edit events of those
-/// they delete.
+/// Most rows one erasure window reads (its seqs).
+const ERASE_WINDOW_ROWS: usize = natter_protocol::internal::ERASE_WINDOW as usize;
+
+/// Reads the messages the entries change or reply to, the edit events of those
+/// they delete, and the windows of accounts' erasures.
 async fn take_messages(
     store: &dyn Store,
     w: &mut Working,
@@ -456,8 +459,23 @@ async fn take_messages(
             LogEntry::Send(s) => s.reply_to.map(|r| (s.channel_id, r)),
         })
         .collect();
+    // An account's erasure reads its window of the channel whole.
+    for e in entries {
+        if let LogEntry::Command(c) = e
+            && let ChannelAction::EraseAccount { from_seq } = c.action
+            && from_seq > 0
+        {
+            let to = from_seq.saturating_add(natter_protocol::internal::ERASE_WINDOW);
+            let window = keys::message_range(c.channel_id, from_seq, to);
+            for (k, v) in store.scan(window, ERASE_WINDOW_ROWS).await? {
+                let seq = keys::trailing_u64(&k).unwrap_or(0);
+                w.messages
+                    .insert((c.channel_id, seq), Some(tables::MESSAGE.decode(&v)?));
+            }
+        }
+    }
     if targets.is_empty() {
-        return Ok(());
+        return take_pins(store, w, entries).await;
     }
     targets.sort_unstable();
     targets.dedup();
@@ -477,13 +495,24 @@ async fn take_messages(
         let found = tables::MESSAGE.get_many(store, &edits).await?;
         w.messages.extend(edits.into_iter().zip(found));
     }
+    take_pins(store, w, entries).await
+}
+
+/// Reads the pinned lists of the channels the entries pin in or delete from.
+async fn take_pins(
+    store: &dyn Store,
+    w: &mut Working,
+    entries: &[LogEntry],
+) -> Result<(), StoreError> {
     let mut pinning: Vec<u64> = entries
         .iter()
         .filter_map(|e| match e {
             LogEntry::Command(c)
                 if matches!(
                     c.action,
-                    ChannelAction::Pin { .. } | ChannelAction::Delete { .. }
+                    ChannelAction::Pin { .. }
+                        | ChannelAction::Delete { .. }
+                        | ChannelAction::EraseAccount { .. }
                 ) =>
             {
                 Some(c.channel_id)
