@@ -343,6 +343,10 @@ export interface components {
             attachment: components["schemas"]["Attachment"];
             /** @constant */
             kind: "attachment_processed";
+        } | {
+            /** @constant */
+            kind: "account_deleted";
+            user: components["schemas"]["Id"];
         };
         TypingFrame: {
             channel: components["schemas"]["Id"];

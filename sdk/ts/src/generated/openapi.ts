@@ -684,7 +684,8 @@ export interface paths {
         get: operations["me"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete the account (the password required): every session ends, the profile goes, its messages become tombstones */
+        delete: operations["delete_me"];
         options?: never;
         head?: never;
         /** Change the caller's display name, status text or settings (read receipts) */
@@ -974,6 +975,20 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description `DELETE /v1/me` answered: the account is gone; its messages are being erased. */
+        AccountDeletion: {
+            /**
+             * Format: int64
+             * @description Channels whose copies of the account's messages are erased in the
+             *     background (each becomes tombstones within seconds).
+             */
+            channels: number;
+            /**
+             * Format: int64
+             * @description When the username may be taken by a new account (ms since the epoch).
+             */
+            username_free_at: number;
+        };
         /** @description `POST /v1/groups/{id}/members`. */
         AddMembersRequest: {
             /** @description Users to add; those already members are ignored. */
@@ -1171,6 +1186,11 @@ export interface components {
              * @description Minutes it works, 1 to 43,200 (30 days).
              */
             minutes: number;
+        };
+        /** @description `DELETE /v1/me`. */
+        DeleteAccountRequest: {
+            /** @description The password now (re-authentication). */
+            password: string;
         };
         /** @description Who deleted a message for everyone, and when. */
         Deletion: {
@@ -1509,6 +1529,11 @@ export interface components {
              * @description Sign-up time, milliseconds since the Unix epoch.
              */
             created_at: number;
+            /**
+             * @description The account was deleted: show "deleted account" (username and names are
+             *     empty).
+             */
+            deleted?: boolean;
             /** @description Display name. */
             display_name: string;
             /** @description User id. */
@@ -1786,6 +1811,11 @@ export interface components {
             attachment: components["schemas"]["Attachment"];
             /** @enum {string} */
             kind: "attachment_processed";
+        } | {
+            /** @enum {string} */
+            kind: "account_deleted";
+            /** @description Whose account. */
+            user: string;
         };
         /** @description `PATCH /v1/me`: fields left out stay as they are. */
         UpdateProfileRequest: {
@@ -5626,6 +5656,77 @@ export interface operations {
                 };
             };
             /** @description `unavailable`: NATS or the store is unreachable right now; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    delete_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeleteAccountRequest"];
+            };
+        };
+        responses: {
+            /** @description Deleted; its messages are erased from every channel in the background (seconds) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountDeletion"];
+                };
+            };
+            /** @description `bad_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `invalid_credentials`: the password is wrong; `token_invalid`, `token_expired`, `token_revoked` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `rate_limited`: too many attempts; wait `retry_after_ms` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `internal`: a bug on the server side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `unavailable`: retry (deleting again is harmless) */
             503: {
                 headers: {
                     [name: string]: unknown;
