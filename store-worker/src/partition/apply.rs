@@ -712,6 +712,79 @@ mod tests {
         assert_eq!(stored, vec![12, 13]);
     }
 
+    /// An erasure starts (the group is left, later sends and commands of the
+    /// account refused), then its window turns every message of the account into a
+    /// tombstone, empties its edit events and takes its reactions off others'
+    /// messages; others' messages keep their text. Starting again changes nothing.
+    #[test]
+    fn an_erased_account_leaves_tombstones_and_can_do_nothing_more() {
+        let mut w = Working::default();
+        let (g, _) = rules::create(None, G, 1, "g", &[3], 1).expect("create");
+        w.channels.insert(G, g);
+        let remember = |w: &mut Working, a: &Applied| {
+            for s in &a.stored {
+                w.messages
+                    .insert((s.channel, s.seq), Some(s.record.clone()));
+            }
+        };
+        // Seqs 1 and 2: Carol's and Alice's messages (the creation is not applied).
+        let a = apply(&mut w, vec![send_at(3, 11, 10), send_at(1, 12, 11)], |_| {
+            true
+        });
+        remember(&mut w, &a);
+        let edit = ChannelAction::Edit {
+            seq: 1,
+            text: "secret, edited".into(),
+        };
+        let react = ChannelAction::React {
+            seq: 2,
+            emoji: "👍".into(),
+            add: true,
+        };
+        let a = apply(
+            &mut w,
+            vec![command_at(3, 20, 20, edit), command_at(3, 21, 21, react)],
+            |_| true,
+        );
+        remember(&mut w, &a);
+        let start = ChannelAction::EraseAccount { from_seq: 0 };
+        let a = apply(
+            &mut w,
+            vec![
+                command_at(3, 30, 30, start.clone()),
+                send_at(3, 31, 31),
+                command_at(3, 32, 32, ChannelAction::Read { seq: 1 }),
+                command_at(3, 33, 33, ChannelAction::EraseAccount { from_seq: 1 }),
+                command_at(3, 34, 34, start),
+            ],
+            |_| true,
+        );
+        assert_eq!(refused(&a), vec![(3, ErrorCode::NotAMember)]);
+        let events: Vec<_> = a
+            .stored
+            .iter()
+            .filter_map(|s| s.record.system.clone())
+            .collect();
+        assert_eq!(
+            events,
+            vec![
+                natter_protocol::ws::SystemEvent::MemberLeft { user: 3 },
+                natter_protocol::ws::SystemEvent::AccountDeleted { user: 3 },
+            ],
+            "told once"
+        );
+        let msg = |seq| w.messages[&(G, seq)].clone().expect("row");
+        let carols = msg(1);
+        assert!(carols.text.is_empty() && carols.original.is_none() && carols.deleted.is_some());
+        assert!(matches!(
+            msg(3).system,
+            Some(natter_protocol::ws::SystemEvent::MessageEdited { ref text, .. }) if text.is_empty()
+        ));
+        let alices = msg(2);
+        assert_eq!((alices.text.as_str(), alices.reactions.len()), ("hi", 0));
+        assert!(!w.channels[&G].members.contains_key(&3));
+    }
+
     /// A send appended after a block (the edge's cache had not heard of it) is
     /// refused by the owner, either way; after the unblock both go through.
     #[test]

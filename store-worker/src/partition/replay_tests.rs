@@ -122,7 +122,11 @@ fn random_log(rng: &mut StdRng, n: usize) -> Vec<LogEntry> {
             _ => {
                 let other = USERS[rng.random_range(0..USERS.len())];
                 let target = rng.random_range(1..30);
-                let action = match rng.random_range(0..14) {
+                let action = match rng.random_range(0..15) {
+                    // Rarely: an account erased (started, then its window).
+                    14 if rng.random_bool(0.3) => ChannelAction::EraseAccount {
+                        from_seq: rng.random_range(0..2),
+                    },
                     11 => ChannelAction::CreateInvite {
                         code: format!("i{}", rng.random_range(0..3)),
                         expires_at_ms: at_ms + rng.random_range(0..30),
@@ -177,7 +181,8 @@ fn random_log(rng: &mut StdRng, n: usize) -> Vec<LogEntry> {
                     user_id: user,
                     channel_id: channel,
                     action,
-                    event_ids: vec![id(), id()],
+                    // A start may append three (left, owner passed on, deleted).
+                    event_ids: vec![id(), id(), id()],
                     reply_to: Some(format!("r.{k}")),
                 })
             }
