@@ -1,7 +1,7 @@
 // The local cache behind `client.cached()`: what an app needs to draw its first
 // screen before (or without) a connection. Pure rules over plain data; the client
 // reads and writes the storage keys this module names.
-import { applyChange, changeTarget, hiddenPlaceholder, isAttachmentProcessed, removedMember } from './changes.js';
+import { applyChange, changeTarget, hiddenPlaceholder, isAccountDeleted, isAttachmentProcessed, removedMember } from './changes.js';
 export const DEFAULT_CACHE_LIMITS = { channels: 500, conversations: 10, messages: 50, chars: 100_000 };
 /** Storage keys (under the client's prefix): the index, and one per cached conversation. */
 export const CACHE_KEY = 'cache';
@@ -140,7 +140,7 @@ export class Snapshot {
         if (tail.length && m.seq !== top + 1)
             tail.length = 0;
         // A change to a message (or a reply's quote) of the tail: kept in its current state.
-        if (changeTarget(m) !== undefined || isAttachmentProcessed(m))
+        if (changeTarget(m) !== undefined || isAttachmentProcessed(m) || isAccountDeleted(m))
             for (let i = 0; i < tail.length; i++)
                 tail[i] = applyChange(tail[i], m);
         tail.push(m);
@@ -227,7 +227,7 @@ export class Snapshot {
         }
         // Sending (or changing the group) reads the channel up to it; changing a message
         // keeps a channel read to the end read, as the server does.
-        if (m.sender === this.user && m.seq > c.read_seq && (readToEnd || (changeTarget(m) === undefined && !isAttachmentProcessed(m))))
+        if (m.sender === this.user && m.seq > c.read_seq && (readToEnd || (changeTarget(m) === undefined && !isAttachmentProcessed(m) && !isAccountDeleted(m))))
             c.read_seq = m.seq;
         c.unread = Math.max(0, c.head_seq - c.read_seq);
         if (c.read_seq >= c.head_seq) {

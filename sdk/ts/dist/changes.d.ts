@@ -12,6 +12,14 @@ export declare function isChange(m: Pick<Message, 'system'>): boolean;
  * replaces the attachment with its id in every message of the channel carrying it.
  */
 export declare function isAttachmentProcessed(m: Pick<Message, 'system'>): boolean;
+/**
+ * Whether `m` is an `account_deleted` event: its `user` (the sender) deleted their
+ * account. `applyChange` turns each of their messages of the channel into a
+ * tombstone and drops their reactions; in a group they are no longer a member.
+ */
+export declare function isAccountDeleted(m: Pick<Message, 'system'>): boolean;
+/** The user an `account_deleted` event names, or undefined for any other message. */
+export declare function deletedAccount(m: Pick<Message, 'system'>): Id | undefined;
 /** The group events that take a member out of a group (the user: the group leaves their list). */
 export declare const REMOVAL_KINDS: readonly ["member_removed", "member_left", "member_banned"];
 /**
@@ -53,6 +61,11 @@ export declare function isShownMessage(m: Pick<Message, 'system' | 'hidden'>): b
  *
  * - `attachment_processed` (no seq: it names a file): to every message of the channel
  *   carrying that file, the attachment as it now stands.
+ * - `account_deleted` (no seq: it names a user): to every earlier message of the
+ *   channel — the user's messages become tombstones (`deleted: {by: user, at}`, no
+ *   text, files, reactions, edits, mentions or pin) and their edit events lose their
+ *   text; the user's reactions to other messages go; a reply to one of the user's
+ *   messages quotes a deleted message.
  *
  * Nothing applies to a deleted message, nor to a hidden one (deleted for the user).
  * Applying the events of a channel in seq order to copies taken at any point of it

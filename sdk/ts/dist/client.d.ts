@@ -4,7 +4,7 @@ import { NatterError } from './errors.js';
 import { type FileData, type UploadOptions } from './files.js';
 import { Http, type FetchLike } from './http.js';
 import { type KeyValueStore } from './storage.js';
-import type { Attachment, AttachmentLink, AuthResponse, Channel, ChangeOp, ChannelList, ChannelReceipts, ChannelSummary, DeviceInfo, DeviceList, DiscoverResponse, ExportStatus, HelloFrame, HistoryPage, Id, Invite, MemberList, Message, MessageEdits, NotifyLevel, PinList, Presence, Profile, ReadFrame, ReceiptFrame, RegisterPushRequest, ReportReason, ReportReceipt, ReportTarget, SessionInfo, SyncedFrame, TypingFrame, UpdateProfileRequest, UserList, VersionResponse } from './types.js';
+import type { AccountDeletion, Attachment, AttachmentLink, AuthResponse, Channel, ChangeOp, ChannelList, ChannelReceipts, ChannelSummary, DeviceInfo, DeviceList, DiscoverResponse, ExportStatus, HelloFrame, HistoryPage, Id, Invite, MemberList, Message, MessageEdits, NotifyLevel, PinList, Presence, Profile, ReadFrame, ReceiptFrame, RegisterPushRequest, ReportReason, ReportReceipt, ReportTarget, SessionInfo, SyncedFrame, TypingFrame, UpdateProfileRequest, UserList, VersionResponse } from './types.js';
 /** The protocol version this SDK speaks (`hello.protocol`, `GET /v1/version`). */
 export declare const PROTOCOL_VERSION = 1;
 /** The part of a WebSocket the SDK uses: the browser's, React Native's and `ws`'s all fit. */
@@ -289,6 +289,14 @@ export declare class NatterClient extends Emitter<NatterEvents> {
      * `rate_limited`, …
      */
     changePassword(current: string, next: string): Promise<AuthResponse>;
+    /**
+     * Deletes the account (`DELETE /v1/me`; `password` is the password now). Every
+     * session of the account ends and login fails from then on; its messages become
+     * tombstones in every channel (within seconds: `account_deleted`). Then forgets
+     * everything here as `logout()` does. Fails (and keeps everything) with
+     * `invalid_credentials` when the password is wrong, `rate_limited`, `unavailable`, …
+     */
+    deleteAccount(password: string): Promise<AccountDeletion>;
     /** `GET /v1/version`; a server without it speaks protocol 1. */
     serverVersion(): Promise<VersionResponse>;
     /** Fails with ProtocolVersionError if the server speaks another protocol version. */

@@ -412,6 +412,22 @@ export class NatterClient extends Emitter {
             return r;
         });
     }
+    /**
+     * Deletes the account (`DELETE /v1/me`; `password` is the password now). Every
+     * session of the account ends and login fails from then on; its messages become
+     * tombstones in every channel (within seconds: `account_deleted`). Then forgets
+     * everything here as `logout()` does. Fails (and keeps everything) with
+     * `invalid_credentials` when the password is wrong, `rate_limited`, `unavailable`, …
+     */
+    async deleteAccount(password) {
+        await this.restore();
+        return this.changingToken(async () => {
+            const r = await this.http.request('DELETE', '/v1/me', { body: { password } });
+            await this.disconnect();
+            await this.forgetLocally();
+            return r;
+        });
+    }
     // ---------------------------------------------------------------- HTTP routes
     /** `GET /v1/version`; a server without it speaks protocol 1. */
     async serverVersion() {

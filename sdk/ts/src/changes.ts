@@ -39,6 +39,58 @@ export function isAttachmentProcessed(m: Pick<Message, 'system'>): boolean {
   return (m.system as { kind?: string } | undefined)?.kind === 'attachment_processed';
 }
 
+/**
+ * Whether `m` is an `account_deleted` event: its `user` (the sender) deleted their
+ * account. `applyChange` turns each of their messages of the channel into a
+ * tombstone and drops their reactions; in a group they are no longer a member.
+ */
+export function isAccountDeleted(m: Pick<Message, 'system'>): boolean {
+  return (m.system as { kind?: string } | undefined)?.kind === 'account_deleted';
+}
+
+/** The user an `account_deleted` event names, or undefined for any other message. */
+export function deletedAccount(m: Pick<Message, 'system'>): Id | undefined {
+  const s = m.system as { kind?: string; user?: Id } | undefined;
+  if (s?.kind !== 'account_deleted' || typeof s.user !== 'string') return undefined;
+  return s.user;
+}
+
+/**
+ * An `account_deleted` event applied to a message of its channel, as the server
+ * erases the account: the user's message becomes a tombstone (no text, files,
+ * reactions, edits, mentions or pin; `deleted` by the user), their edit events lose
+ * their text, their reactions to others' messages go, and a reply to one of their
+ * messages quotes a deleted message.
+ */
+function applyAccountDeleted(m: Message, change: Message): Message {
+  const user = deletedAccount(change);
+  if (user === undefined || change.channel !== m.channel || m.hidden) return m;
+  let next = m;
+  if (m.sender === user && m.seq < change.seq) {
+    const own = m.system as { kind?: string; text?: string } | undefined;
+    if (!own) {
+      if (!m.deleted || m.text || m.attachments || m.reactions || m.pinned || m.mentions) {
+        const { reactions: _r, edits: _e, edited_at: _a, pinned: _p, attachments: _f, mentions: _m, ...rest } = m;
+        next = { ...rest, text: '', deleted: m.deleted ?? { by: user, at: change.sent_at } };
+      }
+    } else if (own.kind === 'message_edited' && own.text) {
+      next = { ...m, system: { ...(m.system as object), text: '' } as Message['system'] };
+    }
+  }
+  if (next.reactions?.some((r) => r.users.includes(user))) {
+    const reactions = next.reactions.map((r) => withUsers(r, r.users.filter((u) => u !== user))).filter((r) => r.count > 0);
+    if (reactions.length) next = { ...next, reactions };
+    else {
+      const { reactions: _r, ...rest } = next;
+      next = rest;
+    }
+  }
+  if (next.reply_to && next.reply_to.sender === user && !next.reply_to.deleted) {
+    next = { ...next, reply_to: { seq: next.reply_to.seq, sender: user, preview: '', deleted: true } };
+  }
+  return next;
+}
+
 function applyProcessed(m: Message, change: Message): Message {
   const att = (change.system as { attachment?: NonNullable<Message['attachments']>[number] }).attachment;
   if (!att || change.channel !== m.channel || !m.attachments?.some((a) => a.id === att.id)) return m;
@@ -97,6 +149,11 @@ export function isShownMessage(m: Pick<Message, 'system' | 'hidden'>): boolean {
  *
  * - `attachment_processed` (no seq: it names a file): to every message of the channel
  *   carrying that file, the attachment as it now stands.
+ * - `account_deleted` (no seq: it names a user): to every earlier message of the
+ *   channel — the user's messages become tombstones (`deleted: {by: user, at}`, no
+ *   text, files, reactions, edits, mentions or pin) and their edit events lose their
+ *   text; the user's reactions to other messages go; a reply to one of the user's
+ *   messages quotes a deleted message.
  *
  * Nothing applies to a deleted message, nor to a hidden one (deleted for the user).
  * Applying the events of a channel in seq order to copies taken at any point of it
@@ -105,6 +162,7 @@ export function isShownMessage(m: Pick<Message, 'system' | 'hidden'>): boolean {
  */
 export function applyChange(message: Message, change: Message): Message {
   if (isAttachmentProcessed(change)) return applyProcessed(message, change);
+  if (isAccountDeleted(change)) return applyAccountDeleted(message, change);
   const target = changeTarget(change);
   if (target === undefined || change.channel !== message.channel || message.hidden) return message;
   if (message.seq === target) return applyToTarget(message, change);

@@ -5,6 +5,7 @@ import { Files, type FileData, type UploadOptions } from './files.js';
 import { Http, type FetchLike } from './http.js';
 import { MemoryStore, type KeyValueStore } from './storage.js';
 import type {
+  AccountDeletion,
   Attachment,
   AttachmentLink,
   AuthResponse,
@@ -597,6 +598,23 @@ export class NatterClient extends Emitter<NatterEvents> {
       });
       await this.adopt(r);
       this.reconnect();
+      return r;
+    });
+  }
+
+  /**
+   * Deletes the account (`DELETE /v1/me`; `password` is the password now). Every
+   * session of the account ends and login fails from then on; its messages become
+   * tombstones in every channel (within seconds: `account_deleted`). Then forgets
+   * everything here as `logout()` does. Fails (and keeps everything) with
+   * `invalid_credentials` when the password is wrong, `rate_limited`, `unavailable`, …
+   */
+  async deleteAccount(password: string): Promise<AccountDeletion> {
+    await this.restore();
+    return this.changingToken(async () => {
+      const r = await this.http.request<AccountDeletion>('DELETE', '/v1/me', { body: { password } });
+      await this.disconnect();
+      await this.forgetLocally();
       return r;
     });
   }

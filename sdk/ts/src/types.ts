@@ -10,6 +10,9 @@ export type { operations };
 export type Id = H['Id'];
 export type Profile = H['Profile'];
 export type AuthResponse = H['AuthResponse'];
+/** `deleteAccount()`'s answer: channels being erased, and when the username is free again. */
+export type AccountDeletion = H['AccountDeletion'];
+export type DeleteAccountRequest = H['DeleteAccountRequest'];
 /** One of the user's sessions (a login on some device), `sessions()`. */
 export type SessionInfo = H['SessionInfo'];
 export type Channel = H['Channel'];
