@@ -4,7 +4,7 @@
 // framework: render functions reconcile the DOM from the store.
 
 import { NatterClient, IndexedDbStore, MemoryStore } from '/sdk/index.js';
-import { Store, isAuthError } from './store.js';
+import { Store, isAuthError, displayName } from './store.js';
 import { pushState, enablePush, disablePush } from './push.js';
 import { attachmentsEl, humanSize } from './media.js';
 import {
@@ -385,7 +385,7 @@ function filesLabel(kinds) {
 function channelTitle(store, ch) {
   if (ch.kind === 'dm') {
     const u = ch.peer && store.users.get(ch.peer);
-    return u?.display_name || ch.name || 'Conversation';
+    return displayName(u) || ch.name || 'Conversation';
   }
   return ch.name || 'Group';
 }
@@ -486,8 +486,8 @@ function personRow(u, { action, label, testid = 'person-result' }) {
   const btn = h(
     'button',
     { type: 'button', class: 'person', dataset: { testid, userId: u.id, username: u.username } },
-    h('span', { class: 'avatar-wrap' }, avatar(u.display_name, u.id, { size: 'sm' }), online === null ? null : presenceDot(online ? 'online' : 'offline')),
-    h('span', { class: 'person-body' }, h('span', { class: 'person-name' }, u.display_name), h('span', { class: 'person-sub' }, `@${u.username}`)),
+    h('span', { class: 'avatar-wrap' }, avatar(displayName(u), u.id, { size: 'sm' }), online === null ? null : presenceDot(online ? 'online' : 'offline')),
+    h('span', { class: 'person-body' }, h('span', { class: 'person-name' }, displayName(u)), h('span', { class: 'person-sub' }, u.deleted ? '' : `@${u.username}`)),
     label ? h('span', { class: 'person-action' }, label) : null,
   );
   btn.addEventListener('click', () => action(u, btn));
@@ -734,7 +734,8 @@ function renderConvHeader() {
   } else if (ch.kind === 'dm') {
     const p = ch.peer && store.presence.get(ch.peer);
     const u = ch.peer && store.users.get(ch.peer);
-    if (p?.online) {
+    if (u?.deleted) text = ''; // no presence, username or status any more
+    else if (p?.online) {
       text = 'online';
       state = 'online';
     } else if (p) {
@@ -786,6 +787,9 @@ function systemText(store, m) {
       return `${actor} removed ${name(s.user)}`;
     case 'member_left':
       return `${s.user === store.me.id ? 'You' : store.userName(s.user)} left`;
+    case 'account_deleted':
+      // The name it had (a deleted account's profile keeps none), when this page knew it.
+      return `${s.user === store.me.id ? 'You' : store.formerName(s.user) ?? 'Someone'} deleted their account`;
     case 'renamed':
       return `${actor} renamed the group to “${s.name}”`;
     case 'role_changed':
@@ -1541,7 +1545,7 @@ function renderReadBy() {
     const who = store.users.get(u);
     return h('li', { class: 'member', dataset: { testid, userId: u } },
       h('span', { class: 'avatar-wrap' }, avatar(store.userName(u), u, { size: 'sm' })),
-      h('span', { class: 'person-body' }, h('span', { class: 'person-name' }, store.userName(u)), h('span', { class: 'person-sub' }, who ? `@${who.username}` : '')));
+      h('span', { class: 'person-body' }, h('span', { class: 'person-name' }, store.userName(u)), h('span', { class: 'person-sub' }, who && !who.deleted ? `@${who.username}` : '')));
   };
   setText($('#read-by-read-title'), `Read by ${read.length} of ${read.length + unread.length}`);
   $('#read-by-read').replaceChildren(...read.map((u) => row(u, 'read-by-member')));
@@ -1760,6 +1764,7 @@ function mentionCandidates(ch, q) {
       store.ensureUser(id); // suggested once known
       continue;
     }
+    if (u.deleted) continue; // a deleted account has no name to mention
     const words = u.display_name.toLowerCase().split(/\s+/);
     if (!q || u.username.toLowerCase().startsWith(q) || words.some((w) => w.startsWith(q))) out.push(u);
   }
@@ -2283,6 +2288,7 @@ function initProfile() {
   }
   $('#logout-button').addEventListener('click', () => signOut());
   initSessions();
+  initDeleteAccount();
 }
 
 /** The privacy selects, from the profile's settings (absent: the server's defaults). */
@@ -2309,14 +2315,14 @@ async function renderBlocked() {
   setText(status, list.length ? '' : 'You block nobody.');
   $('#blocked-list').replaceChildren(
     ...list.map((u) => h('li', { class: 'member', dataset: { testid: 'blocked-user', userId: u.id, username: u.username } },
-      h('span', { class: 'avatar-wrap' }, avatar(u.display_name, u.id, { size: 'sm' })),
+      h('span', { class: 'avatar-wrap' }, avatar(displayName(u), u.id, { size: 'sm' })),
       h('span', { class: 'person-body' },
-        h('span', { class: 'person-name' }, u.display_name),
-        h('span', { class: 'person-sub' }, `@${u.username}`)),
+        h('span', { class: 'person-name' }, displayName(u)),
+        h('span', { class: 'person-sub' }, u.deleted ? '' : `@${u.username}`)),
       h('span', { class: 'member-actions' },
-        h('button', { type: 'button', class: 'btn btn-small', dataset: { testid: 'blocked-unblock' }, 'aria-label': `Unblock ${u.display_name}`,
+        h('button', { type: 'button', class: 'btn btn-small', dataset: { testid: 'blocked-unblock' }, 'aria-label': `Unblock ${displayName(u)}`,
           onclick: () => changeAction(() => s.store.unblock(u.id), () => {
-            toast(`${u.display_name} is unblocked`);
+            toast(`${displayName(u)} is unblocked`);
             renderBlocked().catch(() => {});
           }) }, 'Unblock')))),
   );
@@ -2437,6 +2443,9 @@ function initSessions() {
     $('#password-new').value = '';
     $('#password-username').value = session.user.username;
     setText($('#password-error'), '');
+    $('#delete-account-password').value = '';
+    $('#delete-account-username').value = session.user.username;
+    setText($('#delete-account-error'), '');
     renderSessions();
   });
   $('#logout-everywhere').addEventListener('click', async () => {
@@ -2477,6 +2486,34 @@ function initSessions() {
       renderSessions();
     } catch (e) {
       if (e.code === 'invalid_credentials') setText(error, 'The current password is wrong.');
+      else if (!isAuthError(e)) setText(error, errorText(e));
+    } finally {
+      btn.disabled = false;
+    }
+  });
+}
+
+/** The profile dialog's "Delete account": the password again, a confirmation, then the login screen. */
+function initDeleteAccount() {
+  $('#delete-account-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const password = $('#delete-account-password').value;
+    const error = $('#delete-account-error');
+    setText(error, '');
+    if (!password) return setText(error, 'Enter your password.');
+    if (!confirm('Delete your account? Your profile and every message you sent are erased for everyone, and every device is logged out. This cannot be undone.')) return;
+    const s = session;
+    const btn = $('#delete-account-button');
+    btn.disabled = true;
+    try {
+      // Every session ends (the SDK forgets this one's token and what it kept).
+      await s.client.deleteAccount(password);
+      $('#delete-account-password').value = '';
+      // The account's push registrations went with it; signOut drops this browser's subscription.
+      await signOut({ message: 'Your account was deleted.' });
+    } catch (e) {
+      if (session !== s) return;
+      if (e.code === 'invalid_credentials') setText(error, 'The password is wrong.');
       else if (!isAuthError(e)) setText(error, errorText(e));
     } finally {
       btn.disabled = false;
@@ -2586,7 +2623,7 @@ function renderGroupInfo() {
       const name = m.user === store.me.id ? `${store.me.display_name} (you)` : store.userName(m.user);
       const p = store.presence.get(m.user);
       const online = m.user === store.me.id || !!p?.online;
-      const sub = m.user === store.me.id ? 'online' : p?.online ? 'online' : p ? formatLastSeen(p.last_seen) : u ? `@${u.username}` : '';
+      const sub = m.user === store.me.id ? 'online' : p?.online ? 'online' : p ? formatLastSeen(p.last_seen) : u && !u.deleted ? `@${u.username}` : '';
       const actions = [];
       const mayRemove = m.user !== store.me.id && m.role !== 'owner' && (role === 'owner' || (role === 'admin' && m.role === 'member'));
       if (role === 'owner' && m.user !== store.me.id) {
@@ -2622,7 +2659,7 @@ function renderGroupInfo() {
         );
       }
       return h('li', { class: 'member', dataset: { testid: 'group-member', userId: m.user, role: m.role, muted: String(!!mutedUntil) } },
-        h('span', { class: 'avatar-wrap' }, avatar(u?.display_name || name, m.user, { size: 'sm' }), presenceDot(online ? 'online' : 'offline')),
+        h('span', { class: 'avatar-wrap' }, avatar(displayName(u) || name, m.user, { size: 'sm' }), presenceDot(online ? 'online' : 'offline')),
         h('span', { class: 'person-body' },
           h('span', { class: 'person-name' }, name, m.role !== 'member' ? h('span', { class: 'role-tag' }, m.role) : null,
             mutedUntil ? h('span', { class: 'muted-tag', title: `Muted until ${new Date(mutedUntil).toLocaleString()}` }, 'muted') : null),

@@ -10,8 +10,15 @@
 // for the channel list's badge. No DOM here.
 
 import {
-  newClientMsgId, applyChange, changeTarget, isChange as isChangeToMessage, isAttachmentProcessed, hiddenPlaceholder, memberMute, removedMember,
+  newClientMsgId, applyChange, changeTarget, isChange as isChangeToMessage, isAttachmentProcessed, isAccountDeleted, deletedAccount,
+  hiddenPlaceholder, memberMute, removedMember,
 } from '/sdk/index.js';
+
+/** How the UI names a deleted account (its profile keeps no name). */
+export const DELETED_ACCOUNT = 'Deleted account';
+
+/** A profile's name as shown: "Deleted account" once the account is deleted. */
+export const displayName = (u) => (u?.deleted ? DELETED_ACCOUNT : u?.display_name || '');
 
 /** A change event: to a message (edit, reaction, …) or to a file (`attachment_processed`); applied, never shown. */
 const isChange = (m) => isChangeToMessage(m) || isAttachmentProcessed(m);
@@ -39,6 +46,8 @@ export class Store {
     /** id -> profile (display_name, username, …) */
     this.users = new Map();
     this.userLoads = new Map();
+    /** id -> the display name a deleted account had, when this page knew it. */
+    this.formerNames = new Map();
     /** user id -> {online, last_seen, changed_at} */
     this.presence = new Map();
     /** channel id -> Map(user id -> expires at) */
@@ -345,7 +354,7 @@ export class Store {
   userName(id) {
     if (id === this.me.id) return this.me.display_name;
     const u = this.users.get(id);
-    if (u) return u.display_name;
+    if (u) return displayName(u);
     this.ensureUser(id);
     // A DM peer's name is the channel's name.
     for (const ch of this.channels.values()) if (ch.peer === id && ch.name) return ch.name;
@@ -360,6 +369,7 @@ export class Store {
       .getUser(id)
       .then((u) => {
         const { presence, ...profile } = u;
+        this._rememberName(this.users.get(id), profile);
         this.users.set(id, profile);
         if (presence) this._applyPresence(presence);
         this.emit('user', id);
@@ -374,9 +384,46 @@ export class Store {
   rememberUsers(list) {
     for (const u of list) {
       const { presence, ...profile } = u;
+      this._rememberName(this.users.get(u.id), profile);
       this.users.set(u.id, profile);
       if (presence) this._applyPresence(presence);
     }
+  }
+
+  /** Keeps the name of an account seen before its deletion (for "<name> deleted their account"). */
+  _rememberName(before, after) {
+    if (after?.deleted && before && !before.deleted && before.display_name) this.formerNames.set(after.id, before.display_name);
+  }
+
+  /** The name a deleted account had, when known (its profile, or a 1:1 channel's name); else null. */
+  formerName(id) {
+    const u = this.users.get(id);
+    if (u && !u.deleted && u.display_name) return u.display_name;
+    if (this.formerNames.has(id)) return this.formerNames.get(id);
+    for (const ch of this.channels.values()) if (ch.peer === id && ch.name) return ch.name;
+    return null;
+  }
+
+  /**
+   * An `account_deleted` event: the account's profile is now that of a deleted account
+   * (no name), it is no longer a member of a group, and its messages of the channel
+   * are tombstones (applied with the SDK's applyChange, as a change is).
+   */
+  _onAccountDeleted(ch, m) {
+    const user = deletedAccount(m);
+    if (!user) return;
+    const u = this.users.get(user);
+    if (u && !u.deleted) {
+      this._rememberName(u, { id: user, deleted: true });
+      this.users.set(user, { ...u, deleted: true, username: '', display_name: '', status_text: '' });
+      this.emit('user', user);
+    }
+    if (ch.members?.some((x) => x.user === user)) {
+      ch.members = ch.members.filter((x) => x.user !== user);
+      this.emit('members', ch.id);
+    }
+    this._applyChange(ch, m);
+    this.ensureUser(user, { force: true });
   }
 
   // ---- presence (the SDK renews the subscriptions on every connection) ----
@@ -501,6 +548,7 @@ export class Store {
       if (added && ch.history === 'loaded' && m.seq > this.contiguousTop(ch) + 1) this._fillGap(ch);
     }
     if (change) this._applyChange(ch, m);
+    else if (isAccountDeleted(m)) this._onAccountDeleted(ch, m);
     else if (m.system) this._onSystem(ch, m);
     if (change) this.ensureUser(m.sender);
     const t = !change && this.typing.get(ch.id);
@@ -632,7 +680,7 @@ export class Store {
    * has them changes nothing (the SDK's applyChange).
    */
   _replay(ch, from) {
-    const events = [...ch.msgs.values()].filter((m) => m.seq >= from && isChange(m)).sort((a, b) => a.seq - b.seq);
+    const events = [...ch.msgs.values()].filter((m) => m.seq >= from && (isChange(m) || isAccountDeleted(m))).sort((a, b) => a.seq - b.seq);
     for (const e of events) this._applyChange(ch, e, { quiet: true });
   }
 
@@ -650,6 +698,7 @@ export class Store {
     const target = changeTarget(e);
     if (kind === 'message_pinned' || kind === 'message_unpinned') this.loadPinsSoon(ch.id);
     else if (kind === 'message_deleted') ch.pins = ch.pins.filter((p) => p.seq !== target);
+    else if (kind === 'account_deleted') ch.pins = ch.pins.filter((p) => p.sender !== e.system.user).map((p) => applyChange(p, e));
     else ch.pins = ch.pins.map((p) => applyChange(p, e));
     this.emit('pins', ch.id);
   }
