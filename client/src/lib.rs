@@ -521,6 +521,25 @@ impl Client {
         .await
     }
 
+    /// `PUT /v1/groups/{id}/retention`: how long the group keeps messages (0: as
+    /// long as the server does).
+    ///
+    /// # Errors
+    /// `forbidden`, `bad_request`, `not_a_group`, …
+    pub async fn set_retention(
+        &self,
+        group: u64,
+        max_age_secs: u64,
+    ) -> Result<Channel, ClientError> {
+        let req = natter_protocol::http::RetentionRequest { max_age_secs };
+        self.call(
+            self.http
+                .put(self.url(&format!("/v1/groups/{group}/retention")))
+                .json(&req),
+        )
+        .await
+    }
+
     /// `PATCH /v1/groups/{id}`.
     ///
     /// # Errors

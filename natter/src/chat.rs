@@ -640,6 +640,12 @@ impl Chat {
                 format!("muted {} for {left} min", self.name(*user).await)
             }
             SystemEvent::AccountDeleted { .. } => "deleted their account".to_string(),
+            SystemEvent::RetentionChanged { max_age_secs: 0 } => {
+                "keeps messages as long as the server does".to_string()
+            }
+            SystemEvent::RetentionChanged { max_age_secs } => {
+                format!("keeps messages for {} hours", max_age_secs / 3600)
+            }
             SystemEvent::Renamed { name } => format!("renamed the group to {name}"),
             SystemEvent::RoleChanged { user, role } => {
                 format!("made {} {role:?}", self.name(*user).await)

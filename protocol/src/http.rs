@@ -320,6 +320,19 @@ pub struct Channel {
     pub members: Vec<u64>,
     /// Creation time, milliseconds since the Unix epoch.
     pub created_at: u64,
+    /// Groups: messages older than this many seconds are removed (set by the owner
+    /// or an admin; absent: kept as long as the server keeps them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age_secs: Option<u64>,
+}
+
+/// `PUT /v1/groups/{id}/retention`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RetentionRequest {
+    /// Remove messages older than this many seconds (at least 3,600; at most ten
+    /// years); 0 keeps them as long as the server does.
+    pub max_age_secs: u64,
 }
 
 /// `GET /v1/channels/{id}/messages` query: `after` pages forward, `before` backward,
@@ -450,6 +463,14 @@ pub struct HistoryPage {
     pub has_more: bool,
     /// The channel's latest seq (0 when empty).
     pub head_seq: u64,
+    /// Messages before this seq expired (retention) and are gone: never ask for
+    /// them (0: none expired).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub floor_seq: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// `POST /v1/groups`.

@@ -415,6 +415,21 @@ pub enum ChannelAction {
         /// 0 to start; else the first seq of the window to erase.
         from_seq: u64,
     },
+    /// An owner or admin sets how long the group keeps messages (0: as long as the
+    /// server does). Replies the group.
+    SetRetention {
+        /// Seconds.
+        max_age_secs: u64,
+    },
+    /// Removes the channel's messages before `before_seq` (at most
+    /// [`ERASE_WINDOW`] seqs from the current floor), appended by a store worker's
+    /// retention sweep, which chose `before_seq` from the messages' times and the
+    /// rules in force when it appended this: the owner only removes, so a replay
+    /// removes the same. No event; replies the new floor.
+    Expire {
+        /// The first seq to keep.
+        before_seq: u64,
+    },
 }
 
 /// Seqs of a channel one [`ChannelAction::EraseAccount`] window covers: a bounded

@@ -212,6 +212,25 @@ pub fn check_group_name(name: &str) -> Result<(), ApiError> {
     ))
 }
 
+/// Shortest retention a group may set: an hour (the sweep runs about hourly).
+pub const MIN_MAX_AGE_SECS: u64 = 3_600;
+/// Longest retention a group may set: ten years (0 means no limit of its own).
+pub const MAX_MAX_AGE_SECS: u64 = 10 * 366 * 24 * 3_600;
+
+/// A group's retention: 0 (none of its own), or an hour to ten years.
+///
+/// # Errors
+/// `bad_request`.
+pub fn check_max_age(secs: u64) -> Result<(), ApiError> {
+    if secs == 0 || (MIN_MAX_AGE_SECS..=MAX_MAX_AGE_SECS).contains(&secs) {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        ErrorCode::BadRequest,
+        format!("max_age_secs: 0, or {MIN_MAX_AGE_SECS} to {MAX_MAX_AGE_SECS}"),
+    ))
+}
+
 /// Status texts: up to 140 characters, no control characters.
 ///
 /// # Errors

@@ -551,6 +551,11 @@ pub enum SystemEvent {
         #[serde(with = "ids")]
         user: u64,
     },
+    /// `sender` (owner or admin) set how long the group keeps messages.
+    RetentionChanged {
+        /// Seconds (0: as long as the server keeps them).
+        max_age_secs: u64,
+    },
 }
 
 impl SystemEvent {

@@ -127,6 +127,7 @@ fn every_system_event() -> Vec<SystemEvent> {
             attachment: Default::default(),
         },
         SystemEvent::AccountDeleted { user: 1 },
+        SystemEvent::RetentionChanged { max_age_secs: 1 },
     ];
     for e in &events {
         match e {
@@ -146,7 +147,8 @@ fn every_system_event() -> Vec<SystemEvent> {
             | SystemEvent::ReactionAdded { .. }
             | SystemEvent::ReactionRemoved { .. }
             | SystemEvent::AttachmentProcessed { .. }
-            | SystemEvent::AccountDeleted { .. } => {}
+            | SystemEvent::AccountDeleted { .. }
+            | SystemEvent::RetentionChanged { .. } => {}
         }
     }
     events

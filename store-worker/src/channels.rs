@@ -65,6 +65,7 @@ pub(crate) async fn load_channel(w: &Worker, channel_id: u64) -> RpcReply<Option
         name: rec.name,
         members,
         created_at: rec.created_at,
+        max_age_secs: rec.max_age_secs,
     }))
 }
 
@@ -145,6 +146,8 @@ pub(crate) async fn open_dm(w: &Worker, req: DmOpenReq) -> RpcReply<Channel> {
                     muted: Vec::new(),
                     invites: Vec::new(),
                     erased: Vec::new(),
+                    max_age_secs: None,
+                    floor_seq: 0,
                 }),
             );
         let listed = tables::USER_CHANNEL.encode(&UserChannelRecord {
@@ -166,6 +169,7 @@ pub(crate) async fn open_dm(w: &Worker, req: DmOpenReq) -> RpcReply<Channel> {
                     name: None,
                     members,
                     created_at: now,
+                    max_age_secs: None,
                 });
             }
             // Lost the race: the winner's channel is read on the next round.
@@ -262,11 +266,18 @@ pub(crate) async fn history(w: &Worker, req: HistoryReq) -> RpcReply<HistoryPage
     hide_for(w, req.user_id, req.channel_id, &mut messages)
         .await
         .map_err(store_err)?;
+    // Below the floor, messages expired (their rows are gone: no page finds them).
+    let floor_seq = tables::CHANNEL
+        .get(w.store.as_ref(), &req.channel_id)
+        .await
+        .map_err(store_err)?
+        .map_or(0, |r| r.floor_seq);
     Ok(HistoryPage {
         channel: req.channel_id,
         messages,
         has_more,
         head_seq: head,
+        floor_seq,
     })
 }
 
@@ -722,7 +733,11 @@ pub(crate) async fn list(w: &Worker, req: ChannelListReq) -> RpcReply<ChannelLis
     for (i, ((cid, rec), last)) in cids.iter().zip(recs).zip(lasts).enumerate() {
         let Some(rec) = rec else { continue };
         let head = head_of[i];
-        let read = reads[i].unwrap_or(0).min(head);
+        // Expired messages are not unread.
+        let read = reads[i]
+            .unwrap_or(0)
+            .max(rec.floor_seq.saturating_sub(1))
+            .min(head);
         let peer = rec.pair.map(|(a, b)| if a == uid { b } else { a });
         if let Some(p) = peer {
             peers.push(p);

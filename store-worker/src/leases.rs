@@ -187,6 +187,8 @@ async fn manage(w: &Arc<Worker>, me: &str, owned: &mut HashMap<u32, Owned>) -> a
             }
         }
         metrics::gauge!("natter_store_partitions_owned").set(owned.len() as f64);
+        w.owned_partitions
+            .send_replace(owned.keys().copied().collect());
         w.config
             .health
             .set("leases", renewal_failed.map_or(Ok(()), Err));

@@ -27,6 +27,7 @@
 //!   that jobs go only to recipients with no online device.
 //! - `admin`: operator requests (`admin.*`) for `natter admin`.
 //! - `erasure`: account deletion, and the erasure of its messages channel by channel.
+//! - `retention`: the sweep that expires messages older than the maximum age.
 //! - `records`: the values kept in the store.
 //! - `store_health`: the `store` readiness check, kept from every store call's
 //!   outcome; a store that failed for good ends [`run`] with [`StoreFailed`].
@@ -47,6 +48,7 @@ mod quotes;
 mod receipts;
 mod records;
 mod reports;
+mod retention;
 mod rpc;
 mod sessions;
 mod store_health;
@@ -93,6 +95,11 @@ pub struct StoreWorkerConfig {
     pub delivery_receipts: bool,
     /// How long a deleted account's username stays held before anyone may take it.
     pub username_hold: std::time::Duration,
+    /// Messages older than this are removed (`None`: kept forever, unless a group
+    /// keeps them for less).
+    pub max_message_age: Option<std::time::Duration>,
+    /// How often each worker sweeps its partitions' channels for expired messages.
+    pub retention_sweep_every: std::time::Duration,
 }
 
 /// Default most password hashes at once: one per core, at least 2.
@@ -115,6 +122,8 @@ impl Default for StoreWorkerConfig {
             accept_unsigned_log: false,
             delivery_receipts: true,
             username_hold: std::time::Duration::from_secs(30 * 24 * 3600),
+            max_message_age: None,
+            retention_sweep_every: std::time::Duration::from_secs(3600),
         }
     }
 }
@@ -159,6 +168,8 @@ pub(crate) struct Worker {
     pub(crate) store_health: Arc<store_health::StoreHealth>,
     /// Woken when an account deletion here leaves channels to erase.
     pub(crate) erasing: tokio::sync::Notify,
+    /// The partitions this worker owns now (kept by the lease manager).
+    pub(crate) owned_partitions: tokio::sync::watch::Sender<std::collections::BTreeSet<u32>>,
 }
 
 /// The thread the partition owners run on, with a runtime of its own: their store
@@ -239,6 +250,7 @@ pub async fn run(
     let worker = Arc::new(Worker {
         store_health,
         erasing: tokio::sync::Notify::new(),
+        owned_partitions: tokio::sync::watch::Sender::new(Default::default()),
         owner_store: store.clone().inline(),
         owners: owners.handle.clone(),
         push_jobs,
@@ -284,6 +296,7 @@ pub async fn run(
     tasks.spawn(rpc::serve(worker.clone(), admin_sub));
     tasks.spawn(reports::keep_sweeping(worker.clone()));
     tasks.spawn(erasure::keep_erasing(worker.clone(), me.clone()));
+    tasks.spawn(retention::keep_expiring(worker.clone()));
 
     let failed = tokio::select! {
         () = shutdown => None,

@@ -113,6 +113,12 @@ pub(crate) struct ChannelRecord {
     /// Users whose accounts were deleted while in it (their sends are refused).
     #[serde(default)]
     pub erased: Vec<u64>,
+    /// Groups: how long messages are kept (seconds), as an owner or admin set it.
+    #[serde(default)]
+    pub max_age_secs: Option<u64>,
+    /// The first seq still kept: those before it expired (0: none did).
+    #[serde(default)]
+    pub floor_seq: u64,
 }
 
 /// An invite link of a group.

@@ -1,4 +1,4 @@
-//! Group changes (create, rename, members, roles, leave, bans, mutes), each applied
+//! Group changes (create, rename, members, roles, leave, bans, mutes, retention), each applied
 //! through the group's partition log.
 
 use std::sync::Arc;
@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use natter_protocol::http::{
     AddMembersRequest, Channel, CreateGroupRequest, CreateInviteRequest, Invite, MuteMemberRequest,
-    RenameGroupRequest, SetRoleRequest,
+    RenameGroupRequest, RetentionRequest, SetRoleRequest,
 };
 use natter_protocol::ids::IdSchema;
 use natter_protocol::internal::ChannelAction;
@@ -101,6 +101,36 @@ pub(super) async fn rename_group(
         ChannelAction::Rename { name: req.name },
     )
     .await
+}
+
+#[utoipa::path(
+    put,
+    path = "/v1/groups/{id}/retention",
+    tag = "groups",
+    summary = "Set how long the group keeps messages (owner or admin); older ones are removed in the background",
+    params(("id" = IdSchema, Path, description = "Group (channel) id (decimal)")),
+    request_body = RetentionRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The group (with `max_age_secs`)", body = Channel),
+        (status = 400, description = "`bad_request` (not 0 or an hour to ten years), `not_a_group`", body = ApiError),
+        (status = 403, description = "`forbidden`, `not_a_member`", body = ApiError),
+        (status = 429, description = "`rate_limited`", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+    )
+)]
+pub(super) async fn set_retention(
+    State(edge): State<Arc<Edge>>,
+    Caller(user_id): Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> HttpResult<Response> {
+    let channel_id = parse_id(&id)?;
+    let req: RetentionRequest = parse_body(&body)?;
+    limits::check_max_age(req.max_age_secs)?;
+    let action = ChannelAction::SetRetention {
+        max_age_secs: req.max_age_secs,
+    };
+    group_command(&edge, user_id, channel_id, action).await
 }
 
 #[utoipa::path(

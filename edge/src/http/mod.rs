@@ -125,6 +125,7 @@ pub(crate) fn routes() -> Vec<Route> {
         route!(GET "/v1/media/{att}" => media::download),
         route!(POST "/v1/groups" => groups::create_group),
         route!(PATCH "/v1/groups/{id}" => groups::rename_group),
+        route!(PUT "/v1/groups/{id}/retention" => groups::set_retention),
         route!(POST "/v1/groups/{id}/members" => groups::add_members),
         route!(DELETE "/v1/groups/{id}/members/{user}" => groups::remove_member),
         route!(PUT "/v1/groups/{id}/members/{user}/role" => groups::set_role),

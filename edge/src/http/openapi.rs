@@ -71,6 +71,7 @@ use super::{
         media::download,
         groups::create_group,
         groups::rename_group,
+        groups::set_retention,
         groups::add_members,
         groups::remove_member,
         groups::set_role,

@@ -375,6 +375,13 @@ pub struct StoreWorkerArgs {
     /// take it, in seconds (default 30 days).
     #[arg(long, env = "NATTER_USERNAME_HOLD_SECS", default_value_t = 30 * 24 * 3600)]
     pub(super) username_hold_secs: u64,
+    /// Remove messages older than this many seconds, in every channel (0: keep
+    /// them forever, unless a group keeps them for less).
+    #[arg(long, env = "NATTER_MAX_MESSAGE_AGE_SECS", default_value_t = 0)]
+    pub(super) max_message_age_secs: u64,
+    /// How often to sweep for expired messages, in seconds.
+    #[arg(long, env = "NATTER_RETENTION_SWEEP_SECS", default_value_t = 3600)]
+    pub(super) retention_sweep_secs: u64,
     /// Serve /metrics and /healthz on this address.
     #[arg(long, env = "NATTER_METRICS_LISTEN")]
     pub(super) metrics_listen: Option<String>,

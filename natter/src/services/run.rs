@@ -252,6 +252,9 @@ pub async fn store_worker(args: StoreWorkerArgs) -> anyhow::Result<()> {
         accept_unsigned_log: args.accept_unsigned_log_appends,
         delivery_receipts: !args.no_delivery_receipts,
         username_hold: std::time::Duration::from_secs(args.username_hold_secs),
+        max_message_age: (args.max_message_age_secs > 0)
+            .then(|| std::time::Duration::from_secs(args.max_message_age_secs)),
+        retention_sweep_every: std::time::Duration::from_secs(args.retention_sweep_secs.max(1)),
         layout: args.nats.layout(),
         lease_ttl: std::time::Duration::from_secs(args.lease_ttl_secs.max(1)),
         checkpoint_every: std::time::Duration::from_millis(args.checkpoint_ms.max(1)),

@@ -251,6 +251,10 @@ fn command(w: &mut Working, c: CommandEntry, out: &mut Applied, heads: &mut BTre
             internal::encode(&erase_window(w, &c, *from_seq, out)),
             Some((0, 0)),
         ),
+        ChannelAction::Expire { before_seq } => (
+            internal::encode(&expire(w, &c, *before_seq, out)),
+            Some((0, 0)),
+        ),
         ChannelAction::Read { seq } => {
             let r = read(w, c.user_id, c.channel_id, *seq, out);
             (internal::encode(&r), None)
@@ -422,6 +426,57 @@ fn erase_window(w: &mut Working, c: &CommandEntry, from: u64, out: &mut Applied)
         w.pins.insert(cid, pins);
     }
     Ok(if end > head { 0 } else { end })
+}
+
+/// Removes the channel's messages and events before `before` (retention), at most
+/// one window from its floor: their rows, the references that hold their files
+/// (the media worker collects those no other message holds), the mentions of
+/// them and their pins; the floor moves up. No event: history pages carry the
+/// floor, and nothing below it is ever asked for or sent. Replies the floor. Only
+/// a store worker appends this (its sweep chose `before` from the messages' times).
+fn expire(w: &mut Working, c: &CommandEntry, before: u64, out: &mut Applied) -> RpcReply<u64> {
+    let cid = c.channel_id;
+    if c.user_id != internal::OPERATOR {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "only the server expires messages",
+        ));
+    }
+    let Some(ch) = w.channels.get_mut(&cid) else {
+        return Err(rules::not_member());
+    };
+    let floor = ch.rec.floor_seq.max(1);
+    let end = before
+        .min(ch.head + 1)
+        .min(floor.saturating_add(internal::ERASE_WINDOW));
+    if end <= floor {
+        return Ok(ch.rec.floor_seq);
+    }
+    let mut pins = w.pins.get(&cid).cloned().unwrap_or_default();
+    let pinned = pins.len();
+    for seq in floor..end {
+        if let Some(Some(m)) = w.messages.get(&(cid, seq)) {
+            for a in &m.attachments {
+                let key = tables::ATTACHMENT_REF.key(&(a.id, cid, seq));
+                out.rows = std::mem::take(&mut out.rows).delete(key);
+            }
+            for u in &m.mentions {
+                let key = tables::MENTION.key(&(*u, cid, seq));
+                out.rows = std::mem::take(&mut out.rows).delete(key);
+            }
+        }
+        pins.retain(|(s, _, _)| *s != seq);
+        out.rows = std::mem::take(&mut out.rows).delete(tables::MESSAGE.key(&(cid, seq)));
+        w.messages.insert((cid, seq), None);
+    }
+    if pins.len() != pinned {
+        put(out, &tables::PINS, &cid, &pins);
+        w.pins.insert(cid, pins);
+    }
+    ch.rec.floor_seq = end;
+    let rec = ch.rec.clone();
+    put(out, &tables::CHANNEL, &cid, &rec);
+    Ok(end)
 }
 
 /// Keeps what the media worker made of an attachment the user uploaded, and
@@ -783,6 +838,52 @@ mod tests {
         let alices = msg(2);
         assert_eq!((alices.text.as_str(), alices.reactions.len()), ("hi", 0));
         assert!(!w.channels[&G].members.contains_key(&3));
+    }
+
+    /// Only the server expires; an expiry removes the rows below its seq (never
+    /// past the head), moves the floor, and repeating it changes nothing.
+    #[test]
+    fn an_expiry_removes_the_oldest_rows_and_moves_the_floor() {
+        let mut w = Working::default();
+        let (g, _) = rules::create(None, G, 1, "g", &[3], 1).expect("create");
+        w.channels.insert(G, g);
+        let a = apply(
+            &mut w,
+            (0..4).map(|i| send_at(1, 10 + i, 10 + i)).collect(),
+            |_| true,
+        );
+        for s in &a.stored {
+            w.messages
+                .insert((s.channel, s.seq), Some(s.record.clone()));
+        }
+        let expire =
+            |user, id, before_seq| command_at(user, id, 50, ChannelAction::Expire { before_seq });
+        let a = apply(
+            &mut w,
+            vec![
+                expire(1, 20, 3),
+                expire(internal::OPERATOR, 21, 3),
+                expire(internal::OPERATOR, 22, 3),
+                expire(internal::OPERATOR, 23, 99),
+            ],
+            |_| true,
+        );
+        let deleted: Vec<Vec<u8>> = a
+            .rows
+            .ops()
+            .iter()
+            .filter_map(|op| match op {
+                natter_store::BatchOp::Delete { key } => Some(key.clone()),
+                _ => None,
+            })
+            .collect();
+        let keys: Vec<Vec<u8>> = (1..=4).map(|s| tables::MESSAGE.key(&(G, s))).collect();
+        assert_eq!(
+            deleted, keys,
+            "seqs 1 and 2, then 3 and 4 (the head), once each"
+        );
+        assert_eq!(w.channels[&G].rec.floor_seq, 5);
+        assert!(a.stored.is_empty(), "no event");
     }
 
     /// A send appended after a block (the edge's cache had not heard of it) is

@@ -127,6 +127,10 @@ fn random_log(rng: &mut StdRng, n: usize) -> Vec<LogEntry> {
                     14 if rng.random_bool(0.3) => ChannelAction::EraseAccount {
                         from_seq: rng.random_range(0..2),
                     },
+                    // Rarely: the retention sweep expires the oldest messages.
+                    14 if rng.random_bool(0.3) => ChannelAction::Expire {
+                        before_seq: rng.random_range(1..12),
+                    },
                     11 => ChannelAction::CreateInvite {
                         code: format!("i{}", rng.random_range(0..3)),
                         expires_at_ms: at_ms + rng.random_range(0..30),
@@ -175,10 +179,14 @@ fn random_log(rng: &mut StdRng, n: usize) -> Vec<LogEntry> {
                         },
                     },
                 };
+                let user_id = match action {
+                    ChannelAction::Expire { .. } => natter_protocol::internal::OPERATOR,
+                    _ => user,
+                };
                 LogEntry::Command(CommandEntry {
                     id: id(),
                     at_ms,
-                    user_id: user,
+                    user_id,
                     channel_id: channel,
                     action,
                     // A start may append three (left, owner passed on, deleted).
@@ -220,6 +228,8 @@ async fn seed_dms(store: &dyn Store) {
                 muted: Vec::new(),
                 invites: Vec::new(),
                 erased: Vec::new(),
+                max_age_secs: None,
+                floor_seq: 0,
             }),
         );
         for u in [a, z] {

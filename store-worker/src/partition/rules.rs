@@ -31,6 +31,7 @@ impl ChannelState {
             name: self.rec.name.clone(),
             members: self.members.keys().copied().collect(),
             created_at: self.rec.created_at,
+            max_age_secs: self.rec.max_age_secs,
         }
     }
 
@@ -146,6 +147,8 @@ pub(crate) fn create(
         muted: Vec::new(),
         invites: Vec::new(),
         erased: Vec::new(),
+        max_age_secs: None,
+        floor_seq: 0,
     };
     let rows: BTreeMap<u64, MemberRecord> = all
         .iter()
@@ -216,7 +219,8 @@ pub(crate) fn change(
         | ChannelAction::CreateInvite { .. }
         | ChannelAction::RevokeInvite { .. }
         | ChannelAction::JoinByInvite { .. }
-        | ChannelAction::EraseAccount { .. } => {
+        | ChannelAction::EraseAccount { .. }
+        | ChannelAction::Expire { .. } => {
             return Err(ApiError::new(ErrorCode::BadRequest, "unexpected action"));
         }
         ChannelAction::Rename { name } => {
@@ -347,6 +351,20 @@ pub(crate) fn change(
                 change
                     .events
                     .push(SystemEvent::MemberMuted { user: *user, until });
+            }
+        }
+        ChannelAction::SetRetention { max_age_secs } => {
+            if role == Role::Member {
+                return Err(forbidden("setting how long messages are kept"));
+            }
+            limits::check_max_age(*max_age_secs)?;
+            let max_age = Some(*max_age_secs).filter(|s| *s > 0);
+            if next.rec.max_age_secs != max_age {
+                next.rec.max_age_secs = max_age;
+                change.record = Some(next.rec.clone());
+                change.events.push(SystemEvent::RetentionChanged {
+                    max_age_secs: *max_age_secs,
+                });
             }
         }
         ChannelAction::SetRole {

@@ -459,11 +459,17 @@ async fn take_messages(
             LogEntry::Send(s) => s.reply_to.map(|r| (s.channel_id, r)),
         })
         .collect();
-    // An account's erasure reads its window of the channel whole.
+    // An account's erasure, and an expiry, read their window of the channel whole.
     for e in entries {
-        if let LogEntry::Command(c) = e
-            && let ChannelAction::EraseAccount { from_seq } = c.action
-            && from_seq > 0
+        let LogEntry::Command(c) = e else { continue };
+        let from_seq = match c.action {
+            ChannelAction::EraseAccount { from_seq } if from_seq > 0 => from_seq,
+            ChannelAction::Expire { .. } => w
+                .channels
+                .get(&c.channel_id)
+                .map_or(1, |ch| ch.rec.floor_seq.max(1)),
+            _ => continue,
+        };
         {
             let to = from_seq.saturating_add(natter_protocol::internal::ERASE_WINDOW);
             let window = keys::message_range(c.channel_id, from_seq, to);
@@ -513,6 +519,7 @@ async fn take_pins(
                     ChannelAction::Pin { .. }
                         | ChannelAction::Delete { .. }
                         | ChannelAction::EraseAccount { .. }
+                        | ChannelAction::Expire { .. }
                 ) =>
             {
                 Some(c.channel_id)
