@@ -347,6 +347,10 @@ export interface components {
             /** @constant */
             kind: "account_deleted";
             user: components["schemas"]["Id"];
+        } | {
+            /** @constant */
+            kind: "retention_changed";
+            max_age_secs: number;
         };
         TypingFrame: {
             channel: components["schemas"]["Id"];

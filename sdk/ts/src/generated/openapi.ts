@@ -605,6 +605,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/groups/{id}/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set how long the group keeps messages (owner or admin); older ones are removed in the background */
+        put: operations["set_retention"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/invites/{code}/join": {
         parameters: {
             query?: never;
@@ -1101,6 +1118,12 @@ export interface components {
             id: components["schemas"]["Id"];
             /** @description Kind. */
             kind: components["schemas"]["ChannelKind"];
+            /**
+             * Format: int64
+             * @description Groups: messages older than this many seconds are removed (set by the owner
+             *     or an admin; absent: kept as long as the server keeps them).
+             */
+            max_age_secs?: number | null;
             /** @description Member user ids. */
             members: components["schemas"]["Id"][];
             /** @description The group's name (`null` for 1:1 channels). */
@@ -1280,6 +1303,12 @@ export interface components {
         HistoryPage: {
             /** @description Channel id. */
             channel: components["schemas"]["Id"];
+            /**
+             * Format: int64
+             * @description Messages before this seq expired (retention) and are gone: never ask for
+             *     them (0: none expired).
+             */
+            floor_seq?: number;
             /** @description Whether more messages exist in the paging direction. */
             has_more: boolean;
             /**
@@ -1636,6 +1665,15 @@ export interface components {
             seq?: number | null;
             user?: null | components["schemas"]["Id"];
         };
+        /** @description `PUT /v1/groups/{id}/retention`. */
+        RetentionRequest: {
+            /**
+             * Format: int64
+             * @description Remove messages older than this many seconds (at least 3,600; at most ten
+             *     years); 0 keeps them as long as the server does.
+             */
+            max_age_secs: number;
+        };
         /**
          * @description A member's role in a group (1:1 channels have only members).
          *
@@ -1816,6 +1854,14 @@ export interface components {
             kind: "account_deleted";
             /** @description Whose account. */
             user: string;
+        } | {
+            /** @enum {string} */
+            kind: "retention_changed";
+            /**
+             * Format: int64
+             * @description Seconds (0: as long as the server keeps them).
+             */
+            max_age_secs: number;
         };
         /** @description `PATCH /v1/me`: fields left out stay as they are. */
         UpdateProfileRequest: {
@@ -5322,6 +5368,89 @@ export interface operations {
                 };
             };
             /** @description `rate_limited`: group changes count against the caller's send rate */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `internal`: a bug on the server side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `unavailable`: NATS or the store is unreachable right now; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    set_retention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Group (channel) id (decimal) */
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetentionRequest"];
+            };
+        };
+        responses: {
+            /** @description The group (with `max_age_secs`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /** @description `bad_request` (not 0 or an hour to ten years), `not_a_group` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `forbidden`, `not_a_member` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `rate_limited` */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying */
