@@ -615,6 +615,64 @@ async fn a_queued_push_of_a_deleted_message_is_not_sent() {
     }
 }
 
+/// A deleted account's messages whose pushes waited in the queue are not
+/// announced (their text and their author's name are gone); others' are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queued_pushes_of_a_deleted_accounts_messages_are_not_sent() {
+    let mut sys = System::start(BIN, 1).await;
+    let mut hook = serve(|_| (200, "{}".into())).await;
+    let config = json!({ "webhook": {}, "timeout_ms": 5000 });
+    let c0 = sys.client(0);
+    let (alice, _) = user(&c0, "alice").await;
+    let (carol, _) = user(&c0, "carol").await;
+    let (bob, bob_id) = user(&c0, "bob").await;
+    bob.register_push(
+        "b",
+        target(PushPlatform::Webhook, format!("{}/bob", hook.base)),
+    )
+    .await
+    .unwrap();
+    let from_alice = alice.open_dm(bob_id).await.unwrap().id;
+    let from_carol = carol.open_dm(bob_id).await.unwrap().id;
+    sys.push = None;
+    let (mut a, _) = Device::connect(&alice, "a").await;
+    a.send(from_alice, "secret", "zebra crossing at noon").await;
+    let (mut c, _) = Device::connect(&carol, "c").await;
+    c.send(from_carol, "kept", "fine").await;
+    alice.delete_account("password-alice").await.unwrap();
+    eventually(WAIT, "alice's message erased", || {
+        let bob = bob.clone();
+        async move {
+            bob.full_history(from_alice)
+                .await
+                .is_ok_and(|h| h.iter().all(|m| !m.text.contains("zebra")))
+        }
+    })
+    .await;
+    sys.start_push_worker_with(Some(&config), &["--push-collapse-secs", "0"]);
+    let got = hook.wait(WAIT).await.expect("carol's message's push");
+    assert_eq!(got.json()["body"], "fine");
+    let nats = natter_nats::connect(&sys.nats.url(), "test").await.unwrap();
+    let js = async_nats::jetstream::new(nats);
+    eventually(WAIT, "the push queue drained", || {
+        let js = js.clone();
+        async move {
+            let Ok(mut stream) = js.get_stream(natter_nats::layout::PUSH_STREAM).await else {
+                return false;
+            };
+            stream.info().await.is_ok_and(|i| i.state.messages == 0)
+        }
+    })
+    .await;
+    while let Some(extra) = hook.wait(Duration::from_millis(1)).await {
+        let body = extra.json().to_string().to_lowercase();
+        assert!(
+            !body.contains("zebra") && !body.contains("alice"),
+            "the deleted account's message was announced: {body}"
+        );
+    }
+}
+
 /// A message of files without a caption is named by what it carries.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_without_a_caption_is_named_in_its_push() {
