@@ -68,6 +68,11 @@ export declare class Snapshot {
     latestPage(channel: Id, messages: Message[]): void;
     /** A message delivered to the app (once, in seq order per channel). */
     onMessage(m: Message): void;
+    /**
+     * The messages of a channel before `floor` expired (a history page's `floor_seq`):
+     * its cached copies of them go, and a preview of one. Whether anything changed.
+     */
+    expire(channel: Id, floor: number): boolean;
     /** The user deleted the message at `seq` for themselves (on any device). */
     onHidden(channel: Id, seq: number): void;
     /** The user read a channel up to `seq` (on any device). */

@@ -147,6 +147,28 @@ export class Snapshot {
         this.trimConversation(m.channel);
         this.dirtyChannels.add(m.channel);
     }
+    /**
+     * The messages of a channel before `floor` expired (a history page's `floor_seq`):
+     * its cached copies of them go, and a preview of one. Whether anything changed.
+     */
+    expire(channel, floor) {
+        let changed = false;
+        const tail = this.conversations.get(channel);
+        if (tail && tail.length && tail[0].seq < floor) {
+            const keep = tail.filter((m) => m.seq >= floor);
+            tail.length = 0;
+            tail.push(...keep);
+            this.dirtyChannels.add(channel);
+            changed = true;
+        }
+        const c = this.channels.get(channel);
+        if (c?.last_message && c.last_message.seq < floor) {
+            c.last_message = null;
+            this.dirtyIndex = true;
+            changed = true;
+        }
+        return changed;
+    }
     /** The user deleted the message at `seq` for themselves (on any device). */
     onHidden(channel, seq) {
         const tail = this.conversations.get(channel);

@@ -38,6 +38,13 @@ export declare function memberMute(m: Pick<Message, 'system'>): {
     until: number;
 } | undefined;
 /**
+ * A `retention_changed` event's new limit: how many seconds the group now keeps
+ * its messages (0: as long as the server keeps them), or undefined for any other
+ * message. Its sender is who set it. Nothing comes when messages expire: history
+ * pages carry `floor_seq` instead (the client drops what lies below it).
+ */
+export declare function retentionChange(m: Pick<Message, 'system'>): number | undefined;
+/**
  * Whether a message is one to show as a message: not a change event, a group event
  * or a placeholder for something the user deleted for themselves. Unread counts
  * count these.

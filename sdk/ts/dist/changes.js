@@ -112,6 +112,18 @@ export function memberMute(m) {
     return { user: s.user, until: typeof s.until === 'number' ? s.until : 0 };
 }
 /**
+ * A `retention_changed` event's new limit: how many seconds the group now keeps
+ * its messages (0: as long as the server keeps them), or undefined for any other
+ * message. Its sender is who set it. Nothing comes when messages expire: history
+ * pages carry `floor_seq` instead (the client drops what lies below it).
+ */
+export function retentionChange(m) {
+    const s = m.system;
+    if (s?.kind !== 'retention_changed')
+        return undefined;
+    return typeof s.max_age_secs === 'number' ? s.max_age_secs : 0;
+}
+/**
  * Whether a message is one to show as a message: not a change event, a group event
  * or a placeholder for something the user deleted for themselves. Unread counts
  * count these.

@@ -180,6 +180,8 @@ export declare class NatterClient extends Emitter<NatterEvents> {
     private _state;
     private loaded;
     private seqs;
+    /** Per channel, the highest `floor_seq` a history page reported: seqs below it expired. */
+    private floors;
     private outbox;
     private pending;
     private pendingAcks;
@@ -220,6 +222,12 @@ export declare class NatterClient extends Emitter<NatterEvents> {
     get currentToken(): string | undefined;
     /** The highest seq this client has per channel. */
     lastSeq(channel: Id): number;
+    /**
+     * The lowest seq of a channel that may still exist, as the latest history page
+     * told (`floor_seq`; 1 when none expired or none was read yet): the messages
+     * before it expired (retention) and are gone. Never page history below it.
+     */
+    floorSeq(channel: Id): number;
     /** The sends not yet acknowledged by the server, oldest first. */
     pendingSends(): OutboxEntry[];
     /** While `offline`: when the next connection attempt starts (ms since the epoch). */
@@ -329,6 +337,11 @@ export declare class NatterClient extends Emitter<NatterEvents> {
         before?: number;
         limit?: number;
     }): Promise<HistoryPage>;
+    /**
+     * A history page's `floor_seq`: the messages before it expired. Gap fills never
+     * ask for them again, and the cache drops its copies of them.
+     */
+    private onFloor;
     /** One message as it now stands (edited text, tombstone, reactions, pin, quote). */
     message(channel: Id, seq: number): Promise<Message>;
     /** A message's versions: the original text first, the current one last (none once deleted). */
@@ -385,6 +398,14 @@ export declare class NatterClient extends Emitter<NatterEvents> {
      */
     createGroup(name: string, members: Id[]): Promise<Channel>;
     renameGroup(id: Id, name: string): Promise<Channel>;
+    /**
+     * How long a group keeps its messages (owner or admins: `forbidden` otherwise):
+     * older ones are removed for everyone, for good. `maxAgeSecs` from 3,600 (an hour)
+     * to ten years (`bad_request` otherwise; `not_a_group` for a 1:1 channel), or 0 to
+     * keep them as long as the server does. The group sees `retention_changed`;
+     * answers the group (`max_age_secs`).
+     */
+    setRetention(id: Id, maxAgeSecs: number): Promise<Channel>;
     addMembers(id: Id, users: Id[]): Promise<Channel>;
     removeMember(id: Id, user: Id): Promise<Channel>;
     leaveGroup(id: Id): Promise<Channel>;

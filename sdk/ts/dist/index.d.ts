@@ -1,6 +1,6 @@
 export { NatterClient, PROTOCOL_VERSION, newClientMsgId, usableWsUrl } from './client.js';
 export type { ConnectionState, NatterClientOptions, NatterEvents, OutboxEntry, SendOptions, WebSocketConstructor, WebSocketLike, } from './client.js';
-export { CHANGE_KINDS, REMOVAL_KINDS, applyChange, changeTarget, deletedAccount, hiddenPlaceholder, isAccountDeleted, isAttachmentProcessed, isChange, isShownMessage, memberMute, removedMember, } from './changes.js';
+export { CHANGE_KINDS, REMOVAL_KINDS, applyChange, changeTarget, deletedAccount, hiddenPlaceholder, isAccountDeleted, isAttachmentProcessed, isChange, isShownMessage, memberMute, removedMember, retentionChange, } from './changes.js';
 export type { ChangeKind } from './changes.js';
 export { NatterError, ProtocolVersionError } from './errors.js';
 export type { ClientErrorCode, NatterErrorCode, ServerErrorCode } from './errors.js';

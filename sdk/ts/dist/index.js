@@ -1,5 +1,5 @@
 export { NatterClient, PROTOCOL_VERSION, newClientMsgId, usableWsUrl } from './client.js';
-export { CHANGE_KINDS, REMOVAL_KINDS, applyChange, changeTarget, deletedAccount, hiddenPlaceholder, isAccountDeleted, isAttachmentProcessed, isChange, isShownMessage, memberMute, removedMember, } from './changes.js';
+export { CHANGE_KINDS, REMOVAL_KINDS, applyChange, changeTarget, deletedAccount, hiddenPlaceholder, isAccountDeleted, isAttachmentProcessed, isChange, isShownMessage, memberMute, removedMember, retentionChange, } from './changes.js';
 export { NatterError, ProtocolVersionError } from './errors.js';
 export { Emitter } from './emitter.js';
 export { MemoryStore } from './storage.js';

@@ -261,6 +261,8 @@ export class NatterClient extends Emitter<NatterEvents> {
   private loaded: Promise<void> | undefined;
 
   private seqs = new Map<Id, number>();
+  /** Per channel, the highest `floor_seq` a history page reported: seqs below it expired. */
+  private floors = new Map<Id, number>();
   private outbox = new Map<string, OutboxEntry>();
   private pending = new Map<string, Pending>();
   private pendingAcks = new Map<Id, number>();
@@ -349,6 +351,14 @@ export class NatterClient extends Emitter<NatterEvents> {
   lastSeq(channel: Id): number {
     return this.seqs.get(channel) ?? 0;
   }
+  /**
+   * The lowest seq of a channel that may still exist, as the latest history page
+   * told (`floor_seq`; 1 when none expired or none was read yet): the messages
+   * before it expired (retention) and are gone. Never page history below it.
+   */
+  floorSeq(channel: Id): number {
+    return Math.max(1, this.floors.get(channel) ?? 0);
+  }
   /** The sends not yet acknowledged by the server, oldest first. */
   pendingSends(): OutboxEntry[] {
     return [...this.outbox.values()];
@@ -425,6 +435,7 @@ export class NatterClient extends Emitter<NatterEvents> {
   /** Forgets what belongs to the previous account (its sends must never go out as another). */
   private async forgetAccount(user: Id | undefined, reason?: NatterError) {
     this.seqs.clear();
+    this.floors.clear();
     this.outbox.clear();
     this.pendingAcks.clear();
     if (this.ackTimer !== undefined) clearTimeout(this.ackTimer);
@@ -711,7 +722,17 @@ export class NatterClient extends Emitter<NatterEvents> {
       this.snapshot.latestPage(id, page.messages.map(fromHistory));
       this.cacheChanged();
     }
+    if (page.floor_seq) this.onFloor(id, page.floor_seq);
     return page;
+  }
+  /**
+   * A history page's `floor_seq`: the messages before it expired. Gap fills never
+   * ask for them again, and the cache drops its copies of them.
+   */
+  private onFloor(channel: Id, floor: number) {
+    if (floor <= (this.floors.get(channel) ?? 0)) return;
+    this.floors.set(channel, floor);
+    if (this._userId !== undefined && this.snapshot.user === this._userId && this.snapshot.expire(channel, floor)) this.cacheChanged();
   }
   /** One message as it now stands (edited text, tombstone, reactions, pin, quote). */
   async message(channel: Id, seq: number): Promise<Message> {
@@ -807,6 +828,19 @@ export class NatterClient extends Emitter<NatterEvents> {
   }
   renameGroup(id: Id, name: string): Promise<Channel> {
     return this.http.request('PATCH', `/v1/groups/${encodeURIComponent(id)}`, { body: { name }, idempotent: true });
+  }
+  /**
+   * How long a group keeps its messages (owner or admins: `forbidden` otherwise):
+   * older ones are removed for everyone, for good. `maxAgeSecs` from 3,600 (an hour)
+   * to ten years (`bad_request` otherwise; `not_a_group` for a 1:1 channel), or 0 to
+   * keep them as long as the server does. The group sees `retention_changed`;
+   * answers the group (`max_age_secs`).
+   */
+  setRetention(id: Id, maxAgeSecs: number): Promise<Channel> {
+    return this.http.request('PUT', `/v1/groups/${encodeURIComponent(id)}/retention`, {
+      body: { max_age_secs: maxAgeSecs },
+      idempotent: true,
+    });
   }
   addMembers(id: Id, users: Id[]): Promise<Channel> {
     return this.http.request('POST', `/v1/groups/${encodeURIComponent(id)}/members`, { body: { users }, idempotent: true });
@@ -1323,16 +1357,18 @@ export class NatterClient extends Emitter<NatterEvents> {
       return;
     }
     if (last !== undefined && m.seq > last + 1) {
-      // A gap (e.g. the server's cursor was ahead of what this client kept): fill it from history.
-      let after = last;
+      // A gap (e.g. the server's cursor was ahead of what this client kept): fill it
+      // from history. Seqs below the channel's floor expired: they count as filled.
+      let after = Math.max(last, (this.floors.get(m.channel) ?? 0) - 1);
       while (after < m.seq - 1) {
         const page = await this.history(m.channel, { after, limit: Math.min(200, m.seq - 1 - after) });
         if (this.ws !== ws) return; // reconnected meanwhile: the catch-up resends
         const msgs = page.messages.filter((x) => x.seq > after && x.seq < m.seq);
-        if (msgs.length === 0) break;
         for (const x of msgs) this.deliver(fromHistory(x));
-        after = msgs[msgs.length - 1].seq;
-        if (!page.has_more) break;
+        if (msgs.length) after = msgs[msgs.length - 1].seq;
+        // What the page says expired is never asked for: the fill stops at the floor.
+        after = Math.max(after, (page.floor_seq ?? 0) - 1);
+        if (msgs.length === 0 || !page.has_more) break;
       }
     }
     this.deliver(m);

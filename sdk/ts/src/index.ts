@@ -21,6 +21,7 @@ export {
   isShownMessage,
   memberMute,
   removedMember,
+  retentionChange,
 } from './changes.js';
 export type { ChangeKind } from './changes.js';
 export { NatterError, ProtocolVersionError } from './errors.js';
