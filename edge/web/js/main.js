@@ -798,6 +798,8 @@ function systemText(store, m) {
       return `${actor} banned ${name(s.user)}`;
     case 'member_unbanned':
       return `${actor} unbanned ${name(s.user)}`;
+    case 'retention_changed':
+      return s.max_age_secs ? `${actor} set messages to be kept for ${retentionLength(s.max_age_secs)}` : `${actor} turned off the group's message limit`;
     case 'member_muted':
       if (!s.until) return `${actor} unmuted ${name(s.user)}`;
       return m.sent_at ? `${actor} muted ${name(s.user)} for ${muteLength(s.until - m.sent_at)}` : `${actor} muted ${name(s.user)}`;
@@ -820,6 +822,19 @@ function systemText(store, m) {
       return `${actor} changed the group`;
   }
 }
+
+/** How long a group keeps messages: "1 day", "1 week", "30 days", "1 year", "2 hours". */
+function retentionLength(secs) {
+  const plural = (n, unit) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+  if (secs % 31536000 === 0) return plural(secs / 31536000, 'year');
+  if (secs % 604800 === 0) return plural(secs / 604800, 'week');
+  if (secs % 86400 === 0) return plural(secs / 86400, 'day');
+  if (secs % 3600 === 0) return plural(secs / 3600, 'hour');
+  return plural(Math.max(1, Math.round(secs / 60)), 'minute');
+}
+
+/** What the group info's "Keep messages for" offers (label, seconds; 0: no limit). */
+const RETENTION_CHOICES = [['Forever', 0], ['1 day', 86400], ['1 week', 604800], ['30 days', 2592000], ['1 year', 31536000]];
 
 /** How long a mute lasts, as the menu offers it: "1 h", "24 h", "1 week", "3 days", "15 min". */
 function muteLength(ms) {
@@ -2612,6 +2627,7 @@ function renderGroupInfo() {
   $('#rename-form').hidden = !canManage;
   $('#add-members').hidden = !canManage;
   $('#invites').hidden = !canManage;
+  renderRetention(ch, canManage);
   const members = [...(ch.members || [])].sort((a, b) => {
     const rank = { owner: 0, admin: 1, member: 2 };
     return rank[a.role] - rank[b.role] || store.userName(a.user).localeCompare(store.userName(b.user));
@@ -2667,6 +2683,25 @@ function renderGroupInfo() {
         h('span', { class: 'member-actions' }, actions));
     }),
   );
+}
+
+/**
+ * The group info's "Keep messages for": a choice for the owner and admins (a limit
+ * set elsewhere that the menu does not offer shows as one more choice), a line for
+ * members when a limit is set.
+ */
+function renderRetention(ch, canManage) {
+  const secs = ch.max_age_secs || 0;
+  const select = $('#retention-select');
+  $('#retention').hidden = !canManage;
+  if (canManage && !select.disabled) {
+    const choices = RETENTION_CHOICES.some(([, v]) => v === secs) ? RETENTION_CHOICES : [...RETENTION_CHOICES, [retentionLength(secs), secs]];
+    select.replaceChildren(...choices.map(([label, v]) => h('option', { value: String(v) }, label)));
+    select.value = String(secs);
+  }
+  const note = $('#retention-note');
+  note.hidden = canManage || !secs;
+  setText(note, secs ? `Messages are removed after ${retentionLength(secs)}.` : '');
 }
 
 /** The link that opens the app and joins with an invite's code. */
@@ -2749,6 +2784,7 @@ function initGroupInfo() {
     setText($('#invites-status'), '');
     renderGroupInfo();
     openDialog(dialog);
+    session.store.loadRetention(ch.id).catch((e) => !isAuthError(e) && setText($('#info-error'), errorText(e)));
     try {
       await session.store.ensureMembers(activeId, { force: true });
       renderGroupInfo();
@@ -2770,6 +2806,17 @@ function initGroupInfo() {
       setText($('#info-error'), errorText(e));
     } finally {
       btn.disabled = false;
+    }
+  });
+  $('#retention-select').addEventListener('change', async (ev) => {
+    const select = ev.target;
+    const secs = Number(select.value);
+    select.disabled = true;
+    try {
+      await groupAction(() => session.store.setRetention(activeId, secs));
+    } finally {
+      select.disabled = false;
+      renderGroupInfo(); // a refusal puts the choice back
     }
   });
   $('#rename-form').addEventListener('submit', async (ev) => {

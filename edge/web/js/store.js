@@ -11,7 +11,7 @@
 
 import {
   newClientMsgId, applyChange, changeTarget, isChange as isChangeToMessage, isAttachmentProcessed, isAccountDeleted, deletedAccount,
-  hiddenPlaceholder, memberMute, removedMember,
+  hiddenPlaceholder, memberMute, removedMember, retentionChange,
 } from '/sdk/index.js';
 
 /** How the UI names a deleted account (its profile keeps no name). */
@@ -574,6 +574,9 @@ export class Store {
       case 'members_added':
         if ((s.users || []).includes(this.me.id) && m.seq >= ch.head_seq) ch.left = false;
         break;
+      case 'retention_changed':
+        this._noteRetention(ch, retentionChange(m), m.seq);
+        break;
       case 'member_removed':
       case 'member_left':
       case 'member_banned':
@@ -608,6 +611,58 @@ export class Store {
     this.emit('members', ch.id);
   }
 
+  /**
+   * How long a group keeps its messages (`ch.max_age_secs`, seconds; 0: as long as
+   * the server does): from `getChannel` when its info opens, from `setRetention`'s
+   * answer, and from `retention_changed` events (the latest seq wins; a fetch
+   * answered after an event is older than it).
+   */
+  _noteRetention(ch, secs, seq) {
+    if (seq !== undefined) {
+      if (seq < (ch.retentionSeq ?? 0)) return;
+      ch.retentionSeq = seq;
+    }
+    const v = secs || 0;
+    if (ch.max_age_secs === v) return;
+    ch.max_age_secs = v;
+    this.emit('members', ch.id);
+  }
+
+  /** Asks the server for a group's message limit (`ch.max_age_secs`). */
+  async loadRetention(id) {
+    const ch = this._channel(id);
+    const seen = ch.retentionSeq ?? 0;
+    const c = await this.client.getChannel(id);
+    if ((ch.retentionSeq ?? 0) !== seen) return; // an event came meanwhile: it is newer
+    this._noteRetention(ch, c.max_age_secs);
+  }
+
+  /** Sets a group's message limit (owner, admins); the group gets `retention_changed`. */
+  async setRetention(id, secs) {
+    const c = await this.client.setRetention(id, secs);
+    this._noteRetention(this._channel(id), c.max_age_secs);
+  }
+
+  /**
+   * A history page's `floor_seq`: the messages before it expired (no event tells):
+   * the copies held go, and nothing below it is asked for again (else every new
+   * message would see the hole as a gap to fill).
+   */
+  _expire(ch, page) {
+    const floor = page.floor_seq || 0;
+    if (floor <= (ch.floor ?? 0)) return;
+    ch.floor = floor;
+    let dropped = false;
+    for (const s of [...ch.msgs.keys()]) {
+      if (s < floor) {
+        ch.msgs.delete(s);
+        dropped = true;
+      }
+    }
+    if (this.lowestSeq(ch) <= floor) ch.hasOlder = false;
+    if (dropped) this.emit('message', ch.id);
+  }
+
   /** Until when a member is muted in a channel (ms), or 0 when not (as far as the app saw). */
   mutedUntil(ch, user) {
     const until = ch.mutes?.get(user)?.until ?? 0;
@@ -635,10 +690,11 @@ export class Store {
         // Messages from before this page (live or cached) are not contiguous with
         // it: drop them, scrolling up loads them again.
         for (const s of [...ch.msgs.keys()]) if (s < low) ch.msgs.delete(s);
-        ch.hasOlder = page.has_more || low > 1;
+        ch.hasOlder = page.has_more || low > Math.max(1, page.floor_seq || 0);
       } else {
         ch.hasOlder = false;
       }
+      this._expire(ch, page);
       if (page.head_seq > ch.head_seq) ch.head_seq = page.head_seq;
       ch.history = 'loaded';
       this._fillGap(ch);
@@ -865,6 +921,7 @@ export class Store {
       for (const m of page.messages) this._insertFromHistory(ch, m);
       if (page.messages.length) this._replay(ch, page.messages[0].seq);
       ch.hasOlder = page.has_more && page.messages.length > 0;
+      this._expire(ch, page);
       return page.messages.length > 0;
     } finally {
       ch.loadingOlder = false;
@@ -889,6 +946,7 @@ export class Store {
           let added = 0;
           for (const m of page.messages) if (this._insertFromHistory(ch, m)) added++;
           if (page.messages.length) this._replay(ch, page.messages[0].seq);
+          this._expire(ch, page);
           if (page.head_seq > ch.head_seq) ch.head_seq = page.head_seq;
           this.emit('message', ch.id);
           this.emit('channels');
