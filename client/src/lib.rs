@@ -521,6 +521,50 @@ impl Client {
         .await
     }
 
+    /// `POST /v1/requests`: asks `user` to chat (no `group`) or to join `group`.
+    ///
+    /// # Errors
+    /// `forbidden`, `user_not_found`, `bad_request`, …
+    pub async fn request_chat(
+        &self,
+        user: u64,
+        group: Option<u64>,
+    ) -> Result<natter_protocol::http::ChatRequest, ClientError> {
+        let req = natter_protocol::http::ChatRequestCreate { user, group };
+        self.post("/v1/requests", &req).await
+    }
+
+    /// `GET /v1/requests`: the requests waiting for this user.
+    ///
+    /// # Errors
+    /// `token_invalid`, …
+    pub async fn chat_requests(
+        &self,
+    ) -> Result<Vec<natter_protocol::http::ChatRequest>, ClientError> {
+        self.call(self.http.get(self.url("/v1/requests"))).await
+    }
+
+    /// `POST /v1/requests/{id}/accept`: the chat opens, or this user joins the group.
+    ///
+    /// # Errors
+    /// `not_found`, `forbidden`, `group_full`, …
+    pub async fn accept_request(&self, id: u64) -> Result<Channel, ClientError> {
+        self.call(
+            self.http
+                .post(self.url(&format!("/v1/requests/{id}/accept"))),
+        )
+        .await
+    }
+
+    /// `DELETE /v1/requests/{id}`: declines it.
+    ///
+    /// # Errors
+    /// `not_found`, …
+    pub async fn decline_request(&self, id: u64) -> Result<(), ClientError> {
+        self.call_empty(self.http.delete(self.url(&format!("/v1/requests/{id}"))))
+            .await
+    }
+
     /// `PUT /v1/groups/{id}/retention`: how long the group keeps messages (0: as
     /// long as the server does).
     ///

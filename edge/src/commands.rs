@@ -155,6 +155,34 @@ impl Commands {
         channel_id: u64,
         action: ChannelAction,
     ) -> RpcReply<Resp> {
+        self.run_checked(edge, user_id, channel_id, action, false)
+            .await
+    }
+
+    /// Like [`Self::run`], for users named in `action` who asked for it (an
+    /// accepted request to join): their privacy settings do not apply.
+    ///
+    /// # Errors
+    /// As [`Self::run`].
+    pub(crate) async fn run_requested<Resp: DeserializeOwned>(
+        &self,
+        edge: &Edge,
+        user_id: u64,
+        channel_id: u64,
+        action: ChannelAction,
+    ) -> RpcReply<Resp> {
+        self.run_checked(edge, user_id, channel_id, action, true)
+            .await
+    }
+
+    async fn run_checked<Resp: DeserializeOwned>(
+        &self,
+        edge: &Edge,
+        user_id: u64,
+        channel_id: u64,
+        action: ChannelAction,
+        requested: bool,
+    ) -> RpcReply<Resp> {
         let named: &[u64] = match &action {
             ChannelAction::CreateGroup { members, .. } => members,
             ChannelAction::AddMembers { users } => users,
@@ -175,6 +203,7 @@ impl Commands {
                         user_ids: named.to_vec(),
                         adder_joins: creating,
                         contacts_only: edge.config.group_add == GroupAddPolicy::Contacts,
+                        requested,
                     },
                 )
                 .await?;

@@ -14,18 +14,19 @@ use std::marker::PhantomData;
 use std::time::Duration;
 
 use natter_protocol::http::{
-    AccountDeletion, Channel, ChannelList, ChannelReceipts, DeviceInfo, HistoryPage, Invite,
-    MemberList, MessageEdits, PinList, Presence, Profile, SessionInfo,
+    AccountDeletion, Channel, ChannelList, ChannelReceipts, ChatRequest, DeviceInfo, HistoryPage,
+    Invite, MemberList, MessageEdits, PinList, Presence, Profile, SessionInfo,
 };
 use natter_protocol::internal::{
     self, AccountEraseReq, AdminAuditReq, AdminChannel, AdminChannelReq, AdminEraseReq,
     AdminLogApplied, AdminLogAppliedReq, AdminMessageDeleteReq, AdminReportsReq, AdminResolveReq,
     AdminSuspendReq, AdminUser, AdminUserReq, AttachmentRefsReq, AuditEntry, BlockReq,
-    BulkUsersReq, ChannelListReq, ChannelReq, ContactsReq, CursorMovesReq, DevicePushReq,
-    DmOpenReq, HistoryReq, LoginReq, Members, MembersReq, MessageReq, MuteReq, PasswordChangeReq,
-    PresenceQuery, PushTargets, PushTargetsReq, Report, ReportCreateReq, RpcReply, SessionEndReq,
-    SessionListReq, SessionOpenReq, SessionTouchReq, SignupReq, SyncPlan, SyncStartReq, UserGetReq,
-    UserIdsReq, UserSearchReq, UserUpdateReq, UsersAddableReq,
+    BulkUsersReq, ChannelListReq, ChannelReq, ChatRequestReq, ChatRequestTakeReq, ContactsReq,
+    CursorMovesReq, DevicePushReq, DmOpenReq, HistoryReq, LoginReq, Members, MembersReq,
+    MessageReq, MuteReq, PasswordChangeReq, PresenceQuery, PushTargets, PushTargetsReq, Report,
+    ReportCreateReq, RpcReply, SessionEndReq, SessionListReq, SessionOpenReq, SessionTouchReq,
+    SignupReq, SyncPlan, SyncStartReq, UserGetReq, UserIdsReq, UserSearchReq, UserUpdateReq,
+    UsersAddableReq,
 };
 use natter_protocol::ws::MessageEvent;
 use natter_protocol::{ApiError, ErrorCode};
@@ -271,6 +272,12 @@ store_rpcs! {
     BLOCK_LIST: UserGetReq => Vec<Profile> = rpc::BLOCK_LIST, STORE;
     /// A group's open invites (owners and admins).
     INVITE_LIST: ChannelReq => Vec<Invite> = rpc::INVITE_LIST, STORE;
+    /// Makes a chat request (or answers the one waiting).
+    REQUEST_CREATE: ChatRequestReq => ChatRequest = rpc::REQUEST_CREATE, STORE;
+    /// A user's waiting chat requests.
+    REQUEST_LIST: UserGetReq => Vec<ChatRequest> = rpc::REQUEST_LIST, STORE;
+    /// One of a user's waiting chat requests (removed if asked).
+    REQUEST_TAKE: ChatRequestTakeReq => ChatRequest = rpc::REQUEST_TAKE, STORE;
     /// Keeps a report; replies its id.
     REPORT_CREATE: ReportCreateReq => u64 = rpc::REPORT_CREATE, STORE;
     /// Creates many accounts (operators and the load generator).

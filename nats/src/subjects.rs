@@ -282,6 +282,12 @@ pub mod rpc {
     pub const BLOCK_LIST: &str = "rpc.user.blocks";
     /// A group's open invites.
     pub const INVITE_LIST: &str = "rpc.channel.invites";
+    /// Make a chat request.
+    pub const REQUEST_CREATE: &str = "rpc.request.create";
+    /// A user's waiting chat requests.
+    pub const REQUEST_LIST: &str = "rpc.request.list";
+    /// One waiting chat request (removed, to decline or once accepted).
+    pub const REQUEST_TAKE: &str = "rpc.request.take";
     /// Keep a user's report.
     pub const REPORT_CREATE: &str = "rpc.report.create";
 }

@@ -850,6 +850,51 @@ pub struct Invite {
     pub uses: u32,
 }
 
+/// `POST /v1/requests`: asks a user to chat (no `group`) or to join a group, for
+/// when their privacy settings do not take it directly.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChatRequestCreate {
+    /// Whom.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::ids::IdSchema))]
+    #[serde(with = "ids")]
+    pub user: u64,
+    /// The group to join (the caller owns it or is an admin); absent: a 1:1 chat.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::ids::IdSchema>))]
+    #[serde(default, with = "ids::option", skip_serializing_if = "Option::is_none")]
+    pub group: Option<u64>,
+}
+
+/// A request to chat or to join a group, waiting for its recipient to accept or
+/// decline it (30 days at most).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChatRequest {
+    /// Its id.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::ids::IdSchema))]
+    #[serde(with = "ids")]
+    pub id: u64,
+    /// Who asks.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::ids::IdSchema))]
+    #[serde(with = "ids")]
+    pub from: u64,
+    /// Whom.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::ids::IdSchema))]
+    #[serde(with = "ids")]
+    pub to: u64,
+    /// The group to join; absent: a 1:1 chat.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::ids::IdSchema>))]
+    #[serde(default, with = "ids::option", skip_serializing_if = "Option::is_none")]
+    pub group: Option<u64>,
+    /// The group's name (for a group).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
+    /// When it was made (ms since the epoch).
+    pub created_at: u64,
+    /// When it lapses unanswered (ms since the epoch).
+    pub expires_at: u64,
+}
+
 /// `POST /v1/groups/{id}/invites`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

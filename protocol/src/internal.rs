@@ -201,6 +201,10 @@ pub struct UsersAddableReq {
     /// Only users who share a current channel with the adder may be added (the
     /// server's group-add policy).
     pub contacts_only: bool,
+    /// The named users asked to be added (an accepted request): their privacy
+    /// settings do not apply (blocks and limits do).
+    #[serde(default)]
+    pub requested: bool,
 }
 
 /// `rpc.user.contacts`: which of `others` share a current channel with `user_id`
@@ -250,6 +254,34 @@ pub struct DmOpenReq {
     pub user_id: u64,
     /// The other user.
     pub peer_id: u64,
+    /// The other asked for it (an accepted request): their privacy setting does not
+    /// apply.
+    #[serde(default)]
+    pub requested: bool,
+}
+
+/// `rpc.request.create`: `from` asks `to` to chat or to join `group`. Replies the
+/// request (the one waiting, if `from` asked the same before).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChatRequestReq {
+    /// Who asks.
+    pub from: u64,
+    /// Whom.
+    pub to: u64,
+    /// The group; `None`: a 1:1 chat.
+    pub group: Option<u64>,
+}
+
+/// `rpc.request.take`: the recipient's request `id`, removed when `remove` (after
+/// accepting it, or to decline it). Replies the request.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChatRequestTakeReq {
+    /// The recipient.
+    pub user_id: u64,
+    /// Which.
+    pub id: u64,
+    /// Remove it.
+    pub remove: bool,
 }
 
 /// `rpc.channel.members`.

@@ -609,6 +609,9 @@ pub enum ServerEvent {
     },
     /// A message in one of the user's channels (including the user's own).
     Message(MessageEvent),
+    /// Someone asks the user to chat or to join a group (`GET /v1/requests` lists
+    /// those waiting; accept or decline there).
+    ChatRequest(crate::http::ChatRequest),
     /// Answer to `ping`.
     Pong {},
     /// How far another member of a channel got with the user's messages: `read`

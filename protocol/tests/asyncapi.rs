@@ -44,6 +44,15 @@ fn every_event() -> Vec<ServerEvent> {
         ServerEvent::Message(message),
         ServerEvent::Pong {},
         ServerEvent::Hidden { channel: 1, seq: 1 },
+        ServerEvent::ChatRequest(natter_protocol::http::ChatRequest {
+            id: 1,
+            from: 1,
+            to: 2,
+            group: None,
+            group_name: None,
+            created_at: 1,
+            expires_at: 2,
+        }),
         ServerEvent::Receipt {
             channel: 1,
             user: 1,
@@ -77,6 +86,7 @@ fn every_event() -> Vec<ServerEvent> {
             | ServerEvent::Message(_)
             | ServerEvent::Pong {}
             | ServerEvent::Hidden { .. }
+            | ServerEvent::ChatRequest(_)
             | ServerEvent::Receipt { .. }
             | ServerEvent::Read { .. }
             | ServerEvent::Typing { .. }

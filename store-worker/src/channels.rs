@@ -102,14 +102,16 @@ pub(crate) async fn open_dm(w: &Worker, req: DmOpenReq) -> RpcReply<Channel> {
         {
             return Err(crate::blocks::refused(req.peer_id));
         }
-        // The peer's privacy setting: who may start a chat with them.
-        let allowed = match peer.who_can_message.unwrap_or(Audience::Everyone) {
-            Audience::Everyone => true,
-            Audience::Nobody => false,
-            Audience::Contacts => share_a_chat(w, req.user_id, req.peer_id)
-                .await
-                .map_err(store_err)?,
-        };
+        // The peer's privacy setting: who may start a chat with them (unless they
+        // asked for this one).
+        let allowed = req.requested
+            || match peer.who_can_message.unwrap_or(Audience::Everyone) {
+                Audience::Everyone => true,
+                Audience::Nobody => false,
+                Audience::Contacts => share_a_chat(w, req.user_id, req.peer_id)
+                    .await
+                    .map_err(store_err)?,
+            };
         if !allowed {
             return Err(crate::blocks::refused(req.peer_id));
         }
@@ -589,10 +591,12 @@ pub(crate) async fn addable(w: &Worker, req: UsersAddableReq) -> RpcReply<()> {
             continue;
         }
         let theirs = current_channels(w, u).await.map_err(store_err)?;
-        let policy = rec
-            .as_ref()
-            .and_then(|r| r.who_can_add)
-            .unwrap_or(server_default);
+        // A user who asked to join (an accepted request) is not held to their setting.
+        let policy = match rec.as_ref().and_then(|r| r.who_can_add) {
+            _ if req.requested => Audience::Everyone,
+            Some(chosen) => chosen,
+            None => server_default,
+        };
         if policy == Audience::Nobody {
             return Err(crate::blocks::refused(u));
         }

@@ -26,6 +26,7 @@
 //!   stored, device push targets, muted channels); `online`: who is online, so
 //!   that jobs go only to recipients with no online device.
 //! - `admin`: operator requests (`admin.*`) for `natter admin`.
+//! - `chat_requests`: requests to chat or to join a group, accepted or declined.
 //! - `erasure`: account deletion, and the erasure of its messages channel by channel.
 //! - `retention`: the sweep that expires messages older than the maximum age.
 //! - `records`: the values kept in the store.
@@ -38,6 +39,7 @@ mod admin;
 mod attachments;
 mod blocks;
 mod channels;
+mod chat_requests;
 mod erasure;
 mod fanout;
 mod leases;

@@ -32,6 +32,15 @@ pub(crate) struct UserRecord {
     pub erased_at: Option<u64>,
 }
 
+/// A chat request waiting for its recipient (key: recipient, id).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ChatRequestRecord {
+    pub from: u64,
+    /// The group to join; `None`: a 1:1 chat.
+    pub group: Option<u64>,
+    pub created_at: u64,
+}
+
 /// An account erasure in progress (key: user): which channels are left and where
 /// it stands in the first of them. Claimed by one worker at a time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -13,8 +13,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::records::{
-    ChannelRecord, CommandRecord, DedupeRecord, DeviceRecord, ErasureRecord, LogApplied,
-    MemberRecord, MessageRecord, SessionRecord, UserChannelRecord, UserRecord,
+    ChannelRecord, ChatRequestRecord, CommandRecord, DedupeRecord, DeviceRecord, ErasureRecord,
+    LogApplied, MemberRecord, MessageRecord, SessionRecord, UserChannelRecord, UserRecord,
 };
 
 /// Most members read for one channel: groups hold at most 100, so this leaves room
@@ -155,6 +155,9 @@ pub(crate) const REPORT: Table<u64, natter_protocol::internal::Report> =
 /// The operators' audit log, by entry id (append-only).
 pub(crate) const AUDIT: Table<u64, natter_protocol::internal::AuditEntry> =
     Table::new(|id| keys::audit(*id));
+/// Chat requests waiting for their recipient: (recipient, id).
+pub(crate) const CHAT_REQUEST: Table<(u64, u64), ChatRequestRecord> =
+    Table::new(|&(to, id)| keys::chat_request(to, id));
 /// Account erasures in progress, by user.
 pub(crate) const ERASURE: Table<u64, ErasureRecord> = Table::new(|u| keys::erasure(*u));
 /// A user's devices: (user, device).

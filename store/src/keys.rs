@@ -91,6 +91,8 @@ pub const TAG_BLOCK: u8 = 0x1B;
 pub const TAG_REPORT: u8 = 0x1C;
 /// Tag of account erasures in progress: `erasure(uid)`.
 pub const TAG_ERASURE: u8 = 0x1D;
+/// Tag of chat requests waiting for their recipient: `chat_request(to, id)`.
+pub const TAG_CHAT_REQUEST: u8 = 0x1E;
 
 fn tagged(tag: u8, capacity: usize) -> Vec<u8> {
     let mut k = Vec::with_capacity(1 + capacity);
@@ -326,6 +328,16 @@ pub fn erasure(uid: u64) -> Vec<u8> {
 /// Prefix of every erasure in progress.
 pub fn erasures_all() -> Vec<u8> {
     vec![TAG_ERASURE]
+}
+
+/// Key of chat request `id` to user `to`.
+pub fn chat_request(to: u64, id: u64) -> Vec<u8> {
+    tag_u64_u64(TAG_CHAT_REQUEST, to, id)
+}
+
+/// Prefix of every chat request waiting for user `to`.
+pub fn chat_requests_to(to: u64) -> Vec<u8> {
+    tag_u64(TAG_CHAT_REQUEST, to)
 }
 
 /// Key of audit entry `id` (a snowflake: in time order).

@@ -45,6 +45,7 @@ pub(super) async fn open_dm(
         &DmOpenReq {
             user_id,
             peer_id: req.peer,
+            requested: false,
         },
     )
     .await

@@ -17,6 +17,7 @@ use crate::Edge;
 
 mod accounts;
 mod channels;
+mod chat_requests;
 mod devices;
 mod export;
 pub(crate) use export::EXPORTS_AT_ONCE;
@@ -138,6 +139,10 @@ pub(crate) fn routes() -> Vec<Route> {
         route!(GET "/v1/groups/{id}/invites" => groups::list_invites),
         route!(DELETE "/v1/groups/{id}/invites/{code}" => groups::revoke_invite),
         route!(POST "/v1/invites/{code}/join" => groups::join_by_invite),
+        route!(POST "/v1/requests" => chat_requests::create_request),
+        route!(GET "/v1/requests" => chat_requests::list_requests),
+        route!(POST "/v1/requests/{id}/accept" => chat_requests::accept_request),
+        route!(DELETE "/v1/requests/{id}" => chat_requests::decline_request),
         route!(GET "/v1/ws" => crate::socket::upgrade),
         route!(GET "/v1/push/webpush-key" => devices::webpush_key),
         route!(GET "/v1/openapi.json" => openapi::openapi_json),

@@ -7,7 +7,8 @@ use axum::response::{IntoResponse, Response};
 use utoipa::OpenApi;
 
 use super::{
-    accounts, channels, devices, export, groups, media, messages, reports, service, users,
+    accounts, channels, chat_requests, devices, export, groups, media, messages, reports, service,
+    users,
 };
 
 /// The OpenAPI document of every route, generated from the handlers' annotations.
@@ -35,6 +36,10 @@ use super::{
         users::list_blocks,
         users::block_user,
         users::unblock_user,
+        chat_requests::create_request,
+        chat_requests::list_requests,
+        chat_requests::accept_request,
+        chat_requests::decline_request,
         reports::report,
         export::start_export,
         export::export_status,
