@@ -41,6 +41,19 @@ export interface components {
             /** @description Images, once processed. */
             width?: number;
         };
+        ChatRequestFrame: {
+            created_at: number;
+            /** @description It lapses unanswered then (30 days). */
+            expires_at: number;
+            from: components["schemas"]["Id"];
+            /** @description The group to join; absent: a 1:1 chat. */
+            group?: components["schemas"]["Id"];
+            group_name?: string;
+            id: components["schemas"]["Id"];
+            to: components["schemas"]["Id"];
+            /** @constant */
+            type: "chat_request";
+        };
         DeleteOp: {
             channel: components["schemas"]["Id"];
             /** @constant */
