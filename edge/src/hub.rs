@@ -33,6 +33,9 @@ pub struct UserEvent {
     msgpack: OnceLock<Bytes>,
     /// (channel, seq) of message events, for duplicate suppression per socket.
     pub position: Option<(u64, u64)>,
+    /// A notice, not an event: stop relaying this user's presence (they blocked
+    /// the socket's user). Never written to the socket.
+    pub hides_presence_of: Option<u64>,
 }
 
 impl UserEvent {
@@ -44,8 +47,17 @@ impl UserEvent {
                 json,
                 msgpack: OnceLock::new(),
                 position,
+                hides_presence_of: None,
             })
         };
+        if let Some(of) = natter_nats::user_events::hidden_presence(msg.headers.as_ref()) {
+            return vec![Arc::new(Self {
+                json: Bytes::new(),
+                msgpack: OnceLock::new(),
+                position: None,
+                hides_presence_of: Some(of),
+            })];
+        }
         // Edges may publish typing notices only (their NATS user may publish no other
         // user subject): anything but a typing event on a typing subject is forged,
         // and no position header counts there (a forged seq would make a socket

@@ -58,6 +58,8 @@ pub mod headers {
     /// Several message events in one NATS message (`Natter-Event: messages`): each
     /// one's `channel:seq:bytes` (format in [`crate::user_events`]).
     pub const POSITIONS: &str = "Natter-Positions";
+    /// The user a notice between services is about (`hide_presence`).
+    pub const USER: &str = "Natter-User";
 
     /// Headers of an event for clients: JSON payload, and its kind (`message`,
     /// `read`, `typing`, `presence`, `error`).

@@ -55,6 +55,26 @@ where
     (headers, Bytes::from(payload))
 }
 
+/// Kind of the notice that tells a user's edges to stop relaying another user's
+/// presence to them (that user blocked them). Never relayed to a socket.
+pub const HIDE_PRESENCE: &str = "hide_presence";
+
+/// Headers and payload of a [`HIDE_PRESENCE`] notice about `of`'s presence.
+pub fn hide_presence(of: u64) -> (HeaderMap, Bytes) {
+    let mut headers = h::json_event(HIDE_PRESENCE);
+    headers.insert(h::USER, of.to_string().as_str());
+    (headers, Bytes::from_static(b"{}"))
+}
+
+/// Whose presence a notice hides, if it is a [`HIDE_PRESENCE`] notice.
+pub fn hidden_presence(headers: Option<&HeaderMap>) -> Option<u64> {
+    let headers = headers?;
+    if headers.get(h::EVENT).map(|v| v.as_str()) != Some(HIDE_PRESENCE) {
+        return None;
+    }
+    headers.get(h::USER)?.as_str().parse().ok()
+}
+
 /// The events of one NATS message on a user's subject, each made by `event` from
 /// its (channel, seq) if it is a message event and its JSON (a slice of the NATS
 /// payload, not a copy); `None` if a batch's positions do not fit its payload.
@@ -106,6 +126,15 @@ mod tests {
 
     fn ev(channel: u64, seq: u64, json: &'static str) -> MessageEvent {
         (channel, seq, Bytes::from_static(json.as_bytes()))
+    }
+
+    #[test]
+    fn a_hide_presence_notice_names_its_user_and_nothing_else_does() {
+        let (headers, _) = hide_presence(42);
+        assert_eq!(hidden_presence(Some(&headers)), Some(42));
+        let (message, _) = encode(&[ev(7, 1, r#"{"a":1}"#)]);
+        assert_eq!(hidden_presence(Some(&message)), None);
+        assert_eq!(hidden_presence(None), None);
     }
 
     #[test]

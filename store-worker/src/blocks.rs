@@ -42,6 +42,15 @@ pub(crate) async fn set(w: &Worker, req: BlockReq) -> RpcReply<Option<u64>> {
         WriteBatch::new().delete(key)
     };
     w.store.write(batch).await.map_err(store_err)?;
+    if req.block {
+        // Sockets of the blocked user that watch the blocker's presence stop
+        // getting it, on every edge (the notice never reaches the socket).
+        let (headers, payload) = natter_nats::user_events::hide_presence(req.user_id);
+        let subject = natter_nats::subjects::user_events(req.other);
+        if let Err(e) = w.nats.publish_with_headers(subject, headers, payload).await {
+            tracing::warn!(error = %e, "presence of a blocker not hidden from open watches");
+        }
+    }
     tables::DM_PAIR
         .get(w.store.as_ref(), &(req.user_id, req.other))
         .await

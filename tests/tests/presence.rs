@@ -228,3 +228,41 @@ async fn presence_is_visible_to_contacts_only_by_default() {
     let seen = next_presence(&mut watcher).await;
     assert_eq!((seen.user, seen.online), (bob_id, true));
 }
+
+/// A user who blocks a watcher stops reaching the watch already open: the
+/// watcher gets no more of their presence (another watcher still does).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_block_ends_the_blocked_users_open_watch_of_the_blocker() {
+    let sys = System::start(BIN, 1).await;
+    let c = sys.client(0);
+    let (alice, alice_id) = user(&c, "alice").await;
+    let (bob, bob_id) = user(&c, "bob").await;
+    let (carol, _) = user(&c, "carol").await;
+    let watch = natter_protocol::ws::ClientOp::PresenceSubscribe {
+        users: vec![alice_id],
+    };
+    let (mut b, _) = Device::connect(&bob, "b").await;
+    let (mut w, _) = Device::connect(&carol, "c").await;
+    for d in [&mut b, &mut w] {
+        d.conn.op(&watch).await.unwrap();
+        assert_eq!(next_presence(d).await.user, alice_id);
+    }
+    alice.block(bob_id).await.expect("block");
+
+    // Alice comes online: Carol sees it; then Carol writes to Bob. Bob's socket is
+    // fed by one NATS connection, so a presence change of Alice still relayed to
+    // him would come before Carol's message.
+    let (_a, _) = Device::connect(&alice, "a").await;
+    assert!(next_presence(&mut w).await.online);
+    let dm = carol.open_dm(bob_id).await.unwrap();
+    w.send(dm.id, "after", "after the change").await;
+    loop {
+        match b.conn.next_event(WAIT).await.expect("event") {
+            ServerEvent::Presence(p) => {
+                assert_ne!(p.user, alice_id, "the blocker's presence reached Bob");
+            }
+            ServerEvent::Message(m) if m.client_msg_id == "after" => break,
+            _ => {}
+        }
+    }
+}

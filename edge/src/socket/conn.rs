@@ -397,6 +397,14 @@ impl Conn {
     /// Writes a relayed event, after the ack it answers (the sender's own copy) and
     /// after filling any gap before it.
     async fn live(&mut self, delivery: &mut Delivery, ev: &UserEvent) -> Result<(), Stop> {
+        if let Some(of) = ev.hides_presence_of {
+            if self.watched.remove(&of) {
+                self.edge
+                    .hub
+                    .leave(&subjects::presence_changes(of), self.id);
+            }
+            return Ok(());
+        }
         self.own_copy(ev).await?;
         let Some((channel, seq)) = ev.position else {
             self.w.bytes(&ev.encoded(self.w.format)).await?;
