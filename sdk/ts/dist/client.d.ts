@@ -4,7 +4,7 @@ import { NatterError } from './errors.js';
 import { type FileData, type UploadOptions } from './files.js';
 import { Http, type FetchLike } from './http.js';
 import { type KeyValueStore } from './storage.js';
-import type { AccountDeletion, Attachment, AttachmentLink, AuthResponse, Channel, ChangeOp, ChannelList, ChannelReceipts, ChannelSummary, DeviceInfo, DeviceList, DiscoverResponse, ExportStatus, HelloFrame, HistoryPage, Id, Invite, MemberList, Message, MessageEdits, NotifyLevel, PinList, Presence, Profile, ReadFrame, ReceiptFrame, RegisterPushRequest, ReportReason, ReportReceipt, ReportTarget, SessionInfo, SyncedFrame, TypingFrame, UpdateProfileRequest, UserList, VersionResponse } from './types.js';
+import type { AccountDeletion, Attachment, AttachmentLink, AuthResponse, Channel, ChangeOp, ChannelList, ChannelReceipts, ChannelSummary, ChatRequest, DeviceInfo, DeviceList, DiscoverResponse, ExportStatus, HelloFrame, HistoryPage, Id, Invite, MemberList, Message, MessageEdits, NotifyLevel, PinList, Presence, Profile, ReadFrame, ReceiptFrame, RegisterPushRequest, ReportReason, ReportReceipt, ReportTarget, SessionInfo, SyncedFrame, TypingFrame, UpdateProfileRequest, UserList, VersionResponse } from './types.js';
 /** The protocol version this SDK speaks (`hello.protocol`, `GET /v1/version`). */
 export declare const PROTOCOL_VERSION = 1;
 /** The part of a WebSocket the SDK uses: the browser's, React Native's and `ws`'s all fit. */
@@ -119,6 +119,14 @@ export interface NatterEvents {
      * gives every member's positions once, when a conversation opens.
      */
     receipt: Omit<ReceiptFrame, 'type'>;
+    /**
+     * Someone asks the user to chat (no `group`) or to join a group (`group`,
+     * `group_name`), because the user's privacy settings did not let them do it
+     * directly: show it with Accept (`acceptRequest(id)`) and Decline
+     * (`declineRequest(id)`). Asking again while one waits gives the same `id`
+     * (replace, do not add). `chatRequests()` lists those waiting (after a reconnect).
+     */
+    chat_request: ChatRequest;
     /** A message dropped because its seq was already seen (duplicate from a catch-up). */
     duplicate: Message;
     /**
@@ -462,6 +470,32 @@ export declare class NatterClient extends Emitter<NatterEvents> {
      * revoked), `forbidden` (banned), `group_full`, `too_many_channels`.
      */
     joinByInvite(code: string): Promise<Channel>;
+    /**
+     * Asks `user` to chat (no `group`) or to join `group` (one the user owns or
+     * administers), for when their privacy settings refused it directly (`openDm` or
+     * `addMembers` failed with `forbidden`). They get a `chat_request` event at once;
+     * the request waits 30 days for them to accept or decline. Asking again while one
+     * waits answers the same request. Fails with `forbidden` (they accept nothing from
+     * the user: a block, their setting is `nobody`; they have 100 waiting; the user's
+     * role), `bad_request` (oneself, already a member), `not_a_member`, `user_not_found`.
+     */
+    requestChat(user: Id, group?: Id): Promise<ChatRequest>;
+    /** The requests waiting for the user (to chat, to join a group), newest first. */
+    chatRequests(): Promise<ChatRequest[]>;
+    /**
+     * Accepts a request waiting for the user; resolves with the channel: the 1:1 chat
+     * with the asker (the one `openDm` gives), or the group, which the user joins as if
+     * the asker added them (the group sees `members_added`). The channel joins the
+     * cached channel list as after `joinByInvite`. `not_found` (no such request
+     * waiting), `forbidden`, `group_full`, `too_many_channels`. Not retried on
+     * `unavailable` (a repeat after it was applied would answer `not_found`).
+     */
+    acceptRequest(id: Id): Promise<Channel>;
+    /**
+     * Declines a request waiting for the user (the asker is not told); `not_found` if
+     * none waits. Not retried on `unavailable` (a repeat would answer `not_found`).
+     */
+    declineRequest(id: Id): Promise<void>;
     /**
      * Starts an export of the user's data (profile, channels, visible messages) or
      * answers the one running or made within the hour. Poll `exportStatus()` until

@@ -46,6 +46,14 @@ function fromHistory(x) {
             out[k] = v;
     return out;
 }
+/** An answer's object without its `null` fields (the server leaves absent ones out). */
+function withoutNulls(x) {
+    const out = {};
+    for (const [k, v] of Object.entries(x))
+        if (v !== null)
+            out[k] = v;
+    return out;
+}
 const messagePath = (channel, seq) => `/v1/channels/${encodeURIComponent(channel)}/messages/${seq}`;
 /**
  * A Natter client: the HTTP API as typed calls, and one WebSocket kept connected
@@ -766,6 +774,48 @@ export class NatterClient extends Emitter {
         return ch;
     }
     /**
+     * Asks `user` to chat (no `group`) or to join `group` (one the user owns or
+     * administers), for when their privacy settings refused it directly (`openDm` or
+     * `addMembers` failed with `forbidden`). They get a `chat_request` event at once;
+     * the request waits 30 days for them to accept or decline. Asking again while one
+     * waits answers the same request. Fails with `forbidden` (they accept nothing from
+     * the user: a block, their setting is `nobody`; they have 100 waiting; the user's
+     * role), `bad_request` (oneself, already a member), `not_a_member`, `user_not_found`.
+     */
+    async requestChat(user, group) {
+        const body = { user };
+        if (group !== undefined)
+            body.group = group;
+        return withoutNulls(await this.http.request('POST', '/v1/requests', { body, idempotent: true }));
+    }
+    /** The requests waiting for the user (to chat, to join a group), newest first. */
+    async chatRequests() {
+        const list = await this.http.request('GET', '/v1/requests', { idempotent: true });
+        return list.map((r) => withoutNulls(r));
+    }
+    /**
+     * Accepts a request waiting for the user; resolves with the channel: the 1:1 chat
+     * with the asker (the one `openDm` gives), or the group, which the user joins as if
+     * the asker added them (the group sees `members_added`). The channel joins the
+     * cached channel list as after `joinByInvite`. `not_found` (no such request
+     * waiting), `forbidden`, `group_full`, `too_many_channels`. Not retried on
+     * `unavailable` (a repeat after it was applied would answer `not_found`).
+     */
+    async acceptRequest(id) {
+        const ch = await this.http.request('POST', `/v1/requests/${encodeURIComponent(id)}/accept`);
+        if (this.cacheOn && this._userId !== undefined && this.snapshot.user === this._userId && !this.snapshot.hasChannel(ch.id)) {
+            await this.listChannels({ limit: 50 }).catch(() => undefined);
+        }
+        return ch;
+    }
+    /**
+     * Declines a request waiting for the user (the asker is not told); `not_found` if
+     * none waits. Not retried on `unavailable` (a repeat would answer `not_found`).
+     */
+    async declineRequest(id) {
+        await this.http.request('DELETE', `/v1/requests/${encodeURIComponent(id)}`);
+    }
+    /**
      * Starts an export of the user's data (profile, channels, visible messages) or
      * answers the one running or made within the hour. Poll `exportStatus()` until
      * `state` is `ready` (then `url`, relative to `baseUrl`, downloads the JSON archive
@@ -1184,6 +1234,11 @@ export class NatterClient extends Emitter {
             case 'receipt': {
                 const { type: _t, ...r } = frame;
                 this.emit('receipt', r);
+                return;
+            }
+            case 'chat_request': {
+                const { type: _t, ...r } = frame;
+                this.emit('chat_request', withoutNulls(r));
                 return;
             }
             case 'pong':

@@ -43,6 +43,11 @@ export type ReportTarget = {
 };
 /** A user's privacy settings (`GET /v1/me`'s `settings`). */
 export type Settings = H['Settings'];
+/**
+ * A request to chat (no `group`) or to join a group (`group`, `group_name`), waiting
+ * for its recipient (`requestChat`, `chatRequests`, the `chat_request` event).
+ */
+export type ChatRequest = H['ChatRequest'];
 /** An invite link to a group (`createInvite`, `invites`). */
 export type Invite = H['Invite'];
 /** A data export and where it stands (`startExport`, `exportStatus`). */
@@ -89,7 +94,8 @@ export type ErrorFrame = W['ErrorFrame'];
 export type PongFrame = W['PongFrame'];
 export type HiddenFrame = W['HiddenFrame'];
 export type ReceiptFrame = W['ReceiptFrame'];
-export type ServerFrame = HelloFrame | AckFrame | MessageFrame | ReadFrame | TypingFrame | PresenceFrame | ReconnectFrame | SyncedFrame | ErrorFrame | PongFrame | HiddenFrame | ReceiptFrame;
+export type ChatRequestFrame = W['ChatRequestFrame'];
+export type ServerFrame = HelloFrame | AckFrame | MessageFrame | ReadFrame | TypingFrame | PresenceFrame | ReconnectFrame | SyncedFrame | ErrorFrame | PongFrame | HiddenFrame | ReceiptFrame | ChatRequestFrame;
 export type ClientOp = W['SendOp'] | W['PingOp'] | W['AckOp'] | W['ReadOp'] | W['TypingOp'] | W['PresenceSubscribeOp'] | W['PresenceUnsubscribeOp'] | ChangeOp;
 /** The socket ops that change an earlier message (answered by the channel's event, or an `error` with their `op_id`). */
 export type ChangeOp = W['EditOp'] | W['DeleteOp'] | W['ReactOp'] | W['PinOp'] | W['HideOp'];

@@ -14,6 +14,7 @@ import type {
   ChannelList,
   ChannelReceipts,
   ChannelSummary,
+  ChatRequest,
   ClientOp,
   DeviceInfo,
   DeviceList,
@@ -150,6 +151,14 @@ export interface NatterEvents {
    * gives every member's positions once, when a conversation opens.
    */
   receipt: Omit<ReceiptFrame, 'type'>;
+  /**
+   * Someone asks the user to chat (no `group`) or to join a group (`group`,
+   * `group_name`), because the user's privacy settings did not let them do it
+   * directly: show it with Accept (`acceptRequest(id)`) and Decline
+   * (`declineRequest(id)`). Asking again while one waits gives the same `id`
+   * (replace, do not add). `chatRequests()` lists those waiting (after a reconnect).
+   */
+  chat_request: ChatRequest;
   /** A message dropped because its seq was already seen (duplicate from a catch-up). */
   duplicate: Message;
   /**
@@ -216,6 +225,13 @@ function fromHistory(x: HistoryPage['messages'][number] | Message): Message {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(x)) if (v !== null) out[k] = v;
   return out as Message;
+}
+
+/** An answer's object without its `null` fields (the server leaves absent ones out). */
+function withoutNulls<T extends object>(x: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(x)) if (v !== null) out[k] = v;
+  return out as T;
 }
 
 const messagePath = (channel: Id, seq: number) => `/v1/channels/${encodeURIComponent(channel)}/messages/${seq}`;
@@ -951,6 +967,47 @@ export class NatterClient extends Emitter<NatterEvents> {
     return ch;
   }
   /**
+   * Asks `user` to chat (no `group`) or to join `group` (one the user owns or
+   * administers), for when their privacy settings refused it directly (`openDm` or
+   * `addMembers` failed with `forbidden`). They get a `chat_request` event at once;
+   * the request waits 30 days for them to accept or decline. Asking again while one
+   * waits answers the same request. Fails with `forbidden` (they accept nothing from
+   * the user: a block, their setting is `nobody`; they have 100 waiting; the user's
+   * role), `bad_request` (oneself, already a member), `not_a_member`, `user_not_found`.
+   */
+  async requestChat(user: Id, group?: Id): Promise<ChatRequest> {
+    const body: Record<string, unknown> = { user };
+    if (group !== undefined) body.group = group;
+    return withoutNulls(await this.http.request<ChatRequest>('POST', '/v1/requests', { body, idempotent: true }));
+  }
+  /** The requests waiting for the user (to chat, to join a group), newest first. */
+  async chatRequests(): Promise<ChatRequest[]> {
+    const list = await this.http.request<ChatRequest[]>('GET', '/v1/requests', { idempotent: true });
+    return list.map((r) => withoutNulls(r));
+  }
+  /**
+   * Accepts a request waiting for the user; resolves with the channel: the 1:1 chat
+   * with the asker (the one `openDm` gives), or the group, which the user joins as if
+   * the asker added them (the group sees `members_added`). The channel joins the
+   * cached channel list as after `joinByInvite`. `not_found` (no such request
+   * waiting), `forbidden`, `group_full`, `too_many_channels`. Not retried on
+   * `unavailable` (a repeat after it was applied would answer `not_found`).
+   */
+  async acceptRequest(id: Id): Promise<Channel> {
+    const ch = await this.http.request<Channel>('POST', `/v1/requests/${encodeURIComponent(id)}/accept`);
+    if (this.cacheOn && this._userId !== undefined && this.snapshot.user === this._userId && !this.snapshot.hasChannel(ch.id)) {
+      await this.listChannels({ limit: 50 }).catch(() => undefined);
+    }
+    return ch;
+  }
+  /**
+   * Declines a request waiting for the user (the asker is not told); `not_found` if
+   * none waits. Not retried on `unavailable` (a repeat would answer `not_found`).
+   */
+  async declineRequest(id: Id): Promise<void> {
+    await this.http.request('DELETE', `/v1/requests/${encodeURIComponent(id)}`);
+  }
+  /**
    * Starts an export of the user's data (profile, channels, visible messages) or
    * answers the one running or made within the hour. Poll `exportStatus()` until
    * `state` is `ready` (then `url`, relative to `baseUrl`, downloads the JSON archive
@@ -1341,6 +1398,11 @@ export class NatterClient extends Emitter<NatterEvents> {
       case 'receipt': {
         const { type: _t, ...r } = frame;
         this.emit('receipt', r);
+        return;
+      }
+      case 'chat_request': {
+        const { type: _t, ...r } = frame;
+        this.emit('chat_request', withoutNulls(r) as ChatRequest);
         return;
       }
       case 'pong':

@@ -42,6 +42,11 @@ export type ReportReceipt = H['ReportReceipt'];
 export type ReportTarget = { channel: Id; seq: number } | { user: Id };
 /** A user's privacy settings (`GET /v1/me`'s `settings`). */
 export type Settings = H['Settings'];
+/**
+ * A request to chat (no `group`) or to join a group (`group`, `group_name`), waiting
+ * for its recipient (`requestChat`, `chatRequests`, the `chat_request` event).
+ */
+export type ChatRequest = H['ChatRequest'];
 /** An invite link to a group (`createInvite`, `invites`). */
 export type Invite = H['Invite'];
 /** A data export and where it stands (`startExport`, `exportStatus`). */
@@ -90,6 +95,7 @@ export type ErrorFrame = W['ErrorFrame'];
 export type PongFrame = W['PongFrame'];
 export type HiddenFrame = W['HiddenFrame'];
 export type ReceiptFrame = W['ReceiptFrame'];
+export type ChatRequestFrame = W['ChatRequestFrame'];
 export type ServerFrame =
   | HelloFrame
   | AckFrame
@@ -102,7 +108,8 @@ export type ServerFrame =
   | ErrorFrame
   | PongFrame
   | HiddenFrame
-  | ReceiptFrame;
+  | ReceiptFrame
+  | ChatRequestFrame;
 
 // Client ops.
 export type ClientOp =
