@@ -70,11 +70,22 @@ let erasing = Promise.resolve();
 
 // ---- small UI utilities ----
 
-function toast(text, { error = false } = {}) {
-  const el = h('div', { class: `toast ${error ? 'toast-error' : ''}`, role: error ? 'alert' : 'status' }, text);
+/**
+ * A short notice at the bottom. `action` ({ label, testid, fn }) adds a button (the
+ * notice then stays 10 s, and goes once the button is used).
+ */
+function toast(text, { error = false, action } = {}) {
+  const el = h('div', { class: `toast ${error ? 'toast-error' : ''} ${action ? 'toast-action' : ''}`, role: error ? 'alert' : 'status' }, h('span', {}, text));
+  if (action) {
+    el.append(h('button', { type: 'button', class: 'toast-btn', dataset: { testid: action.testid }, onclick: () => {
+      el.remove();
+      action.fn();
+    } }, action.label));
+  }
   $('#toasts').append(el);
-  setTimeout(() => el.classList.add('leaving'), 3500);
-  setTimeout(() => el.remove(), 4000);
+  const ms = action ? 10000 : 4000;
+  setTimeout(() => el.classList.add('leaving'), ms - 500);
+  setTimeout(() => el.remove(), ms);
 }
 
 function errorText(e) {
@@ -206,6 +217,8 @@ function resetChatDom() {
   }
   $('#channel-list').replaceChildren();
   channelEls.clear();
+  $('#requests-button').hidden = true;
+  $('#requests-list').replaceChildren();
   closeConversation();
   $('#people-search').value = '';
   $('#search-panel').hidden = true;
@@ -253,6 +266,9 @@ async function startSession(client, token, user) {
       if (!isAuthError(e) && e.code !== 'network') toast(errorText(e), { error: true });
     },
   );
+  store.loadRequests().catch((e) => {
+    if (!isAuthError(e) && e.code !== 'network') console.warn('requests', e);
+  });
   // Refresh the profile (the stored one may be stale).
   client.me().then(
     (me) => {
@@ -269,10 +285,22 @@ async function startSession(client, token, user) {
 
 // ---- rendering, batched per microtask ----
 
+/** A notice for a request that came live (once its asker's name is known). */
+function announceRequest(id) {
+  const s = session;
+  const r = s?.store.requests.get(id);
+  if (!r) return;
+  s.store.ensureUser(r.from).then(() => {
+    if (session === s && s.store.requests.has(id) && !$('#requests-dialog').open) toast(requestText(s.store, r));
+  });
+}
+
 const dirty = new Set();
 let renderQueued = false;
 
 function invalidate(kind, id) {
+  // A request that just came: told once, by name.
+  if (kind === 'requests' && id) announceRequest(id);
   dirty.add(kind);
   if (['message', 'typing', 'members', 'read', 'pins', 'receipts'].includes(kind)) dirty.add(`${kind}:${id}`);
   if (!renderQueued) {
@@ -306,6 +334,7 @@ function render() {
     maybeMarkRead();
   }
   if (d.has('synced')) renderConn();
+  if (d.has('requests') || (d.has('user') && session.store.requests.size)) renderRequests();
 }
 
 // ---- me ----
@@ -539,10 +568,106 @@ async function startDm(u, btn) {
     $('#search-panel').hidden = true;
     navigateTo(c.id);
   } catch (e) {
-    toast(errorText(e), { error: true });
+    if (e.code === 'forbidden') {
+      // Their privacy settings refuse a new chat from the user: a request may still go.
+      toast(`${displayName(u)} does not accept new chats from you.`, {
+        error: true,
+        action: { label: 'Send a request', testid: 'request-send', fn: () => sendRequest(u) },
+      });
+    } else toast(errorText(e), { error: true });
   } finally {
     if (btn) btn.disabled = false;
   }
+}
+
+// ---- chat requests ----
+
+/** The text of a refused request. */
+function requestErrorText(e, u) {
+  if (e.code === 'forbidden') return `${displayName(u)} does not accept requests from you.`;
+  return errorText(e);
+}
+
+/** Asks `u` to chat (no `group`) or to join `group`; a notice confirms. */
+async function sendRequest(u, group) {
+  try {
+    await session.store.requestChat(u.id, group);
+    toast('Request sent');
+    return true;
+  } catch (e) {
+    if (!isAuthError(e)) toast(requestErrorText(e, u), { error: true });
+    return false;
+  }
+}
+
+/** "Sam wants to chat", "Mallory invites you to join club". */
+function requestText(store, r) {
+  const who = store.userName(r.from);
+  return r.group ? `${who} invites you to join ${r.group_name || 'a group'}` : `${who} wants to chat`;
+}
+
+/** The sidebar's "Requests (N)" entry, and the requests dialog while it is open. */
+function renderRequests() {
+  const store = session.store;
+  const list = store.requestList();
+  const btn = $('#requests-button');
+  btn.hidden = list.length === 0;
+  btn.dataset.count = String(list.length);
+  setText($('#requests-label'), `Requests (${list.length})`);
+  setAttr(btn, 'aria-label', `${list.length} chat request${list.length === 1 ? '' : 's'}`);
+  if (!$('#requests-dialog').open) return;
+  setText($('#requests-status'), list.length ? '' : store.requestsLoaded ? 'No requests are waiting.' : 'Loading…');
+  $('#requests-list').replaceChildren(
+    ...list.map((r) => {
+      const u = store.users.get(r.from);
+      const accept = h('button', { type: 'button', class: 'btn btn-primary btn-small', dataset: { testid: 'request-accept' } }, 'Accept');
+      const decline = h('button', { type: 'button', class: 'btn btn-small', dataset: { testid: 'request-decline' } }, 'Decline');
+      accept.addEventListener('click', () => answerRequest(r, true, [accept, decline]));
+      decline.addEventListener('click', () => answerRequest(r, false, [accept, decline]));
+      const text = requestText(store, r);
+      setAttr(accept, 'aria-label', `Accept: ${text}`);
+      setAttr(decline, 'aria-label', `Decline: ${text}`);
+      const time = h('time', { datetime: new Date(r.created_at).toISOString() }, formatListTime(r.created_at));
+      return h('li', { class: 'member', dataset: { testid: 'chat-request', requestId: r.id, kind: r.group ? 'group' : 'dm', from: r.from } },
+        h('span', { class: 'avatar-wrap' }, avatar(store.userName(r.from), r.from, { size: 'sm' })),
+        h('span', { class: 'person-body' },
+          h('span', { class: 'person-name', dataset: { testid: 'request-text' } }, text),
+          h('span', { class: 'person-sub' }, u && !u.deleted ? `@${u.username} · ` : '', time)),
+        h('span', { class: 'member-actions' }, accept, decline));
+    }),
+  );
+}
+
+async function answerRequest(r, accept, buttons) {
+  const store = session.store;
+  const text = requestText(store, r);
+  setText($('#requests-error'), '');
+  for (const b of buttons) b.disabled = true;
+  try {
+    if (accept) {
+      const c = await store.acceptRequest(r.id);
+      $('#requests-dialog').close();
+      navigateTo(c.id);
+      toast(c.kind === 'group' ? `You joined “${c.name}”` : `You can now chat with ${store.userName(r.from)}`);
+    } else {
+      await store.declineRequest(r.id);
+      toast('Request declined');
+    }
+  } catch (e) {
+    for (const b of buttons) b.disabled = false;
+    if (isAuthError(e)) return;
+    setText($('#requests-error'), e.code === 'not_found' ? `This request is no longer waiting (${text}).` : errorText(e));
+  }
+}
+
+function initRequests() {
+  $('#requests-button').addEventListener('click', () => {
+    setText($('#requests-error'), '');
+    openDialog($('#requests-dialog'));
+    renderRequests();
+    const s = session;
+    s.store.loadRequests().catch((e) => session === s && !isAuthError(e) && setText($('#requests-error'), errorText(e)));
+  });
 }
 
 // ---- joining with an invite: #join=<code> links, the "Join with code" field ----
@@ -2760,15 +2885,29 @@ async function renderInvites() {
 /** What the member list's Mute offers (label, minutes). */
 const MUTE_CHOICES = [['1 h', 60], ['8 h', 480], ['24 h', 1440], ['1 week', 10080]];
 
-async function groupAction(fn) {
+/** Runs a group change, then shows the members again; `refused(e)` may show a refusal its own way (true). */
+async function groupAction(fn, { refused } = {}) {
   setText($('#info-error'), '');
+  $('#info-request').hidden = true;
   try {
     await fn();
     await session.store.ensureMembers(activeId, { force: true });
     renderGroupInfo();
   } catch (e) {
-    setText($('#info-error'), errorText(e));
+    if (!refused?.(e)) setText($('#info-error'), errorText(e));
   }
+}
+
+/** The group info dialog's "Send a request" for someone whose settings refused the addition. */
+let groupRequestFor = null;
+function offerGroupRequest(u, group) {
+  groupRequestFor = { u, group };
+  setText($('#info-request-text'), `${displayName(u)} does not accept group additions from you. Ask them to join?`);
+  const btn = $('#info-request-send');
+  btn.hidden = false;
+  btn.disabled = false;
+  $('#info-request').hidden = false;
+  return true;
 }
 
 function initGroupInfo() {
@@ -2780,6 +2919,8 @@ function initGroupInfo() {
     $('#add-search').value = '';
     $('#add-results').replaceChildren();
     setText($('#info-error'), '');
+    $('#info-request').hidden = true;
+    groupRequestFor = null;
     $('#invite-list').replaceChildren();
     setText($('#invites-status'), '');
     renderGroupInfo();
@@ -2848,7 +2989,11 @@ function initGroupInfo() {
               testid: 'add-candidate',
               label: 'Add',
               action: async () => {
-                await groupAction(() => session.client.addMembers(activeId, [u.id]));
+                const group = activeId;
+                await groupAction(() => session.client.addMembers(group, [u.id]), {
+                  // Their privacy settings refuse the addition: offer a request to join.
+                  refused: (e) => e.code === 'forbidden' && offerGroupRequest(u, group),
+                });
                 $('#add-search').value = '';
                 $('#add-results').replaceChildren();
               },
@@ -2860,6 +3005,21 @@ function initGroupInfo() {
       }
     }, 200),
   );
+  $('#info-request-send').addEventListener('click', async () => {
+    const offer = groupRequestFor;
+    if (!offer) return;
+    const btn = $('#info-request-send');
+    btn.disabled = true;
+    try {
+      await session.store.requestChat(offer.u.id, offer.group);
+      if (groupRequestFor !== offer) return;
+      setText($('#info-request-text'), `Request sent: ${displayName(offer.u)} can accept it to join.`);
+      btn.hidden = true;
+    } catch (e) {
+      btn.disabled = false;
+      if (!isAuthError(e) && groupRequestFor === offer) setText($('#info-request-text'), requestErrorText(e, offer.u));
+    }
+  });
   $('#leave-button').addEventListener('click', async () => {
     const ch = session.store.channels.get(activeId);
     if (!ch || !confirm(`Leave “${ch.name}”? You will stop getting its messages.`)) return;
@@ -2898,6 +3058,7 @@ function init() {
   initNewGroup();
   initGroupInfo();
   initJoin();
+  initRequests();
   initServiceWorker();
   initMessageActions();
   initNotifyMenu();

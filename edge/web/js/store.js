@@ -59,6 +59,9 @@ export class Store {
     /** Users the user blocks (ids), once loaded (`loadBlocks`). */
     this.blocked = new Set();
     this.blocksLoaded = false;
+    /** Chat requests waiting for the user (id -> request), newest first once sorted (`requestList`). */
+    this.requests = new Map();
+    this.requestsLoaded = false;
     this.users.set(me.id, me);
     this.offs = [
       client.on('message', (m) => this._onMessage(m)),
@@ -70,6 +73,9 @@ export class Store {
       client.on('synced', () => this._onSynced()),
       client.on('hidden', (x) => this._onHidden(x)),
       client.on('receipt', (r) => this._onReceipt(r)),
+      client.on('chat_request', (r) => this._onChatRequest(r)),
+      // Requests made while this client was offline come from the list, not the catch-up.
+      client.on('synced', () => this.loadRequests().catch((e) => !isAuthError(e) && e.code !== 'network' && console.warn('requests', e))),
       client.on('error', (e) => console.warn('server error', e.code, e.message)),
     ];
   }
@@ -886,6 +892,68 @@ export class Store {
     if (on && this.activeId) await this.loadReceipts(this.activeId);
     this.emit('receipts', this.activeId);
     return me;
+  }
+
+  // ---- chat requests: asking someone whose settings refuse a chat or a group addition ----
+
+  /** The waiting requests, newest first. */
+  requestList() {
+    return [...this.requests.values()].sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? 1 : -1));
+  }
+
+  /** Loads the requests waiting for the user (replacing what was known). */
+  async loadRequests() {
+    const list = await this.client.chatRequests();
+    this.requests = new Map(list.map((r) => [r.id, r]));
+    this.requestsLoaded = true;
+    for (const r of list) this.ensureUser(r.from);
+    this.emit('requests');
+    return list;
+  }
+
+  /** A `chat_request` event: a new request, or one asked again (the same id). */
+  _onChatRequest(r) {
+    if (r.to !== this.me.id) return;
+    const fresh = !this.requests.has(r.id);
+    this.requests.set(r.id, r);
+    this.ensureUser(r.from);
+    this.emit('requests', fresh ? r.id : undefined);
+  }
+
+  /** Asks `user` to chat (no `group`) or to join `group`; resolves with the request. */
+  requestChat(user, group) {
+    return this.client.requestChat(user, group);
+  }
+
+  /** Accepts a request: resolves with the channel (the chat, or the group joined), now in the list. */
+  async acceptRequest(id) {
+    const r = this.requests.get(id);
+    try {
+      const c = await this.client.acceptRequest(id);
+      this.requests.delete(id);
+      const peerProfile = c.kind === 'dm' && r ? this.users.get(r.from) : undefined;
+      this.addChannel(c, { peerProfile });
+      this.refreshChannelsSoon();
+      this.emit('requests');
+      return c;
+    } catch (e) {
+      if (e.code === 'not_found') this._dropRequest(id); // lapsed, or answered on another device
+      throw e;
+    }
+  }
+
+  /** Declines a request (the asker is not told). */
+  async declineRequest(id) {
+    try {
+      await this.client.declineRequest(id);
+    } catch (e) {
+      if (e.code !== 'not_found') throw e; // gone already: nothing left to decline
+    }
+    this._dropRequest(id);
+  }
+
+  _dropRequest(id) {
+    if (this.requests.delete(id)) this.emit('requests');
   }
 
   // ---- pins ----
