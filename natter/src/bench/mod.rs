@@ -22,6 +22,7 @@ mod log;
 pub mod procstat;
 pub mod report;
 mod setup;
+mod revoke;
 mod upload;
 
 use std::collections::HashMap;
@@ -59,6 +60,10 @@ pub enum Workload {
     /// Photos (1280×960 JPEG) uploaded at `--rate` per second: uploads/s, MB/s,
     /// upload latency and the media worker's thumbnail latency.
     Upload,
+    /// Sessions logged out one by one (`--rate` per second; 0: back to back): how
+    /// long until the revocation list every edge follows holds each, and until the
+    /// session's open socket closes.
+    Revoke,
 }
 
 /// Operation kinds of the `mixed` workload, with their share in percent.
@@ -876,6 +881,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<Report> {
         Workload::Sync => sync(&users, &args, &pids).await?,
         Workload::Log => log::run(&args, &pids).await?,
         Workload::Upload => upload::run(&users, &args, &pids).await?,
+        Workload::Revoke => revoke::run(&users, &args, &pids).await?,
     };
     report.users = users.len();
     if matches!(

@@ -179,6 +179,8 @@ impl Report {
         println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         let names = if self.upload_mb_per_sec.is_some() {
             ["upload → stored", "stored → thumbnail in the channel"]
+        } else if self.workload == "revoke" {
+            ["logout → every edge's list", "logout → its socket closed"]
         } else {
             ["send → ack", "send → every member"]
         };
