@@ -21,8 +21,8 @@
 mod log;
 pub mod procstat;
 pub mod report;
-mod setup;
 mod revoke;
+mod setup;
 mod upload;
 
 use std::collections::HashMap;

@@ -60,7 +60,10 @@ pub(super) async fn run(
         }
         sessions.push((u.profile.id, client, conn));
     }
-    eprintln!("{} sessions open; logging them out one by one", sessions.len());
+    eprintln!(
+        "{} sessions open; logging them out one by one",
+        sessions.len()
+    );
     let every = (args.rate > 0).then(|| Duration::from_secs_f64(1.0 / args.rate as f64));
     let (mut listed, mut closed) = (histogram(), histogram());
     let (mut sent, mut on_list, mut sockets_closed, mut errors) = (0u64, 0u64, 0u64, 0u64);
