@@ -254,6 +254,16 @@ pub(crate) async fn get(w: &Worker, req: UserGetReq) -> RpcReply<Profile> {
         .ok_or_else(|| invalid(ErrorCode::UserNotFound, "no such user"))
 }
 
+/// The id of the account named `username` (any case), for operators' requests.
+pub(crate) async fn id_named(w: &Worker, username: &str) -> RpcReply<u64> {
+    let name = limits::normalize_username(username)?;
+    tables::USERNAME
+        .get(w.store.as_ref(), &name)
+        .await
+        .map_err(store_err)?
+        .ok_or_else(|| invalid(ErrorCode::UserNotFound, "no such user"))
+}
+
 /// The ids of the accounts named (usernames lowercased; unknown ones left out).
 pub(crate) async fn ids(w: &Worker, req: UserIdsReq) -> RpcReply<Vec<(String, u64)>> {
     let names: Vec<&str> = req

@@ -79,12 +79,7 @@ pub(crate) const SUSPENSION_REVOKES_FOR: std::time::Duration =
 /// every session (the revocation list first, so the account's sockets close on
 /// every edge within seconds) and refuses logins until lifted. Replies the user id.
 pub(crate) async fn suspend(w: &Worker, req: AdminSuspendReq) -> RpcReply<u64> {
-    let name = natter_protocol::limits::normalize_username(&req.username)?;
-    let user_id = tables::USERNAME
-        .get(w.store.as_ref(), &name)
-        .await
-        .map_err(store_err)?
-        .ok_or_else(|| ApiError::new(ErrorCode::UserNotFound, "no such user"))?;
+    let user_id = accounts::id_named(w, &req.username).await?;
     let now = crate::records::now_ms();
     if req.suspend {
         let revocations = natter_nats::revocations::Revocations::open(&w.js)

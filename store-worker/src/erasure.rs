@@ -52,12 +52,7 @@ pub(crate) async fn erase_own(w: &Worker, req: AccountEraseReq) -> RpcReply<Acco
 
 /// `admin.user.erase`: an operator deletes an account on its user's request.
 pub(crate) async fn erase_by_operator(w: &Worker, req: AdminEraseReq) -> RpcReply<AccountDeletion> {
-    let name = natter_protocol::limits::normalize_username(&req.username)?;
-    let user_id = tables::USERNAME
-        .get(w.store.as_ref(), &name)
-        .await
-        .map_err(store_err)?
-        .ok_or_else(|| ApiError::new(ErrorCode::UserNotFound, "no such user"))?;
+    let user_id = accounts::id_named(w, &req.username).await?;
     let done = erase(w, user_id).await?;
     admin::audit(
         w,

@@ -565,6 +565,23 @@ async fn mentions_only_channels_push_only_what_mentions_the_user() {
     assert_eq!(mentioned, want, "members only, each once");
 }
 
+/// Waits until every queued push job was handled (a work queue: handled jobs
+/// leave it).
+async fn push_queue_drained(sys: &System) {
+    let nats = natter_nats::connect(&sys.nats.url(), "test").await.unwrap();
+    let js = async_nats::jetstream::new(nats);
+    eventually(WAIT, "the push queue drained", || {
+        let js = js.clone();
+        async move {
+            let Ok(mut stream) = js.get_stream(natter_nats::layout::PUSH_STREAM).await else {
+                return false;
+            };
+            stream.info().await.is_ok_and(|i| i.state.messages == 0)
+        }
+    })
+    .await;
+}
+
 /// A message deleted for everyone while its push job waited in the queue is not
 /// announced; the job of one that still stands is.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -594,18 +611,7 @@ async fn a_queued_push_of_a_deleted_message_is_not_sent() {
     assert_eq!(got.json()["body"], "fine");
     // Once every queued job is handled (a work queue: handled jobs leave it),
     // nothing else went out: a push of the deleted one is made before its job's ack.
-    let nats = natter_nats::connect(&sys.nats.url(), "test").await.unwrap();
-    let js = async_nats::jetstream::new(nats);
-    eventually(WAIT, "the push queue drained", || {
-        let js = js.clone();
-        async move {
-            let Ok(mut stream) = js.get_stream(natter_nats::layout::PUSH_STREAM).await else {
-                return false;
-            };
-            stream.info().await.is_ok_and(|i| i.state.messages == 0)
-        }
-    })
-    .await;
+    push_queue_drained(&sys).await;
     while let Some(extra) = hook.wait(Duration::from_millis(1)).await {
         assert_ne!(
             extra.json()["body"],
@@ -652,18 +658,7 @@ async fn queued_pushes_of_a_deleted_accounts_messages_are_not_sent() {
     sys.start_push_worker_with(Some(&config), &["--push-collapse-secs", "0"]);
     let got = hook.wait(WAIT).await.expect("carol's message's push");
     assert_eq!(got.json()["body"], "fine");
-    let nats = natter_nats::connect(&sys.nats.url(), "test").await.unwrap();
-    let js = async_nats::jetstream::new(nats);
-    eventually(WAIT, "the push queue drained", || {
-        let js = js.clone();
-        async move {
-            let Ok(mut stream) = js.get_stream(natter_nats::layout::PUSH_STREAM).await else {
-                return false;
-            };
-            stream.info().await.is_ok_and(|i| i.state.messages == 0)
-        }
-    })
-    .await;
+    push_queue_drained(&sys).await;
     while let Some(extra) = hook.wait(Duration::from_millis(1)).await {
         let body = extra.json().to_string().to_lowercase();
         assert!(

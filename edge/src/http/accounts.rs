@@ -259,11 +259,7 @@ pub(super) async fn change_password(
     body: Bytes,
 ) -> HttpResult<Response> {
     let req: ChangePasswordRequest = parse_body(&body)?;
-    // A stolen token must not make guessing the password cheap.
-    edge.limiters.login(
-        &format!("#{}", t.user),
-        crate::client_ip::client_ip(peer.ip(), &headers, &edge.config.trusted_proxies),
-    )?;
+    password_attempt(&edge, t.user, peer, &headers)?;
     let change = PasswordChangeReq {
         user_id: t.user,
         current_password: req.current_password,
@@ -272,6 +268,20 @@ pub(super) async fn change_password(
     let profile: Profile = rpc::PASSWORD_CHANGE.call(&edge.nats, &change).await?;
     end_all(&edge, t.user).await?;
     open_session(&edge, &headers, profile, StatusCode::OK).await
+}
+
+/// Counts a signed-in user's password check against the login limits: a stolen
+/// token must not make guessing the password cheap.
+fn password_attempt(
+    edge: &Edge,
+    user: u64,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+) -> Result<(), ApiError> {
+    edge.limiters.login(
+        &format!("#{user}"),
+        crate::client_ip::client_ip(peer.ip(), headers, &edge.config.trusted_proxies),
+    )
 }
 
 #[utoipa::path(
@@ -297,11 +307,7 @@ pub(super) async fn delete_me(
     body: Bytes,
 ) -> HttpResult<Response> {
     let req: DeleteAccountRequest = parse_body(&body)?;
-    // A stolen token must not make guessing the password cheap.
-    edge.limiters.login(
-        &format!("#{}", t.user),
-        crate::client_ip::client_ip(peer.ip(), &headers, &edge.config.trusted_proxies),
-    )?;
+    password_attempt(&edge, t.user, peer, &headers)?;
     let erase = AccountEraseReq {
         user_id: t.user,
         password: req.password,
