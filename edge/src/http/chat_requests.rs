@@ -80,9 +80,11 @@ pub(super) async fn list_requests(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The chat or the group", body = Channel),
+        (status = 400, description = "`bad_request` (the id), `not_a_group`", body = ApiError),
         (status = 403, description = "`forbidden`: the asker blocked or was blocked since, or lost their role; `not_a_member`: the group is gone", body = ApiError),
-        (status = 404, description = "`not_found`: no such request waiting for the caller", body = ApiError),
+        (status = 404, description = "`not_found`: no such request waiting for the caller; `user_not_found`: the asker's account is gone", body = ApiError),
         (status = 409, description = "`group_full`, `too_many_channels`", body = ApiError),
+        (status = 429, description = "`rate_limited`", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
     )
 )]
 pub(super) async fn accept_request(
@@ -132,6 +134,7 @@ pub(super) async fn accept_request(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Declined"),
+        (status = 400, description = "`bad_request` (the id)", body = ApiError),
         (status = 404, description = "`not_found`", body = ApiError),
     )
 )]

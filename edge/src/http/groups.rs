@@ -115,6 +115,7 @@ pub(super) async fn rename_group(
         (status = 200, description = "The group (with `max_age_secs`)", body = Channel),
         (status = 400, description = "`bad_request` (not 0 or an hour to ten years), `not_a_group`", body = ApiError),
         (status = 403, description = "`forbidden`, `not_a_member`", body = ApiError),
+        (status = 404, description = "`not_found`: an empty path segment matches no route", body = ApiError),
         (status = 429, description = "`rate_limited`", body = ApiError, headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
     )
 )]

@@ -5534,6 +5534,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
+            /** @description `not_found`: an empty path segment matches no route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             /** @description `rate_limited` */
             429: {
                 headers: {
@@ -6572,6 +6581,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description `bad_request` (the id) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
@@ -6631,6 +6649,15 @@ export interface operations {
                     "application/json": components["schemas"]["Channel"];
                 };
             };
+            /** @description `bad_request` (the id), `not_a_group` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
@@ -6649,7 +6676,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `not_found`: no such request waiting for the caller */
+            /** @description `not_found`: no such request waiting for the caller; `user_not_found`: the asker's account is gone */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6661,6 +6688,17 @@ export interface operations {
             /** @description `group_full`, `too_many_channels` */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -5536,6 +5536,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
+            /** @description `not_found`: an empty path segment matches no route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             /** @description `rate_limited` */
             429: {
                 headers: {
@@ -6574,6 +6583,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description `bad_request` (the id) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
@@ -6633,6 +6651,15 @@ export interface operations {
                     "application/json": components["schemas"]["Channel"];
                 };
             };
+            /** @description `bad_request` (the id), `not_a_group` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             /** @description `token_invalid`, `token_expired`, `token_revoked`: the bearer token is missing, malformed, expired or its session ended */
             401: {
                 headers: {
@@ -6651,7 +6678,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `not_found`: no such request waiting for the caller */
+            /** @description `not_found`: no such request waiting for the caller; `user_not_found`: the asker's account is gone */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6663,6 +6690,17 @@ export interface operations {
             /** @description `group_full`, `too_many_channels` */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description `rate_limited` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
