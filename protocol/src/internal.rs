@@ -439,10 +439,11 @@ pub enum ChannelAction {
     /// The user's account is being erased (appended by a store worker, never an
     /// edge). `from_seq` 0 starts it in this channel: the user's later sends are
     /// refused, a group loses them as a member, a 1:1 channel takes no more sends,
-    /// and an `account_deleted` event is appended; replies the channel's head. Then
-    /// each `from_seq` > 0 erases the user's messages (text, edits, files,
-    /// reactions) among seqs `from_seq ..` [`ERASE_WINDOW`] further and replies
-    /// where the next window starts (0: done).
+    /// an `account_deleted` event is appended, and the first window is erased. A
+    /// window erases the user's messages (text, edits, files, reactions) among seqs
+    /// `from_seq ..` [`ERASE_WINDOW`] further (from 1 for the start). Replies where
+    /// the next window starts (0: done), so a channel of fewer seqs than a window
+    /// takes this one command.
     EraseAccount {
         /// 0 to start; else the first seq of the window to erase.
         from_seq: u64,

@@ -214,8 +214,6 @@ async fn erase_channels(
         // A start appends up to three events (left, owner passed on, deleted).
         let reply = admin::append_command(w, cid, user, action, 3).await?;
         let next_seq = match internal::decode_reply::<u64>(&reply) {
-            // Started: windows from seq 1, unless the channel has nothing.
-            Ok(head) if rec.from_seq == 0 => u64::from(head > 0),
             Ok(next) => next,
             Err(e) if e.code.retryable() => return Err(e),
             Err(e) => {

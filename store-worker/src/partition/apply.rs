@@ -241,10 +241,12 @@ fn command(w: &mut Working, c: CommandEntry, out: &mut Applied, heads: &mut BTre
             Some((0, 0)),
         ),
         ChannelAction::EraseAccount { from_seq: 0 } => match group(w, &c, out, heads) {
-            Ok((_, first, last)) => {
-                let head = w.channels.get(&c.channel_id).map_or(0, |ch| ch.head);
-                (internal::encode(&RpcReply::Ok(head)), Some((first, last)))
-            }
+            // With the first window: a channel shorter than a window is erased by
+            // this one command.
+            Ok((_, first, last)) => (
+                internal::encode(&erase_window(w, &c, 1, out)),
+                Some((first, last)),
+            ),
             Err(e) => (internal::encode(&RpcReply::<()>::Err(e)), Some((0, 0))),
         },
         ChannelAction::EraseAccount { from_seq } => (
@@ -767,10 +769,11 @@ mod tests {
         assert_eq!(stored, vec![12, 13]);
     }
 
-    /// An erasure starts (the group is left, later sends and commands of the
-    /// account refused), then its window turns every message of the account into a
-    /// tombstone, empties its edit events and takes its reactions off others'
-    /// messages; others' messages keep their text. Starting again changes nothing.
+    /// An erasure's start (one command, for a channel shorter than a window) leaves
+    /// the group, refuses the account's later sends and commands, turns every
+    /// message of the account into a tombstone, empties its edit events and takes
+    /// its reactions off others' messages; others' messages keep their text.
+    /// Starting again changes nothing.
     #[test]
     fn an_erased_account_leaves_tombstones_and_can_do_nothing_more() {
         let mut w = Working::default();
@@ -809,7 +812,6 @@ mod tests {
                 command_at(3, 30, 30, start.clone()),
                 send_at(3, 31, 31),
                 command_at(3, 32, 32, ChannelAction::Read { seq: 1 }),
-                command_at(3, 33, 33, ChannelAction::EraseAccount { from_seq: 1 }),
                 command_at(3, 34, 34, start),
             ],
             |_| true,
@@ -838,6 +840,57 @@ mod tests {
         let alices = msg(2);
         assert_eq!((alices.text.as_str(), alices.reactions.len()), ("hi", 0));
         assert!(!w.channels[&G].members.contains_key(&3));
+    }
+
+    /// A channel longer than a window is erased window by window: the start
+    /// replies where the next begins, the last window replies 0.
+    #[test]
+    fn a_long_channel_is_erased_a_window_at_a_time() {
+        let mut w = Working::default();
+        let (g, _) = rules::create(None, G, 1, "g", &[3], 1).expect("create");
+        w.channels.insert(G, g);
+        let n = internal::ERASE_WINDOW + 5;
+        let a = apply(
+            &mut w,
+            (0..n).map(|i| send_at(3, 10 + i, 10)).collect(),
+            |_| true,
+        );
+        for s in &a.stored {
+            w.messages
+                .insert((s.channel, s.seq), Some(s.record.clone()));
+        }
+        let erase = |id, from_seq| {
+            LogEntry::Command(CommandEntry {
+                reply_to: Some("r".into()),
+                ..match command_at(3, id, 50, ChannelAction::EraseAccount { from_seq }) {
+                    LogEntry::Command(c) => c,
+                    LogEntry::Send(_) => unreachable!(),
+                }
+            })
+        };
+        let reply =
+            |a: &Applied| -> u64 { internal::decode_reply(&a.replies[0].1).expect("a reply") };
+        let a = apply(&mut w, vec![erase(5_000, 0)], |_| true);
+        assert_eq!(reply(&a), internal::ERASE_WINDOW + 1);
+        let left: Vec<u64> = (1..=n)
+            .filter(|s| {
+                w.messages[&(G, *s)]
+                    .as_ref()
+                    .is_some_and(|m| !m.text.is_empty())
+            })
+            .collect();
+        assert_eq!(left, (internal::ERASE_WINDOW + 1..=n).collect::<Vec<_>>());
+        let a = apply(
+            &mut w,
+            vec![erase(5_001, internal::ERASE_WINDOW + 1)],
+            |_| true,
+        );
+        assert_eq!(reply(&a), 0, "done");
+        assert!((1..=n).all(|s| {
+            w.messages[&(G, s)]
+                .as_ref()
+                .is_some_and(|m| m.text.is_empty())
+        }));
     }
 
     /// Only the server expires; an expiry removes the rows below its seq (never

@@ -463,21 +463,25 @@ async fn take_messages(
     for e in entries {
         let LogEntry::Command(c) = e else { continue };
         let from_seq = match c.action {
-            ChannelAction::EraseAccount { from_seq } if from_seq > 0 => from_seq,
+            // The start erases the first window too.
+            ChannelAction::EraseAccount { from_seq } => from_seq.max(1),
             ChannelAction::Expire { .. } => w
                 .channels
                 .get(&c.channel_id)
                 .map_or(1, |ch| ch.rec.floor_seq.max(1)),
             _ => continue,
         };
-        {
-            let to = from_seq.saturating_add(natter_protocol::internal::ERASE_WINDOW);
-            let window = keys::message_range(c.channel_id, from_seq, to);
-            for (k, v) in store.scan(window, ERASE_WINDOW_ROWS).await? {
-                let seq = keys::trailing_u64(&k).unwrap_or(0);
-                w.messages
-                    .insert((c.channel_id, seq), Some(tables::MESSAGE.decode(&v)?));
-            }
+        let to = from_seq.saturating_add(natter_protocol::internal::ERASE_WINDOW);
+        let window = keys::message_range(c.channel_id, from_seq, to);
+        for (k, v) in store.scan(window, ERASE_WINDOW_ROWS).await? {
+            let seq = keys::trailing_u64(&k).unwrap_or(0);
+            w.messages
+                .insert((c.channel_id, seq), Some(tables::MESSAGE.decode(&v)?));
+        }
+        // Seqs without a row yet: a send earlier in the batch fills its slot, so
+        // the window sees it too.
+        for seq in from_seq..to {
+            w.messages.entry((c.channel_id, seq)).or_insert(None);
         }
     }
     if targets.is_empty() {
