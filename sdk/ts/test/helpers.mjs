@@ -60,10 +60,13 @@ export function socketClass(first) {
     send(d) {
       this.sent.push(JSON.parse(d));
     }
-    close() {
+    close(code = 1000, reason = '') {
       if (this.readyState === 3) return;
       this.readyState = 3;
-      setTimeout(() => this.onclose?.({ code: 1000, reason: '' }), 1);
+      setTimeout(() => {
+        this.onclose?.({ code, reason });
+        this.closeDelivered = true;
+      }, 1);
     }
   };
 }

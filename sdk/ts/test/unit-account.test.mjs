@@ -71,7 +71,8 @@ test('deleteAccount sends DELETE /v1/me with the password, then erases everythin
   assert.equal(c.userId, undefined);
   assert.equal(c.state, 'stopped');
   await waitFor(async () => accountKeys(storage).length === 0, 2000, 'storage erased');
-  await new Promise((res) => setTimeout(res, 30));
+  // Once the server's close (token_revoked) reached the client, nothing came of it.
+  await waitFor(async () => WS.last.closeDelivered === true, 2000, 'the close delivered');
   assert.deepEqual(ended, [], 'our own deletion is no session ended elsewhere');
 });
 
