@@ -36,9 +36,10 @@ async fn messages_older_than_the_maximum_age_go_and_nothing_waits_for_them() {
         head
     );
 
-    // The server keeps messages five seconds from now on, sweeping every second.
+    // The server keeps messages eight seconds from now on, sweeping every second
+    // (the new message below is checked well within its eight).
     sys.kill_worker();
-    sys.start_worker_with(&["--max-message-age-secs", "5", "--retention-sweep-secs", "1"]);
+    sys.start_worker_with(&["--max-message-age-secs", "8", "--retention-sweep-secs", "1"]);
     sys.wait_ready().await;
     eventually(Duration::from_secs(60), "the old messages expire", || {
         let bob = bob.clone();
