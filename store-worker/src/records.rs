@@ -246,7 +246,34 @@ pub(crate) struct MessageRecord {
     pub attachments: Vec<natter_protocol::ws::Attachment>,
 }
 
+/// What a message gave up when it became a tombstone.
+pub(crate) struct Tombstoned {
+    /// The files it carried (their references go with it).
+    pub attachments: Vec<natter_protocol::ws::Attachment>,
+    /// Seqs of its edit events (each still holds a version's text).
+    pub edit_seqs: Vec<u64>,
+    /// It was pinned (it leaves the channel's pinned list).
+    pub pinned: bool,
+}
+
 impl MessageRecord {
+    /// Makes this message a tombstone deleted by `by` at `at_ms` (an earlier
+    /// deletion stands): its text, versions, files, reactions, mentions and pin go.
+    /// The caller erases what the answer names from elsewhere in the channel.
+    pub(crate) fn tombstone(&mut self, by: u64, at_ms: u64) -> Tombstoned {
+        self.text.clear();
+        self.original = None;
+        self.edited_at = None;
+        self.reactions.clear();
+        self.mentions.clear();
+        self.deleted.get_or_insert((by, at_ms));
+        Tombstoned {
+            attachments: std::mem::take(&mut self.attachments),
+            edit_seqs: std::mem::take(&mut self.edit_seqs),
+            pinned: self.pinned.take().is_some(),
+        }
+    }
+
     pub(crate) fn into_event(self, channel: u64, seq: u64) -> natter_protocol::ws::MessageEvent {
         natter_protocol::ws::MessageEvent {
             channel,

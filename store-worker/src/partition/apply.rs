@@ -388,21 +388,16 @@ fn erase_window(w: &mut Working, c: &CommandEntry, from: u64, out: &mut Applied)
         let before = m.clone();
         if m.sender_id == user {
             match &mut m.system {
+                // Its edit events are the account's too: this scan reaches them.
                 None => {
-                    for a in std::mem::take(&mut m.attachments) {
+                    let gone = m.tombstone(user, c.at_ms);
+                    for a in gone.attachments {
                         let key = tables::ATTACHMENT_REF.key(&(a.id, cid, seq));
                         out.rows = std::mem::take(&mut out.rows).delete(key);
                     }
-                    m.text.clear();
-                    m.original = None;
-                    m.edited_at = None;
-                    m.edit_seqs.clear();
-                    m.reactions.clear();
-                    m.mentions.clear();
-                    if m.pinned.take().is_some() {
+                    if gone.pinned {
                         pins.retain(|(s, _, _)| *s != seq);
                     }
-                    m.deleted.get_or_insert((user, c.at_ms));
                 }
                 Some(natter_protocol::ws::SystemEvent::MessageEdited { text, .. }) => text.clear(),
                 Some(natter_protocol::ws::SystemEvent::AttachmentProcessed { attachment }) => {

@@ -205,10 +205,13 @@ fn decide(
                     "only the author, or a group's owner or admin, deletes a message for everyone",
                 ));
             }
+            // Its files are no longer readable through it (their objects go once no
+            // other message, a forward, holds them: the media worker collects them).
+            let gone = target.tombstone(c.user_id, c.at_ms);
             // The text is erased everywhere it was kept: the record, the original,
             // and every edit event's copy.
             let mut rewrites = Vec::new();
-            for s in std::mem::take(&mut target.edit_seqs) {
+            for s in gone.edit_seqs {
                 if let Some(Some(ev)) = w.messages.get(&(cid, s)) {
                     let mut ev = ev.clone();
                     if let Some(SystemEvent::MessageEdited { text, .. }) = &mut ev.system {
@@ -217,16 +220,8 @@ fn decide(
                     rewrites.push((s, ev));
                 }
             }
-            target.text.clear();
-            target.original = None;
-            target.edited_at = None;
-            target.reactions.clear();
-            // Its files are no longer readable through it; their objects go once no
-            // other message (a forward) holds them (the media worker collects them).
-            target.attachments.clear();
-            target.deleted = Some((c.user_id, c.at_ms));
             // A deleted message leaves the pinned list without an event of its own.
-            let pins = target.pinned.take().map(|_| {
+            let pins = gone.pinned.then(|| {
                 let mut pins = pins;
                 pins.retain(|(s, _, _)| *s != seq);
                 pins
