@@ -4,7 +4,7 @@
 use natter_protocol::internal::{
     AdminAuditReq, AdminChannel, AdminChannelReq, AdminDevice, AdminLogApplied, AdminLogAppliedReq,
     AdminMessageDeleteReq, AdminSuspendReq, AdminUser, AdminUserReq, AuditEntry, RpcReply,
-    SessionEndReq, UserGetReq,
+    UserGetReq,
 };
 use natter_protocol::{ApiError, ErrorCode};
 
@@ -70,11 +70,6 @@ pub(crate) async fn log_applied(w: &Worker, _: AdminLogAppliedReq) -> RpcReply<A
     Ok(AdminLogApplied { applied })
 }
 
-/// How long a suspension's "every token before now" entry stays on the revocation
-/// list: longer than any token lives (edges refuse token lifetimes above a year).
-pub(crate) const SUSPENSION_REVOKES_FOR: std::time::Duration =
-    std::time::Duration::from_secs(366 * 24 * 3600);
-
 /// Suspends or unsuspends an account, with an audit entry. A suspension also ends
 /// every session (the revocation list first, so the account's sockets close on
 /// every edge within seconds) and refuses logins until lifted. Replies the user id.
@@ -82,28 +77,12 @@ pub(crate) async fn suspend(w: &Worker, req: AdminSuspendReq) -> RpcReply<u64> {
     let user_id = accounts::id_named(w, &req.username).await?;
     let now = crate::records::now_ms();
     if req.suspend {
-        let revocations = natter_nats::revocations::Revocations::open(&w.js)
-            .await
-            .map_err(unavailable)?;
-        revocations
-            .end_all_before(user_id, now, SUSPENSION_REVOKES_FOR)
-            .await
-            .map_err(unavailable)?;
+        crate::sessions::end_everywhere(w, user_id, now).await?;
     }
     accounts::modify_user(w, user_id, |u| {
         u.suspended_at = req.suspend.then(|| u.suspended_at.unwrap_or(now));
     })
     .await?;
-    if req.suspend {
-        crate::sessions::end(
-            w,
-            SessionEndReq {
-                user_id,
-                session_id: None,
-            },
-        )
-        .await?;
-    }
     let action = if req.suspend { "suspend" } else { "unsuspend" };
     audit(
         w,

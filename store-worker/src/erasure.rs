@@ -12,15 +12,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use natter_protocol::http::AccountDeletion;
-use natter_protocol::internal::{
-    self, AccountEraseReq, AdminEraseReq, ChannelAction, RpcReply, SessionEndReq,
-};
+use natter_protocol::internal::{self, AccountEraseReq, AdminEraseReq, ChannelAction, RpcReply};
 use natter_protocol::{ApiError, ErrorCode};
 use natter_store::{ScanRange, StoreError, WriteBatch, keys};
 
 use crate::Worker;
 use crate::accounts::{self, load_user, modify_user};
-use crate::admin::{self, unavailable};
+use crate::admin;
 use crate::records::{ErasureRecord, now_ms};
 use crate::tables::{self, store_err};
 
@@ -68,13 +66,8 @@ pub(crate) async fn erase_by_operator(w: &Worker, req: AdminEraseReq) -> RpcRepl
 /// Deletes account `user_id` (again: the same answer, nothing more erased).
 async fn erase(w: &Worker, user_id: u64) -> RpcReply<AccountDeletion> {
     let now = now_ms();
-    // Sessions end first: the account's sockets close on every edge within seconds.
-    natter_nats::revocations::Revocations::open(&w.js)
-        .await
-        .map_err(unavailable)?
-        .end_all_before(user_id, now, admin::SUSPENSION_REVOKES_FOR)
-        .await
-        .map_err(unavailable)?;
+    // Sessions end first: the account's sockets close on every edge at once.
+    crate::sessions::end_everywhere(w, user_id, now).await?;
     let user = modify_user(w, user_id, |u| {
         u.erased_at = Some(u.erased_at.unwrap_or(now));
         u.username.clear();
@@ -88,14 +81,6 @@ async fn erase(w: &Worker, user_id: u64) -> RpcReply<AccountDeletion> {
     })
     .await?;
     let erased_at = user.erased_at.unwrap_or(now);
-    crate::sessions::end(
-        w,
-        SessionEndReq {
-            user_id,
-            session_id: None,
-        },
-    )
-    .await?;
     let store = w.store.as_ref();
     let mut rows = WriteBatch::new();
     for prefix in [keys::devices_of(user_id), keys::blocks_of(user_id)] {

@@ -105,6 +105,31 @@ pub(crate) async fn list(w: &Worker, req: SessionListReq) -> RpcReply<Vec<Sessio
         .collect())
 }
 
+/// How long an "every token before now" entry stays on the revocation list:
+/// longer than any token lives (edges refuse token lifetimes above a year).
+const EVERY_TOKEN_REVOKED_FOR: std::time::Duration =
+    std::time::Duration::from_secs(366 * 24 * 3600);
+
+/// Ends every session of `user_id` issued before `now` (a suspension, an account's
+/// deletion): the revocation list first, so every edge refuses the tokens and
+/// closes their sockets at once, then the session rows.
+pub(crate) async fn end_everywhere(w: &Worker, user_id: u64, now: u64) -> RpcReply<()> {
+    natter_nats::revocations::Revocations::open(&w.js)
+        .await
+        .map_err(crate::admin::unavailable)?
+        .end_all_before(user_id, now, EVERY_TOKEN_REVOKED_FOR)
+        .await
+        .map_err(crate::admin::unavailable)?;
+    end(
+        w,
+        SessionEndReq {
+            user_id,
+            session_id: None,
+        },
+    )
+    .await
+}
+
 /// `rpc.session.end`: forgets one row, or all of the user's.
 pub(crate) async fn end(w: &Worker, req: SessionEndReq) -> RpcReply<()> {
     let ids: Vec<u64> = match req.session_id {
