@@ -234,8 +234,15 @@ pub(crate) async fn history(w: &Worker, req: HistoryReq) -> RpcReply<HistoryPage
             )
         }
     };
-    // One extra row tells whether more exist in the paging direction.
-    let mut rows = w.store.scan(range, limit + 1).await.map_err(store_err)?;
+    // One extra row tells whether more exist in the paging direction. The floor
+    // (below it, messages expired: their rows are gone) is read alongside, not
+    // after: this serves every catch-up and gap-fill page too.
+    let (rows, rec) = tokio::join!(
+        w.store.scan(range, limit + 1),
+        tables::CHANNEL.get(w.store.as_ref(), &req.channel_id)
+    );
+    let mut rows = rows.map_err(store_err)?;
+    let floor_seq = rec.map_err(store_err)?.map_or(0, |r| r.floor_seq);
     let mut has_more = rows.len() > limit;
     rows.truncate(limit);
     let max = req.max_bytes.map_or(limits::HISTORY_PAGE_BYTES, |m| {
@@ -268,12 +275,6 @@ pub(crate) async fn history(w: &Worker, req: HistoryReq) -> RpcReply<HistoryPage
     hide_for(w, req.user_id, req.channel_id, &mut messages)
         .await
         .map_err(store_err)?;
-    // Below the floor, messages expired (their rows are gone: no page finds them).
-    let floor_seq = tables::CHANNEL
-        .get(w.store.as_ref(), &req.channel_id)
-        .await
-        .map_err(store_err)?
-        .map_or(0, |r| r.floor_seq);
     Ok(HistoryPage {
         channel: req.channel_id,
         messages,
