@@ -287,6 +287,13 @@ async fn an_operator_deletes_an_account_on_request_with_an_audit_entry() {
         async move { !history_text(&dave, dm.id).await.1.contains(SECRET) }
     })
     .await;
+    // Asking again answers the same and erases nothing more.
+    let again = admin(&["erase", "erin", "--reason", "asked twice"]);
+    assert!(again.contains("deleted"), "{again}");
+    assert!(
+        !history_text(&dave, dm.id).await.1.contains(SECRET),
+        "still erased"
+    );
     let audit = admin(&["--json", "audit"]);
     assert!(
         audit.contains("erase_account") && audit.contains(&format!("user:{erin_id}")),

@@ -934,6 +934,51 @@ mod tests {
         assert!(a.stored.is_empty(), "no event");
     }
 
+    /// An expired message takes with it the rows that point at it: the reference
+    /// that holds its file (so the media worker collects the file) and the mention
+    /// of each user it mentions.
+    #[test]
+    fn an_expiry_drops_the_file_references_and_mentions_of_what_it_removes() {
+        let mut w = Working::default();
+        let (g, _) = rules::create(None, G, 1, "g", &[3], 1).expect("create");
+        w.channels.insert(G, g);
+        let mut with_file = send_at(1, 10, 10);
+        if let LogEntry::Send(s) = &mut with_file {
+            s.mentions = vec![3];
+            s.attachments = vec![natter_protocol::ws::Attachment {
+                id: 77,
+                ..Default::default()
+            }];
+        }
+        let a = apply(&mut w, vec![with_file], |_| true);
+        for s in &a.stored {
+            w.messages
+                .insert((s.channel, s.seq), Some(s.record.clone()));
+        }
+        let expire = ChannelAction::Expire { before_seq: 2 };
+        let a = apply(
+            &mut w,
+            vec![command_at(internal::OPERATOR, 20, 50, expire)],
+            |_| true,
+        );
+        let deleted: Vec<Vec<u8>> = a
+            .rows
+            .ops()
+            .iter()
+            .filter_map(|op| match op {
+                natter_store::BatchOp::Delete { key } => Some(key.clone()),
+                _ => None,
+            })
+            .collect();
+        for key in [
+            tables::ATTACHMENT_REF.key(&(77, G, 1)),
+            tables::MENTION.key(&(3, G, 1)),
+            tables::MESSAGE.key(&(G, 1)),
+        ] {
+            assert!(deleted.contains(&key), "{key:?} not deleted");
+        }
+    }
+
     /// A send appended after a block (the edge's cache had not heard of it) is
     /// refused by the owner, either way; after the unblock both go through.
     #[test]
